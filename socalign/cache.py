@@ -1,0 +1,72 @@
+"""One user cache folder, content keys, and atomic writes (write to a temporary name, then rename)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from platformdirs import user_cache_dir
+
+CACHE_ENV = "SOCALIGN_CACHE"
+
+
+def cache_dir(*parts: str) -> Path:
+    """The socalign cache folder (``$SOCALIGN_CACHE`` or the user cache), created on demand."""
+    base = Path(os.environ.get(CACHE_ENV) or user_cache_dir("socalign"))
+    path = base.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _feed(digest: Any, item: Any) -> None:
+    if isinstance(item, bytes):
+        digest.update(b"b" + item)
+    elif isinstance(item, Path):
+        digest.update(b"f")
+        with open(item, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    elif isinstance(item, np.ndarray):
+        digest.update(f"a{item.dtype.str}{item.shape}".encode())
+        digest.update(np.ascontiguousarray(item).tobytes())
+    elif isinstance(item, str):
+        digest.update(b"s" + item.encode())
+    else:
+        digest.update(b"j" + json.dumps(item, sort_keys=True, default=str).encode())
+    digest.update(b"\x00")
+
+
+def content_key(*items: Any) -> str:
+    """sha256 hex of the items: bytes, str, arrays, JSON-able values, and files (by content)."""
+    digest = hashlib.sha256()
+    for item in items:
+        _feed(digest, item)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write bytes through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
+    """Save arrays as an ``.npz`` atomically."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -1,0 +1,296 @@
+"""The socalign on-disk layout for any odd-one-out benchmark: read, validate, write.
+
+```
+DIR/
+  benchmark.json  {"name": ..., "layout": "socalign-ooo/1", ...}        (optional metadata)
+  videos.csv      video_id, split[, name, file, rating_<attribute> ...]  one row per video
+  captions.csv    video_id, caption                                      (optional; many per video)
+  trials.csv      participant, video_1, video_2, video_3, choice[, response_time]
+```
+``video_id`` is a unique non-negative integer; ``file`` a path relative to DIR; ratings lie in
+[0, 1] (empty = not rated); ``choice`` is the video id chosen as the odd one out and must be
+one of the three. Errors name the file, line (header = line 1) and column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from socalign.data.errors import BenchmarkError
+from socalign.data.types import Benchmark, Trials, Videos
+
+LAYOUT_VERSION = "socalign-ooo/1"
+VIDEO_COLUMNS = ("video_id", "split")
+TRIAL_COLUMNS = ("participant", "video_1", "video_2", "video_3", "choice")
+RATING_PREFIX = "rating_"
+
+
+def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    """Read a CSV, failing clearly on a missing, empty or incomplete file."""
+    if not path.exists():
+        raise BenchmarkError("file not found", path)
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError as err:
+        raise BenchmarkError("the file is empty", path) from err
+    except pd.errors.ParserError as err:
+        raise BenchmarkError(f"not a readable CSV ({err})", path) from err
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise BenchmarkError(
+            f"missing column(s) {missing}; found {list(frame.columns)}", path
+        )
+    if frame.empty:
+        raise BenchmarkError("the file has a header but no rows", path)
+    return frame
+
+
+def integer_column(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """A column as int64, naming the first row that is missing or not an integer."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | (values != np.round(values))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise BenchmarkError(
+            f"expected an integer, found {frame[column].iloc[row]!r}", path, row + 2, column
+        )
+    return values.to_numpy().astype(np.int64)
+
+
+def float_column(
+    frame: pd.DataFrame, column: str, path: Path, lo: float | None = None, hi: float | None = None,
+    allow_nan: bool = True,
+) -> np.ndarray:
+    """A column as float64, naming the first non-numeric, NaN or out-of-range row."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    not_numeric = np.isnan(values) & raw.notna().to_numpy()
+    if not allow_nan:
+        not_numeric |= np.isnan(values)
+    if not_numeric.any():
+        row = int(np.flatnonzero(not_numeric)[0])
+        raise BenchmarkError(f"expected a number, found {raw.iloc[row]!r}", path, row + 2, column)
+    out_of_range = np.zeros(len(values), dtype=bool)
+    if lo is not None:
+        out_of_range |= values < lo
+    if hi is not None:
+        out_of_range |= values > hi
+    if out_of_range.any():
+        row = int(np.flatnonzero(out_of_range)[0])
+        raise BenchmarkError(
+            f"value {values[row]} outside [{lo}, {hi}]", path, row + 2, column
+        )
+    return values
+
+
+def read_videos(root: Path) -> Videos:
+    """Read and validate ``videos.csv`` (and ``captions.csv`` when present)."""
+    path = root / "videos.csv"
+    frame = read_csv(path, VIDEO_COLUMNS)
+    ids = integer_column(frame, "video_id", path)
+    if (ids < 0).any():
+        row = int(np.flatnonzero(ids < 0)[0])
+        raise BenchmarkError(f"negative video id {ids[row]}", path, row + 2, "video_id")
+    duplicated = pd.Index(ids).duplicated()
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated)[0])
+        raise BenchmarkError(f"duplicate video id {ids[row]}", path, row + 2, "video_id")
+    splits = frame["split"]
+    if splits.isna().any():
+        row = int(np.flatnonzero(splits.isna().to_numpy())[0])
+        raise BenchmarkError("empty split", path, row + 2, "split")
+    names = (
+        frame["name"].astype(str).tolist() if "name" in frame else [str(i) for i in ids]
+    )
+    files: list[Path | None] = [None] * len(frame)
+    if "file" in frame:
+        files = [None if pd.isna(f) or f == "" else (root / str(f)) for f in frame["file"]]
+    ratings = {
+        c[len(RATING_PREFIX):]: float_column(frame, c, path, 0.0, 1.0)
+        for c in frame.columns
+        if c.startswith(RATING_PREFIX)
+    }
+    captions = read_captions(root / "captions.csv", ids)
+    return Videos(
+        ids=ids,
+        names=tuple(names),
+        files=tuple(files),
+        splits=splits.astype(str).to_numpy(),
+        captions=captions,
+        ratings=ratings,
+    )
+
+
+def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
+    """Captions per video, in the order of ``ids`` (empty tuples when there is no file)."""
+    if not path.exists():
+        return tuple(() for _ in ids)
+    frame = read_csv(path, ("video_id", "caption"))
+    video_ids = integer_column(frame, "video_id", path)
+    position = pd.Index(ids).get_indexer(video_ids)
+    if (position < 0).any():
+        row = int(np.flatnonzero(position < 0)[0])
+        raise BenchmarkError(
+            f"video id {video_ids[row]} is not in videos.csv", path, row + 2, "video_id"
+        )
+    empty = frame["caption"].isna().to_numpy()
+    if empty.any():
+        row = int(np.flatnonzero(empty)[0])
+        raise BenchmarkError("empty caption", path, row + 2, "caption")
+    per_video: list[list[str]] = [[] for _ in ids]
+    for pos, caption in zip(position, frame["caption"].astype(str), strict=True):
+        per_video[pos].append(caption)
+    return tuple(tuple(c) for c in per_video)
+
+
+def trials_from_frame(frame: pd.DataFrame, videos: Videos, path: Path) -> Trials:
+    """Validate a trials table (on-disk video ids) and convert it to :class:`Trials`."""
+    columns = ("video_1", "video_2", "video_3")
+    raw_ids = np.column_stack([integer_column(frame, c, path) for c in columns])
+    lookup = pd.Index(videos.ids)
+    triplets = lookup.get_indexer(raw_ids.ravel()).reshape(raw_ids.shape)
+    if (triplets < 0).any():
+        row, col = (int(x[0]) for x in np.nonzero(triplets < 0))
+        raise BenchmarkError(
+            f"unknown video id {raw_ids[row, col]} (not in videos.csv)", path, row + 2, columns[col]
+        )
+    choice = integer_column(frame, "choice", path)
+    matches = raw_ids == choice[:, None]
+    not_in = ~matches.any(axis=1)
+    if not_in.any():
+        row = int(np.flatnonzero(not_in)[0])
+        raise BenchmarkError(
+            f"choice {choice[row]} is not one of the three videos {raw_ids[row].tolist()}",
+            path, row + 2, "choice",
+        )
+    odd = matches.argmax(axis=1)
+    # In a catch trial (one video twice) the odd one is the singleton: the choice that matches once.
+    participants_raw = frame["participant"]
+    if participants_raw.isna().any():
+        row = int(np.flatnonzero(participants_raw.isna().to_numpy())[0])
+        raise BenchmarkError("empty participant", path, row + 2, "participant")
+    codes, uniques = pd.factorize(participants_raw.astype(str), sort=False)
+    if "response_time" in frame:
+        rt = float_column(frame, "response_time", path, lo=0.0)
+    else:
+        rt = np.full(len(frame), np.nan)
+    return Trials(
+        triplets=triplets.astype(np.int64),
+        odd=odd.astype(np.int64),
+        participants=codes.astype(np.int64),
+        participant_names=tuple(uniques),
+        response_time=rt,
+        row=np.arange(len(frame), dtype=np.int64),
+    )
+
+
+def exclusions(trials: Trials, exclude_catch: bool = True) -> tuple[np.ndarray, dict[str, int]]:
+    """The kept mask and the count of each exclusion reason (every exclusion is counted)."""
+    kept = np.ones(len(trials), dtype=bool)
+    excluded: dict[str, int] = {}
+    if exclude_catch:
+        catch = trials.is_catch
+        excluded["catch_trial"] = int(catch.sum())
+        kept &= ~catch
+    return kept, excluded
+
+
+def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
+    """Load a benchmark written in the socalign layout, validating every file."""
+    root = Path(root)
+    if not root.exists():
+        raise BenchmarkError("dataset path does not exist", root)
+    if not root.is_dir():
+        raise BenchmarkError("dataset path is not a folder", root)
+    meta_path = root / "benchmark.json"
+    metadata: dict[str, object] = {}
+    if meta_path.exists():
+        try:
+            metadata = json.loads(meta_path.read_text())
+        except json.JSONDecodeError as err:
+            raise BenchmarkError(f"not valid JSON ({err})", meta_path) from err
+    videos = read_videos(root)
+    trials_path = root / "trials.csv"
+    trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS), videos, trials_path)
+    kept, excluded = exclusions(trials, exclude_catch)
+    return Benchmark(
+        name=str(metadata.get("name", root.name)),
+        root=root,
+        videos=videos,
+        trials=trials,
+        kept_mask=kept,
+        excluded=excluded,
+        metadata=metadata,
+    )
+
+
+def ensure_fresh_output(root: Path | str) -> Path:
+    """Create ``root``, refusing a folder that already holds files (nothing is overwritten)."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise BenchmarkError("output path exists and is not a folder", root)
+    if root.exists() and any(root.iterdir()):
+        raise BenchmarkError(
+            "output folder is not empty; refusing to overwrite (choose a new --out)", root
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file through a temporary name and a rename, so a crash leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_benchmark(
+    root: Path | str,
+    videos: pd.DataFrame,
+    trials: pd.DataFrame,
+    captions: pd.DataFrame | None = None,
+    metadata: Mapping[str, object] | None = None,
+) -> Path:
+    """Write tables in the socalign layout (columns as in the module docstring) and validate them.
+
+    The tables are validated by reading them back; call :func:`ensure_fresh_output` first
+    when the folder must not hold anything else.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, frame, required in (
+        ("videos.csv", videos, VIDEO_COLUMNS),
+        ("trials.csv", trials, TRIAL_COLUMNS),
+    ):
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise BenchmarkError(f"table to write lacks column(s) {missing}", root / name)
+    meta = {"layout": LAYOUT_VERSION, "name": root.name, **dict(metadata or {})}
+    atomic_write_text(root / "benchmark.json", json.dumps(meta, indent=2) + "\n")
+    atomic_write_text(root / "videos.csv", videos.to_csv(index=False))
+    atomic_write_text(root / "trials.csv", trials.to_csv(index=False))
+    if captions is not None:
+        atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
+    read_benchmark(root)  # validate what was written
+    return root
+
+
+def benchmark_tables(benchmark: Benchmark) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The videos, trials and captions tables of a loaded benchmark, in the socalign layout."""
+    v = benchmark.videos
+    videos = pd.DataFrame({"video_id": v.ids, "name": list(v.names), "split": v.splits})
+    if v.has_files and benchmark.root is not None:
+        videos["file"] = [os.path.relpath(f, benchmark.root) for f in v.files]
+    for attr, values in v.ratings.items():
+        videos[RATING_PREFIX + attr] = values
+    captions = pd.DataFrame(
+        [(vid, c) for vid, caps in zip(v.ids, v.captions, strict=True) for c in caps],
+        columns=["video_id", "caption"],
+    )
+    return videos, benchmark.trials.to_frame(v), captions
