@@ -1,0 +1,252 @@
+"""Variance partitioning (commonality analysis) of human similarity by model similarities.
+
+Human similarity over the observed pairs is regressed (OLS with an intercept) on two or three
+model-similarity predictors, on ranks (the default, matching a Spearman-based R²) or on raw
+values. Every subset of predictors gets its own R²; Möbius inversion of those R² values gives
+the commonality components: the part unique to each predictor and the parts shared by each
+group. Confidence intervals resample *videos* (pairs inherit their videos), the unit the
+similarity matrices are built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+REGRESSIONS = ("ols_ranks", "ols_raw")
+
+
+def _check_regression(regression: str) -> None:
+    if regression not in REGRESSIONS:
+        raise ValueError(f"regression must be one of {REGRESSIONS}, got {regression!r}")
+
+
+def r2_ols(y: np.ndarray, X: np.ndarray) -> float:
+    """R² of an OLS fit of ``y`` on the columns of ``X`` plus an intercept.
+
+    Written with ``numpy.linalg.lstsq`` (not scikit-learn) because the bootstrap calls it
+    thousands of times on small designs.
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    yc = y - y.mean()
+    sst = float(yc @ yc)
+    if sst == 0.0:
+        return float("nan")
+    Xc = X - X.mean(axis=0)
+    beta, *_ = np.linalg.lstsq(Xc, yc, rcond=None)
+    resid = yc - Xc @ beta
+    return float(1.0 - (resid @ resid) / sst)
+
+
+def _subsets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [s for k in range(1, len(names) + 1) for s in combinations(names, k)]
+
+
+def component_label(subset: tuple[str, ...]) -> str:
+    """The name of a commonality component: ``A`` (unique) or ``A & B`` (shared)."""
+    return " & ".join(subset)
+
+
+def commonality(
+    y: np.ndarray, predictors: Mapping[str, np.ndarray], regression: str = "ols_ranks"
+) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], float]]:
+    """R² of every predictor subset and the commonality component of every subset.
+
+    ``y`` and each predictor are 1-D arrays over the same pairs. Returns ``(r2, components)``
+    keyed by tuples of predictor names; ``components[(a,)]`` is the part unique to ``a`` and
+    ``components[(a, b)]`` the part shared by exactly ``a`` and ``b``. The components sum to
+    the R² of all predictors together.
+    """
+    _check_regression(regression)
+    names = tuple(predictors)
+    if not 1 <= len(names) <= 3:
+        raise ValueError(f"commonality analysis takes 1 to 3 predictors, got {len(names)}")
+    y = np.asarray(y, dtype=float).ravel()
+    cols = {}
+    for name in names:
+        x = np.asarray(predictors[name], dtype=float).ravel()
+        if x.shape != y.shape:
+            raise ValueError(f"predictor {name!r} has {x.size} values, the target has {y.size}")
+        if not np.isfinite(x).all():
+            raise ValueError(f"predictor {name!r} has non-finite values")
+        cols[name] = x
+    if not np.isfinite(y).all():
+        raise ValueError("the target (human similarity) has non-finite values")
+    if regression == "ols_ranks":
+        y = rankdata(y)
+        cols = {k: rankdata(v) for k, v in cols.items()}
+    design = np.column_stack([cols[n] for n in names])
+    r2 = {s: r2_ols(y, design[:, [names.index(n) for n in s]]) for s in _subsets(names)}
+    full = r2[names]
+    # g(B) = R²(all) − R²(all without B) = sum of the components inside B; invert by Möbius.
+    gain = {
+        s: full - (r2[tuple(n for n in names if n not in s)] if len(s) < len(names) else 0.0)
+        for s in _subsets(names)
+    }
+    components = {}
+    for s in _subsets(names):
+        total = 0.0
+        for k in range(1, len(s) + 1):
+            for t in combinations(s, k):
+                total += (-1) ** (len(s) - len(t)) * gain[t]
+        components[s] = total
+    return r2, components
+
+
+def _pair_values(
+    matrices: list[np.ndarray], observed: np.ndarray, order: np.ndarray
+) -> list[np.ndarray]:
+    """Upper-triangle values over observed pairs among the (possibly repeated) videos ``order``."""
+    a, b = np.triu_indices(len(order), k=1)
+    ia, ib = order[a], order[b]
+    keep = (ia != ib) & observed[ia, ib]
+    return [m[ia[keep], ib[keep]] for m in matrices]
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Commonality analysis of human similarity over one set of pairs.
+
+    ``r2``: R² of each predictor subset (key ``"A & B"``); ``components``: unique and shared
+    parts (key ``"A"`` unique to A, ``"A & B"`` shared by exactly A and B); ``ci``: percentile
+    intervals of each component and of each R², resampling ``ci_unit`` ``n_boot`` times.
+    """
+
+    predictors: tuple[str, ...]
+    regression: str
+    r2: Mapping[str, float]
+    components: Mapping[str, float]
+    n_pairs: int
+    n_videos: int
+    ci: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    ci_level: float = 0.95
+    ci_unit: str = "videos"
+    n_boot: int = 0
+    split: str | None = None
+
+    @property
+    def r2_full(self) -> float:
+        """R² of all predictors together (the sum of the components)."""
+        return float(self.r2[component_label(self.predictors)])
+
+    def to_dict(self) -> dict:
+        """A JSON-able summary (the ``--json`` output)."""
+        return {
+            "predictors": list(self.predictors),
+            "regression": self.regression,
+            "split": self.split,
+            "n_pairs": self.n_pairs,
+            "n_videos": self.n_videos,
+            "r2_full": self.r2_full,
+            "r2": dict(self.r2),
+            "r2_ci": {k: list(self.ci[f"r2:{k}"]) for k in self.r2 if f"r2:{k}" in self.ci},
+            "components": [
+                {
+                    "component": label,
+                    "kind": "unique" if " & " not in label else "shared",
+                    "value": value,
+                    "ci": list(self.ci[label]) if label in self.ci else None,
+                }
+                for label, value in self.components.items()
+            ],
+            "ci_level": self.ci_level,
+            "ci_unit": self.ci_unit,
+            "n_boot": self.n_boot,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per component: value, its share of the full R², and its interval."""
+        rows = []
+        for label, value in self.components.items():
+            lo, hi = self.ci.get(label, (np.nan, np.nan))
+            rows.append(
+                {
+                    "component": label,
+                    "kind": "unique" if " & " not in label else "shared",
+                    "value": value,
+                    "share_of_full": value / self.r2_full if self.r2_full else np.nan,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "regression": self.regression,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def partition_similarity(
+    human: np.ndarray,
+    predictors: Mapping[str, np.ndarray],
+    observed: np.ndarray,
+    indices: np.ndarray | None = None,
+    regression: str = "ols_ranks",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    ci_level: float = 0.95,
+    split: str | None = None,
+) -> Partition:
+    """Commonality analysis of ``human`` (N,N) similarity on (N,N) model-similarity predictors.
+
+    Pairs: the upper triangle of ``observed`` among ``indices`` (all videos when None).
+    Bootstrap: resample those videos with replacement ``n_boot`` times; pairs of a video with
+    its own copy are dropped; each replicate recomputes every R² (ranks recomputed too).
+    """
+    _check_regression(regression)
+    human = np.asarray(human, dtype=float)
+    n = human.shape[0]
+    if human.shape != (n, n):
+        raise ValueError(f"human similarity must be square, got shape {human.shape}")
+    observed = np.asarray(observed, dtype=bool)
+    if observed.shape != (n, n):
+        raise ValueError(f"observed mask has shape {observed.shape}, expected {(n, n)}")
+    names = tuple(predictors)
+    mats = []
+    for name in names:
+        m = np.asarray(predictors[name], dtype=float)
+        if m.shape != (n, n):
+            raise ValueError(f"predictor {name!r} has shape {m.shape}, expected {(n, n)}")
+        mats.append(m)
+    order = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
+    y, *xs = _pair_values([human, *mats], observed, order)
+    if y.size < len(names) + 2:
+        raise ValueError(f"only {y.size} observed pairs: too few for {len(names)} predictors")
+    r2, comps = commonality(y, dict(zip(names, xs, strict=True)), regression)
+    ci: dict[str, tuple[float, float]] = {}
+    if n_boot > 0:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        boot_r2 = {s: np.empty(n_boot) for s in r2}
+        boot_c = {s: np.empty(n_boot) for s in comps}
+        for b in range(n_boot):
+            sample = order[rng.integers(0, order.size, order.size)]
+            yb, *xb = _pair_values([human, *mats], observed, sample)
+            rb, cb = commonality(yb, dict(zip(names, xb, strict=True)), regression)
+            for s in rb:
+                boot_r2[s][b] = rb[s]
+            for s in cb:
+                boot_c[s][b] = cb[s]
+        alpha = (1.0 - ci_level) / 2
+        for s, values in boot_c.items():
+            lo, hi = np.nanquantile(values, [alpha, 1 - alpha])
+            ci[component_label(s)] = (float(lo), float(hi))
+        # R² intervals are keyed "r2:<subset>" so they never shadow a component's interval.
+        for s, values in boot_r2.items():
+            lo, hi = np.nanquantile(values, [alpha, 1 - alpha])
+            ci[f"r2:{component_label(s)}"] = (float(lo), float(hi))
+    return Partition(
+        predictors=names,
+        regression=regression,
+        r2={component_label(s): v for s, v in r2.items()},
+        components={component_label(s): v for s, v in comps.items()},
+        n_pairs=int(y.size),
+        n_videos=int(order.size),
+        ci=ci,
+        ci_level=ci_level,
+        ci_unit="videos",
+        n_boot=int(n_boot),
+        split=split,
+    )
