@@ -1,0 +1,221 @@
+"""The paper's public data (Garcia & Isik 2025): fetch it pinned and verified, and load it.
+
+The authors' repository keeps its own layout (``data/interim/similarity/*.csv`` and
+``data/raw/utils/*.csv``); this module reads that layout as it is, so a user's clone of the
+repository, a folder named by ``$SOCALIGN_DATA``, the socalign cache, or a fresh download all
+load the same way. The videos are not public: pass ``videos_dir`` to attach licensed copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from socalign.cache import cache_dir
+from socalign.data.errors import BenchmarkError
+from socalign.data.layout import exclusions, read_csv, trials_from_frame
+from socalign.data.types import Benchmark, Videos
+
+NAME = "garcia2025"
+REPOSITORY = "garciakathy/similarity-judgments-finetuning"
+COMMIT = "093ffeaf9e03fcf18ef2e78708ab9356bca76137"
+BASE_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{COMMIT}/"
+DATA_ENV = "SOCALIGN_DATA"
+URL_ENV = "SOCALIGN_GARCIA2025_URL"
+
+SIMILARITY = "data/interim/similarity"
+UTILS = "data/raw/utils"
+FILES: dict[str, str] = {
+    f"{SIMILARITY}/all_triplets.csv": "46b88e5921ed1f032dc97f05d24cbd2bf71a783ba9deca91593b8900ee62444e",
+    f"{SIMILARITY}/count_df_train.csv": "2d07b7f003e5cb60d1de9181b49bd79704f0917e5fa024774d0f177e648e3d38",
+    f"{SIMILARITY}/sim_judg_test_rsm.csv": "ed0793be6855b51a153a0a7c487921ee130f75452b558a77f6941d55d6e7f0b7",
+    f"{SIMILARITY}/sim_judg_train_rsm.csv": "1ad99dc769f412058ea66ee57564577d785680f7450c9359e957335fba46dd00",
+    f"{SIMILARITY}/test_triplets.csv": "36e824355097220ee0a599be47fcf4c93adabbeb8e1928e59fe2e35715a21115",
+    f"{SIMILARITY}/train_triplets.csv": "3f23d14e3ab380ec001e7eff606910dffee81ce2018b01993f68ad805e0d5bec",
+    f"{UTILS}/annotations.csv": "b3c01bddd58d1d569e97470ccb68f2290fe1e3c46af01453653d5c87757343ad",
+    f"{UTILS}/captions.csv": "1fb304d6f0626fffbbc9cfbd7a5288cc5139811a87e93b1e763edb5fa42302f5",
+    f"{UTILS}/test.csv": "829bea2088a70e3db78e2d7af3f9a46ea402c10c400500f536268edf402973d1",
+    f"{UTILS}/train.csv": "c027e8ae031a86599be5300a78841d26262d9a5af967865a26e5b96993b5e7d7",
+    f"{UTILS}/video_mapping.csv": "0046233770e29c6ae6f4c96f4a48395796166659c69ea69b9d3a6a2f1cbe7c05",
+}
+#: The paper's five social-affective attributes probed in its linear-probe analysis.
+PROBE_ATTRIBUTES = ("communication", "valence", "arousal", "intimacy", "dominance")
+
+
+def is_garcia2025(root: Path) -> bool:
+    """True when ``root`` holds the authors' layout."""
+    return (Path(root) / SIMILARITY / "all_triplets.csv").exists()
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(root: Path) -> Path:
+    """Check every file against the pinned sha256; raise naming the first missing or changed file."""
+    for rel, expected in FILES.items():
+        path = Path(root) / rel
+        if not path.exists():
+            raise BenchmarkError("file of garcia2025 is missing", path)
+        actual = sha256_of(path)
+        if actual != expected:
+            raise BenchmarkError(
+                f"sha256 {actual[:12]}… does not match the pinned {expected[:12]}… "
+                f"(commit {COMMIT[:12]}); the copy differs from the published data",
+                path,
+            )
+    return Path(root)
+
+
+def default_cache() -> Path:
+    """Where downloads go: ``<socalign cache>/garcia2025/<commit>``."""
+    return cache_dir(NAME, COMMIT[:12])
+
+
+def fetch(
+    dest: Path | str | None = None,
+    base_url: str | None = None,
+    progress: bool = False,
+    files: dict[str, str] | None = None,
+) -> Path:
+    """Download every file from the pinned commit with pooch, verifying each sha256.
+
+    ``base_url`` (or ``$SOCALIGN_GARCIA2025_URL``) replaces the raw-file address, e.g. a mirror;
+    ``files`` (relative path -> sha256) replaces the pinned registry (for tests and mirrors).
+    Files already present with the right hash are not downloaded again; a hash mismatch raises.
+    """
+    files = FILES if files is None else files
+    import pooch
+
+    root = Path(dest) if dest is not None else default_cache()
+    root.mkdir(parents=True, exist_ok=True)
+    url = base_url or os.environ.get(URL_ENV) or BASE_URL
+    if not url.endswith("/"):
+        url += "/"
+    fetcher = pooch.create(
+        path=root,
+        base_url=url,
+        registry={rel: f"sha256:{digest}" for rel, digest in files.items()},
+        retry_if_failed=2,
+    )
+    for rel in files:
+        fetcher.fetch(rel, progressbar=progress)
+    return root
+
+
+def locate(download: bool = True) -> Path:
+    """Find the data: ``$SOCALIGN_DATA`` (itself or its ``garcia2025`` folder), the cache, a download."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        for candidate in (Path(env) / NAME, Path(env)):
+            if is_garcia2025(candidate):
+                return verify(candidate)
+    cached = default_cache()
+    if all((cached / rel).exists() for rel in FILES):
+        return verify(cached)
+    if not download:
+        raise BenchmarkError(
+            f"garcia2025 not found: set ${DATA_ENV} to a local copy or run "
+            "`socalign data fetch garcia2025`"
+        )
+    return fetch(cached)
+
+
+def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:
+    """The 250 videos: ids = rows of video_mapping.csv, splits, captions and [0, 1] ratings."""
+    mapping_path = root / UTILS / "video_mapping.csv"
+    mapping = read_csv(mapping_path, ("index", "video_name"))
+    if not np.array_equal(mapping["index"].to_numpy(), np.arange(len(mapping))):
+        raise BenchmarkError("index column is not 0..N-1 in order", mapping_path, column="index")
+    names = mapping["video_name"].astype(str).tolist()
+    annotations_path = root / UTILS / "annotations.csv"
+    annotations = read_csv(annotations_path, ("video_name", "stimulus_set"))
+    annotations = annotations.set_index("video_name")
+    unknown = sorted(set(names) - set(annotations.index))
+    if unknown:
+        raise BenchmarkError(f"video {unknown[0]!r} of video_mapping.csv has no row", annotations_path)
+    annotations = annotations.loc[names]
+    splits = annotations["stimulus_set"].astype(str).to_numpy()
+    for split in ("train", "test"):
+        listed = set(read_csv(root / UTILS / f"{split}.csv", ("video_name",))["video_name"])
+        labelled = {n for n, s in zip(names, splits, strict=True) if s == split}
+        if listed != labelled:
+            raise BenchmarkError(
+                f"{split}.csv and annotations.csv disagree on {len(listed ^ labelled)} video(s)",
+                root / UTILS / f"{split}.csv",
+            )
+    ratings = {
+        column.removeprefix("rating-"): pd.to_numeric(annotations[column]).to_numpy(dtype=float)
+        for column in annotations.columns
+        if column.startswith("rating-")
+    }
+    captions_path = root / UTILS / "captions.csv"
+    captions = read_csv(captions_path, ("video_name", "caption_index", "caption"))
+    captions = captions.sort_values(["video_name", "caption_index"], kind="stable")
+    grouped = captions.groupby("video_name")["caption"].apply(tuple)
+    files: tuple[Path | None, ...] = tuple(
+        (Path(videos_dir) / n) if videos_dir is not None else None for n in names
+    )
+    return Videos(
+        ids=np.arange(len(names), dtype=np.int64),
+        names=tuple(names),
+        files=files,
+        splits=splits,
+        captions=tuple(grouped.get(n, ()) for n in names),
+        ratings=ratings,
+    )
+
+
+def load(
+    root: Path | str | None = None,
+    exclude_catch: bool = True,
+    videos_dir: Path | str | None = None,
+) -> Benchmark:
+    """Load garcia2025 from the authors' layout (located or fetched when ``root`` is None)."""
+    root = locate() if root is None else Path(root)
+    if not is_garcia2025(root):
+        raise BenchmarkError("not a copy of garcia2025 (no data/interim/similarity/all_triplets.csv)", root)
+    videos = read_videos(root, None if videos_dir is None else Path(videos_dir))
+    path = root / SIMILARITY / "all_triplets.csv"
+    raw = read_csv(path, ("participation", "stim1_name", "stim2_name", "stim3_name", "choice"))
+    frame = raw.rename(
+        columns={
+            "participation": "participant",
+            "stim1_name": "video_1",
+            "stim2_name": "video_2",
+            "stim3_name": "video_3",
+        }
+    )
+    trials = trials_from_frame(frame, videos, path)
+    kept, excluded = exclusions(trials, exclude_catch)
+    return Benchmark(
+        name=NAME,
+        root=root,
+        videos=videos,
+        trials=trials,
+        kept_mask=kept,
+        excluded=excluded,
+        metadata={"source": f"{REPOSITORY}@{COMMIT}", "probe_attributes": list(PROBE_ATTRIBUTES)},
+    )
+
+
+def read_published_similarity(root: Path | str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The authors' similarity matrix of a split: (video ids, matrix; 0 where never shown together)."""
+    path = Path(root) / SIMILARITY / f"sim_judg_{split}_rsm.csv"
+    frame = read_csv(path, ())
+    return frame.columns.astype(int).to_numpy(), frame.to_numpy(dtype=float)
+
+
+def read_published_split_trials(root: Path | str, split: str) -> pd.DataFrame:
+    """The authors' ``<split>_triplets.csv`` as published (for checks against socalign's splits)."""
+    path = Path(root) / SIMILARITY / f"{split}_triplets.csv"
+    return read_csv(path, ("stim1_name", "stim2_name", "stim3_name", "choice"))

@@ -1,0 +1,113 @@
+"""garcia2025: the pinned download (against a local HTTP server), verification, and the real data."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socalign.cli import main
+from socalign.data import BenchmarkError, garcia2025, load_dataset
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """Serve a folder over HTTP on 127.0.0.1; yields a function folder -> base URL."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        handler.log_message = lambda *a, **k: None  # keep test output clean
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetch_downloads_and_verifies(tmp_path: Path, serve) -> None:
+    site = tmp_path / "site"
+    (site / "data/raw").mkdir(parents=True)
+    (site / "data/raw/a.csv").write_text("x\n1\n")
+    (site / "b.csv").write_text("y\n2\n")
+    files = {
+        rel: hashlib.sha256((site / rel).read_bytes()).hexdigest()
+        for rel in ("data/raw/a.csv", "b.csv")
+    }
+    url = serve(site)
+    dest = garcia2025.fetch(tmp_path / "dest", base_url=url, files=files)
+    assert (dest / "data/raw/a.csv").read_text() == "x\n1\n"
+    # a changed file on the server is refused: the hash no longer matches
+    (site / "b.csv").write_text("y\n3\n")
+    (dest / "b.csv").unlink()
+    with pytest.raises(ValueError, match="(?i)sha256|hash"):
+        garcia2025.fetch(tmp_path / "dest", base_url=url, files=files)
+    assert not (dest / "b.csv").exists()
+
+
+def test_fetch_real_files_from_local_mirror(tmp_path: Path, serve, garcia_root: Path) -> None:
+    mirror = tmp_path / "mirror"
+    for rel in garcia2025.FILES:
+        (mirror / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(garcia_root / rel, mirror / rel)
+    url = serve(mirror)
+    code = main(["data", "fetch", "garcia2025", "--dest", str(tmp_path / "got"), "--url", url, "--json"])
+    assert code == 0
+    assert garcia2025.verify(tmp_path / "got") == tmp_path / "got"
+
+
+def test_verify_names_the_changed_file(tmp_path: Path, garcia_root: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(garcia_root, copy)
+    path = copy / "data/raw/utils/train.csv"
+    path.write_text(path.read_text() + "extra.mp4\n")
+    with pytest.raises(BenchmarkError, match="train.csv: sha256"):
+        garcia2025.verify(copy)
+
+
+def test_locate_reads_env_then_cache(tmp_path: Path, monkeypatch, garcia_root: Path) -> None:
+    monkeypatch.setenv("SOCALIGN_DATA", str(garcia_root))
+    assert garcia2025.locate(download=False) == garcia_root
+    monkeypatch.setenv("SOCALIGN_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(BenchmarkError, match="socalign data fetch garcia2025"):
+        garcia2025.locate(download=False)
+
+
+def test_real_data_counts_and_splits(garcia_root: Path) -> None:
+    b = load_dataset(garcia_root)
+    assert len(b.videos) == 250
+    assert len(b.trials) == 49_484
+    assert b.excluded == {"catch_trial": 2358}
+    assert len(b.videos.captions) == 250 and sum(map(len, b.videos.captions)) == 1391
+    assert set(garcia2025.PROBE_ATTRIBUTES) <= set(b.videos.ratings)
+    # a split's trials are the non-catch trials whose three videos all belong to it:
+    # exactly the published train (24,096) and test (368) files, trial for trial.
+    for split, n in (("train", 24_096), ("test", 368)):
+        ours = b.split_trials(split)
+        assert len(ours) == n
+        published = garcia2025.read_published_split_trials(garcia_root, split)
+        theirs = published[["stim1_name", "stim2_name", "stim3_name", "choice"]].to_numpy()
+        mine = np.column_stack([b.videos.ids[ours.triplets], b.videos.ids[ours.choice]])
+        key = lambda a: pd.DataFrame(a).sort_values(list(range(4))).to_numpy()  # noqa: E731
+        assert np.array_equal(key(mine), key(theirs))
+
+
+def test_real_data_catch_trials_are_repeats(garcia_root: Path) -> None:
+    b = load_dataset(garcia_root)
+    catch = b.trials.subset(b.trials.is_catch)
+    # in the real data each catch trial shows one video twice and the choice is the singleton
+    singleton = (catch.triplets == catch.choice[:, None]).sum(axis=1) == 1
+    assert singleton.mean() > 0.99
