@@ -1,0 +1,255 @@
+"""Frame sampling and decoding of video clips (decord where installed, PyAV otherwise).
+
+Clips are decoded to ``(T, H, W, 3)`` uint8 RGB arrays at the file's own resolution; resizing,
+cropping and normalisation belong to each model (:func:`socalign.models.video.preprocess`).
+Decoded clips are cached under ``cache_dir("clips")`` keyed by the file's *content* and the
+sampling settings, so a second run does not decode again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from socalign.cache import atomic_write_bytes, cache_dir, content_key
+
+Backend = Literal["auto", "pyav", "decord"]
+BACKENDS = ("auto", "pyav", "decord")
+CLIP_CACHE_VERSION = "socalign-clip/1"
+
+
+class VideoDecodeError(ValueError):
+    """A video that cannot be read: the message names the file."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: cannot decode video ({reason})")
+
+
+def sample_frame_indices(n_total: int, n_frames: int) -> np.ndarray:
+    """Uniformly spaced frame indices: the centre frame of each of ``n_frames`` equal segments.
+
+    With fewer frames than requested, frames repeat (indices stay sorted and in range).
+    """
+    if n_total < 1:
+        raise ValueError(f"n_total must be >= 1 (the clip has no frames), got {n_total}")
+    if n_frames < 1:
+        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
+    centres = (np.arange(n_frames) + 0.5) * (n_total / n_frames)
+    return np.minimum(np.floor(centres).astype(np.int64), n_total - 1)
+
+
+def decord_available() -> bool:
+    """True when the optional ``decord`` package can be imported."""
+    try:
+        import decord  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_backend(backend: str) -> str:
+    """The concrete backend for ``backend`` ("auto": decord when installed, else PyAV)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "decord" if decord_available() else "pyav"
+    if backend == "decord" and not decord_available():
+        raise ValueError("backend 'decord' requested but decord is not installed (pip install decord)")
+    return backend
+
+
+def _read_pyav(path: Path, n_frames: int) -> np.ndarray:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise VideoDecodeError(path, "no video stream")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            # Decode every frame (clips are short) so the count is exact, then convert only the
+            # sampled ones to RGB: container metadata frame counts are not always reliable.
+            frames = list(container.decode(stream))
+            if not frames:
+                raise VideoDecodeError(path, "no frames could be decoded")
+            picks = sample_frame_indices(len(frames), n_frames)
+            return np.stack([frames[i].to_ndarray(format="rgb24") for i in picks])
+    except VideoDecodeError:
+        raise
+    except (av.FFmpegError, OSError, ValueError, IndexError) as err:
+        raise VideoDecodeError(path, f"{type(err).__name__}: {err}") from err
+
+
+def _read_decord(path: Path, n_frames: int) -> np.ndarray:
+    import decord
+
+    try:
+        reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
+        n_total = len(reader)
+        if n_total < 1:
+            raise VideoDecodeError(path, "no frames could be decoded")
+        picks = sample_frame_indices(n_total, n_frames)
+        return reader.get_batch(picks.tolist()).asnumpy()
+    except VideoDecodeError:
+        raise
+    except (decord.DECORDError, RuntimeError, OSError, ValueError, IndexError) as err:
+        raise VideoDecodeError(path, f"{type(err).__name__}: {err}") from err
+
+
+def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.ndarray:
+    """Decode ``n_frames`` uniformly sampled RGB frames of a video: ``(T, H, W, 3)`` uint8.
+
+    Raises :class:`VideoDecodeError` naming the file when it is missing or cannot be decoded.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise VideoDecodeError(path, "file not found")
+    if os.path.getsize(path) == 0:
+        raise VideoDecodeError(path, "the file is empty")
+    chosen = resolve_backend(backend)
+    clip = _read_decord(path, n_frames) if chosen == "decord" else _read_pyav(path, n_frames)
+    return np.ascontiguousarray(clip, dtype=np.uint8)
+
+
+def clip_cache_key(path: Path | str, n_frames: int, backend: str) -> str:
+    """Cache key of a decoded clip: file content, frame count, concrete backend, format version."""
+    return content_key(CLIP_CACHE_VERSION, Path(path), int(n_frames), resolve_backend(backend))
+
+
+def cached_clip(
+    path: Path | str, n_frames: int, backend: Backend = "auto", cache: bool = True
+) -> tuple[np.ndarray, bool]:
+    """Decode a clip through the decoded-clip cache; returns ``(clip, was_cached)``."""
+    path = Path(path)
+    if not cache:
+        return read_clip(path, n_frames, backend), False
+    if not path.is_file():
+        raise VideoDecodeError(path, "file not found")
+    target = cache_dir("clips") / f"{clip_cache_key(path, n_frames, backend)}.npy"
+    if target.exists():
+        return np.load(target), True
+    clip = read_clip(path, n_frames, backend)
+    buffer = io.BytesIO()
+    np.save(buffer, clip)
+    atomic_write_bytes(target, buffer.getvalue())
+    return clip, False
+
+
+@dataclass(frozen=True)
+class DecodedClips:
+    """Clips decoded from a list of files.
+
+    clips: ``(M, T, H, W, 3)`` uint8 for the ``M`` files that decoded; indices: their positions
+    in the input list; failures: ``(file, reason)`` for each file skipped; n_cached: how many
+    came from the cache.
+    """
+
+    clips: np.ndarray
+    indices: np.ndarray
+    failures: tuple[tuple[str, str], ...] = field(default=())
+    n_cached: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-able summary (no pixel data)."""
+        return {
+            "n_decoded": len(self.indices),
+            "n_cached": self.n_cached,
+            "shape": list(self.clips.shape),
+            "failures": [{"file": f, "reason": r} for f, r in self.failures],
+        }
+
+
+def decode_clips(
+    files: Sequence[Path | str | None],
+    n_frames: int,
+    backend: Backend = "auto",
+    cache: bool = True,
+    on_error: Literal["raise", "skip"] = "raise",
+) -> DecodedClips:
+    """Decode many files (cached); with ``on_error="skip"``, bad files are skipped and reported.
+
+    All decoded clips must share one frame size; otherwise the error names two files that differ
+    (decode one at a time with :func:`cached_clip` and resize per model instead).
+    """
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    clips: list[np.ndarray] = []
+    indices: list[int] = []
+    failures: list[tuple[str, str]] = []
+    n_cached = 0
+    for position, file in enumerate(files):
+        try:
+            if file is None:
+                raise VideoDecodeError(f"<video {position}>", "no file for this video")
+            clip, hit = cached_clip(file, n_frames, backend, cache)
+        except VideoDecodeError as err:
+            if on_error == "raise":
+                raise
+            failures.append((str(err.path), err.reason))
+            continue
+        if clips and clip.shape != clips[0].shape:
+            first = files[indices[0]]
+            raise ValueError(
+                f"clips differ in shape: {first} is {clips[0].shape}, {file} is {clip.shape}; "
+                "decode them one at a time and resize with socalign.models.video.preprocess"
+            )
+        n_cached += int(hit)
+        clips.append(clip)
+        indices.append(position)
+    stacked = np.stack(clips) if clips else np.zeros((0, n_frames, 0, 0, 3), dtype=np.uint8)
+    return DecodedClips(stacked, np.asarray(indices, dtype=np.int64), tuple(failures), n_cached)
+
+
+def load_clips(
+    files: Sequence[Path | str],
+    n_frames: int,
+    backend: Backend = "auto",
+    cache: bool = True,
+) -> np.ndarray:
+    """Decode every file (through the cache) to one ``(N, T, H, W, 3)`` uint8 array.
+
+    Fails on the first bad file, naming it; use :func:`decode_clips` to skip and report instead.
+    """
+    return decode_clips(files, n_frames, backend=backend, cache=cache, on_error="raise").clips
+
+
+def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 18) -> Path:
+    """Encode ``(T, H, W, 3)`` uint8 RGB frames to an H.264 mp4 with PyAV (even H and W).
+
+    Written through a temporary name and a rename, so a crash leaves no half file.
+    """
+    import av
+
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    n, height, width, _ = frames.shape
+    if n < 1 or height % 2 or width % 2:
+        raise ValueError(f"need >= 1 frame and even height/width for yuv420p, got {frames.shape}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        with av.open(str(tmp), "w") as container:
+            stream = container.add_stream("libx264", rate=fps)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = {"crf": str(crf)}
+            for image in frames:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
