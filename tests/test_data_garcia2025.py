@@ -111,3 +111,11 @@ def test_real_data_catch_trials_are_repeats(garcia_root: Path) -> None:
     # in the real data each catch trial shows one video twice and the choice is the singleton
     singleton = (catch.triplets == catch.choice[:, None]).sum(axis=1) == 1
     assert singleton.mean() > 0.99
+
+
+def test_available_never_downloads(tmp_path: Path, monkeypatch, garcia_root: Path) -> None:
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOCALIGN_DATA", str(tmp_path / "none"))
+    assert garcia2025.available() is None
+    monkeypatch.setenv("SOCALIGN_DATA", str(garcia_root.parent))
+    assert garcia2025.available() == garcia_root

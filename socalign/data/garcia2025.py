@@ -130,6 +130,20 @@ def locate(download: bool = True) -> Path:
     return fetch(cached)
 
 
+def available() -> Path | None:
+    """The verified local copy if one is found ($SOCALIGN_DATA or the cache), else None.
+
+    Never downloads; for callers such as the book's demo profile that use the real data only
+    when it is already here. A copy that fails verification still raises.
+    """
+    try:
+        return locate(download=False)
+    except BenchmarkError as err:
+        if "not found" in str(err):
+            return None
+        raise
+
+
 def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:
     """The 250 videos: ids = rows of video_mapping.csv, splits, captions and [0, 1] ratings."""
     mapping_path = root / UTILS / "video_mapping.csv"
