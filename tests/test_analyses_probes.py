@@ -1,0 +1,128 @@
+"""Linear probes: vectorised statistics against hand cases, planted signal and no signal."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr
+
+from socalign.analyses.probes import (
+    DEFAULT_ALPHAS,
+    bootstrap_r,
+    pearson_rows,
+    permutation_pvalue_r,
+    probe_arrays,
+    probe_benchmark,
+)
+from socalign.data.types import Benchmark, Trials, Videos
+
+
+def test_pearson_rows_matches_scipy() -> None:
+    rng = np.random.default_rng(0)
+    pred = rng.normal(size=12)
+    targets = rng.normal(size=(3, 12))
+    expected = [pearsonr(pred, t)[0] for t in targets]
+    np.testing.assert_allclose(pearson_rows(pred, targets), expected)
+
+
+def test_permutation_pvalue_of_three_points() -> None:
+    # r = 1 only for the identity among 3! = 6 orderings, so p -> 1/6.
+    p, r = permutation_pvalue_r(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]), 6000,
+                                np.random.default_rng(0))
+    assert r == pytest.approx(1.0)
+    assert p == pytest.approx(1 / 6, abs=0.015)
+
+
+def test_bootstrap_interval_brackets_r() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    y = x + rng.normal(size=60)
+    lo, hi = bootstrap_r(x, y, 500, np.random.default_rng(2))
+    assert lo < pearsonr(x, y)[0] < hi
+    assert 0 < lo and hi < 1
+
+
+def _split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.arange(0, int(0.7 * n)), np.arange(int(0.7 * n), n)
+
+
+def test_probe_finds_a_planted_linear_signal() -> None:
+    rng = np.random.default_rng(3)
+    n, d = 80, 40
+    X = rng.normal(size=(n, d))
+    w = rng.normal(size=d)
+    signal = X @ w
+    signal = (signal - signal.min()) / np.ptp(signal)
+    train, test = _split(n)
+    result = probe_arrays(X, {"valence": signal + 0.05 * rng.normal(size=n)}, train, test,
+                          n_perm=1000, n_boot=200, seed=0)
+    row = result.rows[0]
+    assert row.r > 0.9
+    assert row.p_value == pytest.approx(1 / 1001)
+    assert row.ci[0] > 0.8
+    assert row.alpha in DEFAULT_ALPHAS
+    assert (row.n_train, row.n_test) == (56, 24)
+
+
+def test_probe_on_features_without_signal_is_not_significant() -> None:
+    rng = np.random.default_rng(4)
+    n, d = 60, 30
+    train, test = _split(n)
+    pvalues = []
+    for seed in range(12):
+        X = rng.normal(size=(n, d))
+        y = rng.uniform(size=n)  # unrelated to X
+        pvalues.append(probe_arrays(X, {"noise": y}, train, test, n_perm=1000, n_boot=0,
+                                    seed=seed).rows[0].p_value)
+    pvalues = np.array(pvalues)
+    assert np.count_nonzero(pvalues < 0.05) <= 2
+    assert 0.25 < np.median(pvalues) < 0.85
+
+
+def test_nan_ratings_are_left_out_per_attribute() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 5))
+    y = X[:, 0].copy()
+    y[[0, 1, 35]] = np.nan
+    result = probe_arrays(X, {"a": y}, np.arange(30), np.arange(30, 40), n_perm=100, n_boot=50)
+    assert (result.rows[0].n_train, result.rows[0].n_test) == (28, 9)
+
+
+def test_probe_errors() -> None:
+    X = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="overlap"):
+        probe_arrays(X, {"a": np.zeros(10)}, np.arange(6), np.arange(5, 10))
+    with pytest.raises(ValueError, match="'a' has shape"):
+        probe_arrays(X, {"a": np.zeros(9)}, np.arange(5), np.arange(5, 10))
+
+
+def _benchmark(n: int, rng: np.random.Generator) -> Benchmark:
+    """A small in-memory benchmark with two ratings (no trials needed by the probes)."""
+    videos = Videos(
+        ids=np.arange(n),
+        names=tuple(str(i) for i in range(n)),
+        files=(None,) * n,
+        splits=np.array(["train"] * (n - n // 4) + ["test"] * (n // 4)),
+        captions=((),) * n,
+        ratings={"valence": rng.uniform(size=n), "arousal": rng.uniform(size=n)},
+    )
+    trials = Trials(np.zeros((0, 3), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                    (), np.zeros(0), np.zeros(0, np.int64))
+    return Benchmark("tiny", None, videos, trials, np.zeros(0, bool), {})
+
+
+def test_probe_benchmark_names_unknown_attributes_and_returns_json() -> None:
+    rng = np.random.default_rng(6)
+    bench = _benchmark(40, rng)
+    X = np.column_stack([bench.videos.ratings["valence"], rng.normal(size=(40, 3))])
+    with pytest.raises(KeyError, match=r"unknown attribute\(s\) \['intimacy'\].*arousal"):
+        probe_benchmark(bench, X, ["intimacy"])
+    result = probe_benchmark(bench, X, ["valence", "arousal"], n_perm=200, n_boot=100,
+                             embedding="toy.npz")
+    out = json.loads(json.dumps(result.to_dict()))
+    assert [a["attribute"] for a in out["attributes"]] == ["valence", "arousal"]
+    assert out["attributes"][0]["r"] > 0.9
+    assert out["ci_unit"] == "held-out videos" and out["n_perm"] == 200
+    assert list(result.to_frame()["attribute"]) == ["valence", "arousal"]
