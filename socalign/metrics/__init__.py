@@ -1,0 +1,64 @@
+"""Alignment metrics (numpy/scipy only; never imports torch or socalign.data).
+
+similarity from judgments and embeddings (``similarity``), OOO accuracy under named rules
+(``ooo``), R² and correlations over observed pairs (``rsa``), noise ceilings (``ceilings``),
+bootstrap intervals and permutation tests (``resampling``).
+"""
+
+from socalign.metrics.ceilings import (
+    OOOConsistency,
+    SplitHalfCeiling,
+    ooo_consistency,
+    spearman_brown,
+    split_half_ceiling,
+)
+from socalign.metrics.ooo import (
+    CHANCE,
+    RULES,
+    OOOAccuracy,
+    ooo_accuracy,
+    ooo_accuracy_embeddings,
+)
+from socalign.metrics.resampling import (
+    Interval,
+    PermutationTest,
+    bootstrap,
+    bootstrap_alignment,
+    paired_bootstrap,
+    paired_bootstrap_alignment,
+    permutation_pvalue,
+)
+from socalign.metrics.rsa import Alignment, alignment, weighted_spearman
+from socalign.metrics.similarity import (
+    METRICS,
+    JudgedSimilarity,
+    similarity_from_embeddings,
+    similarity_from_judgments,
+)
+
+__all__ = [
+    "CHANCE",
+    "METRICS",
+    "RULES",
+    "Alignment",
+    "Interval",
+    "JudgedSimilarity",
+    "OOOAccuracy",
+    "OOOConsistency",
+    "PermutationTest",
+    "SplitHalfCeiling",
+    "alignment",
+    "bootstrap",
+    "bootstrap_alignment",
+    "ooo_accuracy",
+    "ooo_accuracy_embeddings",
+    "ooo_consistency",
+    "paired_bootstrap",
+    "paired_bootstrap_alignment",
+    "permutation_pvalue",
+    "similarity_from_embeddings",
+    "similarity_from_judgments",
+    "spearman_brown",
+    "split_half_ceiling",
+    "weighted_spearman",
+]

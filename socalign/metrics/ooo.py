@@ -1,0 +1,109 @@
+"""Odd-one-out (OOO) accuracy of a model's similarity under two named rules.
+
+For a trial on items (a, b, c) let s_k be the model's similarity of the pair that leaves out
+position k. With the human's odd position o and kept positions p, q:
+
+* ``argmax`` (the THINGS rule): the model's odd one is the item outside its most similar pair.
+  Correct when s_o is strictly larger than both other pair similarities; ties count as wrong.
+  Chance 1/3.
+* ``pair`` (the rule of the paper's released code, ``sim(anchor, positive) > sim(anchor,
+  negative)``, averaged over both kept items as the anchor): score
+  ½·[s_o > sim(p, odd)] + ½·[s_o > sim(q, odd)], each strict (ties count as wrong). Chance 1/2.
+
+Per-trial scores are 0/1 (argmax) or 0/½/1 (pair); the accuracy is their mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from socalign.metrics.similarity import check_trials, similarity_from_embeddings
+
+RULES = ("argmax", "pair")
+CHANCE = {"argmax": 1.0 / 3.0, "pair": 0.5}
+
+
+@dataclass(frozen=True)
+class OOOAccuracy:
+    """OOO accuracy under a named rule, with the per-trial scores."""
+
+    accuracy: float
+    rule: str
+    chance: float
+    n_trials: int
+    correct: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "accuracy": self.accuracy,
+            "rule": self.rule,
+            "chance": self.chance,
+            "n_trials": self.n_trials,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
+
+
+def pair_similarities(similarity: np.ndarray, triplets: np.ndarray) -> np.ndarray:
+    """(n, 3) similarity of the pair that leaves out position k, for k = 0, 1, 2."""
+    t = triplets
+    s = np.stack(
+        [similarity[t[:, 1], t[:, 2]], similarity[t[:, 0], t[:, 2]], similarity[t[:, 0], t[:, 1]]],
+        axis=1,
+    )
+    if not np.isfinite(s).all():
+        row = int(np.flatnonzero(~np.isfinite(s).all(axis=1))[0])
+        raise ValueError(
+            f"trial {row}: the similarity of a pair in {t[row].tolist()} is NaN or infinite"
+        )
+    return s
+
+
+def score_trials(pair_sims: np.ndarray, odd: np.ndarray, rule: str) -> np.ndarray:
+    """Per-trial scores from (n, 3) pair similarities and the human odd positions."""
+    rows = np.arange(len(odd))
+    kept = pair_sims[rows, odd]
+    other1 = pair_sims[rows, (odd + 1) % 3]
+    other2 = pair_sims[rows, (odd + 2) % 3]
+    if rule == "argmax":
+        return ((kept > other1) & (kept > other2)).astype(np.float64)
+    if rule == "pair":
+        return 0.5 * (kept > other1) + 0.5 * (kept > other2)
+    raise ValueError(f"unknown OOO rule {rule!r}; choose one of {list(RULES)}")
+
+
+def ooo_accuracy(
+    similarity: np.ndarray, triplets: np.ndarray, odd: np.ndarray, rule: str = "argmax"
+) -> OOOAccuracy:
+    """OOO accuracy of an (N, N) model similarity on trials (triplets of item indices, odd)."""
+    if rule not in RULES:
+        raise ValueError(f"unknown OOO rule {rule!r}; choose one of {list(RULES)}")
+    similarity = np.asarray(similarity, dtype=np.float64)
+    if similarity.ndim != 2 or similarity.shape[0] != similarity.shape[1]:
+        raise ValueError(f"similarity must be a square (N, N) matrix, got {similarity.shape}")
+    triplets, odd = check_trials(triplets, odd, similarity.shape[0])
+    if len(odd) == 0:
+        raise ValueError("no trials to score")
+    correct = score_trials(pair_similarities(similarity, triplets), odd, rule)
+    return OOOAccuracy(
+        accuracy=float(correct.mean()),
+        rule=rule,
+        chance=CHANCE[rule],
+        n_trials=len(odd),
+        correct=correct,
+    )
+
+
+def ooo_accuracy_embeddings(
+    X: np.ndarray,
+    triplets: np.ndarray,
+    odd: np.ndarray,
+    rule: str = "argmax",
+    metric: str = "cosine",
+) -> OOOAccuracy:
+    """OOO accuracy of an (N, D) embedding under a similarity ``metric`` (cosine/correlation/dot)."""
+    return ooo_accuracy(similarity_from_embeddings(X, metric), triplets, odd, rule)

@@ -1,0 +1,362 @@
+"""Uncertainty: bootstrap intervals, paired bootstraps of a difference, permutation p-values.
+
+Every interval names its resampling unit and count. Resamples are drawn as multinomial
+*weights* (how often each unit is drawn), so a statistic over all resamples is one weighted
+matrix computation rather than a loop:
+
+* ``trials``: per-trial scores (e.g. OOO correctness); the statistic is their mean.
+* ``videos``: items are drawn with replacement; an observed pair (i, j) of distinct items then
+  counts w_i·w_j times (pairs of a video with its own copy are dropped, as in rsatoolbox).
+* ``pairs``: observed pairs are drawn with replacement.
+
+Intervals are percentile intervals; resamples where a correlation is undefined (NaN, e.g. a
+video resample leaving a constant vector) are dropped and counted in ``n_valid``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from socalign.metrics.rsa import pair_vectors, weighted_pearson, weighted_spearman
+
+UNITS = ("videos", "pairs")
+# Resample rows per chunk are chosen so a chunk holds about this many weights.
+CHUNK_ELEMENTS = 2_000_000
+
+
+def as_rng(rng: np.random.Generator | int) -> np.random.Generator:
+    """A numpy Generator from a Generator or an integer seed."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A bootstrap estimate: the statistic on the full data and a percentile interval."""
+
+    statistic: str
+    estimate: float
+    low: float
+    high: float
+    level: float
+    unit: str
+    n_boot: int
+    n_valid: int
+    sd: float
+    p_value: float | None = None
+    samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "statistic": self.statistic,
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "level": self.level,
+            "sd": self.sd,
+            "unit": self.unit,
+            "n_boot": self.n_boot,
+            "n_valid": self.n_valid,
+            "method": "percentile bootstrap",
+        }
+        if self.p_value is not None:
+            out["p_value"] = self.p_value
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
+
+
+@dataclass(frozen=True)
+class PermutationTest:
+    """A permutation test of a model-human correlation (item labels of the model permuted)."""
+
+    statistic: str
+    observed: float
+    p_value: float
+    n_perm: int
+    alternative: str
+    unit: str = "videos (labels permuted)"
+    null: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "statistic": self.statistic,
+            "observed": self.observed,
+            "p_value": self.p_value,
+            "n_perm": self.n_perm,
+            "alternative": self.alternative,
+            "unit": self.unit,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
+
+
+def _check_common(n_boot: int, level: float) -> None:
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+
+
+def resample_counts(
+    n_units: int, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Chunks of (b, n_units) counts: how often each unit is drawn in each resample."""
+    if n_units < 1:
+        raise ValueError("nothing to resample (0 units)")
+    rows = max(1, CHUNK_ELEMENTS // n_units)
+    done = 0
+    while done < n_boot:
+        b = min(rows, n_boot - done)
+        draws = rng.integers(0, n_units, size=(b, n_units))
+        offsets = (np.arange(b) * n_units)[:, None]
+        yield np.bincount((draws + offsets).ravel(), minlength=b * n_units).reshape(b, n_units)
+        done += b
+
+
+def summarize(
+    statistic: str,
+    estimate: float,
+    samples: np.ndarray,
+    level: float,
+    unit: str,
+    n_boot: int,
+    p_value: float | None = None,
+) -> Interval:
+    """A percentile :class:`Interval` from bootstrap samples (NaN samples dropped, counted)."""
+    valid = samples[np.isfinite(samples)]
+    alpha = (1.0 - level) / 2.0
+    if valid.size:
+        low, high = np.quantile(valid, [alpha, 1.0 - alpha])
+        sd = float(valid.std(ddof=1)) if valid.size > 1 else float("nan")
+    else:
+        low = high = sd = float("nan")
+    return Interval(
+        statistic=statistic,
+        estimate=float(estimate),
+        low=float(low),
+        high=float(high),
+        level=level,
+        unit=unit,
+        n_boot=n_boot,
+        n_valid=int(valid.size),
+        sd=sd,
+        p_value=p_value,
+        samples=samples,
+    )
+
+
+def _two_sided_p(diff_samples: np.ndarray) -> float:
+    """Bootstrap two-sided p-value of a difference being 0 (share of resamples past 0, doubled)."""
+    valid = diff_samples[np.isfinite(diff_samples)]
+    if not valid.size:
+        return float("nan")
+    below = (np.sum(valid <= 0) + 1) / (valid.size + 1)
+    above = (np.sum(valid >= 0) + 1) / (valid.size + 1)
+    return float(min(1.0, 2.0 * min(below, above)))
+
+
+def bootstrap(
+    values: np.ndarray,
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+    level: float = 0.95,
+    unit: str = "trials",
+    statistic: str = "mean",
+) -> Interval:
+    """Bootstrap interval of the mean of per-unit values (e.g. per-trial OOO scores)."""
+    _check_common(n_boot, level)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("values hold NaN or infinite entries")
+    gen = as_rng(rng)
+    n = values.size
+    samples = np.concatenate([c @ values / n for c in resample_counts(n, n_boot, gen)])
+    return summarize(statistic, values.mean(), samples, level, unit, n_boot)
+
+
+def paired_bootstrap(
+    values_a: np.ndarray,
+    values_b: np.ndarray,
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+    level: float = 0.95,
+    unit: str = "trials",
+) -> Interval:
+    """Bootstrap interval of mean(a) - mean(b) for paired per-unit values, with a p-value."""
+    a = np.asarray(values_a, dtype=np.float64)
+    b = np.asarray(values_b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values differ in shape: {a.shape} vs {b.shape}")
+    result = bootstrap(a - b, n_boot, rng, level, unit, statistic="difference of means")
+    return summarize(
+        result.statistic, result.estimate, result.samples, level, unit, n_boot,
+        p_value=_two_sided_p(result.samples),
+    )
+
+
+def _pair_weights(
+    i: np.ndarray, j: np.ndarray, items: np.ndarray, unit: str, n_boot: int,
+    rng: np.random.Generator,
+) -> Iterator[np.ndarray]:
+    """Chunks of (b, n_pairs) pair weights for the resampling ``unit``."""
+    if unit == "pairs":
+        yield from resample_counts(i.size, n_boot, rng)
+        return
+    if unit != "videos":
+        raise ValueError(f"unknown resampling unit {unit!r}; choose one of {list(UNITS)}")
+    position = np.full(int(items.max()) + 1, -1, dtype=np.int64)
+    position[items] = np.arange(items.size)
+    pi, pj = position[i], position[j]
+    rows = max(1, CHUNK_ELEMENTS // max(i.size, items.size))
+    done = 0
+    while done < n_boot:
+        b = min(rows, n_boot - done)
+        counts = np.concatenate(list(resample_counts(items.size, b, rng)))
+        yield counts[:, pi] * counts[:, pj]
+        done += b
+
+
+def _items(observed_shape: int, indices: np.ndarray | None) -> np.ndarray:
+    return np.arange(observed_shape) if indices is None else np.asarray(indices, dtype=np.int64)
+
+
+def bootstrap_alignment(
+    model_similarity: np.ndarray,
+    human_similarity: np.ndarray,
+    observed_mask: np.ndarray,
+    indices: np.ndarray | None = None,
+    unit: str = "videos",
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+    level: float = 0.95,
+) -> dict[str, Interval]:
+    """Bootstrap intervals of Spearman, R² (its square) and Pearson over ``videos`` or ``pairs``."""
+    _check_common(n_boot, level)
+    gen = as_rng(rng)
+    x, y, i, j = pair_vectors(model_similarity, human_similarity, observed_mask, indices)
+    items = _items(np.shape(observed_mask)[0], indices)
+    rho, pear = [], []
+    for w in _pair_weights(i, j, items, unit, n_boot, gen):
+        rho.append(weighted_spearman(x, y, w))
+        pear.append(weighted_pearson(x, y, w))
+    rho_s, pear_s = np.concatenate(rho), np.concatenate(pear)
+    est_rho = float(stats.spearmanr(x, y).statistic)
+    est_r = float(stats.pearsonr(x, y).statistic)
+    return {
+        "spearman": summarize("spearman", est_rho, rho_s, level, unit, n_boot),
+        "r2": summarize("r2", est_rho**2, rho_s**2, level, unit, n_boot),
+        "pearson": summarize("pearson", est_r, pear_s, level, unit, n_boot),
+    }
+
+
+def paired_bootstrap_alignment(
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    human_similarity: np.ndarray,
+    observed_mask: np.ndarray,
+    indices: np.ndarray | None = None,
+    unit: str = "videos",
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+    level: float = 0.95,
+) -> dict[str, Interval]:
+    """Bootstrap of model A minus model B in Spearman and R², on the same resamples."""
+    _check_common(n_boot, level)
+    gen = as_rng(rng)
+    xa, y, i, j = pair_vectors(model_a, human_similarity, observed_mask, indices)
+    xb, _, _, _ = pair_vectors(model_b, human_similarity, observed_mask, indices)
+    items = _items(np.shape(observed_mask)[0], indices)
+    ra, rb = [], []
+    for w in _pair_weights(i, j, items, unit, n_boot, gen):
+        ra.append(weighted_spearman(xa, y, w))
+        rb.append(weighted_spearman(xb, y, w))
+    sa, sb = np.concatenate(ra), np.concatenate(rb)
+    est_a = float(stats.spearmanr(xa, y).statistic)
+    est_b = float(stats.spearmanr(xb, y).statistic)
+    d_rho, d_r2 = sa - sb, sa**2 - sb**2
+    return {
+        "spearman": summarize(
+            "spearman difference (a - b)", est_a - est_b, d_rho, level, unit, n_boot,
+            p_value=_two_sided_p(d_rho),
+        ),
+        "r2": summarize(
+            "r2 difference (a - b)", est_a**2 - est_b**2, d_r2, level, unit, n_boot,
+            p_value=_two_sided_p(d_r2),
+        ),
+    }
+
+
+def _row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a - a.mean(axis=-1, keepdims=True)
+    b = b - b.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (a * b).sum(-1) / np.sqrt((a * a).sum(-1) * (b * b).sum(-1))
+
+
+def permutation_pvalue(
+    model_similarity: np.ndarray,
+    human_similarity: np.ndarray,
+    observed_mask: np.ndarray,
+    indices: np.ndarray | None = None,
+    n_perm: int = 1000,
+    rng: np.random.Generator | int = 0,
+    alternative: str = "greater",
+    correlation: str = "spearman",
+) -> PermutationTest:
+    """Permutation p-value of the model-human correlation, permuting the model's item labels.
+
+    p = (1 + #{null >= observed}) / (1 + n_perm) for ``greater`` (|.| for ``two-sided``).
+    """
+    if n_perm < 1:
+        raise ValueError(f"n_perm must be at least 1, got {n_perm}")
+    if alternative not in ("greater", "two-sided"):
+        raise ValueError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}")
+    if correlation not in ("spearman", "pearson"):
+        raise ValueError(f"correlation must be 'spearman' or 'pearson', got {correlation!r}")
+    gen = as_rng(rng)
+    x, y, i, j = pair_vectors(model_similarity, human_similarity, observed_mask, indices)
+    model = np.asarray(model_similarity, dtype=np.float64)
+    items = _items(model.shape[0], indices)
+    position = np.full(model.shape[0], -1, dtype=np.int64)
+    position[items] = np.arange(items.size)
+    pi, pj = position[i], position[j]
+    rank = correlation == "spearman"
+    yv = stats.rankdata(y) if rank else y
+    observed = float(_row_pearson(stats.rankdata(x) if rank else x, yv))
+    rows = max(1, CHUNK_ELEMENTS // max(i.size, 1))
+    null = []
+    done = 0
+    while done < n_perm:
+        b = min(rows, n_perm - done)
+        perm = gen.permuted(np.tile(items, (b, 1)), axis=1)
+        xp = model[perm[:, pi], perm[:, pj]]
+        if rank:
+            xp = stats.rankdata(xp, axis=1)
+        null.append(_row_pearson(xp, yv))
+        done += b
+    null_s = np.concatenate(null)
+    if alternative == "greater":
+        hits = np.sum(null_s >= observed - 1e-12)
+    else:
+        hits = np.sum(np.abs(null_s) >= abs(observed) - 1e-12)
+    return PermutationTest(
+        statistic=correlation,
+        observed=observed,
+        p_value=float((hits + 1) / (n_perm + 1)),
+        n_perm=n_perm,
+        alternative=alternative,
+        null=null_s,
+    )
