@@ -1,0 +1,169 @@
+"""Embedding and similarity files: ``.npz`` with video ids (matched to a benchmark) or ``.npy``.
+
+An ``.npz`` written by :func:`save_embeddings` holds ``ids`` (on-disk video ids),
+``embeddings`` (N, D) and ``meta`` (a JSON string). A plain ``.npy`` must already be in the
+benchmark's video row order. Similarity files are alike: ``.npy`` (N, N) or ``.npz`` with
+``ids`` and ``similarity``. No torch here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from socalign.cache import atomic_save_npz
+
+
+class HasIds(Protocol):
+    """Anything with the benchmark's video ids in row order (e.g. ``Benchmark.videos``)."""
+
+    ids: np.ndarray
+
+
+def _check_ids(ids: np.ndarray, path: Path | str) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"{path}: 'ids' must be a 1-D integer array, got {ids.dtype} {ids.shape}")
+    values, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(f"{path}: video id {values[counts > 1][0]} appears more than once")
+    return ids.astype(np.int64)
+
+
+def _check_finite(array: np.ndarray, what: str, path: Path | str) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        row = int(np.flatnonzero(bad.reshape(len(array), -1).any(axis=1))[0])
+        raise ValueError(f"{path}: {what} row {row} holds a NaN or infinite value")
+
+
+def save_embeddings(path: Path | str, ids: np.ndarray, embeddings: np.ndarray, **meta: Any) -> Path:
+    """Write ``ids`` and (N, D) ``embeddings`` (plus JSON-able ``meta``) to an ``.npz`` atomically."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"{path}: embeddings are saved as .npz (with ids); use a .npz name")
+    ids = _check_ids(ids, path)
+    embeddings = np.asarray(embeddings)
+    if embeddings.ndim != 2 or embeddings.shape[0] != ids.size:
+        raise ValueError(
+            f"{path}: embeddings must be ({ids.size}, D) to match the ids, got {embeddings.shape}"
+        )
+    _check_finite(embeddings, "embeddings", path)
+    try:
+        meta_json = json.dumps(meta, sort_keys=True)
+    except TypeError as err:
+        raise ValueError(f"{path}: meta must be JSON-able ({err})") from err
+    return atomic_save_npz(path, ids=ids, embeddings=embeddings, meta=np.array(meta_json))
+
+
+def read_meta(path: Path | str) -> dict[str, Any]:
+    """The ``meta`` dict stored by :func:`save_embeddings` (empty when absent)."""
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(str(data["meta"])) if "meta" in data.files else {}
+
+
+def _reorder(
+    path: Path, file_ids: np.ndarray, videos: HasIds, required: np.ndarray | None
+) -> np.ndarray:
+    """Position in the file of each benchmark video in row order (-1 where absent).
+
+    Every video in ``required`` (row indices; all when None) must be present.
+    """
+    want = np.asarray(videos.ids, dtype=np.int64)
+    order = np.argsort(file_ids)
+    found = np.minimum(np.searchsorted(file_ids, want, sorter=order), file_ids.size - 1)
+    pos = order[found]
+    present = file_ids[pos] == want
+    need = np.ones(want.size, dtype=bool) if required is None else np.isin(
+        np.arange(want.size), required
+    )
+    missing = need & ~present
+    if missing.any():
+        raise ValueError(
+            f"{path}: no row for {int(missing.sum())} of the {int(need.sum())} videos needed "
+            f"(first missing video id {want[missing][0]})"
+        )
+    return np.where(present, pos, -1)
+
+
+def _load(
+    path: Path | str, videos: HasIds, key: str, square: bool, required: np.ndarray | None
+) -> np.ndarray:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: file not found")
+    n = len(videos.ids)
+    if path.suffix == ".npy":
+        array = np.load(path, allow_pickle=False)
+        if square:
+            ok = array.shape == (n, n)
+            expected = f"({n}, {n})"
+        else:
+            ok = array.ndim == 2 and array.shape[0] == n
+            expected = f"({n}, D)"
+        if not ok:
+            raise ValueError(
+                f"{path}: a .npy must hold {expected} rows in the benchmark's video order, "
+                f"got shape {array.shape}"
+            )
+    elif path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            lacking = [k for k in ("ids", key) if k not in data.files]
+            if lacking:
+                raise ValueError(f"{path}: missing array(s) {lacking}; found {data.files}")
+            file_ids = _check_ids(data["ids"], path)
+            array = data[key]
+        if array.ndim != 2 or array.shape[0] != file_ids.size or (
+            square and array.shape[1] != file_ids.size
+        ):
+            raise ValueError(
+                f"{path}: {key!r} has shape {array.shape}, which does not match "
+                f"{file_ids.size} ids"
+            )
+        pos = _reorder(path, file_ids, videos, required)
+        if not np.issubdtype(array.dtype, np.number):
+            raise ValueError(f"{path}: {key} must be numeric, got dtype {array.dtype}")
+        array = array.astype(np.float64)
+        absent = pos < 0
+        pos = np.where(absent, 0, pos)
+        array = array[np.ix_(pos, pos)] if square else array[pos]
+        array[absent] = np.nan
+        if square:
+            array[:, absent] = np.nan
+    else:
+        raise ValueError(f"{path}: expected a .npy or .npz file")
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{path}: {key} must be numeric, got dtype {array.dtype}")
+    array = array.astype(np.float64)
+    rows = np.arange(n) if required is None else np.asarray(required, dtype=np.int64)
+    block = array[np.ix_(rows, rows)] if square else array[rows]
+    bad = ~np.isfinite(block.reshape(len(rows), -1)).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"{path}: {key} of video id {videos.ids[rows[bad][0]]} holds a NaN or infinite value"
+        )
+    return array
+
+
+def load_embeddings(
+    path: Path | str, videos: HasIds, required: np.ndarray | None = None
+) -> np.ndarray:
+    """(N, D) embeddings in the benchmark's video row order (matched by ``ids`` for .npz).
+
+    ``required``: row indices that must be present and finite (default all); for an .npz,
+    rows of other videos that the file lacks are NaN.
+    """
+    return _load(path, videos, "embeddings", False, required)
+
+
+def load_similarity(
+    path: Path | str, videos: HasIds, required: np.ndarray | None = None
+) -> np.ndarray:
+    """(N, N) model similarity in the benchmark's video row order (matched by ``ids`` for .npz).
+
+    ``required`` as in :func:`load_embeddings`; for pairs among required videos only.
+    """
+    return _load(path, videos, "similarity", True, required)

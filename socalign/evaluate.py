@@ -1,0 +1,172 @@
+"""Score a model (embeddings or a similarity matrix) against a benchmark split's human judgments.
+
+The human similarity is built from the split's kept trials; R² (squared Spearman), Spearman
+and Pearson are taken over the observed pairs among the split's videos; OOO accuracy under both
+rules over the split's trials. Intervals: bootstrap over videos for the correlations, over
+trials for the OOO accuracies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socalign.metrics import (
+    RULES,
+    Alignment,
+    Interval,
+    OOOAccuracy,
+    alignment,
+    bootstrap,
+    bootstrap_alignment,
+    ooo_accuracy,
+    similarity_from_embeddings,
+    similarity_from_judgments,
+)
+from socalign.metrics.resampling import as_rng
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's alignment with one split's human judgments."""
+
+    split: str
+    metric: str | None
+    alignment: Alignment
+    ooo: dict[str, OOOAccuracy]
+    ci: dict[str, Any] = field(default_factory=dict)
+    n_videos: int = 0
+
+    @property
+    def r2(self) -> float:
+        return self.alignment.r2
+
+    @property
+    def spearman(self) -> float:
+        return self.alignment.spearman
+
+    @property
+    def pearson(self) -> float:
+        return self.alignment.pearson
+
+    @property
+    def n_pairs(self) -> int:
+        return self.alignment.n_pairs
+
+    @property
+    def n_trials(self) -> int:
+        return next(iter(self.ooo.values())).n_trials
+
+    def to_dict(self) -> dict[str, Any]:
+        ci: dict[str, Any] = {}
+        for key, value in self.ci.items():
+            if isinstance(value, dict):
+                ci[key] = {k: v.to_dict() for k, v in value.items()}
+            else:
+                ci[key] = value.to_dict()
+        return {
+            "split": self.split,
+            "metric": self.metric,
+            "r2": self.r2,
+            "spearman": self.spearman,
+            "pearson": self.pearson,
+            "ooo_accuracy": {rule: acc.accuracy for rule, acc in self.ooo.items()},
+            "chance": {rule: acc.chance for rule, acc in self.ooo.items()},
+            "n_pairs": self.n_pairs,
+            "n_trials": self.n_trials,
+            "n_videos": self.n_videos,
+            "ci": ci,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per statistic: value, interval and its resampling unit."""
+        rows = []
+        for stat in ("r2", "spearman", "pearson"):
+            iv = self.ci.get(stat)
+            rows.append(_row(stat, getattr(self, stat), iv))
+        for rule, acc in self.ooo.items():
+            iv = self.ci.get("ooo_accuracy", {}).get(rule)
+            rows.append(_row(f"ooo_accuracy ({rule})", acc.accuracy, iv))
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "split", self.split)
+        return frame
+
+
+def _row(name: str, value: float, iv: Interval | None) -> dict[str, Any]:
+    return {
+        "statistic": name,
+        "value": value,
+        "low": None if iv is None else iv.low,
+        "high": None if iv is None else iv.high,
+        "unit": None if iv is None else iv.unit,
+        "n_boot": None if iv is None else iv.n_boot,
+    }
+
+
+def evaluate(
+    benchmark: Any,
+    split: str | None,
+    embeddings: np.ndarray | None = None,
+    similarity: np.ndarray | None = None,
+    metric: str = "cosine",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    level: float = 0.95,
+) -> Evaluation:
+    """Evaluate embeddings (N, D) or a similarity (N, N), in benchmark video order, on ``split``.
+
+    Only the rows of the split's videos are used (others may be NaN).
+
+    ``n_boot=0`` skips the intervals.
+    """
+    if (embeddings is None) == (similarity is None):
+        raise ValueError("give exactly one of embeddings or similarity")
+    n = len(benchmark.videos)
+    indices = benchmark.split_indices(split)
+    if embeddings is not None:
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim != 2 or embeddings.shape[0] != n:
+            raise ValueError(
+                f"embeddings must have one row per benchmark video ({n}), got {embeddings.shape}"
+            )
+        # Only the split's rows enter (other rows may be NaN, e.g. absent from the file).
+        model = np.full((n, n), np.nan)
+        model[np.ix_(indices, indices)] = similarity_from_embeddings(embeddings[indices], metric)
+        used_metric: str | None = metric
+    else:
+        model = np.asarray(similarity, dtype=np.float64)
+        if model.shape != (n, n):
+            raise ValueError(f"similarity must be ({n}, {n}), got {model.shape}")
+        used_metric = None
+    if n_boot < 0:
+        raise ValueError(f"n_boot must be >= 0, got {n_boot}")
+    split_name = "all" if split is None else split
+    trials = benchmark.split_trials(split)
+    if len(trials) == 0:
+        raise ValueError(f"split {split_name!r} has no trials")
+    human = similarity_from_judgments(trials.triplets, trials.odd, n)
+    align = alignment(model, human.similarity, human.observed, indices)
+    ooo = {rule: ooo_accuracy(model, trials.triplets, trials.odd, rule) for rule in RULES}
+    ci: dict[str, Any] = {}
+    if n_boot:
+        rng = as_rng(seed)
+        ci.update(
+            bootstrap_alignment(
+                model, human.similarity, human.observed, indices, "videos", n_boot, rng, level
+            )
+        )
+        ci["ooo_accuracy"] = {
+            rule: bootstrap(acc.correct, n_boot, rng, level, "trials", f"ooo accuracy ({rule})")
+            for rule, acc in ooo.items()
+        }
+    return Evaluation(
+        split=split_name,
+        metric=used_metric,
+        alignment=align,
+        ooo=ooo,
+        ci=ci,
+        n_videos=len(indices),
+    )
