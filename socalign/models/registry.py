@@ -1,0 +1,262 @@
+"""What each video backbone needs: preprocessing, pooling, layers and LoRA target modules.
+
+A :class:`BackboneSpec` is looked up by Hugging Face name (known names are listed in
+:data:`KNOWN`) or read from a local folder's ``config.json`` (and ``preprocessor_config.json``
+/ ``video_preprocessor_config.json`` when present), so local folders load the same way as
+names. No weights are read here and nothing is fetched for a known name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+KINETICS_MEAN = (0.45, 0.45, 0.45)  # the TimeSformer checkpoints' preprocessor
+KINETICS_STD = (0.225, 0.225, 0.225)
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+TOY_NAME = "toy"
+
+
+@dataclass(frozen=True)
+class Family:
+    """Per-architecture facts shared by every checkpoint of that architecture."""
+
+    model_class: str  # transformers class that loads the backbone (no task head)
+    input_name: str  # keyword of the pixel tensor in ``forward``
+    pooling: str  # "cls" (first token / pooler) or "mean" (over tokens)
+    frame_by_frame: bool  # an image model applied to each frame, then averaged over frames
+    lora_targets: tuple[str, ...]  # module-name suffixes for peft ``target_modules``
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    resize_ratio: float = 1.0  # shortest edge = round(image_size * ratio), then centre crop
+
+
+FAMILIES: dict[str, Family] = {
+    # TimeSformer: divided space-time attention; qkv is the fused projection of both the
+    # spatial (attention) and temporal (temporal_attention) blocks.
+    "timesformer": Family(
+        "TimesformerModel", "pixel_values", "cls", False, ("qkv",), KINETICS_MEAN, KINETICS_STD
+    ),
+    "videomae": Family(
+        "VideoMAEModel", "pixel_values", "mean", False, ("query", "key", "value"),
+        IMAGENET_MEAN, IMAGENET_STD,
+    ),
+    "vjepa2": Family(
+        "VJEPA2Model", "pixel_values_videos", "mean", False, ("query", "key", "value"),
+        IMAGENET_MEAN, IMAGENET_STD, resize_ratio=256 / 224,
+    ),
+    "clip": Family(
+        "CLIPVisionModel", "pixel_values", "cls", True, ("q_proj", "k_proj", "v_proj"),
+        CLIP_MEAN, CLIP_STD,
+    ),
+}
+MODEL_TYPES = {
+    "timesformer": "timesformer",
+    "videomae": "videomae",
+    "vjepa2": "vjepa2",
+    "clip": "clip",
+    "clip_vision_model": "clip",
+}
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """How to feed and read one backbone.
+
+    source: the Hugging Face name or local folder to load; n_frames, image_size, resize_size,
+    mean, std: preprocessing (uniform frames; shortest edge to ``resize_size``, centre crop to
+    ``image_size``, scale to [0, 1], normalise); pooling: "cls" or "mean"; n_layers: transformer
+    blocks (hidden states 0..n_layers, 0 = patch embeddings); lora_targets: peft target modules.
+    """
+
+    name: str
+    family: str
+    source: str
+    model_class: str
+    input_name: str
+    n_frames: int
+    image_size: int
+    resize_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    pooling: str
+    frame_by_frame: bool
+    n_layers: int | None
+    hidden_size: int | None
+    lora_targets: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+    def check_layer(self, layer: int | None) -> int | None:
+        """Validate a hidden-state index (None: the model's output); negatives count from the end."""
+        if layer is None or self.n_layers is None:
+            return layer
+        if not -(self.n_layers + 1) <= layer <= self.n_layers:
+            raise ValueError(
+                f"layer {layer} out of range for {self.name}: hidden states 0..{self.n_layers} "
+                "(0 = patch embeddings; negatives count from the end)"
+            )
+        return layer % (self.n_layers + 1)
+
+
+def make_spec(
+    name: str,
+    family: str,
+    source: str | None = None,
+    n_frames: int = 8,
+    image_size: int = 224,
+    n_layers: int | None = None,
+    hidden_size: int | None = None,
+    mean: tuple[float, float, float] | None = None,
+    std: tuple[float, float, float] | None = None,
+    resize_size: int | None = None,
+) -> BackboneSpec:
+    """A spec from a family's defaults and the checkpoint's numbers."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown backbone family {family!r}; known: {sorted(FAMILIES)}")
+    fam = FAMILIES[family]
+    return BackboneSpec(
+        name=name,
+        family=family,
+        source=source or name,
+        model_class=fam.model_class,
+        input_name=fam.input_name,
+        n_frames=int(n_frames),
+        image_size=int(image_size),
+        resize_size=int(resize_size or round(image_size * fam.resize_ratio)),
+        mean=tuple(mean or fam.mean),  # type: ignore[arg-type]
+        std=tuple(std or fam.std),  # type: ignore[arg-type]
+        pooling=fam.pooling,
+        frame_by_frame=fam.frame_by_frame,
+        n_layers=n_layers,
+        hidden_size=hidden_size,
+        lora_targets=fam.lora_targets,
+    )
+
+
+KNOWN: dict[str, BackboneSpec] = {
+    spec.name: spec
+    for spec in (
+        # the paper's backbone
+        make_spec("facebook/timesformer-base-finetuned-k400", "timesformer", n_frames=8,
+                  image_size=224, n_layers=12, hidden_size=768),
+        make_spec("MCG-NJU/videomae-base", "videomae", n_frames=16, image_size=224,
+                  n_layers=12, hidden_size=768),
+        make_spec("MCG-NJU/videomae-base-finetuned-kinetics", "videomae", n_frames=16,
+                  image_size=224, n_layers=12, hidden_size=768),
+        make_spec("facebook/vjepa2-vitl-fpc64-256", "vjepa2", n_frames=64, image_size=256,
+                  n_layers=24, hidden_size=1024),
+        make_spec("openai/clip-vit-base-patch32", "clip", n_frames=8, image_size=224,
+                  n_layers=12, hidden_size=768),
+        make_spec("openai/clip-vit-base-patch16", "clip", n_frames=8, image_size=224,
+                  n_layers=12, hidden_size=768),
+    )
+}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from err
+
+
+def spec_from_config(name: str, config: dict[str, Any], processor: dict[str, Any] | None = None,
+                     source: str | None = None) -> BackboneSpec:
+    """A spec from a transformers ``config.json`` dict (and its preprocessor config, if any)."""
+    model_type = str(config.get("model_type", ""))
+    if model_type not in MODEL_TYPES:
+        raise ValueError(
+            f"{name}: model_type {model_type!r} is not a supported video backbone "
+            f"(supported: {sorted(MODEL_TYPES)})"
+        )
+    family = MODEL_TYPES[model_type]
+    if model_type == "clip":  # a full CLIP checkpoint: use its vision tower
+        config = dict(config.get("vision_config") or {})
+    image_size = config.get("crop_size") or config.get("image_size") or 224
+    if isinstance(image_size, list | tuple):
+        image_size = image_size[0]
+    n_frames = config.get("num_frames") or config.get("frames_per_clip") or 8
+    processor = processor or {}
+    mean = processor.get("image_mean")
+    std = processor.get("image_std")
+    crop = processor.get("crop_size")
+    if isinstance(crop, dict):
+        crop = crop.get("height")
+    size = processor.get("size")
+    resize = size.get("shortest_edge") if isinstance(size, dict) else None
+    return make_spec(
+        name,
+        family,
+        source=source,
+        n_frames=int(n_frames),
+        image_size=int(crop or image_size),
+        n_layers=config.get("num_hidden_layers"),
+        hidden_size=config.get("hidden_size"),
+        mean=tuple(mean) if mean else None,  # type: ignore[arg-type]
+        std=tuple(std) if std else None,  # type: ignore[arg-type]
+        resize_size=int(resize) if resize else None,
+    )
+
+
+def spec_from_dir(path: Path | str) -> BackboneSpec:
+    """Read a local checkpoint folder's spec (its ``config.json`` and preprocessor config)."""
+    path = Path(path)
+    config_path = path / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{path}: no config.json (not a transformers checkpoint folder)")
+    processor = None
+    for candidate in ("video_preprocessor_config.json", "preprocessor_config.json"):
+        if (path / candidate).is_file():
+            processor = _read_json(path / candidate)
+            break
+    return spec_from_config(str(path), _read_json(config_path), processor, source=str(path))
+
+
+def is_video_model(name_or_path: str | Path) -> bool:
+    """True for ``toy``, a known video name, or a folder whose config is a supported backbone."""
+    name = str(name_or_path)
+    if name == TOY_NAME or name in KNOWN:
+        return True
+    path = Path(name).expanduser()
+    if (path / "config.json").is_file():
+        model_type = _read_json(path / "config.json").get("model_type")
+        return model_type in MODEL_TYPES
+    return False
+
+
+def get_spec(name_or_path: str | Path) -> BackboneSpec:
+    """The spec of a known name, a local checkpoint folder, or (from the HF cache/online) a name.
+
+    ``toy`` resolves to the cached toy backbone (pretrained on first use).
+    """
+    name = str(name_or_path)
+    if name == TOY_NAME:
+        from socalign.models.toy import ensure_toy_backbone
+
+        return replace(spec_from_dir(ensure_toy_backbone()), name=TOY_NAME)
+    if name in KNOWN:
+        return KNOWN[name]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return spec_from_dir(path)
+    if path.exists():
+        raise ValueError(f"{path}: a checkpoint must be a folder with config.json")
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(name, trust_remote_code=False).to_dict()
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"unknown video model {name!r}: not a known name ({sorted(KNOWN)}), not a local "
+            f"folder, and its config could not be fetched ({err})"
+        ) from err
+    return spec_from_config(name, config)
