@@ -1,9 +1,54 @@
-"""``socalign`` subcommands for book."""
+"""``socalign book``: execute every chapter under a profile and render the HTML book."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from socalign.cli.common import CliError, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this topic's subcommands to the parser."""
+    """Add ``socalign book`` to the parser."""
+    parser = add_command(
+        sub, "book", run_book,
+        "execute the book's chapters with papermill (cached) and render the HTML",
+    )
+    parser.add_argument(
+        "--profile", default="demo", choices=("demo", "paper", "ci"),
+        help="settings the chapters run under (default: demo, CPU)",
+    )
+    parser.add_argument("--out", type=Path, default=None,
+                        help="build folder (default: ROOT/_build/PROFILE)")
+    parser.add_argument("--force", action="store_true",
+                        help="re-execute every chapter even when a cached run matches")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="folder with _toc.yml and _config.yml (default: found from here)")
+    parser.add_argument("--no-render", action="store_true",
+                        help="execute the chapters only, skip jupyter-book")
+    parser.add_argument("--lenient", action="store_true",
+                        help="do not turn Sphinx warnings (e.g. broken links) into errors")
+    parser.add_argument("--sync-notebooks", action="store_true",
+                        help="only rewrite the paired .ipynb of each .py chapter (for Colab)")
+
+
+def run_book(args: argparse.Namespace) -> dict[str, Any]:
+    """Handler of ``socalign book``."""
+    from socalign import book
+
+    try:
+        if args.sync_notebooks:
+            root = book.find_book_root(args.root)
+            return {"synced": [str(p) for p in book.sync_notebooks(root)]}
+        summary = book.build_book(
+            root=args.root, profile=args.profile, out=args.out, force=args.force,
+            do_render=not args.no_render, strict=not args.lenient,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
+    except book.BookError as err:
+        raise CliError(str(err)) from err
+    if not args.json:
+        print(summary.report(), file=sys.stderr)
+    return summary.to_dict()

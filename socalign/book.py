@@ -1,0 +1,451 @@
+"""The book build: papermill execution per profile, a content-keyed cache, jupyter-book render.
+
+``build_book`` reads the chapters from ``_toc.yml``, turns each jupytext source into a
+notebook, executes it with papermill (``profile`` injected into its ``parameters`` cell) unless
+an executed copy with the same key is cached, stages the executed notebooks beside the other
+book files under the build folder and renders them with jupyter-book. The cache key covers the
+notebook text, the library (version and source), the profile's settings and the kernel; the
+working tree is never written to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socalign import __version__
+from socalign.cache import atomic_write_bytes, cache_dir, content_key
+from socalign.profiles import PROFILES, Profile, profile_settings
+
+__all__ = [
+    "PROFILES",
+    "BookError",
+    "BuildSummary",
+    "ChapterFailed",
+    "ChapterRun",
+    "Profile",
+    "build_book",
+    "chapter_sources",
+    "find_book_root",
+    "library_fingerprint",
+    "notebook_from_source",
+    "profile_settings",
+    "sync_notebooks",
+]
+
+NOTEBOOK_SUFFIXES = (".py", ".ipynb")
+PAGE_SUFFIXES = (".md", ".py", ".ipynb")
+SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", "_build", ".DS_Store"}
+
+
+class BookError(RuntimeError):
+    """The book could not be built (bad table of contents, missing file, render failure)."""
+
+
+class ChapterFailed(BookError):
+    """A chapter raised while executing; the message names the chapter, the cell and its line."""
+
+    def __init__(
+        self, chapter: str, cell: int, line: int | None, ename: str, evalue: str, source: str,
+        notebook: Path | None = None,
+    ) -> None:
+        self.chapter, self.cell, self.line = chapter, cell, line
+        self.ename, self.evalue, self.source, self.notebook = ename, evalue, source, notebook
+        where = f"cell {cell}" + (f" (line {line})" if line is not None else "")
+        # ``cell`` counts the source's cells from 1 (markdown included), ``line`` its .py lines
+        first = next((s for s in source.splitlines() if s.strip()), "")
+        message = f"chapter {chapter} failed at {where}: {ename}: {evalue}\n    {first}"
+        if notebook is not None:
+            message += f"\n  executed notebook with the traceback: {notebook}"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """One chapter of a build: ``status`` is "executed", "cached" or "static" (no code)."""
+
+    source: str
+    status: str
+    seconds: float
+    key: str
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did: per-chapter status and time, the render time, the HTML folder."""
+
+    profile: str
+    out: Path
+    html: Path | None
+    chapters: tuple[ChapterRun, ...]
+    render: str
+    render_seconds: float
+    total_seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def executed(self) -> int:
+        """How many chapters were executed (not taken from the cache)."""
+        return sum(c.status == "executed" for c in self.chapters)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary (the ``--json`` output of ``socalign book``)."""
+        return {
+            "profile": self.profile,
+            "out": str(self.out),
+            "html": None if self.html is None else str(self.html),
+            "executed": self.executed,
+            "cached": sum(c.status == "cached" for c in self.chapters),
+            "render": self.render,
+            "render_seconds": round(self.render_seconds, 2),
+            "total_seconds": round(self.total_seconds, 2),
+            "chapters": [
+                {"source": c.source, "status": c.status, "seconds": round(c.seconds, 2)}
+                for c in self.chapters
+            ],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per chapter (source, status, seconds)."""
+        return pd.DataFrame(
+            [(c.source, c.status, c.seconds) for c in self.chapters],
+            columns=["source", "status", "seconds"],
+        )
+
+    def report(self) -> str:
+        """A short human-readable summary with timings."""
+        lines = [f"book profile {self.profile!r}: {self.executed} executed, "
+                 f"{len(self.chapters) - self.executed} from cache or static"]
+        for c in self.chapters:
+            lines.append(f"  {c.status:9s} {c.seconds:7.1f} s  {c.source}")
+        lines.append(f"  render    {self.render_seconds:7.1f} s  ({self.render})")
+        lines.append(f"  total     {self.total_seconds:7.1f} s  -> {self.html}")
+        return "\n".join(lines)
+
+
+def find_book_root(start: Path | str | None = None) -> Path:
+    """The folder holding ``_toc.yml`` and ``_config.yml``: ``start`` or one of its parents."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").exists() and (folder / "_config.yml").exists():
+            return folder
+    raise BookError(f"no _toc.yml and _config.yml in {here} or its parents; pass --root")
+
+
+def _toc_files(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if isinstance(node.get(key), str):
+                yield node[key]
+        for value in node.values():
+            if isinstance(value, list | dict):
+                yield from _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_files(item)
+
+
+def chapter_sources(root: Path) -> list[Path]:
+    """The source file of every page in ``_toc.yml``, in order (relative to ``root``)."""
+    import yaml
+
+    toc_path = root / "_toc.yml"
+    try:
+        toc = yaml.safe_load(toc_path.read_text())
+    except yaml.YAMLError as err:
+        raise BookError(f"{toc_path}: not valid YAML ({err})") from err
+    pages: list[Path] = []
+    for entry in _toc_files(toc):
+        stem = root / entry
+        found = [stem.with_suffix(s) for s in PAGE_SUFFIXES if stem.with_suffix(s).exists()]
+        if stem.suffix in PAGE_SUFFIXES and stem.exists():
+            found = [stem]
+        if not found:
+            raise BookError(f"{toc_path}: page {entry!r} has no source ({', '.join(PAGE_SUFFIXES)})")
+        pages.append(found[0].relative_to(root))
+    if not pages:
+        raise BookError(f"{toc_path}: no pages listed")
+    return pages
+
+
+def notebook_from_source(path: Path) -> Any:
+    """The notebook of a chapter source (jupytext ``.py`` percent format or ``.ipynb``)."""
+    import jupytext
+
+    nb = jupytext.read(path)
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number}"  # stable ids: the paired .ipynb must not change per read
+    return nb
+
+
+def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
+    """Write each ``.py`` chapter's paired ``.ipynb`` (no outputs) for Colab; return changed ones.
+
+    With ``check`` nothing is written: the returned list names the notebooks out of date.
+    """
+    import jupytext
+
+    changed = []
+    for rel in chapter_sources(root):
+        if rel.suffix != ".py":
+            continue
+        target = root / rel.with_suffix(".ipynb")
+        text = jupytext.writes(notebook_from_source(root / rel), fmt="ipynb")
+        if not target.exists() or target.read_text() != text:
+            changed.append(target.relative_to(root))
+            if not check:
+                atomic_write_bytes(target, text.encode())
+    return changed
+
+
+def library_fingerprint() -> str:
+    """A key for the library's version and source: any edit to socalign re-executes chapters."""
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    return content_key(__version__, *[str(p.relative_to(package)) for p in files], *files)
+
+
+def _is_code_notebook(nb: Any) -> bool:
+    return any(c.cell_type == "code" and c.source.strip() for c in nb.cells)
+
+
+def _source_line(path: Path, cell_source: str) -> int | None:
+    """The line of ``path`` where the failing cell's first line of code appears."""
+    first = next((s.strip() for s in cell_source.splitlines() if s.strip()), None)
+    if first is None or path.suffix != ".py":
+        return None
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if text.strip() == first:
+            return number
+    return None
+
+
+def _execute(
+    source: Path, rel: Path, nb: Any, profile: str, kernel: str, workdir: Path, failed_dir: Path,
+    timeout: int | None,
+) -> Any:
+    """Run one notebook with papermill; raise :class:`ChapterFailed` naming the cell."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        raise BookError(f"{rel}: no cell tagged 'parameters' (papermill needs one for profile)")
+    nb.metadata.setdefault(
+        "kernelspec", {"name": kernel, "display_name": "Python 3", "language": "python"})
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="socalign-book-") as tmp:
+        inp = Path(tmp) / "input.ipynb"
+        outp = Path(tmp) / "output.ipynb"
+        nbformat.write(nb, inp)
+        try:
+            papermill.execute_notebook(
+                str(inp), str(outp), parameters={"profile": profile}, kernel_name=kernel,
+                progress_bar=False, log_output=False, cwd=str(workdir),
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as err:
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            kept = failed_dir / rel.with_suffix(".ipynb").name
+            if outp.exists():
+                shutil.copyfile(outp, kept)
+            executed = nbformat.read(outp, as_version=4) if outp.exists() else nb
+            injected = sum(
+                "injected-parameters" in c.metadata.get("tags", [])
+                for c in executed.cells[: err.cell_index]
+            )
+            raise ChapterFailed(
+                str(rel), err.cell_index - injected + 1, _source_line(source, err.source),
+                err.ename, err.evalue, err.source, kept if kept.exists() else None,
+            ) from None
+        return nbformat.read(outp, as_version=4)
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write only when the bytes differ, so unchanged pages keep their time stamps."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    atomic_write_bytes(path, data)
+    return True
+
+
+def _stage_assets(root: Path, stage: Path, pages: list[Path]) -> set[Path]:
+    """Copy the config, the table of contents and the non-notebook files under ``book/``."""
+    written: set[Path] = set()
+    notebook_stems = {p.with_suffix("") for p in pages if p.suffix in NOTEBOOK_SUFFIXES}
+    for name in ("_config.yml", "_toc.yml"):
+        _write_if_changed(stage / name, (root / name).read_bytes())
+        written.add(Path(name))
+    folders = sorted({p.parts[0] for p in pages if len(p.parts) > 1})
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*")):
+            rel = path.relative_to(root)
+            if any(part in SKIP_NAMES for part in rel.parts) or not path.is_file():
+                continue
+            if rel.suffix in NOTEBOOK_SUFFIXES and rel.with_suffix("") in notebook_stems:
+                continue  # executed notebooks replace the sources and their Colab pairs
+            if rel.suffix in (".py", ".ipynb") and rel not in pages:
+                continue  # helper scripts and stray notebooks are not pages
+            _write_if_changed(stage / rel, path.read_bytes())
+            written.add(rel)
+    return written
+
+
+def _prune(stage: Path, keep: set[Path]) -> None:
+    """Remove staged files that no longer correspond to a source."""
+    for path in sorted(stage.rglob("*"), reverse=True):
+        rel = path.relative_to(stage)
+        if path.is_file() and rel not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _tree_key(stage: Path) -> str:
+    files = sorted(p for p in stage.rglob("*") if p.is_file())
+    return content_key(*[str(p.relative_to(stage)) for p in files], *files)
+
+
+def _jupyter_book() -> list[str]:
+    script = Path(sys.executable).with_name("jupyter-book")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("jupyter-book")
+    if found is None:
+        raise BookError("jupyter-book is not installed (pip install 'socalign[book]')")
+    return [found]
+
+
+def render(stage: Path, out: Path, strict: bool = True) -> Path:
+    """Render the staged book with jupyter-book into ``out/_build/html`` (warnings fail if strict)."""
+    command = [*_jupyter_book(), "build", str(stage), "--path-output", str(out), "--builder", "html"]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    log = out / "render.log"
+    atomic_write_bytes(log, (proc.stdout + "\n" + proc.stderr).encode())
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise BookError(f"jupyter-book build failed (full log: {log}):\n{tail}")
+    return out / "_build" / "html"
+
+
+def build_book(
+    root: Path | str | None = None,
+    profile: str = "demo",
+    out: Path | str | None = None,
+    force: bool = False,
+    do_render: bool = True,
+    strict: bool = True,
+    kernel: str = "python3",
+    timeout: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> BuildSummary:
+    """Execute every chapter under ``profile`` (cached by content) and render the HTML.
+
+    ``out`` defaults to ``ROOT/_build/<profile>``; the HTML lands in ``out/_build/html``.
+    ``force`` re-executes every chapter; a failing chapter raises :class:`ChapterFailed`.
+    """
+    start = time.perf_counter()
+    settings = profile_settings(profile)
+    root = find_book_root(root)
+    out = Path(out).resolve() if out is not None else root / "_build" / profile
+    stage = out / "src"
+    say = log or (lambda message: None)
+    pages = chapter_sources(root)
+    env_key = _environment_key(settings)
+    library = library_fingerprint()
+    executed_cache = cache_dir("book", "executed")
+    keep = _stage_assets(root, stage, pages)
+    runs: list[ChapterRun] = []
+    for rel in pages:
+        if rel.suffix not in NOTEBOOK_SUFFIXES:
+            runs.append(ChapterRun(str(rel), "static", 0.0, ""))
+            continue
+        t0 = time.perf_counter()
+        nb = notebook_from_source(root / rel)
+        target = rel.with_suffix(".ipynb")
+        keep.add(target)
+        if not _is_code_notebook(nb):
+            import nbformat
+
+            _write_if_changed(stage / target, nbformat.writes(nb).encode())
+            runs.append(ChapterRun(str(rel), "static", 0.0, ""))
+            continue
+        key = content_key(
+            "book-chapter/1", (root / rel).read_bytes(), library, settings.to_dict(), env_key,
+            kernel,
+        )
+        cached = executed_cache / f"{key}.ipynb"
+        if cached.exists() and not force:
+            status = "cached"
+        else:
+            say(f"executing {rel} ({profile})")
+            executed = _execute(
+                root / rel, rel, nb, profile, kernel, out / "work" / rel.stem, out / "failed",
+                timeout,
+            )
+            import nbformat
+
+            atomic_write_bytes(cached, nbformat.writes(executed).encode())
+            status = "executed"
+        _write_if_changed(stage / target, cached.read_bytes())
+        runs.append(ChapterRun(str(rel), status, time.perf_counter() - t0, key))
+        say(f"{status:9s} {runs[-1].seconds:6.1f} s  {rel}")
+    _prune(stage, keep)
+    html: Path | None = None
+    render_status, render_seconds = "skipped", 0.0
+    if do_render:
+        t0 = time.perf_counter()
+        tree = content_key(_tree_key(stage), strict, _jupyter_book_version())
+        marker = out / "render.key"
+        html = out / "_build" / "html"
+        if marker.exists() and marker.read_text() == tree and (html / "index.html").exists():
+            render_status = "unchanged"
+        else:
+            say("rendering with jupyter-book")
+            html = render(stage, out, strict=strict)
+            atomic_write_bytes(marker, tree.encode())
+            render_status = "rendered"
+        render_seconds = time.perf_counter() - t0
+    summary = BuildSummary(
+        profile=profile, out=out, html=html, chapters=tuple(runs), render=render_status,
+        render_seconds=render_seconds, total_seconds=time.perf_counter() - start,
+        settings=settings.to_dict(),
+    )
+    atomic_write_bytes(out / "summary.json", json.dumps(summary.to_dict(), indent=2).encode())
+    return summary
+
+
+def _jupyter_book_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jupyter-book")
+    except PackageNotFoundError:  # not installed: render() reports it
+        return "absent"
+
+
+def _environment_key(settings: Profile) -> dict[str, Any]:
+    """What outside the source changes a chapter's output: the real data present or not."""
+    from socalign.profiles import garcia2025_location
+
+    found = None
+    if settings.garcia2025 != "off":
+        found = garcia2025_location()
+    return {
+        "garcia2025": None if found is None else str(found),
+        "cuda_visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
+    }

@@ -1,0 +1,167 @@
+"""Book profiles: the settings a chapter runs under (``ci`` tiny, ``demo`` CPU, ``paper`` GPU).
+
+A chapter's papermill ``parameters`` cell sets ``profile = "demo"``; the chapter then calls
+:func:`profile_settings` and passes the fields to the library. Nothing here computes results.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socalign.cache import cache_dir, content_key
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings of one book profile.
+
+    socialworld: arguments of ``socalign.data.socialworld.synthesize`` (n_videos, seed,
+    n_frames, size); garcia2025: "off" (never), "auto" (when a local copy exists) or
+    "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint;
+    language_models: caption encoders for the modality gap; train: keyword settings of the
+    fine-tuning trainers; seeds: training seeds; n_boot / n_perm: resampling counts.
+    """
+
+    name: str
+    description: str
+    device: str
+    socialworld: dict[str, int]
+    garcia2025: str
+    video_model: str
+    language_models: tuple[str, ...]
+    train: dict[str, Any]
+    seeds: tuple[int, ...]
+    n_boot: int
+    n_perm: int
+    probe_folds: int
+    action_videos: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able settings (used in the build's cache key and summary)."""
+        out = asdict(self)
+        out["language_models"] = list(self.language_models)
+        out["seeds"] = list(self.seeds)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The settings as a two-column table (setting, value) for the book."""
+        rows = [(k, str(v)) for k, v in self.to_dict().items() if k not in ("name", "extra")]
+        return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+PROFILES: dict[str, Profile] = {
+    "ci": Profile(
+        name="ci",
+        description="tiny settings for the test suite: every chapter runs in seconds",
+        device="cpu",
+        socialworld={"n_videos": 40, "seed": 0, "n_frames": 8, "size": 32},
+        garcia2025="off",
+        video_model="toy",
+        language_models=("minilm", "tfidf"),
+        train={"epochs": 1, "batch_size": 8, "lr": 1e-3, "lora_rank": 2, "trainer": "fast"},
+        seeds=(0,),
+        n_boot=50,
+        n_perm=50,
+        probe_folds=2,
+        action_videos=40,
+    ),
+    "demo": Profile(
+        name="demo",
+        description="CPU default: SocialWorld, the toy backbone and MiniLM, plus garcia2025 "
+        "when a local copy is found",
+        device="cpu",
+        socialworld={"n_videos": 250, "seed": 0, "n_frames": 16, "size": 64},
+        garcia2025="auto",
+        video_model="toy",
+        language_models=("minilm", "tfidf"),
+        train={"epochs": 5, "batch_size": 16, "lr": 1e-3, "lora_rank": 4, "trainer": "fast"},
+        seeds=(0, 1, 2),
+        n_boot=1000,
+        n_perm=1000,
+        probe_folds=5,
+        action_videos=200,
+    ),
+    "paper": Profile(
+        name="paper",
+        description="GPU: the paper's data, TimeSformer checkpoint and settings",
+        device="cuda",
+        socialworld={"n_videos": 250, "seed": 0, "n_frames": 16, "size": 64},
+        garcia2025="required",
+        video_model="facebook/timesformer-base-finetuned-k400",
+        language_models=("minilm", "tfidf"),
+        train={"epochs": 20, "batch_size": 16, "lr": 1e-4, "lora_rank": 16, "trainer": "paper"},
+        seeds=(0, 1, 2, 3, 4),
+        n_boot=1000,
+        n_perm=10000,
+        probe_folds=5,
+        action_videos=400,
+    ),
+}
+
+
+def profile_settings(profile: str) -> Profile:
+    """The settings of ``profile`` (one of :data:`PROFILES`), with a clear error otherwise."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown book profile {profile!r}; choose one of {sorted(PROFILES)}")
+    return PROFILES[profile]
+
+
+def garcia2025_location() -> Path | None:
+    """A local copy of the garcia2025 data (``$SOCALIGN_DATA`` or the cache), or None.
+
+    Never downloads: the demo profile uses the real data only when it is already here.
+    """
+    from socalign.data import garcia2025
+    from socalign.data.errors import BenchmarkError
+
+    try:
+        return garcia2025.locate(download=False)
+    except BenchmarkError:
+        return None
+
+
+def use_garcia2025(settings: Profile) -> Path | None:
+    """The garcia2025 folder when ``settings`` asks for it and it is present, else None."""
+    if settings.garcia2025 == "off":
+        return None
+    found = garcia2025_location()
+    if found is None and settings.garcia2025 == "required":
+        raise FileNotFoundError(
+            f"profile {settings.name!r} needs the garcia2025 data: set $SOCALIGN_DATA to a local "
+            "copy or run `socalign data fetch garcia2025`"
+        )
+    return found
+
+
+def socialworld_benchmark(settings: Profile) -> Path:
+    """The SocialWorld benchmark of ``settings``, synthesized once into the cache.
+
+    The folder is keyed by the synthesis arguments and the library version; it is written
+    under a temporary name and renamed, so an interrupted run leaves nothing half-written.
+    """
+    from socalign import __version__
+    from socalign.data import socialworld
+
+    key = content_key("socialworld", __version__, settings.socialworld)[:16]
+    parent = cache_dir("book", "socialworld")
+    target = parent / key
+    if (target / "trials.csv").exists():
+        return target
+    tmp = parent / f".{key}.tmp-{os.getpid()}"
+    if tmp.exists():
+        raise FileExistsError(f"{tmp} exists; remove it (left by an interrupted run)")
+    socialworld.synthesize(tmp, **settings.socialworld)
+    try:
+        tmp.rename(target)
+    except OSError:
+        if not (target / "trials.csv").exists():
+            raise
+        shutil.rmtree(tmp)  # another process finished the same folder first
+    return target

@@ -1,0 +1,168 @@
+"""The book pipeline on a tiny throw-away book: cache, failure message, staging, profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("papermill")
+pytest.importorskip("jupytext")
+
+from socalign import book
+from socalign.profiles import PROFILES, profile_settings
+
+CONFIG = """\
+title: tiny
+execute:
+  execute_notebooks: "off"
+only_build_toc_files: true
+"""
+
+TOC = """\
+format: jb-book
+root: book/intro
+chapters:
+  - file: book/one
+"""
+
+CHAPTER = '''\
+# %% [markdown]
+# # One
+# Text.
+
+# %% tags=["parameters"]
+profile = "demo"
+
+# %%
+from socalign.profiles import profile_settings
+
+settings = profile_settings(profile)
+print("profile", settings.name, settings.n_boot)
+'''
+
+
+def make_book(root: Path, chapter: str = CHAPTER) -> Path:
+    (root / "book").mkdir(parents=True)
+    (root / "_config.yml").write_text(CONFIG)
+    (root / "_toc.yml").write_text(TOC)
+    (root / "book" / "intro.md").write_text("# Intro\n\nSee {doc}`one`.\n")
+    (root / "book" / "one.py").write_text(chapter)
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SOCALIGN_CACHE", str(folder))
+    return folder
+
+
+def test_profiles_are_ordered_by_size() -> None:
+    ci, demo = profile_settings("ci"), profile_settings("demo")
+    assert ci.socialworld["n_videos"] < demo.socialworld["n_videos"]
+    assert ci.n_boot < demo.n_boot
+    assert profile_settings("paper").device == "cuda"
+    assert set(PROFILES) == {"ci", "demo", "paper"}
+    assert json.dumps(demo.to_dict())  # JSON-able: it enters the cache key
+    assert list(demo.to_frame().columns) == ["setting", "value"]
+    with pytest.raises(ValueError, match="unknown book profile 'fast'"):
+        profile_settings("fast")
+
+
+def test_chapter_sources_follow_the_toc(tmp_path) -> None:
+    root = make_book(tmp_path / "b")
+    assert book.chapter_sources(root) == [Path("book/intro.md"), Path("book/one.py")]
+    (root / "book" / "one.py").unlink()
+    with pytest.raises(book.BookError, match=r"page 'book/one' has no source"):
+        book.chapter_sources(root)
+
+
+def test_second_build_executes_nothing_and_profile_is_injected(tmp_path, cache) -> None:
+    root = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    first = book.build_book(root, profile="ci", out=out, do_render=False)
+    assert [(c.source, c.status) for c in first.chapters] == [
+        ("book/intro.md", "static"), ("book/one.py", "executed")]
+    staged = json.loads((out / "src" / "book" / "one.ipynb").read_text())
+    printed = "".join(
+        "".join(o.get("text", "")) for c in staged["cells"] for o in c.get("outputs", []))
+    assert "profile ci 50" in printed  # papermill replaced profile = "demo"
+    second = book.build_book(root, profile="ci", out=out, do_render=False)
+    assert second.executed == 0
+    assert [c.status for c in second.chapters] == ["static", "cached"]
+    # another profile, or an edit to the chapter, changes the key
+    assert book.build_book(root, profile="demo", out=out, do_render=False).executed == 1
+    (root / "book" / "one.py").write_text(CHAPTER + "\n# %%\nx = 1\n")
+    assert book.build_book(root, profile="ci", out=out, do_render=False).executed == 1
+    assert book.build_book(root, profile="ci", out=out, do_render=False, force=True).executed == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["profile"] == "ci" and summary["executed"] == 1
+
+
+def test_failing_chapter_names_chapter_cell_and_line(tmp_path, cache) -> None:
+    broken = CHAPTER + '\n# %%\ny = 2\n\n# %%\nvalue = 1 / 0\n'
+    root = make_book(tmp_path / "b", broken)
+    with pytest.raises(book.ChapterFailed) as info:
+        book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False)
+    err = info.value
+    assert err.chapter == "book/one.py"
+    assert err.cell == 5  # from 1 among the source's cells: md, params, code, code, 1/0
+    lines = (root / "book" / "one.py").read_text().splitlines()
+    assert lines[err.line - 1] == "value = 1 / 0"
+    assert err.ename == "ZeroDivisionError"
+    assert "chapter book/one.py failed at cell 5" in str(err)
+    assert err.notebook is not None and err.notebook.exists()
+    assert not list((Path(book.cache_dir("book", "executed"))).glob("*.ipynb"))
+
+
+def test_missing_parameters_cell_is_an_error(tmp_path, cache) -> None:
+    root = make_book(tmp_path / "b", CHAPTER.replace(' tags=["parameters"]', ""))
+    with pytest.raises(book.BookError, match="no cell tagged 'parameters'"):
+        book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False)
+
+
+def test_sync_notebooks_writes_colab_pairs(tmp_path) -> None:
+    root = make_book(tmp_path / "b")
+    assert book.sync_notebooks(root, check=True) == [Path("book/one.ipynb")]
+    assert not (root / "book" / "one.ipynb").exists()  # check writes nothing
+    assert book.sync_notebooks(root) == [Path("book/one.ipynb")]
+    nb = json.loads((root / "book" / "one.ipynb").read_text())
+    assert nb["cells"][1]["metadata"]["tags"] == ["parameters"]
+    assert book.sync_notebooks(root, check=True) == []
+
+
+def test_render_produces_html_and_skips_when_unchanged(tmp_path, cache) -> None:
+    pytest.importorskip("jupyter_book")
+    root = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    first = book.build_book(root, profile="ci", out=out)
+    assert first.render == "rendered"
+    assert (first.html / "book" / "one.html").exists()
+    assert "profile ci 50" in (first.html / "book" / "one.html").read_text()
+    second = book.build_book(root, profile="ci", out=out)
+    assert (second.executed, second.render) == (0, "unchanged")
+
+
+def test_render_failure_is_reported(tmp_path, cache) -> None:
+    pytest.importorskip("jupyter_book")
+    root = make_book(tmp_path / "b")
+    (root / "book" / "intro.md").write_text("# Intro\n\nSee {doc}`missing_page`.\n")
+    with pytest.raises(book.BookError, match="jupyter-book build failed"):
+        book.build_book(root, profile="ci", out=tmp_path / "out")
+
+
+def test_cli_book_help_lists_profiles(capsys) -> None:
+    from socalign.cli import build_parser
+
+    args = build_parser().parse_args(["book", "--profile", "ci", "--no-render", "--json"])
+    assert (args.profile, args.no_render, args.json, args.force) == ("ci", True, True, False)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["book", "--profile", "fast"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_missing_book_root_is_named(tmp_path) -> None:
+    with pytest.raises(book.BookError, match="no _toc.yml"):
+        book.find_book_root(tmp_path)
