@@ -1,0 +1,108 @@
+"""Training configuration: one frozen dataclass, checked before any compute."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from socalign.train.losses import LossConfig
+
+TRAINERS = ("paper", "fast")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a fine-tuning run (besides the data and the backbone).
+
+    paper trainer: ``triplets_per_step`` human triplets per step, and ``rsa_steps_per_epoch``
+    RSA steps on a ``rsa_subset``-video sample of which ``rsa_grad_videos`` carry gradients.
+    fast trainer: ``batch_videos`` unique videos per step, scored against an embedding bank.
+    ``max_steps_per_epoch`` caps an epoch (None: every triplet / every video once).
+    """
+
+    trainer: str = "fast"
+    loss: LossConfig = field(default_factory=LossConfig)
+    epochs: int = 20
+    lr: float = 1e-4
+    weight_decay: float = 0.01
+    patience: int = 5
+    plateau_patience: int = 2
+    plateau_factor: float = 0.5
+    grad_clip: float | None = 1.0
+    seed: int = 0
+    val_fraction: float = 0.2
+    triplets_per_step: int = 4
+    rsa_steps_per_epoch: int = 6
+    rsa_subset: int = 24
+    rsa_grad_videos: int = 6
+    batch_videos: int = 16
+    max_steps_per_epoch: int | None = None
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    head_dim: int = 128
+    head_dropout: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.trainer not in TRAINERS:
+            raise ValueError(f"unknown trainer {self.trainer!r}; choose one of {list(TRAINERS)}")
+        positive = ("epochs", "triplets_per_step", "rsa_subset", "rsa_grad_videos",
+                    "batch_videos", "head_dim", "lora_r")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
+        if self.rsa_grad_videos > self.rsa_subset:
+            raise ValueError("rsa_grad_videos cannot exceed rsa_subset")
+        if self.rsa_steps_per_epoch < 0 or self.patience < 1:
+            raise ValueError("rsa_steps_per_epoch must be >= 0 and patience >= 1")
+        if self.max_steps_per_epoch is not None and self.max_steps_per_epoch < 1:
+            raise ValueError("max_steps_per_epoch must be >= 1 or None")
+        if self.batch_videos < 2:
+            raise ValueError("batch_videos must be >= 2")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (the loss nested as a dict)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training option(s) {unknown}")
+        data = dict(data)
+        if isinstance(data.get("loss"), dict):
+            data["loss"] = LossConfig(**data["loss"])
+        return cls(**data)
+
+    def with_changes(self, **changes: Any) -> TrainConfig:
+        """A copy with some options changed (``loss_kind`` sets the loss kind)."""
+        kind = changes.pop("loss_kind", None)
+        loss = replace(self.loss, kind=kind) if kind is not None else self.loss
+        return replace(self, loss=loss, **changes)
+
+    def fingerprint(self) -> str:
+        """A stable JSON string of the options that change results (for resume checks)."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # a few minutes on 2 CPU cores with the toy backbone on SocialWorld
+    "demo": {"epochs": 8, "lr": 1e-3, "batch_videos": 16, "max_steps_per_epoch": 40,
+             "patience": 4},
+    # the released protocol's settings
+    "paper": {"epochs": 50, "lr": 1e-4},
+}
+
+
+def profile_config(name: str, **changes: Any) -> TrainConfig:
+    """The named profile's configuration with ``changes`` applied."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {list(PROFILES)}")
+    return TrainConfig().with_changes(**{**PROFILES[name], **changes})

@@ -1,0 +1,86 @@
+"""The ``fast`` trainer: video-centric steps against an embedding bank.
+
+Each step embeds a batch of unique fit videos once, with gradients. Every training triplet that
+touches the batch is scored with the batch's fresh embeddings and the bank's (detached)
+embeddings of its other videos; the RSA term correlates the batch-to-all-fit-videos distances
+with human dissimilarity. The bank row of a video is refreshed when it passes through a batch.
+An epoch embeds each fit video once (plus one bank fill at the start of training).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from socalign.train.data import triplets_touching
+from socalign.train.loop import Context, embed, optimizer_step
+from socalign.train.steps import hard_triplets, rsa_term, triplet_term
+
+
+def video_batches(order: np.ndarray, size: int, minimum: int) -> list[np.ndarray]:
+    """Consecutive batches of ``size``; a last batch smaller than ``minimum`` joins the previous."""
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    if len(batches) > 1 and len(batches[-1]) < minimum:
+        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+    return batches
+
+
+def fill_bank(ctx: Context) -> torch.Tensor:
+    """Embed every fit video without gradients (eval mode) into an (N, D) bank."""
+    fit = ctx.data.fit_videos
+    was_training = ctx.model.training
+    ctx.model.eval()
+    with torch.no_grad():
+        emb = embed(ctx, fit, grad=False)
+    ctx.model.train(was_training)
+    bank = torch.zeros(ctx.data.n_videos, emb.shape[1], device=emb.device, dtype=emb.dtype)
+    bank[torch.as_tensor(fit, device=emb.device)] = emb
+    return bank
+
+
+def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
+    """One epoch: each fit video once, in a seeded order, ``batch_videos`` per step."""
+    cfg, data = ctx.config, ctx.data
+    if ctx.bank is None:
+        ctx.bank = fill_bank(ctx)
+    fit = data.fit_videos
+    fit_t = torch.as_tensor(fit, device=ctx.bank.device)
+    batches = video_batches(rng.permutation(fit), cfg.batch_videos, max(2, ctx.world))
+    if cfg.max_steps_per_epoch is not None:
+        batches = batches[: cfg.max_steps_per_epoch]
+    sums: dict[str, list[float]] = {"loss": [], "triplet": [], "rsa": [], "hard": []}
+    for step, batch in enumerate(batches):
+        emb = embed(ctx, batch, grad=True)
+        batch_t = torch.as_tensor(batch, device=emb.device)
+        every = ctx.bank.index_copy(0, batch_t, emb)
+        total = emb.new_zeros(())
+        if cfg.loss.uses_triplet:
+            touched = triplets_touching(data.triplets, batch, data.n_videos)
+            if len(touched):
+                ids = np.arange(data.n_videos)
+                term = triplet_term(cfg.loss, every, ids, data.triplets[touched],
+                                    data.odd[touched])
+                total = total + cfg.loss.triplet_weight() * term
+                sums["triplet"].append(float(term.detach()))
+        if cfg.loss.uses_rsa:
+            term = rsa_term(emb, batch, every[fit_t], fit, data.fit_similarity)
+            if term is not None:
+                total = total + cfg.loss.rsa_weight(epoch) * term
+                sums["rsa"].append(float(term.detach()))
+        if cfg.loss.kind == "budget":
+            term = hard_triplets(emb, batch, every[fit_t], fit, data.fit_similarity,
+                                 cfg.loss.margin)
+            if term is not None:
+                total = total + cfg.loss.triplet_weight() * term
+                sums["hard"].append(float(term.detach()))
+        if total.requires_grad:
+            sums["loss"].append(optimizer_step(ctx, total, epoch, step))
+        with torch.no_grad():
+            ctx.bank[batch_t] = emb.detach()
+        if ctx.on_step is not None:
+            ctx.on_step(epoch, step)
+    stats = {k: float(np.mean(v)) if v else float("nan") for k, v in sums.items()}
+    stats["steps"] = len(batches)
+    return stats

@@ -1,0 +1,279 @@
+"""The training loop both trainers share: embedding across processes, steps, validation,
+early stopping, ReduceLROnPlateau, per-epoch checkpoints and resume, and the metrics log.
+
+A trainer (``paper`` or ``fast``) only decides what one epoch's steps are; losses, validation,
+checkpointing and stopping are the same for both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import spearmanr
+
+from socalign.cache import atomic_write_bytes
+from socalign.train.checkpoint import last_checkpoint, load_state, save_checkpoint, save_state
+from socalign.train.config import TrainConfig
+from socalign.train.data import TrainingSet
+from socalign.train.model import AlignedVideoModel
+
+Inputs = Callable[[np.ndarray], torch.Tensor]
+StepHook = Callable[[int, int], None]
+
+
+class TrainingDiverged(RuntimeError):
+    """A non-finite loss: the message names the epoch and step and the last good checkpoint."""
+
+
+@dataclass
+class Context:
+    """The running state a trainer's epoch works on."""
+
+    model: torch.nn.Module
+    core: AlignedVideoModel
+    inputs: Inputs
+    data: TrainingSet
+    config: TrainConfig
+    accelerator: Any
+    optimizer: Any
+    out: Path
+    bank: torch.Tensor | None = None
+    forward_train: int = 0
+    forward_val: int = 0
+    on_step: StepHook | None = None
+    fit_index: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def world(self) -> int:
+        return int(self.accelerator.num_processes)
+
+    @property
+    def rank(self) -> int:
+        return int(self.accelerator.process_index)
+
+    @property
+    def device(self) -> torch.device:
+        return self.accelerator.device
+
+
+def embed(ctx: Context, indices: np.ndarray, grad: bool, count: str = "train") -> torch.Tensor:
+    """Embed videos (benchmark rows), each process a contiguous shard; all get every row.
+
+    Only this process's own shard carries gradients; the others are gathered copies, so a
+    loss on the result must be multiplied by the number of processes (DDP averages).
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    if count == "train":
+        ctx.forward_train += len(indices)
+    else:
+        ctx.forward_val += len(indices)
+    shards = np.array_split(indices, ctx.world)
+    mine = shards[ctx.rank]
+    if len(mine) == 0:
+        raise ValueError(f"{len(indices)} videos cannot be shared by {ctx.world} processes")
+    with torch.set_grad_enabled(grad), ctx.accelerator.autocast():
+        local = ctx.model(ctx.inputs(mine).to(ctx.device)).float()
+    if ctx.world == 1:
+        return local
+    longest = max(len(s) for s in shards)
+    padded = torch.zeros(longest, local.shape[1], device=local.device, dtype=local.dtype)
+    padded[: len(mine)] = local.detach()
+    gathered = ctx.accelerator.gather(padded)
+    parts = [gathered[r * longest : r * longest + len(s)] for r, s in enumerate(shards)]
+    parts[ctx.rank] = local
+    return torch.cat(parts)
+
+
+def optimizer_step(ctx: Context, loss: torch.Tensor, epoch: int, step: int) -> float:
+    """Check the loss is finite, back-propagate (scaled for DDP), clip and step."""
+    value = float(loss.detach())
+    if not math.isfinite(value):
+        last = last_checkpoint(ctx.out / "checkpoints")
+        raise TrainingDiverged(
+            f"non-finite loss ({value}) at epoch {epoch}, step {step}; stopped. "
+            f"Last good checkpoint: {last if last else 'none (failed in the first epoch)'}"
+        )
+    ctx.optimizer.zero_grad(set_to_none=True)
+    ctx.accelerator.backward(loss * ctx.world)
+    if ctx.config.grad_clip:
+        params = [p for p in ctx.model.parameters() if p.requires_grad]
+        ctx.accelerator.clip_grad_norm_(params, ctx.config.grad_clip)
+    ctx.optimizer.step()
+    return value
+
+
+def cosine_similarity_matrix(embeddings: torch.Tensor) -> np.ndarray:
+    """(N, N) cosine similarity of embeddings, as float64 numpy."""
+    unit = torch.nn.functional.normalize(embeddings.detach().float(), dim=-1)
+    return (unit @ unit.T).cpu().numpy().astype(np.float64)
+
+
+def validation_spearman(ctx: Context) -> float:
+    """Spearman between model cosine similarity and human similarity on validation pairs.
+
+    (scipy directly: the loop needs one number per epoch, no intervals.)
+    """
+    val = ctx.data.val_videos
+    was_training = ctx.model.training
+    ctx.model.eval()
+    with torch.no_grad():
+        emb = embed(ctx, val, grad=False, count="val")
+    ctx.model.train(was_training)
+    model_sim = cosine_similarity_matrix(emb)
+    human = ctx.data.val_similarity[np.ix_(val, val)]
+    upper = np.triu(np.isfinite(human), k=1)
+    if upper.sum() < 3:
+        raise ValueError(f"only {int(upper.sum())} observed validation pairs; need >= 3")
+    rho = spearmanr(model_sim[upper], human[upper]).statistic
+    return float(rho) if np.isfinite(rho) else float("nan")
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a fit produced: the per-epoch history and the best epoch's validation score."""
+
+    history: tuple[dict[str, Any], ...]
+    best_epoch: int
+    best_val_spearman: float
+    forward_train: int
+    forward_val: int
+    time_to_best_s: float
+    elapsed_s: float
+    stopped_early: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "best_epoch": self.best_epoch,
+            "best_val_spearman": self.best_val_spearman,
+            "forward_train": self.forward_train,
+            "forward_val": self.forward_val,
+            "time_to_best_s": self.time_to_best_s,
+            "elapsed_s": self.elapsed_s,
+            "stopped_early": self.stopped_early,
+            "epochs": [dict(row) for row in self.history],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.history))
+
+
+def _write_log(out: Path, history: list[dict[str, Any]]) -> None:
+    frame = pd.DataFrame(history)
+    atomic_write_bytes(out / "metrics.csv", frame.to_csv(index=False).encode())
+    atomic_write_bytes(out / "metrics.json", json.dumps(history, indent=2).encode())
+
+
+def fit(
+    core: AlignedVideoModel,
+    inputs: Inputs,
+    data: TrainingSet,
+    config: TrainConfig,
+    out: Path | str,
+    accelerator: Any = None,
+    resume: bool = False,
+    progress: bool = False,
+    on_step: StepHook | None = None,
+) -> FitResult:
+    """Train ``core`` with the configured trainer; checkpoints and logs go under ``out``.
+
+    On return the model holds the best epoch's weights (by validation Spearman), also saved as
+    ``out/best.pt``. With ``resume`` the run continues from ``out/checkpoints``' last epoch.
+    """
+    from accelerate import Accelerator
+
+    from socalign.train import fast, paper
+
+    trainer = {"paper": paper.run_epoch, "fast": fast.run_epoch}[config.trainer]
+    accelerator = accelerator or Accelerator()
+    out = Path(out)
+    ckpt_dir = out / "checkpoints"
+    main = accelerator.is_main_process
+    if main:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+
+    params = [p for p in core.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
+    )
+    history: list[dict[str, Any]] = []
+    best, best_epoch, bad, start, elapsed0, time_to_best = -math.inf, -1, 0, 0, 0.0, 0.0
+    bank: torch.Tensor | None = None
+    counts = (0, 0)
+    last = last_checkpoint(ckpt_dir) if resume and ckpt_dir.exists() else None
+    if last is not None:
+        state = load_state(last)
+        if state["config"] != config.fingerprint():
+            raise ValueError(f"{last} was written with another configuration; cannot resume")
+        core.load_trainable_state(state["trainable"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        history = list(state["history"])
+        best, best_epoch, bad = state["best"], state["best_epoch"], state["bad"]
+        start, elapsed0, time_to_best = state["epoch"] + 1, state["elapsed"], state["time_to_best"]
+        bank, counts = state["bank"], state["counts"]
+    model, optimizer = accelerator.prepare(core, optimizer)
+    ctx = Context(model, core, inputs, data, config, accelerator, optimizer, out, on_step=on_step)
+    ctx.forward_train, ctx.forward_val = counts
+    ctx.bank = bank.to(accelerator.device) if bank is not None else None
+    stopped = bad >= config.patience
+    began = time.perf_counter()
+    epochs = range(start, config.epochs) if not stopped else range(0)
+    bar = None
+    if progress and main:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.epochs, initial=start, desc=f"finetune ({config.trainer})")
+    for epoch in epochs:
+        model.train()
+        stats = trainer(ctx, epoch, np.random.default_rng([config.seed, epoch]))
+        score = validation_spearman(ctx)
+        scheduler.step(score if math.isfinite(score) else -math.inf)
+        elapsed = elapsed0 + time.perf_counter() - began
+        if math.isfinite(score) and score > best:
+            best, best_epoch, bad, time_to_best = score, epoch, 0, elapsed
+            if main:
+                save_state(out / "best.pt", {"trainable": core.trainable_state(), "epoch": epoch})
+        else:
+            bad += 1
+        row = {"epoch": epoch, **stats, "val_spearman": score,
+               "lr": optimizer.param_groups[0]["lr"], "forward_train": ctx.forward_train,
+               "forward_val": ctx.forward_val, "elapsed_s": elapsed}
+        history.append(row)
+        if main:
+            _write_log(out, history)
+            save_checkpoint(ckpt_dir, epoch, {
+                "config": config.fingerprint(), "epoch": epoch,
+                "trainable": core.trainable_state(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+                "history": history, "best": best, "best_epoch": best_epoch, "bad": bad,
+                "elapsed": elapsed, "time_to_best": time_to_best,
+                "bank": None if ctx.bank is None else ctx.bank.detach().cpu(),
+                "counts": (ctx.forward_train, ctx.forward_val),
+            })
+        accelerator.wait_for_everyone()
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(val_spearman=f"{score:.3f}", loss=f"{stats.get('loss', float('nan')):.3f}")
+        if bad >= config.patience:
+            stopped = True
+            break
+    if bar is not None:
+        bar.close()
+    if best_epoch < 0:
+        raise TrainingDiverged("no epoch produced a finite validation score")
+    accelerator.wait_for_everyone()
+    core.load_trainable_state(load_state(out / "best.pt")["trainable"])
+    final_elapsed = history[-1]["elapsed_s"] if history else elapsed0
+    return FitResult(tuple(history), best_epoch, best, ctx.forward_train, ctx.forward_val,
+                     time_to_best, final_elapsed, stopped)

@@ -1,0 +1,154 @@
+"""Losses of behaviour-guided fine-tuning: triplet margin, OOO softmax, RSA, and their hybrid.
+
+All take L2-normalised embeddings (torch tensors) and are batched and differentiable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+LOSSES = ("hybrid", "triplet", "rsa", "budget")
+TRIPLET_KINDS = ("margin", "softmax")
+
+
+def cosine_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise cosine distance 1 - cos(a_i, b_i)."""
+    return 1.0 - F.cosine_similarity(a, b, dim=-1)
+
+
+def triplet_margin_loss(
+    anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, margin: float = 0.2
+) -> torch.Tensor:
+    """Mean of max(0, d(a, p) - d(a, n) + margin) on cosine distance.
+
+    The two videos humans kept together are anchor and positive; the odd one is the negative.
+    """
+    if anchor.shape[0] == 0:
+        raise ValueError("triplet_margin_loss needs at least one triplet")
+    gap = cosine_distance(anchor, positive) - cosine_distance(anchor, negative) + margin
+    return torch.clamp(gap, min=0.0).mean()
+
+
+def ooo_softmax_loss(
+    first: torch.Tensor,
+    second: torch.Tensor,
+    third: torch.Tensor,
+    odd: torch.Tensor,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """SPoSE-style odd-one-out cross-entropy.
+
+    The logit of "video k is the odd one" is the cosine similarity of the other two videos
+    (divided by ``temperature``); ``odd`` holds the position (0, 1, 2) humans chose.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    s12 = F.cosine_similarity(second, third, dim=-1)
+    s02 = F.cosine_similarity(first, third, dim=-1)
+    s01 = F.cosine_similarity(first, second, dim=-1)
+    logits = torch.stack([s12, s02, s01], dim=-1) / temperature
+    return F.cross_entropy(logits, odd.long())
+
+
+def pearson(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of two vectors (the mean product of their z-scores)."""
+    if x.numel() < 2 or x.shape != y.shape:
+        raise ValueError(f"pearson needs two equal vectors of length >= 2, got {x.shape}, {y.shape}")
+    zx = (x - x.mean()) / (x.std(unbiased=False) + 1e-8)
+    zy = (y - y.mean()) / (y.std(unbiased=False) + 1e-8)
+    return (zx * zy).mean()
+
+
+def rsa_loss_pairs(model_distance: torch.Tensor, human_dissimilarity: torch.Tensor) -> torch.Tensor:
+    """-Pearson(z(model pair distances), z(human dissimilarities)) over the given pairs."""
+    return -pearson(model_distance, human_dissimilarity.to(model_distance.dtype))
+
+
+def rsa_loss(
+    rows: torch.Tensor,
+    cols: torch.Tensor,
+    human_dissimilarity: torch.Tensor,
+    observed: torch.Tensor,
+) -> torch.Tensor:
+    """RSA loss between rows (R, D) and cols (C, D) over observed pairs only.
+
+    ``human_dissimilarity`` (R, C) is 1 - p(kept together); ``observed`` (R, C) bool marks the
+    pairs to use (the caller excludes self-pairs and counts each pair once).
+    """
+    distance = 1.0 - F.normalize(rows, dim=-1) @ F.normalize(cols, dim=-1).T
+    mask = observed.bool()
+    if int(mask.sum()) < 3:
+        raise ValueError(f"rsa_loss needs at least 3 observed pairs, got {int(mask.sum())}")
+    return rsa_loss_pairs(distance[mask], human_dissimilarity[mask])
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Which loss and its weights: total = alpha * triplet + beta(epoch) * RSA.
+
+    ``beta(epoch) = min(beta_max, beta_start + beta_step * epoch)`` (epoch from 0); the paper's
+    defaults are alpha 0.7, beta 0.3 + 0.1 * epoch capped at 0.7, margin 0.2.
+    """
+
+    kind: str = "hybrid"
+    alpha: float = 0.7
+    beta_start: float = 0.3
+    beta_step: float = 0.1
+    beta_max: float = 0.7
+    margin: float = 0.2
+    triplet: str = "margin"
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in LOSSES:
+            raise ValueError(f"unknown loss {self.kind!r}; choose one of {list(LOSSES)}")
+        if self.triplet not in TRIPLET_KINDS:
+            raise ValueError(f"unknown triplet loss {self.triplet!r}; choose {list(TRIPLET_KINDS)}")
+        if min(self.alpha, self.beta_start, self.beta_max) < 0 or self.margin < 0:
+            raise ValueError("loss weights and margin must be non-negative")
+
+    @property
+    def uses_triplet(self) -> bool:
+        """True when the triplet term is on (everything but RSA-only)."""
+        return self.kind != "rsa"
+
+    @property
+    def uses_rsa(self) -> bool:
+        """True when the RSA term is on (hybrid and RSA-only)."""
+        return self.kind in ("hybrid", "rsa")
+
+    def triplet_weight(self) -> float:
+        """Weight of the triplet term (1 for the single-term ablations)."""
+        return self.alpha if self.kind == "hybrid" else 1.0
+
+    def rsa_weight(self, epoch: int) -> float:
+        """Weight of the RSA term at ``epoch`` (the schedule for hybrid, 1 for RSA-only)."""
+        if self.kind == "rsa":
+            return 1.0
+        if self.kind != "hybrid":
+            return 0.0
+        return min(self.beta_max, self.beta_start + self.beta_step * epoch)
+
+    def triplet_term(
+        self, first: torch.Tensor, second: torch.Tensor, third: torch.Tensor, odd: torch.Tensor
+    ) -> torch.Tensor:
+        """The triplet term for triplets given as three embedding rows and the odd position."""
+        if self.triplet == "softmax":
+            return ooo_softmax_loss(first, second, third, odd, self.temperature)
+        stacked = torch.stack([first, second, third], dim=1)
+        anchor, positive, negative = split_kept_and_odd(stacked, odd)
+        return triplet_margin_loss(anchor, positive, negative, self.margin)
+
+
+def split_kept_and_odd(
+    stacked: torch.Tensor, odd: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """From (n, 3, D) embeddings and the odd position, return (kept_1, kept_2, odd) rows."""
+    odd = odd.long()
+    first_kept = torch.where(odd == 0, 1, 0)
+    second_kept = torch.where(odd == 2, 1, 2)
+    rows = torch.arange(stacked.shape[0], device=stacked.device)
+    return stacked[rows, first_kept], stacked[rows, second_kept], stacked[rows, odd]

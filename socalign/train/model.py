@@ -1,0 +1,179 @@
+"""The fine-tuned model: a video backbone with LoRA adapters (peft) and a projection head.
+
+Only the adapters and the head train. A model is saved in peft's own format (adapter
+safetensors + adapter_config.json) beside ``head.safetensors`` and ``head.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from socalign.cache import atomic_write_bytes
+
+# TimeSformer in transformers: attention qkv, attention output dense, intermediate dense and the
+# temporal dense layer (used when a backbone's spec names no targets).
+TIMESFORMER_LORA_TARGETS = ("qkv", "attention.output.dense", "intermediate.dense", "temporal_dense")
+
+Pool = Callable[[Any], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """LoRA rank, scaling alpha, dropout and target module names (paper: 8, 16, 0.1)."""
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.1
+    targets: tuple[str, ...] = TIMESFORMER_LORA_TARGETS
+
+    def __post_init__(self) -> None:
+        if self.r < 1 or self.alpha <= 0 or not 0 <= self.dropout < 1 or not self.targets:
+            raise ValueError(f"bad LoRA settings {self}")
+
+
+class ProjectionHead(nn.Module):
+    """hidden -> dim, LayerNorm, ReLU, dropout, then L2 normalisation."""
+
+    def __init__(self, hidden: int, dim: int = 128, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.hidden, self.dim, self.dropout_p = hidden, dim, dropout
+        self.linear = nn.Linear(hidden, dim)
+        self.norm = nn.LayerNorm(dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Project pooled features to unit-length embeddings."""
+        return F.normalize(self.dropout(torch.relu(self.norm(self.linear(x)))), dim=-1)
+
+
+def cls_pool(outputs: Any) -> torch.Tensor:
+    """The first token of ``last_hidden_state`` (TimeSformer's CLS token)."""
+    return outputs.last_hidden_state[:, 0]
+
+
+def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
+    """Wrap ``backbone`` with peft LoRA adapters; every base weight is frozen."""
+    from peft import LoraConfig, get_peft_model
+
+    names = [name for name, _ in backbone.named_modules()]
+    for target in settings.targets:
+        if not any(n == target or n.endswith("." + target) for n in names):
+            raise ValueError(
+                f"LoRA target {target!r} matches no module of {type(backbone).__name__}"
+            )
+    config = LoraConfig(
+        r=settings.r,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
+        target_modules=list(settings.targets),
+        bias="none",
+    )
+    return get_peft_model(backbone, config)
+
+
+class AlignedVideoModel(nn.Module):
+    """Backbone (with LoRA) -> pooling -> projection head -> unit-length embedding."""
+
+    def __init__(self, backbone: nn.Module, head: ProjectionHead, pool: Pool = cls_pool) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.pool = pool
+
+    def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Pooled backbone features (B, hidden)."""
+        return self.pool(self.backbone(pixel_values=pixel_values))
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Unit-length embeddings (B, dim)."""
+        return self.head(self.features(pixel_values))
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        """The parameters that train (adapters and head), detached copies."""
+        return {n: p.detach().clone() for n, p in self.named_parameters() if p.requires_grad}
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Load adapter and head parameters saved by :meth:`trainable_state`."""
+        own = dict(self.named_parameters())
+        missing = [n for n, p in own.items() if p.requires_grad and n not in state]
+        unknown = [n for n in state if n not in own]
+        if missing or unknown:
+            raise KeyError(f"checkpoint does not fit the model: missing {missing[:3]}, unknown {unknown[:3]}")
+        with torch.no_grad():
+            for name, value in state.items():
+                own[name].copy_(value)
+
+
+def build_model(
+    backbone: nn.Module,
+    hidden: int,
+    lora: LoraSettings,
+    head_dim: int = 128,
+    head_dropout: float = 0.3,
+    pool: Pool = cls_pool,
+    generator: torch.Generator | None = None,
+) -> AlignedVideoModel:
+    """LoRA-wrap ``backbone`` and add a freshly initialised head (seeded by ``generator``)."""
+    fork = [generator.device] if generator is not None and generator.device.type != "cpu" else []
+    with torch.random.fork_rng(devices=fork):
+        if generator is not None:
+            torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
+        wrapped = add_lora(backbone, lora)
+        head = ProjectionHead(hidden, head_dim, head_dropout)
+    return AlignedVideoModel(wrapped, head, pool)
+
+
+def count_trainable(model: nn.Module) -> tuple[int, int]:
+    """(trainable, total) parameter counts."""
+    total = sum(p.numel() for p in model.parameters())
+    return sum(p.numel() for p in model.parameters() if p.requires_grad), total
+
+
+def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] | None = None) -> Path:
+    """Save adapters (peft format, safetensors) and the head (safetensors + head.json)."""
+    from safetensors.torch import save
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.backbone.save_pretrained(str(out), safe_serialization=True)
+    head = model.head
+    state = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
+    atomic_write_bytes(out / "head.safetensors", save(state))
+    info = {"hidden": head.hidden, "dim": head.dim, "dropout": head.dropout_p, **(meta or {})}
+    atomic_write_bytes(out / "head.json", json.dumps(info, indent=2, default=str).encode())
+    return out
+
+
+def load_model(backbone: nn.Module, path: Path | str, pool: Pool = cls_pool) -> AlignedVideoModel:
+    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone``."""
+    from peft import PeftModel
+    from safetensors.torch import load
+
+    path = Path(path)
+    for name in ("adapter_config.json", "head.safetensors", "head.json"):
+        if not (path / name).exists():
+            raise FileNotFoundError(f"{path / name} not found: not a saved socalign model")
+    info = json.loads((path / "head.json").read_text())
+    wrapped = PeftModel.from_pretrained(backbone, str(path))
+    head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
+    head.load_state_dict(load((path / "head.safetensors").read_bytes()))
+    model = AlignedVideoModel(wrapped, head, pool)
+    model.eval()
+    return model
+
+
+def lora_settings_from(targets: Sequence[str] | None, **kwargs: Any) -> LoraSettings:
+    """LoraSettings with the backbone's own targets when it names some."""
+    base = asdict(LoraSettings())
+    base.update(kwargs)
+    if targets:
+        base["targets"] = tuple(targets)
+    return LoraSettings(**base)

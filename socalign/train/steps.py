@@ -1,0 +1,88 @@
+"""Loss terms on embedded videos, in benchmark row indices (shared by both trainers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from socalign.train.losses import LossConfig, rsa_loss, triplet_margin_loss
+
+
+def positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of ``wanted`` ids inside the array ``ids`` (every id must be present)."""
+    order = np.argsort(ids, kind="stable")
+    found = order[np.searchsorted(ids, wanted, sorter=order)]
+    if not np.array_equal(ids[found], wanted):
+        raise KeyError("an id is missing from the embedded videos")
+    return found
+
+
+def triplet_term(
+    loss: LossConfig, emb: torch.Tensor, ids: np.ndarray, triplets: np.ndarray, odd: np.ndarray
+) -> torch.Tensor:
+    """The triplet term for ``triplets`` (rows) given embeddings ``emb`` of videos ``ids``."""
+    pos = torch.as_tensor(positions(ids, triplets.ravel()).reshape(triplets.shape),
+                          device=emb.device)
+    odd_t = torch.as_tensor(odd, device=emb.device)
+    return loss.triplet_term(emb[pos[:, 0]], emb[pos[:, 1]], emb[pos[:, 2]], odd_t)
+
+
+def rsa_term(
+    rows: torch.Tensor,
+    row_ids: np.ndarray,
+    cols: torch.Tensor,
+    col_ids: np.ndarray,
+    similarity: np.ndarray,
+) -> torch.Tensor | None:
+    """RSA between rows and cols over observed human pairs, each unordered pair once.
+
+    Returns None when fewer than 3 pairs are observed (the step is skipped).
+    """
+    sim = similarity[np.ix_(row_ids, col_ids)]
+    observed = np.isfinite(sim) & (row_ids[:, None] != col_ids[None, :])
+    # a pair whose two videos are both rows appears twice: keep it where row id < col id
+    both = np.isin(col_ids, row_ids)[None, :] & (row_ids[:, None] > col_ids[None, :])
+    observed &= ~both
+    if observed.sum() < 3:
+        return None
+    device = rows.device
+    dissim = torch.as_tensor(1.0 - np.nan_to_num(sim), dtype=rows.dtype, device=device)
+    return rsa_loss(rows, cols, dissim, torch.as_tensor(observed, device=device))
+
+
+def hard_triplets(
+    rows: torch.Tensor,
+    row_ids: np.ndarray,
+    cols: torch.Tensor,
+    col_ids: np.ndarray,
+    similarity: np.ndarray,
+    margin: float,
+) -> torch.Tensor | None:
+    """Budget-matched extra triplets: one per row video, mined from human similarity.
+
+    For anchor a: positive = the column video humans judged most similar to a; negative = among
+    videos judged less similar than the positive, the one the model puts closest to a (hardest).
+    """
+    sim = similarity[np.ix_(row_ids, col_ids)].copy()
+    sim[row_ids[:, None] == col_ids[None, :]] = np.nan
+    model_sim = (torch.nn.functional.normalize(rows.detach(), dim=-1)
+                 @ torch.nn.functional.normalize(cols.detach(), dim=-1).T).cpu().numpy()
+    anchors, pos, neg = [], [], []
+    for a in range(len(row_ids)):
+        finite = np.isfinite(sim[a])
+        if finite.sum() < 2:
+            continue
+        p = int(np.nanargmax(sim[a]))
+        lower = finite & (sim[a] < sim[a, p])
+        if not lower.any():
+            continue
+        candidates = np.flatnonzero(lower)
+        n = int(candidates[np.argmax(model_sim[a, candidates])])
+        anchors.append(a)
+        pos.append(p)
+        neg.append(n)
+    if not anchors:
+        return None
+    a_t = torch.as_tensor(anchors, device=rows.device)
+    return triplet_margin_loss(rows[a_t], cols[torch.as_tensor(pos, device=rows.device)],
+                               cols[torch.as_tensor(neg, device=rows.device)], margin)

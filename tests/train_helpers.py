@@ -1,0 +1,73 @@
+"""Tiny stand-ins shared by the training tests: a 2-layer TimeSformer and a toy benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import torch
+
+from socalign.train.data import TrainingSet, make_training_set
+
+N_FRAMES, SIZE = 4, 32
+
+
+def tiny_backbone(seed: int = 0) -> torch.nn.Module:
+    """A random 2-layer TimeSformer (image 32, patch 8, 4 frames, hidden 32)."""
+    from transformers import TimesformerConfig, TimesformerModel
+
+    config = TimesformerConfig(image_size=SIZE, patch_size=8, num_frames=N_FRAMES, hidden_size=32,
+                               num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    torch.manual_seed(seed)
+    return TimesformerModel(config).eval()
+
+
+@dataclass(frozen=True)
+class _Sim:
+    similarity: np.ndarray
+
+
+def similarity_standin(triplets: np.ndarray, odd: np.ndarray, n: int) -> _Sim:
+    """Stand-in for socalign.metrics.similarity_from_judgments: kept-together / co-occurrence."""
+    counts = np.zeros((n, n))
+    kept = np.zeros((n, n))
+    for t, o in zip(triplets, odd, strict=True):
+        for i, j in combinations(range(3), 2):
+            a, b = t[i], t[j]
+            counts[a, b] += 1
+            counts[b, a] += 1
+            if o not in (i, j):
+                kept[a, b] += 1
+                kept[b, a] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sim = np.where(counts > 0, kept / counts, np.nan)
+    np.fill_diagonal(sim, 1.0)
+    return _Sim(sim)
+
+
+def toy_problem(n_videos: int = 24, n_trials: int = 600, seed: int = 0):
+    """Clips whose brightness drives simulated judgments, and the TrainingSet built from them.
+
+    Returns (clips float tensor (N, T, 3, S, S), TrainingSet).
+    """
+    rng = np.random.default_rng(seed)
+    latent = rng.uniform(0, 1, n_videos)
+    clips = torch.as_tensor(
+        latent[:, None, None, None, None] + 0.3 * rng.standard_normal((n_videos, N_FRAMES, 3, SIZE, SIZE)),
+        dtype=torch.float32,
+    )
+    triplets = np.stack([rng.choice(n_videos, 3, replace=False) for _ in range(n_trials)])
+    x = latent[triplets]
+    d = np.abs(x[:, [1, 0, 0]] - x[:, [2, 2, 1]])  # distance of the pair left when k is odd
+    odd = np.argmin(d, axis=1)  # odd one: the one whose removal leaves the closest pair
+    data = make_training_set(triplets, odd, np.arange(n_videos), n_videos, 0.34,
+                             np.random.default_rng(seed), similarity_fn=similarity_standin)
+    return clips, data
+
+
+def inputs_from(clips: torch.Tensor):
+    return lambda idx: clips[torch.as_tensor(idx)]
+
+
+__all__ = ["TrainingSet", "similarity_standin", "tiny_backbone", "toy_problem"]
