@@ -1,0 +1,311 @@
+"""Attention rollout for ViT-style video backbones: where in each frame does a model look?
+
+Rollout (Abnar & Zuidema 2020) multiplies, layer by layer, the head-averaged attention with
+the residual stream added (``0.5 A + 0.5 I``) and reads the row of the pooled token.
+
+* Joint space–time attention (VideoMAE; TimeSformer ``joint_space_time``): one (N, N) matrix per
+  layer; the source is the CLS token, or the mean over tokens for models that mean-pool.
+* TimeSformer's divided space–time attention: each layer first attends over time (each patch
+  over its T copies) and then over space (each frame's patches plus the CLS token, which is
+  copied into every frame and averaged back). transformers returns only the spatial
+  attentions (``output_attentions=True``, shape (B·T, heads, 1+P, 1+P)); the temporal ones
+  are captured here with forward hooks. The CLS row is propagated backwards through these
+  structured matrices as a vector, so nothing of size (1+P·T)² is ever built.
+
+Maps are normalised to sum to 1 over all patches of a clip ("rollout mass"). Torch is
+imported inside the functions that run a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _normalise(maps: np.ndarray) -> np.ndarray:
+    total = maps.sum()
+    if total <= 0:
+        raise ValueError("rollout map has no positive mass")
+    return maps / total
+
+
+def rollout_joint(
+    attentions: np.ndarray,
+    grid: tuple[int, ...],
+    source: str = "cls",
+    residual: float = 0.5,
+) -> np.ndarray:
+    """Rollout through (L, N, N) head-averaged joint attentions of one clip.
+
+    ``grid``: the token grid of the patch tokens in their order (e.g. (T', h, w) for VideoMAE).
+    ``source``: ``"cls"`` (token 0 is CLS, the rest are patches) or ``"mean"`` (no CLS; the
+    model mean-pools, so the source row is the mean over tokens). Returns the map on ``grid``.
+    """
+    attentions = np.asarray(attentions, dtype=np.float64)
+    if attentions.ndim != 3 or attentions.shape[1] != attentions.shape[2]:
+        raise ValueError(f"attentions must be (layers, N, N), got {attentions.shape}")
+    n = attentions.shape[1]
+    n_patches = int(np.prod(grid))
+    offset = {"cls": 1, "mean": 0}.get(source)
+    if offset is None:
+        raise ValueError(f"source must be 'cls' or 'mean', got {source!r}")
+    if n != n_patches + offset:
+        raise ValueError(f"{n} tokens do not fit grid {grid} with source {source!r}")
+    v = np.zeros(n)
+    if source == "cls":
+        v[0] = 1.0
+    else:
+        v[:] = 1.0 / n
+    eye = np.eye(n)
+    for a in attentions[::-1]:  # v_{l-1} = v_l (residual*I + (1-residual)*A_l)
+        v = v @ (residual * eye + (1 - residual) * a)
+    return _normalise(v[offset:].reshape(grid))
+
+
+def rollout_divided(
+    spatial: np.ndarray,
+    temporal: np.ndarray,
+    grid: tuple[int, int],
+    residual: float = 0.5,
+) -> np.ndarray:
+    """Rollout through TimeSformer's divided space–time attention for one clip.
+
+    ``spatial``: (L, T, 1+P, 1+P) per-frame attention over [CLS, patches of that frame];
+    ``temporal``: (L, P, T, T) per-patch attention over frames (heads averaged). Within each
+    layer temporal attention acts first. Token (p, t) is patch p of frame t; P = h·w.
+    Returns the (T, h, w) map of the CLS token's rollout over the patches.
+    """
+    spatial = np.asarray(spatial, dtype=np.float64)
+    temporal = np.asarray(temporal, dtype=np.float64)
+    n_layers, n_frames, n_tok, _ = spatial.shape
+    n_patches = n_tok - 1
+    if n_patches != grid[0] * grid[1]:
+        raise ValueError(f"spatial attention has {n_patches} patches, grid {grid} has {grid[0] * grid[1]}")
+    if temporal.shape != (n_layers, n_patches, n_frames, n_frames):
+        raise ValueError(
+            f"temporal attention has shape {temporal.shape}, expected "
+            f"{(n_layers, n_patches, n_frames, n_frames)}"
+        )
+    c = 1.0  # relevance of the CLS token
+    V = np.zeros((n_patches, n_frames))  # relevance of patch p in frame t
+    for layer in range(n_layers - 1, -1, -1):
+        S = spatial[layer]
+        # v @ A_spatial: the CLS output is the mean over frames of each frame's CLS row.
+        new_c = c * S[:, 0, 0].mean() + np.einsum("pt,tp->", V, S[:, 1:, 0])
+        new_V = c * S[:, 0, 1:].T / n_frames + np.einsum("pt,tpq->qt", V, S[:, 1:, 1:])
+        c = residual * c + (1 - residual) * new_c
+        V = residual * V + (1 - residual) * new_V
+        # v @ A_temporal: patch p of frame t draws on patch p of frame s; CLS untouched.
+        V = residual * V + (1 - residual) * np.einsum("pt,pts->ps", V, temporal[layer])
+    return _normalise(V.T.reshape(n_frames, *grid))
+
+
+def _heads_mean(probs: Any) -> np.ndarray:
+    return probs.float().mean(dim=1).detach().cpu().numpy()
+
+
+def _find_layers(model: Any, class_name: str) -> list[Any]:
+    return [m for m in model.modules() if type(m).__name__ == class_name]
+
+
+def timesformer_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Spatial (B, L, T, 1+P, 1+P) and temporal (B, L, P, T, T) attentions of a TimeSformer.
+
+    Works on ``TimesformerModel``, ``TimesformerForVideoClassification`` and PEFT-wrapped ones:
+    forward hooks on each layer's two ``TimesformerSelfAttention`` modules recompute the
+    attention probabilities from their inputs (transformers does not return the temporal ones).
+    """
+    import torch
+
+    layers = _find_layers(model, "TimesformerLayer")
+    if not layers:
+        raise ValueError("no TimesformerLayer found in the model")
+    config = layers[0].config
+    if config.attention_type != "divided_space_time":
+        raise ValueError(f"timesformer_attentions needs divided_space_time, got {config.attention_type!r}")
+    captured: dict[tuple[int, str], np.ndarray] = {}
+
+    def hook(key: tuple[int, str]):
+        def fn(module: Any, args: tuple, output: Any) -> None:
+            x = args[0]
+            b, n, d = x.shape
+            qkv = module.qkv(x).reshape(b, n, 3, module.num_heads, d // module.num_heads)
+            q, k = qkv[:, :, 0].transpose(1, 2), qkv[:, :, 1].transpose(1, 2)
+            captured[key] = _heads_mean(((q @ k.transpose(-2, -1)) * module.scale).softmax(-1))
+        return fn
+
+    handles = []
+    for i, layer in enumerate(layers):
+        handles.append(layer.temporal_attention.attention.register_forward_hook(hook((i, "t"))))
+        handles.append(layer.attention.attention.register_forward_hook(hook((i, "s"))))
+    try:
+        with torch.no_grad():
+            model(pixel_values)
+    finally:
+        for h in handles:
+            h.remove()
+    n_frames = config.num_frames
+    batch = pixel_values.shape[0]
+    side_w = config.image_size // config.patch_size
+    spatial = np.stack([captured[(i, "s")] for i in range(len(layers))], axis=1)
+    # (B*T, L, 1+P, 1+P) -> (B, L, T, 1+P, 1+P)
+    spatial = spatial.reshape(batch, n_frames, len(layers), *spatial.shape[-2:]).transpose(0, 2, 1, 3, 4)
+    n_patches = spatial.shape[-1] - 1
+    temporal = np.stack([captured[(i, "t")] for i in range(len(layers))], axis=1)
+    temporal = temporal.reshape(batch, n_patches, len(layers), n_frames, n_frames).transpose(0, 2, 1, 3, 4)
+    return spatial, temporal, (n_patches // side_w, side_w)
+
+
+def videomae_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Joint attentions (B, L, N, N) of a VideoMAE model (eager attention) and its token grid."""
+    import torch
+
+    config = model.config
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
+    with torch.no_grad():
+        out = model(pixel_values, output_attentions=True)
+    if not out.attentions or out.attentions[0] is None:
+        raise ValueError("the model returned no attentions (needs eager attention)")
+    att = np.stack([_heads_mean(a) for a in out.attentions], axis=1)
+    side = config.image_size // config.patch_size
+    grid = (pixel_values.shape[1] // config.tubelet_size, side, side)
+    return att, grid
+
+
+def attention_rollout(model: Any, pixel_values: Any, residual: float = 0.5) -> np.ndarray:
+    """Per-clip rollout maps (B, T', h, w) of a TimeSformer (divided or joint) or VideoMAE model."""
+    model_type = getattr(model.config, "model_type", "")
+    was_training = model.training
+    model.eval()
+    try:
+        if model_type == "timesformer" and model.config.attention_type == "divided_space_time":
+            spatial, temporal, grid = timesformer_attentions(model, pixel_values)
+            return np.stack([rollout_divided(s, t, grid, residual) for s, t in zip(spatial, temporal, strict=True)])
+        if model_type == "videomae":
+            att, grid = videomae_attentions(model, pixel_values)
+            source = "cls" if att.shape[-1] == int(np.prod(grid)) + 1 else "mean"
+            return np.stack([rollout_joint(a, grid, source, residual) for a in att])
+    finally:
+        model.train(was_training)
+    raise ValueError(f"attention rollout supports TimeSformer (divided) and VideoMAE, not {model_type!r}")
+
+
+def map_divergence(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 − Pearson r between two models' maps, per clip: (B, ...) and (B, ...) -> (B,)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"maps differ in shape: {a.shape} vs {b.shape}")
+    a = a.reshape(a.shape[0], -1)
+    b = b.reshape(b.shape[0], -1)
+    ac = a - a.mean(axis=1, keepdims=True)
+    bc = b - b.mean(axis=1, keepdims=True)
+    r = (ac * bc).sum(1) / np.sqrt((ac * ac).sum(1) * (bc * bc).sum(1))
+    return 1.0 - r
+
+
+def upsample_map(maps: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Spread each patch's mass evenly over the pixels it covers: (T, h, w) -> (T, H, W).
+
+    Assumes the model saw the whole frame (resize, no crop); H and W must be multiples of h, w.
+    """
+    _, h, w = maps.shape
+    H, W = shape
+    if H % h or W % w:
+        raise ValueError(f"frame size {shape} is not a multiple of the patch grid {(h, w)}")
+    fy, fx = H // h, W // w
+    return np.repeat(np.repeat(maps, fy, axis=1), fx, axis=2) / (fy * fx)
+
+
+def region_shares(maps: np.ndarray, regions: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Share of rollout mass and of area in each region, and what falls in none ("background").
+
+    ``maps``: (T, h, w) mass of one clip; ``regions``: name -> (T, H, W) boolean masks at pixel
+    resolution (frames the model saw). A pixel in several regions counts for the first listed.
+    Returns name -> {"mass", "area", "enrichment" (= mass / area)}.
+    """
+    maps = np.asarray(maps, dtype=float)
+    if not regions:
+        raise ValueError("no regions given")
+    shape = next(iter(regions.values())).shape
+    if shape[0] != maps.shape[0]:
+        raise ValueError(f"regions have {shape[0]} frames, the maps {maps.shape[0]}")
+    mass = upsample_map(maps, shape[1:])
+    mass = mass / mass.sum()
+    taken = np.zeros(shape, dtype=bool)
+    out: dict[str, dict[str, float]] = {}
+    for name, mask in [*regions.items(), ("background", None)]:
+        if mask is None:
+            region = ~taken
+        else:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != shape:
+                raise ValueError(f"region {name!r} has shape {mask.shape}, expected {shape}")
+            region = mask & ~taken
+        taken |= region
+        m, a = float(mass[region].sum()), float(region.mean())
+        out[name] = {"mass": m, "area": a, "enrichment": m / a if a > 0 else float("nan")}
+    return out
+
+
+@dataclass(frozen=True)
+class RolloutResult:
+    """Rollout maps of one or two models on the same clips, their divergence and region shares.
+
+    ``maps``: model -> (B, T', h, w) arrays (not in ``to_dict``); ``divergence``: per-clip
+    1 − r between the first two models' maps; ``regions``: model -> region -> mean share of
+    mass and area over clips.
+    """
+
+    models: tuple[str, ...]
+    maps: Mapping[str, np.ndarray]
+    divergence: np.ndarray | None = None
+    regions: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """A JSON-able summary."""
+        first = self.maps[self.models[0]]
+        return {
+            "models": list(self.models),
+            "n_clips": int(first.shape[0]),
+            "grid": list(first.shape[1:]),
+            "divergence_mean": None if self.divergence is None else float(np.mean(self.divergence)),
+            "divergence": None if self.divergence is None else self.divergence.tolist(),
+            "regions": {m: {r: dict(v) for r, v in regs.items()} for m, regs in self.regions.items()},
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model and region: mass share, area share, enrichment."""
+        rows = [
+            {"model": m, "region": r, **v}
+            for m, regs in self.regions.items()
+            for r, v in regs.items()
+        ]
+        return pd.DataFrame(rows, columns=["model", "region", "mass", "area", "enrichment"])
+
+
+def summarise_rollout(
+    maps: Mapping[str, np.ndarray],
+    regions: Sequence[Mapping[str, np.ndarray]] | None = None,
+) -> RolloutResult:
+    """Compare models' maps on the same clips; ``regions``: per clip, name -> (T, H, W) masks."""
+    names = tuple(maps)
+    if not names:
+        raise ValueError("no maps given")
+    divergence = map_divergence(maps[names[0]], maps[names[1]]) if len(names) >= 2 else None
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    if regions is not None:
+        for name in names:
+            if len(regions) != maps[name].shape[0]:
+                raise ValueError(f"{len(regions)} region sets for {maps[name].shape[0]} clips")
+            per_clip = [region_shares(m, r) for m, r in zip(maps[name], regions, strict=True)]
+            summary[name] = {
+                reg: {k: float(np.nanmean([c[reg][k] for c in per_clip])) for k in per_clip[0][reg]}
+                for reg in per_clip[0]
+            }
+    return RolloutResult(names, dict(maps), divergence, summary)
