@@ -135,15 +135,20 @@ def weighted_ranks(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Pearson correlation per row with weights (B, M); x and y are (M,) or (B, M)."""
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    total = w.sum(axis=1, keepdims=True)
+    x = np.broadcast_to(np.asarray(x, dtype=np.float64), w.shape)
+    y = np.broadcast_to(np.asarray(y, dtype=np.float64), w.shape)
+    total = w.sum(axis=1)
+    wx = w * x
+    wy = w * y
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = (w * x).sum(axis=1, keepdims=True) / total
-        my = (w * y).sum(axis=1, keepdims=True) / total
-        dx = x - mx
-        dy = y - my
-        cov = (w * dx * dy).sum(axis=1)
-        vx = (w * dx * dx).sum(axis=1)
-        vy = (w * dy * dy).sum(axis=1)
+        mx = wx.sum(axis=1) / total
+        my = wy.sum(axis=1) / total
+        # Centred sums (not raw moments) keep the result exact enough for ranks ~1e5.
+        dx = x - mx[:, None]
+        dy = y - my[:, None]
+        cov = np.einsum("bm,bm,bm->b", w, dx, dy)
+        vx = np.einsum("bm,bm,bm->b", w, dx, dx)
+        vy = np.einsum("bm,bm,bm->b", w, dy, dy)
         return cov / np.sqrt(vx * vy)
 
 
