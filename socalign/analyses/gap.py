@@ -1,0 +1,326 @@
+"""The modality-gap table: language vs video models against human similarity on held-out videos.
+
+For each model: R² (squared Spearman over observed held-out pairs) and OOO accuracy under both
+rules (``argmax`` and ``pair``) with bootstrap intervals (videos for R², trials for OOO), all via
+:func:`socalign.evaluate.evaluate`. Beside them: the noise ceilings of the same split (split-half
+reliability over participants, Spearman–Brown corrected, for R²; leave-one-out agreement of
+repeated triplets for OOO accuracy), and paired bootstraps of the best language model minus the
+best video model. When a model has layers to choose from, the layer is chosen by R² on the
+*train* videos only and then reported on the test split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socalign.evaluate import Evaluation, evaluate
+from socalign.metrics import (
+    RULES,
+    ooo_accuracy,
+    ooo_consistency,
+    paired_bootstrap,
+    paired_bootstrap_alignment,
+    similarity_from_embeddings,
+    similarity_from_judgments,
+    split_half_ceiling,
+)
+from socalign.metrics.resampling import as_rng
+
+KINDS = ("language", "video", "baseline", "oracle", "unknown")
+LANGUAGE_DEFAULTS = ("tfidf", "minilm")
+SOCIALWORLD_DEFAULTS = ("pixel", "toy", "tfidf", "minilm", "oracle")
+
+
+def is_socialworld(benchmark: Any) -> bool:
+    """True for a SocialWorld benchmark (its benchmark.json has a ``socialworld`` block)."""
+    return isinstance(benchmark.metadata.get("socialworld"), Mapping)
+
+
+def default_models(benchmark: Any) -> tuple[str, ...]:
+    """The default rows: SocialWorld gets pixel, toy, TF-IDF, MiniLM, oracle; others language."""
+    return SOCIALWORLD_DEFAULTS if is_socialworld(benchmark) else LANGUAGE_DEFAULTS
+
+
+def model_kind(name: str) -> str:
+    """language / video / baseline / oracle for a model name (``unknown`` for a file)."""
+    if name in ("pixel",):
+        return "baseline"
+    if name == "oracle":
+        return "oracle"
+    if Path(name).suffix in (".npz", ".npy"):
+        return "unknown"
+    from socalign.models.language import is_language_model
+
+    return "language" if is_language_model(name) else "video"
+
+
+def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.ndarray:
+    """Embeddings (N, D) in benchmark row order for a model name, a SocialWorld reference, or a file.
+
+    ``pixel``/``oracle``: SocialWorld's colour histograms / latent features; ``*.npz``/``*.npy``:
+    read with :func:`socalign.embeddings.load_embeddings`; ``toy``: the cached toy TimeSformer;
+    anything else (``tfidf``, ``minilm``, a sentence-transformers or video model name or folder):
+    :func:`socalign.models.embed.embed_benchmark` (cached by content).
+    """
+    if name in ("pixel", "oracle"):
+        from socalign.data.socialworld import features
+
+        return features.pixel_features(benchmark) if name == "pixel" else features.oracle_features(benchmark)
+    if Path(name).suffix in (".npz", ".npy"):
+        from socalign.embeddings import load_embeddings
+
+        return load_embeddings(name, benchmark.videos)
+    from socalign.models.embed import embed_benchmark
+
+    if name == "toy":
+        from socalign.models.toy import ensure_toy_backbone
+
+        name = str(ensure_toy_backbone())
+    return np.asarray(embed_benchmark(benchmark, name, layer=layer))
+
+
+def choose_layer(
+    benchmark: Any,
+    embed: Callable[[int], np.ndarray],
+    layers: Sequence[int],
+    split: str = "train",
+    metric: str = "cosine",
+) -> tuple[int, dict[int, float]]:
+    """The layer whose embeddings give the highest R² on ``split`` (train videos; never test)."""
+    if not layers:
+        raise ValueError("no layers to choose from")
+    if split == "test":
+        raise ValueError("a layer must be chosen on train videos, not on the test split")
+    scores = {
+        int(layer): evaluate(benchmark, split, embeddings=embed(layer), metric=metric, n_boot=0).r2
+        for layer in layers
+    }
+    best = max(scores, key=lambda k: -np.inf if np.isnan(scores[k]) else scores[k])
+    return best, scores
+
+
+@dataclass(frozen=True)
+class GapRow:
+    """One model's row of the gap table."""
+
+    model: str
+    kind: str
+    evaluation: Evaluation
+    layer: int | None = None
+    layer_scores: Mapping[int, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"model": self.model, "kind": self.kind, **self.evaluation.to_dict()}
+        out["layer"] = self.layer
+        if self.layer_scores is not None:
+            out["layer_choice"] = {
+                "split": "train",
+                "criterion": "r2",
+                "r2_by_layer": {str(k): v for k, v in self.layer_scores.items()},
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """The modality-gap table of one split: model rows, noise ceilings, paired tests."""
+
+    split: str
+    metric: str
+    rows: tuple[GapRow, ...]
+    ceiling: Mapping[str, Any]
+    paired: Mapping[str, Any]
+    n_boot: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def row(self, model: str) -> GapRow:
+        """The row of ``model`` (KeyError naming the models present)."""
+        for row in self.rows:
+            if row.model == model:
+                return row
+        raise KeyError(f"no row {model!r}; rows are {[r.model for r in self.rows]}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``socalign gap --json`` object."""
+        return {
+            "split": self.split,
+            "metric": self.metric,
+            "models": [row.to_dict() for row in self.rows],
+            "ceiling": dict(self.ceiling),
+            "paired_tests": dict(self.paired),
+            "n_boot": self.n_boot,
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model: R² and OOO accuracy (both rules) with interval bounds."""
+        records = []
+        for row in self.rows:
+            ev = row.evaluation
+            rec: dict[str, Any] = {"model": row.model, "kind": row.kind, "r2": ev.r2}
+            r2_ci = ev.ci.get("r2")
+            rec["r2_low"] = None if r2_ci is None else r2_ci.low
+            rec["r2_high"] = None if r2_ci is None else r2_ci.high
+            for rule in RULES:
+                rec[f"ooo_{rule}"] = ev.ooo[rule].accuracy
+                iv = ev.ci.get("ooo_accuracy", {}).get(rule)
+                rec[f"ooo_{rule}_low"] = None if iv is None else iv.low
+                rec[f"ooo_{rule}_high"] = None if iv is None else iv.high
+            rec["n_pairs"], rec["n_trials"], rec["layer"] = ev.n_pairs, ev.n_trials, row.layer
+            records.append(rec)
+        return pd.DataFrame(records)
+
+
+def noise_ceilings(
+    benchmark: Any, split: str, n_splits: int = 100, seed: int | np.random.Generator = 0
+) -> dict[str, Any]:
+    """Split-half R² ceiling and OOO consistency of a split (a failure is reported, not hidden)."""
+    trials = benchmark.split_trials(split)
+    n = len(benchmark.videos)
+    out: dict[str, Any] = {}
+    try:
+        sh = split_half_ceiling(
+            trials.triplets, trials.odd, trials.participants, n,
+            indices=benchmark.split_indices(split), n_splits=n_splits, rng=as_rng(seed),
+        )
+        out["r2"] = {"estimate": sh.r2_sb, "low": sh.low**2, "high": sh.high**2, **sh.to_dict()}
+    except ValueError as err:
+        out["r2"] = {"estimate": None, "error": str(err)}
+    cons = ooo_consistency(trials.triplets, trials.odd)
+    out["ooo_accuracy"] = {
+        "estimate": cons.loo_agreement,
+        "kind": "leave-one-out agreement of repeated triplets",
+        "n_trials": cons.n_trials,
+        "n_triplets": cons.n_triplets,
+    }
+    return out
+
+
+def _split_similarity(benchmark: Any, embeddings: np.ndarray, split: str, metric: str) -> np.ndarray:
+    n = len(benchmark.videos)
+    idx = benchmark.split_indices(split)
+    sim = np.full((n, n), np.nan)
+    sim[np.ix_(idx, idx)] = similarity_from_embeddings(np.asarray(embeddings)[idx], metric)
+    return sim
+
+
+def paired_language_video(
+    benchmark: Any,
+    rows: Sequence[GapRow],
+    embeddings: Mapping[str, np.ndarray],
+    split: str,
+    metric: str,
+    n_boot: int,
+    seed: int | np.random.Generator,
+) -> dict[str, Any]:
+    """Paired bootstraps of best language minus best video (by R²): R² over videos, OOO over trials."""
+    best: dict[str, GapRow] = {}
+    for kind in ("language", "video"):
+        candidates = [r for r in rows if r.kind == kind and np.isfinite(r.evaluation.r2)]
+        if candidates:
+            best[kind] = max(candidates, key=lambda r: r.evaluation.r2)
+    if len(best) < 2:
+        missing = [k for k in ("language", "video") if k not in best]
+        return {"language_vs_video": None, "reason": f"no {' or '.join(missing)} model in the table"}
+    lang, vid = best["language"], best["video"]
+    rng = as_rng(seed)
+    sim_l = _split_similarity(benchmark, embeddings[lang.model], split, metric)
+    sim_v = _split_similarity(benchmark, embeddings[vid.model], split, metric)
+    trials = benchmark.split_trials(split)
+    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
+    r2 = paired_bootstrap_alignment(
+        sim_l, sim_v, human.similarity, human.observed, benchmark.split_indices(split),
+        "videos", n_boot, rng,
+    )
+    ooo = {
+        rule: paired_bootstrap(
+            ooo_accuracy(sim_l, trials.triplets, trials.odd, rule).correct,
+            ooo_accuracy(sim_v, trials.triplets, trials.odd, rule).correct,
+            n_boot, rng, unit="trials",
+        ).to_dict()
+        for rule in RULES
+    }
+    return {
+        "language_vs_video": {
+            "language": lang.model,
+            "video": vid.model,
+            "difference": "language - video",
+            "r2": r2["r2"].to_dict(),
+            "spearman": r2["spearman"].to_dict(),
+            "ooo_accuracy": ooo,
+        }
+    }
+
+
+def gap_table(
+    benchmark: Any,
+    embeddings: Mapping[str, np.ndarray],
+    kinds: Mapping[str, str] | None = None,
+    split: str = "test",
+    metric: str = "cosine",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    layers: Mapping[str, tuple[int, Mapping[int, float]]] | None = None,
+    ceiling_splits: int = 100,
+) -> GapResult:
+    """The gap table from embeddings (name -> (N, D) in benchmark row order).
+
+    ``kinds``: name -> language/video/baseline/oracle (guessed from the name when absent);
+    ``layers``: name -> (chosen layer, train R² per layer) recorded in the rows.
+    """
+    if not embeddings:
+        raise ValueError("no models to tabulate")
+    kinds = dict(kinds or {})
+    bad = {k: v for k, v in kinds.items() if v not in KINDS}
+    if bad:
+        raise ValueError(f"unknown model kind(s) {bad}; choose from {list(KINDS)}")
+    rng = as_rng(seed)
+    rows = []
+    for name, emb in embeddings.items():
+        ev = evaluate(benchmark, split, embeddings=emb, metric=metric, n_boot=n_boot, seed=rng)
+        layer, scores = (layers or {}).get(name, (None, None))
+        rows.append(GapRow(name, kinds.get(name) or model_kind(name), ev, layer, scores))
+    ceiling = noise_ceilings(benchmark, split, ceiling_splits, rng)
+    paired = (
+        paired_language_video(benchmark, rows, embeddings, split, metric, n_boot, rng)
+        if n_boot
+        else {"language_vs_video": None, "reason": "n_boot = 0"}
+    )
+    return GapResult(split, metric, tuple(rows), ceiling, paired, n_boot)
+
+
+def run_gap(
+    benchmark: Any,
+    models: Sequence[str] | None = None,
+    split: str = "test",
+    metric: str = "cosine",
+    n_boot: int = 1000,
+    seed: int = 0,
+    choose_layers: Mapping[str, Sequence[int]] | None = None,
+    train_split: str = "train",
+) -> GapResult:
+    """Embed each model (default set when ``models`` is None) and build the gap table.
+
+    ``choose_layers``: model -> candidate layers; the layer is chosen on ``train_split``.
+    """
+    names = list(models) if models else list(default_models(benchmark))
+    embeddings: dict[str, np.ndarray] = {}
+    layers: dict[str, tuple[int, Mapping[int, float]]] = {}
+    for name in names:
+        candidates = (choose_layers or {}).get(name)
+        if candidates:
+            best, scores = choose_layer(
+                benchmark, lambda layer, n=name: model_embeddings(benchmark, n, layer),
+                candidates, train_split, metric,
+            )
+            layers[name] = (best, scores)
+            embeddings[name] = model_embeddings(benchmark, name, best)
+        else:
+            embeddings[name] = model_embeddings(benchmark, name)
+    return gap_table(benchmark, embeddings, None, split, metric, n_boot, seed, layers)

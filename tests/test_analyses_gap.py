@@ -1,0 +1,100 @@
+"""The modality-gap table on a small planted benchmark (a local in-memory Benchmark)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from socalign.analyses.gap import choose_layer, default_models, gap_table
+from socalign.data.types import Benchmark, Trials, Videos
+
+
+def planted_benchmark(n_videos: int = 24, n_trials: int = 3000, seed: int = 0):
+    """Videos with latent features Z; observers pick the odd one out by Z (with noise)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n_videos, 4))
+    splits = np.where(np.arange(n_videos) < n_videos // 2, "train", "test")
+    videos = Videos(
+        ids=np.arange(100, 100 + n_videos), names=tuple(map(str, range(n_videos))),
+        files=(None,) * n_videos, splits=splits, captions=((),) * n_videos,
+    )
+    triplets = np.empty((n_trials, 3), dtype=np.int64)
+    for k in range(n_trials):
+        pool = np.flatnonzero(splits == splits[rng.integers(n_videos)])
+        triplets[k] = rng.choice(pool, 3, replace=False)
+    z = Z[triplets]
+    sims = np.stack([-np.linalg.norm(z[:, 1] - z[:, 2], axis=1),
+                     -np.linalg.norm(z[:, 0] - z[:, 2], axis=1),
+                     -np.linalg.norm(z[:, 0] - z[:, 1], axis=1)], axis=1)
+    odd = np.argmax(sims + rng.gumbel(size=sims.shape) * 0.5, axis=1)
+    participants = rng.integers(0, 20, n_trials)
+    trials = Trials(triplets, odd, participants, tuple(f"p{i}" for i in range(20)),
+                    np.full(n_trials, np.nan), np.arange(n_trials))
+    bench = Benchmark("planted", None, videos, trials, np.ones(n_trials, bool), {})
+    return bench, Z, rng
+
+
+def test_gap_table_ranks_the_planted_model_first() -> None:
+    bench, Z, rng = planted_benchmark()
+    embeddings = {"caption": Z + 0.1 * rng.normal(size=Z.shape),
+                  "video": rng.normal(size=Z.shape)}
+    result = gap_table(bench, embeddings, {"caption": "language", "video": "video"},
+                       split="test", metric="correlation", n_boot=200, seed=0,
+                       ceiling_splits=20)
+    lang, vid = result.row("caption").evaluation, result.row("video").evaluation
+    assert lang.r2 > 0.3 and lang.r2 > vid.r2
+    assert lang.ooo["pair"].accuracy > 0.6
+    assert lang.n_videos == 12
+    out = json.loads(json.dumps(result.to_dict(), default=float))
+    assert [m["model"] for m in out["models"]] == ["caption", "video"]
+    row = out["models"][0]
+    assert set(row["ooo_accuracy"]) == {"argmax", "pair"}
+    assert row["ci"]["r2"]["unit"] == "videos" and row["ci"]["ooo_accuracy"]["pair"]["unit"] == "trials"
+    test = out["paired_tests"]["language_vs_video"]
+    assert test["language"] == "caption" and test["video"] == "video"
+    assert test["r2"]["estimate"] == pytest.approx(lang.r2 - vid.r2)
+    assert test["r2"]["low"] > 0  # the planted gap is clear
+    assert test["ooo_accuracy"]["pair"]["estimate"] == pytest.approx(
+        lang.ooo["pair"].accuracy - vid.ooo["pair"].accuracy)
+    assert out["ceiling"]["r2"]["estimate"] > lang.r2 * 0.5
+    assert 0 <= out["ceiling"]["ooo_accuracy"]["estimate"] <= 1
+    frame = result.to_frame()
+    assert list(frame.columns[:4]) == ["model", "kind", "r2", "r2_low"]
+
+
+def test_gap_without_video_model_says_so() -> None:
+    bench, Z, _ = planted_benchmark(n_trials=800)
+    result = gap_table(bench, {"caption": Z}, {"caption": "language"}, n_boot=20,
+                       ceiling_splits=5)
+    assert result.paired["language_vs_video"] is None
+    assert "no video model" in result.paired["reason"]
+    with pytest.raises(ValueError, match="unknown model kind"):
+        gap_table(bench, {"caption": Z}, {"caption": "audio"}, n_boot=0)
+    with pytest.raises(KeyError, match="rows are"):
+        result.row("missing")
+
+
+def test_layer_is_chosen_on_train_videos_only() -> None:
+    bench, Z, rng = planted_benchmark(n_trials=1500)
+    noise = {0: rng.normal(size=Z.shape), 1: Z, 2: rng.normal(size=Z.shape)}
+    seen = []
+
+    def embed(layer: int) -> np.ndarray:
+        seen.append(layer)
+        return noise[layer]
+
+    best, scores = choose_layer(bench, embed, [0, 1, 2], split="train")
+    assert best == 1 and seen == [0, 1, 2]
+    assert scores[1] > max(scores[0], scores[2])
+    with pytest.raises(ValueError, match="train videos"):
+        choose_layer(bench, embed, [0, 1], split="test")
+
+
+def test_default_models_follow_the_dataset() -> None:
+    bench, _, _ = planted_benchmark(n_trials=10)
+    assert default_models(bench) == ("tfidf", "minilm")
+    sw = Benchmark(bench.name, None, bench.videos, bench.trials, bench.kept_mask, {},
+                   {"socialworld": {"seed": 0}})
+    assert default_models(sw) == ("pixel", "toy", "tfidf", "minilm", "oracle")
