@@ -1,0 +1,171 @@
+"""Action-recognition retention: did fine-tuning keep the backbone's action knowledge?
+
+A linear probe (standardised features, multinomial logistic regression with its inverse
+penalty C chosen by cross-validated log loss inside the train clips, scikit-learn
+``GridSearchCV`` over ``LogisticRegression``) is fitted on the train clips of SocialWorld's action set and scored
+on its held-out clips, once with the backbone before fine-tuning and once after. The
+difference (after − before) gets a paired bootstrap over held-out clips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from socalign.metrics import bootstrap, paired_bootstrap
+from socalign.metrics.resampling import Interval, as_rng
+
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+
+
+def probe_accuracy(
+    X: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, cv: int = 3,
+    seed: int = 0,
+) -> np.ndarray:
+    """Per-clip correctness (bool) on ``test`` of a logistic probe fitted on ``train``."""
+    X = np.asarray(X, dtype=float)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or X.shape[0] != labels.shape[0]:
+        raise ValueError(f"features {X.shape} do not match {labels.shape[0]} labels")
+    if not np.isfinite(X).all():
+        raise ValueError("features contain non-finite values")
+    if np.intersect1d(train, test).size:
+        raise ValueError("train and test clips overlap")
+    classes, counts = np.unique(labels[train], return_counts=True)
+    if classes.size < 2:
+        raise ValueError("the train clips hold fewer than 2 action labels")
+    folds = int(min(cv, counts.min()))
+    if folds < 2:
+        raise ValueError(f"label {classes[counts.argmin()]!r} has only {counts.min()} train clip(s)")
+    model = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+        {"logisticregression__C": list(C_GRID)},
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        scoring="neg_log_loss",
+    )
+    model.fit(X[train], labels[train])
+    return model.predict(X[test]) == labels[test]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Held-out action accuracy of a linear probe, before vs after fine-tuning."""
+
+    accuracy_before: Interval
+    accuracy_after: Interval
+    difference: Interval
+    n_train: int
+    n_test: int
+    n_classes: int
+    names: tuple[str, str] = ("before", "after")
+
+    @property
+    def chance(self) -> float:
+        return 1.0 / self.n_classes
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary."""
+        return {
+            "models": list(self.names),
+            "accuracy": {
+                self.names[0]: self.accuracy_before.to_dict(),
+                self.names[1]: self.accuracy_after.to_dict(),
+            },
+            "difference": {"of": f"{self.names[1]} - {self.names[0]}", **self.difference.to_dict()},
+            "chance": self.chance,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "n_classes": self.n_classes,
+            "probe": "standardised features + logistic regression (C by CV log loss inside train clips)",
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per backbone (and one for the difference)."""
+        rows = [
+            {"model": name, "accuracy": iv.estimate, "ci_low": iv.low, "ci_high": iv.high,
+             "unit": iv.unit, "n_boot": iv.n_boot}
+            for name, iv in zip(self.names, (self.accuracy_before, self.accuracy_after), strict=True)
+        ]
+        d = self.difference
+        rows.append({"model": f"{self.names[1]} - {self.names[0]}", "accuracy": d.estimate,
+                     "ci_low": d.low, "ci_high": d.high, "unit": d.unit, "n_boot": d.n_boot})
+        return pd.DataFrame(rows)
+
+
+def retention_from_embeddings(
+    before: np.ndarray,
+    after: np.ndarray,
+    labels: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    names: tuple[str, str] = ("before", "after"),
+) -> Retention:
+    """Retention from two embedding sets of the same clips (rows aligned with ``labels``)."""
+    before, after = np.asarray(before), np.asarray(after)
+    if before.shape[0] != after.shape[0]:
+        raise ValueError(f"before has {before.shape[0]} clips, after has {after.shape[0]}")
+    rng = as_rng(seed)
+    fit_seed = int(rng.integers(2**31))
+    correct_b = probe_accuracy(before, labels, train, test, seed=fit_seed).astype(float)
+    correct_a = probe_accuracy(after, labels, train, test, seed=fit_seed).astype(float)
+    return Retention(
+        accuracy_before=bootstrap(correct_b, n_boot, rng, unit="held-out clips", statistic="accuracy"),
+        accuracy_after=bootstrap(correct_a, n_boot, rng, unit="held-out clips", statistic="accuracy"),
+        difference=paired_bootstrap(correct_a, correct_b, n_boot, rng, unit="held-out clips"),
+        n_train=int(np.size(train)),
+        n_test=int(np.size(test)),
+        n_classes=int(np.unique(np.asarray(labels)[train]).size),
+        names=names,
+    )
+
+
+def embed_clip_files(
+    files: Sequence[Path], backbone: str | Path, batch_size: int = 8, device: str | None = None
+) -> np.ndarray:
+    """Pooled backbone features (N, D) of video files (decoded through the clip cache)."""
+    import torch
+
+    from socalign.models.video import forward_features, load_backbone, preprocess
+    from socalign.video import load_clips
+
+    model, spec = load_backbone(backbone, device=device)
+    clips = load_clips(list(files), spec.n_frames)
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(clips), batch_size):
+            x = preprocess(clips[start : start + batch_size], spec)
+            out.append(forward_features(model, spec, x).float().cpu().numpy())
+    return np.concatenate(out)
+
+
+def action_retention(
+    actions_dir: Path | str,
+    before: str | Path,
+    after: str | Path,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> Retention:
+    """Retention on SocialWorld's action set for two backbones (names or folders)."""
+    from socalign.models.toy import load_action_set
+
+    actions = load_action_set(actions_dir)
+    train = np.flatnonzero(actions.splits == "train")
+    test = np.flatnonzero(actions.splits != "train")
+    if not train.size or not test.size:
+        raise ValueError(f"{actions_dir}: the action set needs train and held-out clips")
+    emb_b = embed_clip_files(actions.files, before)
+    emb_a = embed_clip_files(actions.files, after)
+    return retention_from_embeddings(
+        emb_b, emb_a, actions.labels, train, test, n_boot, seed, (str(before), str(after))
+    )
