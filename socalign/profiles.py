@@ -23,7 +23,8 @@ class Profile:
 
     socialworld: arguments of ``socalign.data.socialworld.synthesize`` (n_videos, seed,
     n_frames, size); garcia2025: "off" (never), "auto" (when a local copy exists) or
-    "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint;
+    "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint; toy:
+    "default" or "tiny" (the toy backbone's size, see ``socalign.models.toy``);
     language_models: caption encoders for the modality gap; train: keyword settings of the
     fine-tuning trainers; seeds: training seeds; n_boot / n_perm: resampling counts.
     """
@@ -41,6 +42,7 @@ class Profile:
     n_perm: int
     probe_folds: int
     action_videos: int
+    toy: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +73,7 @@ PROFILES: dict[str, Profile] = {
         n_perm=50,
         probe_folds=2,
         action_videos=40,
+        toy="tiny",
     ),
     "demo": Profile(
         name="demo",
@@ -165,3 +168,29 @@ def socialworld_benchmark(settings: Profile) -> Path:
             raise
         shutil.rmtree(tmp)  # another process finished the same folder first
     return target
+
+
+def book_benchmarks(settings: Profile) -> dict[str, Any]:
+    """The benchmarks a chapter reports on: SocialWorld always, garcia2025 when present/asked.
+
+    Returns an ordered ``{name: Benchmark}``; catch trials are excluded from ``kept`` as usual.
+    """
+    from socalign.data import load_dataset
+
+    out: dict[str, Any] = {"SocialWorld": load_dataset(socialworld_benchmark(settings))}
+    real = use_garcia2025(settings)
+    if real is not None:
+        out["garcia2025"] = load_dataset(real)
+    return out
+
+
+def video_model(settings: Profile) -> str:
+    """The video backbone to load: the cached toy TimeSformer's folder, or a checkpoint name."""
+    if settings.video_model != "toy":
+        return settings.video_model
+    from socalign.models import toy
+
+    sizes = {"default": toy.ToySettings(), "tiny": toy.TINY_SETTINGS}
+    if settings.toy not in sizes:
+        raise ValueError(f"profile {settings.name!r}: toy must be one of {sorted(sizes)}")
+    return str(toy.ensure_toy_backbone(seed=0, settings=sizes[settings.toy]))
