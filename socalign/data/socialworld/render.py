@@ -1,0 +1,227 @@
+"""Appearance (the nuisance factors), frame rendering in numpy, and H.264 mp4 files through PyAV.
+
+Nuisance factors are drawn independently of the social content: background colour and texture,
+the agents' shapes, colours and sizes, a distractor object, brightness (and, in ``scenes``, the
+scene's position and rotation). They dominate the pixel statistics, as scene and background do in
+real videos. Each agent carries a small "eye" dot on the side it faces, so facing is visible.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from socalign.data.socialworld.scenes import DURATION
+
+PALETTE: dict[str, tuple[float, float, float]] = {
+    "red": (0.85, 0.15, 0.15),
+    "orange": (0.95, 0.55, 0.1),
+    "yellow": (0.95, 0.9, 0.2),
+    "green": (0.2, 0.7, 0.25),
+    "teal": (0.1, 0.6, 0.6),
+    "blue": (0.15, 0.3, 0.85),
+    "purple": (0.55, 0.2, 0.75),
+    "pink": (0.95, 0.5, 0.7),
+    "white": (0.95, 0.95, 0.95),
+    "black": (0.08, 0.08, 0.08),
+    "grey": (0.5, 0.5, 0.5),
+    "brown": (0.5, 0.3, 0.15),
+}
+COLOUR_NAMES: tuple[str, ...] = tuple(PALETTE)
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond")
+TEXTURES: tuple[str, ...] = ("plain", "striped", "checkered", "mottled", "shaded")
+OBJECTS: tuple[str, ...] = ("agent_a", "agent_b", "distractor")
+BOX_EXTENT = 1.25  # half-width of an object's box, in units of its radius (covers every shape)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """The nuisance factors of one video (colours are RGB in [0, 1]; sizes are arena radii)."""
+
+    background: str
+    background_rgb: tuple[float, float, float]
+    texture: str
+    texture_params: tuple[float, float, float]  # frequency, angle, contrast
+    brightness: float
+    shapes: tuple[str, str, str]  # agent_a, agent_b, distractor
+    colours: tuple[str, str, str]
+    colours_rgb: tuple[tuple[float, float, float], ...]
+    sizes: tuple[float, float, float]
+    distractor_start: tuple[float, float]
+    distractor_velocity: tuple[float, float]
+    texture_seed: int
+
+    def to_row(self) -> dict[str, object]:
+        """Flat ``nuisance_*`` columns for the videos table."""
+        row: dict[str, object] = {
+            "nuisance_background": self.background,
+            "nuisance_texture": self.texture,
+            "nuisance_brightness": round(self.brightness, 4),
+        }
+        for c, v in zip("rgb", self.background_rgb, strict=True):
+            row[f"nuisance_background_{c}"] = round(v, 4)
+        for name, shape, colour, size in zip(OBJECTS, self.shapes, self.colours, self.sizes, strict=True):
+            row[f"nuisance_{name}_shape"] = shape
+            row[f"nuisance_{name}_colour"] = colour
+            row[f"nuisance_{name}_size"] = round(size, 4)
+        return row
+
+
+def _jitter(rgb: tuple[float, float, float], rng: np.random.Generator, amount: float) -> tuple[float, float, float]:
+    out = np.clip(np.asarray(rgb) + rng.uniform(-amount, amount, 3), 0.0, 1.0)
+    return (float(out[0]), float(out[1]), float(out[2]))
+
+
+def sample_appearance(rng: np.random.Generator) -> Appearance:
+    """Draw the nuisance factors of one video, independently of its social content."""
+    background = str(rng.choice(COLOUR_NAMES))
+    others = [c for c in COLOUR_NAMES if c != background]
+    colours = tuple(str(c) for c in rng.choice(others, size=3, replace=True))
+    shapes = tuple(str(s) for s in rng.choice(SHAPES, size=3, replace=True))
+    bg_rgb = _jitter(PALETTE[background], rng, 0.12)
+    return Appearance(
+        background=background,
+        background_rgb=bg_rgb,
+        texture=str(rng.choice(TEXTURES)),
+        texture_params=(float(rng.uniform(2, 6)), float(rng.uniform(0, np.pi)), float(rng.uniform(0.1, 0.35))),
+        brightness=float(rng.uniform(0.7, 1.2)),
+        shapes=(shapes[0], shapes[1], shapes[2]),
+        colours=(colours[0], colours[1], colours[2]),
+        colours_rgb=tuple(_jitter(PALETTE[c], rng, 0.08) for c in colours),
+        sizes=(float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.03, 0.06))),
+        distractor_start=(float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.15, 0.85))),
+        distractor_velocity=tuple(float(v) for v in rng.uniform(-0.05, 0.05, 2) * rng.integers(0, 2)),  # type: ignore[arg-type]
+        texture_seed=int(rng.integers(0, 2**31 - 1)),
+    )
+
+
+def distractor_path(app: Appearance, times: np.ndarray) -> np.ndarray:
+    """Distractor centre (T, 2) at ``times``: still, or drifting slowly (bouncing off the walls)."""
+    raw = np.asarray(app.distractor_start) + np.outer(times, app.distractor_velocity)
+    lo, hi = 0.08, 0.92
+    span = hi - lo
+    folded = np.mod(raw - lo, 2 * span)
+    return lo + np.where(folded > span, 2 * span - folded, folded)
+
+
+def background_image(app: Appearance, size: int) -> np.ndarray:
+    """The (size, size, 3) background in [0, 1]: colour times a texture pattern."""
+    coords = (np.arange(size) + 0.5) / size
+    y, x = np.meshgrid(coords, coords, indexing="ij")
+    freq, angle, contrast = app.texture_params
+    if app.texture == "plain":
+        pattern = np.zeros_like(x)
+    elif app.texture == "striped":
+        pattern = np.sign(np.sin(2 * np.pi * freq * (x * np.cos(angle) + y * np.sin(angle))))
+    elif app.texture == "checkered":
+        pattern = np.sign(np.sin(2 * np.pi * freq * x) * np.sin(2 * np.pi * freq * y))
+    elif app.texture == "mottled":
+        cells = np.random.default_rng(app.texture_seed).uniform(-1, 1, (8, 8))
+        idx = np.minimum((np.arange(size) * 8) // size, 7)
+        pattern = cells[np.ix_(idx, idx)]
+    elif app.texture == "shaded":
+        pattern = 2 * (x * np.cos(angle) + y * np.sin(angle)) - 1
+    else:
+        raise ValueError(f"unknown texture {app.texture!r}; choose from {list(TEXTURES)}")
+    texture = 1.0 + contrast * pattern
+    return np.clip(np.asarray(app.background_rgb)[None, None, :] * texture[..., None], 0.0, 1.0)
+
+
+def _coverage(
+    shape: str, centre: np.ndarray, heading: np.ndarray, radius: float, grid: np.ndarray, size: int
+) -> np.ndarray:
+    """Anti-aliased coverage (T, S, S) in [0, 1] of a shape at ``centre`` (T, 2) facing ``heading``."""
+    dx = grid[1][None] - centre[:, 0, None, None]
+    dy = grid[0][None] - centre[:, 1, None, None]
+    c, s = np.cos(heading)[:, None, None], np.sin(heading)[:, None, None]
+    u, v = dx * c + dy * s, -dx * s + dy * c
+    if shape == "circle":
+        metric = np.hypot(u, v)
+    elif shape == "square":
+        metric = np.maximum(np.abs(u), np.abs(v)) / 0.85
+    elif shape == "diamond":
+        metric = (np.abs(u) + np.abs(v)) / 1.2
+    elif shape == "triangle":  # pointing along the heading
+        half = np.sqrt(3) / 2
+        metric = 1.6 * np.maximum(np.maximum(-u, 0.5 * u + half * v), 0.5 * u - half * v)
+    else:
+        raise ValueError(f"unknown shape {shape!r}; choose from {list(SHAPES)}")
+    return np.clip((radius - metric) * size + 0.5, 0.0, 1.0)
+
+
+def render_frames(
+    app: Appearance, positions: np.ndarray, headings: np.ndarray, times: np.ndarray, size: int
+) -> np.ndarray:
+    """Frames (T, S, S, 3) uint8 of both agents (positions (T, 2, 2), headings (T, 2)) and the distractor."""
+    coords = (np.arange(size) + 0.5) / size
+    grid = np.stack(np.meshgrid(coords, coords, indexing="ij"))  # (2, S, S): rows = y, cols = x
+    n = len(times)
+    img = np.broadcast_to(background_image(app, size), (n, size, size, 3)).copy()
+    centres = (distractor_path(app, times), positions[:, 0], positions[:, 1])
+    heads = (np.zeros(n), headings[:, 0], headings[:, 1])
+    for i in (2, 0, 1):  # distractor first, agents on top
+        cov = _coverage(app.shapes[i], centres[i], heads[i], app.sizes[i], grid, size)[..., None]
+        img = img * (1 - cov) + np.asarray(app.colours_rgb[i]) * cov
+        if i < 2:
+            eye_at = centres[i] + 0.55 * app.sizes[i] * np.stack([np.cos(heads[i]), np.sin(heads[i])], axis=1)
+            eye_rgb = np.array([0.05, 0.05, 0.05]) if np.mean(app.colours_rgb[i]) > 0.5 else np.array([1.0, 1.0, 1.0])
+            eye = _coverage("circle", eye_at, heads[i], 0.35 * app.sizes[i], grid, size)[..., None]
+            img = img * (1 - eye) + eye_rgb * eye
+    img = np.clip(img * app.brightness, 0.0, 1.0)
+    return np.round(img * 255).astype(np.uint8)
+
+
+def object_boxes(app: Appearance, positions: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Boxes (T, 3, 4) ``[x0, y0, x1, y1]`` in pixels of agent_a, agent_b and the distractor."""
+    centres = np.stack([positions[:, 0], positions[:, 1], distractor_path(app, times)], axis=1)
+    half = BOX_EXTENT * np.asarray(app.sizes)[None, :, None]
+    boxes = np.concatenate([centres - half, centres + half], axis=-1) * size
+    return np.clip(boxes, 0, size).astype(np.float32)
+
+
+def write_mp4(path: Path | str, frames: np.ndarray, crf: int = 18) -> Path:
+    """Write frames (T, H, W, 3) uint8 as an H.264 mp4 lasting :data:`DURATION` seconds.
+
+    Fixed encoder settings (one thread, no B-frames, constant CRF) keep the output deterministic.
+    The file is written under a temporary name and renamed.
+    """
+    import av  # the optional `video` extra
+
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    n, height, width, _ = frames.shape
+    if height % 2 or width % 2:
+        raise ValueError(f"H.264 (yuv420p) needs even frame sides, got {width}x{height}")
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    rate = Fraction(n) / Fraction(DURATION)
+    with av.open(str(tmp), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.thread_count = 1
+        stream.options = {"crf": str(crf), "preset": "veryfast", "bframes": "0", "threads": "1"}
+        for frame in frames:
+            packet = stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24"))
+            container.mux(packet)
+        container.mux(stream.encode(None))
+    os.replace(tmp, path)
+    return path
+
+
+def read_mp4(path: Path | str) -> np.ndarray:
+    """Decode every frame of a video file as (T, H, W, 3) uint8 RGB (PyAV)."""
+    import av
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: video file not found")
+    with av.open(str(path)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    if not frames:
+        raise ValueError(f"{path}: no video frames could be decoded")
+    return np.stack(frames)

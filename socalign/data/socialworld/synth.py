@@ -1,0 +1,305 @@
+"""Write a SocialWorld benchmark: scenes, frames, mp4 files, captions, ratings and judgments.
+
+Randomness: every video's scene, look and captions come from generators seeded by
+``(seed, stream, video index)``, and the split, design and observers from their own streams, so
+the same seed gives identical tables and identical decoded frames.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from socalign.data.layout import atomic_write_text, ensure_fresh_output, write_benchmark
+from socalign.data.socialworld.attributes import (
+    KINEMATIC_FEATURES,
+    SOCIAL_ATTRIBUTES,
+    kinematics,
+    social_ratings,
+)
+from socalign.data.socialworld.captions import make_captions
+from socalign.data.socialworld.observers import (
+    ObserverModel,
+    appearance_features,
+    judge,
+    make_schedule,
+    mean_weights,
+    social_features,
+)
+from socalign.data.socialworld.render import (
+    OBJECTS,
+    object_boxes,
+    render_frames,
+    sample_appearance,
+    write_mp4,
+)
+from socalign.data.socialworld.scenefile import SCENE_FILE, SceneBoxes, write_scene_boxes
+from socalign.data.socialworld.scenes import (
+    INTERACTION_TYPES,
+    frame_times,
+    sample_trajectory,
+    simulate,
+)
+
+GENERATOR = "socialworld/1"
+DEFAULT_PARTICIPANTS = 214  # x 231 trials = 49,434 judgments, as the paper's ~49,500
+MIN_VIDEOS = 15
+
+
+def _stream(seed: int, stream: int, index: int = 0) -> np.random.Generator:
+    return np.random.default_rng([seed, stream, index])
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    """Wall-clock and CPU (process) seconds per stage of :func:`synthesize`."""
+
+    wall: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Per-stage seconds, and the totals."""
+        return {
+            "wall_s": {k: round(v, 3) for k, v in self.wall.items()},
+            "cpu_s": {k: round(v, 3) for k, v in self.cpu.items()},
+            "total_wall_s": round(sum(self.wall.values()), 3),
+            "total_cpu_s": round(sum(self.cpu.values()), 3),
+        }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.times = StageTimes()
+
+    def run(self, stage: str, fn: Callable[[], Any]) -> Any:
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        self.times.wall[stage] = self.times.wall.get(stage, 0.0) + time.perf_counter() - w
+        self.times.cpu[stage] = self.times.cpu.get(stage, 0.0) + time.process_time() - c
+        return out
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """What :func:`synthesize` wrote, how long each stage took, and the calibration."""
+
+    out: Path
+    n_videos: int
+    n_trials: int
+    n_catch: int
+    n_participants: int
+    splits: dict[str, int]
+    times: StageTimes
+    calibration: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (``--json``)."""
+        return {
+            "out": str(self.out),
+            "n_videos": self.n_videos,
+            "n_trials": self.n_trials,
+            "n_catch_trials": self.n_catch,
+            "n_participants": self.n_participants,
+            "splits": self.splits,
+            "times": self.times.to_dict(),
+            "calibration": self.calibration,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-stage times as a table."""
+        t = self.times
+        return pd.DataFrame({"wall_s": t.wall, "cpu_s": t.cpu}).rename_axis("stage").reset_index()
+
+
+def check_arguments(n_videos: int, seed: int, n_frames: int, size: int, test_fraction: float) -> None:
+    """Raise ValueError naming the argument for values the generator cannot honour."""
+    if not isinstance(n_videos, int | np.integer) or n_videos < MIN_VIDEOS:
+        raise ValueError(f"--videos must be an integer >= {MIN_VIDEOS} (train and test need triplets), got {n_videos}")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {seed}")
+    if not isinstance(n_frames, int | np.integer) or n_frames < 2:
+        raise ValueError(f"--frames must be an integer >= 2, got {n_frames}")
+    if not isinstance(size, int | np.integer) or size < 16 or size % 2:
+        raise ValueError(f"--size must be an even number of pixels >= 16 (H.264 yuv420p), got {size}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+
+
+def _splits(interactions: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Train/test labels, stratified by interaction type (largest-remainder rounding)."""
+    n = len(interactions)
+    n_test = round(test_fraction * n)
+    order = rng.permutation(n)
+    # Sorting a random order by type, then taking every (n / n_test)-th video, stratifies.
+    order = order[np.argsort(interactions[order], kind="stable")]
+    picks = np.floor(np.arange(n_test) * n / n_test + rng.uniform(0, n / n_test)).astype(int)
+    split = np.full(n, "train", dtype=object)
+    split[order[np.minimum(picks, n - 1)]] = "test"
+    return split.astype(str)
+
+
+def synthesize(
+    out: Path | str,
+    n_videos: int = 250,
+    seed: int = 0,
+    n_frames: int = 16,
+    size: int = 64,
+    n_participants: int | None = None,
+    trials_per_participant: int = 231,
+    catch_per_participant: int = 2,
+    test_fraction: float = 0.2,
+    n_captions: int = 5,
+    observer: ObserverModel | None = None,
+    calibrate: bool = True,
+    progress: bool = False,
+) -> SynthResult:
+    """Write a SocialWorld benchmark to the empty (or new) folder ``out``.
+
+    n_participants defaults to 214 scaled by (n_videos / 250)^2 (at least 4), so the pairs are
+    covered about as densely as at the default size. ``calibrate`` measures the calibration
+    (see :mod:`socalign.data.socialworld.calibration`) and stores it in benchmark.json.
+    """
+    check_arguments(n_videos, seed, n_frames, size, test_fraction)
+    observer = observer or ObserverModel()
+    if n_participants is None:
+        n_participants = max(4, round(DEFAULT_PARTICIPANTS * (n_videos / 250) ** 2))
+    out = ensure_fresh_output(out)
+    (out / "videos").mkdir()
+    timer = _Timer()
+    n = int(n_videos)
+    interactions = np.resize(np.asarray(INTERACTION_TYPES), n)
+    interactions = interactions[_stream(seed, 0).permutation(n)]
+    splits = _splits(interactions, test_fraction, _stream(seed, 1))
+    times = frame_times(n_frames)
+
+    def simulate_all() -> tuple[list, list, list]:
+        trajs, apps = [], []
+        for i in range(n):
+            trajs.append(simulate(str(interactions[i]), _stream(seed, 2, i)))
+            apps.append(sample_appearance(_stream(seed, 3, i)))
+        kin = [kinematics(t) for t in trajs]
+        return trajs, apps, kin
+
+    trajs, apps, kin = timer.run("simulate", simulate_all)
+    kin_table = {k: np.array([row[k] for row in kin]) for k in KINEMATIC_FEATURES}
+    ratings = timer.run("simulate", lambda: social_ratings(kin_table))
+
+    clips = np.empty((n, n_frames, size, size, 3), dtype=np.uint8)
+    boxes = np.empty((n, n_frames, len(OBJECTS), 4), dtype=np.float32)
+    positions = np.empty((n, n_frames, 2, 2), dtype=np.float32)
+    headings = np.empty((n, n_frames, 2), dtype=np.float32)
+    for i in tqdm(range(n), desc="render + encode", disable=not progress):
+        def render_one(i: int = i) -> None:
+            pos, head = sample_trajectory(trajs[i], n_frames)
+            clips[i] = render_frames(apps[i], pos, head, times, size)
+            boxes[i] = object_boxes(apps[i], pos, times, size)
+            positions[i], headings[i] = pos, head
+
+        timer.run("render", render_one)
+        timer.run("encode", lambda i=i: write_mp4(out / "videos" / f"{i:04d}.mp4", clips[i]))
+
+    def captions_all() -> pd.DataFrame:
+        rows = []
+        for i in range(n):
+            r = {a: float(ratings[a][i]) for a in SOCIAL_ATTRIBUTES}
+            for c in make_captions(str(interactions[i]), r, apps[i], _stream(seed, 4, i), n_captions):
+                rows.append((i, c))
+        return pd.DataFrame(rows, columns=["video_id", "caption"])
+
+    captions = timer.run("simulate", captions_all)
+
+    def judge_all() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        social, _ = social_features(ratings, list(interactions), INTERACTION_TYPES)
+        bg = appearance_features(np.array([a.background_rgb for a in apps]))
+        weights = mean_weights(observer, len(SOCIAL_ATTRIBUTES), len(INTERACTION_TYPES), bg.shape[1])
+        triplets, who = make_schedule(
+            n, n_participants, trials_per_participant, catch_per_participant, _stream(seed, 5)
+        )
+        odd, rt = judge(np.hstack([social, bg]), weights, triplets, who, observer, _stream(seed, 6))
+        return triplets, who, odd, rt
+
+    triplets, who, odd, rt = timer.run("judge", judge_all)
+
+    videos = pd.DataFrame({
+        "video_id": np.arange(n),
+        "name": [f"socialworld_{i:04d}" for i in range(n)],
+        "file": [f"videos/{i:04d}.mp4" for i in range(n)],
+        "split": splits,
+        "interaction": interactions,
+    })
+    for a in SOCIAL_ATTRIBUTES:
+        videos[f"rating_{a}"] = np.round(ratings[a], 6)
+    for k in KINEMATIC_FEATURES:
+        videos[f"latent_{k}"] = np.round(kin_table[k], 6)
+    videos = pd.concat([videos, pd.DataFrame([a.to_row() for a in apps])], axis=1)
+    width = len(str(n_participants))
+    trials = pd.DataFrame({
+        "participant": [f"sw{p:0{width}d}" for p in who],
+        "video_1": triplets[:, 0],
+        "video_2": triplets[:, 1],
+        "video_3": triplets[:, 2],
+        "choice": triplets[np.arange(len(odd)), odd],
+        "response_time": rt,
+    })
+    metadata: dict[str, Any] = {
+        "name": "socialworld",
+        "description": "SocialWorld: procedural two-agent social interaction videos with simulated "
+        "odd-one-out judgments (socalign)",
+        "socialworld": {
+            "generator": GENERATOR,
+            "seed": int(seed),
+            "n_videos": n,
+            "n_frames": int(n_frames),
+            "size": int(size),
+            "duration_s": float(times[-1]),
+            "n_participants": int(n_participants),
+            "trials_per_participant": int(trials_per_participant),
+            "catch_per_participant": int(catch_per_participant),
+            "test_fraction": float(test_fraction),
+            "interaction_types": list(INTERACTION_TYPES),
+            "attributes": list(SOCIAL_ATTRIBUTES),
+            "latent_features": list(KINEMATIC_FEATURES),
+            "observer": observer.to_dict(),
+            "scene_file": SCENE_FILE,
+        },
+    }
+
+    def write_all() -> None:
+        write_scene_boxes(
+            out / SCENE_FILE,
+            SceneBoxes(np.arange(n), OBJECTS, boxes, positions, headings, times, int(size)),
+        )
+        write_benchmark(out, videos, trials, captions, metadata)
+
+    timer.run("write", write_all)
+    calibration = None
+    if calibrate:
+        from socalign.data.layout import read_benchmark
+        from socalign.data.socialworld.calibration import calibrate as run_calibration
+
+        bench = read_benchmark(out)
+        calibration = timer.run("calibrate", lambda: run_calibration(bench, clips=clips, seed=seed).to_dict())
+        meta_path = out / "benchmark.json"
+        stored = json.loads(meta_path.read_text())
+        stored["calibration"] = calibration
+        atomic_write_text(meta_path, json.dumps(stored, indent=2) + "\n")
+    n_catch = int((triplets[:, 0] == triplets[:, 1]).sum() + (triplets[:, 1] == triplets[:, 2]).sum()
+                  + (triplets[:, 0] == triplets[:, 2]).sum())
+    return SynthResult(
+        out=out,
+        n_videos=n,
+        n_trials=len(trials),
+        n_catch=n_catch,
+        n_participants=int(n_participants),
+        splits={s: int((splits == s).sum()) for s in ("train", "test")},
+        times=timer.times,
+        calibration=calibration,
+    )
