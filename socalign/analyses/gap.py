@@ -48,11 +48,20 @@ def default_models(benchmark: Any) -> tuple[str, ...]:
 
 
 def model_kind(name: str) -> str:
-    """language / video / baseline / oracle for a model name (``unknown`` for a file)."""
+    """language / video / baseline / oracle for a model name.
+
+    For an ``.npz`` embeddings file: its stored ``meta["kind"]`` when that is a known kind,
+    else ``unknown`` (as for a ``.npy``).
+    """
     if name in ("pixel",):
         return "baseline"
     if name == "oracle":
         return "oracle"
+    if Path(name).suffix == ".npz" and Path(name).exists():
+        from socalign.embeddings import read_meta
+
+        kind = read_meta(name).get("kind")
+        return kind if kind in KINDS else "unknown"
     if Path(name).suffix in (".npz", ".npy"):
         return "unknown"
     from socalign.models.language import is_language_model

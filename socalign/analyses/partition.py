@@ -10,9 +10,11 @@ similarity matrices are built from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,4 +251,74 @@ def partition_similarity(
         ci_unit="videos",
         n_boot=int(n_boot),
         split=split,
+    )
+
+
+def predictor_similarity(
+    benchmark: Any, source: str, split: str | None, metric: str = "cosine"
+) -> np.ndarray:
+    """(N, N) model similarity for one predictor, filled among the split's videos.
+
+    ``source``: a similarity file (``.npy`` (N, N) or ``.npz`` with ``similarity``), an
+    embeddings file (``.npz`` with ``embeddings``, or an (N, D) ``.npy``), or a model name
+    understood by :func:`socalign.analyses.gap.model_embeddings` (e.g. ``minilm``).
+    """
+    from socalign.analyses.gap import model_embeddings
+    from socalign.embeddings import load_embeddings, load_similarity
+    from socalign.metrics import similarity_from_embeddings
+
+    idx = benchmark.split_indices(split)
+    n = len(benchmark.videos)
+    path = Path(source)
+    if path.suffix == ".npz":
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: file not found")
+        with np.load(path, allow_pickle=False) as data:
+            is_similarity = "similarity" in data.files
+        if is_similarity:
+            return load_similarity(path, benchmark.videos, required=idx)
+        emb = load_embeddings(path, benchmark.videos, required=idx)
+    elif path.suffix == ".npy":
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: file not found")
+        shape = np.load(path, mmap_mode="r").shape
+        if shape == (n, n):
+            return load_similarity(path, benchmark.videos, required=idx)
+        emb = load_embeddings(path, benchmark.videos, required=idx)
+    else:
+        emb = model_embeddings(benchmark, source)
+    sim = np.full((n, n), np.nan)
+    sim[np.ix_(idx, idx)] = similarity_from_embeddings(np.asarray(emb)[idx], metric)
+    return sim
+
+
+def partition_benchmark(
+    benchmark: Any,
+    predictors: Sequence[str],
+    split: str = "test",
+    regression: str = "ols_ranks",
+    metric: str = "cosine",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    names: Sequence[str] | None = None,
+) -> Partition:
+    """Commonality analysis of a split's judged similarity on 2–3 predictors (files or models)."""
+    from socalign.metrics import similarity_from_judgments
+
+    if not 2 <= len(predictors) <= 3:
+        raise ValueError(f"give 2 or 3 predictors, got {len(predictors)}: {list(predictors)}")
+    labels = list(names) if names else [Path(p).stem if Path(p).suffix else p for p in predictors]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"predictor names must differ, got {labels}")
+    trials = benchmark.split_trials(split)
+    if len(trials) == 0:
+        raise ValueError(f"split {split!r} has no trials")
+    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
+    mats = {
+        label: predictor_similarity(benchmark, source, split, metric)
+        for label, source in zip(labels, predictors, strict=True)
+    }
+    return partition_similarity(
+        human.similarity, mats, human.observed, benchmark.split_indices(split),
+        regression, n_boot, seed, split=split or "all",
     )
