@@ -8,17 +8,27 @@ benchmark), ``scenefile`` (per-frame object boxes), ``features`` (oracle and pix
 """
 
 
+from socalign.data.socialworld.actions import (
+    ACTION_LABELS,
+    ActionSet,
+    read_action_set,
+    synthesize_actions,
+)
 from socalign.data.socialworld.features import oracle_features, pixel_features
 from socalign.data.socialworld.scenefile import SceneBoxes, read_scene_boxes
 from socalign.data.socialworld.scenes import INTERACTION_TYPES
 from socalign.data.socialworld.synth import SynthResult, synthesize
 
 __all__ = [
+    "ACTION_LABELS",
     "INTERACTION_TYPES",
+    "ActionSet",
     "SceneBoxes",
     "SynthResult",
     "oracle_features",
     "pixel_features",
+    "read_action_set",
     "read_scene_boxes",
     "synthesize",
+    "synthesize_actions",
 ]

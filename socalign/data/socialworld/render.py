@@ -99,13 +99,16 @@ def sample_appearance(rng: np.random.Generator) -> Appearance:
     )
 
 
-def distractor_path(app: Appearance, times: np.ndarray) -> np.ndarray:
-    """Distractor centre (T, 2) at ``times``: still, or drifting slowly (bouncing off the walls)."""
-    raw = np.asarray(app.distractor_start) + np.outer(times, app.distractor_velocity)
-    lo, hi = 0.08, 0.92
+def reflect_into_arena(raw: np.ndarray, lo: float = 0.08, hi: float = 0.92) -> np.ndarray:
+    """Fold coordinates into [lo, hi] as if bouncing off the walls."""
     span = hi - lo
     folded = np.mod(raw - lo, 2 * span)
     return lo + np.where(folded > span, 2 * span - folded, folded)
+
+
+def distractor_path(app: Appearance, times: np.ndarray) -> np.ndarray:
+    """Distractor centre (T, 2) at ``times``: still, or drifting slowly (bouncing off the walls)."""
+    return reflect_into_arena(np.asarray(app.distractor_start) + np.outer(times, app.distractor_velocity))
 
 
 def background_image(app: Appearance, size: int) -> np.ndarray:
@@ -156,14 +159,18 @@ def _coverage(
 def render_frames(
     app: Appearance, positions: np.ndarray, headings: np.ndarray, times: np.ndarray, size: int
 ) -> np.ndarray:
-    """Frames (T, S, S, 3) uint8 of both agents (positions (T, 2, 2), headings (T, 2)) and the distractor."""
+    """Frames (T, S, S, 3) uint8 of the agents (positions (T, K, 2), headings (T, K); K = 1 or 2)
+    and the distractor."""
     coords = (np.arange(size) + 0.5) / size
     grid = np.stack(np.meshgrid(coords, coords, indexing="ij"))  # (2, S, S): rows = y, cols = x
     n = len(times)
     img = np.broadcast_to(background_image(app, size), (n, size, size, 3)).copy()
-    centres = (distractor_path(app, times), positions[:, 0], positions[:, 1])
-    heads = (np.zeros(n), headings[:, 0], headings[:, 1])
-    for i in (2, 0, 1):  # distractor first, agents on top
+    n_agents = positions.shape[1]
+    if n_agents not in (1, 2) or headings.shape != (n, n_agents):
+        raise ValueError(f"positions must be (T, 1 or 2, 2) and headings (T, K); got {positions.shape}, {headings.shape}")
+    centres = {2: distractor_path(app, times), **{k: positions[:, k] for k in range(n_agents)}}
+    heads = {2: np.zeros(n), **{k: headings[:, k] for k in range(n_agents)}}
+    for i in (2, *range(n_agents)):  # distractor first, agents on top
         cov = _coverage(app.shapes[i], centres[i], heads[i], app.sizes[i], grid, size)[..., None]
         img = img * (1 - cov) + np.asarray(app.colours_rgb[i]) * cov
         if i < 2:

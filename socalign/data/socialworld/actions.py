@@ -1,0 +1,174 @@
+"""The SocialWorld action set: clips labelled by one agent's motion pattern (no social relation).
+
+It stands in for an action-recognition corpus such as Kinetics: a video model pretrained on it
+learns to see motion (still, linear, circular, zigzag, jumping; slow or fast) in the same visual
+world, with the same nuisance factors, but is never taught anything about two agents together.
+
+Layout of ``DIR``::
+
+    actions.csv   file, label, split      (file relative to DIR; label one of ACTION_LABELS)
+    actions.json  {"labels": [...], "seed": ..., "n_frames": ..., "size": ..., ...}
+    videos/       00000.mp4 ...
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from socalign.data.errors import BenchmarkError
+from socalign.data.layout import atomic_write_text, ensure_fresh_output, read_csv
+from socalign.data.socialworld.render import (
+    reflect_into_arena,
+    render_frames,
+    sample_appearance,
+    write_mp4,
+)
+from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
+
+PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
+SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
+ACTION_LABELS: tuple[str, ...] = ("still", *tuple(f"{p}_{s}" for p in PATTERNS[1:] for s in SPEEDS))
+
+
+@dataclass(frozen=True)
+class ActionSet:
+    """A labelled action set: files, integer labels into ``label_names``, and splits."""
+
+    files: tuple[Path, ...]
+    labels: np.ndarray
+    label_names: tuple[str, ...]
+    splits: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def indices(self, split: str) -> np.ndarray:
+        """Row indices of one split (``train`` or ``test``)."""
+        if split not in set(self.splits.tolist()):
+            raise KeyError(f"unknown split {split!r}; this set has {sorted(set(self.splits.tolist()))}")
+        return np.flatnonzero(self.splits == split)
+
+
+def action_trajectory(label: str, rng: np.random.Generator, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (T, 1, 2) and headings (T, 1) of one agent performing ``label``."""
+    if label not in ACTION_LABELS:
+        raise ValueError(f"unknown action {label!r}; choose from {list(ACTION_LABELS)}")
+    pattern, _, speed_name = label.partition("_")
+    t = np.linspace(0.0, DURATION, N_STEPS)
+    speed = rng.uniform(*SPEEDS[speed_name]) if speed_name else 0.0
+    start = rng.uniform(0.25, 0.75, 2)
+    theta = rng.uniform(0, 2 * np.pi)
+    along = np.array([np.cos(theta), np.sin(theta)])
+    across = np.array([-along[1], along[0]])
+    if pattern == "still":
+        path = start + np.cumsum(rng.normal(0, 0.0015, (N_STEPS, 2)), axis=0)
+    elif pattern == "linear":
+        path = start + np.outer(speed * t, along)
+    elif pattern == "circular":
+        radius = rng.uniform(0.08, 0.16)
+        omega = speed / radius * rng.choice([-1, 1])
+        angle = omega * t + theta
+        path = start + radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    elif pattern == "zigzag":
+        period = rng.uniform(0.6, 1.0)
+        wave = 2 * np.abs(2 * (t / period - np.floor(t / period + 0.5))) - 1  # triangle in [-1, 1]
+        path = start + np.outer(0.45 * speed * t, along) + np.outer(0.06 * wave, across)
+    else:  # jumping: hops up (y decreases) while drifting sideways
+        hops = speed * rng.uniform(8, 12)  # hops per second grow with speed
+        height = rng.uniform(0.06, 0.1)
+        path = start + np.outer(0.3 * speed * t * rng.choice([-1, 1]), [1.0, 0.0])
+        path[:, 1] -= height * np.abs(np.sin(np.pi * hops * t / 2))
+    path = reflect_into_arena(path, 0.1, 0.9)
+    vel = np.gradient(path, axis=0)
+    heading = np.where(np.linalg.norm(vel, axis=1) > 1e-4, np.arctan2(vel[:, 1], vel[:, 0]), theta)
+    times = frame_times(n_frames)
+    pos = np.stack([np.interp(times, t, path[:, d]) for d in range(2)], axis=1)
+    head = np.interp(times, t, np.unwrap(heading))
+    return pos[:, None, :], head[:, None]
+
+
+def synthesize_actions(
+    out: Path | str,
+    n_clips: int = 600,
+    seed: int = 0,
+    n_frames: int = 16,
+    size: int = 64,
+    test_fraction: float = 0.2,
+    progress: bool = False,
+) -> ActionSet:
+    """Write a balanced action set (``n_clips`` clips over :data:`ACTION_LABELS`) to ``out``."""
+    if not isinstance(n_clips, int | np.integer) or n_clips < 2 * len(ACTION_LABELS):
+        raise ValueError(f"--clips must be an integer >= {2 * len(ACTION_LABELS)} (two per label), got {n_clips}")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {seed}")
+    if not isinstance(n_frames, int | np.integer) or n_frames < 2:
+        raise ValueError(f"--frames must be an integer >= 2, got {n_frames}")
+    if not isinstance(size, int | np.integer) or size < 16 or size % 2:
+        raise ValueError(f"--size must be an even number of pixels >= 16 (H.264 yuv420p), got {size}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    out = ensure_fresh_output(out)
+    (out / "videos").mkdir()
+    labels = np.resize(np.arange(len(ACTION_LABELS)), n_clips)
+    labels = labels[np.random.default_rng([seed, 10]).permutation(n_clips)]
+    # Stratified split: within each label, the first test_fraction (in random order) is test.
+    splits = np.full(n_clips, "train", dtype=object)
+    for k in range(len(ACTION_LABELS)):
+        rows = np.flatnonzero(labels == k)
+        n_test = max(1, round(test_fraction * len(rows)))
+        splits[rows[:n_test]] = "test"
+    times = frame_times(n_frames)
+    files = []
+    for i in tqdm(range(n_clips), desc="actions", disable=not progress):
+        rng = np.random.default_rng([seed, 11, i])
+        pos, head = action_trajectory(ACTION_LABELS[labels[i]], rng, n_frames)
+        app = sample_appearance(np.random.default_rng([seed, 12, i]))
+        frames = render_frames(app, pos, head, times, size)
+        name = f"videos/{i:05d}.mp4"
+        write_mp4(out / name, frames)
+        files.append(name)
+    table = pd.DataFrame({"file": files, "label": [ACTION_LABELS[k] for k in labels], "split": splits})
+    meta = {
+        "name": "socialworld-actions",
+        "labels": list(ACTION_LABELS),
+        "seed": int(seed),
+        "n_clips": int(n_clips),
+        "n_frames": int(n_frames),
+        "size": int(size),
+        "test_fraction": float(test_fraction),
+    }
+    atomic_write_text(out / "actions.json", json.dumps(meta, indent=2) + "\n")
+    atomic_write_text(out / "actions.csv", table.to_csv(index=False))
+    return read_action_set(out)
+
+
+def read_action_set(root: Path | str) -> ActionSet:
+    """Read ``DIR/actions.csv`` (labels in :data:`ACTION_LABELS` order, or actions.json's list)."""
+    root = Path(root)
+    path = root / "actions.csv"
+    frame = read_csv(path, ("file", "label", "split"))
+    names = ACTION_LABELS
+    meta_path = root / "actions.json"
+    if meta_path.exists():
+        names = tuple(json.loads(meta_path.read_text())["labels"])
+    lookup = {name: k for k, name in enumerate(names)}
+    codes = frame["label"].astype(str).map(lookup)
+    if codes.isna().any():
+        row = int(np.flatnonzero(codes.isna().to_numpy())[0])
+        raise BenchmarkError(f"unknown label {frame['label'].iloc[row]!r}; expected one of {list(names)}", path, row + 2, "label")
+    files = tuple(root / str(f) for f in frame["file"])
+    missing = [i for i, f in enumerate(files) if not f.exists()]
+    if missing:
+        raise BenchmarkError(f"video file {files[missing[0]]} not found", path, missing[0] + 2, "file")
+    return ActionSet(
+        files=files,
+        labels=codes.to_numpy().astype(np.int64),
+        label_names=tuple(names),
+        splits=frame["split"].astype(str).to_numpy(),
+    )
