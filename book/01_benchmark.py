@@ -40,10 +40,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
 from socalign import metrics
-from socalign.book import profile_settings
+from socalign.book import glue, profile_settings
 from socalign.data.design import pair_counts, set_cover_triplets
 from socalign.data.quality import catch_performance
 from socalign.data.summary import summarize
@@ -51,8 +50,8 @@ from socalign.profiles import book_benchmarks
 
 settings = profile_settings(profile)
 benchmarks = book_benchmarks(settings)
-glue("profile", settings.name, display=False)
-glue("datasets", ", ".join(benchmarks), display=False)
+glue(profile=settings.name)
+glue(datasets=", ".join(benchmarks))
 settings.to_frame()
 
 # %% [markdown]
@@ -93,11 +92,11 @@ design = set_cover_triplets(n_small, k=1, rng=np.random.default_rng(0))
 coverage = pair_counts(design, n_small)
 upper = coverage[np.triu_indices(n_small, k=1)]
 uses = np.bincount(design.ravel(), minlength=n_small)
-glue("design_n", n_small, display=False)
-glue("design_m", len(design), display=False)
-glue("design_bound", int(np.ceil(n_small * (n_small - 1) / 2 / 3)), display=False)
-glue("design_min_cover", int(upper.min()), display=False)
-glue("design_uses", f"{uses.min()}–{uses.max()}", display=False)
+glue(design_n=n_small)
+glue(design_m=len(design))
+glue(design_bound=int(np.ceil(n_small * (n_small - 1) / 2 / 3)))
+glue(design_min_cover=int(upper.min()))
+glue(design_uses=f"{uses.min()}–{uses.max()}")
 
 # %% mystnb={"image": {"alt": "Heat map of how often each pair of 12 videos appears in the same designed triplet; every off-diagonal cell is at least one."}, "figure": {"caption": "Pair coverage of a designed set of triplets on 12 videos.", "name": "fig-design"}}
 fig, ax = plt.subplots(figsize=(4, 3.4))
@@ -111,8 +110,9 @@ plt.show()
 # The design uses {glue:text}`design_m` triplets for {glue:text}`design_n` videos (the lower
 # bound is {glue:text}`design_bound`); every pair is covered at least
 # {glue:text}`design_min_cover` time(s), and each video is used
-# {glue:text}`design_uses` times. Real studies show each triplet to several participants
-# and repeat some triplets, which is what the reliability estimates below rely on.
+# {glue:text}`design_uses` times. A real study collects far more trials than this minimum,
+# spread over many participants, and shows some triplets more than once; the reliability
+# estimates below rely on both.
 #
 # ## Similarity from judgments
 #
@@ -143,9 +143,9 @@ for name, j in judged.items():
     })
 coverage_table = pd.DataFrame(coverage_rows).set_index("benchmark")
 first = next(iter(judged))
-glue("first_name", first, display=False)
-glue("first_mean_sim", coverage_table.loc[first, "mean similarity"], display=False)
-glue("first_share", coverage_table.loc[first, "share of pairs observed"], display=False)
+glue(first_name=first)
+glue(first_mean_sim=coverage_table.loc[first, "mean similarity"])
+glue(first_share=coverage_table.loc[first, "share of pairs observed"])
 coverage_table
 
 # %% mystnb={"image": {"alt": "Heat maps of the judged similarity matrix of each benchmark; unobserved pairs are blank."}, "figure": {"caption": "Judged similarity (share of trials in which a pair was kept together). Blank: never shown together.", "name": "fig-judged"}}
@@ -216,9 +216,9 @@ for name, b in benchmarks.items():
     ceiling_rows.append(row)
     split_r[name] = metrics.spearman_brown(half.split_r)
 ceilings = pd.DataFrame(ceiling_rows).set_index("benchmark")
-glue("ceil_r2", ceilings.loc[first, "split-half r2_sb"], display=False)
-glue("ceil_rsb", ceilings.loc[first, "split-half r_sb"], display=False)
-glue("ceil_ooo", ceilings.loc[first, "OOO consistency"], display=False)
+glue(ceil_r2=ceilings.loc[first, "split-half r2_sb"])
+glue(ceil_rsb=ceilings.loc[first, "split-half r_sb"])
+glue(ceil_ooo=ceilings.loc[first, "OOO consistency"])
 ceilings
 
 # %% mystnb={"image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}, "figure": {"caption": "Split-half reliability over random splits of the participants (Spearman–Brown corrected).", "name": "fig-splithalf"}}

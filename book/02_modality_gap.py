@@ -40,10 +40,9 @@ profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 
 from socalign.analyses.gap import default_models, gap_table, model_embeddings
-from socalign.book import profile_settings
+from socalign.book import glue, profile_settings
 from socalign.profiles import book_benchmarks, video_model
 
 settings = profile_settings(profile)
@@ -134,14 +133,14 @@ for name, g in gap.items():
 paired = pd.DataFrame(paired_rows)
 if len(paired):
     top = paired.iloc[0]
-    glue("gap_bench", top["benchmark"], display=False)
-    glue("gap_lm", top["language"], display=False)
-    glue("gap_vm", str(top["video"]).split("/")[-1], display=False)
-    glue("gap_est", top["estimate"], display=False)
-    glue("gap_low", top["low"], display=False)
-    glue("gap_high", top["high"], display=False)
-    glue("gap_p", top["p_value"], display=False)
-    glue("gap_nboot", int(top["n_boot"]), display=False)
+    glue(gap_bench=top["benchmark"])
+    glue(gap_lm=top["language"])
+    glue(gap_vm=str(top["video"]).split("/")[-1])
+    glue(gap_est=top["estimate"])
+    glue(gap_low=top["low"])
+    glue(gap_high=top["high"])
+    glue(gap_p=top["p_value"])
+    glue(gap_nboot=int(top["n_boot"]))
 paired
 
 # %% [markdown]

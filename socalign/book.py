@@ -38,6 +38,7 @@ __all__ = [
     "build_book",
     "chapter_sources",
     "find_book_root",
+    "glue",
     "library_fingerprint",
     "notebook_from_source",
     "profile_settings",
@@ -132,6 +133,25 @@ class BuildSummary:
         lines.append(f"  render    {self.render_seconds:7.1f} s  ({self.render})")
         lines.append(f"  total     {self.total_seconds:7.1f} s  -> {self.html}")
         return "\n".join(lines)
+
+
+def glue(**values: Any) -> dict[str, Any]:
+    """Glue values for the chapter's prose (myst-nb), as plain Python numbers and strings.
+
+    numpy scalars are converted first (myst-nb formats ``{glue:text}`name:.3f``` from the
+    value's text form, which for ``np.float64`` is not a number). Returns what was glued.
+    """
+    from myst_nb import glue as nb_glue
+
+    plain = {}
+    for name, value in values.items():
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+            value = value.item()
+        if not isinstance(value, str | int | float | bool):
+            raise TypeError(f"glue {name!r}: expected a number or a string, got {type(value)}")
+        nb_glue(name, value, display=False)
+        plain[name] = value
+    return plain
 
 
 def find_book_root(start: Path | str | None = None) -> Path:

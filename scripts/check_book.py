@@ -1,0 +1,180 @@
+"""Drive headless Chromium over the built book: load the index and every page, save screenshots.
+
+Fails (exit status 1) on a JavaScript error, a missing image, a broken internal link (a page or
+an anchor that does not exist) or a same-site resource that does not load. External resources
+(CDNs, Colab, GitHub) are not fetched offline: their failures are listed as notes, not errors.
+
+    python scripts/check_book.py [HTML_DIR] [--screenshots DIR] [--chromium PATH]
+
+HTML_DIR defaults to ``_build/demo/_build/html``. Needs ``playwright`` (pip) and a Chromium
+(``apt-get install chromium``; or ``$CHROMIUM``); playwright's own browser download is not used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import re
+import shutil
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+
+
+@dataclass
+class PageReport:
+    """What one page did in the browser."""
+
+    page: str
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+
+
+def find_chromium(explicit: str | None = None) -> str:
+    """The Chromium executable: the argument, ``$CHROMIUM``, or one on PATH."""
+    for name in (explicit, os.environ.get("CHROMIUM"), *CANDIDATES):
+        if name and (Path(name).is_file() or shutil.which(name)):
+            return str(Path(name)) if Path(name).is_file() else str(shutil.which(name))
+    raise SystemExit("no Chromium found: apt-get install chromium, or pass --chromium PATH")
+
+
+def book_pages(html: Path) -> list[str]:
+    """Every content page of the built book (relative paths), the index first."""
+    pages = sorted(
+        str(p.relative_to(html)) for p in html.rglob("*.html")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(html).parts)
+        and p.name not in SKIP_PAGES
+    )
+    if "index.html" not in pages:
+        raise SystemExit(f"{html}: no index.html (is this a built book?)")
+    pages.remove("index.html")
+    return ["index.html", *pages]
+
+
+def anchors(path: Path) -> set[str]:
+    """The ids (and old-style names) defined in an HTML file."""
+    text = path.read_text(errors="replace")
+    return set(re.findall(r'\s(?:id|name)="([^"]+)"', text))
+
+
+def serve(html: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``html`` on a free local port in a background thread."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def check_page(page, base: str, rel: str, shots: Path) -> PageReport:
+    """Load one page, collect errors and internal links, save a full-page screenshot."""
+    report = PageReport(rel)
+    page.on("pageerror", lambda exc: report.errors.append(f"JavaScript error: {exc}"))
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            text = msg.text
+            (report.notes if "net::ERR" in text or "Failed to load" in text
+             else report.errors).append(f"console error: {text}")
+
+    def on_failed(request) -> None:
+        where = report.errors if request.url.startswith(base) else report.notes
+        where.append(f"request failed: {request.url} ({request.failure})")
+
+    def on_response(response) -> None:
+        if response.url.startswith(base) and response.status >= 400:
+            report.errors.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    page.goto(base + rel, wait_until="load")
+    page.wait_for_timeout(300)
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+        ".map(i => i.getAttribute('src'))"
+    )
+    for src in broken:
+        report.errors.append(f"missing image: {src}")
+    no_alt = page.evaluate(
+        "Array.from(document.querySelectorAll('main img')).filter(i => !i.getAttribute('alt'))"
+        ".map(i => i.getAttribute('src'))"
+    )
+    for src in no_alt:
+        report.errors.append(f"image without alt text: {src}")
+    report.links = set(page.evaluate("Array.from(document.querySelectorAll('a[href]'), a => a.href)"))
+    name = rel.replace("/", "__").removesuffix(".html") + ".png"
+    page.screenshot(path=str(shots / name), full_page=True)
+    return report
+
+
+def check_links(html: Path, base: str, report: PageReport) -> None:
+    """Every same-site link must name an existing file, and its #anchor must exist there."""
+    for link in sorted(report.links):
+        if not link.startswith(base):
+            continue
+        target, fragment = urldefrag(link)
+        path = html / unquote(urlparse(target).path).lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        if not path.exists():
+            report.errors.append(f"broken internal link: {link}")
+        elif fragment and path.suffix == ".html" and unquote(fragment) not in anchors(path):
+            report.errors.append(f"broken anchor: {link}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html", nargs="?", type=Path, default=Path("_build/demo/_build/html"))
+    parser.add_argument("--screenshots", type=Path, default=None,
+                        help="folder for the screenshots (default: HTML/../screenshots)")
+    parser.add_argument("--chromium", default=None, help="path to the Chromium executable")
+    args = parser.parse_args(argv)
+    html = args.html.resolve()
+    if not html.is_dir():
+        raise SystemExit(f"{html}: not a folder (build the book first: socalign book)")
+    shots = (args.screenshots or html.parent / "screenshots").resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    pages = book_pages(html)
+    server, base = serve(html)
+    reports = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(args.chromium),
+                                         args=["--no-sandbox"])
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            for rel in pages:
+                page = context.new_page()
+                report = check_page(page, base, rel, shots)
+                check_links(html, base, report)
+                page.close()
+                reports.append(report)
+            browser.close()
+    finally:
+        server.shutdown()
+    failed = [r for r in reports if r.errors]
+    for r in reports:
+        status = "FAIL" if r.errors else "ok"
+        print(f"{status:4s} {r.page}  ({len(r.links)} links, {len(r.notes)} offline notes)")
+        for e in r.errors:
+            print(f"     {e}")
+    print(f"{len(reports)} pages checked, {len(failed)} with errors; screenshots in {shots}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
