@@ -7,6 +7,9 @@ safetensors + adapter_config.json) beside ``head.safetensors`` and ``head.json``
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,13 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from socalign.cache import atomic_write_bytes
-
 # TimeSformer in transformers: attention qkv, attention output dense, intermediate dense and the
 # temporal dense layer (used when a backbone's spec names no targets).
 TIMESFORMER_LORA_TARGETS = ("qkv", "attention.output.dense", "intermediate.dense", "temporal_dense")
 
-Pool = Callable[[Any], torch.Tensor]
+Features = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,12 @@ class ProjectionHead(nn.Module):
         return F.normalize(self.dropout(torch.relu(self.norm(self.linear(x)))), dim=-1)
 
 
-def cls_pool(outputs: Any) -> torch.Tensor:
-    """The first token of ``last_hidden_state`` (TimeSformer's CLS token)."""
-    return outputs.last_hidden_state[:, 0]
+def cls_features(backbone: nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
+    """TimeSformer-style features: the CLS token of ``last_hidden_state``.
+
+    For registered backbones pass ``socalign.models.video.forward_features`` bound to the spec.
+    """
+    return backbone(pixel_values=pixel_values).last_hidden_state[:, 0]
 
 
 def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
@@ -82,15 +86,17 @@ def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
 class AlignedVideoModel(nn.Module):
     """Backbone (with LoRA) -> pooling -> projection head -> unit-length embedding."""
 
-    def __init__(self, backbone: nn.Module, head: ProjectionHead, pool: Pool = cls_pool) -> None:
+    def __init__(
+        self, backbone: nn.Module, head: ProjectionHead, features: Features = cls_features
+    ) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
-        self.pool = pool
+        self.features_fn = features
 
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Pooled backbone features (B, hidden)."""
-        return self.pool(self.backbone(pixel_values=pixel_values))
+        return self.features_fn(self.backbone, pixel_values)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Unit-length embeddings (B, dim)."""
@@ -118,7 +124,7 @@ def build_model(
     lora: LoraSettings,
     head_dim: int = 128,
     head_dropout: float = 0.3,
-    pool: Pool = cls_pool,
+    features: Features = cls_features,
     generator: torch.Generator | None = None,
 ) -> AlignedVideoModel:
     """LoRA-wrap ``backbone`` and add a freshly initialised head (seeded by ``generator``)."""
@@ -128,7 +134,7 @@ def build_model(
             torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
         wrapped = add_lora(backbone, lora)
         head = ProjectionHead(hidden, head_dim, head_dropout)
-    return AlignedVideoModel(wrapped, head, pool)
+    return AlignedVideoModel(wrapped, head, features)
 
 
 def count_trainable(model: nn.Module) -> tuple[int, int]:
@@ -138,21 +144,33 @@ def count_trainable(model: nn.Module) -> tuple[int, int]:
 
 
 def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] | None = None) -> Path:
-    """Save adapters (peft format, safetensors) and the head (safetensors + head.json)."""
+    """Save adapters (peft format, safetensors) and the head (safetensors + head.json).
+
+    Written into a temporary folder that is then renamed to ``out`` (replacing an older one).
+    """
     from safetensors.torch import save
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model.backbone.save_pretrained(str(out), safe_serialization=True)
-    head = model.head
-    state = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
-    atomic_write_bytes(out / "head.safetensors", save(state))
-    info = {"hidden": head.hidden, "dim": head.dim, "dropout": head.dropout_p, **(meta or {})}
-    atomic_write_bytes(out / "head.json", json.dumps(info, indent=2, default=str).encode())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        model.backbone.save_pretrained(str(tmp), safe_serialization=True)
+        head = model.head
+        state = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
+        (tmp / "head.safetensors").write_bytes(save(state))
+        info = {"hidden": head.hidden, "dim": head.dim, "dropout": head.dropout_p, **(meta or {})}
+        (tmp / "head.json").write_text(json.dumps(info, indent=2, default=str))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
-def load_model(backbone: nn.Module, path: Path | str, pool: Pool = cls_pool) -> AlignedVideoModel:
+def load_model(
+    backbone: nn.Module, path: Path | str, features: Features = cls_features
+) -> AlignedVideoModel:
     """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone``."""
     from peft import PeftModel
     from safetensors.torch import load
@@ -165,7 +183,7 @@ def load_model(backbone: nn.Module, path: Path | str, pool: Pool = cls_pool) -> 
     wrapped = PeftModel.from_pretrained(backbone, str(path))
     head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
     head.load_state_dict(load((path / "head.safetensors").read_bytes()))
-    model = AlignedVideoModel(wrapped, head, pool)
+    model = AlignedVideoModel(wrapped, head, features)
     model.eval()
     return model
 

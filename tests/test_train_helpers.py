@@ -1,9 +1,6 @@
-"""Tiny stand-ins shared by the training tests: a 2-layer TimeSformer and a toy benchmark."""
+"""Tiny fixtures shared by the training tests (imported by the other test_train_* files): a 2-layer TimeSformer and a toy benchmark."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import torch
@@ -23,29 +20,6 @@ def tiny_backbone(seed: int = 0) -> torch.nn.Module:
     return TimesformerModel(config).eval()
 
 
-@dataclass(frozen=True)
-class _Sim:
-    similarity: np.ndarray
-
-
-def similarity_standin(triplets: np.ndarray, odd: np.ndarray, n: int) -> _Sim:
-    """Stand-in for socalign.metrics.similarity_from_judgments: kept-together / co-occurrence."""
-    counts = np.zeros((n, n))
-    kept = np.zeros((n, n))
-    for t, o in zip(triplets, odd, strict=True):
-        for i, j in combinations(range(3), 2):
-            a, b = t[i], t[j]
-            counts[a, b] += 1
-            counts[b, a] += 1
-            if o not in (i, j):
-                kept[a, b] += 1
-                kept[b, a] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sim = np.where(counts > 0, kept / counts, np.nan)
-    np.fill_diagonal(sim, 1.0)
-    return _Sim(sim)
-
-
 def toy_problem(n_videos: int = 24, n_trials: int = 600, seed: int = 0):
     """Clips whose brightness drives simulated judgments, and the TrainingSet built from them.
 
@@ -62,7 +36,7 @@ def toy_problem(n_videos: int = 24, n_trials: int = 600, seed: int = 0):
     d = np.abs(x[:, [1, 0, 0]] - x[:, [2, 2, 1]])  # distance of the pair left when k is odd
     odd = np.argmin(d, axis=1)  # odd one: the one whose removal leaves the closest pair
     data = make_training_set(triplets, odd, np.arange(n_videos), n_videos, 0.34,
-                             np.random.default_rng(seed), similarity_fn=similarity_standin)
+                             np.random.default_rng(seed))
     return clips, data
 
 
@@ -70,4 +44,11 @@ def inputs_from(clips: torch.Tensor):
     return lambda idx: clips[torch.as_tensor(idx)]
 
 
-__all__ = ["TrainingSet", "similarity_standin", "tiny_backbone", "toy_problem"]
+__all__ = ["TrainingSet", "tiny_backbone", "toy_problem"]
+
+
+def test_toy_problem_is_learnable_and_split() -> None:
+    clips, data = toy_problem(n_videos=12, n_trials=200)
+    assert clips.shape == (12, N_FRAMES, 3, SIZE, SIZE)
+    assert len(data.val_videos) == 4 and len(data.fit_videos) == 8
+    assert data.val_observed.sum() > 0

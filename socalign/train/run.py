@@ -1,0 +1,295 @@
+"""Fine-tune a backbone on a benchmark's training judgments and report held-out alignment.
+
+:func:`finetune` checks everything it can before any compute (configuration, dataset, splits,
+video files, backbone, output folder), decodes the clips once (cached), trains with the chosen
+trainer, and writes under ``out``: ``config.json``, ``metrics.csv``/``metrics.json`` (one row per
+epoch), ``checkpoints/``, ``best.pt``, ``model/`` (peft adapters + head), ``embeddings_before.npz``
+and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs after).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socalign.cache import atomic_write_bytes
+from socalign.train.config import TrainConfig
+
+PAPER_BACKBONE = "facebook/timesformer-base-finetuned-k400"
+TOY_BACKBONE = "toy"
+# book profile keys (socalign.profiles.Profile.train) -> TrainConfig fields
+PROFILE_KEYS = {"batch_size": "batch_videos", "lora_rank": "lora_r"}
+
+
+def config_from_settings(settings: dict[str, Any], **changes: Any) -> TrainConfig:
+    """A TrainConfig from a book profile's ``train`` dict (``batch_size``, ``lora_rank`` ...)."""
+    mapped = {PROFILE_KEYS.get(k, k): v for k, v in settings.items()}
+    if "lora_r" in mapped and "lora_alpha" not in mapped:
+        mapped["lora_alpha"] = 2 * int(mapped["lora_r"])  # the paper's alpha = 2 r
+    return TrainConfig().with_changes(**{**mapped, **changes})
+
+
+def default_backbone(benchmark: Any) -> str:
+    """The toy backbone for SocialWorld benchmarks, the paper's TimeSformer elsewhere."""
+    return TOY_BACKBONE if "socialworld" in dict(benchmark.metadata) else PAPER_BACKBONE
+
+
+@dataclass(frozen=True)
+class FinetuneReport:
+    """Held-out alignment before and after fine-tuning, the gain, and the training summary.
+
+    before / after: ``socalign.evaluate.Evaluation`` dicts (R², OOO accuracy under both rules,
+    bootstrap CIs); gain: paired bootstraps of after - before (Spearman and R² resampling
+    videos, OOO accuracy resampling trials).
+    """
+
+    dataset: str
+    backbone: str
+    split: str
+    config: dict[str, Any]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    gain: dict[str, Any]
+    training: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset, "backbone": self.backbone, "split": self.split,
+            "config": self.config, "before": self.before, "after": self.after,
+            "gain": self.gain, "training": self.training,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per statistic: before, after, gain and the gain's interval."""
+        rows = []
+        for stat in ("r2", "spearman"):
+            g = self.gain[stat]
+            rows.append({"statistic": stat, "before": self.before[stat],
+                         "after": self.after[stat], "gain": g["estimate"], "gain_low": g["low"],
+                         "gain_high": g["high"], "unit": g["unit"], "n_boot": g["n_boot"]})
+        for rule, acc in self.after["ooo_accuracy"].items():
+            g = self.gain["ooo_accuracy"][rule]
+            rows.append({"statistic": f"ooo_accuracy ({rule})",
+                         "before": self.before["ooo_accuracy"][rule], "after": acc,
+                         "gain": g["estimate"], "gain_low": g["low"], "gain_high": g["high"],
+                         "unit": g["unit"], "n_boot": g["n_boot"]})
+        return pd.DataFrame(rows)
+
+    @classmethod
+    def read(cls, out: Path | str) -> FinetuneReport:
+        """Read ``out/report.json``."""
+        return cls(**json.loads((Path(out) / "report.json").read_text()))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run checked and ready: the benchmark, backbone name, and split indices."""
+
+    benchmark: Any
+    backbone: str
+    train_split: str
+    test_split: str
+    data: Any
+
+
+def prepare(
+    dataset: str | Path,
+    out: Path | str,
+    config: TrainConfig,
+    backbone: str | None = None,
+    resume: bool = False,
+    train_split: str = "train",
+    test_split: str = "test",
+) -> Prepared:
+    """Every check that can fail before compute, with a message naming what is wrong."""
+    from socalign.data import load_dataset
+    from socalign.models.registry import get_spec, is_video_model
+    from socalign.train.data import make_training_set
+
+    TrainConfig.from_dict(config.to_dict())  # re-validate
+    out = Path(out)
+    if (out / "checkpoints").exists() and not resume:
+        raise FileExistsError(f"{out} already holds a run; pass --resume or choose another --out")
+    benchmark = load_dataset(str(dataset))
+    names = benchmark.videos.split_names
+    for split in (train_split, test_split):
+        if split not in names:
+            raise ValueError(f"{benchmark.name}: no {split!r} split (the splits are {list(names)})")
+    if len(benchmark.split_trials(train_split)) == 0:
+        raise ValueError(f"{benchmark.name}: the {train_split!r} split has no kept trials")
+    if len(benchmark.split_trials(test_split)) == 0:
+        raise ValueError(f"{benchmark.name}: the {test_split!r} split has no kept trials")
+    missing = [i for i, f in enumerate(benchmark.videos.files) if f is None or not Path(f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{benchmark.name}: {len(missing)} video file(s) missing, first for video id "
+            f"{benchmark.videos.ids[missing[0]]} ({benchmark.videos.files[missing[0]]}); "
+            "fine-tuning needs the videos"
+        )
+    name = backbone or default_backbone(benchmark)
+    if name != TOY_BACKBONE and not is_video_model(name):
+        raise ValueError(f"unknown backbone {name!r}: not a registered video model or model folder")
+    if name != TOY_BACKBONE:
+        get_spec(name)
+    trials = benchmark.split_trials(train_split)
+    data = make_training_set(trials.triplets, trials.odd, benchmark.split_indices(train_split),
+                             len(benchmark.videos), config.val_fraction,
+                             np.random.default_rng([config.seed, 1]))
+    return Prepared(benchmark, name, train_split, test_split, data)
+
+
+def _inputs(clips: np.ndarray, spec: Any, budget_bytes: float = 2e9):
+    """Preprocessed clips by row index: all at once when they fit ``budget_bytes``."""
+    import torch
+
+    from socalign.models.video import preprocess
+
+    size = clips.shape[0] * spec.n_frames * 3 * spec.image_size**2 * 4
+    if size <= budget_bytes:
+        chunks = [preprocess(clips[i : i + 64], spec) for i in range(0, len(clips), 64)]
+        every = torch.cat(chunks)
+        return lambda idx: every[torch.as_tensor(np.asarray(idx))]
+    return lambda idx: preprocess(clips[np.asarray(idx)], spec)
+
+
+def embed_all(model: Any, inputs: Any, n: int, device: Any, batch: int = 32) -> np.ndarray:
+    """(n, D) embeddings of every video with ``model`` (a callable; put it in eval mode first)."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for start in range(0, n, batch):
+            idx = np.arange(start, min(n, start + batch))
+            out.append(model(inputs(idx).to(device)).float().cpu().numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def held_out_report(
+    benchmark: Any, split: str, before: np.ndarray, after: np.ndarray, n_boot: int, seed: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Evaluations before and after on ``split`` and the paired bootstraps of the gain."""
+    from socalign.evaluate import evaluate
+    from socalign.metrics import (
+        paired_bootstrap,
+        paired_bootstrap_alignment,
+        similarity_from_embeddings,
+        similarity_from_judgments,
+    )
+
+    ev_before = evaluate(benchmark, split, embeddings=before, n_boot=n_boot, seed=seed)
+    ev_after = evaluate(benchmark, split, embeddings=after, n_boot=n_boot, seed=seed)
+    gain: dict[str, Any] = {}
+    if n_boot:
+        idx = benchmark.split_indices(split)
+        trials = benchmark.split_trials(split)
+        human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
+        n = len(benchmark.videos)
+        sims = []
+        for emb in (after, before):
+            full = np.full((n, n), np.nan)
+            full[np.ix_(idx, idx)] = similarity_from_embeddings(emb[idx], "cosine")
+            sims.append(full)
+        rng = np.random.default_rng([seed, 2])
+        paired = paired_bootstrap_alignment(sims[0], sims[1], human.similarity, human.observed,
+                                            idx, "videos", n_boot, rng)
+        gain = {k: v.to_dict() for k, v in paired.items()}
+        gain["ooo_accuracy"] = {
+            rule: paired_bootstrap(ev_after.ooo[rule].correct.astype(float),
+                                   ev_before.ooo[rule].correct.astype(float), n_boot, rng,
+                                   unit="trials").to_dict()
+            for rule in ev_after.ooo
+        }
+    return ev_before.to_dict(), ev_after.to_dict(), gain
+
+
+def finetune(
+    dataset: str | Path,
+    out: Path | str,
+    config: TrainConfig,
+    backbone: str | None = None,
+    resume: bool = False,
+    n_boot: int = 1000,
+    progress: bool = True,
+    accelerator: Any = None,
+    on_step: Any = None,
+    train_split: str = "train",
+    test_split: str = "test",
+) -> FinetuneReport:
+    """Check, decode, train, and report; see the module docstring for what is written."""
+    prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split)
+    import torch
+    from accelerate import Accelerator
+
+    from socalign.models.video import forward_features, load_backbone
+    from socalign.train.loop import fit
+    from socalign.train.model import LoraSettings, build_model, save_model
+    from socalign.video import load_clips
+
+    out = Path(out)
+    bench = prepared.benchmark
+    accelerator = accelerator or Accelerator()
+    main = accelerator.is_main_process
+    # dropout in LoRA and the head draws from torch's global generator: seed it from the run
+    torch.manual_seed(config.seed)
+    module, spec = load_backbone(prepared.backbone, device="cpu")
+    on_gpu = accelerator.device.type == "cuda"
+    if on_gpu and hasattr(module, "gradient_checkpointing_enable"):
+        module.gradient_checkpointing_enable()
+    clips = load_clips(list(bench.videos.files), spec.n_frames)
+    inputs = _inputs(clips, spec)
+
+    def features(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        return forward_features(model, spec, x)
+
+    n = len(bench.videos)
+    device = accelerator.device
+    before = None
+    if main:
+        module.to(device).eval()
+        before = embed_all(lambda x: features(module, x), inputs, n, device)
+        module.to("cpu")
+    data = prepared.data
+    lora = LoraSettings(config.lora_r, config.lora_alpha, config.lora_dropout,
+                        tuple(spec.lora_targets) or LoraSettings().targets)
+    hidden = spec.hidden_size or int(module.config.hidden_size)
+    model = build_model(module, hidden, lora, config.head_dim, config.head_dropout, features,
+                        generator=torch.Generator().manual_seed(config.seed))
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out / "config.json", json.dumps(
+            {"dataset": str(dataset), "backbone": prepared.backbone, "train": config.to_dict(),
+             "fit_videos": bench.videos.ids[data.fit_videos].tolist(),
+             "val_videos": bench.videos.ids[data.val_videos].tolist()}, indent=2).encode())
+    result = fit(model, inputs, data, config, out, accelerator, resume, progress, on_step)
+    accelerator.wait_for_everyone()
+    if not main:
+        return FinetuneReport(str(dataset), prepared.backbone, prepared.test_split,
+                              config.to_dict(), {}, {}, {}, result.to_dict())
+    model.to(device).eval()
+    after = embed_all(model, inputs, n, device)
+    save_model(model, out / "model", {"backbone": prepared.backbone, "dataset": str(dataset)})
+    from socalign.embeddings import save_embeddings
+
+    save_embeddings(out / "embeddings_before.npz", bench.videos.ids, before, model="pretrained")
+    save_embeddings(out / "embeddings_after.npz", bench.videos.ids, after, model="finetuned")
+    ev_before, ev_after, gain = held_out_report(bench, prepared.test_split, before, after,
+                                                n_boot, config.seed)
+    report = FinetuneReport(str(dataset), prepared.backbone, prepared.test_split, config.to_dict(),
+                            ev_before, ev_after, gain, result.to_dict())
+    atomic_write_bytes(out / "report.json", json.dumps(report.to_dict(), indent=2,
+                                                        default=_json_default).encode())
+    return report
+
+
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays for json.dumps."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-able: {type(value).__name__}")

@@ -1,0 +1,112 @@
+"""LoRA model, projection head, save/load, and the training data split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from socalign.train.config import TrainConfig, profile_config  # noqa: E402
+from socalign.train.data import make_training_set, split_by_video, triplets_within  # noqa: E402
+from socalign.train.model import (  # noqa: E402
+    LoraSettings,
+    ProjectionHead,
+    build_model,
+    count_trainable,
+    load_model,
+    save_model,
+)
+from test_train_helpers import N_FRAMES, SIZE, tiny_backbone  # noqa: E402
+
+
+def _model(seed: int = 0):
+    return build_model(tiny_backbone(), 32, LoraSettings(), head_dim=16,
+                       generator=torch.Generator().manual_seed(seed))
+
+
+def test_only_adapters_and_head_train() -> None:
+    model = _model()
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or n.startswith("head.") for n in trainable)
+    targets = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n in trainable if "lora_A" in n}
+    assert targets == {"qkv", "dense", "temporal_dense"}
+    n_train, n_total = count_trainable(model)
+    assert 0 < n_train < n_total
+
+
+def test_unknown_lora_target_is_named() -> None:
+    with pytest.raises(ValueError, match="'to_q' matches no module"):
+        build_model(tiny_backbone(), 32, LoraSettings(targets=("to_q",)))
+
+
+def test_head_outputs_unit_vectors() -> None:
+    head = ProjectionHead(8, 4, dropout=0.0)
+    out = head(torch.randn(5, 8))
+    assert out.shape == (5, 4)
+    assert torch.allclose(out.norm(dim=1)[out.norm(dim=1) > 0], torch.ones(5)[out.norm(dim=1) > 0])
+    assert (out >= 0).all()  # ReLU before normalisation
+
+
+def test_same_seed_same_head_and_adapters() -> None:
+    a, b = _model(3).trainable_state(), _model(3).trainable_state()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    c = _model(4).trainable_state()
+    assert any(not torch.equal(a[k], c[k]) for k in a)
+
+
+def test_save_and_reload_give_same_embeddings(tmp_path) -> None:
+    model = _model()
+    with torch.no_grad():  # move the adapters away from their zero start
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.add_(0.1)
+    model.eval()
+    x = torch.randn(3, N_FRAMES, 3, SIZE, SIZE)
+    with torch.no_grad():
+        before = model(x)
+    save_model(model, tmp_path / "m", {"backbone": "tiny"})
+    assert (tmp_path / "m" / "adapter_model.safetensors").exists()
+    loaded = load_model(tiny_backbone(), tmp_path / "m")
+    with torch.no_grad():
+        after = loaded(x)
+    assert torch.allclose(before, after, atol=1e-6)
+    with pytest.raises(FileNotFoundError, match="not a saved socalign model"):
+        load_model(tiny_backbone(), tmp_path)
+
+
+def test_split_by_video_is_seeded_and_disjoint() -> None:
+    videos = np.arange(10, 30)
+    fit, val = split_by_video(videos, 0.2, np.random.default_rng(1))
+    assert len(val) == 4 and len(fit) == 16
+    assert set(fit).isdisjoint(val) and set(fit) | set(val) == set(videos)
+    fit2, val2 = split_by_video(videos, 0.2, np.random.default_rng(1))
+    assert np.array_equal(val, val2)
+
+
+def test_triplets_within_and_training_set() -> None:
+    trip = np.array([[0, 1, 2], [0, 1, 5], [3, 4, 5]])
+    assert triplets_within(trip, np.array([0, 1, 2, 3])).tolist() == [True, False, False]
+    rng = np.random.default_rng(0)
+    triplets = np.stack([rng.choice(12, 3, replace=False) for _ in range(400)])
+    odd = rng.integers(0, 3, 400)
+    data = make_training_set(triplets, odd, np.arange(12), 12, 0.34, np.random.default_rng(0))
+    assert triplets_within(data.triplets, data.fit_videos).all()
+    fit_pairs = data.fit_observed
+    assert not fit_pairs[np.ix_(data.val_videos, data.val_videos)].any()
+    assert data.val_observed[np.ix_(data.val_videos, data.val_videos)].any()
+    with pytest.raises(ValueError, match="no trials"):
+        make_training_set(triplets[:0], odd[:0], np.arange(12), 12, 0.2, rng)
+
+
+def test_config_rejects_bad_values_and_round_trips() -> None:
+    with pytest.raises(ValueError, match="unknown trainer 'slow'"):
+        TrainConfig(trainer="slow")
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="unknown profile"):
+        profile_config("huge")
+    cfg = profile_config("demo", seed=3).with_changes(loss_kind="rsa")
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="unknown training option"):
+        TrainConfig.from_dict({"epochz": 3})
