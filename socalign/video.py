@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,7 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     """Decode ``n_frames`` uniformly sampled RGB frames of a video: ``(T, H, W, 3)`` uint8.
 
     Raises :class:`VideoDecodeError` naming the file when it is missing or cannot be decoded.
+    With ``backend="auto"``, a file decord cannot read is retried with PyAV (with a warning).
     """
     path = Path(path)
     if not path.is_file():
@@ -115,7 +117,17 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     if os.path.getsize(path) == 0:
         raise VideoDecodeError(path, "the file is empty")
     chosen = resolve_backend(backend)
-    clip = _read_decord(path, n_frames) if chosen == "decord" else _read_pyav(path, n_frames)
+    if chosen == "pyav":
+        return np.ascontiguousarray(_read_pyav(path, n_frames), dtype=np.uint8)
+    try:
+        clip = _read_decord(path, n_frames)
+    except VideoDecodeError as err:
+        if backend == "decord":
+            raise
+        # decord 0.6 fails on some frame sizes (e.g. 16, 24, 48 px wide) that FFmpeg reads fine:
+        # in "auto" mode, PyAV (same frames, see the tests) decides; a PyAV failure raises.
+        clip = _read_pyav(path, n_frames)
+        warnings.warn(f"decord failed, PyAV used instead: {err}", RuntimeWarning, stacklevel=2)
     return np.ascontiguousarray(clip, dtype=np.uint8)
 
 

@@ -81,6 +81,20 @@ def test_missing_and_corrupt_files_are_named(tmp_path: Path) -> None:
         read_clip(empty, 4)
 
 
+def test_auto_falls_back_to_pyav_where_decord_fails(tmp_path: Path) -> None:
+    pytest.importorskip("decord")
+    path = write_video(tmp_path / "small.mp4", ramp_frames(8, size=16))  # decord 0.6 fails at 16 px
+    with pytest.raises(VideoDecodeError, match="small.mp4"):
+        read_clip(path, 4, backend="decord")
+    with pytest.warns(RuntimeWarning, match="PyAV used instead"):
+        clip = read_clip(path, 4, backend="auto")
+    np.testing.assert_array_equal(clip, read_clip(path, 4, backend="pyav"))
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video" * 10)
+    with pytest.raises(VideoDecodeError, match=r"bad\.mp4"):
+        read_clip(bad, 4, backend="auto")
+
+
 def test_corrupt_file_named_by_decord(tmp_path: Path) -> None:
     pytest.importorskip("decord")
     bad = tmp_path / "bad.mp4"

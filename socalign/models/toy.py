@@ -1,0 +1,280 @@
+"""The toy video backbone: a tiny TimeSformer pretrained on SocialWorld's action-recognition set.
+
+It is the ``demo`` profile's "pretrained video model": the same transformers class as the
+paper's backbone (``TimesformerForVideoClassification``, saved with ``save_pretrained`` as
+safetensors + config + image-processor config), small enough to train on a CPU in minutes.
+Load it with ``load_backbone(path)`` (the backbone) or ``from_pretrained`` (with its head).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from socalign import __version__
+from socalign.cache import cache_dir, content_key
+from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
+from socalign.models.video import auto_device, preprocess
+
+TOY_CACHE_VERSION = "socalign-toy/1"
+
+
+@dataclass(frozen=True)
+class ToySettings:
+    """Architecture and training settings of the toy TimeSformer."""
+
+    image_size: int = 32
+    patch_size: int = 8
+    n_frames: int = 8
+    hidden_size: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    intermediate_size: int = 128
+    epochs: int = 12
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 0.05
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+TINY_SETTINGS = ToySettings(
+    image_size=16, patch_size=8, n_frames=4, hidden_size=16, n_layers=1, n_heads=2,
+    intermediate_size=32, epochs=40, batch_size=4, lr=3e-3,
+)
+
+
+@dataclass(frozen=True)
+class ActionSet:
+    """Labelled clips for action recognition: files, integer labels, label names, splits."""
+
+    files: tuple[Path, ...]
+    labels: np.ndarray
+    label_names: tuple[str, ...]
+    splits: np.ndarray
+
+
+@dataclass(frozen=True)
+class PretrainResult:
+    """Held-out action accuracy of a pretrained toy backbone (rule: argmax over classes)."""
+
+    out: str
+    accuracy: float
+    chance: float
+    n_train: int
+    n_test: int
+    n_classes: int
+    train_accuracy: float
+    seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table."""
+        row = {k: v for k, v in self.to_dict().items() if k != "settings"}
+        return pd.DataFrame([row])
+
+
+def action_set_from_frame(frame: pd.DataFrame, root: Path) -> ActionSet:
+    """An :class:`ActionSet` from a table with ``file``, ``label``, ``split`` (files relative to root)."""
+    missing = [c for c in ("file", "label", "split") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{root}: action table lacks column(s) {missing}")
+    names, labels = np.unique(frame["label"].astype(str).to_numpy(), return_inverse=True)
+    files = tuple(Path(f) if Path(f).is_absolute() else root / str(f) for f in frame["file"])
+    return ActionSet(files, labels.astype(np.int64), tuple(names), frame["split"].astype(str).to_numpy())
+
+
+def load_action_set(actions_dir: Path | str) -> ActionSet:
+    """Read SocialWorld's action set (``read_action_set`` of socalign.data.socialworld)."""
+    from socalign.data import socialworld
+
+    root = Path(actions_dir)
+    table = socialworld.read_action_set(root)
+    if not isinstance(table, pd.DataFrame):
+        table = pd.DataFrame({k: getattr(table, k) for k in ("file", "label", "split")})
+    return action_set_from_frame(table, root)
+
+
+def toy_config(settings: ToySettings, label_names: Sequence[str]) -> Any:
+    """The ``TimesformerConfig`` of the toy backbone with its action labels."""
+    from transformers import TimesformerConfig
+
+    return TimesformerConfig(
+        image_size=settings.image_size,
+        patch_size=settings.patch_size,
+        num_frames=settings.n_frames,
+        hidden_size=settings.hidden_size,
+        num_hidden_layers=settings.n_layers,
+        num_attention_heads=settings.n_heads,
+        intermediate_size=settings.intermediate_size,
+        id2label=dict(enumerate(label_names)),
+        label2id={name: i for i, name in enumerate(label_names)},
+    )
+
+
+def _clips_tensor(files: Sequence[Path], settings: ToySettings, cache: bool) -> torch.Tensor:
+    from socalign.video import cached_clip
+
+    spec = make_spec("toy", "timesformer", n_frames=settings.n_frames, image_size=settings.image_size)
+    clips = [cached_clip(f, settings.n_frames, cache=cache)[0] for f in files]
+    return preprocess(clips, spec)
+
+
+def _accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+    model.eval()
+    correct = 0
+    with torch.inference_mode():
+        for start in range(0, len(x), batch_size):
+            logits = model(pixel_values=x[start : start + batch_size]).logits
+            correct += int((logits.argmax(-1) == y[start : start + batch_size]).sum())
+    return correct / max(len(x), 1)
+
+
+def pretrain(
+    actions: ActionSet | Path | str,
+    out: Path | str,
+    settings: ToySettings = ToySettings(),
+    seed: int = 0,
+    device: str | None = None,
+    cache: bool = True,
+    progress: bool = False,
+) -> PretrainResult:
+    """Train the toy TimeSformer on the action set's ``train`` split; report ``test`` accuracy.
+
+    Saves ``TimesformerForVideoClassification`` (safetensors + config) and its image-processor
+    config to ``out``. Randomness (init, shuffling) comes from ``seed`` only.
+    """
+    import transformers
+    from tqdm.auto import tqdm
+    from transformers import TimesformerForVideoClassification
+
+    started = time.perf_counter()
+    if not isinstance(actions, ActionSet):
+        actions = load_action_set(actions)
+    train_rows = np.flatnonzero(actions.splits == "train")
+    test_rows = np.flatnonzero(actions.splits == "test")
+    if len(train_rows) == 0 or len(test_rows) == 0:
+        raise ValueError(
+            f"the action set needs 'train' and 'test' clips; found splits {sorted(set(actions.splits))}"
+        )
+    dev = auto_device(device)
+    x = _clips_tensor(actions.files, settings, cache)
+    y = torch.from_numpy(actions.labels)
+    x_train, y_train = x[train_rows].to(dev), y[train_rows].to(dev)
+    x_test, y_test = x[test_rows].to(dev), y[test_rows].to(dev)
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # initialisation only; the global state is restored on exit
+        model = TimesformerForVideoClassification(toy_config(settings, actions.label_names))
+    model.to(dev)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    steps = settings.epochs * int(np.ceil(len(train_rows) / settings.batch_size))
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=settings.lr, total_steps=steps)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not progress):
+        model.train()
+        order = torch.randperm(len(train_rows), generator=generator).to(dev)
+        for start in range(0, len(order), settings.batch_size):
+            batch = order[start : start + settings.batch_size]
+            loss = model(pixel_values=x_train[batch], labels=y_train[batch]).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+    accuracy = _accuracy(model, x_test, y_test, settings.batch_size)
+    train_accuracy = _accuracy(model, x_train, y_train, settings.batch_size)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.cpu().save_pretrained(out, safe_serialization=True)
+    # the PIL variant: the default one needs torchvision, which socalign does not require
+    processor_class = getattr(transformers, "VideoMAEImageProcessorPil", None) or transformers.VideoMAEImageProcessor
+    processor_class(
+        size={"shortest_edge": settings.image_size},
+        crop_size={"height": settings.image_size, "width": settings.image_size},
+        image_mean=list(KINETICS_MEAN),
+        image_std=list(KINETICS_STD),
+    ).save_pretrained(out)
+    result = PretrainResult(
+        out=str(out),
+        accuracy=accuracy,
+        chance=1.0 / len(actions.label_names),
+        n_train=len(train_rows),
+        n_test=len(test_rows),
+        n_classes=len(actions.label_names),
+        train_accuracy=train_accuracy,
+        seconds=time.perf_counter() - started,
+        settings=settings.to_dict(),
+        seed=seed,
+    )
+    (out / "pretrain_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
+
+
+def _synthesize_actions(out: Path, seed: int) -> Path:
+    from socalign.data import socialworld
+
+    make = getattr(socialworld, "synthesize_actions", None)
+    if make is None:
+        raise ImportError(
+            "socalign.data.socialworld.synthesize_actions is not available; pass actions_dir "
+            "(socalign data synth socialworld-actions --out DIR)"
+        )
+    make(out, seed=seed)
+    return out
+
+
+def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) -> str:
+    """Cache key: settings, seed, socalign version and (when given) the action set's content."""
+    items: list[Any] = [TOY_CACHE_VERSION, __version__, settings.to_dict(), seed]
+    if actions_dir is not None:
+        items += [Path(p) for p in sorted(Path(actions_dir).rglob("*")) if p.is_file()]
+    else:
+        items.append("synthesized-actions")
+    return content_key(*items)[:24]
+
+
+def ensure_toy_backbone(
+    actions_dir: Path | str | None = None,
+    seed: int = 0,
+    settings: ToySettings = ToySettings(),
+    device: str | None = None,
+    progress: bool = False,
+) -> Path:
+    """The cached toy backbone folder, pretraining it (and making the action set) on first use."""
+    actions_path = None if actions_dir is None else Path(actions_dir)
+    root = cache_dir("toy")
+    final = root / toy_cache_key(actions_path, settings, seed)
+    if (final / "config.json").is_file():
+        return final
+    work = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
+    try:
+        if actions_path is None:
+            actions_path = _synthesize_actions(work / "actions", seed)
+        pretrain(actions_path, work / "model", settings, seed, device, progress=progress)
+        try:
+            os.replace(work / "model", final)  # atomic: a folder appears whole or not at all
+        except OSError:
+            if not (final / "config.json").is_file():  # not a concurrent build that finished first
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final

@@ -1,0 +1,123 @@
+"""The toy TimeSformer: pretraining on a tiny action set rendered here, saving, caching, loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from socalign.models import toy
+from socalign.models.toy import (
+    TINY_SETTINGS,
+    ActionSet,
+    action_set_from_frame,
+    ensure_toy_backbone,
+    pretrain,
+)
+from socalign.video import write_video
+
+torch.set_num_threads(1)
+
+
+def moving_square(direction: int, n: int = 8, size: int = 32, offset: int = 0) -> np.ndarray:
+    """A bright 8-px square crossing the frame rightwards (+1) or leftwards (-1), at a row set
+    by ``offset``, over a dark background."""
+    frames = np.full((n, size, size, 3), 30, dtype=np.uint8)
+    row = 2 + 6 * (offset % 4)
+    for t in range(n):
+        x = 3 * t if direction > 0 else size - 8 - 3 * t
+        frames[t, row : row + 8, x : x + 8] = 230
+    return frames
+
+
+@pytest.fixture(scope="module")
+def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two actions (left, right), 12 train and 8 test clips, as files + actions.csv."""
+    root = tmp_path_factory.mktemp("actions")
+    rows = []
+    for i in range(20):
+        label = "right" if i % 2 else "left"
+        name = f"clips/a{i:02d}.mp4"
+        write_video(root / name, moving_square(1 if i % 2 else -1, offset=i))
+        rows.append((name, label, "train" if i < 12 else "test"))
+    pd.DataFrame(rows, columns=["file", "label", "split"]).to_csv(root / "actions.csv", index=False)
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def stand_in_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local stand-in for socalign.data.socialworld.read_action_set (the actions.csv table)."""
+    from socalign.data import socialworld
+
+    monkeypatch.setattr(
+        socialworld, "read_action_set", lambda d: pd.read_csv(Path(d) / "actions.csv"), raising=False
+    )
+
+
+def test_action_set_from_frame(action_dir: Path) -> None:
+    actions = action_set_from_frame(pd.read_csv(action_dir / "actions.csv"), action_dir)
+    assert actions.label_names == ("left", "right")
+    assert actions.labels[:4].tolist() == [0, 1, 0, 1]
+    assert actions.files[0] == action_dir / "clips/a00.mp4"
+    with pytest.raises(ValueError, match="lacks column"):
+        action_set_from_frame(pd.DataFrame({"file": ["x"]}), action_dir)
+
+
+def test_pretrain_learns_and_saves_a_loadable_timesformer(action_dir: Path, tmp_path: Path, cache) -> None:
+    from transformers import AutoImageProcessor, TimesformerForVideoClassification
+
+    from socalign.models.video import forward_features, load_backbone, preprocess
+
+    actions = action_set_from_frame(pd.read_csv(action_dir / "actions.csv"), action_dir)
+    out = tmp_path / "toy"
+    result = pretrain(actions, out, TINY_SETTINGS, seed=0, device="cpu")
+    assert (result.n_train, result.n_test, result.n_classes, result.chance) == (12, 8, 2, 0.5)
+    assert result.train_accuracy >= 0.9  # the direction of motion is easy to learn
+    assert result.accuracy >= 0.75
+    assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()
+    assert result.to_dict()["settings"]["n_frames"] == 4
+    assert result.to_frame().loc[0, "accuracy"] == result.accuracy
+
+    head = TimesformerForVideoClassification.from_pretrained(out)
+    assert head.config.id2label == {0: "left", 1: "right"}
+    assert list(AutoImageProcessor.from_pretrained(out).image_mean) == [0.45, 0.45, 0.45]
+    model, spec = load_backbone(out, device="cpu")
+    assert (spec.family, spec.n_frames, spec.image_size, spec.hidden_size) == ("timesformer", 4, 16, 16)
+    clips = np.stack([moving_square(1), moving_square(-1)])
+    with torch.inference_mode():
+        feats = forward_features(model, spec, preprocess(clips, spec))
+    assert feats.shape == (2, 16)
+
+    again = pretrain(actions, tmp_path / "toy2", TINY_SETTINGS, seed=0, device="cpu")
+    assert again.accuracy == result.accuracy  # same seed: same run
+    a = TimesformerForVideoClassification.from_pretrained(tmp_path / "toy2").classifier.weight
+    torch.testing.assert_close(a, head.classifier.weight)
+
+
+def test_pretrain_needs_train_and_test(tmp_path: Path) -> None:
+    actions = ActionSet((tmp_path / "a.mp4",), np.array([0]), ("x",), np.array(["train"]))
+    with pytest.raises(ValueError, match="'train' and 'test'"):
+        pretrain(actions, tmp_path / "out", TINY_SETTINGS)
+
+
+def test_ensure_toy_backbone_caches_by_content(action_dir: Path, cache: Path, stand_in_reader, monkeypatch) -> None:
+    first = ensure_toy_backbone(action_dir, seed=0, settings=TINY_SETTINGS, device="cpu")
+    assert (first / "model.safetensors").is_file()
+    assert first.parent == cache / "toy"
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pretrained again")
+
+    monkeypatch.setattr(toy, "pretrain", fail)
+    assert ensure_toy_backbone(action_dir, seed=0, settings=TINY_SETTINGS) == first
+    assert toy.toy_cache_key(action_dir, TINY_SETTINGS, 1) != first.name
+    assert not list((cache / "toy").glob(".build-*"))  # the work folder is cleaned up
