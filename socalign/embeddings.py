@@ -140,11 +140,12 @@ def _load(
     array = array.astype(np.float64)
     rows = np.arange(n) if required is None else np.asarray(required, dtype=np.int64)
     block = array[np.ix_(rows, rows)] if square else array[rows]
-    bad = ~np.isfinite(block.reshape(len(rows), -1)).all(axis=1)
+    # A similarity may be NaN on pairs it does not cover (evaluation names any pair it needs).
+    bad = np.isinf(block) if square else ~np.isfinite(block)
+    bad = bad.reshape(len(rows), -1).any(axis=1)
     if bad.any():
-        raise ValueError(
-            f"{path}: {key} of video id {videos.ids[rows[bad][0]]} holds a NaN or infinite value"
-        )
+        what = "an infinite value" if square else "a NaN or infinite value"
+        raise ValueError(f"{path}: {key} of video id {videos.ids[rows[bad][0]]} holds {what}")
     return array
 
 
@@ -164,6 +165,7 @@ def load_similarity(
 ) -> np.ndarray:
     """(N, N) model similarity in the benchmark's video row order (matched by ``ids`` for .npz).
 
-    ``required`` as in :func:`load_embeddings`; for pairs among required videos only.
+    ``required`` as in :func:`load_embeddings`. NaN is allowed (e.g. a judged similarity's
+    unobserved pairs); :func:`socalign.evaluate.evaluate` fails naming any NaN pair it needs.
     """
     return _load(path, videos, "similarity", True, required)
