@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,108 @@ def video_model(settings: Profile) -> str:
     if settings.toy not in sizes:
         raise ValueError(f"profile {settings.name!r}: toy must be one of {sorted(sizes)}")
     return str(toy.ensure_toy_backbone(seed=0, settings=sizes[settings.toy]))
+
+
+def finetuned_run(
+    settings: Profile,
+    benchmark: Path | str,
+    loss: str = "hybrid",
+    seed: int = 0,
+    trainer: str | None = None,
+) -> Path:
+    """The folder of a fine-tuning run (``socalign.train.run.finetune``), trained once and cached.
+
+    The run is keyed by the benchmark folder's files, the backbone, the training settings (the
+    profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied) and the library version;
+    it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
+    an interrupted run leaves nothing that looks finished.
+    """
+    from socalign import __version__
+    from socalign.train.run import config_from_settings, finetune
+
+    changes: dict[str, Any] = {"loss_kind": loss, "seed": seed}
+    if trainer is not None:
+        changes["trainer"] = trainer
+    config = config_from_settings(settings.train, **changes)
+    backbone = video_model(settings)
+    root = Path(benchmark)
+    files = sorted(p for p in root.glob("*.csv"))
+    key = content_key("finetune/1", __version__, config.to_dict(), backbone, settings.n_boot,
+                      *[p.name for p in files], *files)[:20]
+    parent = cache_dir("book", "runs")
+    target = parent / key
+    if (target / "report.json").exists():
+        return target
+    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
+    try:
+        finetune(root, work / "run", config, backbone=backbone, n_boot=settings.n_boot,
+                 progress=False)
+        try:
+            os.replace(work / "run", target)
+        except OSError:
+            if not (target / "report.json").exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def action_set(settings: Profile, seed: int = 1) -> Path:
+    """SocialWorld's labelled action set for the retention test, synthesized once into the cache.
+
+    The seed differs from the toy backbone's pretraining set (seed 0), so the clips are new.
+    """
+    from socalign import __version__
+    from socalign.data.socialworld.actions import synthesize_actions
+
+    sw = settings.socialworld
+    args = {"n_clips": settings.action_videos, "seed": seed, "n_frames": sw["n_frames"],
+            "size": sw["size"]}
+    key = content_key("actions", __version__, args)[:16]
+    parent = cache_dir("book", "actions")
+    target = parent / key
+    if (target / "actions.csv").exists():
+        return target
+    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
+    try:
+        synthesize_actions(work / "set", **args)
+        try:
+            os.replace(work / "set", target)
+        except OSError:
+            if not (target / "actions.csv").exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def merged_backbone(settings: Profile, run: Path | str) -> Path:
+    """A fine-tuning run's backbone with its LoRA adapters merged, as a plain checkpoint folder.
+
+    Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
+    attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run.
+    """
+    from socalign.models.video import load_backbone
+    from socalign.train.model import load_model
+
+    run = Path(run)
+    base = video_model(settings)
+    key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
+    parent = cache_dir("book", "merged")
+    target = parent / key
+    if (target / "config.json").exists():
+        return target
+    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
+    try:
+        module, _ = load_backbone(base, device="cpu")
+        merged = load_model(module, run / "model").backbone.merge_and_unload()
+        if Path(base).is_dir():  # keep the preprocessing files of the base checkpoint
+            for extra in Path(base).glob("*.json"):
+                if extra.name != "config.json":
+                    shutil.copy(extra, work / extra.name)
+        merged.save_pretrained(str(work), safe_serialization=True)
+        os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,125 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove-cell"]
+# On Google Colab, install socalign first (elsewhere this cell does nothing).
+# ruff: noqa: E402  (a notebook: imports follow text cells)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "socalign[all] @ git+https://github.com/socalign/socalign"],
+        check=True,
+    )
+
+# %% [markdown]
+# # 4. Variance partitioning
+#
+# Fine-tuning raised the video model's agreement with people (chapter 3). Did it learn something
+# the captions already carried, or something new? Variance partitioning (commonality analysis,
+# as used to compare feature models of brain responses by {cite:t}`lescroart2015fourier`)
+# answers this by regressing the human similarity of the test pairs on two model similarities,
+# alone and together. With predictors $A$ and $B$:
+#
+# $$ \text{unique}(A) = R^2_{AB} - R^2_{B}, \qquad \text{unique}(B) = R^2_{AB} - R^2_{A}, \qquad
+#    \text{shared} = R^2_{A} + R^2_{B} - R^2_{AB}. $$
+#
+# The three parts add up to $R^2_{AB}$. Here the regression is on ranks (so that the R² of one
+# predictor is its squared Spearman correlation, as in chapter 2), and intervals come from
+# resampling test videos.
+
+# %% tags=["parameters"]
+profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from socalign import plots
+from socalign.analyses.partition import partition_benchmark
+from socalign.book import glue, profile_settings
+from socalign.data import load_dataset
+from socalign.profiles import finetuned_run, socialworld_benchmark, use_garcia2025
+
+settings = profile_settings(profile)
+dataset = socialworld_benchmark(settings)
+real = use_garcia2025(settings)
+if settings.name == "paper" and real is not None:
+    dataset = real
+bench = load_dataset(dataset)
+run = finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0])  # cached (ch. 3)
+language = settings.language_models[0]
+
+# %% [markdown]
+# ## Before and after fine-tuning, against the language model
+#
+# Two analyses on the same test pairs: the pretrained video model with the language model, and
+# the fine-tuned video model with the language model. If fine-tuning taught the video model what
+# the captions know, the *shared* part grows and the language model's *unique* part shrinks.
+
+# %%
+partitions = {
+    "pretrained": partition_benchmark(
+        bench, [str(run / "embeddings_before.npz"), language], split="test",
+        n_boot=settings.n_boot, seed=0, names=["video (pretrained)", f"language ({language})"]),
+    "fine-tuned": partition_benchmark(
+        bench, [str(run / "embeddings_after.npz"), language], split="test",
+        n_boot=settings.n_boot, seed=0, names=["video (fine-tuned)", f"language ({language})"]),
+}
+table = pd.concat([p.to_frame().assign(video=name) for name, p in partitions.items()])
+table = table[["video", "component", "kind", "value", "share_of_full", "ci_low", "ci_high"]]
+table.style.format(precision=3).hide(axis="index")
+
+# %%
+def part(name, kind, label_start):
+    frame = partitions[name].to_frame()
+    rows = frame[(frame["kind"] == kind) & frame["component"].str.startswith(label_start)]
+    return float(rows["value"].iloc[0])
+
+
+glue(shared_before=part("pretrained", "shared", ""), shared_after=part("fine-tuned", "shared", ""),
+     lang_unique_before=part("pretrained", "unique", "language"),
+     lang_unique_after=part("fine-tuned", "unique", "language"),
+     full_before=partitions["pretrained"].r2_full, full_after=partitions["fine-tuned"].r2_full,
+     n_pairs=partitions["fine-tuned"].n_pairs, n_boot=partitions["fine-tuned"].n_boot,
+     ci_unit=partitions["fine-tuned"].ci_unit)
+
+# %% mystnb={"image": {"alt": "Two stacked bars showing the unique and shared parts of the explained variance in human similarity, for the pretrained and the fine-tuned video model each paired with the language model."}, "figure": {"caption": "Commonality analysis of the human similarity of test pairs: unique and shared parts, before and after fine-tuning.", "name": "fig-partition"}}
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
+    plots.partition_bars(partition, ax=ax)
+    ax.set_title(name)
+plt.tight_layout()
+plt.show()
+
+# %% mystnb={"image": {"alt": "Two Venn diagrams of the variance in human similarity explained by the video model and the language model, before and after fine-tuning."}, "figure": {"caption": "The same partitions as Venn diagrams.", "name": "fig-venn"}}
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
+    plots.partition_venn(partition, ax=ax)
+    ax.set_title(name)
+plt.show()
+
+# %% [markdown]
+# Over {glue:text}`n_pairs` test pairs, the two predictors together explain
+# {glue:text}`full_before:.3f` of the rank variance of human similarity with the pretrained
+# video model and {glue:text}`full_after:.3f` with the fine-tuned one. The shared part moves
+# from {glue:text}`shared_before:.3f` to {glue:text}`shared_after:.3f`, and the language
+# model's unique part from {glue:text}`lang_unique_before:.3f` to
+# {glue:text}`lang_unique_after:.3f` (intervals in the table: {glue:text}`n_boot` resamples of
+# {glue:text}`ci_unit`).
+#
+# Two cautions in reading these numbers. Shared variance can be negative when two predictors
+# suppress each other; and the parts are estimated on a modest number of pairs, so their
+# intervals are wide. The direction of the change, replicated across seeds and benchmarks, is
+# more informative than any single value.
