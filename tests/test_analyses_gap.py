@@ -58,7 +58,10 @@ def test_gap_table_ranks_the_planted_model_first() -> None:
     assert test["r2"]["low"] > 0  # the planted gap is clear
     assert test["ooo_accuracy"]["pair"]["estimate"] == pytest.approx(
         lang.ooo["pair"].accuracy - vid.ooo["pair"].accuracy)
-    assert out["ceiling"]["r2"]["estimate"] > lang.r2 * 0.5
+    ceiling = out["ceiling"]["r2"]
+    assert ceiling["estimate"] > lang.r2 * 0.5
+    assert ceiling["low"] <= ceiling["estimate"] <= ceiling["high"]
+    assert ceiling["low"] == pytest.approx(max(ceiling["r_sb_low"], 0) ** 2)
     assert 0 <= out["ceiling"]["ooo_accuracy"]["estimate"] <= 1
     frame = result.to_frame()
     assert list(frame.columns[:4]) == ["model", "kind", "r2", "r2_low"]

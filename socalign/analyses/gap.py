@@ -198,13 +198,23 @@ def noise_ceilings(
             trials.triplets, trials.odd, trials.participants, n,
             indices=benchmark.split_indices(split), n_splits=n_splits, rng=as_rng(seed),
         )
-        out["r2"] = {"estimate": sh.r2_sb, "low": sh.low**2, "high": sh.high**2, **sh.to_dict()}
+        out["r2"] = {
+            **sh.to_dict(),
+            "estimate": sh.r2_sb,
+            # the split-half interval of r_sb (2.5 and 97.5 percentiles over splits), squared
+            "low": max(sh.low, 0.0) ** 2,
+            "high": max(sh.high, 0.0) ** 2,
+            "r_sb_low": sh.low,
+            "r_sb_high": sh.high,
+        }
+        out["r2"]["interval"] = "squared 2.5 and 97.5 percentiles of r_sb over splits"
     except ValueError as err:
         out["r2"] = {"estimate": None, "error": str(err)}
     cons = ooo_consistency(trials.triplets, trials.odd)
     out["ooo_accuracy"] = {
         "estimate": cons.loo_agreement,
         "kind": "leave-one-out agreement of repeated triplets",
+        "rule": "argmax (a single choice is scored, as in the argmax rule)",
         "n_trials": cons.n_trials,
         "n_triplets": cons.n_triplets,
     }
