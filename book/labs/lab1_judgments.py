@@ -1,0 +1,141 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove-cell"]
+# On Google Colab, install socalign first (elsewhere this cell does nothing).
+# ruff: noqa: E402, B018  (a notebook: imports follow text cells; a cell shows its last value)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "socalign[all] @ git+https://github.com/socalign/socalign"],
+        check=True,
+    )
+
+# %% [markdown]
+# # Lab 1: From choices to similarity
+#
+# In this lab you build a similarity matrix from odd-one-out choices yourself, see how its
+# reliability grows with the number of participants, and compare the two OOO scoring rules.
+# Each exercise is followed by a solution, folded away: try first, then click to reveal it.
+#
+# You need only the library and a benchmark. The cell below loads SocialWorld (and the paper's
+# public judgments, garcia2025, when a local copy is present).
+
+# %% tags=["parameters"]
+profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+
+# %%
+import numpy as np
+import pandas as pd
+
+from socalign import metrics
+from socalign.book import profile_settings
+from socalign.profiles import book_benchmarks
+
+settings = profile_settings(profile)
+bench = next(iter(book_benchmarks(settings).values()))
+trials = bench.kept
+print(bench.name, len(bench.videos), "videos,", len(trials), "kept trials,",
+      trials.n_participants, "participants")
+
+# %% [markdown]
+# ## Exercise 1: the judged similarity by hand
+#
+# ```{admonition} Exercise 1
+# For the first 20 kept trials, count for every pair of videos how often it appeared together
+# and how often it was *kept* together (neither video chosen as odd). Divide to get the judged
+# similarity of those pairs, and check your matrix against
+# `metrics.similarity_from_judgments(triplets, odd, n_items)`.
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+first = trials.subset(np.arange(20))
+n = len(bench.videos)
+shown = np.zeros((n, n))
+kept = np.zeros((n, n))
+for triplet, odd in zip(first.triplets, first.odd, strict=True):
+    for a in range(3):
+        for b in range(a + 1, 3):
+            i, j = triplet[a], triplet[b]
+            shown[i, j] += 1
+            shown[j, i] += 1
+            if odd not in (a, b):
+                kept[i, j] += 1
+                kept[j, i] += 1
+mine = np.divide(kept, shown, out=np.full((n, n), np.nan), where=shown > 0)
+library = metrics.similarity_from_judgments(first.triplets, first.odd, n)
+observed = library.observed
+print("pairs observed:", int(np.triu(observed, 1).sum()),
+      "| largest difference:", float(np.nanmax(np.abs(mine[observed] - library.similarity[observed]))))
+
+# %% [markdown]
+# ## Exercise 2: how many participants are enough?
+#
+# ```{admonition} Exercise 2
+# Take the trials of the first 2, 3, ... participants (up to all of them) and compute the
+# split-half ceiling (`metrics.split_half_ceiling`) for each. Plot the Spearman–Brown corrected
+# reliability against the number of participants. Why does it grow, and what does that mean for
+# the ceiling a model is compared against?
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+import matplotlib.pyplot as plt
+
+participants = np.unique(trials.participants)
+counts = sorted({int(k) for k in np.linspace(2, len(participants), 5)})
+rows = []
+for k in counts:
+    sub = trials.subset(np.isin(trials.participants, participants[:k]))
+    half = metrics.split_half_ceiling(sub.triplets, sub.odd, sub.participants, n, n_splits=20,
+                                      rng=np.random.default_rng(0))
+    rows.append({"participants": k, "trials": len(sub), "r_sb": half.r_sb})
+growth = pd.DataFrame(rows)
+ax = growth.plot(x="participants", y="r_sb", marker="o", legend=False, figsize=(4, 3))
+ax.set_ylabel("split-half reliability (Spearman–Brown)")
+plt.show()
+growth
+
+# %% [markdown]
+# More participants mean more trials per pair, so each half's similarity is less noisy and the
+# two halves agree better. The ceiling is a property of the *data*, not of the videos: a model
+# compared with a small sample of judgments can never look very good.
+#
+# ## Exercise 3: two rules, two chance levels
+#
+# ```{admonition} Exercise 3
+# Build a model similarity from the videos' rated social features (one vector of ratings per
+# video; use `metrics.similarity_from_embeddings` with the correlation metric) and score it on
+# the kept trials under both OOO rules. Then score a random symmetric similarity. Which rule
+# gives the higher number, and why is that not evidence that it is the better model score?
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+ratings = np.column_stack([bench.videos.ratings[a] for a in sorted(bench.videos.ratings)])
+ratings = np.nan_to_num(ratings, nan=np.nanmean(ratings))
+from_ratings = metrics.similarity_from_embeddings(ratings, metric="correlation")
+noise = np.random.default_rng(0).random((n, n))
+noise = (noise + noise.T) / 2
+pd.DataFrame([
+    {"similarity": label, **metrics.ooo_accuracy(sim, trials.triplets, trials.odd, rule).to_dict()}
+    for label, sim in (("ratings", from_ratings), ("random", noise))
+    for rule in metrics.RULES
+])
+
+# %% [markdown]
+# The pair rule has chance 1/2 and the argmax rule chance 1/3, so raw accuracies are not
+# comparable across rules; compare each with its own chance level (and with the ceiling).

@@ -1,0 +1,114 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove-cell"]
+# On Google Colab, install socalign first (elsewhere this cell does nothing).
+# ruff: noqa: E402  (a notebook: imports follow text cells)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "socalign[all] @ git+https://github.com/socalign/socalign"],
+        check=True,
+    )
+
+# %% [markdown]
+# # Lab 2: Scoring a model against people
+#
+# In this lab you score embeddings of your own against the human judgments, put intervals on
+# the scores, and test whether one model beats another. Solutions are folded away under each
+# exercise.
+
+# %% tags=["parameters"]
+profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+
+# %%
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from socalign import metrics
+from socalign.book import profile_settings
+from socalign.evaluate import evaluate
+from socalign.models.language import encode_captions
+from socalign.profiles import book_benchmarks
+
+settings = profile_settings(profile)
+bench = next(iter(book_benchmarks(settings).values()))
+print(bench.name, "splits:", {s: int(bench.split_indices(s).size) for s in bench.videos.split_names})
+
+# %% [markdown]
+# ## Exercise 1: a baseline that knows nothing
+#
+# ```{admonition} Exercise 1
+# Make random 32-dimensional embeddings for every video (use a seeded
+# `np.random.default_rng(0)`) and score them on the test split with `evaluate`. What R² and OOO
+# accuracies do you expect, and do the bootstrap intervals contain those values?
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+random_embeddings = np.random.default_rng(0).normal(size=(len(bench.videos), 32))
+evaluate(bench, "test", embeddings=random_embeddings, n_boot=settings.n_boot, seed=0).to_frame()
+
+# %% [markdown]
+# ## Exercise 2: two language models
+#
+# ```{admonition} Exercise 2
+# Embed the captions with `encode_captions(bench.videos.captions, model=...)` for `"tfidf"` and
+# `"minilm"`, score both on the test split, and test the difference in R² with
+# `metrics.paired_bootstrap_alignment`. Why must the bootstrap be *paired*?
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+test = bench.split_trials("test")
+idx = bench.split_indices("test")
+human = metrics.similarity_from_judgments(test.triplets, test.odd, len(bench.videos))
+sims = {name: metrics.similarity_from_embeddings(encode_captions(bench.videos.captions, model=name))
+        for name in ("minilm", "tfidf")}
+scores = pd.DataFrame([
+    {"model": name, **metrics.alignment(sim, human.similarity, human.observed, idx).to_dict()}
+    for name, sim in sims.items()])
+diff = metrics.paired_bootstrap_alignment(sims["minilm"], sims["tfidf"], human.similarity,
+                                          human.observed, idx, n_boot=settings.n_boot, rng=0)
+display(scores)
+diff["r2"].to_frame()
+
+# %% [markdown]
+# Both models are scored against the same noisy human similarity. Resampling the videos once
+# for both keeps that shared noise out of the difference; two separate bootstraps would count
+# it twice and give intervals that are too wide.
+#
+# ## Exercise 3: how much data do the intervals need?
+#
+# ```{admonition} Exercise 3
+# Repeat the MiniLM evaluation on the *train* split and compare the width of the R² interval with
+# the test split's. Explain the difference in terms of the number of videos and pairs.
+# ```
+
+# %% tags=["hide-cell"]
+# Solution
+minilm = encode_captions(bench.videos.captions, model="minilm")
+rows = []
+for split in ("train", "test"):
+    ev = evaluate(bench, split, embeddings=minilm, n_boot=settings.n_boot, seed=0)
+    r2 = ev.ci["r2"]
+    rows.append({"split": split, "videos": ev.n_videos, "pairs": ev.n_pairs, "R²": ev.r2,
+                 "interval width": r2.high - r2.low, "unit": r2.unit, "n_boot": r2.n_boot})
+pd.DataFrame(rows)
+
+# %% [markdown]
+# The interval resamples videos; with more videos (and many more pairs among them) each
+# resample changes the pair set less, and the interval narrows as the number of videos grows.
