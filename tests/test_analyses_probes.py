@@ -64,6 +64,8 @@ def test_probe_finds_a_planted_linear_signal() -> None:
     assert row.ci[0] > 0.8
     assert row.alpha in DEFAULT_ALPHAS
     assert (row.n_train, row.n_test) == (56, 24)
+    single = probe_arrays(X, {"v": signal}, train, test, alphas=(1.0,), n_perm=10, n_boot=0)
+    assert single.rows[0].alpha_on_edge  # a one-value grid is all edge: flagged
 
 
 def test_probe_on_features_without_signal_is_not_significant() -> None:

@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 6, 17))
+DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-4, 8, 25))
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
@@ -85,6 +85,7 @@ class ProbeRow:
     alpha: float
     n_train: int
     n_test: int
+    alpha_on_edge: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class ProbeResult:
                     "p_value": row.p_value,
                     "ci": list(row.ci),
                     "alpha": row.alpha,
+                    "alpha_on_grid_edge": row.alpha_on_edge,
                     "n_train": row.n_train,
                     "n_test": row.n_test,
                 }
@@ -202,9 +204,9 @@ def probe_arrays(
         else:
             p, r = float("nan"), float(pearson_rows(pred, y[te][None])[0])
         ci = bootstrap_r(pred, y[te], n_boot, rng, ci_level) if n_boot else (np.nan, np.nan)
-        rows.append(
-            ProbeRow(name, r, p, ci, float(model[-1].alpha_), int(tr.size), int(te.size))
-        )
+        alpha = float(model[-1].alpha_)
+        on_edge = bool(np.isclose(alpha, min(alphas)) or np.isclose(alpha, max(alphas)))
+        rows.append(ProbeRow(name, r, p, ci, alpha, int(tr.size), int(te.size), on_edge))
     return ProbeResult(
         embedding=embedding,
         rows=tuple(rows),
