@@ -157,7 +157,7 @@ def fit_probe(
 ):
     """Standardise + RidgeCV fitted on the train videos only (``cv=None``: leave-one-out)."""
     splitter = None if cv is None else KFold(cv, shuffle=True, random_state=int(_rng(seed).integers(2**31)))
-    model = make_pipeline(StandardScaler(), RidgeCV(alphas=tuple(alphas), cv=splitter))
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float), cv=splitter))
     return model.fit(X_train, y_train)
 
 
