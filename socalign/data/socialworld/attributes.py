@@ -8,6 +8,7 @@ maps those measures to the paper's attribute names, each in [0, 1].
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from socalign.data.socialworld.scenes import DT, Trajectory
 
@@ -87,7 +88,7 @@ def kinematics(traj: Trajectory) -> dict[str, float]:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return expit(x)
 
 
 def social_ratings(k: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
