@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,14 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
+from socalign.data.socialworld import ActionSet, read_action_set
 from socalign.models import toy
-from socalign.models.toy import (
-    TINY_SETTINGS,
-    ActionSet,
-    action_set_from_frame,
-    ensure_toy_backbone,
-    pretrain,
-)
+from socalign.models.toy import TINY_SETTINGS, ensure_toy_backbone, pretrain
 from socalign.video import write_video
 
 torch.set_num_threads(1)
@@ -35,7 +31,7 @@ def moving_square(direction: int, n: int = 8, size: int = 32, offset: int = 0) -
 
 @pytest.fixture(scope="module")
 def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two actions (left, right), 12 train and 8 test clips, as files + actions.csv."""
+    """Two actions (left, right), 12 train and 8 test clips, in SocialWorld's action-set layout."""
     root = tmp_path_factory.mktemp("actions")
     rows = []
     for i in range(20):
@@ -44,6 +40,7 @@ def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         write_video(root / name, moving_square(1 if i % 2 else -1, offset=i))
         rows.append((name, label, "train" if i < 12 else "test"))
     pd.DataFrame(rows, columns=["file", "label", "split"]).to_csv(root / "actions.csv", index=False)
+    (root / "actions.json").write_text(json.dumps({"labels": ["left", "right"]}))
     return root
 
 
@@ -53,23 +50,10 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
-@pytest.fixture
-def stand_in_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Local stand-in for socalign.data.socialworld.read_action_set (the actions.csv table)."""
-    from socalign.data import socialworld
-
-    monkeypatch.setattr(
-        socialworld, "read_action_set", lambda d: pd.read_csv(Path(d) / "actions.csv"), raising=False
-    )
-
-
-def test_action_set_from_frame(action_dir: Path) -> None:
-    actions = action_set_from_frame(pd.read_csv(action_dir / "actions.csv"), action_dir)
+def test_reads_the_action_set(action_dir: Path) -> None:
+    actions = read_action_set(action_dir)
     assert actions.label_names == ("left", "right")
     assert actions.labels[:4].tolist() == [0, 1, 0, 1]
-    assert actions.files[0] == action_dir / "clips/a00.mp4"
-    with pytest.raises(ValueError, match="lacks column"):
-        action_set_from_frame(pd.DataFrame({"file": ["x"]}), action_dir)
 
 
 def test_pretrain_learns_and_saves_a_loadable_timesformer(action_dir: Path, tmp_path: Path, cache) -> None:
@@ -77,7 +61,7 @@ def test_pretrain_learns_and_saves_a_loadable_timesformer(action_dir: Path, tmp_
 
     from socalign.models.video import forward_features, load_backbone, preprocess
 
-    actions = action_set_from_frame(pd.read_csv(action_dir / "actions.csv"), action_dir)
+    actions = read_action_set(action_dir)
     out = tmp_path / "toy"
     result = pretrain(actions, out, TINY_SETTINGS, seed=0, device="cpu")
     assert (result.n_train, result.n_test, result.n_classes, result.chance) == (12, 8, 2, 0.5)
@@ -109,7 +93,7 @@ def test_pretrain_needs_train_and_test(tmp_path: Path) -> None:
         pretrain(actions, tmp_path / "out", TINY_SETTINGS)
 
 
-def test_ensure_toy_backbone_caches_by_content(action_dir: Path, cache: Path, stand_in_reader, monkeypatch) -> None:
+def test_ensure_toy_backbone_caches_by_content(action_dir: Path, cache: Path, monkeypatch) -> None:
     first = ensure_toy_backbone(action_dir, seed=0, settings=TINY_SETTINGS, device="cpu")
     assert (first / "model.safetensors").is_file()
     assert first.parent == cache / "toy"

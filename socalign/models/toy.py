@@ -24,6 +24,7 @@ import torch
 
 from socalign import __version__
 from socalign.cache import cache_dir, content_key
+from socalign.data.socialworld import ActionSet, read_action_set, synthesize_actions
 from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
 from socalign.models.video import auto_device, preprocess
 
@@ -32,7 +33,8 @@ TOY_CACHE_VERSION = "socalign-toy/1"
 
 @dataclass(frozen=True)
 class ToySettings:
-    """Architecture and training settings of the toy TimeSformer."""
+    """Architecture and training settings of the toy TimeSformer (and, when ``ensure_toy_backbone``
+    makes it, the size of the synthesized action set)."""
 
     image_size: int = 32
     patch_size: int = 8
@@ -58,16 +60,6 @@ TINY_SETTINGS = ToySettings(
 
 
 @dataclass(frozen=True)
-class ActionSet:
-    """Labelled clips for action recognition: files, integer labels, label names, splits."""
-
-    files: tuple[Path, ...]
-    labels: np.ndarray
-    label_names: tuple[str, ...]
-    splits: np.ndarray
-
-
-@dataclass(frozen=True)
 class PretrainResult:
     """Held-out action accuracy of a pretrained toy backbone (rule: argmax over classes)."""
 
@@ -90,27 +82,6 @@ class PretrainResult:
         """One-row table."""
         row = {k: v for k, v in self.to_dict().items() if k != "settings"}
         return pd.DataFrame([row])
-
-
-def action_set_from_frame(frame: pd.DataFrame, root: Path) -> ActionSet:
-    """An :class:`ActionSet` from a table with ``file``, ``label``, ``split`` (files relative to root)."""
-    missing = [c for c in ("file", "label", "split") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{root}: action table lacks column(s) {missing}")
-    names, labels = np.unique(frame["label"].astype(str).to_numpy(), return_inverse=True)
-    files = tuple(Path(f) if Path(f).is_absolute() else root / str(f) for f in frame["file"])
-    return ActionSet(files, labels.astype(np.int64), tuple(names), frame["split"].astype(str).to_numpy())
-
-
-def load_action_set(actions_dir: Path | str) -> ActionSet:
-    """Read SocialWorld's action set (``read_action_set`` of socalign.data.socialworld)."""
-    from socalign.data import socialworld
-
-    root = Path(actions_dir)
-    table = socialworld.read_action_set(root)
-    if not isinstance(table, pd.DataFrame):
-        table = pd.DataFrame({k: getattr(table, k) for k in ("file", "label", "split")})
-    return action_set_from_frame(table, root)
 
 
 def toy_config(settings: ToySettings, label_names: Sequence[str]) -> Any:
@@ -168,7 +139,7 @@ def pretrain(
 
     started = time.perf_counter()
     if not isinstance(actions, ActionSet):
-        actions = load_action_set(actions)
+        actions = read_action_set(actions)
     train_rows = np.flatnonzero(actions.splits == "train")
     test_rows = np.flatnonzero(actions.splits == "test")
     if len(train_rows) == 0 or len(test_rows) == 0:
@@ -229,19 +200,6 @@ def pretrain(
     return result
 
 
-def _synthesize_actions(out: Path, seed: int) -> Path:
-    from socalign.data import socialworld
-
-    make = getattr(socialworld, "synthesize_actions", None)
-    if make is None:
-        raise ImportError(
-            "socalign.data.socialworld.synthesize_actions is not available; pass actions_dir "
-            "(socalign data synth socialworld-actions --out DIR)"
-        )
-    make(out, seed=seed)
-    return out
-
-
 def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) -> str:
     """Cache key: settings, seed, socalign version and (when given) the action set's content."""
     items: list[Any] = [TOY_CACHE_VERSION, __version__, settings.to_dict(), seed]
@@ -268,7 +226,8 @@ def ensure_toy_backbone(
     work = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
     try:
         if actions_path is None:
-            actions_path = _synthesize_actions(work / "actions", seed)
+            actions_path = work / "actions"
+            synthesize_actions(actions_path, seed=seed, progress=progress)
         pretrain(actions_path, work / "model", settings, seed, device, progress=progress)
         try:
             os.replace(work / "model", final)  # atomic: a folder appears whole or not at all

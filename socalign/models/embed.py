@@ -1,0 +1,271 @@
+"""Embed a benchmark's videos with a language model (from captions) or a video model (from
+files), batched, on the best device, cached on disk by content.
+
+The cache key covers the model's identity (weights' content for local folders and the toy,
+the pinned hash for MiniLM, the name for hub models), the settings (layer, pooling, frames)
+and the inputs (captions, or each video file's content, in row order), so a changed caption,
+file or checkpoint is never served a stale result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from socalign.cache import atomic_save_npz, cache_dir, content_key
+from socalign.data.types import Benchmark
+
+EMBED_CACHE_VERSION = "socalign-embed/1"
+Kind = Literal["auto", "language", "video"]
+WEIGHT_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
+
+
+@dataclass(frozen=True)
+class EmbeddingResult:
+    """Embeddings of a benchmark's videos, in row order (``rows``; all rows unless skipped).
+
+    skipped: ``(file, reason)`` of videos that could not be decoded (``on_error="skip"``);
+    cached: whether the result came from the embedding cache.
+    """
+
+    embeddings: np.ndarray
+    ids: np.ndarray
+    rows: np.ndarray
+    model: str
+    kind: str
+    layer: int | None
+    pooling: str
+    n_frames: int | None
+    key: str
+    cached: bool
+    seconds: float
+    skipped: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (no arrays)."""
+        return {
+            "model": self.model,
+            "kind": self.kind,
+            "layer": self.layer,
+            "pooling": self.pooling,
+            "n_frames": self.n_frames,
+            "n_videos": int(self.embeddings.shape[0]),
+            "dim": int(self.embeddings.shape[1]),
+            "cached": self.cached,
+            "seconds": round(self.seconds, 3),
+            "key": self.key,
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The embeddings as a table indexed by video id."""
+        return pd.DataFrame(self.embeddings, index=pd.Index(self.ids, name="video_id"))
+
+
+def model_kind(model: str, kind: Kind = "auto") -> str:
+    """``language`` or ``video`` for a model name (``kind`` overrides the guess)."""
+    from socalign.models.language import is_language_model
+    from socalign.models.registry import is_video_model
+
+    if kind in ("language", "video"):
+        return kind
+    if kind != "auto":
+        raise ValueError(f"kind must be 'auto', 'language' or 'video', got {kind!r}")
+    if is_language_model(model):
+        return "language"
+    if is_video_model(model):
+        return "video"
+    # an unknown hub name: a video model when its name says so, else ask
+    lowered = model.lower()
+    if any(word in lowered for word in ("timesformer", "videomae", "vjepa", "clip")):
+        return "video"
+    raise ValueError(
+        f"cannot tell whether {model!r} is a language or a video model; use minilm, tfidf, a "
+        "sentence-transformers/... name, toy, a known video name, a local folder, or pass "
+        "kind='language'/'video' (--kind)"
+    )
+
+
+def _folder_identity(path: Path) -> str:
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
+    return content_key(*[p.relative_to(path).as_posix() for p in files], *files)
+
+
+def model_identity(model: str, kind: str) -> str:
+    """What identifies a model's weights for the cache (content where it is on disk)."""
+    if model == "minilm":
+        from socalign.models.language import MINILM_SHA256
+
+        return f"minilm:{MINILM_SHA256}"
+    if model == "tfidf":
+        import sklearn
+
+        return f"tfidf:sklearn-{sklearn.__version__}"
+    if model == "toy":
+        from socalign.models.toy import ensure_toy_backbone
+
+        return f"toy:{_folder_identity(ensure_toy_backbone())}"
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return f"{kind}-folder:{_folder_identity(path)}"
+    return f"{kind}-name:{model}"
+
+
+def _cache_path(key: str) -> Path:
+    return cache_dir("embeddings") / f"{key}.npz"
+
+
+def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: int,
+                    device: str | None, progress: bool) -> np.ndarray:
+    from socalign.models.language import encode_captions
+
+    return encode_captions(benchmark.videos.captions, model, pooling, batch_size, device, progress)  # type: ignore[arg-type]
+
+
+def _embed_video(
+    benchmark: Benchmark, model: str, spec: Any, layer: int | None, batch_size: int,
+    device: str | None, backend: str, on_error: str, progress: bool, dtype: Any,
+) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, str], ...]]:
+    import torch
+    from tqdm.auto import tqdm
+
+    from socalign.models.video import forward_features, load_backbone, preprocess
+    from socalign.video import VideoDecodeError, cached_clip
+
+    net, _ = load_backbone(spec.source, device=device, dtype=dtype)
+    files = benchmark.videos.files
+    rows: list[int] = []
+    chunks: list[np.ndarray] = []
+    skipped: list[tuple[str, str]] = []
+    batch: list[np.ndarray] = []
+    batch_rows: list[int] = []
+
+    def flush() -> None:
+        with torch.inference_mode():
+            feats = forward_features(net, spec, preprocess(batch, spec), layer)
+        chunks.append(feats.float().cpu().numpy())
+        rows.extend(batch_rows)
+        batch.clear()
+        batch_rows.clear()
+
+    for row, file in enumerate(tqdm(files, desc=f"embed {model}", unit="video", disable=not progress)):
+        try:
+            if file is None:
+                raise VideoDecodeError(f"<video id {benchmark.videos.ids[row]}>", "no file listed")
+            clip, _ = cached_clip(file, spec.n_frames, backend)  # type: ignore[arg-type]
+        except VideoDecodeError as err:
+            if on_error == "raise":
+                raise
+            skipped.append((str(err.path), err.reason))
+            continue
+        batch.append(clip)
+        batch_rows.append(row)
+        if len(batch) == batch_size:
+            flush()
+    if batch:
+        flush()
+    if not chunks:
+        raise ValueError(f"no video of {benchmark.name} could be decoded ({len(skipped)} skipped)")
+    return np.concatenate(chunks).astype(np.float32), np.asarray(rows, dtype=np.int64), tuple(skipped)
+
+
+def embed(
+    benchmark: Benchmark,
+    model: str,
+    layer: int | None = None,
+    pooling: str | None = None,
+    batch_size: int = 8,
+    device: str | None = None,
+    kind: Kind = "auto",
+    n_frames: int | None = None,
+    backend: str = "auto",
+    on_error: Literal["raise", "skip"] = "raise",
+    cache: bool = True,
+    progress: bool = False,
+    dtype: Any = None,
+) -> EmbeddingResult:
+    """Embed every video of ``benchmark`` with ``model``; see :func:`embed_benchmark`.
+
+    Language models embed captions (``pooling``: "mean" over a video's captions, or "first");
+    video models embed the files (``pooling``: the architecture's "cls"/"mean" unless given;
+    ``layer``: a hidden-state index, None for the output; ``n_frames``: frames per clip, the
+    model's own by default). With ``on_error="skip"``, undecodable videos are left out and
+    listed in ``skipped`` (such partial results are not cached).
+    """
+    started = time.perf_counter()
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    which = model_kind(model, kind)
+    spec = None
+    if which == "language":
+        if layer is not None:
+            raise ValueError("--layer applies to video models only")
+        pooling = pooling or "mean"
+        if pooling not in ("mean", "first"):
+            raise ValueError(f"caption pooling must be 'mean' or 'first', got {pooling!r}")
+        inputs: list[Any] = [list(map(list, benchmark.videos.captions))]
+    else:
+        from socalign.models.registry import get_spec
+        from socalign.video import resolve_backend
+
+        spec = get_spec(model)
+        if pooling is not None:
+            if pooling not in ("cls", "mean"):
+                raise ValueError(f"video pooling must be 'cls' or 'mean', got {pooling!r}")
+            spec = replace(spec, pooling=pooling)
+        if n_frames is not None:
+            spec = replace(spec, n_frames=int(n_frames))
+        layer = spec.check_layer(layer)
+        pooling = spec.pooling
+        inputs = [resolve_backend(backend), str(dtype)]
+        inputs += [Path(f) if f is not None and Path(f).is_file() else f"missing:{f}"
+                   for f in benchmark.videos.files]
+    key = content_key(
+        EMBED_CACHE_VERSION, which, model_identity(model, which), layer, pooling,
+        None if spec is None else spec.n_frames, benchmark.videos.ids, *inputs,
+    )
+    target = _cache_path(key)
+    if cache and target.exists():
+        with np.load(target, allow_pickle=False) as stored:
+            embeddings, rows = stored["embeddings"], stored["rows"]
+        return EmbeddingResult(
+            embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
+            None if spec is None else spec.n_frames, key, True, time.perf_counter() - started,
+        )
+    skipped: tuple[tuple[str, str], ...] = ()
+    if which == "language":
+        embeddings = _embed_language(benchmark, model, pooling, batch_size, device, progress)
+        rows = np.arange(len(benchmark.videos), dtype=np.int64)
+    else:
+        embeddings, rows, skipped = _embed_video(
+            benchmark, model, spec, layer, batch_size, device, backend, on_error, progress, dtype
+        )
+    if not np.isfinite(embeddings).all():
+        bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])
+        raise ValueError(f"{model}: non-finite embedding for video id {benchmark.videos.ids[rows[bad]]}")
+    if cache and not skipped:
+        atomic_save_npz(target, embeddings=embeddings, rows=rows)
+    return EmbeddingResult(
+        embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
+        None if spec is None else spec.n_frames, key, False, time.perf_counter() - started, skipped,
+    )
+
+
+def embed_benchmark(
+    benchmark: Benchmark, model: str, layer: int | None = None, **kwargs: Any
+) -> np.ndarray:
+    """``(N, D)`` float32 embeddings of all N videos in the benchmark's row order (cached).
+
+    Raises on a video that cannot be decoded (use :func:`embed` with ``on_error="skip"`` to
+    skip and report instead). Keyword arguments are those of :func:`embed`.
+    """
+    if kwargs.get("on_error", "raise") != "raise":
+        raise ValueError("embed_benchmark returns every row; use embed(..., on_error='skip')")
+    return embed(benchmark, model, layer=layer, **kwargs).embeddings
