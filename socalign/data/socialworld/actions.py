@@ -76,9 +76,9 @@ def action_trajectory(label: str, rng: np.random.Generator, n_frames: int) -> tu
         angle = omega * t + theta
         path = start + radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     elif pattern == "zigzag":
-        period = rng.uniform(0.6, 1.0)
+        period = rng.uniform(0.5, 0.8)
         wave = 2 * np.abs(2 * (t / period - np.floor(t / period + 0.5))) - 1  # triangle in [-1, 1]
-        path = start + np.outer(0.45 * speed * t, along) + np.outer(0.06 * wave, across)
+        path = start + np.outer(0.45 * speed * t, along) + np.outer(0.3 * speed * wave, across)
     else:  # jumping: hops up (y decreases) while drifting sideways
         hops = speed * rng.uniform(8, 12)  # hops per second grow with speed
         height = rng.uniform(0.06, 0.1)

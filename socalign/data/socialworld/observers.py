@@ -89,7 +89,8 @@ def make_schedule(
 
     The regular trials start from a set cover of all pairs (covered ``k`` times, ``k`` as large
     as ``1 - repeat_share`` of the budget allows); the rest of the budget repeats triplets drawn
-    from a subset of the cover, each copy going to a different participant. Each participant
+    from a subset of the cover (about twice each), each copy going to a different participant
+    as long as a triplet has no more copies than there are participants. Each participant
     also gets ``catch_per_participant`` catch trials (a video shown twice), in shuffled order.
     """
     if trials_per_participant <= catch_per_participant:
@@ -102,15 +103,18 @@ def make_schedule(
     regular = trials_per_participant - catch_per_participant
     budget = n_participants * regular
     lower_bound = n_items * (n_items - 1) / 6
-    k = max(1, int((1 - repeat_share) * budget / (lower_bound * 1.03)))
+    # k is capped so that a triplet's copies (at most k in the cover, plus the repeats) can
+    # all go to different participants.
+    k = max(1, min(int((1 - repeat_share) * budget / (lower_bound * 1.03)), n_participants - 2))
     cover = set_cover_triplets(n_items, k, rng)
     if len(cover) >= budget:
         base = cover[:budget]  # too small a budget to cover every pair: the shuffled cover's head
         repeats = np.empty((0, 3), dtype=np.int64)
     else:
         n_extra = budget - len(cover)
+        # Repeat a random subset of the cover's triplets, about twice each, evenly.
         pool = cover[rng.choice(len(cover), size=min(len(cover), max(1, n_extra // 2)), replace=False)]
-        repeats = pool[rng.integers(0, len(pool), n_extra)]
+        repeats = pool[np.arange(n_extra) % len(pool)]
         base = cover
     trials = np.vstack([base, repeats])
     # Copies of a triplet sit next to each other after sorting, so dealing the sorted list

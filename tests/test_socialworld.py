@@ -1,0 +1,235 @@
+"""SocialWorld benchmark writing: determinism, the loader, schedule, observers, features, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socalign.cli import main
+from socalign.data import BenchmarkError, read_benchmark
+from socalign.data.design import pair_counts
+from socalign.data.socialworld import (
+    INTERACTION_TYPES,
+    oracle_features,
+    pixel_features,
+    read_scene_boxes,
+    synthesize,
+)
+from socalign.data.socialworld.actions import (
+    ACTION_LABELS,
+    action_trajectory,
+    read_action_set,
+    synthesize_actions,
+)
+from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+from socalign.data.socialworld.features import colour_histograms
+from socalign.data.socialworld.observers import ObserverModel, judge, make_schedule
+from socalign.data.socialworld.render import read_mp4
+
+SMALL = {"n_videos": 30, "n_frames": 6, "size": 32, "calibrate": False}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sw") / "a"
+    synthesize(out, seed=3, **SMALL)
+    return out
+
+
+def test_same_seed_gives_identical_tables_and_decoded_frames(world: Path, tmp_path: Path) -> None:
+    again = tmp_path / "b"
+    synthesize(again, seed=3, **SMALL)
+    for name in ("videos.csv", "trials.csv", "captions.csv", "benchmark.json"):
+        assert (world / name).read_bytes() == (again / name).read_bytes(), name
+    for i in (0, 7, 29):
+        np.testing.assert_array_equal(read_mp4(world / f"videos/{i:04d}.mp4"), read_mp4(again / f"videos/{i:04d}.mp4"))
+    other = tmp_path / "c"
+    synthesize(other, seed=4, **SMALL)
+    assert (world / "trials.csv").read_bytes() != (other / "trials.csv").read_bytes()
+    assert not np.array_equal(read_mp4(world / "videos/0000.mp4"), read_mp4(other / "videos/0000.mp4"))
+
+
+def test_the_loader_accepts_the_output(world: Path) -> None:
+    bench = read_benchmark(world)
+    v = bench.videos
+    assert len(v) == 30 and v.has_files and all(f.exists() for f in v.files)
+    assert sorted(v.split_names) == ["test", "train"] and (v.splits == "test").sum() == 6
+    assert all(len(c) == 5 for c in v.captions)
+    assert set(v.ratings) == set(SOCIAL_ATTRIBUTES)
+    for values in v.ratings.values():
+        assert ((values >= 0) & (values <= 1)).all() and values.std() > 0
+    assert bench.excluded["catch_trial"] == 4 * 2  # 4 participants x 2 catch trials
+    assert len(bench.trials) == 4 * 231
+    frames = read_mp4(v.files[0])
+    assert frames.shape == (6, 32, 32, 3)
+
+
+def test_videos_table_has_latents_nuisance_and_every_type(world: Path) -> None:
+    table = pd.read_csv(world / "videos.csv")
+    assert set(table["interaction"]) == set(INTERACTION_TYPES)
+    assert any(c.startswith("latent_") for c in table) and any(c.startswith("nuisance_") for c in table)
+    meta = json.loads((world / "benchmark.json").read_text())
+    assert meta["socialworld"]["interaction_types"] == list(INTERACTION_TYPES)
+    assert meta["socialworld"]["observer"] == ObserverModel().to_dict()
+
+
+def test_scene_boxes_locate_the_agents(world: Path) -> None:
+    scene = read_scene_boxes(world)
+    assert scene.boxes.shape == (30, 6, 3, 4) and scene.objects == ("agent_a", "agent_b", "distractor")
+    np.testing.assert_array_equal(scene.ids, np.arange(30))
+    assert scene.size == 32 and len(scene.times) == 6
+    b = scene.boxes
+    assert (b[..., 0] <= b[..., 2]).all() and (b[..., 1] <= b[..., 3]).all()
+    assert b.min() >= 0 and b.max() <= 32
+    # Box centres are the agents' positions in pixels (where not clipped at the frame's edge).
+    centre = (b[:, :, :2, :2] + b[:, :, :2, 2:]) / 2
+    inner = (b[:, :, :2, 0] > 0) & (b[:, :, :2, 2] < 32) & (b[:, :, :2, 1] > 0) & (b[:, :, :2, 3] < 32)
+    np.testing.assert_allclose(centre[inner], scene.positions[inner] * 32, atol=1e-3)
+    masks = scene.masks()
+    assert masks.shape == (30, 6, 32, 32) and 0 < masks.mean() < 0.5
+
+
+def test_scene_file_missing_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(BenchmarkError, match=r"scene\.npz"):
+        read_scene_boxes(tmp_path)
+
+
+def test_oracle_and_pixel_features(world: Path) -> None:
+    bench = read_benchmark(world)
+    oracle = oracle_features(bench)
+    assert oracle.shape == (30, len(SOCIAL_ATTRIBUTES) + len(INTERACTION_TYPES))
+    pixels = pixel_features(bench)
+    assert pixels.shape == (30, 64)
+    np.testing.assert_allclose(pixels.sum(axis=1), 1.0)
+
+
+def test_colour_histogram_hand_case() -> None:
+    clips = np.zeros((2, 1, 2, 2, 3), dtype=np.uint8)
+    clips[1, 0, 0, 0] = (255, 255, 255)  # one white pixel of four
+    h = colour_histograms(clips, bins=2)
+    np.testing.assert_allclose(h[0], [1, 0, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(h[1], [0.75, 0, 0, 0, 0, 0, 0, 0.25])
+
+
+def test_schedule_covers_pairs_repeats_across_participants_and_has_catch() -> None:
+    triplets, who = make_schedule(20, 6, 40, 2, np.random.default_rng(0))
+    assert len(triplets) == 6 * 40
+    assert np.bincount(who).tolist() == [40] * 6
+    catch = (triplets[:, 0] == triplets[:, 1]) | (triplets[:, 1] == triplets[:, 2]) | (triplets[:, 0] == triplets[:, 2])
+    assert np.bincount(who[catch]).tolist() == [2] * 6
+    regular = triplets[~catch]
+    off = pair_counts(regular, 20)[~np.eye(20, dtype=bool)]
+    assert off.min() >= 1  # every pair covered
+    key = pd.Series([tuple(sorted(t)) for t in regular.tolist()])
+    assert key.duplicated().any()  # some triplets repeat ...
+    per = pd.DataFrame({"key": key, "who": who[~catch]})
+    assert not per.duplicated().any()  # ... but never twice for one participant
+
+
+def test_schedule_refuses_impossible_budgets() -> None:
+    with pytest.raises(ValueError, match="trials_per_participant"):
+        make_schedule(20, 3, 2, 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_participants"):
+        make_schedule(20, 0, 10, 2, np.random.default_rng(0))
+
+
+def test_noise_free_observer_picks_the_far_item() -> None:
+    # Items 0 and 1 point the same way, item 2 the opposite way: 2 is the odd one out.
+    features = np.array([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0]])
+    model = ObserverModel(weight_noise=0.0, temperature=1e-3, lapse=0.0)
+    triplets = np.array([[0, 1, 2], [2, 0, 1], [1, 2, 0]])
+    odd, rt = judge(features, np.ones(2), triplets, np.zeros(3, int), model, np.random.default_rng(0))
+    assert odd.tolist() == [2, 0, 1]
+    assert (rt > 0).all()
+
+
+def test_lapsing_observer_is_at_chance() -> None:
+    features = np.array([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0]])
+    model = ObserverModel(weight_noise=0.0, temperature=1e-3, lapse=1.0)
+    triplets = np.tile([[0, 1, 2]], (3000, 1))
+    odd, _ = judge(features, np.ones(2), triplets, np.zeros(3000, int), model, np.random.default_rng(0))
+    np.testing.assert_allclose(np.bincount(odd) / 3000, [1 / 3] * 3, atol=0.03)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_videos": 2}, "--videos"),
+        ({"size": 0}, "--size"),
+        ({"size": 33}, "--size"),
+        ({"n_frames": 1}, "--frames"),
+        ({"seed": -1}, "--seed"),
+    ],
+)
+def test_bad_arguments_are_refused_before_writing(tmp_path: Path, kwargs: dict, message: str) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=message):
+        synthesize(out, **{**SMALL, **kwargs})
+    assert not out.exists()
+
+
+def test_non_empty_output_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(BenchmarkError, match="not empty"):
+        synthesize(tmp_path, **SMALL)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+    assert not (tmp_path / "videos").exists()
+
+
+def test_cli_writes_and_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli"
+    code = main(["data", "synth", "socialworld", "--out", str(out), "--videos", "15", "--frames", "4",
+                 "--size", "16", "--no-calibrate", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_videos"] == 15 and result["calibration"] is None
+    assert set(result["times"]["wall_s"]) >= {"render", "encode", "judge"}
+    assert main(["data", "synth", "socialworld", "--out", str(out), "--videos", "15"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["data", "synth", "socialworld", "--out", str(tmp_path / "x"), "--videos", "2"]) == 2
+    assert "--videos" in capsys.readouterr().err
+    assert main(["data", "synth", "socialworld", "--out", str(tmp_path / "y"), "--size", "0"]) == 2
+    assert "--size" in capsys.readouterr().err
+
+
+def test_action_set_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "actions"
+    code = main(["data", "synth", "socialworld-actions", "--out", str(out), "--clips", "18",
+                 "--frames", "4", "--size", "16", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == list(ACTION_LABELS)
+    actions = read_action_set(out)
+    assert len(actions) == 18 and actions.label_names == ACTION_LABELS
+    assert np.bincount(actions.labels).tolist() == [2] * len(ACTION_LABELS)
+    assert set(actions.splits) == {"train", "test"} and len(actions.indices("test")) == len(ACTION_LABELS)
+    assert read_mp4(actions.files[0]).shape == (4, 16, 16, 3)
+    table = pd.read_csv(out / "actions.csv")
+    table.loc[0, "label"] = "moonwalk"
+    table.to_csv(out / "actions.csv", index=False)
+    with pytest.raises(BenchmarkError, match="moonwalk"):
+        read_action_set(out)
+
+
+def test_action_patterns_move_as_labelled() -> None:
+    def path_length(label: str, seed: int) -> float:
+        pos, _ = action_trajectory(label, np.random.default_rng(seed), 30)
+        return float(np.linalg.norm(np.diff(pos[:, 0], axis=0), axis=1).sum())
+
+    for seed in range(5):
+        assert path_length("still", seed) < 0.1
+        for pattern in ("linear", "circular", "zigzag", "jumping"):
+            slow = path_length(f"{pattern}_slow", seed)
+            assert path_length(f"{pattern}_fast", seed) > 1.5 * slow > 1.5 * path_length("still", seed)
+    with pytest.raises(ValueError, match="unknown action"):
+        action_trajectory("moonwalk", np.random.default_rng(0), 4)
+
+
+def test_action_set_refuses_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="--clips"):
+        synthesize_actions(tmp_path / "a", n_clips=3)
+    with pytest.raises(ValueError, match="--size"):
+        synthesize_actions(tmp_path / "b", size=0)
