@@ -1,0 +1,89 @@
+"""GPU embedding check: a base-size TimeSformer (random init; no weights are fetched) in bf16.
+
+    python benchmarks/gpu_embed.py [--clips 250] [--batch-size 16] [--dtype bf16] [--json]
+
+Builds ``TimesformerConfig()`` (the paper's base architecture: 12 layers, 768 wide, 8 frames of
+224 px), saves it with ``save_pretrained`` and loads it back through
+``socalign.models.video.load_backbone`` in the chosen dtype, as the real checkpoint would be.
+It then embeds ``--clips`` random uint8 clips (8 x 256 x 340, so the resize and centre crop
+run) through ``preprocess`` and ``forward_features`` on the GPU, and reports clips/s (after one
+warm-up batch; preprocessing included) and the peak GPU memory allocated. Exits with status 3
+when no CUDA device is present. Not run in the task that wrote it (no GPU there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=250)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    import numpy as np
+    import torch
+    import transformers
+
+    from socalign.models.video import forward_features, load_backbone, preprocess
+
+    if not torch.cuda.is_available():
+        print("no CUDA device: this check needs a GPU", file=sys.stderr)
+        return 3
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
+    with tempfile.TemporaryDirectory(prefix="socalign-gpu-embed-") as tmp:
+        torch.manual_seed(0)
+        transformers.TimesformerModel(transformers.TimesformerConfig()).save_pretrained(Path(tmp))
+        model, spec = load_backbone(tmp, device="cuda", dtype=dtype)
+    rng = np.random.default_rng(0)
+    clips = rng.integers(0, 256, (args.batch_size, spec.n_frames, 256, 340, 3), dtype=np.uint8)
+    n_params = sum(p.numel() for p in model.parameters())
+
+    def run_batch(n: int) -> torch.Tensor:
+        pixels = preprocess(clips[:n], spec).to("cuda", non_blocking=True)
+        with torch.inference_mode():
+            return forward_features(model, spec, pixels)
+
+    run_batch(args.batch_size)  # warm-up (kernels, allocator)
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    done = 0
+    start = time.perf_counter()
+    while done < args.clips:
+        n = min(args.batch_size, args.clips - done)
+        features = run_batch(n)
+        done += n
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    report = {
+        "device": torch.cuda.get_device_name(0),
+        "dtype": args.dtype,
+        "params_millions": round(n_params / 1e6, 1),
+        "clips": done,
+        "batch_size": args.batch_size,
+        "frames": spec.n_frames,
+        "image_size": spec.image_size,
+        "seconds": round(seconds, 3),
+        "clips_per_s": round(done / seconds, 1),
+        "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2),
+        "feature_dim": int(features.shape[1]),
+        "finite": bool(torch.isfinite(features.float()).all()),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
