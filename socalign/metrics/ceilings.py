@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from socalign.metrics.resampling import as_rng
 from socalign.metrics.similarity import check_trials, kept_pairs
@@ -137,17 +137,46 @@ def random_halves(n_participants: int, n_splits: int, rng: np.random.Generator) 
     return halves
 
 
-def _masked_row_correlation(a: np.ndarray, b: np.ndarray, rank: bool) -> np.ndarray:
-    """Correlation per row over the finite entries (a and b are NaN on the same entries)."""
-    if rank:
-        a = stats.rankdata(a, axis=1, nan_policy="omit")
-        b = stats.rankdata(b, axis=1, nan_policy="omit")
-    valid = np.isfinite(a)
+def _ratio_ranks(num: np.ndarray, den: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Average ranks, per row, of num/den among the valid entries (other entries: undefined).
+
+    num and den hold small counts, so a lookup table over all (num, den) pairs gives each
+    entry's place among the distinct ratios (equal fractions share one), and each row's ranks
+    follow from a histogram over those few values: no per-row sort. Equal on valid entries to
+    ``scipy.stats.rankdata(..., axis=1, nan_policy="omit")`` of the ratios.
+    """
+    n_rows = num.shape[0]
+    num_i = np.where(valid, num, 0).astype(np.int64)
+    den_i = np.where(valid, den, 1).astype(np.int64)
+    width = int(den_i.max(initial=1)) + 1
+    grid_num, grid_den = np.divmod(np.arange(width * width), width)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grid = grid_num / grid_den
+    ok = np.isfinite(grid) & (grid_num <= grid_den)
+    distinct, dense = np.unique(grid[ok], return_inverse=True)
+    n_values = distinct.size + 1  # the last bin collects invalid entries
+    lut = np.full(width * width, n_values - 1, dtype=np.int64)
+    lut[np.flatnonzero(ok)] = dense.ravel()
+    which = np.where(valid, lut[num_i * width + den_i], n_values - 1)
+    offsets = (np.arange(n_rows) * n_values)[:, None]
+    hist = np.bincount((which + offsets).ravel(), minlength=n_rows * n_values).reshape(
+        n_rows, n_values
+    )
+    table = np.cumsum(hist, axis=1) - hist + (hist + 1) / 2.0
+    return np.take_along_axis(table, which, axis=1)
+
+
+def _masked_row_correlation(a: np.ndarray, b: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Pearson correlation per row over the ``valid`` entries of a and b."""
     n = valid.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        am = np.where(valid, a - np.nansum(a, axis=1, keepdims=True) / n[:, None], 0.0)
-        bm = np.where(valid, b - np.nansum(b, axis=1, keepdims=True) / n[:, None], 0.0)
-        return (am * bm).sum(1) / np.sqrt((am * am).sum(1) * (bm * bm).sum(1))
+        a0 = np.where(valid, a, 0.0)
+        b0 = np.where(valid, b, 0.0)
+        am = np.where(valid, a0 - (a0.sum(axis=1) / n)[:, None], 0.0)
+        bm = np.where(valid, b0 - (b0.sum(axis=1) / n)[:, None], 0.0)
+        return np.einsum("sm,sm->s", am, bm) / np.sqrt(
+            np.einsum("sm,sm->s", am, am) * np.einsum("sm,sm->s", bm, bm)
+        )
 
 
 def split_half_ceiling(
@@ -192,10 +221,13 @@ def split_half_ceiling(
     count_b = np.asarray(counts.sum(axis=0)) - count_a
     kept_b = np.asarray(kept.sum(axis=0)) - kept_a
     both = (count_a > 0) & (count_b > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sim_a = np.where(both, kept_a / count_a, np.nan)
-        sim_b = np.where(both, kept_b / count_b, np.nan)
-    r = _masked_row_correlation(sim_a, sim_b, rank=correlation == "spearman")
+    if correlation == "spearman":
+        val_a = _ratio_ranks(kept_a, count_a, both)
+        val_b = _ratio_ranks(kept_b, count_b, both)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            val_a, val_b = kept_a / count_a, kept_b / count_b
+    r = _masked_row_correlation(val_a, val_b, both)
     r_sb = spearman_brown(r)
     finite = np.isfinite(r_sb)
     if not finite.any():

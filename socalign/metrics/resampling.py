@@ -213,7 +213,8 @@ def _pair_weights(
 ) -> Iterator[np.ndarray]:
     """Chunks of (b, n_pairs) pair weights for the resampling ``unit``."""
     if unit == "pairs":
-        yield from resample_counts(i.size, n_boot, rng)
+        for counts in resample_counts(i.size, n_boot, rng):
+            yield counts.astype(np.float64)
         return
     if unit != "videos":
         raise ValueError(f"unknown resampling unit {unit!r}; choose one of {list(UNITS)}")
@@ -225,7 +226,7 @@ def _pair_weights(
     while done < n_boot:
         b = min(rows, n_boot - done)
         counts = np.concatenate(list(resample_counts(items.size, b, rng)))
-        yield counts[:, pi] * counts[:, pj]
+        yield (counts[:, pi] * counts[:, pj]).astype(np.float64)
         done += b
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 
 @dataclass(frozen=True)
@@ -109,47 +109,81 @@ def alignment(
     return Alignment(r2=rho**2, spearman=rho, pearson=r, n_pairs=int(x.size), n_items=n_items)
 
 
+# Up to this many distinct values, ranks come from a histogram (a sparse matrix product).
+FEW_VALUES = 512
+
+
 def weighted_ranks(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Average ranks of x (M,) as if element m appeared ``weights[b, m]`` times, for each row b.
 
     Equal to ``scipy.stats.rankdata`` on the expanded sample (ties share their mean rank);
-    hand-written because scipy has no weighted rank, and one sort of x serves all rows.
+    hand-written because scipy has no weighted rank, and one sort of x serves all rows. When
+    x has few distinct values (e.g. judged similarities, ratios of small counts), each row's
+    ranks follow from its weight per distinct value, one sparse matrix product for all rows.
     """
     x = np.asarray(x, dtype=np.float64)
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     order = np.argsort(x, kind="stable")
     xs = x[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    new_value = np.r_[True, xs[1:] != xs[:-1]]
+    n_values = int(new_value.sum())
+    if n_values <= FEW_VALUES:
+        value_of = np.empty(x.size, dtype=np.int64)
+        value_of[order] = np.cumsum(new_value) - 1
+        onehot = sparse.csr_matrix(
+            (np.ones(x.size), (value_of, np.arange(x.size))), shape=(n_values, x.size)
+        )
+        hist = np.asarray((onehot @ weights.T).T)
+        table = np.cumsum(hist, axis=1) - hist + (hist + 1.0) / 2.0
+        return table[:, value_of]
     ws = weights[:, order]
     cum = np.cumsum(ws, axis=1)
-    before = np.zeros((ws.shape[0], starts.size))
-    before[:, 1:] = cum[:, starts[1:] - 1]
-    group_weight = np.add.reduceat(ws, starts, axis=1)
-    group_rank = before + (group_weight + 1.0) / 2.0
-    sizes = np.diff(np.r_[starts, x.size])
+    if n_values == x.size:  # no ties: rank = weight before + (own weight + 1) / 2
+        ranks_sorted = cum - (ws - 1.0) / 2.0
+    else:
+        starts = np.flatnonzero(new_value)
+        before = np.zeros((ws.shape[0], starts.size))
+        before[:, 1:] = cum[:, starts[1:] - 1]
+        group_weight = np.add.reduceat(ws, starts, axis=1)
+        group_rank = before + (group_weight + 1.0) / 2.0
+        ranks_sorted = np.repeat(group_rank, np.diff(np.r_[starts, x.size]), axis=1)
     ranks = np.empty_like(ws)
-    ranks[:, order] = np.repeat(group_rank, sizes, axis=1)
+    ranks[:, order] = ranks_sorted
     return ranks
 
 
 def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Pearson correlation per row with weights (B, M); x and y are (M,) or (B, M)."""
+    """Pearson correlation per row with weights (B, M); x and y are (M,) or (B, M).
+
+    From weighted moments: matrix-vector products when x and y are shared by all rows.
+    """
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    x = np.broadcast_to(np.asarray(x, dtype=np.float64), w.shape)
-    y = np.broadcast_to(np.asarray(y, dtype=np.float64), w.shape)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     total = w.sum(axis=1)
-    wx = w * x
-    wy = w * y
+    if x.ndim == 1 and y.ndim == 1:
+        x = x - x.mean()  # centring first keeps the moments well conditioned
+        y = y - y.mean()
+        sx, sy = w @ x, w @ y
+        sxx, syy, sxy = w @ (x * x), w @ (y * y), w @ (x * y)
+    else:
+        x = np.broadcast_to(x, w.shape)
+        y = np.broadcast_to(y, w.shape)
+        wx = w * x
+        wy = w * y
+        sx, sy = wx.sum(axis=1), wy.sum(axis=1)
+        sxx = np.einsum("bm,bm->b", wx, x)
+        syy = np.einsum("bm,bm->b", wy, y)
+        sxy = np.einsum("bm,bm->b", wx, y)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = wx.sum(axis=1) / total
-        my = wy.sum(axis=1) / total
-        # Centred sums (not raw moments) keep the result exact enough for ranks ~1e5.
-        dx = x - mx[:, None]
-        dy = y - my[:, None]
-        cov = np.einsum("bm,bm,bm->b", w, dx, dy)
-        vx = np.einsum("bm,bm,bm->b", w, dx, dx)
-        vy = np.einsum("bm,bm,bm->b", w, dy, dy)
-        return cov / np.sqrt(vx * vy)
+        cov = sxy - sx * sy / total
+        vx = sxx - sx * sx / total
+        vy = syy - sy * sy / total
+        r = cov / np.sqrt(vx * vy)
+    # Rounding can leave a tiny variance where the true one is 0 (a constant resample).
+    tiny = 1e-12 * np.maximum(sxx, 1e-300)
+    r[(vx <= tiny) | (vy <= 1e-12 * np.maximum(syy, 1e-300))] = np.nan
+    return np.clip(r, -1.0, 1.0)
 
 
 def weighted_spearman(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -63,12 +63,6 @@ def kept_pairs(triplets: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.nd
     return triplets[rows, (odd + 1) % 3], triplets[rows, (odd + 2) % 3]
 
 
-def pair_counts(a: np.ndarray, b: np.ndarray, n_items: int) -> np.ndarray:
-    """Symmetric (N, N) int counts of the unordered pairs (a[t], b[t]) (a != b)."""
-    flat = np.bincount(a * n_items + b, minlength=n_items * n_items).reshape(n_items, n_items)
-    return flat + flat.T
-
-
 @dataclass(frozen=True)
 class JudgedSimilarity:
     """Similarity from OOO judgments.
@@ -130,15 +124,25 @@ def similarity_from_judgments(
     if n_items < 1:
         raise ValueError(f"n_items must be positive, got {n_items}")
     triplets, odd = check_trials(triplets, odd, n_items)
-    a = triplets[:, [0, 0, 1]].ravel()
-    b = triplets[:, [1, 2, 2]].ravel()
-    counts = pair_counts(a, b, n_items)
-    ka, kb = kept_pairs(triplets, odd)
-    kept = pair_counts(ka, kb, n_items)
+    t0, t1, t2 = triplets[:, 0], triplets[:, 1], triplets[:, 2]
+    # Flat codes i * N + j of the pair leaving out position 0, 1 and 2.
+    leave0 = t1 * n_items + t2
+    leave1 = t0 * n_items + t2
+    leave2 = t0 * n_items + t1
+    size = n_items * n_items
+    flat = (
+        np.bincount(leave0, minlength=size)
+        + np.bincount(leave1, minlength=size)
+        + np.bincount(leave2, minlength=size)
+    ).reshape(n_items, n_items)
+    counts = flat + flat.T
+    kept_code = np.where(odd == 0, leave0, np.where(odd == 1, leave1, leave2))
+    flat_kept = np.bincount(kept_code, minlength=size).reshape(n_items, n_items)
+    kept = flat_kept + flat_kept.T
     observed = counts > 0
     np.fill_diagonal(observed, False)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        similarity = np.where(observed, kept / np.maximum(counts, 1), np.nan)
+    similarity = np.full((n_items, n_items), np.nan)
+    np.divide(kept, counts, out=similarity, where=observed)
     np.fill_diagonal(similarity, 1.0)
     return JudgedSimilarity(similarity=similarity, counts=counts, kept=kept, observed=observed)
 
