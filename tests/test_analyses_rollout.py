@@ -103,6 +103,26 @@ def test_divergence_and_region_shares() -> None:
         upsample_map(maps, (5, 4))
 
 
+def test_masks_follow_the_model_resize_and_crop() -> None:
+    from socalign.analyses.rollout import _per_token_frames, masks_to_model_frames
+
+    masks = np.zeros((2, 4, 8), bool)  # a wide frame: resize the short edge 4 -> 8, crop 8 wide
+    masks[:, :2, 6:] = True  # the top of the right quarter (cropped away after resizing)
+    masks[1, 2:, 3:5] = True  # bottom-centre block of frame 1
+    out = masks_to_model_frames(masks, resize_size=8, image_size=8)
+    assert out.shape == (2, 8, 8)
+    assert not out[0].any()  # the right quarter fell outside the centre crop
+    # by hand: resized to 8x16, crop columns 4..11 = original columns 2..5; the block
+    # (rows 2-3, columns 3-4) lands on rows 4-7, columns 2-5 of the crop.
+    expected = np.zeros((8, 8), bool)
+    expected[4:, 2:6] = True
+    np.testing.assert_array_equal(out[1], expected)
+    grouped = _per_token_frames(out, 1)
+    np.testing.assert_array_equal(grouped[0], out[0] | out[1])
+    with pytest.raises(ValueError, match="cannot be grouped"):
+        _per_token_frames(np.zeros((3, 2, 2), bool), 2)
+
+
 def test_summarise_rollout_to_dict() -> None:
     rng = np.random.default_rng(1)
     m1 = rng.uniform(size=(2, 1, 2, 2))

@@ -291,9 +291,13 @@ class RolloutResult:
 
 def summarise_rollout(
     maps: Mapping[str, np.ndarray],
-    regions: Sequence[Mapping[str, np.ndarray]] | None = None,
+    regions: Sequence[Mapping[str, np.ndarray]] | Mapping[str, Sequence[Mapping[str, np.ndarray]]] | None = None,
 ) -> RolloutResult:
-    """Compare models' maps on the same clips; ``regions``: per clip, name -> (T, H, W) masks."""
+    """Compare models' maps on the same clips.
+
+    ``regions``: per clip, name -> (T, H, W) masks; or model -> such a list, when the models
+    saw the frames at different sizes or frame counts.
+    """
     names = tuple(maps)
     if not names:
         raise ValueError("no maps given")
@@ -301,11 +305,95 @@ def summarise_rollout(
     summary: dict[str, dict[str, dict[str, float]]] = {}
     if regions is not None:
         for name in names:
-            if len(regions) != maps[name].shape[0]:
-                raise ValueError(f"{len(regions)} region sets for {maps[name].shape[0]} clips")
-            per_clip = [region_shares(m, r) for m, r in zip(maps[name], regions, strict=True)]
+            own = regions[name] if isinstance(regions, Mapping) else regions
+            if len(own) != maps[name].shape[0]:
+                raise ValueError(f"{len(own)} region sets for {maps[name].shape[0]} clips")
+            per_clip = [region_shares(m, r) for m, r in zip(maps[name], own, strict=True)]
             summary[name] = {
                 reg: {k: float(np.nanmean([c[reg][k] for c in per_clip])) for k in per_clip[0][reg]}
                 for reg in per_clip[0]
             }
     return RolloutResult(names, dict(maps), divergence, summary)
+
+
+def masks_to_model_frames(masks: np.ndarray, resize_size: int, image_size: int) -> np.ndarray:
+    """Apply the model's shortest-edge resize (nearest) and centre crop to (T, H, W) pixel masks.
+
+    The same geometry as :func:`socalign.models.video.preprocess`, so a mask lines up with the
+    pixels the model saw.
+    """
+    masks = np.asarray(masks, dtype=bool)
+    _, height, width = masks.shape
+    scale = resize_size / min(height, width)
+    new_h = max(image_size, round(height * scale))
+    new_w = max(image_size, round(width * scale))
+    rows = np.minimum((np.arange(new_h) + 0.5) * height / new_h, height - 1).astype(int)
+    cols = np.minimum((np.arange(new_w) + 0.5) * width / new_w, width - 1).astype(int)
+    resized = masks[:, rows][:, :, cols]
+    top, left = (new_h - image_size) // 2, (new_w - image_size) // 2
+    return resized[:, top : top + image_size, left : left + image_size]
+
+
+def _per_token_frames(masks: np.ndarray, n_maps: int) -> np.ndarray:
+    """Group (T, S, S) frame masks into ``n_maps`` time steps (a tubelet's mask: any of its frames)."""
+    if len(masks) == n_maps:
+        return masks
+    if len(masks) % n_maps:
+        raise ValueError(f"{len(masks)} frames cannot be grouped into {n_maps} time steps")
+    return masks.reshape(n_maps, -1, *masks.shape[1:]).any(axis=1)
+
+
+def socialworld_rollout(
+    benchmark: Any,
+    backbones: Mapping[str, Any],
+    split: str | None = "test",
+    max_clips: int | None = None,
+    batch_size: int = 4,
+) -> RolloutResult:
+    """Rollout maps of SocialWorld clips for each backbone, their divergence, and where the
+    mass falls: on the two agents, on the distractor, or on the background.
+
+    ``backbones``: label -> a name/folder for :func:`socalign.models.video.load_backbone`, or
+    a ``(model, spec)`` pair already loaded (e.g. a fine-tuned, merged model).
+    """
+    from socalign.data.socialworld import read_scene_boxes
+    from socalign.models.video import load_backbone, preprocess
+    from socalign.video import load_clips, sample_frame_indices
+
+    if benchmark.root is None:
+        raise ValueError("the benchmark has no folder, so its scene boxes cannot be read")
+    scene = read_scene_boxes(benchmark.root)
+    rows = benchmark.split_indices(split)
+    if max_clips is not None:
+        rows = rows[:max_clips]
+    position = {int(v): i for i, v in enumerate(scene.ids)}
+    missing = [int(benchmark.videos.ids[r]) for r in rows if int(benchmark.videos.ids[r]) not in position]
+    if missing:
+        raise ValueError(f"scene.npz has no boxes for video id {missing[0]}")
+    scene_rows = np.array([position[int(benchmark.videos.ids[r])] for r in rows])
+    files = [benchmark.videos.files[r] for r in rows]
+    agents_all = scene.masks(("agent_a", "agent_b"))[scene_rows]
+    distractor_all = scene.masks(("distractor",))[scene_rows]
+    maps: dict[str, np.ndarray] = {}
+    regions: dict[str, list[dict[str, np.ndarray]]] = {}
+    for label, source in backbones.items():
+        model, spec = source if isinstance(source, tuple) else load_backbone(source, device="cpu")
+        clips = load_clips(files, spec.n_frames)
+        picks = sample_frame_indices(scene.boxes.shape[1], spec.n_frames)
+        out = []
+        for start in range(0, len(clips), batch_size):
+            pixels = preprocess(clips[start : start + batch_size], spec)
+            param = next(model.parameters())
+            out.append(attention_rollout(model, pixels.to(param.device, param.dtype)))
+        maps[label] = np.concatenate(out)
+        n_steps = maps[label].shape[1]
+        regions[label] = [
+            {
+                "agents": _per_token_frames(
+                    masks_to_model_frames(a[picks], spec.resize_size, spec.image_size), n_steps),
+                "distractor": _per_token_frames(
+                    masks_to_model_frames(d[picks], spec.resize_size, spec.image_size), n_steps),
+            }
+            for a, d in zip(agents_all, distractor_all, strict=True)
+        ]
+    return summarise_rollout(maps, regions)
