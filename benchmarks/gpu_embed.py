@@ -27,6 +27,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke-cpu", action="store_true",
+                        help="check the script on the CPU with a tiny config (no GPU numbers)")
     args = parser.parse_args()
 
     import numpy as np
@@ -35,45 +37,54 @@ def main() -> int:
 
     from socalign.models.video import forward_features, load_backbone, preprocess
 
-    if not torch.cuda.is_available():
-        print("no CUDA device: this check needs a GPU", file=sys.stderr)
+    device = "cpu" if args.smoke_cpu else "cuda"
+    if device == "cuda" and not torch.cuda.is_available():
+        print("no CUDA device: this check needs a GPU (or --smoke-cpu)", file=sys.stderr)
         return 3
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
+    config = transformers.TimesformerConfig()  # base size, as the paper's checkpoint
+    if args.smoke_cpu:
+        config = transformers.TimesformerConfig(image_size=32, patch_size=16, hidden_size=32,
+                                                num_hidden_layers=1, num_attention_heads=2,
+                                                intermediate_size=64)
     with tempfile.TemporaryDirectory(prefix="socalign-gpu-embed-") as tmp:
         torch.manual_seed(0)
-        transformers.TimesformerModel(transformers.TimesformerConfig()).save_pretrained(Path(tmp))
-        model, spec = load_backbone(tmp, device="cuda", dtype=dtype)
+        transformers.TimesformerModel(config).save_pretrained(Path(tmp))
+        model, spec = load_backbone(tmp, device=device, dtype=dtype)
     rng = np.random.default_rng(0)
     clips = rng.integers(0, 256, (args.batch_size, spec.n_frames, 256, 340, 3), dtype=np.uint8)
     n_params = sum(p.numel() for p in model.parameters())
 
     def run_batch(n: int) -> torch.Tensor:
-        pixels = preprocess(clips[:n], spec).to("cuda", non_blocking=True)
+        pixels = preprocess(clips[:n], spec).to(device, non_blocking=True)
         with torch.inference_mode():
             return forward_features(model, spec, pixels)
 
     run_batch(args.batch_size)  # warm-up (kernels, allocator)
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    if device == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
     done = 0
     start = time.perf_counter()
     while done < args.clips:
         n = min(args.batch_size, args.clips - done)
         features = run_batch(n)
         done += n
-    torch.cuda.synchronize()
+    if device == "cuda":
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     report = {
-        "device": torch.cuda.get_device_name(0),
+        "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu (smoke test)",
         "dtype": args.dtype,
-        "params_millions": round(n_params / 1e6, 1),
+        "params_millions": round(n_params / 1e6, 3),
         "clips": done,
         "batch_size": args.batch_size,
         "frames": spec.n_frames,
         "image_size": spec.image_size,
         "seconds": round(seconds, 3),
         "clips_per_s": round(done / seconds, 1),
-        "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2),
+        "peak_memory_gib": (round(torch.cuda.max_memory_allocated() / 2**30, 2)
+                            if device == "cuda" else None),
         "feature_dim": int(features.shape[1]),
         "finite": bool(torch.isfinite(features.float()).all()),
     }
