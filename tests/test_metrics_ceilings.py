@@ -117,3 +117,32 @@ def test_real_data_ceilings_and_speed(garcia_root: Path) -> None:
     assert 0.3 < res.r_sb < 0.7 and res.n_participants == 215
     cons = ooo_consistency(t, odd)
     assert 0.4 < cons.loo_agreement < 0.8 and cons.n_trials > 5000
+
+
+def test_ratio_ranks_equal_rankdata() -> None:
+    from scipy import stats
+
+    from socalign.metrics.ceilings import _ratio_ranks
+
+    rng = np.random.default_rng(4)
+    den = rng.integers(0, 7, (5, 60)).astype(float)
+    num = np.floor(rng.random((5, 60)) * (den + 1))
+    valid = (den > 0) & (rng.random((5, 60)) > 0.2)
+    ranks = _ratio_ranks(num, den, valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = stats.rankdata(np.where(valid, num / den, np.nan), axis=1, nan_policy="omit")
+    np.testing.assert_allclose(ranks[valid], ref[valid])
+
+
+def test_pearson_split_half_matches_direct() -> None:
+    triplets, odd, participants = _planted()
+    codes = np.unique(participants)
+    halves = np.zeros((1, codes.size), dtype=bool)
+    halves[0, :4] = True
+    res = split_half_ceiling(triplets, odd, participants, 10, halves=halves, correlation="pearson")
+    in_a = np.isin(participants, codes[:4])
+    a = similarity_from_judgments(triplets[in_a], odd[in_a], 10)
+    b = similarity_from_judgments(triplets[~in_a], odd[~in_a], 10)
+    both = np.triu(a.observed & b.observed, 1)
+    expected = np.corrcoef(a.similarity[both], b.similarity[both])[0, 1]
+    assert res.split_r[0] == pytest.approx(expected) and res.correlation == "pearson"

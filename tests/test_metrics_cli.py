@@ -91,3 +91,27 @@ def test_errors_exit_2(
     assert main(["ceiling", str(tiny_benchmark_dir), "--n-splits", "0"]) == 2
     with pytest.raises(SystemExit):
         main(["evaluate", str(tiny_benchmark_dir)])  # needs --embeddings or --similarity
+
+
+@pytest.mark.realdata
+def test_cli_on_garcia2025(
+    garcia_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socalign.data import load_dataset
+
+    bench = load_dataset(garcia_root)
+    X = np.random.default_rng(0).normal(size=(len(bench.videos), 8))
+    save_embeddings(tmp_path / "r.npz", bench.videos.ids, X)
+    out = _run(
+        capsys,
+        ["evaluate", str(garcia_root), "--embeddings", str(tmp_path / "r.npz"), "--split",
+         "test", "--n-boot", "50", "--json"],
+    )
+    assert out["n_trials"] == 368 and out["n_videos"] == 50
+    assert out["r2"] < 0.05  # a random model
+    ceil = _run(
+        capsys,
+        ["ceiling", str(garcia_root), "--split", "train", "--n-splits", "10", "--json"],
+    )
+    assert ceil["n_trials"] == 24096 and ceil["split_half"]["n_participants"] == 215
+    assert 0.3 < ceil["split_half"]["r_sb"] < 0.7

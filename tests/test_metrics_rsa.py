@@ -101,3 +101,27 @@ def test_weighted_spearman_equals_expanded_sample(seed: int, m: int) -> None:
         weighted_pearson(x, y, np.ones((1, m)))[0],
         np.corrcoef(x, y)[0, 1] if np.ptp(x) and np.ptp(y) else np.nan,
     )
+
+
+@pytest.mark.parametrize("kind", ["distinct", "ties"])
+def test_weighted_ranks_many_values_paths(kind: str) -> None:
+    # > FEW_VALUES distinct values: the sort path (with and without ties)
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=700)
+    if kind == "ties":
+        x[:100] = x[100]
+    w = rng.integers(0, 3, (3, 700))
+    ranks = weighted_ranks(x, w)
+    for k in range(3):
+        np.testing.assert_allclose(np.repeat(ranks[k], w[k]), stats.rankdata(np.repeat(x, w[k])))
+
+
+def test_metrics_import_without_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, socalign.metrics, socalign.evaluate, socalign.embeddings; "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
