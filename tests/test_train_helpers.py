@@ -16,8 +16,9 @@ def tiny_backbone(seed: int = 0) -> torch.nn.Module:
 
     config = TimesformerConfig(image_size=SIZE, patch_size=8, num_frames=N_FRAMES, hidden_size=32,
                                num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
-    torch.manual_seed(seed)
-    return TimesformerModel(config).eval()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return TimesformerModel(config).eval()
 
 
 def toy_problem(n_videos: int = 24, n_trials: int = 600, seed: int = 0):

@@ -7,6 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from test_train_helpers import N_FRAMES, SIZE, tiny_backbone  # noqa: E402
+
 from socalign.train.config import TrainConfig, profile_config  # noqa: E402
 from socalign.train.data import make_training_set, split_by_video, triplets_within  # noqa: E402
 from socalign.train.model import (  # noqa: E402
@@ -17,7 +19,6 @@ from socalign.train.model import (  # noqa: E402
     load_model,
     save_model,
 )
-from test_train_helpers import N_FRAMES, SIZE, tiny_backbone  # noqa: E402
 
 
 def _model(seed: int = 0):
@@ -80,7 +81,7 @@ def test_split_by_video_is_seeded_and_disjoint() -> None:
     fit, val = split_by_video(videos, 0.2, np.random.default_rng(1))
     assert len(val) == 4 and len(fit) == 16
     assert set(fit).isdisjoint(val) and set(fit) | set(val) == set(videos)
-    fit2, val2 = split_by_video(videos, 0.2, np.random.default_rng(1))
+    _, val2 = split_by_video(videos, 0.2, np.random.default_rng(1))
     assert np.array_equal(val, val2)
 
 

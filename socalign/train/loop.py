@@ -210,7 +210,10 @@ def fit(
     bank: torch.Tensor | None = None
     counts = (0, 0)
     last = last_checkpoint(ckpt_dir) if resume and ckpt_dir.exists() else None
-    if last is not None:
+    if last is None:
+        # dropout (LoRA, head) draws from torch's global generator: seed it from the run's seed
+        torch.manual_seed(config.seed)
+    else:
         state = load_state(last)
         if state["config"] != config.fingerprint():
             raise ValueError(f"{last} was written with another configuration; cannot resume")

@@ -234,8 +234,6 @@ def finetune(
     bench = prepared.benchmark
     accelerator = accelerator or Accelerator()
     main = accelerator.is_main_process
-    # dropout in LoRA and the head draws from torch's global generator: seed it from the run
-    torch.manual_seed(config.seed)
     module, spec = load_backbone(prepared.backbone, device="cpu")
     on_gpu = accelerator.device.type == "cuda"
     if on_gpu and hasattr(module, "gradient_checkpointing_enable"):

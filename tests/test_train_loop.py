@@ -1,0 +1,170 @@
+"""The shared training loop: determinism, forward-pass counts, early stop, NaN stop, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_train_helpers import inputs_from, tiny_backbone, toy_problem  # noqa: E402
+
+from socalign.train.config import TrainConfig  # noqa: E402
+from socalign.train.loop import TrainingDiverged, fit  # noqa: E402
+from socalign.train.model import LoraSettings, build_model  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _config(**changes) -> TrainConfig:
+    base = dict(trainer="fast", epochs=3, lr=1e-3, batch_videos=8, max_steps_per_epoch=4,
+                rsa_subset=10, rsa_grad_videos=4, rsa_steps_per_epoch=2, head_dim=16)
+    base.update(changes)
+    kind = base.pop("loss_kind", "hybrid")
+    return TrainConfig(**base).with_changes(loss_kind=kind)
+
+
+def _run(out, config: TrainConfig, **kwargs):
+    clips, data = toy_problem()
+    model = build_model(tiny_backbone(), 32, LoraSettings(), head_dim=config.head_dim,
+                        generator=torch.Generator().manual_seed(config.seed))
+    return fit(model, inputs_from(clips), data, config, out, **kwargs), model, data
+
+
+def _trace(result) -> list[tuple[float, float]]:
+    return [(row["loss"], row["val_spearman"]) for row in result.history]
+
+
+@pytest.mark.parametrize("trainer", ["fast", "paper"])
+def test_same_seed_same_run(tmp_path, trainer) -> None:
+    torch.set_num_threads(1)
+    a, _, _ = _run(tmp_path / "a", _config(trainer=trainer))
+    b, _, _ = _run(tmp_path / "b", _config(trainer=trainer))
+    assert _trace(a) == _trace(b)
+    c, _, _ = _run(tmp_path / "c", _config(trainer=trainer, seed=1))
+    assert _trace(a) != _trace(c)
+    assert (tmp_path / "a" / "metrics.csv").read_text().count("\n") == 4  # header + 3 epochs
+
+
+def test_forward_pass_counts(tmp_path) -> None:
+    torch.set_num_threads(1)
+    fast, _, data = _run(tmp_path / "f", _config(epochs=2, max_steps_per_epoch=None))
+    n_fit = len(data.fit_videos)
+    assert fast.forward_train == n_fit + 2 * n_fit  # one bank fill, then each video once an epoch
+    assert fast.forward_val == 2 * len(data.val_videos)
+    paper, _, _ = _run(tmp_path / "p", _config(trainer="paper", epochs=1, max_steps_per_epoch=5))
+    # 5 triplet steps of 4 triplets (up to 12 unique videos) and 2 RSA steps of 10 videos
+    assert 2 * 10 < paper.forward_train <= 5 * 12 + 2 * 10
+
+
+@pytest.mark.parametrize("kind", ["triplet", "rsa", "budget"])
+def test_ablations_train_their_terms(tmp_path, kind) -> None:
+    torch.set_num_threads(1)
+    result, _, _ = _run(tmp_path / kind, _config(epochs=1, loss_kind=kind))
+    row = result.history[0]
+    assert np.isfinite(row["loss"])
+    assert np.isfinite(row["triplet"]) == (kind != "rsa")
+    assert np.isfinite(row["rsa"]) == (kind == "rsa")
+    assert np.isfinite(row["hard"]) == (kind == "budget")
+
+
+def test_early_stopping_and_best_weights(tmp_path) -> None:
+    torch.set_num_threads(1)
+    result, model, _ = _run(tmp_path, _config(epochs=6, lr=1e-12, patience=2))
+    assert result.stopped_early and len(result.history) == 3  # no gain after epoch 0
+    assert result.best_epoch == 0
+    saved = torch.load(tmp_path / "best.pt", weights_only=False)["trainable"]
+    now = model.trainable_state()
+    assert all(torch.equal(saved[k], now[k]) for k in saved)
+
+
+def test_nan_loss_stops_naming_where_and_keeps_checkpoint(tmp_path, monkeypatch) -> None:
+    import socalign.train.fast as fast
+
+    real = fast.triplet_term
+
+    def poisoned(loss, emb, ids, triplets, odd):
+        value = real(loss, emb, ids, triplets, odd)
+        return value * float("nan") if poisoned.epoch == 1 else value
+
+    poisoned.epoch = 0
+
+    def hook(epoch, step):
+        poisoned.epoch = epoch
+
+    monkeypatch.setattr(fast, "triplet_term", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, step 1.*epoch-0000\.pt"):
+        _run(tmp_path, _config(), on_step=hook)
+    assert (tmp_path / "checkpoints" / "epoch-0000.pt").exists()
+    assert not (tmp_path / "checkpoints" / "epoch-0001.pt").exists()
+
+
+def test_resume_refuses_another_configuration(tmp_path) -> None:
+    _run(tmp_path, _config(epochs=1))
+    with pytest.raises(ValueError, match="another configuration"):
+        _run(tmp_path, _config(epochs=2, lr=5e-4), resume=True)
+
+
+SCRIPT = """
+import sys, time
+sys.path.insert(0, {tests!r})
+import torch
+torch.set_num_threads(1)
+from pathlib import Path
+from test_train_loop import _run, _config
+out = Path(sys.argv[1])
+
+def hook(epoch, step):
+    if epoch == 1 and step == 1:
+        (out / "KILL_ME").write_text("mid-epoch")
+        time.sleep(600)
+
+_run(out, _config(), on_step=hook)
+"""
+
+
+def test_resume_after_kill_9_matches_uninterrupted(tmp_path) -> None:
+    """A run killed by SIGKILL in the middle of epoch 1 resumes to the same final metrics."""
+    torch.set_num_threads(1)
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(tests=str(TESTS))))
+    run_dir = tmp_path / "killed"
+    run_dir.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, str(script), str(run_dir)], env=env)
+    deadline = time.time() + 120
+    try:
+        while not (run_dir / "KILL_ME").exists():
+            assert proc.poll() is None, "the job ended before reaching the kill point"
+            assert time.time() < deadline, "the job never reached the kill point"
+            time.sleep(0.1)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert (run_dir / "checkpoints" / "epoch-0000.pt").exists()
+    assert not (run_dir / "checkpoints" / "epoch-0001.pt").exists()
+    resumed, _, _ = _run(run_dir, _config(), resume=True)
+    whole, _, _ = _run(tmp_path / "whole", _config())
+    assert _trace(resumed) == _trace(whole)  # exact on CPU with one thread
+    assert resumed.best_epoch == whole.best_epoch
+
+
+def test_paper_trainer_resumes_from_an_earlier_epoch(tmp_path) -> None:
+    """Pointing last.json back one epoch and resuming replays that epoch identically."""
+    import json
+
+    torch.set_num_threads(1)
+    config = _config(trainer="paper")
+    whole, _, _ = _run(tmp_path, config)
+    pointer = tmp_path / "checkpoints" / "last.json"
+    pointer.write_text(json.dumps({"epoch": 1, "file": "epoch-0001.pt"}))
+    again, _, _ = _run(tmp_path, config, resume=True)
+    assert _trace(again) == _trace(whole)
