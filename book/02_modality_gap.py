@@ -38,9 +38,9 @@ profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
+from socalign import plots
 from socalign.analyses.gap import default_models, gap_table, model_embeddings
 from socalign.book import glue, profile_settings
 from socalign.profiles import book_benchmarks, video_model
@@ -95,21 +95,18 @@ ceilings = pd.DataFrame(
      for name, g in gap.items()]).set_index("benchmark")
 ceilings
 
-# %% mystnb={"image": {"alt": "Bar chart of R-squared with the human similarity for each model and benchmark, with bootstrap error bars and a dashed line at the split-half noise ceiling."}, "figure": {"caption": "Agreement with human similarity on the test videos (R², 95% bootstrap interval over videos). Blue: language models; orange: video models; grey: references. Dashed: the split-half noise ceiling.", "name": "fig-gap"}}
-palette = {"language": "tab:blue", "video": "tab:orange"}
+# %% mystnb={"image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}, "figure": {"caption": "Agreement with human similarity on the test videos (R², 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). The band and dashed line: the split-half noise ceiling.", "name": "fig-gap"}}
 fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False)
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
-    part = g.to_frame()
-    err = np.vstack([part["r2"] - part["r2_low"], part["r2_high"] - part["r2"]]).astype(float)
-    ax.bar(range(len(part)), part["r2"], yerr=err, capsize=3,
-           color=[palette.get(k, "tab:gray") for k in part["kind"]])
-    ceiling = g.ceiling["r2"].get("estimate")
-    if ceiling is not None:
-        ax.axhline(ceiling, ls="--", color="k", lw=1, label="noise ceiling")
-        ax.legend(loc="upper left", fontsize=8)
-    ax.set_xticks(range(len(part)), list(part["model"].map(lambda m: m.split("/")[-1])),
-                  rotation=20)
-    ax.set_ylabel("R² with human similarity")
+    plots.gap_bars(g, statistic="r2", ax=ax)
+    ax.set_title(name)
+plt.tight_layout()
+plt.show()
+
+# %% mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the pair rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the pair rule (95% bootstrap interval over trials); dotted: chance.", "name": "fig-gap-ooo"}}
+fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False)
+for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
+    plots.gap_bars(g, statistic="ooo_pair", ax=ax)
     ax.set_title(name)
 plt.tight_layout()
 plt.show()

@@ -166,3 +166,44 @@ def test_cli_book_help_lists_profiles(capsys) -> None:
 def test_missing_book_root_is_named(tmp_path) -> None:
     with pytest.raises(book.BookError, match="no _toc.yml"):
         book.find_book_root(tmp_path)
+
+
+def test_glue_converts_numpy_scalars_and_rejects_arrays(monkeypatch) -> None:
+    import numpy as np
+
+    seen = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display: seen.update({name: value}))
+    plain = book.glue(r2=np.float64(0.25), n=np.int64(3), name="x")
+    assert plain == {"r2": 0.25, "n": 3, "name": "x"}
+    assert type(seen["r2"]) is float and type(seen["n"]) is int
+    with pytest.raises(TypeError, match="glue 'bad'"):
+        book.glue(bad=np.arange(3))
+
+
+def test_garcia2025_is_used_only_when_asked(monkeypatch) -> None:
+    from socalign import profiles
+
+    monkeypatch.setattr(profiles, "garcia2025_location", lambda: None)
+    assert profiles.use_garcia2025(profile_settings("ci")) is None  # "off"
+    assert profiles.use_garcia2025(profile_settings("demo")) is None  # "auto", absent
+    with pytest.raises(FileNotFoundError, match="needs the garcia2025 data"):
+        profiles.use_garcia2025(profile_settings("paper"))  # "required"
+    monkeypatch.setattr(profiles, "garcia2025_location", lambda: Path("/data/g"))
+    assert profiles.use_garcia2025(profile_settings("demo")) == Path("/data/g")
+    assert profiles.use_garcia2025(profile_settings("ci")) is None
+
+
+def test_cli_builds_a_tiny_book_as_json(tmp_path, cache, capsys) -> None:
+    from socalign.cli import main
+
+    root = make_book(tmp_path / "b")
+    code = main(["book", "--root", str(root), "--profile", "ci", "--out", str(tmp_path / "o"),
+                 "--no-render", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["executed"], result["cached"], result["render"]) == (1, 0, "skipped")
+    (root / "book" / "one.py").write_text(CHAPTER + "\n# %%\nraise RuntimeError('boom')\n")
+    code = main(["book", "--root", str(root), "--profile", "ci", "--out", str(tmp_path / "o"),
+                 "--no-render"])
+    assert code == 2
+    assert "chapter book/one.py failed at cell 4" in capsys.readouterr().err
