@@ -23,6 +23,8 @@ from socalign.metrics import (
     bootstrap,
     bootstrap_alignment,
     ooo_accuracy,
+    paired_bootstrap,
+    paired_bootstrap_alignment,
     similarity_from_embeddings,
     similarity_from_judgments,
 )
@@ -106,6 +108,45 @@ def _row(name: str, value: float, iv: Interval | None) -> dict[str, Any]:
     }
 
 
+def model_similarity(
+    benchmark: Any,
+    split: str | None,
+    embeddings: np.ndarray | None = None,
+    similarity: np.ndarray | None = None,
+    metric: str = "cosine",
+) -> np.ndarray:
+    """The (N, N) model similarity from embeddings (N, D) or a similarity, in benchmark order.
+
+    From embeddings, only the split's rows enter (other rows may be NaN, e.g. absent from
+    the file); the other entries are NaN.
+    """
+    if (embeddings is None) == (similarity is None):
+        raise ValueError("give exactly one of embeddings or similarity")
+    n = len(benchmark.videos)
+    if embeddings is not None:
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim != 2 or embeddings.shape[0] != n:
+            raise ValueError(
+                f"embeddings must have one row per benchmark video ({n}), got {embeddings.shape}"
+            )
+        indices = benchmark.split_indices(split)
+        model = np.full((n, n), np.nan)
+        model[np.ix_(indices, indices)] = similarity_from_embeddings(embeddings[indices], metric)
+        return model
+    model = np.asarray(similarity, dtype=np.float64)
+    if model.shape != (n, n):
+        raise ValueError(f"similarity must be ({n}, {n}), got {model.shape}")
+    return model
+
+
+def _split_trials(benchmark: Any, split: str | None) -> tuple[str, Any]:
+    split_name = "all" if split is None else split
+    trials = benchmark.split_trials(split)
+    if len(trials) == 0:
+        raise ValueError(f"split {split_name!r} has no trials")
+    return split_name, trials
+
+
 def evaluate(
     benchmark: Any,
     split: str | None,
@@ -118,36 +159,16 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate embeddings (N, D) or a similarity (N, N), in benchmark video order, on ``split``.
 
-    Only the rows of the split's videos are used (others may be NaN).
-
-    ``n_boot=0`` skips the intervals.
+    Only the rows of the split's videos are used (others may be NaN). ``n_boot=0`` skips
+    the intervals.
     """
-    if (embeddings is None) == (similarity is None):
-        raise ValueError("give exactly one of embeddings or similarity")
-    n = len(benchmark.videos)
-    indices = benchmark.split_indices(split)
-    if embeddings is not None:
-        embeddings = np.asarray(embeddings)
-        if embeddings.ndim != 2 or embeddings.shape[0] != n:
-            raise ValueError(
-                f"embeddings must have one row per benchmark video ({n}), got {embeddings.shape}"
-            )
-        # Only the split's rows enter (other rows may be NaN, e.g. absent from the file).
-        model = np.full((n, n), np.nan)
-        model[np.ix_(indices, indices)] = similarity_from_embeddings(embeddings[indices], metric)
-        used_metric: str | None = metric
-    else:
-        model = np.asarray(similarity, dtype=np.float64)
-        if model.shape != (n, n):
-            raise ValueError(f"similarity must be ({n}, {n}), got {model.shape}")
-        used_metric = None
+    model = model_similarity(benchmark, split, embeddings, similarity, metric)
+    used_metric = metric if embeddings is not None else None
     if n_boot < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot}")
-    split_name = "all" if split is None else split
-    trials = benchmark.split_trials(split)
-    if len(trials) == 0:
-        raise ValueError(f"split {split_name!r} has no trials")
-    human = similarity_from_judgments(trials.triplets, trials.odd, n)
+    split_name, trials = _split_trials(benchmark, split)
+    indices = benchmark.split_indices(split)
+    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
     align = alignment(model, human.similarity, human.observed, indices)
     ooo = {rule: ooo_accuracy(model, trials.triplets, trials.odd, rule) for rule in RULES}
     ci: dict[str, Any] = {}
@@ -170,3 +191,69 @@ def evaluate(
         ci=ci,
         n_videos=len(indices),
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Model A minus model B on one split: paired bootstrap intervals with p-values.
+
+    ``spearman`` and ``r2``: resampling videos; ``ooo_accuracy[rule]``: resampling trials.
+    """
+
+    split: str
+    spearman: Interval
+    r2: Interval
+    ooo_accuracy: dict[str, Interval]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "split": self.split,
+            "difference": "a - b",
+            "spearman": self.spearman.to_dict(),
+            "r2": self.r2.to_dict(),
+            "ooo_accuracy": {rule: iv.to_dict() for rule, iv in self.ooo_accuracy.items()},
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [_row("r2 (a - b)", self.r2.estimate, self.r2),
+                _row("spearman (a - b)", self.spearman.estimate, self.spearman)]
+        rows += [_row(f"ooo_accuracy ({rule}) (a - b)", iv.estimate, iv)
+                 for rule, iv in self.ooo_accuracy.items()]
+        frame = pd.DataFrame(rows)
+        frame["p_value"] = [self.r2.p_value, self.spearman.p_value] + [
+            iv.p_value for iv in self.ooo_accuracy.values()
+        ]
+        frame.insert(0, "split", self.split)
+        return frame
+
+
+def compare(
+    benchmark: Any,
+    split: str | None,
+    similarity_a: np.ndarray,
+    similarity_b: np.ndarray,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    level: float = 0.95,
+) -> Comparison:
+    """Paired bootstrap of model A minus model B (similarities in benchmark order) on a split.
+
+    Use :func:`model_similarity` to turn embeddings into similarities first.
+    """
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    a = model_similarity(benchmark, split, similarity=similarity_a)
+    b = model_similarity(benchmark, split, similarity=similarity_b)
+    split_name, trials = _split_trials(benchmark, split)
+    indices = benchmark.split_indices(split)
+    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
+    rng = as_rng(seed)
+    corr = paired_bootstrap_alignment(
+        a, b, human.similarity, human.observed, indices, "videos", n_boot, rng, level
+    )
+    ooo = {}
+    for rule in RULES:
+        ca = ooo_accuracy(a, trials.triplets, trials.odd, rule).correct
+        cb = ooo_accuracy(b, trials.triplets, trials.odd, rule).correct
+        ooo[rule] = paired_bootstrap(ca, cb, n_boot, rng, level, "trials")
+    return Comparison(split=split_name, spearman=corr["spearman"], r2=corr["r2"], ooo_accuracy=ooo)

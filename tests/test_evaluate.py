@@ -94,3 +94,25 @@ def test_errors(tiny_benchmark_dir: Path) -> None:
         evaluate(bench, "train", similarity=sim)
     with pytest.raises(KeyError, match="unknown split"):
         evaluate(bench, "val", embeddings=np.ones((n, 2)))
+
+
+def test_compare_two_models(tiny_benchmark_dir: Path) -> None:
+    from socalign.evaluate import compare, model_similarity
+
+    bench = read_benchmark(tiny_benchmark_dir)
+    n = len(bench.videos)
+    good = model_similarity(bench, None, embeddings=_group_embeddings(n, noise=0.1))
+    bad = model_similarity(bench, None, embeddings=np.random.default_rng(5).normal(size=(n, 3)))
+    same = compare(bench, None, good, good, n_boot=100, seed=0)
+    assert same.r2.estimate == 0 and same.ooo_accuracy["argmax"].p_value == 1.0
+    diff = compare(bench, None, good, bad, n_boot=300, seed=0)
+    ev_good = evaluate(bench, None, similarity=good, n_boot=0)
+    ev_bad = evaluate(bench, None, similarity=bad, n_boot=0)
+    assert diff.r2.estimate == pytest.approx(ev_good.r2 - ev_bad.r2)
+    for rule in ("argmax", "pair"):
+        assert diff.ooo_accuracy[rule].estimate == pytest.approx(
+            ev_good.ooo[rule].accuracy - ev_bad.ooo[rule].accuracy
+        )
+    assert diff.ooo_accuracy["argmax"].low > 0 and diff.ooo_accuracy["argmax"].unit == "trials"
+    assert diff.r2.unit == "videos" and diff.to_dict()["difference"] == "a - b"
+    assert len(diff.to_frame()) == 4
