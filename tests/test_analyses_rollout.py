@@ -140,7 +140,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 
-def _focused_timesformer(k: int):
+def _focused_timesformer(k: int, num_frames: int = 2):
     """A tiny TimeSformer whose spatial attention is built to land on patch ``k``.
 
     Patch and CLS embeddings are zero, only patch k's position embedding is non-zero, value
@@ -148,7 +148,7 @@ def _focused_timesformer(k: int):
     times the key weight makes every token's score large for patch k alone.
     """
     config = transformers.TimesformerConfig(
-        image_size=16, patch_size=4, num_channels=3, num_frames=2, hidden_size=8,
+        image_size=16, patch_size=4, num_channels=3, num_frames=num_frames, hidden_size=8,
         num_hidden_layers=2, num_attention_heads=2, intermediate_size=8, qkv_bias=True,
         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
     )
@@ -203,3 +203,36 @@ def test_videomae_rollout_shapes() -> None:
     maps = attention_rollout(model, pixels)
     assert maps.shape == (1, 2, 4, 4)
     assert maps.sum() == pytest.approx(1.0)
+
+
+def test_socialworld_rollout_puts_the_mass_where_the_model_looks(tmp_path) -> None:
+    """A tiny SocialWorld; the focused model's mass lands on patch k's pixels, region by region."""
+    from socalign.analyses.rollout import masks_to_model_frames, socialworld_rollout
+    from socalign.data import load_dataset
+    from socalign.data.socialworld import read_scene_boxes
+    from socalign.data.socialworld.synth import synthesize
+    from socalign.models.registry import get_spec
+    from socalign.video import sample_frame_indices
+
+    synthesize(tmp_path / "sw", n_videos=15, n_frames=4, size=16, n_participants=4,
+               trials_per_participant=20, calibrate=False)
+    bench = load_dataset(tmp_path / "sw")
+    k = 5  # patch row 1, column 1 of the 4x4 grid: pixels 4..7 x 4..7
+    focused = _focused_timesformer(k, num_frames=4)
+    focused.save_pretrained(tmp_path / "tiny")
+    spec = get_spec(tmp_path / "tiny")
+    result = socialworld_rollout(bench, {"focused": (focused, spec), "saved": tmp_path / "tiny"})
+    test_rows = bench.split_indices("test")
+    assert result.maps["focused"].shape == (len(test_rows), 4, 4, 4)
+    assert result.divergence == pytest.approx(np.zeros(len(test_rows)), abs=1e-6)  # same weights
+    shares = result.regions["focused"]
+    assert sum(v["mass"] for v in shares.values()) == pytest.approx(1.0)
+    assert sum(v["area"] for v in shares.values()) == pytest.approx(1.0)
+    # Expected: the share of patch k's pixels inside the agents' boxes, averaged over clips.
+    scene = read_scene_boxes(bench.root)
+    agents = scene.masks(("agent_a", "agent_b"))[test_rows][:, sample_frame_indices(4, 4)]
+    expected = np.mean([
+        masks_to_model_frames(a, spec.resize_size, spec.image_size)[:, 4:8, 4:8].mean()
+        for a in agents
+    ])
+    assert shares["agents"]["mass"] == pytest.approx(expected, abs=0.05)

@@ -130,16 +130,43 @@ def retention_from_embeddings(
     )
 
 
+def finetuned_backbone(run_dir: Path | str, device: str | None = "cpu") -> tuple[Any, Any]:
+    """The backbone of a ``socalign finetune`` run with its LoRA adapters merged in, and its spec.
+
+    Reads the run's ``config.json`` for the backbone it started from and ``model/`` for the
+    adapters (``socalign.train.model.load_model``); the projection head is not part of it.
+    """
+    import json
+
+    from socalign.models.video import load_backbone
+    from socalign.train.model import load_model
+
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not config_path.exists():
+        raise FileNotFoundError(f"{config_path} not found: not a socalign finetune run folder")
+    name = json.loads(config_path.read_text()).get("backbone")
+    if not name:
+        raise ValueError(f"{config_path}: no 'backbone' entry")
+    base, spec = load_backbone(name, device=device)
+    aligned = load_model(base, run_dir / "model")
+    return aligned.backbone.merge_and_unload().eval(), spec
+
+
 def embed_clip_files(
-    files: Sequence[Path], backbone: str | Path, batch_size: int = 8, device: str | None = None
+    files: Sequence[Path], backbone: str | Path | tuple[Any, Any], batch_size: int = 8,
+    device: str | None = None,
 ) -> np.ndarray:
-    """Pooled backbone features (N, D) of video files (decoded through the clip cache)."""
+    """Pooled backbone features (N, D) of video files (decoded through the clip cache).
+
+    ``backbone``: a name/folder for ``load_backbone``, or a loaded ``(model, spec)`` pair.
+    """
     import torch
 
     from socalign.models.video import forward_features, load_backbone, preprocess
     from socalign.video import load_clips
 
-    model, spec = load_backbone(backbone, device=device)
+    model, spec = backbone if isinstance(backbone, tuple) else load_backbone(backbone, device=device)
     clips = load_clips(list(files), spec.n_frames)
     out = []
     with torch.inference_mode():
@@ -151,12 +178,14 @@ def embed_clip_files(
 
 def action_retention(
     actions_dir: Path | str,
-    before: str | Path,
-    after: str | Path,
+    before: str | Path | tuple[Any, Any],
+    after: str | Path | tuple[Any, Any],
     n_boot: int = 1000,
     seed: int = 0,
+    names: tuple[str, str] = ("pretrained", "fine-tuned"),
 ) -> Retention:
-    """Retention on SocialWorld's action set for two backbones (names or folders)."""
+    """Retention on SocialWorld's action set for two backbones (names/folders or loaded pairs,
+    e.g. ``finetuned_backbone(run_dir)``)."""
     from socalign.models.toy import load_action_set
 
     actions = load_action_set(actions_dir)
@@ -167,5 +196,5 @@ def action_retention(
     emb_b = embed_clip_files(actions.files, before)
     emb_a = embed_clip_files(actions.files, after)
     return retention_from_embeddings(
-        emb_b, emb_a, actions.labels, train, test, n_boot, seed, (str(before), str(after))
+        emb_b, emb_a, actions.labels, train, test, n_boot, seed, names
     )
