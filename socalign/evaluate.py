@@ -131,7 +131,9 @@ def model_similarity(
             )
         indices = benchmark.split_indices(split)
         model = np.full((n, n), np.nan)
-        model[np.ix_(indices, indices)] = similarity_from_embeddings(embeddings[indices], metric)
+        model[np.ix_(indices, indices)] = similarity_from_embeddings(
+            embeddings[indices], metric, labels=benchmark.videos.ids[indices]
+        )
         return model
     model = np.asarray(similarity, dtype=np.float64)
     if model.shape != (n, n):

@@ -92,6 +92,10 @@ def test_errors(tiny_benchmark_dir: Path) -> None:
     sim[0, 2] = sim[2, 0] = np.nan  # videos 0 and 2 (both train) are judged together
     with pytest.raises(ValueError, match=r"model_similarity is NaN or infinite on observed pair \(0, 2\)"):
         evaluate(bench, "train", similarity=sim)
+    zero = _group_embeddings(n)
+    zero[9] = 0.0  # video id 109, the test split's row 1
+    with pytest.raises(ValueError, match=r"row 1 \(video id 109\) is all zeros"):
+        evaluate(bench, "test", embeddings=zero)
     with pytest.raises(KeyError, match="unknown split"):
         evaluate(bench, "val", embeddings=np.ones((n, 2)))
 

@@ -147,20 +147,27 @@ def similarity_from_judgments(
     return JudgedSimilarity(similarity=similarity, counts=counts, kept=kept, observed=observed)
 
 
-def similarity_from_embeddings(X: np.ndarray, metric: str = "cosine") -> np.ndarray:
+def similarity_from_embeddings(
+    X: np.ndarray, metric: str = "cosine", labels: np.ndarray | None = None
+) -> np.ndarray:
     """(N, N) similarity of the rows of X: cosine, correlation (Pearson across features) or dot.
 
     Written with one matrix product (no library call needed); ``correlation`` equals
-    ``1 - scipy.spatial.distance.pdist(X, "correlation")``.
+    ``1 - scipy.spatial.distance.pdist(X, "correlation")``. ``labels`` (e.g. video ids) name
+    the rows in error messages.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"embeddings must be a 2-D array (N, D), got shape {X.shape}")
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of {list(METRICS)}")
+
+    def name(row: int) -> str:
+        return f"row {row}" + ("" if labels is None else f" (video id {labels[row]})")
+
     if not np.isfinite(X).all():
         row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
-        raise ValueError(f"embeddings row {row} holds a NaN or infinite value")
+        raise ValueError(f"embeddings {name(row)} holds a NaN or infinite value")
     if metric == "dot":
         return X @ X.T
     if metric == "correlation":
@@ -170,7 +177,7 @@ def similarity_from_embeddings(X: np.ndarray, metric: str = "cosine") -> np.ndar
     if zero.any():
         row = int(np.flatnonzero(zero)[0])
         what = "constant" if metric == "correlation" else "all zeros"
-        raise ValueError(f"embeddings row {row} is {what}: {metric} similarity is undefined")
+        raise ValueError(f"embeddings {name(row)} is {what}: {metric} similarity is undefined")
     U = X / norms[:, None]
     S = U @ U.T
     np.clip(S, -1.0, 1.0, out=S)
