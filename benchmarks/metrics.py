@@ -1,6 +1,6 @@
 """Speed of the alignment metrics at the real data's size, beside plain per-trial Python loops.
 
-    python benchmarks/metrics.py [--threads 2] [--json]
+    python benchmarks/metrics.py [--threads 2] [--json] [--synthetic]
 
 Uses the garcia2025 train split (24,096 trials, 200 videos, 215 participants) when a local copy
 is found ($SOCALIGN_GARCIA2025, $SOCALIGN_DATA, or ../shared/data/garcia2025), else a synthetic
@@ -37,9 +37,9 @@ def find_real() -> Path | None:
     return cand if (cand / "data/interim/similarity/all_triplets.csv").exists() else None
 
 
-def load_data(np):
+def load_data(np, synthetic: bool = False):
     """(triplets, odd, participants, n_items, indices, source)."""
-    root = find_real()
+    root = None if synthetic else find_real()
     if root is not None:
         from socalign.data import load_dataset
 
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="use a synthetic set of the real size even when the data is present")
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(args.threads))
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         split_half_ceiling,
     )
 
-    triplets, odd, participants, n_items, indices, source = load_data(np)
+    triplets, odd, participants, n_items, indices, source = load_data(np, args.synthetic)
     n = len(odd)
     model = similarity_from_embeddings(np.random.default_rng(1).normal(size=(n_items, 64)))
     rows: list[dict] = []
