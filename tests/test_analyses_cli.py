@@ -90,3 +90,12 @@ def test_cli_errors_are_one_line(bench_dir, capsys) -> None:
     assert main(["partition", str(bench_dir / "data"), "--predictors",
                  str(bench_dir / "good.npz")]) == 2
     assert "give 2 or 3 predictors" in capsys.readouterr().err
+
+
+def test_analyses_import_without_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, socalign.analyses, socalign.plots; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
