@@ -286,7 +286,7 @@ def synthesize(
         from socalign.data.socialworld.calibration import calibrate as run_calibration
 
         bench = read_benchmark(out)
-        calibration = timer.run("calibrate", lambda: run_calibration(bench, clips=clips, seed=seed).to_dict())
+        calibration = timer.run("calibrate", lambda: run_calibration(bench, seed=seed).to_dict())
         meta_path = out / "benchmark.json"
         stored = json.loads(meta_path.read_text())
         stored["calibration"] = calibration

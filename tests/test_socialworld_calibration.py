@@ -1,0 +1,64 @@
+"""SocialWorld calibration on a small instance where the targets hold."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from socalign.data import read_benchmark
+from socalign.data.socialworld import synthesize
+from socalign.data.socialworld.calibration import calibrate
+
+pytestmark = [
+    pytest.mark.slow,  # imports sentence-transformers and loads MiniLM (most of this file's time)
+    pytest.mark.skipif(
+        importlib.util.find_spec("sentence_transformers") is None,
+        reason="the MiniLM row needs the torch extra (sentence-transformers)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cal") / "w"
+    synthesize(out, n_videos=60, n_frames=8, size=32, n_participants=30, test_fraction=0.5, seed=0)
+    return out
+
+
+def test_small_instance_meets_every_target(calibrated: Path) -> None:
+    cal = json.loads((calibrated / "benchmark.json").read_text())["calibration"]
+    assert cal["checks"] == {
+        "loo_agreement_in_range": True,
+        "split_half_positive_below_one": True,
+        "oracle_near_ceiling": True,
+        "pixels_near_chance": True,
+        "minilm_above_pixels": True,
+    }
+    assert 0.5 <= cal["consistency"]["loo_agreement"] <= 0.7
+    test = {m: cal["scores"][m]["test"] for m in ("oracle", "pixels", "minilm")}
+    assert test["oracle"]["ooo_argmax"] > test["minilm"]["ooo_argmax"] > test["pixels"]["ooo_argmax"]
+    assert test["oracle"]["n_trials"] > 300
+    assert cal["ooo_rule"] == "argmax"
+
+
+def test_calibration_object_without_minilm_matches_the_stored_one(calibrated: Path) -> None:
+    bench = read_benchmark(calibrated)
+    cal = calibrate(bench, with_minilm=False)
+    stored = json.loads((calibrated / "benchmark.json").read_text())["calibration"]
+    assert cal.consistency == stored["consistency"]
+    assert cal.scores["pixels"] == stored["scores"]["pixels"]
+    assert cal.scores["oracle"] == stored["scores"]["oracle"]
+    assert cal.checks["minilm_above_pixels"] is None
+    frame = cal.to_frame()
+    assert set(frame["model"]) == {"oracle", "pixels"} and set(frame["split"]) == {"test", "train"}
+
+
+def test_data_info_prints_the_calibration(calibrated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from socalign.cli import main
+
+    assert main(["data", "info", str(calibrated), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["calibration"]["checks"]["oracle_near_ceiling"] is True
