@@ -183,8 +183,12 @@ def bootstrap(
         raise ValueError("values hold NaN or infinite entries")
     gen = as_rng(rng)
     n = values.size
-    samples = np.concatenate([c @ values / n for c in resample_counts(n, n_boot, gen)])
-    return summarize(statistic, values.mean(), samples, level, unit, n_boot)
+    rows = max(1, CHUNK_ELEMENTS // n)
+    chunks = []
+    for start in range(0, n_boot, rows):
+        draws = gen.integers(0, n, size=(min(rows, n_boot - start), n))
+        chunks.append(values[draws].mean(axis=1))
+    return summarize(statistic, values.mean(), np.concatenate(chunks), level, unit, n_boot)
 
 
 def paired_bootstrap(
