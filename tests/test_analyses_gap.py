@@ -54,6 +54,7 @@ def test_gap_table_ranks_the_planted_model_first() -> None:
     assert row["ci"]["r2"]["unit"] == "videos" and row["ci"]["ooo_accuracy"]["pair"]["unit"] == "trials"
     test = out["paired_tests"]["language_vs_video"]
     assert test["language"] == "caption" and test["video"] == "video"
+    assert test["best_chosen_by"] == "R² on the train split"
     assert test["r2"]["estimate"] == pytest.approx(lang.r2 - vid.r2)
     assert test["r2"]["low"] > 0  # the planted gap is clear
     assert test["ooo_accuracy"]["pair"]["estimate"] == pytest.approx(
@@ -101,3 +102,18 @@ def test_default_models_follow_the_dataset() -> None:
     sw = Benchmark(bench.name, None, bench.videos, bench.trials, bench.kept_mask, {},
                    {"socialworld": {"seed": 0}})
     assert default_models(sw) == ("pixel", "toy", "tfidf", "minilm", "oracle")
+
+
+def test_paired_test_picks_models_on_train_videos() -> None:
+    bench, Z, rng = planted_benchmark(n_trials=2000)
+    train = bench.split_indices("train")
+    good_on_train = rng.normal(size=Z.shape)
+    good_on_train[train] = Z[train]
+    good_on_test = Z.copy()
+    good_on_test[train] = rng.normal(size=(train.size, Z.shape[1]))
+    result = gap_table(
+        bench, {"L_train": good_on_train, "L_test": good_on_test, "V": rng.normal(size=Z.shape)},
+        {"L_train": "language", "L_test": "language", "V": "video"}, n_boot=20, ceiling_splits=5,
+    )
+    assert result.row("L_test").evaluation.r2 > result.row("L_train").evaluation.r2
+    assert result.paired["language_vs_video"]["language"] == "L_train"
