@@ -213,11 +213,16 @@ def paired_bootstrap(
 
 def _pair_weights(
     i: np.ndarray, j: np.ndarray, items: np.ndarray, unit: str, n_boot: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator, order: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
-    """Chunks of (b, n_pairs) pair weights for the resampling ``unit``."""
+    """Chunks of (b, n_pairs) pair weights for the resampling ``unit``.
+
+    ``order``: the pairs (i, j) are listed as ``original[order]``; pair draws are made on the
+    original listing so that results do not depend on it.
+    """
     if unit == "pairs":
         for counts in resample_counts(i.size, n_boot, rng):
+            counts = counts if order is None else counts[:, order]
             yield counts.astype(np.float64)
         return
     if unit != "videos":
@@ -252,9 +257,12 @@ def bootstrap_alignment(
     _check_common(n_boot, level)
     gen = as_rng(rng)
     x, y, i, j = pair_vectors(model_similarity, human_similarity, observed_mask, indices)
+    # Pairs in ascending model order: the model's weighted ranks then need no reordering.
+    by_x = np.argsort(x, kind="stable")
+    x, y, i, j = x[by_x], y[by_x], i[by_x], j[by_x]
     items = _items(np.shape(observed_mask)[0], indices)
     rho, pear = [], []
-    for w in _pair_weights(i, j, items, unit, n_boot, gen):
+    for w in _pair_weights(i, j, items, unit, n_boot, gen, by_x):
         rho.append(weighted_spearman(x, y, w))
         pear.append(weighted_pearson(x, y, w))
     rho_s, pear_s = np.concatenate(rho), np.concatenate(pear)

@@ -136,7 +136,8 @@ def weighted_ranks(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
         hist = np.asarray((onehot @ weights.T).T)
         table = np.cumsum(hist, axis=1) - hist + (hist + 1.0) / 2.0
         return table[:, value_of]
-    ws = weights[:, order]
+    presorted = bool(np.all(order[1:] > order[:-1]))  # x already ascending: no reordering
+    ws = weights if presorted else weights[:, order]
     cum = np.cumsum(ws, axis=1)
     if n_values == x.size:  # no ties: rank = weight before + (own weight + 1) / 2
         ranks_sorted = cum - (ws - 1.0) / 2.0
@@ -147,6 +148,8 @@ def weighted_ranks(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
         group_weight = np.add.reduceat(ws, starts, axis=1)
         group_rank = before + (group_weight + 1.0) / 2.0
         ranks_sorted = np.repeat(group_rank, np.diff(np.r_[starts, x.size]), axis=1)
+    if presorted:
+        return ranks_sorted
     ranks = np.empty_like(ws)
     ranks[:, order] = ranks_sorted
     return ranks
