@@ -146,3 +146,13 @@ def test_errors() -> None:
         bootstrap(np.ones(3), rng="zero")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="alternative"):
         permutation_pvalue(model, human, observed, alternative="less")
+
+
+def test_permutation_with_tied_model_values_equals_loop() -> None:
+    model, human, observed = _matrices(n=9, seed=8)
+    model = np.round(model, 1)  # many ties: the rankdata path
+    res = permutation_pvalue(model, human, observed, n_perm=40, rng=2)
+    perms = np.random.default_rng(2).permuted(np.tile(np.arange(9), (40, 1)), axis=1)
+    i, j = np.nonzero(np.triu(observed, 1))
+    null = [stats.spearmanr(model[p[i], p[j]], human[i, j]).statistic for p in perms]
+    np.testing.assert_allclose(res.null, null, atol=1e-12)
