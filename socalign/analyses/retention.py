@@ -186,9 +186,9 @@ def action_retention(
 ) -> Retention:
     """Retention on SocialWorld's action set for two backbones (names/folders or loaded pairs,
     e.g. ``finetuned_backbone(run_dir)``)."""
-    from socalign.models.toy import load_action_set
+    from socalign.data.socialworld import read_action_set
 
-    actions = load_action_set(actions_dir)
+    actions = read_action_set(actions_dir)
     train = np.flatnonzero(actions.splits == "train")
     test = np.flatnonzero(actions.splits != "train")
     if not train.size or not test.size:
