@@ -290,7 +290,13 @@ def _execute(
                 str(rel), err.cell_index - injected + 1, _source_line(source, err.source),
                 err.ename, err.evalue, err.source, kept if kept.exists() else None,
             ) from None
-        return nbformat.read(outp, as_version=4)
+        executed = nbformat.read(outp, as_version=4)
+    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    for cell in executed.cells:  # show the profile papermill injected, not the default it replaced
+        tags = cell.metadata.get("tags", [])
+        if injected and "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    return executed
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -316,8 +322,8 @@ def _stage_assets(root: Path, stage: Path, pages: list[Path]) -> set[Path]:
                 continue
             if rel.suffix in NOTEBOOK_SUFFIXES and rel.with_suffix("") in notebook_stems:
                 continue  # executed notebooks replace the sources and their Colab pairs
-            if rel.suffix in (".py", ".ipynb") and rel not in pages:
-                continue  # helper scripts and stray notebooks are not pages
+            if rel.suffix == ".ipynb" and rel not in pages:
+                continue  # stray notebooks are not pages (.py files may be Sphinx extensions)
             _write_if_changed(stage / rel, path.read_bytes())
             written.add(rel)
     return written
@@ -333,8 +339,12 @@ def _prune(stage: Path, keep: set[Path]) -> None:
             path.rmdir()
 
 
-def _tree_key(stage: Path) -> str:
-    files = sorted(p for p in stage.rglob("*") if p.is_file())
+def _tree_key(stage: Path, notebooks: bool = True) -> str:
+    """Key of the staged files (without the pages when ``notebooks`` is false)."""
+    files = sorted(
+        p for p in stage.rglob("*")
+        if p.is_file() and (notebooks or p.suffix not in (".ipynb", ".md"))
+    )
     return content_key(*[str(p.relative_to(stage)) for p in files], *files)
 
 
@@ -348,9 +358,15 @@ def _jupyter_book() -> list[str]:
     return [found]
 
 
-def render(stage: Path, out: Path, strict: bool = True) -> Path:
-    """Render the staged book with jupyter-book into ``out/_build/html`` (warnings fail if strict)."""
+def render(stage: Path, out: Path, strict: bool = True, everything: bool = False) -> Path:
+    """Render the staged book with jupyter-book into ``out/_build/html`` (warnings fail if strict).
+
+    ``everything`` rewrites every page (Sphinx otherwise rewrites only the changed ones, which
+    misses a change to a local extension or to the bibliography).
+    """
     command = [*_jupyter_book(), "build", str(stage), "--path-output", str(out), "--builder", "html"]
+    if everything:
+        command.append("--all")
     if strict:
         command += ["-W", "-n", "--keep-going"]
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -430,14 +446,17 @@ def build_book(
     if do_render:
         t0 = time.perf_counter()
         tree = content_key(_tree_key(stage), strict, _jupyter_book_version())
-        marker = out / "render.key"
+        shared = content_key(_tree_key(stage, notebooks=False), strict, _jupyter_book_version())
+        marker, shared_marker = out / "render.key", out / "render-shared.key"
         html = out / "_build" / "html"
         if marker.exists() and marker.read_text() == tree and (html / "index.html").exists():
             render_status = "unchanged"
         else:
-            say("rendering with jupyter-book")
-            html = render(stage, out, strict=strict)
+            everything = not (shared_marker.exists() and shared_marker.read_text() == shared)
+            say("rendering with jupyter-book" + (" (all pages)" if everything else ""))
+            html = render(stage, out, strict=strict, everything=everything)
             atomic_write_bytes(marker, tree.encode())
+            atomic_write_bytes(shared_marker, shared.encode())
             render_status = "rendered"
         render_seconds = time.perf_counter() - t0
     summary = BuildSummary(

@@ -64,7 +64,8 @@ PROFILES: dict[str, Profile] = {
         name="ci",
         description="tiny settings for the test suite: every chapter runs in seconds",
         device="cpu",
-        socialworld={"n_videos": 40, "seed": 0, "n_frames": 8, "size": 32},
+        socialworld={"n_videos": 40, "seed": 0, "n_frames": 8, "size": 32,
+                     "n_participants": 30},  # enough trials among the 8 test videos
         garcia2025="off",
         video_model="toy",
         language_models=("minilm", "tfidf"),
