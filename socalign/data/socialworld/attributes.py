@@ -99,8 +99,11 @@ def social_ratings(k: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """
     closeness = np.clip(1.0 - k["distance"] / 0.5, 0.0, 1.0)
     gentle = np.exp(-k["acceleration"] / 1.5)
-    conflict = 10.0 * k["pursuit"] + 0.4 * k["contact"] * k["acceleration"]
-    harmony = 1.2 * k["speed_synchrony"] + 1.0 * k["co_motion"] + 1.5 * k["turn_taking"]
+    # Pursuit reads as hostile unless both move in step (playful); collisions read as hostile.
+    in_step = np.clip(k["speed_synchrony"], 0.0, 1.0)
+    conflict = 18.0 * k["pursuit"] * (1.0 - 0.8 * in_step) + 0.4 * k["contact"] * k["acceleration"]
+    harmony = (1.2 * k["speed_synchrony"] + 1.0 * k["co_motion"] + 1.5 * k["turn_taking"]
+               + 1.5 * k["co_motion"] * closeness)
     ratings = {
         "valence": _sigmoid(1.2 * harmony + 1.5 * closeness * gentle - 2.0 * conflict + 0.3),
         "arousal": _sigmoid(14.0 * (k["speed"] - 0.12) + 0.8 * (k["acceleration"] - 1.0)),

@@ -192,19 +192,18 @@ def synthesize(
     kin_table = {k: np.array([row[k] for row in kin]) for k in KINEMATIC_FEATURES}
     ratings = timer.run("simulate", lambda: social_ratings(kin_table))
 
-    clips = np.empty((n, n_frames, size, size, 3), dtype=np.uint8)
     boxes = np.empty((n, n_frames, len(OBJECTS), 4), dtype=np.float32)
     positions = np.empty((n, n_frames, 2, 2), dtype=np.float32)
     headings = np.empty((n, n_frames, 2), dtype=np.float32)
     for i in tqdm(range(n), desc="render + encode", disable=not progress):
-        def render_one(i: int = i) -> None:
+        def render_one(i: int = i) -> np.ndarray:
             pos, head = sample_trajectory(trajs[i], n_frames)
-            clips[i] = render_frames(apps[i], pos, head, times, size)
             boxes[i] = object_boxes(apps[i], pos, times, size)
             positions[i], headings[i] = pos, head
+            return render_frames(apps[i], pos, head, times, size)
 
-        timer.run("render", render_one)
-        timer.run("encode", lambda i=i: write_mp4(out / "videos" / f"{i:04d}.mp4", clips[i]))
+        frames = timer.run("render", render_one)
+        timer.run("encode", lambda i=i, frames=frames: write_mp4(out / "videos" / f"{i:04d}.mp4", frames))
 
     def captions_all() -> pd.DataFrame:
         rows = []
