@@ -50,29 +50,32 @@ class OOOAccuracy:
 
 def pair_similarities(similarity: np.ndarray, triplets: np.ndarray) -> np.ndarray:
     """(n, 3) similarity of the pair that leaves out position k, for k = 0, 1, 2."""
-    t = triplets
+    n_items = similarity.shape[0]
+    flat = similarity.ravel()
+    t0, t1, t2 = triplets[:, 0], triplets[:, 1], triplets[:, 2]
     s = np.stack(
-        [similarity[t[:, 1], t[:, 2]], similarity[t[:, 0], t[:, 2]], similarity[t[:, 0], t[:, 1]]],
-        axis=1,
+        [flat[t1 * n_items + t2], flat[t0 * n_items + t2], flat[t0 * n_items + t1]], axis=1
     )
     if not np.isfinite(s).all():
         row = int(np.flatnonzero(~np.isfinite(s).all(axis=1))[0])
         raise ValueError(
-            f"trial {row}: the similarity of a pair in {t[row].tolist()} is NaN or infinite"
+            f"trial {row}: the similarity of a pair in {triplets[row].tolist()} is NaN or infinite"
         )
     return s
 
 
 def score_trials(pair_sims: np.ndarray, odd: np.ndarray, rule: str) -> np.ndarray:
-    """Per-trial scores from (n, 3) pair similarities and the human odd positions."""
-    rows = np.arange(len(odd))
-    kept = pair_sims[rows, odd]
-    other1 = pair_sims[rows, (odd + 1) % 3]
-    other2 = pair_sims[rows, (odd + 2) % 3]
+    """Per-trial scores from (n, 3) pair similarities and the human odd positions.
+
+    With ``beaten`` = how many of the other two pairs the kept pair strictly exceeds:
+    argmax scores [beaten == 2], pair scores beaten / 2.
+    """
+    kept = np.take_along_axis(pair_sims, odd[:, None], axis=1)
+    beaten = (pair_sims < kept).sum(axis=1)
     if rule == "argmax":
-        return ((kept > other1) & (kept > other2)).astype(np.float64)
+        return (beaten == 2).astype(np.float64)
     if rule == "pair":
-        return 0.5 * (kept > other1) + 0.5 * (kept > other2)
+        return beaten / 2.0
     raise ValueError(f"unknown OOO rule {rule!r}; choose one of {list(RULES)}")
 
 

@@ -32,11 +32,13 @@ def check_trials(triplets: np.ndarray, odd: np.ndarray, n_items: int | None = No
         raise ValueError(f"triplets must hold integer item indices, got dtype {triplets.dtype}")
     if not np.issubdtype(odd.dtype, np.integer) and odd.size:
         raise ValueError(f"odd must hold integer positions 0..2, got dtype {odd.dtype}")
-    bad = (odd < 0) | (odd > 2)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+    # min/max first: the masks are only built to name the first bad row.
+    if odd.size and (odd.min() < 0 or odd.max() > 2):
+        row = int(np.flatnonzero((odd < 0) | (odd > 2))[0])
         raise ValueError(f"odd[{row}] = {odd[row]} is not a position 0..2")
-    if n_items is not None and triplets.size:
+    if n_items is not None and triplets.size and (
+        triplets.min() < 0 or triplets.max() >= n_items
+    ):
         out = (triplets < 0) | (triplets >= n_items)
         if out.any():
             row = int(np.flatnonzero(out.any(axis=1))[0])
