@@ -64,21 +64,6 @@ def pair_similarities(similarity: np.ndarray, triplets: np.ndarray) -> np.ndarra
     return s
 
 
-def score_trials(pair_sims: np.ndarray, odd: np.ndarray, rule: str) -> np.ndarray:
-    """Per-trial scores from (n, 3) pair similarities and the human odd positions.
-
-    With ``beaten`` = how many of the other two pairs the kept pair strictly exceeds:
-    argmax scores [beaten == 2], pair scores beaten / 2.
-    """
-    kept = np.take_along_axis(pair_sims, odd[:, None], axis=1)
-    beaten = (pair_sims < kept).sum(axis=1)
-    if rule == "argmax":
-        return (beaten == 2).astype(np.float64)
-    if rule == "pair":
-        return beaten / 2.0
-    raise ValueError(f"unknown OOO rule {rule!r}; choose one of {list(RULES)}")
-
-
 def ooo_accuracy(
     similarity: np.ndarray, triplets: np.ndarray, odd: np.ndarray, rule: str = "argmax"
 ) -> OOOAccuracy:
@@ -91,7 +76,19 @@ def ooo_accuracy(
     triplets, odd = check_trials(triplets, odd, similarity.shape[0])
     if len(odd) == 0:
         raise ValueError("no trials to score")
-    correct = score_trials(pair_similarities(similarity, triplets), odd, rule)
+    n_items = similarity.shape[0]
+    flat = similarity.ravel()
+    t0, t1, t2 = triplets[:, 0], triplets[:, 1], triplets[:, 2]
+    s0 = flat[t1 * n_items + t2]  # the pair leaving out position 0, and so on
+    s1 = flat[t0 * n_items + t2]
+    s2 = flat[t0 * n_items + t1]
+    if not np.isfinite(s0.sum() + s1.sum() + s2.sum()):  # one cheap test; find the row if not
+        pair_similarities(similarity, triplets)  # raises, naming the trial
+    # beaten: how many of the other two pairs the kept pair strictly exceeds (ties: not beaten);
+    # argmax scores [beaten == 2], pair scores beaten / 2.
+    kept = np.where(odd == 0, s0, np.where(odd == 1, s1, s2))
+    beaten = (s0 < kept).view(np.int8) + (s1 < kept).view(np.int8) + (s2 < kept).view(np.int8)
+    correct = (beaten == 2).astype(np.float64) if rule == "argmax" else beaten / 2.0
     return OOOAccuracy(
         accuracy=float(correct.mean()),
         rule=rule,
