@@ -163,6 +163,8 @@ def test_lapsing_observer_is_at_chance() -> None:
         ({"size": 33}, "--size"),
         ({"n_frames": 1}, "--frames"),
         ({"seed": -1}, "--seed"),
+        ({"n_participants": 0}, "--participants"),
+        ({"trials_per_participant": 2}, "--trials-per-participant"),
     ],
 )
 def test_bad_arguments_are_refused_before_writing(tmp_path: Path, kwargs: dict, message: str) -> None:
@@ -177,7 +179,19 @@ def test_non_empty_output_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BenchmarkError, match="not empty"):
         synthesize(tmp_path, **SMALL)
     assert (tmp_path / "keep.txt").read_text() == "mine"
-    assert not (tmp_path / "videos").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_a_failing_run_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socalign.data.socialworld.synth as synth
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("encoder crashed")
+
+    monkeypatch.setattr(synth, "write_mp4", broken)
+    with pytest.raises(RuntimeError, match="encoder crashed"):
+        synthesize(tmp_path / "out", **SMALL)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_writes_and_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from socalign.data.errors import BenchmarkError
-from socalign.data.layout import atomic_write_text, ensure_fresh_output, read_csv
+from socalign.data.layout import atomic_write_text, read_csv
 from socalign.data.socialworld.render import (
     reflect_into_arena,
     render_frames,
@@ -30,6 +30,7 @@ from socalign.data.socialworld.render import (
     write_mp4,
 )
 from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
+from socalign.data.socialworld.synth import staged_output
 
 PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
 SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
@@ -113,7 +114,15 @@ def synthesize_actions(
         raise ValueError(f"--size must be an even number of pixels >= 16 (H.264 yuv420p), got {size}")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
-    out = ensure_fresh_output(out)
+    with staged_output(out) as work:
+        _write_actions(work, n_clips, seed, n_frames, size, test_fraction, progress)
+    return read_action_set(out)
+
+
+def _write_actions(
+    out: Path, n_clips: int, seed: int, n_frames: int, size: int, test_fraction: float, progress: bool
+) -> None:
+    """Render, encode and list the clips into ``out`` (a staging folder)."""
     (out / "videos").mkdir()
     labels = np.resize(np.arange(len(ACTION_LABELS)), n_clips)
     labels = labels[np.random.default_rng([seed, 10]).permutation(n_clips)]
@@ -145,7 +154,6 @@ def synthesize_actions(
     }
     atomic_write_text(out / "actions.json", json.dumps(meta, indent=2) + "\n")
     atomic_write_text(out / "actions.csv", table.to_csv(index=False))
-    return read_action_set(out)
 
 
 def read_action_set(root: Path | str) -> ActionSet:

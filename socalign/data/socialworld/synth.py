@@ -8,8 +8,12 @@ the same seed gives identical tables and identical decoded frames.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +123,26 @@ class SynthResult:
         return pd.DataFrame({"wall_s": t.wall, "cpu_s": t.cpu}).rename_axis("stage").reset_index()
 
 
+@contextmanager
+def staged_output(out: Path | str) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out`` to write into; rename it to ``out`` on success.
+
+    ``out`` must be new or empty (checked first). On an error the temporary folder is removed,
+    so an interrupted run leaves no half-written benchmark.
+    """
+    existed = Path(out).exists()
+    out = ensure_fresh_output(out)
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        yield work
+        os.replace(work, out)  # out is an empty folder: rename(2) replaces it
+    finally:
+        if work.exists():
+            shutil.rmtree(work)
+            if not existed:
+                out.rmdir()  # created here and still empty
+
+
 def check_arguments(n_videos: int, seed: int, n_frames: int, size: int, test_fraction: float) -> None:
     """Raise ValueError naming the argument for values the generator cannot honour."""
     if not isinstance(n_videos, int | np.integer) or n_videos < MIN_VIDEOS:
@@ -168,13 +192,35 @@ def synthesize(
     (see :mod:`socalign.data.socialworld.calibration`) and stores it in benchmark.json.
     """
     check_arguments(n_videos, seed, n_frames, size, test_fraction)
-    observer = observer or ObserverModel()
     if n_participants is None:
         n_participants = max(4, round(DEFAULT_PARTICIPANTS * (n_videos / 250) ** 2))
-    out = ensure_fresh_output(out)
+    if not isinstance(n_participants, int | np.integer) or n_participants < 1:
+        raise ValueError(f"--participants must be a positive integer, got {n_participants}")
+    if not isinstance(trials_per_participant, int | np.integer) or trials_per_participant <= catch_per_participant:
+        raise ValueError(
+            f"--trials-per-participant must exceed the {catch_per_participant} catch trials, got {trials_per_participant}"
+        )
+    if n_captions < 1:
+        raise ValueError(f"n_captions must be at least 1, got {n_captions}")
+    observer = observer or ObserverModel()
+    final = Path(out)
+    with staged_output(final) as work:
+        result = _write(
+            work, final, int(n_videos), int(seed), int(n_frames), int(size), int(n_participants),
+            int(trials_per_participant), int(catch_per_participant), float(test_fraction),
+            int(n_captions), observer, calibrate, progress,
+        )
+    return result
+
+
+def _write(
+    out: Path, final: Path, n: int, seed: int, n_frames: int, size: int, n_participants: int,
+    trials_per_participant: int, catch_per_participant: int, test_fraction: float,
+    n_captions: int, observer: ObserverModel, calibrate: bool, progress: bool,
+) -> SynthResult:
+    """Write every file of the benchmark into ``out`` (a staging folder renamed to ``final``)."""
     (out / "videos").mkdir()
     timer = _Timer()
-    n = int(n_videos)
     interactions = np.resize(np.asarray(INTERACTION_TYPES), n)
     interactions = interactions[_stream(seed, 0).permutation(n)]
     splits = _splits(interactions, test_fraction, _stream(seed, 1))
@@ -293,7 +339,7 @@ def synthesize(
     n_catch = int((triplets[:, 0] == triplets[:, 1]).sum() + (triplets[:, 1] == triplets[:, 2]).sum()
                   + (triplets[:, 0] == triplets[:, 2]).sum())
     return SynthResult(
-        out=out,
+        out=final,
         n_videos=n,
         n_trials=len(trials),
         n_catch=n_catch,
