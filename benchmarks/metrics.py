@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return [[kept[i][j] / counts[i][j] if counts[i][j] else float("nan")
                  for j in range(n_items)] for i in range(n_items)]
 
-    fast, js = timed(lambda: similarity_from_judgments(triplets, odd, n_items), repeat=5)
-    slow, ref = timed(loop_similarity, repeat=3)
+    fast, js = timed(lambda: similarity_from_judgments(triplets, odd, n_items), repeat=20)
+    slow, ref = timed(loop_similarity, repeat=5)
     ref = np.array(ref)
     np.fill_diagonal(ref, 1.0)
     add("similarity from judgments", fast, slow, "all trials", FLOOR_RATIO,
@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     def loop_ooo() -> float:
         return sum(score(t, o) for t, o in zip(T, ODD, strict=True)) / n
 
-    fast, acc = timed(lambda: ooo_accuracy(model, triplets, odd, "argmax"), repeat=5)
-    slow, acc_loop = timed(loop_ooo, repeat=3)
+    fast, acc = timed(lambda: ooo_accuracy(model, triplets, odd, "argmax"), repeat=20)
+    slow, acc_loop = timed(loop_ooo, repeat=5)
     add("OOO accuracy (argmax)", fast, slow, "all trials", FLOOR_RATIO,
         abs(acc.accuracy - acc_loop) < 1e-12)
 
