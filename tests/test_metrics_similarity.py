@@ -34,6 +34,10 @@ def test_hand_case_counts_kept_and_nan_for_unobserved() -> None:
     assert np.isnan(js.similarity[4]).sum() == 4  # item 4 never shown
     assert js.similarity[4, 4] == 1.0 and not js.observed[4, 4]
     assert js.n_observed_pairs == 5
+    # counts on the 5 observed pairs: (0,1)=3, (0,2)=2, (1,2)=2, (0,3)=1, (1,3)=1
+    assert js.to_dict() == {
+        "n_items": 5, "n_pairs": 10, "n_observed_pairs": 5, "mean_count_observed": 9 / 5
+    }
     frame = js.to_frame()
     assert len(frame) == 5 and set(frame.columns) == {"i", "j", "count", "kept", "similarity"}
 
