@@ -53,3 +53,55 @@ def test_retention_errors() -> None:
         probe_accuracy(X, labels, np.array([0, 1, 2]), np.array([3, 4, 5]))
     with pytest.raises(ValueError, match="before has 6 clips, after has 5"):
         retention_from_embeddings(X, X[:5], labels, np.arange(4), np.arange(4, 6))
+
+
+def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> None:
+    """A run folder written like ``socalign finetune``'s: merged weights give the adapted output."""
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))  # decoded clips stay here
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    import json as _json
+
+    from socalign.analyses.retention import embed_clip_files, finetuned_backbone
+    from socalign.train.model import LoraSettings, build_model, save_model
+
+    config = transformers.TimesformerConfig(
+        image_size=16, patch_size=8, num_frames=2, hidden_size=8, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=8,
+    )
+    transformers.TimesformerModel(config).save_pretrained(tmp_path / "base")
+    base = transformers.TimesformerModel.from_pretrained(tmp_path / "base").eval()
+    model = build_model(base, 8, LoraSettings(r=2, dropout=0.0), head_dim=4,
+                        generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for name, p in model.backbone.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
+    run = tmp_path / "run"
+    save_model(model, run / "model")
+    (run / "config.json").write_text(_json.dumps({"backbone": str(tmp_path / "base")}))
+    merged, spec = finetuned_backbone(run)
+    x = torch.rand(2, 2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        want = model.backbone.eval()(pixel_values=x).last_hidden_state
+        got = merged(pixel_values=x).last_hidden_state
+        plain = transformers.TimesformerModel.from_pretrained(tmp_path / "base")(pixel_values=x)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(got, plain.last_hidden_state, atol=1e-3)  # the adapters matter
+    assert spec.n_frames == 2
+    with pytest.raises(FileNotFoundError, match="not a socalign finetune run"):
+        finetuned_backbone(tmp_path)
+    with pytest.raises(ValueError, match="no 'backbone' entry"):
+        finetuned_backbone(tmp_path / "base")  # a model's config.json, not a run's
+    # embed_clip_files on real files equals the merged model's pooled features.
+    from socalign.models.video import forward_features, preprocess
+    from socalign.video import load_clips, write_video
+
+    rng = np.random.default_rng(3)
+    files = [write_video(tmp_path / f"{i}.mp4", rng.integers(0, 255, (4, 16, 16, 3), np.uint8))
+             for i in range(3)]
+    feats = embed_clip_files(files, (merged, spec), batch_size=2)
+    with torch.no_grad():
+        direct = forward_features(merged, spec, preprocess(load_clips(files, spec.n_frames), spec))
+    np.testing.assert_allclose(feats, direct.numpy(), atol=1e-5)
+    assert feats.shape == (3, 8)

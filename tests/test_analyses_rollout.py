@@ -205,8 +205,9 @@ def test_videomae_rollout_shapes() -> None:
     assert maps.sum() == pytest.approx(1.0)
 
 
-def test_socialworld_rollout_puts_the_mass_where_the_model_looks(tmp_path) -> None:
+def test_socialworld_rollout_puts_the_mass_where_the_model_looks(tmp_path, monkeypatch) -> None:
     """A tiny SocialWorld; the focused model's mass lands on patch k's pixels, region by region."""
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))  # decoded clips stay here
     from socalign.analyses.rollout import masks_to_model_frames, socialworld_rollout
     from socalign.data import load_dataset
     from socalign.data.socialworld import read_scene_boxes
