@@ -34,7 +34,8 @@ def _config(**changes) -> TrainConfig:
 
 def _run(out, config: TrainConfig, **kwargs):
     clips, data = toy_problem()
-    model = build_model(tiny_backbone(), 32, LoraSettings(), head_dim=config.head_dim,
+    lora = LoraSettings(config.lora_r, config.lora_alpha, config.lora_dropout)
+    model = build_model(tiny_backbone(), 32, lora, config.head_dim, config.head_dropout,
                         generator=torch.Generator().manual_seed(config.seed))
     return fit(model, inputs_from(clips), data, config, out, **kwargs), model, data
 

@@ -1,0 +1,68 @@
+"""Two CPU processes (DDP over gloo, through ``accelerate launch``) match one process.
+
+Tolerance: 1e-4 absolute on every epoch's mean loss and validation Spearman (dropout off; the
+only difference is the order of floating-point reductions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("accelerate")
+
+from test_train_loop import _config, _run, _trace  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+TOLERANCE = 1e-4
+
+SCRIPT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import torch
+torch.set_num_threads(1)
+from pathlib import Path
+from accelerate import Accelerator
+from test_train_loop import _config, _run, _trace
+acc = Accelerator(cpu=True)
+assert acc.num_processes == 2, acc.num_processes
+out = Path(sys.argv[1])
+for trainer in ("fast", "paper"):
+    config = _config(trainer=trainer, epochs=2, lora_dropout=0.0, head_dropout=0.0)
+    result, _, _ = _run(out / trainer, config, accelerator=acc)
+    if acc.is_main_process:
+        (out / (trainer + ".json")).write_text(json.dumps(_trace(result)))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_match_one(tmp_path) -> None:
+    """Both trainers in one launch (process start-up dominates the time)."""
+    launcher = shutil.which("accelerate", path=str(Path(sys.executable).parent))
+    if launcher is None:
+        pytest.skip("the accelerate launcher is not installed beside this python")
+    script = tmp_path / "job.py"
+    script.write_text(SCRIPT.format(tests=str(TESTS)))
+    out = tmp_path / "two"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(
+        [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+         "--mixed_precision", "no", "--dynamo_backend", "no", str(script), str(out)],
+        env=env, check=True, capture_output=True, timeout=300,
+    )
+    torch.set_num_threads(1)
+    for trainer in ("fast", "paper"):
+        two = json.loads((out / f"{trainer}.json").read_text())
+        one, _, _ = _run(tmp_path / "one" / trainer,
+                         _config(trainer=trainer, epochs=2, lora_dropout=0.0, head_dropout=0.0))
+        assert len(two) == len(_trace(one)) == 2
+        for (loss_2, rho_2), (loss_1, rho_1) in zip(two, _trace(one), strict=True):
+            assert loss_2 == pytest.approx(loss_1, abs=TOLERANCE), trainer
+            assert rho_2 == pytest.approx(rho_1, abs=TOLERANCE), trainer
