@@ -99,3 +99,30 @@ def test_analyses_import_without_torch() -> None:
     code = "import sys, socalign.analyses, socalign.plots; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_partition_reads_similarity_files_like_embeddings(bench_dir) -> None:
+    """A predictor given as a similarity (.npz with ids, or an (N, N) .npy) equals its embeddings."""
+    from socalign.analyses.partition import partition_benchmark, predictor_similarity
+    from socalign.cache import atomic_save_npz
+    from socalign.data import load_dataset
+    from socalign.metrics import similarity_from_embeddings
+
+    bench = load_dataset(bench_dir / "data")
+    with np.load(bench_dir / "half.npz") as data:
+        ids, emb = data["ids"], data["embeddings"]
+    sim = similarity_from_embeddings(emb, "cosine")
+    atomic_save_npz(bench_dir / "half_sim.npz", ids=ids, similarity=sim)
+    np.save(bench_dir / "half_sim.npy", sim)
+    test = bench.split_indices("test")
+    from_emb = predictor_similarity(bench, str(bench_dir / "half.npz"), "test")
+    for name in ("half_sim.npz", "half_sim.npy"):
+        got = predictor_similarity(bench, str(bench_dir / name), "test")
+        np.testing.assert_allclose(got[np.ix_(test, test)], from_emb[np.ix_(test, test)])
+    a = partition_benchmark(bench, [str(bench_dir / "good.npz"), str(bench_dir / "half.npz")],
+                            n_boot=0)
+    b = partition_benchmark(bench, [str(bench_dir / "good.npz"), str(bench_dir / "half_sim.npy")],
+                            names=["good", "half"], n_boot=0)
+    assert a.components == pytest.approx(b.components)
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        predictor_similarity(bench, str(bench_dir / "missing.npz"), "test")
