@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, default=None, help="override the learning rate")
     parser.add_argument("--max-steps-per-epoch", type=int, default=None,
                         help="cap the steps of an epoch (0: no cap)")
+    parser.add_argument("--val-fraction", type=float, default=None,
+                        help="share of the training videos held out for validation (0.2)")
     parser.add_argument("--lora-dropout", type=float, default=None, help="LoRA dropout (0.1)")
     parser.add_argument("--head-dropout", type=float, default=None, help="head dropout (0.3)")
     parser.add_argument("--out", required=True, help="output folder of the run")
@@ -46,7 +48,7 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
         changes["epochs"] = args.epochs
     if args.lr is not None:
         changes["lr"] = args.lr
-    for name in ("lora_dropout", "head_dropout"):
+    for name in ("lora_dropout", "head_dropout", "val_fraction"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
     if args.max_steps_per_epoch is not None:

@@ -1,0 +1,109 @@
+"""``socalign finetune`` end to end on a tiny benchmark with video files and a tiny backbone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("av")
+
+from conftest import make_tables  # noqa: E402
+from test_train_helpers import SIZE, tiny_backbone  # noqa: E402
+
+from socalign.cli import main  # noqa: E402
+from socalign.data.layout import write_benchmark  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def video_benchmark(tmp_path_factory) -> tuple[Path, Path]:
+    """(benchmark folder with mp4 files, tiny TimeSformer folder)."""
+    from socalign.video import write_video
+
+    root = tmp_path_factory.mktemp("ft") / "bench"
+    videos, trials, captions = make_tables(n_videos=24, n_trials=3000, seed=1)
+    rng = np.random.default_rng(0)
+    files = []
+    for k, vid in enumerate(videos["video_id"]):
+        level = 60 + 120 * (k % 2)  # the two clusters differ in brightness
+        frames = np.clip(level + rng.normal(0, 25, (6, SIZE, SIZE, 3)), 0, 255).astype(np.uint8)
+        write_video(root / "videos" / f"{vid}.mp4", frames)
+        files.append(f"videos/{vid}.mp4")
+    videos["file"] = files
+    write_benchmark(root, videos, trials, captions, {"name": "tinyvideo"})
+    backbone = tmp_path_factory.mktemp("ft") / "tiny_timesformer"
+    tiny_backbone().save_pretrained(backbone)
+    return root, backbone
+
+
+def _args(bench: Path, backbone: Path, out: Path, *extra: str) -> list[str]:
+    return ["finetune", str(bench), "--backbone", str(backbone), "--out", str(out), "--epochs",
+            "2", "--n-boot", "20", "--val-fraction", "0.4", "--no-progress", "--json", *extra]
+
+
+def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_path, capsys) -> None:
+    bench, backbone = video_benchmark
+    out = tmp_path / "run"
+    torch.set_num_threads(1)
+    assert main(_args(bench, backbone, out, "--trainer", "fast", "--loss", "hybrid")) == 0
+    printed = json.loads(capsys.readouterr().out)
+    report = json.loads((out / "report.json").read_text())
+    for side in ("before", "after"):
+        assert set(report[side]["ooo_accuracy"]) == {"argmax", "pair"}
+        assert report[side]["ci"]["r2"]["unit"] == "videos"
+        assert report[side]["ci"]["r2"]["n_boot"] == 20
+    assert report["gain"]["r2"]["unit"] == "videos"
+    assert report["gain"]["ooo_accuracy"]["pair"]["unit"] == "trials"
+    assert printed["after"]["r2"] == pytest.approx(report["after"]["r2"])
+    assert (out / "metrics.csv").read_text().count("\n") == 3
+    assert len(json.loads((out / "metrics.json").read_text())) == 2
+    # the saved model reloads (peft format) and reproduces the saved embeddings
+    from socalign.data import load_dataset
+    from socalign.embeddings import load_embeddings
+    from socalign.models.video import forward_features, load_backbone, preprocess
+    from socalign.train.model import load_model
+    from socalign.video import load_clips
+
+    base, spec = load_backbone(str(backbone), device="cpu")
+    model = load_model(base, out / "model", lambda m, x: forward_features(m, spec, x))
+    bm = load_dataset(str(bench))
+    clips = load_clips(list(bm.videos.files), spec.n_frames)
+    with torch.no_grad():
+        again = model(preprocess(clips, spec)).numpy()
+    saved = load_embeddings(out / "embeddings_after.npz", bm.videos)
+    np.testing.assert_allclose(again, saved, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--backbone", "no-such-model"), "unknown backbone 'no-such-model'"),
+        (("--epochs", "0"), "epochs must be >= 1"),
+    ],
+)
+def test_bad_configuration_fails_before_compute(video_benchmark, tmp_path, capsys, extra, message):
+    bench, backbone = video_benchmark
+    args = _args(bench, backbone, tmp_path / "run")
+    args = [a for a in args if a not in ("--epochs", "2")] if "--epochs" in extra else args
+    assert main([*args, *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_missing_split_and_videos_and_existing_run(video_benchmark, tmp_path, tiny_benchmark_dir,
+                                                   capsys) -> None:
+    bench, backbone = video_benchmark
+    assert main([*_args(tiny_benchmark_dir, backbone, tmp_path / "a")]) == 2
+    assert "video file(s) missing" in capsys.readouterr().err
+    from socalign.train.config import TrainConfig
+    from socalign.train.run import prepare
+
+    with pytest.raises(ValueError, match="no 'heldout' split"):
+        prepare(bench, tmp_path / "b", TrainConfig(val_fraction=0.4), str(backbone),
+                test_split="heldout")
+    (tmp_path / "c" / "checkpoints").mkdir(parents=True)
+    with pytest.raises(FileExistsError, match="pass --resume"):
+        prepare(bench, tmp_path / "c", TrainConfig(val_fraction=0.4), str(backbone))
