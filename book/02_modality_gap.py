@@ -103,10 +103,10 @@ for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
 plt.tight_layout()
 plt.show()
 
-# %% mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the pair rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the pair rule (95% bootstrap interval over trials); dotted: chance.", "name": "fig-gap-ooo"}}
+# %% mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the consistency ceiling of repeated triplets; dotted: chance (1/3).", "name": "fig-gap-ooo"}}
 fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False)
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
-    plots.gap_bars(g, statistic="ooo_pair", ax=ax)
+    plots.gap_bars(g, statistic="ooo_argmax", ax=ax)
     ax.set_title(name)
 plt.tight_layout()
 plt.show()

@@ -72,8 +72,13 @@ def serve(html: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
         def log_message(self, *args: object) -> None:
             pass
 
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+                super().handle_error(request, client_address)  # the browser hung up: benign
+
     handler = functools.partial(Quiet, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
