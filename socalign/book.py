@@ -10,6 +10,7 @@ working tree is never written to.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,11 +136,12 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def glue(**values: Any) -> dict[str, Any]:
+def glue(**values: Any) -> None:
     """Glue values for the chapter's prose (myst-nb), as plain Python numbers and strings.
 
     numpy scalars are converted first (myst-nb formats ``{glue:text}`name:.3f``` from the
-    value's text form, which for ``np.float64`` is not a number). Returns what was glued.
+    value's text form, which for ``np.float64`` is not a number). Returns nothing, so that a
+    cell ending in ``glue(...)`` shows no output.
     """
     from myst_nb import glue as nb_glue
 
@@ -149,9 +151,9 @@ def glue(**values: Any) -> dict[str, Any]:
             value = value.item()
         if not isinstance(value, str | int | float | bool):
             raise TypeError(f"glue {name!r}: expected a number or a string, got {type(value)}")
-        nb_glue(name, value, display=False)
         plain[name] = value
-    return plain
+    for name, value in plain.items():
+        nb_glue(name, value, display=False)
 
 
 def find_book_root(start: Path | str | None = None) -> Path:
@@ -266,7 +268,7 @@ def _execute(
         "kernelspec", {"name": kernel, "display_name": "Python 3", "language": "python"})
     nb.metadata.setdefault("language_info", {"name": "python"})
     workdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="socalign-book-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="socalign-book-") as tmp, _quiet_environment():
         inp = Path(tmp) / "input.ipynb"
         outp = Path(tmp) / "output.ipynb"
         nbformat.write(nb, inp)
@@ -297,6 +299,29 @@ def _execute(
         if injected and "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     return executed
+
+
+QUIET_ENV = {
+    "TQDM_DISABLE": "1",  # progress bars would land in the pages
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+
+
+@contextlib.contextmanager
+def _quiet_environment() -> Iterator[None]:
+    """Environment of the chapter kernels: no progress bars; restored afterwards."""
+    saved = {k: os.environ.get(k) for k in QUIET_ENV}
+    os.environ.update({k: v for k, v in QUIET_ENV.items() if k not in os.environ})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:

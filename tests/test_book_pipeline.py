@@ -173,11 +173,13 @@ def test_glue_converts_numpy_scalars_and_rejects_arrays(monkeypatch) -> None:
 
     seen = {}
     monkeypatch.setattr("myst_nb.glue", lambda name, value, display: seen.update({name: value}))
-    plain = book.glue(r2=np.float64(0.25), n=np.int64(3), name="x")
-    assert plain == {"r2": 0.25, "n": 3, "name": "x"}
+    assert book.glue(r2=np.float64(0.25), n=np.int64(3), name="x") is None
+    assert seen == {"r2": 0.25, "n": 3, "name": "x"}
     assert type(seen["r2"]) is float and type(seen["n"]) is int
+    seen.clear()
     with pytest.raises(TypeError, match="glue 'bad'"):
-        book.glue(bad=np.arange(3))
+        book.glue(ok=1.0, bad=np.arange(3))
+    assert seen == {}  # nothing glued when one value is bad
 
 
 def test_garcia2025_is_used_only_when_asked(monkeypatch) -> None:
