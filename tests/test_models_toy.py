@@ -105,3 +105,16 @@ def test_ensure_toy_backbone_caches_by_content(action_dir: Path, cache: Path, mo
     assert ensure_toy_backbone(action_dir, seed=0, settings=TINY_SETTINGS) == first
     assert toy.toy_cache_key(action_dir, TINY_SETTINGS, 1) != first.name
     assert not list((cache / "toy").glob(".build-*"))  # the work folder is cleaned up
+
+
+def test_default_settings_build_a_working_model() -> None:
+    from transformers import TimesformerForVideoClassification
+
+    settings = toy.ToySettings()
+    assert settings.image_size % settings.patch_size == 0
+    assert settings.hidden_size % settings.n_heads == 0
+    model = TimesformerForVideoClassification(toy.toy_config(settings, ["a", "b", "c"]))
+    x = torch.zeros(1, settings.n_frames, 3, settings.image_size, settings.image_size)
+    with torch.inference_mode():
+        assert model(pixel_values=x).logits.shape == (1, 3)
+    assert toy.toy_config(settings, ["a", "b"]).label2id == {"a": 0, "b": 1}

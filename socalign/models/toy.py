@@ -36,16 +36,18 @@ class ToySettings:
     """Architecture and training settings of the toy TimeSformer (and, when ``ensure_toy_backbone``
     makes it, the size of the synthesized action set)."""
 
-    image_size: int = 32
-    patch_size: int = 8
+    # 64 px in 16-px patches: SocialWorld's full resolution (its agents are ~5 px wide) at the
+    # cost of 32 px in 8-px patches (16 tokens a frame).
+    image_size: int = 64
+    patch_size: int = 16
     n_frames: int = 8
     hidden_size: int = 64
     n_layers: int = 2
     n_heads: int = 4
     intermediate_size: int = 128
     epochs: int = 12
-    batch_size: int = 16
-    lr: float = 1e-3
+    batch_size: int = 32
+    lr: float = 3e-3
     weight_decay: float = 0.05
 
     def to_dict(self) -> dict[str, Any]:
