@@ -170,8 +170,9 @@ plt.show()
 #
 # A catch trial shows one video twice; the right answer is the singleton. Participants who
 # fail catch trials are not attending, and the catch trials themselves carry no similarity
-# information, so they are scored and then excluded from everything that follows. The
-# garcia2025 files ship with catch trials already removed.
+# information, so they are scored and then excluded from everything that follows. The table
+# gives, per benchmark, how many catch trials there were, the mean accuracy on them, and how
+# many participants fell below the threshold.
 
 # %%
 catch_rows = []
