@@ -3,7 +3,7 @@ changed, against the floors of issue 7 (cold demo < 20 min, unchanged rebuild < 
 
     python benchmarks/book.py [--profile demo] [--out DIR] [--json]
 
-The cold build runs with ``$SOCALIGN_CACHE`` pointed at a fresh temporary folder, so SocialWorld,
+The cold build runs with ``$SOCALIGN_CACHE`` pointed at a fresh (temporary or ``--cache``) folder, so SocialWorld,
 the toy backbone, the embeddings and every chapter are made from scratch (``$SOCALIGN_DATA``, if
 set, still supplies garcia2025). Prints each time, its floor and the ratio time / floor.
 """
@@ -26,12 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="demo", choices=("ci", "demo", "paper"))
     parser.add_argument("--out", type=Path, default=None, help="build folder (default: temporary)")
     parser.add_argument("--root", type=Path, default=None, help="book root (default: found from here)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="an empty folder for $SOCALIGN_CACHE (default: temporary, removed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     from socalign.book import build_book
 
     with tempfile.TemporaryDirectory(prefix="socalign-book-bench-") as tmp:
-        os.environ["SOCALIGN_CACHE"] = str(Path(tmp) / "cache")
+        cache = args.cache or Path(tmp) / "cache"
+        if cache.exists() and any(cache.iterdir()):
+            raise SystemExit(f"{cache}: not empty; a cold build needs an empty cache folder")
+        os.environ["SOCALIGN_CACHE"] = str(cache)
         out = args.out or Path(tmp) / "build"
         log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
         t0 = time.perf_counter()
