@@ -135,7 +135,6 @@ def pretrain(
     Saves ``TimesformerForVideoClassification`` (safetensors + config) and its image-processor
     config to ``out``. Randomness (init, shuffling) comes from ``seed`` only.
     """
-    import transformers
     from tqdm.auto import tqdm
     from transformers import TimesformerForVideoClassification
 
@@ -178,14 +177,22 @@ def pretrain(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.cpu().save_pretrained(out, safe_serialization=True)
-    # the PIL variant: the default one needs torchvision, which socalign does not require
-    processor_class = getattr(transformers, "VideoMAEImageProcessorPil", None) or transformers.VideoMAEImageProcessor
-    processor_class(
-        size={"shortest_edge": settings.image_size},
-        crop_size={"height": settings.image_size, "width": settings.image_size},
-        image_mean=list(KINETICS_MEAN),
-        image_std=list(KINETICS_STD),
-    ).save_pretrained(out)
+    # the image-processor config, written as JSON: instantiating the processor class would
+    # need torchvision or Pillow, which loading it later does not require of socalign
+    processor = {
+        "image_processor_type": "VideoMAEImageProcessor",
+        "do_resize": True,
+        "size": {"shortest_edge": settings.image_size},
+        "resample": 2,
+        "do_center_crop": True,
+        "crop_size": {"height": settings.image_size, "width": settings.image_size},
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": list(KINETICS_MEAN),
+        "image_std": list(KINETICS_STD),
+    }
+    (out / "preprocessor_config.json").write_text(json.dumps(processor, indent=2) + "\n")
     result = PretrainResult(
         out=str(out),
         accuracy=accuracy,
