@@ -53,9 +53,9 @@ def _agent(app: Appearance, i: int, rng: np.random.Generator) -> str:
     """How a caption refers to agent ``i``: by colour and shape, by shape, or as a person."""
     r = rng.random()
     shape = str(rng.choice(SHAPE_WORDS[app.shapes[i]]))
-    if r < 0.45:
+    if r < 0.25:
         return f"the {app.colours[i]} {shape}"
-    if r < 0.7:
+    if r < 0.5:
         return f"a {shape}"
     return str(rng.choice(PEOPLE))
 

@@ -1,5 +1,18 @@
 """Write a SocialWorld benchmark: scenes, frames, mp4 files, captions, ratings and judgments.
 
+What ``DIR`` holds (the socalign layout, plus SocialWorld extras):
+
+* ``videos/NNNN.mp4`` — lossless H.264, ``n_frames`` frames over 3 s, ``size`` x ``size``;
+* ``videos.csv`` — ``video_id, name, file, split`` (train/test, stratified by type),
+  ``interaction`` (the type), ``rating_<attribute>`` in [0, 1] (computed from the motion),
+  ``latent_<measure>`` (the kinematic measures the ratings come from) and ``nuisance_*``
+  (background, texture, brightness, each object's shape, colour and size);
+* ``captions.csv`` — 5 captions per video; ``trials.csv`` — participant, the three videos,
+  the choice, response time (catch trials included; the loader excludes them);
+* ``scene.npz`` — per-frame object boxes (see :mod:`socalign.data.socialworld.scenefile`);
+* ``benchmark.json`` — ``socialworld`` (generator settings, observer model, type and attribute
+  names) and ``calibration`` (see :mod:`socalign.data.socialworld.calibration`).
+
 Randomness: every video's scene, look and captions come from generators seeded by
 ``(seed, stream, video index)``, and the split, design and observers from their own streams, so
 the same seed gives identical tables and identical decoded frames.
