@@ -64,6 +64,7 @@ def test_fixed_split_equals_direct_computation_and_rsatoolbox() -> None:
     assert res.r == pytest.approx(res.split_r.mean())
     assert res.r_sb == pytest.approx(np.mean(spearman_brown(res.split_r)))
     assert res.r2_sb == pytest.approx(res.r_sb**2)
+    assert res.r2_ceiling == pytest.approx(res.r_sb)
     assert res.n_splits == 2 and res.n_participants == 8
 
 

@@ -200,14 +200,11 @@ def noise_ceilings(
         )
         out["r2"] = {
             **sh.to_dict(),
-            "estimate": sh.r2_sb,
-            # the split-half interval of r_sb (2.5 and 97.5 percentiles over splits), squared
-            "low": max(sh.low, 0.0) ** 2,
-            "high": max(sh.high, 0.0) ** 2,
-            "r_sb_low": sh.low,
-            "r_sb_high": sh.high,
+            # the R² ceiling is the reliability r_sb (see socalign.metrics.ceilings)
+            "estimate": sh.r2_ceiling,
+            "low": sh.low,
+            "high": sh.high,
         }
-        out["r2"]["interval"] = "squared 2.5 and 97.5 percentiles of r_sb over splits"
     except ValueError as err:
         out["r2"] = {"estimate": None, "error": str(err)}
     cons = ooo_consistency(trials.triplets, trials.odd)

@@ -4,8 +4,11 @@
 (⌊P/2⌋ and the rest); each half gives a similarity matrix from its trials; the two are
 correlated (Spearman by default) over the upper-triangle pairs observed in *both* halves and
 among ``indices``; Spearman–Brown gives the full-data reliability r_sb = 2r / (1 + r). Over
-``n_splits`` splits we report the means of r and r_sb, the sd of r_sb, and r2_sb = r_sb², the
-ceiling for R² (squared Spearman). Per-participant count matrices are built once (sparse);
+``n_splits`` splits we report the means of r and r_sb, the sd of r_sb, r2_sb = r_sb² (the square
+that RSA papers often quote), and ``r2_ceiling`` = r_sb, the ceiling for R² (squared Spearman):
+by classical test theory the true similarity correlates with the full noisy data at
+√reliability, so the best R² a model can expect is the reliability r_sb itself, not its square
+(SocialWorld's latent oracle exceeds r_sb² on its own data, which is how this was noticed). Per-participant count matrices are built once (sparse);
 each half's counts are a matrix product with the split masks, so no loop runs over trials.
 
 **OOO consistency** (``ooo_consistency``): for every trial whose unordered triplet was shown
@@ -34,6 +37,7 @@ class SplitHalfCeiling:
     r: float
     r_sb: float
     r2_sb: float
+    r2_ceiling: float
     sd: float
     sd_r: float
     low: float
@@ -49,6 +53,7 @@ class SplitHalfCeiling:
             "r": self.r,
             "r_sb": self.r_sb,
             "r2_sb": self.r2_sb,
+            "r2_ceiling": self.r2_ceiling,
             "sd": self.sd,
             "sd_r": self.sd_r,
             "low": self.low,
@@ -238,6 +243,7 @@ def split_half_ceiling(
         r=float(np.mean(r[finite])),
         r_sb=r_sb_mean,
         r2_sb=r_sb_mean**2,
+        r2_ceiling=r_sb_mean,
         sd=float(np.std(r_sb[finite], ddof=1)) if finite.sum() > 1 else float("nan"),
         sd_r=float(np.std(r[finite], ddof=1)) if finite.sum() > 1 else float("nan"),
         low=float(low),
