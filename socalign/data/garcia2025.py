@@ -223,7 +223,13 @@ def load(
 
 
 def read_published_similarity(root: Path | str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The authors' similarity matrix of a split: (video ids, matrix; 0 where never shown together)."""
+    """The authors' similarity matrix of a split: (video ids, matrix; 0 where never shown together).
+
+    The published test matrix was built from all 451 all-test trials, catch trials included
+    (a catch trial (a, a, b) adds two co-occurrences of (a, b) and no kept pair), so 12 of its
+    637 observed pairs differ from socalign's, which excludes catch trials; the train matrix
+    matches exactly (tests/test_metrics_similarity.py checks both).
+    """
     path = Path(root) / SIMILARITY / f"sim_judg_{split}_rsm.csv"
     frame = read_csv(path, ())
     return frame.columns.astype(int).to_numpy(), frame.to_numpy(dtype=float)
