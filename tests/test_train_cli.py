@@ -63,12 +63,16 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
     # the saved model reloads (peft format) and reproduces the saved embeddings
     from socalign.data import load_dataset
     from socalign.embeddings import load_embeddings
-    from socalign.models.video import forward_features, load_backbone, preprocess
-    from socalign.train.model import load_model
+    from socalign.models.video import preprocess
+    from socalign.train.run import FinetuneReport, load_run
     from socalign.video import load_clips
 
-    base, spec = load_backbone(str(backbone), device="cpu")
-    model = load_model(base, out / "model", lambda m, x: forward_features(m, spec, x))
+    frame = FinetuneReport.read(out).to_frame()
+    assert frame["statistic"].tolist() == ["r2", "spearman", "ooo_accuracy (argmax)",
+                                           "ooo_accuracy (pair)"]
+    assert frame["gain"].to_numpy() == pytest.approx(
+        (frame["after"] - frame["before"]).to_numpy(), abs=1e-9)
+    model, spec = load_run(out)
     bm = load_dataset(str(bench))
     clips = load_clips(list(bm.videos.files), spec.n_frames)
     with torch.no_grad():

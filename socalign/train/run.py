@@ -291,3 +291,17 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+
+def load_run(run_dir: Path | str, device: str = "cpu") -> tuple[Any, Any]:
+    """The fine-tuned model of a finished run (adapters + head, eval mode) and its spec."""
+    from socalign.models.video import forward_features, load_backbone
+    from socalign.train.model import load_model
+
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not config_path.exists():
+        raise FileNotFoundError(f"{config_path} not found: not a socalign finetune run folder")
+    base, spec = load_backbone(json.loads(config_path.read_text())["backbone"], device=device)
+    model = load_model(base, run_dir / "model", lambda m, x: forward_features(m, spec, x))
+    return model.to(device).eval(), spec
