@@ -111,3 +111,14 @@ def test_config_rejects_bad_values_and_round_trips() -> None:
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="unknown training option"):
         TrainConfig.from_dict({"epochz": 3})
+
+
+def test_book_profile_settings_map_to_config() -> None:
+    from socalign.train.run import config_from_settings
+
+    cfg = config_from_settings({"epochs": 5, "batch_size": 16, "lr": 1e-3, "lora_rank": 4,
+                                "trainer": "fast"}, seed=2, loss_kind="rsa")
+    assert (cfg.epochs, cfg.batch_videos, cfg.lora_r, cfg.lora_alpha) == (5, 16, 4, 8)
+    assert (cfg.seed, cfg.loss.kind, cfg.trainer) == (2, "rsa", "fast")
+    with pytest.raises(ValueError, match=r"unknown training option\(s\) \['batch'\]"):
+        config_from_settings({"batch": 3})

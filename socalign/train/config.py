@@ -84,6 +84,9 @@ class TrainConfig:
     def with_changes(self, **changes: Any) -> TrainConfig:
         """A copy with some options changed (``loss_kind`` sets the loss kind)."""
         kind = changes.pop("loss_kind", None)
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise ValueError(f"unknown training option(s) {unknown}")
         loss = replace(self.loss, kind=kind) if kind is not None else self.loss
         return replace(self, loss=loss, **changes)
 
