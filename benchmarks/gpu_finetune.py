@@ -48,10 +48,9 @@ def build(tiny: bool, checkpointing: bool, seed: int):
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         backbone = TimesformerModel(config)
-    if checkpointing:
-        backbone.gradient_checkpointing_enable()
     model = build_model(backbone, config.hidden_size, LoraSettings(),
-                        generator=torch.Generator().manual_seed(seed))
+                        generator=torch.Generator().manual_seed(seed),
+                        gradient_checkpointing=checkpointing)
     return model, config
 
 

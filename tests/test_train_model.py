@@ -122,3 +122,22 @@ def test_book_profile_settings_map_to_config() -> None:
     assert (cfg.seed, cfg.loss.kind, cfg.trainer) == (2, "rsa", "fast")
     with pytest.raises(ValueError, match=r"unknown training option\(s\) \['batch'\]"):
         config_from_settings({"batch": 3})
+
+
+def test_gradient_checkpointing_gives_the_same_gradients() -> None:
+    x = torch.randn(2, N_FRAMES, 3, SIZE, SIZE)
+    grads = []
+    for checkpointing in (False, True):
+        model = build_model(tiny_backbone(), 32, LoraSettings(dropout=0.0), 16, 0.0,
+                            generator=torch.Generator().manual_seed(0),
+                            gradient_checkpointing=checkpointing)
+        model.train()
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if "lora_B" in name:
+                    p.fill_(0.05)
+        model(x).sum().backward()
+        grads.append({n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad})
+    assert grads[0].keys() == grads[1].keys()
+    for name in grads[0]:
+        torch.testing.assert_close(grads[0][name], grads[1][name], atol=1e-6, rtol=1e-5)

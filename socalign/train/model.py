@@ -126,14 +126,23 @@ def build_model(
     head_dropout: float = 0.3,
     features: Features = cls_features,
     generator: torch.Generator | None = None,
+    gradient_checkpointing: bool = False,
 ) -> AlignedVideoModel:
-    """LoRA-wrap ``backbone`` and add a freshly initialised head (seeded by ``generator``)."""
+    """LoRA-wrap ``backbone`` and add a freshly initialised head (seeded by ``generator``).
+
+    ``gradient_checkpointing`` is switched on after wrapping (non-reentrant), because peft's
+    input-gradient hook does not fit TimeSformer's tuple-returning embeddings.
+    """
     fork = [generator.device] if generator is not None and generator.device.type != "cpu" else []
     with torch.random.fork_rng(devices=fork):
         if generator is not None:
             torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
         wrapped = add_lora(backbone, lora)
         head = ProjectionHead(hidden, head_dim, head_dropout)
+    if gradient_checkpointing:
+        wrapped.get_base_model().gradient_checkpointing_enable(
+            gradient_checkpointing_kwargs={"use_reentrant": False}
+        )
     return AlignedVideoModel(wrapped, head, features)
 
 

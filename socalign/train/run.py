@@ -236,8 +236,6 @@ def finetune(
     main = accelerator.is_main_process
     module, spec = load_backbone(prepared.backbone, device="cpu")
     on_gpu = accelerator.device.type == "cuda"
-    if on_gpu and hasattr(module, "gradient_checkpointing_enable"):
-        module.gradient_checkpointing_enable()
     clips = load_clips(list(bench.videos.files), spec.n_frames)
     inputs = _inputs(clips, spec)
 
@@ -256,7 +254,8 @@ def finetune(
                         tuple(spec.lora_targets) or LoraSettings().targets)
     hidden = spec.hidden_size or int(module.config.hidden_size)
     model = build_model(module, hidden, lora, config.head_dim, config.head_dropout, features,
-                        generator=torch.Generator().manual_seed(config.seed))
+                        generator=torch.Generator().manual_seed(config.seed),
+                        gradient_checkpointing=on_gpu)
     if main:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(out / "config.json", json.dumps(
