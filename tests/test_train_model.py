@@ -132,6 +132,7 @@ def test_gradient_checkpointing_gives_the_same_gradients() -> None:
                             generator=torch.Generator().manual_seed(0),
                             gradient_checkpointing=checkpointing)
         model.train()
+        assert model.backbone.get_base_model().is_gradient_checkpointing == checkpointing
         with torch.no_grad():
             for name, p in model.named_parameters():
                 if "lora_B" in name:
