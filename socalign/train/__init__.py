@@ -7,7 +7,15 @@ Importing this package does not import torch; the submodules do.
 - ``data``: fit/validation split by video, the human similarity targets
 - ``loop``: the shared loop (validation, early stopping, checkpoints, resume, NaN stop)
 - ``paper`` / ``fast``: what one epoch's steps are for each trainer
+- ``config``: ``TrainConfig`` (checked before compute) and the demo/paper profiles
+- ``checkpoint``: atomic per-epoch checkpoints
+- ``steps``: the loss terms on embedded videos shared by both trainers
 - ``run``: configuration from a benchmark, orchestration and the before/after report
+- ``sweep``: configurations x seeds, mean and sd over seeds (benchmarks, book)
+
+The trainers differ only in what one epoch's steps are (``paper.run_epoch``,
+``fast.run_epoch``); validation, stopping and checkpoints live once in ``loop``.
 """
 
-__all__ = ["config", "data", "fast", "loop", "losses", "model", "paper", "run", "steps"]
+__all__ = ["checkpoint", "config", "data", "fast", "loop", "losses", "model", "paper", "run",
+           "steps", "sweep"]
