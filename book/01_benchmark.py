@@ -191,8 +191,11 @@ catch_table
 # * **Split-half ceiling (for R²).** Split the participants at random into two halves, build
 #   the judged similarity from each half, and correlate the two over the pairs both halves
 #   observed. A half has half the data, so the correlation is corrected to full size with the
-#   Spearman–Brown formula $r_{SB} = 2r / (1 + r)$. Its square bounds the R² (squared Spearman
-#   correlation) a model's similarity can reach against the full human similarity.
+#   Spearman–Brown formula $r_{SB} = 2r / (1 + r)$. $r_{SB}$ is a reliability: the share of
+#   the data's rank variance that is not noise. A model's R² (squared Spearman correlation
+#   with the full human similarity) can at best reach it: the true similarity correlates with
+#   the noisy data at $\sqrt{r_{SB}}$, so its R² is $r_{SB}$ (RSA papers often quote
+#   $r_{SB}^2$ instead, which is lower).
 # * **OOO consistency (for accuracy).** Some triplets were shown several times. For each
 #   repeated trial, ask whether its choice agrees with the majority choice of the *other*
 #   showings; the average agreement bounds the OOO accuracy any model can reach.
@@ -207,7 +210,7 @@ for name, b in benchmarks.items():
         n_splits=max(20, settings.n_boot // 10), rng=np.random.default_rng(0),
     )
     row = {"benchmark": name, **{f"split-half {k}": v for k, v in half.to_dict().items()
-                                 if k in ("r", "r_sb", "r2_sb", "low", "high", "n_splits")}}
+                                 if k in ("r", "r_sb", "r2_ceiling", "low", "high", "n_splits")}}
     try:
         consistency = metrics.ooo_consistency(kept.triplets, kept.odd)
         row.update({"OOO consistency": consistency.loo_agreement,
@@ -217,7 +220,7 @@ for name, b in benchmarks.items():
     ceiling_rows.append(row)
     split_r[name] = metrics.spearman_brown(half.split_r)
 ceilings = pd.DataFrame(ceiling_rows).set_index("benchmark")
-glue(ceil_r2=ceilings.loc[first, "split-half r2_sb"])
+glue(ceil_r2=ceilings.loc[first, "split-half r2_ceiling"])
 glue(ceil_rsb=ceilings.loc[first, "split-half r_sb"])
 glue(ceil_ooo=ceilings.loc[first, "OOO consistency"])
 ceilings
@@ -234,7 +237,7 @@ plt.show()
 # %% [markdown]
 # On {glue:text}`first_name` the corrected split-half correlation is
 # {glue:text}`ceil_rsb:.3f`, so a model's R² against the human similarity cannot be expected
-# to exceed about {glue:text}`ceil_r2:.3f`; repeated triplets agree with the other showings'
+# to exceed about {glue:text}`ceil_r2:.3f` (the reliability itself); repeated triplets agree with the other showings'
 # majority in {glue:text}`ceil_ooo:.1%` of cases, the ceiling for OOO accuracy under the
 # argmax rule. Every model score in the following chapters should be read against these two
 # numbers, not against 1.
