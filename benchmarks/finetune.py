@@ -60,7 +60,7 @@ def trainers_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         "forward passes": _fmt(summary, "forward_train", 0),
         "time to best val (s)": _fmt(summary, "time_to_best_s", 1),
         "best val spearman": _fmt(summary, "best_val_spearman"),
-        "held-out R² (after)": _fmt(summary, "r2_after"),
+        "held-out R² (after)": _fmt(summary, "r2_after", 4),
         "OOO argmax (after)": _fmt(summary, "ooo_argmax_after"),
         "OOO pair (after)": _fmt(summary, "ooo_pair_after"),
     })
@@ -83,9 +83,10 @@ def trainers_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def ablations_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Before -> after held-out R² and OOO accuracy for each loss."""
     rows = {"loss": summary["name"], "seeds": summary["n_seeds"]}
-    for label, col in (("R²", "r2"), ("OOO argmax", "ooo_argmax"), ("OOO pair", "ooo_pair")):
-        rows[f"{label} before"] = _fmt(summary, f"{col}_before")
-        rows[f"{label} after"] = _fmt(summary, f"{col}_after")
+    for label, col, digits in (("R²", "r2", 4), ("OOO argmax", "ooo_argmax", 3),
+                               ("OOO pair", "ooo_pair", 3)):
+        rows[f"{label} before"] = _fmt(summary, f"{col}_before", digits)
+        rows[f"{label} after"] = _fmt(summary, f"{col}_after", digits)
     return pd.DataFrame(rows)
 
 
