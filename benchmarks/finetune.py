@@ -6,7 +6,8 @@ Two tables, each mean and spread (sd) over seeds:
   video forward passes, wall time to the best validation score, held-out R² and OOO accuracy.
   Floor: fast reaches its best validation in <= 1/5 of the paper trainer's wall time, with
   held-out R² not lower beyond the seed spread. The verdict is printed, not assumed.
-* ``ablations``: hybrid, triplet-only and RSA-only: held-out R² and OOO accuracy before -> after.
+* ``ablations``: hybrid, triplet-only, RSA-only and budget-matched triplet: held-out R² and OOO
+  accuracy before -> after (``--trainer`` picks the trainer; ``--paper-steps`` applies to paper).
 
 Usage: ``python benchmarks/finetune.py [--mode trainers|ablations|both] [--seeds 0 1 2]
 [--out DIR] [--json]``. Runs are kept under ``--out`` and reused when rerun (resume).
@@ -43,8 +44,10 @@ def _configs(args: argparse.Namespace, mode: str) -> dict:
             "fast": profile_config("demo", trainer="fast", loss_kind="hybrid", lr=args.lr,
                                    max_steps_per_epoch=None, **base),
         }
-    return {kind: profile_config("demo", trainer=args.trainer, loss_kind=kind, lr=args.lr, **base)
-            for kind in ("hybrid", "triplet", "rsa")}
+    steps = {"max_steps_per_epoch": args.paper_steps} if args.trainer == "paper" else {}
+    return {kind: profile_config("demo", trainer=args.trainer, loss_kind=kind, lr=args.lr,
+                                 **steps, **base)
+            for kind in ("hybrid", "triplet", "rsa", "budget")}
 
 
 def _fmt(summary: pd.DataFrame, column: str, digits: int = 3) -> pd.Series:
