@@ -193,7 +193,7 @@ def fit(
     from socalign.train import fast, paper
 
     trainer = {"paper": paper.run_epoch, "fast": fast.run_epoch}[config.trainer]
-    accelerator = accelerator or Accelerator()
+    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     out = Path(out)
     ckpt_dir = out / "checkpoints"
     main = accelerator.is_main_process

@@ -232,7 +232,7 @@ def finetune(
 
     out = Path(out)
     bench = prepared.benchmark
-    accelerator = accelerator or Accelerator()
+    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     main = accelerator.is_main_process
     module, spec = load_backbone(prepared.backbone, device="cpu")
     on_gpu = accelerator.device.type == "cuda"
