@@ -43,6 +43,11 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     patch = pytest.MonkeyPatch()
     patch.setenv("SOCALIGN_CACHE", str(tmp_path_factory.mktemp("cache")))
+    # pin the library's key for this module: in a working tree where socalign is being edited
+    # meanwhile, the rebuild below must still compare like with like (test_book_pipeline checks
+    # that a changed key re-executes)
+    fixed = book.library_fingerprint()
+    patch.setattr(book, "library_fingerprint", lambda: fixed)
     try:
         summary = book.build_book(source, profile="ci", out=out, timeout=600)
         yield source, out, before, summary
