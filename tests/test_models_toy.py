@@ -118,3 +118,21 @@ def test_default_settings_build_a_working_model() -> None:
     with torch.inference_mode():
         assert model(pixel_values=x).logits.shape == (1, 3)
     assert toy.toy_config(settings, ["a", "b"]).label2id == {"a": 0, "b": 1}
+
+
+def test_default_recipe_learns_socialworld_motion_on_held_out_clips(tmp_path: Path, cache) -> None:
+    """The default recipe, scaled down (three actions, 300 clips of 32 px, 20 epochs: ~25 s),
+    beats chance on held-out SocialWorld action clips by a clear margin (measured 0.53 vs 1/3)."""
+    from dataclasses import replace
+
+    from scipy.stats import binomtest
+
+    from socalign.data.socialworld import synthesize_actions
+
+    labels = ("still", "linear_fast", "circular_fast")
+    actions = synthesize_actions(tmp_path / "a", n_clips=300, seed=0, n_frames=8, size=32, labels=labels)
+    result = pretrain(actions, tmp_path / "toy", replace(toy.ToySettings(), epochs=20), seed=0, device="cpu")
+    assert (result.n_classes, result.n_test) == (3, 60)
+    correct = round(result.accuracy * result.n_test)
+    assert result.accuracy >= result.chance + 0.15, result.to_dict()
+    assert binomtest(correct, result.n_test, result.chance, alternative="greater").pvalue < 0.01

@@ -21,6 +21,9 @@ from socalign.data.socialworld import (
 )
 from socalign.data.socialworld.actions import (
     ACTION_LABELS,
+    SCENE_STYLE,
+    ActionStyle,
+    action_appearance,
     action_trajectory,
     read_action_set,
     synthesize_actions,
@@ -240,6 +243,34 @@ def test_action_patterns_move_as_labelled() -> None:
             assert path_length(f"{pattern}_fast", seed) > 1.5 * slow > 1.5 * path_length("still", seed)
     with pytest.raises(ValueError, match="unknown action"):
         action_trajectory("moonwalk", np.random.default_rng(0), 4)
+
+
+def test_action_style_eases_the_scene_nuisances() -> None:
+    from socalign.data.socialworld.render import sample_appearance
+
+    scene = sample_appearance(np.random.default_rng(4))
+    same = action_appearance(np.random.default_rng(4), SCENE_STYLE)
+    assert same.texture_params == scene.texture_params and same.distractor_velocity == scene.distractor_velocity
+    eased = action_appearance(np.random.default_rng(4), ActionStyle())
+    assert eased.background_rgb == scene.background_rgb and eased.colours == scene.colours
+    assert 0.09 <= eased.sizes[0] == eased.sizes[1] <= 0.12 and eased.sizes[2] == scene.sizes[2]
+    assert eased.texture_params[2] == pytest.approx(0.4 * scene.texture_params[2])
+    assert eased.distractor_velocity == (0.0, 0.0)
+
+
+def test_action_set_with_a_label_subset_and_motion_blur(tmp_path: Path) -> None:
+    labels = ("still", "linear_fast")
+    sharp = synthesize_actions(tmp_path / "s", n_clips=4, n_frames=4, size=32, labels=labels)
+    blurred = synthesize_actions(tmp_path / "b", n_clips=4, n_frames=4, size=32, labels=labels,
+                                 style=ActionStyle(shutter=3))
+    assert sharp.label_names == labels and sorted(sharp.labels.tolist()) == [0, 0, 1, 1]
+    assert json.loads((tmp_path / "b" / "actions.json").read_text())["style"]["shutter"] == 3
+    diff = np.array([np.abs(read_mp4(a).astype(int) - read_mp4(b).astype(int)).mean()
+                     for a, b in zip(sharp.files, blurred.files, strict=True)])
+    # the same clips, blurred: the fast agent smears much more than the still (turning) one
+    assert diff[sharp.labels == 1].min() > 1.5 * diff[sharp.labels == 0].max() > 0
+    with pytest.raises(ValueError, match="labels must be"):
+        synthesize_actions(tmp_path / "c", labels=("still", "moonwalk"))
 
 
 def test_action_set_refuses_bad_arguments(tmp_path: Path) -> None:

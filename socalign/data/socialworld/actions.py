@@ -14,7 +14,7 @@ Layout of ``DIR``::
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import atomic_write_text, read_csv
 from socalign.data.socialworld.render import (
+    Appearance,
     reflect_into_arena,
     render_frames,
     sample_appearance,
@@ -35,6 +36,34 @@ from socalign.data.socialworld.synth import staged_output
 PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
 SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
 ACTION_LABELS: tuple[str, ...] = ("still", *tuple(f"{p}_{s}" for p in PATTERNS[1:] for s in SPEEDS))
+
+
+@dataclass(frozen=True)
+class ActionStyle:
+    """How action clips differ from SocialWorld's scenes: a pretraining set a tiny model can learn.
+
+    The benchmark's nuisance factors (small agents, textured backgrounds, a moving distractor)
+    are kept in kind but eased in degree: the agent is larger, textures fainter, the distractor
+    still (so the only thing moving is the labelled agent), and periodic motions slow enough to
+    be seen in 8 frames over 3 s.
+    """
+
+    agent_radius: tuple[float, float] = (0.09, 0.12)  # scenes: 0.045-0.075 (arena units)
+    texture_contrast: float = 0.4  # scale on the scene's texture contrast (1 = as in scenes)
+    distractor_moves: bool = False
+    zigzag_period: tuple[float, float] = (1.0, 1.5)  # seconds per zig and zag
+    hops_per_speed: tuple[float, float] = (4.0, 6.0)  # hops per second per (arena unit / s)
+    shutter: int = 1  # sub-frames averaged into each frame (motion blur over the frame interval)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+SCENE_STYLE = ActionStyle(
+    agent_radius=(0.045, 0.075), texture_contrast=1.0, distractor_moves=True,
+    zigzag_period=(0.5, 0.8), hops_per_speed=(8.0, 12.0),
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,9 @@ class ActionSet:
         return np.flatnonzero(self.splits == split)
 
 
-def action_trajectory(label: str, rng: np.random.Generator, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+def action_trajectory(
+    label: str, rng: np.random.Generator, n_frames: int, style: ActionStyle = ActionStyle()
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions (T, 1, 2) and headings (T, 1) of one agent performing ``label``."""
     if label not in ACTION_LABELS:
         raise ValueError(f"unknown action {label!r}; choose from {list(ACTION_LABELS)}")
@@ -77,11 +108,11 @@ def action_trajectory(label: str, rng: np.random.Generator, n_frames: int) -> tu
         angle = omega * t + theta
         path = start + radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     elif pattern == "zigzag":
-        period = rng.uniform(0.5, 0.8)
+        period = rng.uniform(*style.zigzag_period)
         wave = 2 * np.abs(2 * (t / period - np.floor(t / period + 0.5))) - 1  # triangle in [-1, 1]
         path = start + np.outer(0.45 * speed * t, along) + np.outer(0.3 * speed * wave, across)
     else:  # jumping: hops up (y decreases) while drifting sideways
-        hops = speed * rng.uniform(8, 12)  # hops per second grow with speed
+        hops = speed * rng.uniform(*style.hops_per_speed)  # hops per second grow with speed
         height = rng.uniform(0.06, 0.1)
         path = start + np.outer(0.3 * speed * t * rng.choice([-1, 1]), [1.0, 0.0])
         path[:, 1] -= height * np.abs(np.sin(np.pi * hops * t / 2))
@@ -94,6 +125,19 @@ def action_trajectory(label: str, rng: np.random.Generator, n_frames: int) -> tu
     return pos[:, None, :], head[:, None]
 
 
+def action_appearance(rng: np.random.Generator, style: ActionStyle = ActionStyle()) -> Appearance:
+    """SocialWorld's nuisance factors for one action clip, eased as ``style`` says."""
+    app = sample_appearance(rng)
+    freq, angle, contrast = app.texture_params
+    radius = float(rng.uniform(*style.agent_radius))
+    return replace(
+        app,
+        texture_params=(freq, angle, contrast * style.texture_contrast),
+        sizes=(radius, radius, app.sizes[2]),
+        distractor_velocity=app.distractor_velocity if style.distractor_moves else (0.0, 0.0),
+    )
+
+
 def synthesize_actions(
     out: Path | str,
     n_clips: int = 600,
@@ -102,10 +146,16 @@ def synthesize_actions(
     size: int = 64,
     test_fraction: float = 0.2,
     progress: bool = False,
+    style: ActionStyle = ActionStyle(),
+    labels: tuple[str, ...] = ACTION_LABELS,
 ) -> ActionSet:
-    """Write a balanced action set (``n_clips`` clips over :data:`ACTION_LABELS`) to ``out``."""
-    if not isinstance(n_clips, int | np.integer) or n_clips < 2 * len(ACTION_LABELS):
-        raise ValueError(f"--clips must be an integer >= {2 * len(ACTION_LABELS)} (two per label), got {n_clips}")
+    """Write a balanced action set (``n_clips`` clips over ``labels``, by default all of
+    :data:`ACTION_LABELS`) to ``out``."""
+    unknown = [label for label in labels if label not in ACTION_LABELS]
+    if unknown or len(set(labels)) != len(labels) or len(labels) < 2:
+        raise ValueError(f"labels must be two or more distinct names from {list(ACTION_LABELS)}, got {list(labels)}")
+    if not isinstance(n_clips, int | np.integer) or n_clips < 2 * len(labels):
+        raise ValueError(f"--clips must be an integer >= {2 * len(labels)} (two per label), got {n_clips}")
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {seed}")
     if not isinstance(n_frames, int | np.integer) or n_frames < 2:
@@ -115,45 +165,62 @@ def synthesize_actions(
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
     with staged_output(out) as work:
-        _write_actions(work, n_clips, seed, n_frames, size, test_fraction, progress)
+        _write_actions(work, n_clips, seed, n_frames, size, test_fraction, progress, style, tuple(labels))
     return read_action_set(out)
 
 
 def _write_actions(
-    out: Path, n_clips: int, seed: int, n_frames: int, size: int, test_fraction: float, progress: bool
+    out: Path, n_clips: int, seed: int, n_frames: int, size: int, test_fraction: float, progress: bool,
+    style: ActionStyle, names: tuple[str, ...],
 ) -> None:
     """Render, encode and list the clips into ``out`` (a staging folder)."""
     (out / "videos").mkdir()
-    labels = np.resize(np.arange(len(ACTION_LABELS)), n_clips)
+    labels = np.resize(np.arange(len(names)), n_clips)
     labels = labels[np.random.default_rng([seed, 10]).permutation(n_clips)]
     # Stratified split: within each label, the first test_fraction (in random order) is test.
     splits = np.full(n_clips, "train", dtype=object)
-    for k in range(len(ACTION_LABELS)):
+    for k in range(len(names)):
         rows = np.flatnonzero(labels == k)
         n_test = max(1, round(test_fraction * len(rows)))
         splits[rows[:n_test]] = "test"
-    times = frame_times(n_frames)
     files = []
     for i in tqdm(range(n_clips), desc="actions", disable=not progress):
         rng = np.random.default_rng([seed, 11, i])
-        pos, head = action_trajectory(ACTION_LABELS[labels[i]], rng, n_frames)
-        app = sample_appearance(np.random.default_rng([seed, 12, i]))
-        frames = render_frames(app, pos, head, times, size)
+        app = action_appearance(np.random.default_rng([seed, 12, i]), style)
+        frames = _render_action(names[labels[i]], rng, app, n_frames, size, style)
         name = f"videos/{i:05d}.mp4"
         write_mp4(out / name, frames)
         files.append(name)
-    table = pd.DataFrame({"file": files, "label": [ACTION_LABELS[k] for k in labels], "split": splits})
+    table = pd.DataFrame({"file": files, "label": [names[k] for k in labels], "split": splits})
     meta = {
         "name": "socialworld-actions",
-        "labels": list(ACTION_LABELS),
+        "labels": list(names),
         "seed": int(seed),
         "n_clips": int(n_clips),
         "n_frames": int(n_frames),
         "size": int(size),
         "test_fraction": float(test_fraction),
+        "style": style.to_dict(),
     }
     atomic_write_text(out / "actions.json", json.dumps(meta, indent=2) + "\n")
     atomic_write_text(out / "actions.csv", table.to_csv(index=False))
+
+
+def _render_action(
+    label: str, rng: np.random.Generator, app: Appearance, n_frames: int, size: int, style: ActionStyle
+) -> np.ndarray:
+    """Frames (T, S, S, 3) uint8 of one clip; with ``style.shutter`` = k > 1 each frame averages
+    k renders spread over the interval around it (motion blur, as a camera's open shutter)."""
+    k = style.shutter
+    n_fine = (n_frames - 1) * k + 1
+    pos, head = action_trajectory(label, rng, n_fine, style)
+    fine = render_frames(app, pos, head, frame_times(n_fine), size).astype(np.float32)
+    if k == 1:
+        return fine.astype(np.uint8)
+    centres = np.arange(n_frames) * k
+    offsets = np.arange(k) - (k - 1) // 2
+    index = np.clip(centres[:, None] + offsets[None, :], 0, n_fine - 1)
+    return np.round(fine[index].mean(axis=1)).astype(np.uint8)
 
 
 def read_action_set(root: Path | str) -> ActionSet:
