@@ -90,6 +90,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="action set folder (socalign data synth socialworld-actions --out DIR)")
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
     pre.add_argument("--seed", type=int, default=0, help="initialisation and shuffling seed")
-    pre.add_argument("--epochs", type=int, default=None, help="training epochs (default 12)")
+    pre.add_argument("--epochs", type=int, default=None, help="training epochs (default: the toy settings', 27)")
     pre.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     pre.add_argument("--tiny", action="store_true", help="a tiny model for quick checks (tests)")

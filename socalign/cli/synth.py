@@ -74,4 +74,7 @@ def register(group: argparse._SubParsersAction) -> None:
         "write the SocialWorld action set (motion-pattern labels) for pretraining a toy backbone",
     )
     _common(actions)
-    actions.add_argument("--clips", type=int, default=600, help="number of clips (default 600)")
+    actions.add_argument(
+        "--clips", type=int, default=1800,
+        help="number of clips (default 1800, the toy backbone's pretraining set)",
+    )
