@@ -47,7 +47,8 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
 
     ``gap``: a :class:`socalign.analyses.gap.GapResult`. ``statistic``: ``r2``,
     ``ooo_pair`` or ``ooo_argmax``. The ceiling band spans the ceiling's interval (split-half
-    percentiles for R²) with a dashed line at its estimate; OOO chance is drawn dotted.
+    percentiles for R²) with a dashed line at its estimate; the OOO consistency ceiling belongs to
+    the argmax rule and is drawn only there; OOO chance is drawn dotted.
     """
     frame = gap.to_frame()
     if statistic not in ("r2", "ooo_pair", "ooo_argmax"):
@@ -59,7 +60,10 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
         yerr=_yerr(frame[statistic], frame[f"{statistic}_low"], frame[f"{statistic}_high"]),
         capsize=3, color=[KIND_COLOURS.get(k, "tab:purple") for k in frame["kind"]],
     )
-    ceiling = gap.ceiling.get("r2" if statistic == "r2" else "ooo_accuracy", {})
+    # the consistency ceiling scores single choices, i.e. the argmax rule: never draw it under
+    # the pair rule, whose chance and scale differ
+    ceiling = {"r2": gap.ceiling.get("r2", {}), "ooo_argmax": gap.ceiling.get("ooo_accuracy", {}),
+               "ooo_pair": {}}[statistic]
     estimate = ceiling.get("estimate")
     if show_ceiling and estimate is not None and np.isfinite(estimate):
         low, high = ceiling.get("low"), ceiling.get("high")

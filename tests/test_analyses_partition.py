@@ -107,3 +107,23 @@ def test_partition_similarity_over_videos_with_bootstrap() -> None:
 def test_partition_similarity_shape_errors() -> None:
     with pytest.raises(ValueError, match="'v' has shape"):
         partition_similarity(np.eye(3), {"v": np.eye(4)}, np.ones((3, 3), bool), n_boot=0)
+
+
+def test_bootstrap_resamples_without_enough_pairs_are_counted_not_fatal() -> None:
+    """A resample of few videos can leave too few observed pairs: NaN there, and counted."""
+    rng = np.random.default_rng(0)
+    n = 4  # 6 pairs; a resample of 2 distinct videos (1 + 3 copies) leaves only 3 pairs
+    a = rng.normal(size=(n, n))
+    a = a + a.T
+    human = a + rng.normal(size=(n, n)) * 0.1
+    human = human + human.T
+    b = rng.normal(size=(n, n))
+    b = b + b.T
+    observed = ~np.eye(n, dtype=bool)
+    from socalign.analyses.partition import partition_similarity
+
+    result = partition_similarity(human, {"A": a, "B": b}, observed, n_boot=200, seed=0)
+    assert result.n_boot_degenerate > 0
+    assert result.to_dict()["n_boot_degenerate"] == result.n_boot_degenerate
+    lo, hi = result.ci["A"]
+    assert np.isfinite(lo) and np.isfinite(hi)

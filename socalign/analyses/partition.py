@@ -131,6 +131,7 @@ class Partition:
     ci_unit: str = "videos"
     n_boot: int = 0
     split: str | None = None
+    n_boot_degenerate: int = 0
 
     @property
     def r2_full(self) -> float:
@@ -160,6 +161,7 @@ class Partition:
             "ci_level": self.ci_level,
             "ci_unit": self.ci_unit,
             "n_boot": self.n_boot,
+            "n_boot_degenerate": self.n_boot_degenerate,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -219,6 +221,7 @@ def partition_similarity(
         raise ValueError(f"only {y.size} observed pairs: too few for {len(names)} predictors")
     r2, comps = commonality(y, dict(zip(names, xs, strict=True)), regression)
     ci: dict[str, tuple[float, float]] = {}
+    n_degenerate = 0
     if n_boot > 0:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         boot_r2 = {s: np.empty(n_boot) for s in r2}
@@ -226,6 +229,11 @@ def partition_similarity(
         for b in range(n_boot):
             sample = order[rng.integers(0, order.size, order.size)]
             yb, *xb = _pair_values([human, *mats], observed, sample)
+            if yb.size < len(names) + 2:  # too few observed pairs in this resample: counted, NaN
+                n_degenerate += 1
+                for store in (*boot_r2.values(), *boot_c.values()):
+                    store[b] = np.nan
+                continue
             rb, cb = commonality(yb, dict(zip(names, xb, strict=True)), regression)
             for s in rb:
                 boot_r2[s][b] = rb[s]
@@ -251,6 +259,7 @@ def partition_similarity(
         ci_unit="videos",
         n_boot=int(n_boot),
         split=split,
+        n_boot_degenerate=n_degenerate,
     )
 
 
