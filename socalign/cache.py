@@ -6,7 +6,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,27 @@ def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -> Path:
+    """A cached folder built at most once: ``build(work)`` fills a temporary sibling folder,
+    which is renamed to ``target`` so it appears whole or not at all.
+
+    ``marker`` is a file inside a finished folder (e.g. ``config.json``); when it is already
+    there, nothing is built. A concurrent build that finished first wins; its folder is kept.
+    """
+    target = Path(target)
+    if (target / marker).exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        build(work / "out")
+        try:
+            os.replace(work / "out", target)
+        except OSError:
+            if not (target / marker).exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from socalign.cache import cache_dir, content_key
+from socalign.cache import build_once, cache_dir, content_key
 
 
 @dataclass(frozen=True)
@@ -229,22 +228,12 @@ def finetuned_run(
     files = sorted(p for p in root.glob("*.csv"))
     key = content_key("finetune/1", __version__, config.to_dict(), backbone, settings.n_boot,
                       *[p.name for p in files], *files)[:20]
-    parent = cache_dir("book", "runs")
-    target = parent / key
-    if (target / "report.json").exists():
-        return target
-    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
-    try:
-        finetune(root, work / "run", config, backbone=backbone, n_boot=settings.n_boot,
-                 progress=False)
-        try:
-            os.replace(work / "run", target)
-        except OSError:
-            if not (target / "report.json").exists():
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return target
+    return build_once(
+        cache_dir("book", "runs") / key,
+        "report.json",
+        lambda out: finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot,
+                             progress=False),
+    )
 
 
 def action_set(settings: Profile, seed: int = 1) -> Path:
@@ -260,21 +249,10 @@ def action_set(settings: Profile, seed: int = 1) -> Path:
     args = {"n_clips": settings.action_videos, "seed": seed, "n_frames": sw["n_frames"],
             "size": sw["size"]}
     key = content_key("actions", __version__, args)[:16]
-    parent = cache_dir("book", "actions")
-    target = parent / key
-    if (target / "actions.csv").exists():
-        return target
-    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
-    try:
-        synthesize_actions(work / "set", **args)
-        try:
-            os.replace(work / "set", target)
-        except OSError:
-            if not (target / "actions.csv").exists():
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return target
+    return build_once(
+        cache_dir("book", "actions") / key, "actions.csv",
+        lambda out: synthesize_actions(out, **args),
+    )
 
 
 def merged_backbone(settings: Profile, run: Path | str) -> Path:
@@ -289,21 +267,14 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
     run = Path(run)
     base = video_model(settings)
     key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
-    parent = cache_dir("book", "merged")
-    target = parent / key
-    if (target / "config.json").exists():
-        return target
-    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
-    try:
+    def build(out: Path) -> None:
         module, _ = load_backbone(base, device="cpu")
         merged = load_model(module, run / "model").backbone.merge_and_unload()
+        out.mkdir()
         if Path(base).is_dir():  # keep the preprocessing files of the base checkpoint
             for extra in Path(base).glob("*.json"):
                 if extra.name != "config.json":
-                    shutil.copy(extra, work / extra.name)
-        merged.save_pretrained(str(work), safe_serialization=True)
-        os.replace(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return target
+                    shutil.copy(extra, out / extra.name)
+        merged.save_pretrained(str(out), safe_serialization=True)
+
+    return build_once(cache_dir("book", "merged") / key, "config.json", build)

@@ -9,8 +9,6 @@ Load it with ``load_backbone(path)`` (the backbone) or ``from_pretrained`` (with
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -23,7 +21,7 @@ import pandas as pd
 import torch
 
 from socalign import __version__
-from socalign.cache import cache_dir, content_key
+from socalign.cache import build_once, cache_dir, content_key
 from socalign.data.socialworld import ActionSet, read_action_set, synthesize_actions
 from socalign.data.socialworld.actions import ActionStyle
 from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
@@ -264,21 +262,14 @@ def ensure_toy_backbone(
 ) -> Path:
     """The cached toy backbone folder, pretraining it (and making the action set) on first use."""
     actions_path = None if actions_dir is None else Path(actions_dir)
-    root = cache_dir("toy")
-    final = root / toy_cache_key(actions_path, settings, seed)
-    if (final / "config.json").is_file():
-        return final
-    work = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
-    try:
-        if actions_path is None:
-            actions_path = work / "actions"
-            synthesize_actions(actions_path, n_clips=settings.action_clips, seed=seed, progress=progress)
-        pretrain(actions_path, work / "model", settings, seed, device, progress=progress)
-        try:
-            os.replace(work / "model", final)  # atomic: a folder appears whole or not at all
-        except OSError:
-            if not (final / "config.json").is_file():  # not a concurrent build that finished first
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return final
+    target = cache_dir("toy") / toy_cache_key(actions_path, settings, seed)
+
+    def build(out: Path) -> None:
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".actions-") as scratch:
+            actions = actions_path
+            if actions is None:
+                actions = Path(scratch) / "actions"
+                synthesize_actions(actions, n_clips=settings.action_clips, seed=seed, progress=progress)
+            pretrain(actions, out, settings, seed, device, progress=progress)
+
+    return build_once(target, "config.json", build)

@@ -31,7 +31,7 @@ from socalign.data.socialworld.render import (
     write_mp4,
 )
 from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
-from socalign.data.socialworld.synth import staged_output
+from socalign.data.socialworld.synth import check_clip_arguments, staged_output
 
 PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
 SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
@@ -156,14 +156,7 @@ def synthesize_actions(
         raise ValueError(f"labels must be two or more distinct names from {list(ACTION_LABELS)}, got {list(labels)}")
     if not isinstance(n_clips, int | np.integer) or n_clips < 2 * len(labels):
         raise ValueError(f"--clips must be an integer >= {2 * len(labels)} (two per label), got {n_clips}")
-    if not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer, got {seed}")
-    if not isinstance(n_frames, int | np.integer) or n_frames < 2:
-        raise ValueError(f"--frames must be an integer >= 2, got {n_frames}")
-    if not isinstance(size, int | np.integer) or size < 16 or size % 2:
-        raise ValueError(f"--size must be an even number of pixels >= 16 (H.264 yuv420p), got {size}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    check_clip_arguments(seed, n_frames, size, test_fraction)
     with staged_output(out) as work:
         _write_actions(work, n_clips, seed, n_frames, size, test_fraction, progress, style, tuple(labels))
     return read_action_set(out)

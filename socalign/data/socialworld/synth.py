@@ -160,6 +160,11 @@ def check_arguments(n_videos: int, seed: int, n_frames: int, size: int, test_fra
     """Raise ValueError naming the argument for values the generator cannot honour."""
     if not isinstance(n_videos, int | np.integer) or n_videos < MIN_VIDEOS:
         raise ValueError(f"--videos must be an integer >= {MIN_VIDEOS} (train and test need triplets), got {n_videos}")
+    check_clip_arguments(seed, n_frames, size, test_fraction)
+
+
+def check_clip_arguments(seed: int, n_frames: int, size: int, test_fraction: float) -> None:
+    """Raise ValueError naming the argument for a bad seed, frame count, frame size or split."""
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {seed}")
     if not isinstance(n_frames, int | np.integer) or n_frames < 2:
