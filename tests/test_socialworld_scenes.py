@@ -219,3 +219,15 @@ def test_captions_describe_the_action_mostly() -> None:
 def test_palette_colours_are_valid() -> None:
     for rgb in PALETTE.values():
         assert all(0 <= v <= 1 for v in rgb)
+
+
+def test_place_shrinks_oversized_scenes_into_the_arena() -> None:
+    # a shrunk scene fills the room exactly; rounding once made the centre's range negative
+    from socalign.data.socialworld.scenes import place
+
+    for i in range(300):
+        rng = np.random.default_rng([11, i])
+        wide = Trajectory(rng.uniform(-3.0, 3.0, (N_STEPS, 2, 2)), np.zeros((N_STEPS, 2)), {})
+        placed = place(wide, rng)
+        assert placed.params["scale"] < 1.0
+        assert placed.positions.min() >= MARGIN - 1e-9 and placed.positions.max() <= 1 - MARGIN + 1e-9

@@ -38,10 +38,13 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {
-    # TimeSformer: divided space-time attention; qkv is the fused projection of both the
-    # spatial (attention) and temporal (temporal_attention) blocks.
+    # TimeSformer: divided space-time attention. The paper's LoRA targets: qkv (the fused
+    # projection of both the spatial and the temporal attention), the spatial attention's output
+    # dense, the MLP's intermediate dense and the temporal dense layer.
     "timesformer": Family(
-        "TimesformerModel", "pixel_values", "cls", False, ("qkv",), KINETICS_MEAN, KINETICS_STD
+        "TimesformerModel", "pixel_values", "cls", False,
+        ("qkv", "attention.output.dense", "intermediate.dense", "temporal_dense"),
+        KINETICS_MEAN, KINETICS_STD,
     ),
     "videomae": Family(
         "VideoMAEModel", "pixel_values", "mean", False, ("query", "key", "value"),

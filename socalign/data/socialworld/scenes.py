@@ -346,7 +346,10 @@ def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:
     scale = min(1.0, float(room / max(extent.max(), 1e-9)))
     pos = pos * scale
     extent = extent * scale
-    centre = np.array([rng.uniform(0.5 - room + e, 0.5 + room - e) for e in extent])
+    # after shrinking, an extent can exceed the room by a rounding error: clamp the bounds
+    low = 0.5 - room + extent
+    high = np.maximum(low, 0.5 + room - extent)
+    centre = np.array([rng.uniform(lo, hi) for lo, hi in zip(low, high, strict=True)])
     params = {**traj.params, "rotation": float(angle), "scale": scale}
     return Trajectory(pos + centre, traj.headings + angle, params)
 
