@@ -13,7 +13,7 @@ def _report(r2_after: float, seconds: float) -> dict:
              "ooo_accuracy": {"argmax": 0.5, "pair": 0.6}}
     training = {"best_epoch": 1, "best_val_spearman": 0.2, "forward_train": 100,
                 "forward_val": 10, "time_to_best_s": seconds, "elapsed_s": 2 * seconds,
-                "epochs": [{}, {}, {}]}
+                "epochs": [{"val_spearman": 0.15}, {"val_spearman": 0.2}, {"val_spearman": 0.1}]}
     return {"before": side, "after": after, "training": training}
 
 
@@ -22,6 +22,8 @@ def test_summary_mean_and_sd_over_seeds() -> None:
             _row("paper", 0, _report(0.05, 10.0)))
     result = SweepResult(rows, {"fast": {}, "paper": {}})
     assert rows[0]["epochs_run"] == 3 and rows[0]["ooo_pair_after"] == 0.6
+    assert rows[0]["val_spearman_first"] == 0.15 and rows[0]["improved_after_first"] == 1.0
+    assert rows[0]["val_gain_over_first"] == pytest.approx(0.05)
     summary = result.summary().set_index("name")
     assert summary.loc["fast", "n_seeds"] == 2
     assert summary.loc["fast", "r2_after_mean"] == pytest.approx(0.06)

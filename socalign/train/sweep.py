@@ -33,6 +33,11 @@ def _row(name: str, seed: int, report: Mapping[str, Any]) -> dict[str, Any]:
                 "time_to_best_s", "elapsed_s"):
         row[key] = training[key]
     row["epochs_run"] = len(training["epochs"])
+    # did validation improve after the first epoch? (best epoch 0: nothing learnt that held)
+    first = training["epochs"][0].get("val_spearman", float("nan")) if training["epochs"] else float("nan")
+    row["val_spearman_first"] = first
+    row["val_gain_over_first"] = training["best_val_spearman"] - first
+    row["improved_after_first"] = float(training["best_epoch"] > 0)
     return row
 
 
