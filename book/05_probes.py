@@ -50,7 +50,7 @@ from socalign import plots
 from socalign.analyses.gap import model_embeddings
 from socalign.analyses.probes import probe_benchmark
 from socalign.analyses.retention import action_retention
-from socalign.analyses.rollout import attention_rollout, summarise_rollout
+from socalign.analyses.rollout import benchmark_rollout
 from socalign.book import glue, profile_settings
 from socalign.data import load_dataset
 from socalign.embeddings import load_embeddings
@@ -121,38 +121,16 @@ glue(best_gain_attr=str(change.index[-1]), best_gain=change.iloc[-1],
 # background and the distractor object, can be measured.
 
 # %%
-import torch
-
-from socalign.data.socialworld import read_scene_boxes
-from socalign.models.video import load_backbone, preprocess
-from socalign.video import load_clips, sample_frame_indices
+from socalign.video import load_clips
 
 backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run))}
-test_idx = bench.split_indices("test")[: 4 if settings.name == "ci" else 8]
-files = [bench.videos.files[i] for i in test_idx]
-maps, frames = {}, None
-for name, source in backbones.items():
-    module, spec = load_backbone(source, device="cpu")
-    clips = load_clips(files, spec.n_frames)
-    frames = clips
-    with torch.inference_mode():
-        maps[name] = attention_rollout(module, preprocess(clips, spec))
-regions = None
-if (dataset / "scene.npz").exists():
-    scene = read_scene_boxes(dataset)
-    rows = scene.ids.tolist()
-    shown = sample_frame_indices(len(scene.times), frames.shape[1])
-    agents = scene.masks(("agent_a", "agent_b"))
-    distractor = scene.masks(("distractor",)) if "distractor" in scene.objects else None
-    regions = []
-    for i in test_idx:
-        r = rows.index(int(bench.videos.ids[i]))
-        clip = {"agents": agents[r][shown]}
-        if distractor is not None:
-            clip["distractor"] = distractor[r][shown]
-        regions.append(clip)
-rollout = summarise_rollout(maps, regions)
-glue(divergence=float(np.mean(rollout.divergence)), n_clips=len(test_idx))
+n_clips = 4 if settings.name == "ci" else 8
+# region shares (agents, distractor) where the benchmark records object boxes (SocialWorld)
+rollout = benchmark_rollout(bench, backbones, split="test", max_clips=n_clips)
+maps = rollout.maps
+frames = load_clips([bench.videos.files[bench.split_indices("test")[0]]],
+                    maps["pretrained"].shape[1])
+glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained"].shape[0]))
 rollout.to_frame()
 
 # %% mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on one test clip: pretrained (top) and fine-tuned (bottom) backbone.", "name": "fig-rollout"}}

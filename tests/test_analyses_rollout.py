@@ -237,3 +237,26 @@ def test_socialworld_rollout_puts_the_mass_where_the_model_looks(tmp_path, monke
         for a in agents
     ])
     assert shares["agents"]["mass"] == pytest.approx(expected, abs=0.05)
+
+
+def test_benchmark_rollout_without_scene_boxes_gives_maps_only(tmp_path, monkeypatch) -> None:
+    """A benchmark without scene.npz (real videos): maps and divergence, no region shares."""
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    from socalign.analyses.rollout import benchmark_rollout
+    from socalign.data import load_dataset
+    from socalign.data.socialworld.synth import synthesize
+    from socalign.models.registry import get_spec
+
+    synthesize(tmp_path / "sw", n_videos=15, n_frames=4, size=16, n_participants=4,
+               trials_per_participant=20, calibrate=False)
+    (tmp_path / "sw" / "scene.npz").unlink()
+    bench = load_dataset(tmp_path / "sw")
+    focused = _focused_timesformer(5, num_frames=4)
+    focused.save_pretrained(tmp_path / "tiny")
+    spec = get_spec(tmp_path / "tiny")
+    result = benchmark_rollout(bench, {"a": (focused, spec), "b": (focused, spec)}, max_clips=2)
+    assert result.maps["a"].shape == (2, 4, 4, 4) and dict(result.regions) == {}
+    assert result.divergence == pytest.approx(np.zeros(2), abs=1e-6)
+    with pytest.raises(ValueError, match="scene.npz"):
+        benchmark_rollout(bench, {"a": (focused, spec)}, max_clips=2, regions=True)
+

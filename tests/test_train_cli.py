@@ -79,6 +79,25 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
         again = model(preprocess(clips, spec)).numpy()
     saved = load_embeddings(out / "embeddings_after.npz", bm.videos)
     np.testing.assert_allclose(again, saved, atol=1e-5)
+    # the run folder feeds the analyses commands (adapters merged into the backbone)
+    assert main(["rollout", str(bench), "--backbones", f"pretrained={backbone},finetuned={out}",
+                 "--max-clips", "2", "--json"]) == 0
+    rollout = json.loads(capsys.readouterr().out)
+    assert rollout["models"] == ["pretrained", "finetuned"] and rollout["n_clips"] == 2
+    assert len(rollout["divergence"]) == 2 and rollout["regions"] == {}  # no scene boxes here
+    from socalign.data.socialworld import synthesize_actions
+
+    actions = tmp_path / "actions"
+    synthesize_actions(actions, n_clips=36, n_frames=6, size=SIZE, labels=("still", "linear_fast"))
+    assert main(["retention", str(actions), "--before", str(backbone), "--after", str(out),
+                 "--n-boot", "20", "--json"]) == 0
+    retention = json.loads(capsys.readouterr().out)
+    assert retention["models"] == ["pretrained", "fine-tuned"] and retention["n_classes"] == 2
+    accuracy = retention["accuracy"]
+    assert retention["difference"]["estimate"] == pytest.approx(
+        accuracy["fine-tuned"]["estimate"] - accuracy["pretrained"]["estimate"])
+    assert main(["rollout", str(bench), "--backbones", "oops", "--json"]) == 2
+    assert "LABEL=NAME_OR_FOLDER" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

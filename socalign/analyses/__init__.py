@@ -14,6 +14,7 @@ from socalign.analyses.retention import Retention, action_retention, retention_f
 from socalign.analyses.rollout import (
     RolloutResult,
     attention_rollout,
+    benchmark_rollout,
     socialworld_rollout,
     summarise_rollout,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "RolloutResult",
     "action_retention",
     "attention_rollout",
+    "benchmark_rollout",
     "gap_table",
     "partition_benchmark",
     "partition_similarity",

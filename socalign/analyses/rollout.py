@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -343,6 +344,76 @@ def _per_token_frames(masks: np.ndarray, n_maps: int) -> np.ndarray:
     return masks.reshape(n_maps, -1, *masks.shape[1:]).any(axis=1)
 
 
+def benchmark_rollout(
+    benchmark: Any,
+    backbones: Mapping[str, Any],
+    split: str | None = "test",
+    max_clips: int | None = None,
+    batch_size: int = 4,
+    regions: bool | None = None,
+) -> RolloutResult:
+    """Rollout maps of a benchmark's clips (``split``, the first ``max_clips``) for each backbone,
+    and their divergence; with ``regions`` also where the mass falls: on the two agents, on the
+    distractor, or on the background (needs SocialWorld's ``scene.npz``; None: when present).
+
+    ``backbones``: label -> a name/folder for :func:`socalign.models.video.load_backbone`, or
+    a ``(model, spec)`` pair already loaded (e.g. a fine-tuned, merged model).
+    """
+    from socalign.models.video import load_backbone, preprocess
+    from socalign.video import load_clips
+
+    rows = benchmark.split_indices(split)
+    if max_clips is not None:
+        rows = rows[:max_clips]
+    has_scene = benchmark.root is not None and (Path(benchmark.root) / "scene.npz").exists()
+    if regions and not has_scene:
+        raise ValueError("region shares need SocialWorld's scene.npz (object boxes), which "
+                         f"{benchmark.name} does not have")
+    region_masks = _scene_masks(benchmark, rows) if (has_scene if regions is None else regions) else None
+    files = [benchmark.videos.files[r] for r in rows]
+    maps: dict[str, np.ndarray] = {}
+    model_regions: dict[str, list[dict[str, np.ndarray]]] = {}
+    for label, source in backbones.items():
+        model, spec = source if isinstance(source, tuple) else load_backbone(source, device="cpu")
+        clips = load_clips(files, spec.n_frames)
+        out = []
+        for start in range(0, len(clips), batch_size):
+            pixels = preprocess(clips[start : start + batch_size], spec)
+            param = next(model.parameters())
+            out.append(attention_rollout(model, pixels.to(param.device, param.dtype)))
+        maps[label] = np.concatenate(out)
+        if region_masks is not None:
+            model_regions[label] = _model_regions(region_masks, spec, maps[label].shape[1])
+    return summarise_rollout(maps, model_regions if region_masks is not None else None)
+
+
+def _scene_masks(benchmark: Any, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """(clips, S, H, W) pixel masks of the agents and the distractor from ``scene.npz``."""
+    from socalign.data.socialworld import read_scene_boxes
+
+    scene = read_scene_boxes(benchmark.root)
+    position = {int(v): i for i, v in enumerate(scene.ids)}
+    missing = [int(benchmark.videos.ids[r]) for r in rows if int(benchmark.videos.ids[r]) not in position]
+    if missing:
+        raise ValueError(f"scene.npz has no boxes for video id {missing[0]}")
+    scene_rows = np.array([position[int(benchmark.videos.ids[r])] for r in rows])
+    return {"agents": scene.masks(("agent_a", "agent_b"))[scene_rows],
+            "distractor": scene.masks(("distractor",))[scene_rows]}
+
+
+def _model_regions(masks: Mapping[str, np.ndarray], spec: Any, n_steps: int) -> list[dict[str, np.ndarray]]:
+    """Per clip, the region masks at the frames, size and crop the model saw."""
+    from socalign.video import sample_frame_indices
+
+    n_clips, n_scene_frames = next(iter(masks.values())).shape[:2]
+    picks = sample_frame_indices(n_scene_frames, spec.n_frames)
+    return [
+        {name: _per_token_frames(masks_to_model_frames(m[i][picks], spec.resize_size, spec.image_size), n_steps)
+         for name, m in masks.items()}
+        for i in range(n_clips)
+    ]
+
+
 def socialworld_rollout(
     benchmark: Any,
     backbones: Mapping[str, Any],
@@ -350,50 +421,7 @@ def socialworld_rollout(
     max_clips: int | None = None,
     batch_size: int = 4,
 ) -> RolloutResult:
-    """Rollout maps of SocialWorld clips for each backbone, their divergence, and where the
-    mass falls: on the two agents, on the distractor, or on the background.
-
-    ``backbones``: label -> a name/folder for :func:`socalign.models.video.load_backbone`, or
-    a ``(model, spec)`` pair already loaded (e.g. a fine-tuned, merged model).
-    """
-    from socalign.data.socialworld import read_scene_boxes
-    from socalign.models.video import load_backbone, preprocess
-    from socalign.video import load_clips, sample_frame_indices
-
+    """:func:`benchmark_rollout` with region shares, which a SocialWorld benchmark always has."""
     if benchmark.root is None:
         raise ValueError("the benchmark has no folder, so its scene boxes cannot be read")
-    scene = read_scene_boxes(benchmark.root)
-    rows = benchmark.split_indices(split)
-    if max_clips is not None:
-        rows = rows[:max_clips]
-    position = {int(v): i for i, v in enumerate(scene.ids)}
-    missing = [int(benchmark.videos.ids[r]) for r in rows if int(benchmark.videos.ids[r]) not in position]
-    if missing:
-        raise ValueError(f"scene.npz has no boxes for video id {missing[0]}")
-    scene_rows = np.array([position[int(benchmark.videos.ids[r])] for r in rows])
-    files = [benchmark.videos.files[r] for r in rows]
-    agents_all = scene.masks(("agent_a", "agent_b"))[scene_rows]
-    distractor_all = scene.masks(("distractor",))[scene_rows]
-    maps: dict[str, np.ndarray] = {}
-    regions: dict[str, list[dict[str, np.ndarray]]] = {}
-    for label, source in backbones.items():
-        model, spec = source if isinstance(source, tuple) else load_backbone(source, device="cpu")
-        clips = load_clips(files, spec.n_frames)
-        picks = sample_frame_indices(scene.boxes.shape[1], spec.n_frames)
-        out = []
-        for start in range(0, len(clips), batch_size):
-            pixels = preprocess(clips[start : start + batch_size], spec)
-            param = next(model.parameters())
-            out.append(attention_rollout(model, pixels.to(param.device, param.dtype)))
-        maps[label] = np.concatenate(out)
-        n_steps = maps[label].shape[1]
-        regions[label] = [
-            {
-                "agents": _per_token_frames(
-                    masks_to_model_frames(a[picks], spec.resize_size, spec.image_size), n_steps),
-                "distractor": _per_token_frames(
-                    masks_to_model_frames(d[picks], spec.resize_size, spec.image_size), n_steps),
-            }
-            for a, d in zip(agents_all, distractor_all, strict=True)
-        ]
-    return summarise_rollout(maps, regions)
+    return benchmark_rollout(benchmark, backbones, split, max_clips, batch_size, regions=True)

@@ -1,4 +1,4 @@
-"""``socalign gap``, ``socalign partition``, ``socalign probe``: what fine-tuning changed."""
+"""``socalign gap``, ``partition``, ``probe``, ``rollout``, ``retention``: what fine-tuning changed."""
 
 from __future__ import annotations
 
@@ -92,6 +92,56 @@ def probe_command(args: argparse.Namespace) -> dict[str, Any]:
     return {"dataset": benchmark.name, **result.to_dict(), "seed": args.seed}
 
 
+def _backbone(value: str) -> Any:
+    """A backbone name/folder, or a ``socalign finetune`` run folder (adapters merged in)."""
+    from pathlib import Path
+
+    from socalign.analyses.retention import finetuned_backbone
+
+    path = Path(value)
+    if (path / "config.json").exists() and (path / "model").is_dir():
+        return finetuned_backbone(path)
+    return value
+
+
+def _labelled_backbones(value: str) -> dict[str, Any]:
+    """``--backbones LABEL=NAME,LABEL=RUN_DIR`` -> {label: backbone}."""
+    out: dict[str, Any] = {}
+    for item in _names(value) or []:
+        label, sep, source = item.partition("=")
+        if not sep or not label or not source:
+            raise CliError(f"--backbones expects LABEL=NAME_OR_FOLDER[,...], got {item!r}")
+        if label in out:
+            raise CliError(f"--backbones: label {label!r} given twice")
+        out[label] = _backbone(source)
+    return out
+
+
+def rollout_command(args: argparse.Namespace) -> dict[str, Any]:
+    """Attention rollout of each backbone on the split's clips, divergence and region shares."""
+    from socalign.analyses.rollout import benchmark_rollout
+    from socalign.data import load_dataset
+
+    if args.max_clips is not None and args.max_clips < 1:
+        raise CliError(f"--max-clips must be >= 1, got {args.max_clips}")
+    benchmark = load_dataset(args.dataset)
+    backbones = _labelled_backbones(args.backbones)
+    result = benchmark_rollout(benchmark, backbones, split=_split(args.split),
+                               max_clips=args.max_clips)
+    return {"dataset": benchmark.name, **result.to_dict(), "split": args.split}
+
+
+def retention_command(args: argparse.Namespace) -> dict[str, Any]:
+    """Held-out action accuracy of a linear probe before vs after fine-tuning."""
+    from socalign.analyses.retention import action_retention
+
+    _check_boot(args)
+    result = action_retention(args.actions, _backbone(args.before), _backbone(args.after),
+                              n_boot=args.n_boot, seed=args.seed)
+    return {"actions": str(args.actions), "before": args.before, "after": args.after,
+            **result.to_dict(), "seed": args.seed}
+
+
 def _common(p: argparse.ArgumentParser, split: bool = True) -> None:
     add_dataset_argument(p)
     if split:
@@ -101,7 +151,7 @@ def _common(p: argparse.ArgumentParser, split: bool = True) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``gap``, ``partition`` and ``probe``."""
+    """Add ``gap``, ``partition``, ``probe``, ``rollout`` and ``retention``."""
     p = add_command(
         sub, "gap", gap_command,
         "the modality-gap table: R² and OOO accuracy (both rules) per model with bootstrap "
@@ -152,3 +202,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-perm", type=int, default=1000, help="permutations per attribute")
     p.add_argument("--train-split", default="train", help="videos the probe is fitted on")
     p.add_argument("--test-split", default="test", help="held-out videos")
+
+    p = add_command(
+        sub, "rollout", rollout_command,
+        "attention rollout (TimeSformer, VideoMAE) of one or two backbones on a split's clips: "
+        "map divergence, and on SocialWorld the share of attention on the agents and distractor",
+    )
+    add_dataset_argument(p)
+    p.add_argument("--split", default="test", help="clips of this split (default test; 'all')")
+    p.add_argument(
+        "--backbones", required=True,
+        help="comma-separated LABEL=SOURCE; SOURCE is a backbone name/folder or a finetune run "
+        "folder (its adapters merged in), e.g. pretrained=toy_dir,finetuned=runs/hybrid",
+    )
+    p.add_argument("--max-clips", type=int, default=None, help="only the split's first N clips")
+
+    p = add_command(
+        sub, "retention", retention_command,
+        "action retention: a logistic probe of SocialWorld's action labels on the backbone "
+        "before and after fine-tuning, held-out accuracy and a paired bootstrap of the change",
+    )
+    p.add_argument("actions", metavar="ACTIONS_DIR",
+                   help="an action set (socalign data synth socialworld-actions --out DIR)")
+    p.add_argument("--before", required=True, help="backbone name/folder before fine-tuning")
+    p.add_argument("--after", required=True,
+                   help="a finetune run folder (adapters merged in) or a backbone name/folder")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
