@@ -121,6 +121,8 @@ glue(best_gain_attr=str(change.index[-1]), best_gain=change.iloc[-1],
 # background and the distractor object, can be measured.
 
 # %%
+import json
+
 from socalign.video import load_clips
 
 backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run))}
@@ -130,7 +132,9 @@ rollout = benchmark_rollout(bench, backbones, split="test", max_clips=n_clips)
 maps = rollout.maps
 frames = load_clips([bench.videos.files[bench.split_indices("test")[0]]],
                     maps["pretrained"].shape[1])
-glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained"].shape[0]))
+best_epoch = json.loads((run / "report.json").read_text())["training"]["best_epoch"]
+glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained"].shape[0]),
+     run_best_epoch=best_epoch)
 rollout.to_frame()
 
 # %% mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on one test clip: pretrained (top) and fine-tuned (bottom) backbone.", "name": "fig-rollout"}}
@@ -143,9 +147,11 @@ plt.show()
 
 # %% [markdown]
 # The mean divergence between the two models' maps over {glue:text}`n_clips` test clips
-# (one minus the correlation of the maps) is {glue:text}`divergence:.3f`; the table gives the
-# share of attention mass on each region against its share of the frame's area (enrichment
-# above 1 means the region draws more attention than its size alone would).
+# (one minus the correlation of the maps) is {glue:text}`divergence:.3f` (the fine-tuned run's
+# best epoch was number {glue:text}`run_best_epoch`, counting from 0: adapters that moved little
+# leave the maps nearly as they were); the table gives the share of attention mass on each
+# region against its share of the frame's area (enrichment above 1 means the region draws more
+# attention than its size alone would).
 #
 # ## Action retention
 #
