@@ -217,6 +217,7 @@ def finetuned_run(
     an interrupted run leaves nothing that looks finished.
     """
     from socalign import __version__
+    from socalign.models.registry import get_spec
     from socalign.train.run import config_from_settings, finetune
 
     changes: dict[str, Any] = {"loss_kind": loss, "seed": seed}
@@ -226,8 +227,10 @@ def finetuned_run(
     backbone = video_model(settings)
     root = Path(benchmark)
     files = sorted(p for p in root.glob("*.csv"))
-    key = content_key("finetune/1", __version__, config.to_dict(), backbone, settings.n_boot,
-                      *[p.name for p in files], *files)[:20]
+    # the backbone's LoRA targets come from its spec, not the config: they are part of the key
+    targets = list(get_spec(backbone).lora_targets)
+    key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
+                      settings.n_boot, *[p.name for p in files], *files)[:20]
     return build_once(
         cache_dir("book", "runs") / key,
         "report.json",

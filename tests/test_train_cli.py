@@ -59,6 +59,8 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
     assert report["gain"]["ooo_accuracy"]["pair"]["unit"] == "trials"
     assert printed["after"]["r2"] == pytest.approx(report["after"]["r2"])
     assert (out / "metrics.csv").read_text().count("\n") == 3
+    assert json.loads((out / "config.json").read_text())["lora_targets"] == [
+        "qkv", "attention.output.dense", "intermediate.dense", "temporal_dense"]
     assert len(json.loads((out / "metrics.json").read_text())) == 2
     # the saved model reloads (peft format) and reproduces the saved embeddings
     from socalign.data import load_dataset

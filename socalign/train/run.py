@@ -260,6 +260,7 @@ def finetune(
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(out / "config.json", json.dumps(
             {"dataset": str(dataset), "backbone": prepared.backbone, "train": config.to_dict(),
+             "lora_targets": list(lora.targets),
              "fit_videos": bench.videos.ids[data.fit_videos].tolist(),
              "val_videos": bench.videos.ids[data.val_videos].tolist()}, indent=2).encode())
     result = fit(model, inputs, data, config, out, accelerator, resume, progress, on_step)
