@@ -2,7 +2,7 @@
 
 On the demo SocialWorld (or ``--dataset``) and the toy backbone (or ``--backbone``), test videos:
 
-1. held-out alignment (R², OOO accuracy under both rules) of the frozen backbone features, of the
+1. held-out alignment (R², OOO accuracy under both rules; SocialWorld's calibration score) of the frozen backbone features, of the
    social ratings as the frozen features linearly predict them (ridge fitted on the train
    videos: a readout that even uses labels fine-tuning never sees), the pixel baseline (colour
    histograms), the true ratings and the latent-feature oracle;
@@ -30,11 +30,10 @@ import pandas as pd
 
 
 def alignment(benchmark, embeddings: np.ndarray) -> dict:
-    from socalign.evaluate import evaluate
+    """R² and OOO accuracy (both rules) on the test split: SocialWorld's calibration score."""
+    from socalign.data.socialworld.calibration import score
 
-    d = evaluate(benchmark, "test", embeddings=embeddings, n_boot=0).to_dict()
-    return {"r2": d["r2"], "spearman": d["spearman"], **{
-        f"ooo_{rule}": acc for rule, acc in d["ooo_accuracy"].items()}}
+    return score(benchmark, embeddings, "test")
 
 
 def linear_head(benchmark, features: np.ndarray, dim: int, epochs: int, seed: int) -> np.ndarray:
