@@ -2,8 +2,8 @@
 
 On the demo SocialWorld (or ``--dataset``) and the toy backbone (or ``--backbone``), test videos:
 
-1. held-out alignment (R², OOO accuracy under both rules; SocialWorld's calibration score) of the frozen backbone features, of the
-   social ratings as the frozen features linearly predict them (ridge fitted on the train
+1. held-out alignment (R², OOO accuracy under both rules; SocialWorld's calibration score) of
+   the frozen backbone features, of the social ratings as the frozen features linearly predict them (ridge fitted on the train
    videos: a readout that even uses labels fine-tuning never sees), the pixel baseline (colour
    histograms), the true ratings and the latent-feature oracle;
 2. linear probes (``socalign.analyses.probes``, ridge fitted on the train videos) of every latent
