@@ -3,9 +3,9 @@
 On the demo SocialWorld (or ``--dataset``) and the toy backbone (or ``--backbone``), test videos:
 
 1. held-out alignment (R², OOO accuracy under both rules; SocialWorld's calibration score) of
-   the frozen backbone features, of the social ratings as the frozen features linearly predict them (ridge fitted on the train
-   videos: a readout that even uses labels fine-tuning never sees), the pixel baseline (colour
-   histograms), the true ratings and the latent-feature oracle;
+   the frozen backbone features, of the social ratings as the frozen features linearly predict
+   them (ridge fitted on the train videos: a readout that even uses labels fine-tuning never
+   sees), the pixel baseline (colour histograms), the true ratings and the latent-feature oracle;
 2. linear probes (``socalign.analyses.probes``, ridge fitted on the train videos) of every latent
    kinematic measure the social ratings are computed from, and of the ratings themselves: can the
    frozen features tell, for example, how far apart the agents are?
