@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 
 from test_train_helpers import inputs_from, tiny_backbone, toy_problem  # noqa: E402
 
+from socalign.train.checkpoint import load_state  # noqa: E402
 from socalign.train.config import TrainConfig  # noqa: E402
 from socalign.train.loop import TrainingDiverged, fit  # noqa: E402
 from socalign.train.model import LoraSettings, build_model  # noqa: E402
@@ -82,7 +83,7 @@ def test_early_stopping_and_best_weights(tmp_path) -> None:
     result, model, _ = _run(tmp_path, _config(epochs=6, lr=1e-12, patience=2))
     assert result.stopped_early and len(result.history) == 3  # no gain after epoch 0
     assert result.best_epoch == 0
-    saved = torch.load(tmp_path / "best.pt", weights_only=False)["trainable"]
+    saved = load_state(tmp_path / "best.safetensors")["trainable"]
     now = model.trainable_state()
     assert all(torch.equal(saved[k], now[k]) for k in saved)
 
@@ -102,10 +103,10 @@ def test_nan_loss_stops_naming_where_and_keeps_checkpoint(tmp_path, monkeypatch)
         poisoned.epoch = epoch
 
     monkeypatch.setattr(fast, "triplet_term", poisoned)
-    with pytest.raises(TrainingDiverged, match=r"epoch 1, step 1.*epoch-0000\.pt"):
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, step 1.*epoch-0000\.safetensors"):
         _run(tmp_path, _config(), on_step=hook)
-    assert (tmp_path / "checkpoints" / "epoch-0000.pt").exists()
-    assert not (tmp_path / "checkpoints" / "epoch-0001.pt").exists()
+    assert (tmp_path / "checkpoints" / "epoch-0000.safetensors").exists()
+    assert not (tmp_path / "checkpoints" / "epoch-0001.safetensors").exists()
 
 
 def test_resume_refuses_another_configuration(tmp_path) -> None:
@@ -150,8 +151,8 @@ def test_resume_after_kill_9_matches_uninterrupted(tmp_path) -> None:
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    assert (run_dir / "checkpoints" / "epoch-0000.pt").exists()
-    assert not (run_dir / "checkpoints" / "epoch-0001.pt").exists()
+    assert (run_dir / "checkpoints" / "epoch-0000.safetensors").exists()
+    assert not (run_dir / "checkpoints" / "epoch-0001.safetensors").exists()
     resumed, _, _ = _run(run_dir, _config(), resume=True)
     whole, _, _ = _run(tmp_path / "whole", _config())
     assert _trace(resumed) == _trace(whole)  # exact on CPU with one thread
@@ -166,6 +167,6 @@ def test_paper_trainer_resumes_from_an_earlier_epoch(tmp_path) -> None:
     config = _config(trainer="paper")
     whole, _, _ = _run(tmp_path, config)
     pointer = tmp_path / "checkpoints" / "last.json"
-    pointer.write_text(json.dumps({"epoch": 1, "file": "epoch-0001.pt"}))
+    pointer.write_text(json.dumps({"epoch": 1, "file": "epoch-0001.safetensors"}))
     again, _, _ = _run(tmp_path, config, resume=True)
     assert _trace(again) == _trace(whole)

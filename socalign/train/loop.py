@@ -21,7 +21,14 @@ import torch
 from scipy.stats import spearmanr
 
 from socalign.cache import atomic_write_bytes
-from socalign.train.checkpoint import last_checkpoint, load_state, save_checkpoint, save_state
+from socalign.train.checkpoint import (
+    BEST,
+    last_checkpoint,
+    load_latest,
+    load_state,
+    save_checkpoint,
+    save_state,
+)
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
@@ -186,7 +193,7 @@ def fit(
     """Train ``core`` with the configured trainer; checkpoints and logs go under ``out``.
 
     On return the model holds the best epoch's weights (by validation Spearman), also saved as
-    ``out/best.pt``. With ``resume`` the run continues from ``out/checkpoints``' last epoch.
+    ``out/best.safetensors``. With ``resume`` the run continues from ``out/checkpoints``' last epoch.
     """
     from accelerate import Accelerator
 
@@ -209,12 +216,12 @@ def fit(
     best, best_epoch, bad, start, elapsed0, time_to_best = -math.inf, -1, 0, 0, 0.0, 0.0
     bank: torch.Tensor | None = None
     counts = (0, 0)
-    last = last_checkpoint(ckpt_dir) if resume and ckpt_dir.exists() else None
-    if last is None:
+    found = load_latest(ckpt_dir) if resume else None
+    if found is None:
         # dropout (LoRA, head) draws from torch's global generator: seed it from the run's seed
         torch.manual_seed(config.seed)
     else:
-        state = load_state(last)
+        last, state = found
         if state["config"] != config.fingerprint():
             raise ValueError(f"{last} was written with another configuration; cannot resume")
         core.load_trainable_state(state["trainable"])
@@ -246,7 +253,7 @@ def fit(
         if math.isfinite(score) and score > best:
             best, best_epoch, bad, time_to_best = score, epoch, 0, elapsed
             if main:
-                save_state(out / "best.pt", {"trainable": core.trainable_state(), "epoch": epoch})
+                save_state(out / BEST, {"trainable": core.trainable_state(), "epoch": epoch})
         else:
             bad += 1
         row = {"epoch": epoch, **stats, "val_spearman": score,
@@ -276,7 +283,7 @@ def fit(
     if best_epoch < 0:
         raise TrainingDiverged("no epoch produced a finite validation score")
     accelerator.wait_for_everyone()
-    core.load_trainable_state(load_state(out / "best.pt")["trainable"])
+    core.load_trainable_state(load_state(out / BEST)["trainable"])
     final_elapsed = history[-1]["elapsed_s"] if history else elapsed0
     return FitResult(tuple(history), best_epoch, best, ctx.forward_train, ctx.forward_val,
                      time_to_best, final_elapsed, stopped)

@@ -3,7 +3,7 @@
 :func:`finetune` checks everything it can before any compute (configuration, dataset, splits,
 video files, backbone, output folder), decodes the clips once (cached), trains with the chosen
 trainer, and writes under ``out``: ``config.json``, ``metrics.csv``/``metrics.json`` (one row per
-epoch), ``checkpoints/``, ``best.pt``, ``model/`` (peft adapters + head), ``embeddings_before.npz``
+epoch), ``checkpoints/``, ``best.safetensors``, ``model/`` (peft adapters + head), ``embeddings_before.npz``
 and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs after).
 """
 
