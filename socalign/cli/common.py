@@ -86,7 +86,7 @@ def run_command(args: argparse.Namespace) -> int:
     handler: Handler = args._handler
     try:
         result = handler(args)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+    except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
         raise CliError(str(err).strip("'\"")) from err
     if result is not None:
         print_result(result, getattr(args, "json", False))

@@ -10,6 +10,7 @@ and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,130 @@ class FinetuneReport:
         return cls(**json.loads((Path(out) / "report.json").read_text()))
 
 
+RUN_MARKER = "config.json"
+
+
+def read_run_marker(out: Path | str) -> dict[str, Any] | None:
+    """The configuration a ``socalign finetune`` run folder holds, or None when it is not one.
+
+    A run folder is recognised by its ``config.json`` marker: a JSON object with the run's
+    ``backbone`` and ``train`` settings (a model folder's ``config.json`` is not one).
+
+    Parameters
+    ----------
+    out
+        A folder.
+
+    Returns
+    -------
+    dict or None
+        The parsed marker, or None when ``out/config.json`` is missing or not a run's.
+    """
+    path = Path(out) / RUN_MARKER
+    if not path.is_file():
+        return None
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(marker, dict) or not isinstance(marker.get("train"), dict):
+        return None
+    return marker if isinstance(marker.get("backbone"), str) else None
+
+
+def check_out_folder(
+    out: Path, resume: bool, start_if_missing: bool = False
+) -> dict[str, Any] | None:
+    """Refuse an output folder that fine-tuning would damage; nothing is written.
+
+    Parameters
+    ----------
+    out
+        The ``--out`` folder.
+    resume
+        Whether the run in ``out`` is to be continued.
+    start_if_missing
+        With ``resume``: start a new run when ``out`` is missing or empty instead of failing.
+
+    Returns
+    -------
+    dict or None
+        The marker of the run to resume (None for a new run).
+
+    Raises
+    ------
+    FileExistsError
+        ``out`` is a file, a non-empty folder socalign did not write, a finished run, or (without
+        ``resume``) an unfinished run.
+    FileNotFoundError
+        ``resume`` without a run in ``out`` (unless ``start_if_missing``).
+    """
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {out} is a file, not a folder; choose another --out")
+    if os.environ.get("RANK", "0") != "0":
+        return None  # under accelerate only the main process judges (and then writes) the folder
+    marker = read_run_marker(out) if out.is_dir() else None
+    if marker is None:
+        empty = not out.exists() or not any(out.iterdir())
+        if resume and not (start_if_missing and empty):
+            raise FileNotFoundError(
+                f"--resume: {out} holds no socalign run to resume (no run {RUN_MARKER}); "
+                "drop --resume to start a new run"
+            )
+        if not empty:
+            raise FileExistsError(
+                f"--out {out} is not empty and is not a socalign run folder (no run "
+                f"{RUN_MARKER}); it is left untouched: choose a new or empty folder"
+            )
+        return None
+    if (out / "report.json").exists():
+        raise FileExistsError(
+            f"--out {out} holds a finished run (report.json); it is left untouched: "
+            "choose another --out"
+        )
+    if not resume:
+        raise FileExistsError(
+            f"--out {out} already holds an unfinished run; pass --resume or choose another --out"
+        )
+    return marker
+
+
+def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backbone: str) -> None:
+    """Refuse to resume the run in ``out`` with other settings (before anything is written).
+
+    Parameters
+    ----------
+    out
+        The run folder.
+    marker
+        Its ``config.json`` (see :func:`read_run_marker`).
+    config
+        The settings asked for now.
+    backbone
+        The backbone asked for now.
+
+    Raises
+    ------
+    ValueError
+        Naming the first setting that differs.
+    """
+    asked = json.loads(json.dumps(config.to_dict()))
+    before = marker["train"]
+    changed = sorted(k for k in set(asked) | set(before) if asked.get(k) != before.get(k))
+    if changed:
+        key = changed[0]
+        raise ValueError(
+            f"--resume: {out / RUN_MARKER} was written with another configuration ({key}: "
+            f"{before.get(key)!r} there, {asked.get(key)!r} now); nothing was changed"
+        )
+    stored = marker["backbone"]
+    if stored != backbone and Path(stored).resolve() != Path(backbone).resolve():
+        raise ValueError(
+            f"--resume: {out / RUN_MARKER} was written for backbone {stored!r}, not "
+            f"{backbone!r}; nothing was changed"
+        )
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A run checked and ready: the benchmark, backbone name, and split indices."""
@@ -95,6 +220,7 @@ class Prepared:
     train_split: str
     test_split: str
     data: Any
+    resuming: bool = False
 
 
 def prepare(
@@ -105,16 +231,19 @@ def prepare(
     resume: bool = False,
     train_split: str = "train",
     test_split: str = "test",
+    start_if_missing: bool = False,
 ) -> Prepared:
-    """Every check that can fail before compute, with a message naming what is wrong."""
+    """Every check that can fail before compute, with a message naming what is wrong.
+
+    The output folder is checked first (see :func:`check_out_folder`); nothing is written.
+    """
     from socalign.data import load_dataset
     from socalign.models.registry import get_spec, is_video_model
     from socalign.train.data import make_training_set
 
     TrainConfig.from_dict(config.to_dict())  # re-validate
     out = Path(out)
-    if (out / "checkpoints").exists() and not resume:
-        raise FileExistsError(f"{out} already holds a run; pass --resume or choose another --out")
+    stored = check_out_folder(out, resume, start_if_missing)
     benchmark = load_dataset(str(dataset))
     names = benchmark.videos.split_names
     for split in (train_split, test_split):
@@ -136,11 +265,13 @@ def prepare(
         raise ValueError(f"unknown backbone {name!r}: not a registered video model or model folder")
     if name != TOY_BACKBONE:
         get_spec(name)
+    if stored is not None:
+        check_same_run(out, stored, config, name)
     trials = benchmark.split_trials(train_split)
     data = make_training_set(trials.triplets, trials.odd, benchmark.split_indices(train_split),
                              len(benchmark.videos), config.val_fraction,
                              np.random.default_rng([config.seed, 1]))
-    return Prepared(benchmark, name, train_split, test_split, data)
+    return Prepared(benchmark, name, train_split, test_split, data, stored is not None)
 
 
 def _inputs(clips: np.ndarray, spec: Any, budget_bytes: float = 2e9):
@@ -219,9 +350,15 @@ def finetune(
     on_step: Any = None,
     train_split: str = "train",
     test_split: str = "test",
+    start_if_missing: bool = False,
 ) -> FinetuneReport:
-    """Check, decode, train, and report; see the module docstring for what is written."""
-    prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split)
+    """Check, decode, train, and report; see the module docstring for what is written.
+
+    ``resume`` continues the run in ``out`` and fails when there is none, unless
+    ``start_if_missing`` (then a missing or empty ``out`` starts a new run).
+    """
+    prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split,
+                       start_if_missing)
     import torch
     from accelerate import Accelerator
 
@@ -256,9 +393,9 @@ def finetune(
     model = build_model(module, hidden, lora, config.head_dim, config.head_dropout, features,
                         generator=torch.Generator().manual_seed(config.seed),
                         gradient_checkpointing=on_gpu)
-    if main:
+    if main and not prepared.resuming:
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out / "config.json", json.dumps(
+        atomic_write_bytes(out / RUN_MARKER, json.dumps(
             {"dataset": str(dataset), "backbone": prepared.backbone, "train": config.to_dict(),
              "lora_targets": list(lora.targets),
              "fit_videos": bench.videos.ids[data.fit_videos].tolist(),

@@ -96,6 +96,7 @@ def sweep(
                     raise ValueError(f"{run_dir} holds a run with another configuration")
             else:
                 report = finetune(dataset, run_dir, run_config, backbone=backbone,
-                                  resume=True, n_boot=n_boot, progress=progress).to_dict()
+                                  resume=True, start_if_missing=True, n_boot=n_boot,
+                                  progress=progress).to_dict()
             rows.append(_row(name, int(seed), report))
     return SweepResult(tuple(rows), {k: v.to_dict() for k, v in configs.items()})
