@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,95 @@ def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+class CorruptFileError(ValueError):
+    """A file that is not what its name says (truncated, empty, text, corrupt); names the file."""
+
+
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_npz(path: Path | str) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` (no pickle), read in full so that corruption shows now.
+
+    Parameters
+    ----------
+    path
+        An ``.npz`` file.
+
+    Returns
+    -------
+    dict
+        Array name -> array.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    CorruptFileError
+        When it is empty, not a zip of ``.npy`` arrays (e.g. text), truncated or corrupt, or
+        holds object arrays (which would need pickle; they are never loaded).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise CorruptFileError(f"{path}: the file is empty, not an .npz archive")
+    if not zipfile.is_zipfile(path):
+        raise CorruptFileError(f"{path}: not an .npz archive (a zip of .npy arrays)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except ValueError as err:
+        if "pickle" in str(err):
+            raise CorruptFileError(
+                f"{path}: holds object arrays, which are never loaded (they need pickle)"
+            ) from err
+        raise CorruptFileError(f"{path}: corrupt .npz archive ({err})") from err
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise CorruptFileError(f"{path}: truncated or corrupt .npz archive ({err})") from err
+
+
+def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
+    """One ``.npy`` array (no pickle); ``mmap`` maps it instead of reading it.
+
+    Parameters
+    ----------
+    path
+        An ``.npy`` file.
+    mmap
+        Map the file read-only (to look at its shape cheaply).
+
+    Returns
+    -------
+    numpy.ndarray
+        The array.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    CorruptFileError
+        When it is not an ``.npy`` array (e.g. text), is truncated, or holds objects.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: file not found")
+    with open(path, "rb") as handle:
+        magic = handle.read(len(NPY_MAGIC))
+    if magic != NPY_MAGIC:
+        raise CorruptFileError(f"{path}: not an .npy array file")
+    try:
+        return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+    except ValueError as err:
+        if "pickle" in str(err):
+            raise CorruptFileError(
+                f"{path}: holds object arrays, which are never loaded (they need pickle)"
+            ) from err
+        raise CorruptFileError(f"{path}: truncated or corrupt .npy file ({err})") from err
+    except (OSError, EOFError) as err:
+        raise CorruptFileError(f"{path}: truncated or corrupt .npy file ({err})") from err
 
 
 def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -> Path:

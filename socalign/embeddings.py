@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from socalign.cache import atomic_save_npz
+from socalign.cache import atomic_save_npz, read_npy, read_npz
 
 
 class HasIds(Protocol):
@@ -61,8 +61,16 @@ def save_embeddings(path: Path | str, ids: np.ndarray, embeddings: np.ndarray, *
 
 def read_meta(path: Path | str) -> dict[str, Any]:
     """The ``meta`` dict stored by :func:`save_embeddings` (empty when absent)."""
-    with np.load(path, allow_pickle=False) as data:
-        return json.loads(str(data["meta"])) if "meta" in data.files else {}
+    data = read_npz(path)
+    if "meta" not in data:
+        return {}
+    try:
+        meta = json.loads(str(data["meta"]))
+    except ValueError as err:
+        raise ValueError(f"{path}: 'meta' is not valid JSON ({err})") from err
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: 'meta' must be a JSON object, got {type(meta).__name__}")
+    return meta
 
 
 def _reorder(
@@ -97,7 +105,7 @@ def _load(
         raise FileNotFoundError(f"{path}: file not found")
     n = len(videos.ids)
     if path.suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
+        array = read_npy(path)
         if square:
             ok = array.shape == (n, n)
             expected = f"({n}, {n})"
@@ -110,12 +118,12 @@ def _load(
                 f"got shape {array.shape}"
             )
     elif path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            lacking = [k for k in ("ids", key) if k not in data.files]
-            if lacking:
-                raise ValueError(f"{path}: missing array(s) {lacking}; found {data.files}")
-            file_ids = _check_ids(data["ids"], path)
-            array = data[key]
+        data = read_npz(path)
+        lacking = [k for k in ("ids", key) if k not in data]
+        if lacking:
+            raise ValueError(f"{path}: missing array(s) {lacking}; found {sorted(data)}")
+        file_ids = _check_ids(data["ids"], path)
+        array = data[key]
         if array.ndim != 2 or array.shape[0] != file_ids.size or (
             square and array.shape[1] != file_ids.size
         ):

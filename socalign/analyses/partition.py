@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from socalign.cache import read_npy, read_npz
+
 REGRESSIONS = ("ols_ranks", "ols_raw")
 
 
@@ -282,15 +284,14 @@ def predictor_similarity(
     if path.suffix == ".npz":
         if not path.exists():
             raise FileNotFoundError(f"{path}: file not found")
-        with np.load(path, allow_pickle=False) as data:
-            is_similarity = "similarity" in data.files
+        is_similarity = "similarity" in read_npz(path)
         if is_similarity:
             return load_similarity(path, benchmark.videos, required=idx)
         emb = load_embeddings(path, benchmark.videos, required=idx)
     elif path.suffix == ".npy":
         if not path.exists():
             raise FileNotFoundError(f"{path}: file not found")
-        shape = np.load(path, mmap_mode="r").shape
+        shape = read_npy(path, mmap=True).shape
         if shape == (n, n):
             return load_similarity(path, benchmark.videos, required=idx)
         emb = load_embeddings(path, benchmark.videos, required=idx)

@@ -8,22 +8,38 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from socalign import __version__
 from socalign.cli import analyses, book, data, metrics, models, train
-from socalign.cli.common import CliError, run_command
+from socalign.cli.common import (
+    _JSON_ERRORS,
+    DEBUG_ENV,
+    USER_ERRORS,
+    Parser,
+    add_debug_flag,
+    debug_enabled,
+    error_message,
+    error_where,
+    one_line,
+    report_error,
+    run_command,
+)
 
 _TOPICS = (data, metrics, models, train, analyses, book)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the full ``socalign`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="socalign",
         description="Align video models with human social judgments (Garcia & Isik 2025).",
     )
     parser.add_argument("--version", action="version", version=f"socalign {__version__}")
+    add_debug_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for topic in _TOPICS:
@@ -31,15 +47,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    print(f"socalign: warning: {one_line(str(message))}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``socalign`` command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``socalign`` command.
+
+    Exit status 0 on success; 2 for an error the user can fix (one line on stderr naming the
+    argument or the file, line and column; under ``--json`` also ``{"error", "where"}`` on
+    stdout); 1 for an internal error (the traceback only under ``--debug`` or
+    ``SOCALIGN_DEBUG=1``); 130 when interrupted (Ctrl-C).
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = debug_enabled(argv)
+    _JSON_ERRORS["on"] = "--json" in argv
     try:
-        return run_command(args)
-    except CliError as err:
-        print(f"socalign: error: {err}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return run_command(build_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("socalign: interrupted", file=sys.stderr, flush=True)
+        return 130
+    except USER_ERRORS as err:
+        if debug:
+            traceback.print_exc()
+        report_error(error_message(err), error_where(err))
         return 2
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else f" (rerun with --debug or {DEBUG_ENV}=1 for the traceback)"
+        report_error(f"{type(err).__name__}: {error_message(err)}{hint}", None, internal=True)
+        return 1
+    finally:
+        _JSON_ERRORS["on"] = False
 
 
 if __name__ == "__main__":  # pragma: no cover

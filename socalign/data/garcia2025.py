@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -76,9 +78,28 @@ def verify(root: Path) -> Path:
     return Path(root)
 
 
-def default_cache() -> Path:
-    """Where downloads go: ``<socalign cache>/garcia2025/<commit>``."""
-    return cache_dir(NAME, COMMIT[:12])
+def default_cache(create: bool = True) -> Path:
+    """Where downloads go: ``<socalign cache>/garcia2025/<commit>`` (created unless ``create``
+    is False)."""
+    return cache_dir(NAME, COMMIT[:12]) if create else cache_dir() / NAME / COMMIT[:12]
+
+
+class FetchError(ValueError):
+    """A download that failed: names the URL, the reason, and the two ways out."""
+
+    def __init__(self, message: str, url: str) -> None:
+        super().__init__(message)
+        self.where = url
+
+
+def _first_missing_ancestor(path: Path) -> Path | None:
+    """The outermost folder of ``path`` (itself included) that does not exist yet."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
 
 
 def fetch(
@@ -95,9 +116,12 @@ def fetch(
     """
     files = FILES if files is None else files
     import pooch
+    import requests
 
-    root = Path(dest) if dest is not None else default_cache()
-    root.mkdir(parents=True, exist_ok=True)
+    root = Path(dest) if dest is not None else default_cache(create=False)
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"--dest {root} is a file, not a folder")
+    created = _first_missing_ancestor(root.absolute())
     url = base_url or os.environ.get(URL_ENV) or BASE_URL
     if not url.endswith("/"):
         url += "/"
@@ -105,10 +129,34 @@ def fetch(
         path=root,
         base_url=url,
         registry={rel: f"sha256:{digest}" for rel, digest in files.items()},
-        retry_if_failed=2,
+        retry_if_failed=1,
     )
-    for rel in files:
-        fetcher.fetch(rel, progressbar=progress)
+    rel = ""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")  # a failure is reported once, in one line, below
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for rel in files:
+            fetcher.fetch(rel, progressbar=progress)
+    except requests.RequestException as err:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        found = re.search(r"\[Errno [^\]]*\][^'\")]*|\d{3} \w+ Error[^'\")]*", str(err))
+        reason = found.group(0).strip() if found else (str(err)[:200] or "no detail")
+        raise FetchError(
+            f"could not download {url}{rel} ({type(err).__name__}: {reason}); offline or "
+            f"unreachable. Either set ${DATA_ENV} to a local copy of garcia2025 (a clone of "
+            f"{REPOSITORY} at commit {COMMIT[:12]}), or copy its files into {root} (they are "
+            "verified against the pinned hashes)",
+            f"{url}{rel}",
+        ) from err
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        logger.setLevel(level)
     return root
 
 
@@ -119,7 +167,7 @@ def locate(download: bool = True) -> Path:
         for candidate in (Path(env) / NAME, Path(env)):
             if is_garcia2025(candidate):
                 return verify(candidate)
-    cached = default_cache()
+    cached = default_cache(create=False)
     if all((cached / rel).exists() for rel in FILES):
         return verify(cached)
     if not download:

@@ -212,9 +212,15 @@ def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
     metadata: dict[str, object] = {}
     if meta_path.exists():
         try:
-            metadata = json.loads(meta_path.read_text())
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as err:
+            raise BenchmarkError(f"not UTF-8 text (byte {err.start})", meta_path) from err
         except json.JSONDecodeError as err:
             raise BenchmarkError(f"not valid JSON ({err})", meta_path) from err
+        if not isinstance(metadata, dict):
+            raise BenchmarkError(
+                f"must hold a JSON object, found a {type(metadata).__name__}", meta_path
+            )
     videos = read_videos(root)
     trials_path = root / "trials.csv"
     trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS), videos, trials_path)
