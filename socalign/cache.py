@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +74,91 @@ def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+class CacheWarning(UserWarning):
+    """A corrupt cache entry was found (named in the message), removed, and is rebuilt."""
+
+
+def _record_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def sha256_bytes(data: bytes) -> str:
+    """sha256 hex digest of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_verified(path: Path | str, data: bytes) -> Path:
+    """Write a cache entry atomically with a size and sha256 record beside it (``.sha256``).
+
+    Parameters
+    ----------
+    path
+        The entry's file.
+    data
+        Its content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    atomic_write_bytes(path, data)
+    atomic_write_bytes(_record_path(path), f"{len(data)} {sha256_bytes(data)}\n".encode())
+    return path
+
+
+def discard_entry(path: Path | str, reason: str) -> None:
+    """Report a corrupt cache entry once (a :class:`CacheWarning` naming it) and remove it.
+
+    Parameters
+    ----------
+    path
+        The entry's file (its ``.sha256`` record goes too).
+    reason
+        What is wrong with it.
+    """
+    path = Path(path)
+    warnings.warn(f"{path}: corrupt cache entry ({reason}); removed, rebuilding it",
+                  CacheWarning, stacklevel=3)
+    path.unlink(missing_ok=True)
+    _record_path(path).unlink(missing_ok=True)
+
+
+def read_verified(path: Path | str) -> bytes | None:
+    """A cache entry's bytes when they match their record; None when absent or corrupt.
+
+    A corrupt entry (wrong size or sha256, no record, unreadable) is reported once, naming
+    the file, and removed (see :func:`discard_entry`), so that the caller rebuilds it.
+
+    Parameters
+    ----------
+    path
+        The entry's file, written by :func:`write_verified`.
+
+    Returns
+    -------
+    bytes or None
+        The verified content, or None.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = path.read_bytes()
+        record = _record_path(path).read_text(encoding="ascii").split()
+    except FileNotFoundError:
+        discard_entry(path, "no size/sha256 record beside it")
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        discard_entry(path, f"unreadable: {err}")
+        return None
+    if record != [str(len(data)), sha256_bytes(data)]:
+        discard_entry(path, f"{len(data)} bytes that do not match their size/sha256 record")
+        return None
+    return data
 
 
 class CorruptFileError(ValueError):
@@ -169,20 +255,26 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
     which is renamed to ``target`` so it appears whole or not at all.
 
     ``marker`` is a file inside a finished folder (e.g. ``config.json``); when it is already
-    there, nothing is built. A concurrent build that finished first wins; its folder is kept.
+    there, nothing is built. Builds of the same ``target`` are serialised with a file lock
+    (``.<name>.lock`` beside it): one process builds, the others wait and reuse its folder.
     """
+    from filelock import FileLock
+
     target = Path(target)
     if (target / marker).exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    try:
-        build(work / "out")
+    with FileLock(str(target.parent / f".{target.name}.lock")):
+        if (target / marker).exists():  # another process built it while this one waited
+            return target
+        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         try:
-            os.replace(work / "out", target)
-        except OSError:
-            if not (target / marker).exists():
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+            build(work / "out")
+            try:
+                os.replace(work / "out", target)
+            except OSError:
+                if not (target / marker).exists():
+                    raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return target

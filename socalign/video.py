@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from socalign.cache import atomic_write_bytes, cache_dir, content_key
+from socalign.cache import cache_dir, content_key, discard_entry, read_verified, write_verified
 
 Backend = Literal["auto", "pyav", "decord"]
 BACKENDS = ("auto", "pyav", "decord")
@@ -146,12 +146,16 @@ def cached_clip(
     if not path.is_file():
         raise VideoDecodeError(path, "file not found")
     target = cache_dir("clips") / f"{clip_cache_key(path, n_frames, backend)}.npy"
-    if target.exists():
-        return np.load(target), True
+    stored = read_verified(target)
+    if stored is not None:
+        try:
+            return np.load(io.BytesIO(stored), allow_pickle=False), True
+        except (ValueError, OSError, EOFError) as err:
+            discard_entry(target, f"not a readable .npy: {err}")
     clip = read_clip(path, n_frames, backend)
     buffer = io.BytesIO()
     np.save(buffer, clip)
-    atomic_write_bytes(target, buffer.getvalue())
+    write_verified(target, buffer.getvalue())
     return clip, False
 
 

@@ -9,7 +9,9 @@ file or checkpoint is never served a stale result.
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from socalign.cache import atomic_save_npz, cache_dir, content_key
+from socalign.cache import cache_dir, content_key, discard_entry, read_verified, write_verified
 from socalign.data.types import Benchmark
 
 EMBED_CACHE_VERSION = "socalign-embed/1"
@@ -118,6 +120,20 @@ def model_identity(model: str, kind: str) -> str:
 
 def _cache_path(key: str) -> Path:
     return cache_dir("embeddings") / f"{key}.npz"
+
+
+def _read_cached(target: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """A verified embedding-cache entry (embeddings, rows); None when absent or corrupt."""
+    stored = read_verified(target)
+    if stored is None:
+        return None
+    try:
+        with np.load(io.BytesIO(stored), allow_pickle=False) as data:
+            embeddings, rows = data["embeddings"], data["rows"]
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        discard_entry(target, f"not a readable embedding archive: {err}")
+        return None
+    return embeddings, rows
 
 
 def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: int,
@@ -232,9 +248,9 @@ def embed(
         None if spec is None else spec.n_frames, benchmark.videos.ids, *inputs,
     )
     target = _cache_path(key)
-    if cache and target.exists():
-        with np.load(target, allow_pickle=False) as stored:
-            embeddings, rows = stored["embeddings"], stored["rows"]
+    stored = _read_cached(target) if cache else None
+    if stored is not None:
+        embeddings, rows = stored
         return EmbeddingResult(
             embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
             None if spec is None else spec.n_frames, key, True, time.perf_counter() - started,
@@ -251,7 +267,9 @@ def embed(
         bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])
         raise ValueError(f"{model}: non-finite embedding for video id {benchmark.videos.ids[rows[bad]]}")
     if cache and not skipped:
-        atomic_save_npz(target, embeddings=embeddings, rows=rows)
+        buffer = io.BytesIO()
+        np.savez(buffer, embeddings=embeddings, rows=rows)
+        write_verified(target, buffer.getvalue())
     return EmbeddingResult(
         embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
         None if spec is None else spec.n_frames, key, False, time.perf_counter() - started, skipped,
