@@ -19,7 +19,7 @@ import pandas as pd
 
 from socalign.cache import cache_dir
 from socalign.data.errors import BenchmarkError
-from socalign.data.layout import exclusions, read_csv, trials_from_frame
+from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
 from socalign.data.types import Benchmark, Videos
 
 NAME = "garcia2025"
@@ -201,6 +201,9 @@ def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:
     names = mapping["video_name"].astype(str).tolist()
     annotations_path = root / UTILS / "annotations.csv"
     annotations = read_csv(annotations_path, ("video_name", "stimulus_set"))
+    for column in annotations.columns:
+        if column.startswith("rating-"):  # as strict as the socalign layout: numbers in [0, 1]
+            annotations[column] = float_column(annotations, column, annotations_path, 0.0, 1.0)
     annotations = annotations.set_index("video_name")
     unknown = sorted(set(names) - set(annotations.index))
     if unknown:

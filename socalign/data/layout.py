@@ -35,8 +35,16 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
     """Read a CSV, failing clearly on a missing, empty or incomplete file."""
     if not path.exists():
         raise BenchmarkError("file not found", path)
+    raw = path.read_bytes()
     try:
-        frame = pd.read_csv(path)
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise BenchmarkError(
+            f"byte 0x{raw[err.start]:02x} is not UTF-8 text; save the file as UTF-8", path, line
+        ) from err
+    try:
+        frame = pd.read_csv(path, encoding="utf-8")
     except pd.errors.EmptyDataError as err:
         raise BenchmarkError("the file is empty", path) from err
     except pd.errors.ParserError as err:
@@ -51,16 +59,42 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+INT64_MAX = np.iinfo(np.int64).max
+
+
+def cell_text(value: object) -> str:
+    """A cell as the user wrote it, for messages: ``'x1'``, or ``an empty cell``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return "an empty cell"
+    return repr(str(value))
+
+
 def integer_column(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
-    """A column as int64, naming the first row that is missing or not an integer."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | (values != np.round(values))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BenchmarkError(
-            f"expected an integer, found {frame[column].iloc[row]!r}", path, row + 2, column
-        )
-    return values.to_numpy().astype(np.int64)
+    """A column as int64, naming the first row that is missing, not an integer, or beyond int64."""
+    raw = frame[column]
+    if raw.dtype == np.int64:
+        return raw.to_numpy()
+    out = np.zeros(len(raw), dtype=np.int64)
+    for row, cell in enumerate(raw.tolist()):
+        text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
+        try:
+            value = int(text.strip())
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = float("nan")
+            if not (np.isfinite(number) and number == round(number)):
+                raise BenchmarkError(
+                    f"expected an integer, found {cell_text(cell)}", path, row + 2, column
+                ) from None
+            value = int(number)
+        if abs(value) > INT64_MAX:
+            raise BenchmarkError(
+                f"integer {text.strip()} is beyond the 64-bit range", path, row + 2, column
+            )
+        out[row] = value
+    return out
 
 
 def float_column(
@@ -75,7 +109,8 @@ def float_column(
         not_numeric |= np.isnan(values)
     if not_numeric.any():
         row = int(np.flatnonzero(not_numeric)[0])
-        raise BenchmarkError(f"expected a number, found {raw.iloc[row]!r}", path, row + 2, column)
+        raise BenchmarkError(f"expected a number, found {cell_text(raw.iloc[row])}", path,
+                             row + 2, column)
     out_of_range = np.zeros(len(values), dtype=bool)
     if lo is not None:
         out_of_range |= values < lo
@@ -110,7 +145,7 @@ def read_videos(root: Path) -> Videos:
     )
     files: list[Path | None] = [None] * len(frame)
     if "file" in frame:
-        files = [None if pd.isna(f) or f == "" else (root / str(f)) for f in frame["file"]]
+        files = [video_file(root, f, path, row + 2) for row, f in enumerate(frame["file"])]
     ratings = {
         c[len(RATING_PREFIX):]: float_column(frame, c, path, 0.0, 1.0)
         for c in frame.columns
@@ -125,6 +160,21 @@ def read_videos(root: Path) -> Videos:
         captions=captions,
         ratings=ratings,
     )
+
+
+def video_file(root: Path, value: object, path: Path, line: int) -> Path | None:
+    """A ``file`` cell as a path inside ``root``; absolute paths and ``..`` are refused."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
+        return None
+    text = str(value)
+    relative = Path(text)
+    if relative.is_absolute() or text.startswith(("/", "\\")) or ".." in relative.parts:
+        raise BenchmarkError(
+            f"file {text!r} is not a path relative to the benchmark folder (absolute paths and "
+            "'..' are refused: a benchmark only reads files inside its folder)",
+            path, line, "file",
+        )
+    return root / relative
 
 
 def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -73,6 +74,8 @@ def summarize(benchmark: Benchmark) -> BenchmarkInfo:
         attention_check=catch_performance(trials).to_dict(),
         attributes=sorted(benchmark.videos.ratings),
         n_captions=sum(len(c) for c in benchmark.videos.captions),
-        has_videos=benchmark.videos.has_files,
+        has_videos=benchmark.videos.has_files and all(
+            Path(f).is_file() and Path(f).stat().st_size > 0 for f in benchmark.videos.files
+        ),
         extra=extra,
     )

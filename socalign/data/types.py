@@ -58,7 +58,8 @@ class Videos:
 
     @property
     def has_files(self) -> bool:
-        """True when every video has a file on disk."""
+        """True when every video lists a file (see ``data info``'s ``has_videos`` for files that
+        exist and are not empty)."""
         return all(f is not None for f in self.files)
 
     def ratings_frame(self) -> pd.DataFrame:

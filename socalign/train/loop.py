@@ -176,7 +176,9 @@ class FitResult:
 def _write_log(out: Path, history: list[dict[str, Any]]) -> None:
     frame = pd.DataFrame(history)
     atomic_write_bytes(out / "metrics.csv", frame.to_csv(index=False).encode())
-    atomic_write_bytes(out / "metrics.json", json.dumps(history, indent=2).encode())
+    strict = [{k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+               for k, v in row.items()} for row in history]  # strict JSON: NaN -> null
+    atomic_write_bytes(out / "metrics.json", json.dumps(strict, indent=2, allow_nan=False).encode())
 
 
 def fit(

@@ -416,9 +416,26 @@ def finetune(
                                                 n_boot, config.seed)
     report = FinetuneReport(str(dataset), prepared.backbone, prepared.test_split, config.to_dict(),
                             ev_before, ev_after, gain, result.to_dict())
-    atomic_write_bytes(out / "report.json", json.dumps(report.to_dict(), indent=2,
-                                                        default=_json_default).encode())
+    atomic_write_bytes(out / "report.json", strict_json(report.to_dict()).encode())
     return report
+
+
+def strict_json(value: Any) -> str:
+    """``value`` as strict JSON (indented): numpy values converted, NaN and infinities as null.
+
+    Parameters
+    ----------
+    value
+        Nested dicts/lists of numbers, strings, numpy scalars and arrays, and paths.
+
+    Returns
+    -------
+    str
+        JSON that every parser accepts (no bare ``NaN``).
+    """
+    from socalign.cli.common import to_jsonable
+
+    return json.dumps(to_jsonable(value), indent=2, allow_nan=False, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
