@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from socalign.cache import build_once, cache_dir, content_key
+from socalign.train.config import PROFILES as TRAIN_PROFILES
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class Profile:
     n_frames, size); garcia2025: "off" (never), "auto" (when a local copy exists) or
     "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint; toy:
     "default" or "tiny" (the toy backbone's size, see ``socalign.models.toy``);
-    language_models: caption encoders for the modality gap; train: keyword settings of the
-    fine-tuning trainers; seeds: training seeds; n_boot / n_perm: resampling counts.
+    language_models: caption encoders for the modality gap; train: the fine-tuning settings
+    (``socalign.train.config.PROFILES``, shared with ``socalign finetune --profile``); seeds: training seeds; n_boot / n_perm: resampling counts.
     """
 
     name: str
@@ -68,8 +69,7 @@ PROFILES: dict[str, Profile] = {
         garcia2025="off",
         video_model="toy",
         language_models=("minilm", "tfidf"),
-        train={"epochs": 1, "batch_size": 8, "lr": 1e-3, "lora_rank": 2, "trainer": "fast",
-               "val_fraction": 0.4, "max_steps_per_epoch": 5},
+        train=TRAIN_PROFILES["ci"],
         seeds=(0,),
         n_boot=50,
         n_perm=50,
@@ -86,9 +86,7 @@ PROFILES: dict[str, Profile] = {
         garcia2025="auto",
         video_model="toy",
         language_models=("minilm", "tfidf"),
-        # the step cap matters for the paper trainer (a few triplets per step); fast stays under it
-        train={"epochs": 5, "batch_size": 16, "lr": 1e-3, "lora_rank": 4, "trainer": "fast",
-               "max_steps_per_epoch": 40},
+        train=TRAIN_PROFILES["demo"],  # exactly what `socalign finetune --profile demo` runs
         seeds=(0, 1, 2),
         n_boot=1000,
         n_perm=1000,
@@ -103,7 +101,7 @@ PROFILES: dict[str, Profile] = {
         garcia2025="required",
         video_model="facebook/timesformer-base-finetuned-k400",
         language_models=("minilm", "tfidf"),
-        train={"epochs": 20, "batch_size": 16, "lr": 1e-4, "lora_rank": 16, "trainer": "paper"},
+        train=TRAIN_PROFILES["paper"],
         seeds=(0, 1, 2, 3, 4),
         n_boot=1000,
         n_perm=10000,
@@ -155,8 +153,9 @@ def socialworld_benchmark(settings: Profile) -> Path:
     """
     from socalign import __version__
     from socalign.data import socialworld
+    from socalign.data.socialworld.synth import GENERATOR
 
-    key = content_key("socialworld", __version__, settings.socialworld)[:16]
+    key = content_key("socialworld", __version__, GENERATOR, settings.socialworld)[:16]
     parent = cache_dir("book", "socialworld")
     target = parent / key
     if (target / "trials.csv").exists():
@@ -251,7 +250,9 @@ def action_set(settings: Profile, seed: int = 1) -> Path:
     sw = settings.socialworld
     args = {"n_clips": settings.action_videos, "seed": seed, "n_frames": sw["n_frames"],
             "size": sw["size"]}
-    key = content_key("actions", __version__, args)[:16]
+    from socalign.data.socialworld.synth import GENERATOR
+
+    key = content_key("actions", __version__, GENERATOR, args)[:16]
     return build_once(
         cache_dir("book", "actions") / key, "actions.csv",
         lambda out: synthesize_actions(out, **args),

@@ -120,8 +120,8 @@ def test_default_settings_build_a_working_model() -> None:
     assert toy.toy_config(settings, ["a", "b"]).label2id == {"a": 0, "b": 1}
 
 
-def test_default_recipe_learns_socialworld_motion_on_held_out_clips(tmp_path: Path, cache) -> None:
-    """The default recipe, scaled down (three actions, 300 clips of 32 px, 20 epochs: ~25 s),
+def test_action_recipe_learns_socialworld_motion_on_held_out_clips(tmp_path: Path, cache) -> None:
+    """The action-recognition recipe, scaled down (three actions, 300 clips of 32 px, 20 epochs: ~25 s),
     beats chance on held-out SocialWorld action clips by a clear margin (measured 0.53 vs 1/3)."""
     from dataclasses import replace
 
@@ -131,8 +131,54 @@ def test_default_recipe_learns_socialworld_motion_on_held_out_clips(tmp_path: Pa
 
     labels = ("still", "linear_fast", "circular_fast")
     actions = synthesize_actions(tmp_path / "a", n_clips=300, seed=0, n_frames=8, size=32, labels=labels)
-    result = pretrain(actions, tmp_path / "toy", replace(toy.ToySettings(), epochs=20), seed=0, device="cpu")
+    result = pretrain(actions, tmp_path / "toy", replace(toy.ACTION_SETTINGS, epochs=20), seed=0, device="cpu")
     assert (result.n_classes, result.n_test) == (3, 60)
     correct = round(result.accuracy * result.n_test)
     assert result.accuracy >= result.chance + 0.15, result.to_dict()
     assert binomtest(correct, result.n_test, result.chance, alternative="greater").pvalue < 0.01
+
+
+def test_shipped_weights_are_the_default_backbone_and_are_checked(tmp_path: Path, cache, monkeypatch) -> None:
+    """The default recipe's seed-0 weights ship in the package: no pretraining on first use,
+    a damaged copy is refused, and other settings or seeds are not given the shipped weights."""
+    import shutil
+    from dataclasses import replace
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pretrained although the weights ship")
+
+    monkeypatch.setattr(toy, "pretrain_perception", fail)
+    assert ensure_toy_backbone() == toy.SHIPPED_TOY
+    report = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
+    assert report["settings"] == toy.ToySettings().to_dict() and report["seed"] == 0
+    assert toy.shipped_toy_backbone(seed=1) is None
+    assert toy.shipped_toy_backbone(replace(toy.ToySettings(), epochs=1)) is None
+    damaged = tmp_path / "toy"
+    shutil.copytree(toy.SHIPPED_TOY, damaged)
+    data = bytearray((damaged / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (damaged / "model.safetensors").write_bytes(bytes(data))
+    monkeypatch.setattr(toy, "SHIPPED_TOY", damaged)
+    with pytest.raises(OSError, match="checksum mismatch"):
+        toy.shipped_toy_backbone()
+
+
+def test_small_perception_pretraining_reproduces_the_recipe(tmp_path: Path, cache) -> None:
+    """The perception recipe, scaled down (800 clips, 5 epochs: ~25 s), learns where the agents
+    are on held-out clips: the shipped run's held-out explained variance of the occupancy maps is
+    0.67 (5,000 clips, 14 epochs); the small run gets a clear part of it (measured 0.27)."""
+    from dataclasses import replace
+
+    from transformers import TimesformerForVideoClassification
+
+    settings = replace(toy.ToySettings(), perception_clips=800, epochs=5)
+    result = toy.pretrain_perception(tmp_path / "toy", settings, seed=0, device="cpu")
+    shipped = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
+    assert set(result.explained_variance) == set(shipped["explained_variance"])
+    assert result.explained_variance["occupancy map"] >= 0.15, result.explained_variance
+    assert shipped["explained_variance"]["occupancy map"] >= 0.6
+    assert (result.n_train, result.n_test) == (720, 80)
+    model = TimesformerForVideoClassification.from_pretrained(tmp_path / "toy")
+    assert model.config.num_labels == len(toy.perception_targets(settings).names())
+    again = toy.pretrain_perception(tmp_path / "toy2", settings, seed=0, device="cpu")
+    assert again.explained_variance == result.explained_variance  # the seed decides everything

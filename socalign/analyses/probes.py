@@ -249,3 +249,68 @@ def probe_benchmark(
         **kwargs,
     )
     return replace(result, train_split=train_split, test_split=test_split)
+
+
+PAPER_ATTRIBUTES: tuple[str, ...] = ("intimacy", "valence", "dominance", "communication", "arousal")
+
+
+@dataclass(frozen=True)
+class ProbeChange:
+    """Held-out probe r of one attribute from two embeddings, and the paired difference
+    (``after`` - ``before``) with a percentile interval over resampled test videos."""
+
+    attribute: str
+    before: float
+    after: float
+    difference: float
+    low: float
+    high: float
+    n_test: int
+    n_boot: int
+
+    @property
+    def rose(self) -> bool:
+        """True only when the interval of the difference lies above 0."""
+        return bool(self.low > 0)
+
+    def to_dict(self) -> dict:
+        """JSON-able fields (with ``rose``)."""
+        return {**self.__dict__, "rose": self.rose}
+
+
+def probe_change(
+    benchmark,
+    before: np.ndarray,
+    after: np.ndarray,
+    attributes: Sequence[str] | None = None,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    level: float = 0.95,
+) -> list[ProbeChange]:
+    """Paired comparison of the probes of two embeddings of the same videos (e.g. a backbone
+    before and after fine-tuning), one :class:`ProbeChange` per attribute.
+
+    Each probe is fitted on the train videos (:func:`fit_probe`); the same bootstrap resamples
+    of the test videos are applied to both predictions, so the interval of the difference in r
+    accounts for their correlation. ``attributes`` defaults to the paper's five
+    (:data:`PAPER_ATTRIBUTES`) where the benchmark has them.
+    """
+    ratings = benchmark.videos.ratings
+    names = [a for a in (PAPER_ATTRIBUTES if attributes is None else attributes) if a in ratings]
+    if not names:
+        raise KeyError(f"none of the attributes {list(attributes or PAPER_ATTRIBUTES)} is rated here")
+    rng = _rng(seed)
+    train, test = benchmark.split_indices("train"), benchmark.split_indices("test")
+    out = []
+    for name in names:
+        y = np.asarray(ratings[name], dtype=float)
+        tr, te = train[np.isfinite(y[train])], test[np.isfinite(y[test])]
+        preds = [fit_probe(np.asarray(X, float)[tr], y[tr]).predict(np.asarray(X, float)[te])
+                 for X in (before, after)]
+        r = [float(pearson_rows(p, y[te][None])[0]) for p in preds]
+        idx = rng.integers(0, te.size, size=(n_boot, te.size))
+        diffs = pearson_rows(preds[1][idx], y[te][idx]) - pearson_rows(preds[0][idx], y[te][idx])
+        alpha = (1 - level) / 2
+        lo, hi = np.nanquantile(diffs, [alpha, 1 - alpha])
+        out.append(ProbeChange(name, r[0], r[1], r[1] - r[0], float(lo), float(hi), int(te.size), n_boot))
+    return out

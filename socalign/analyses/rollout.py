@@ -267,6 +267,19 @@ class RolloutResult:
     maps: Mapping[str, np.ndarray]
     divergence: np.ndarray | None = None
     regions: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+    clip_mass: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+
+    def mass_change(self, region: str = "agents", n_boot: int = 1000, seed: int = 0) -> dict:
+        """Paired bootstrap over clips of the second model's minus the first model's share of
+        rollout mass on ``region`` (e.g. fine-tuned - pretrained on the agents)."""
+        from socalign.metrics.resampling import paired_bootstrap
+
+        if len(self.models) < 2 or not self.clip_mass:
+            raise ValueError("mass_change needs two models and region masks")
+        first, second = self.models[:2]
+        interval = paired_bootstrap(self.clip_mass[second][region], self.clip_mass[first][region],
+                                    n_boot, seed, unit="clips")
+        return {"region": region, "difference": f"{second} - {first}", **interval.to_dict()}
 
     def to_dict(self) -> dict:
         """A JSON-able summary."""
@@ -304,6 +317,7 @@ def summarise_rollout(
         raise ValueError("no maps given")
     divergence = map_divergence(maps[names[0]], maps[names[1]]) if len(names) >= 2 else None
     summary: dict[str, dict[str, dict[str, float]]] = {}
+    clip_mass: dict[str, dict[str, np.ndarray]] = {}
     if regions is not None:
         for name in names:
             own = regions[name] if isinstance(regions, Mapping) else regions
@@ -314,7 +328,8 @@ def summarise_rollout(
                 reg: {k: float(np.nanmean([c[reg][k] for c in per_clip])) for k in per_clip[0][reg]}
                 for reg in per_clip[0]
             }
-    return RolloutResult(names, dict(maps), divergence, summary)
+            clip_mass[name] = {reg: np.array([c[reg]["mass"] for c in per_clip]) for reg in per_clip[0]}
+    return RolloutResult(names, dict(maps), divergence, summary, clip_mass)
 
 
 def masks_to_model_frames(masks: np.ndarray, resize_size: int, image_size: int) -> np.ndarray:

@@ -43,17 +43,34 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
 def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
     from dataclasses import replace
 
-    from socalign.models.toy import TINY_SETTINGS, ToySettings, pretrain
+    from socalign.models.toy import (
+        ACTION_SETTINGS,
+        TINY_SETTINGS,
+        ToySettings,
+        pretrain,
+        pretrain_perception,
+    )
 
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()):
-        raise CliError(f"--out {out}: the folder is not empty; refusing to overwrite")
-    settings = TINY_SETTINGS if args.tiny else ToySettings()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CliError(f"--out {out}: not a new or empty folder; refusing to overwrite")
+    if args.data is None and args.tiny:
+        raise CliError("--tiny is the action recipe's tiny model: give --data ACTIONS_DIR too")
+    if args.clips is not None and (args.data is not None or args.clips < 20):
+        raise CliError(f"--clips {args.clips}: the perception recipe's clip count (>= 20), without --data")
+    if args.data is None:
+        settings = ToySettings()
+        if args.clips is not None:
+            settings = replace(settings, perception_clips=args.clips)
+    else:
+        settings = TINY_SETTINGS if args.tiny else ACTION_SETTINGS
     if args.epochs is not None:
         settings = replace(settings, epochs=args.epochs)
-    result = pretrain(args.data, out, settings, seed=args.seed, device=args.device,
-                      progress=not args.json)
-    return result.to_dict()
+    if args.data is None:
+        return pretrain_perception(out, settings, seed=args.seed, device=args.device,
+                                   progress=not args.json).to_dict()
+    return pretrain(args.data, out, settings, seed=args.seed, device=args.device,
+                    progress=not args.json).to_dict()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,12 +101,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pre = add_command(
         sub, "pretrain", _pretrain,
-        "pretrain the toy TimeSformer on a SocialWorld action set; reports held-out accuracy",
+        "pretrain the toy TimeSformer: by default the perception recipe that the shipped weights "
+        "come from (reports held-out explained variance); with --data, action recognition on an "
+        "action set (reports held-out accuracy)",
     )
-    pre.add_argument("--data", required=True,
-                     help="action set folder (socalign data synth socialworld-actions --out DIR)")
+    pre.add_argument("--data", default=None,
+                     help="an action set folder (socalign data synth socialworld-actions --out DIR) "
+                          "for the action-recognition recipe (default: the perception recipe, "
+                          "which makes its own clips)")
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
-    pre.add_argument("--seed", type=int, default=0, help="initialisation and shuffling seed")
-    pre.add_argument("--epochs", type=int, default=None, help="training epochs (default: the toy settings', 27)")
+    pre.add_argument("--seed", type=int, default=0, help="clips, initialisation and shuffling seed")
+    pre.add_argument("--epochs", type=int, default=None,
+                     help="training epochs (default: the recipe's: 14 perception, 27 actions)")
+    pre.add_argument("--clips", type=int, default=None,
+                     help="perception clips generated (default 5000; a tenth held out)")
     pre.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
-    pre.add_argument("--tiny", action="store_true", help="a tiny model for quick checks (tests)")
+    pre.add_argument("--tiny", action="store_true", help="with --data: a tiny model for quick checks (tests)")

@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--loss", choices=("hybrid", "triplet", "rsa", "budget"), default="hybrid")
     parser.add_argument("--triplet-loss", choices=("margin", "softmax"), default="margin",
                         help="triplet term: margin on cosine distance, or SPoSE-style softmax")
-    parser.add_argument("--trainer", choices=("paper", "fast"), default="fast")
-    parser.add_argument("--profile", choices=("demo", "paper"), default="demo",
+    parser.add_argument("--trainer", choices=("paper", "fast"), default=None,
+                        help="default: the profile's (demo: fast, paper: paper)")
+    parser.add_argument("--profile", choices=("demo", "paper", "ci"), default="demo",
                         help="training settings (demo: minutes on a CPU; paper: the released ones)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
@@ -43,7 +44,9 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
     from socalign.train.config import profile_config
     from socalign.train.run import finetune
 
-    changes: dict[str, Any] = {"seed": args.seed, "trainer": args.trainer, "loss_kind": args.loss}
+    changes: dict[str, Any] = {"seed": args.seed, "loss_kind": args.loss}
+    if args.trainer is not None:
+        changes["trainer"] = args.trainer
     if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.lr is not None:
@@ -62,7 +65,7 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
     return {
         "out": args.out,
         "backbone": report.backbone,
-        "trainer": args.trainer,
+        "trainer": config.trainer,
         "loss": args.loss,
         "seed": args.seed,
         "split": report.split,

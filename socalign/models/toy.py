@@ -21,55 +21,70 @@ import pandas as pd
 import torch
 
 from socalign import __version__
-from socalign.cache import build_once, cache_dir, content_key
+from socalign.cache import build_once, cache_dir, content_key, sha256_bytes
+from socalign.data.layout import atomic_write_text
 from socalign.data.socialworld import ActionSet, read_action_set, synthesize_actions
 from socalign.data.socialworld.actions import ActionStyle
+from socalign.data.socialworld.perception import PerceptionTargets
+from socalign.data.socialworld.render import AGENT_RADIUS
 from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
 from socalign.models.video import auto_device, preprocess
 
-TOY_CACHE_VERSION = "socalign-toy/2"
+TOY_CACHE_VERSION = "socalign-toy/3"
+SHIPPED_TOY = Path(__file__).parent / "weights" / "toy"  # the default recipe's seed-0 weights
+SHIPPED_TOY_SHA256 = "model.safetensors.sha256"
 
 
 @dataclass(frozen=True)
 class ToySettings:
-    """Architecture and training settings of the toy TimeSformer (and, when ``ensure_toy_backbone``
-    makes it, the size of the synthesized action set).
+    """Architecture and training settings of the toy TimeSformer.
 
-    Why the defaults (measured on the 9-label action set, 2 CPU cores; see the module notes):
-    32 px in 8-px patches (16 tokens a frame, SocialWorld's action agents ~6 px wide) trains as
-    well as 64 px in 16-px patches at a third of the cost; ``init_std`` 0.2 instead of BERT's 0.02
-    (tuned for width 768; at width 64 the temporal-attention path, three 0.02-scaled matrices in
-    a row, starts near zero and the loss sat at chance); label-preserving augmentation and many
-    clips keep the model from memorising backgrounds; ~2,400 small steps.
+    The default is the *perception* recipe (:func:`pretrain_perception`): 3 layers of width 64
+    over 32 px frames in 8-px patches, trained from scratch on SocialWorld-look clips of two
+    independent agents to report where the agents are, which way each faces and how fast each
+    moves (clip-level maps read from the CLS token, plus per-patch maps from ``patch_layer``'s
+    tokens, weight 1 against ``clip_weight``). Why (measured, see ``benchmarks/demo_story.py``):
+    the per-patch maps teach the early layers to find the agents within a few hundred steps; the
+    clip-level maps then teach the CLS token to gather them, so the pooled embedding knows where
+    each agent is; BERT's ``init_std`` 0.02 with a one-cycle learning rate of 2e-3 trains stably
+    at 3 layers. ``task`` "actions" is the action-recognition recipe of :func:`pretrain`.
     """
 
     image_size: int = 32
     patch_size: int = 8
     n_frames: int = 8
     hidden_size: int = 64
-    n_layers: int = 2
+    n_layers: int = 3
     n_heads: int = 4
     intermediate_size: int = 128
-    init_std: float = 0.2  # TimesformerConfig.initializer_range
-    epochs: int = 27
+    init_std: float = 0.02  # TimesformerConfig.initializer_range
+    epochs: int = 14
     batch_size: int = 16
     lr: float = 2e-3
-    weight_decay: float = 0.0
-    warmup: float = 0.15  # fraction of the steps with a rising learning rate (one-cycle)
-    augment: bool = True  # mirror, time reversal, colour-channel permutation (see ``augment``)
+    weight_decay: float = 0.01
+    warmup: float = 0.1  # fraction of the steps with a rising learning rate (one-cycle)
+    augment: bool = False  # actions recipe only: mirror, time reversal, colour permutation
     action_clips: int = 1800  # clips in the action set ``ensure_toy_backbone`` synthesizes
+    task: str = "perception"  # "perception" (pretrain_perception) or "actions" (pretrain)
+    perception_clips: int = 5000  # clips generated in memory (a tenth held out)
+    clip_weight: float = 0.3  # weight of the clip-level maps against the per-patch maps
+    patch_layer: int = 2  # hidden state whose patch tokens predict the per-patch maps
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields."""
         return asdict(self)
 
 
+# The action-recognition recipe (the toy before the perception recipe; see ``pretrain``).
+ACTION_SETTINGS = ToySettings(
+    n_layers=2, init_std=0.2, epochs=27, weight_decay=0.0, warmup=0.15, augment=True, task="actions",
+)
 # The CI profile's tiny model (and the unit tests' two-direction set, which mirroring and time
 # reversal would relabel): the earlier recipe, no augmentation.
 TINY_SETTINGS = ToySettings(
     image_size=16, patch_size=8, n_frames=4, hidden_size=16, n_layers=1, n_heads=2,
     intermediate_size=32, init_std=0.02, epochs=40, batch_size=4, lr=3e-3, weight_decay=0.05,
-    warmup=0.3, augment=False, action_clips=600,
+    warmup=0.3, augment=False, action_clips=600, task="actions",
 )
 
 
@@ -152,6 +167,31 @@ def _accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_si
     return correct / max(len(x), 1)
 
 
+def write_processor_config(out: Path, settings: ToySettings) -> Path:
+    """Write the toy's ``preprocessor_config.json`` (the TimeSformer checkpoints' Kinetics
+    normalisation at the toy's size) into ``out``.
+
+    Written as JSON: instantiating the processor class would need torchvision or Pillow, which
+    loading it later does not require of socalign.
+    """
+    processor = {
+        "image_processor_type": "VideoMAEImageProcessor",
+        "do_resize": True,
+        "size": {"shortest_edge": settings.image_size},
+        "resample": 2,
+        "do_center_crop": True,
+        "crop_size": {"height": settings.image_size, "width": settings.image_size},
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": list(KINETICS_MEAN),
+        "image_std": list(KINETICS_STD),
+    }
+    path = out / "preprocessor_config.json"
+    atomic_write_text(path, json.dumps(processor, indent=2) + "\n")
+    return path
+
+
 def pretrain(
     actions: ActionSet | Path | str,
     out: Path | str,
@@ -211,22 +251,7 @@ def pretrain(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.cpu().save_pretrained(out, safe_serialization=True)
-    # the image-processor config, written as JSON: instantiating the processor class would
-    # need torchvision or Pillow, which loading it later does not require of socalign
-    processor = {
-        "image_processor_type": "VideoMAEImageProcessor",
-        "do_resize": True,
-        "size": {"shortest_edge": settings.image_size},
-        "resample": 2,
-        "do_center_crop": True,
-        "crop_size": {"height": settings.image_size, "width": settings.image_size},
-        "do_rescale": True,
-        "rescale_factor": 1 / 255,
-        "do_normalize": True,
-        "image_mean": list(KINETICS_MEAN),
-        "image_std": list(KINETICS_STD),
-    }
-    (out / "preprocessor_config.json").write_text(json.dumps(processor, indent=2) + "\n")
+    write_processor_config(out, settings)
     result = PretrainResult(
         out=str(out),
         accuracy=accuracy,
@@ -243,14 +268,215 @@ def pretrain(
     return result
 
 
+@dataclass(frozen=True)
+class PerceptionResult:
+    """Held-out fit of a perception-pretrained toy backbone: explained variance (1 - MSE / var)
+    of the z-scored clip-level targets on held-out clips, by target group, and of the per-patch
+    maps."""
+
+    out: str
+    explained_variance: dict[str, float]
+    n_train: int
+    n_test: int
+    seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, int] = field(default_factory=dict)
+    seed: int = 0
+    task: str = "perception"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per target group."""
+        return pd.DataFrame(
+            {"target": list(self.explained_variance), "explained_variance": list(self.explained_variance.values())}
+        )
+
+
+def perception_targets(settings: ToySettings) -> PerceptionTargets:
+    """The target layout the perception recipe trains (per-patch maps at the patch grid)."""
+    return PerceptionTargets(patch_grid=settings.image_size // settings.patch_size)
+
+
+def _target_groups(names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Column indices of each clip-target group: one per map channel, speeds, patterns."""
+    groups: dict[str, list[int]] = {}
+    for k, name in enumerate(names):
+        if "@" in name:
+            group = f"{name.split('@')[0]} map"
+        else:
+            group = "patterns" if name.startswith("pattern:") else "agent speeds"
+        groups.setdefault(group, []).append(k)
+    return {g: np.asarray(v) for g, v in groups.items()}
+
+
+def pretrain_perception(
+    out: Path | str,
+    settings: ToySettings = ToySettings(),
+    seed: int = 0,
+    device: str | None = None,
+    progress: bool = False,
+) -> PerceptionResult:
+    """Train the toy TimeSformer from scratch on perception clips; report held-out fit.
+
+    Parameters
+    ----------
+    out
+        Folder to write (``TimesformerForVideoClassification`` as safetensors + config, its
+        image-processor config and ``pretrain_report.json``).
+    settings
+        Architecture and training settings (``task`` must be "perception").
+    seed
+        Seeds the clips (stream ``(seed, 20, i)``), the initialisation and the batch order.
+    device
+        cuda, mps or cpu (default: the best available).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    PerceptionResult
+        Held-out explained variance of each target group on the held-out tenth of the clips.
+
+    Notes
+    -----
+    The clips (:mod:`socalign.data.socialworld.perception`) have SocialWorld's look but two
+    agents that do not interact; the targets are per-agent (where, facing which way, how fast,
+    summed over agents), never a relation between the agents, a type, a caption or a judgment.
+    The classifier head reads the CLS token and predicts the z-scored clip-level targets; a
+    linear head on the patch tokens of hidden state ``patch_layer`` predicts the per-patch maps
+    and is discarded after training. Hand-written loop: a few lines of AdamW and one-cycle, no
+    trainer library needed for two regression losses.
+    """
+    from tqdm.auto import tqdm
+    from transformers import TimesformerForVideoClassification
+
+    from socalign.data.socialworld.perception import FIELD_CHANNELS, perception_set
+
+    if settings.task != "perception":
+        raise ValueError(f"settings.task must be 'perception' here, got {settings.task!r} (use pretrain)")
+    if not 0 < settings.patch_layer <= settings.n_layers:
+        raise ValueError(f"patch_layer must be in 1..{settings.n_layers}, got {settings.patch_layer}")
+    started = time.perf_counter()
+    targets = perception_targets(settings)
+    frames, clip_targets, patch_targets = perception_set(
+        settings.perception_clips, seed, n_frames=settings.n_frames, targets=targets
+    )
+    spec = make_spec("toy", "timesformer", n_frames=settings.n_frames, image_size=settings.image_size)
+    dev = auto_device(device)
+    x = preprocess(frames, spec)
+    del frames
+    n_test = max(1, settings.perception_clips // 10)
+    test, train = np.arange(n_test), np.arange(n_test, settings.perception_clips)
+    y = torch.from_numpy(clip_targets)
+    mean, std = y[train].mean(0), y[train].std(0) + 1e-3
+    y = (y - mean) / std
+    patch = torch.from_numpy(patch_targets)
+    names = targets.names()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # initialisation only; the global state is restored on exit
+        model = TimesformerForVideoClassification(toy_config(settings, names))
+        patch_head = torch.nn.Linear(settings.hidden_size, len(FIELD_CHANNELS))
+    model.to(dev)
+    patch_head.to(dev)
+    params = [*model.parameters(), *patch_head.parameters()]
+    optimizer = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
+    per_epoch = len(train) // settings.batch_size
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=settings.lr, total_steps=settings.epochs * per_epoch, pct_start=settings.warmup
+    )
+    generator = torch.Generator().manual_seed(seed)
+    grid = targets.patch_grid
+
+    def patch_prediction(hidden: torch.Tensor) -> torch.Tensor:
+        # TimeSformer orders tokens patch-major, then frame: (CLS, p0t0, p0t1, ...)
+        tokens = hidden[:, 1:]
+        pred = patch_head(tokens).view(len(tokens), grid * grid, settings.n_frames, -1)
+        return pred.permute(0, 2, 3, 1).reshape(len(tokens), settings.n_frames, -1, grid, grid)
+
+    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not progress):
+        model.train()
+        order = train[torch.randperm(len(train), generator=generator).numpy()]
+        for start in range(0, per_epoch * settings.batch_size, settings.batch_size):
+            batch = torch.from_numpy(order[start : start + settings.batch_size])
+            outputs = model(pixel_values=x[batch].to(dev), output_hidden_states=True)
+            clip_loss = torch.nn.functional.mse_loss(outputs.logits, y[batch].to(dev))
+            patch_loss = torch.nn.functional.mse_loss(
+                patch_prediction(outputs.hidden_states[settings.patch_layer]), patch[batch].to(dev)
+            )
+            loss = settings.clip_weight * clip_loss + patch_loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+
+    model.eval()
+    predictions, patch_error = [], 0.0
+    with torch.inference_mode():
+        for start in range(0, n_test, 64):
+            rows = torch.from_numpy(test[start : start + 64])
+            outputs = model(pixel_values=x[rows].to(dev), output_hidden_states=True)
+            predictions.append(outputs.logits.cpu())
+            pred = patch_prediction(outputs.hidden_states[settings.patch_layer]).cpu()
+            patch_error += float(((pred - patch[rows]) ** 2).sum())
+    predicted = torch.cat(predictions).numpy()
+    truth = y[test].numpy()
+    explained = {}
+    for group, cols in _target_groups(names).items():
+        residual = ((predicted[:, cols] - truth[:, cols]) ** 2).mean()
+        explained[group] = float(1 - residual / truth[:, cols].var(axis=0).mean())
+    patch_var = float(((patch[test] - patch[test].mean(0)) ** 2).sum())
+    explained["patch_maps"] = 1 - patch_error / patch_var
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.cpu().save_pretrained(out, safe_serialization=True)
+    write_processor_config(out, settings)
+    result = PerceptionResult(
+        out=str(out), explained_variance=explained, n_train=len(train), n_test=n_test,
+        seconds=time.perf_counter() - started, settings=settings.to_dict(),
+        targets=targets.to_dict(), seed=seed,
+    )
+    atomic_write_text(out / "pretrain_report.json", json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
+
+
 def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) -> str:
-    """Cache key: settings, seed, socalign version and (when given) the action set's content."""
+    """Cache key: settings, seed, socalign version and the pretraining data (the action set's
+    content when given, else the generator and style of the synthesized clips)."""
     items: list[Any] = [TOY_CACHE_VERSION, __version__, settings.to_dict(), seed]
     if actions_dir is not None:
         items += [Path(p) for p in sorted(Path(actions_dir).rglob("*")) if p.is_file()]
+    elif settings.task == "perception":
+        items += ["perception-clips", perception_targets(settings).to_dict(), list(AGENT_RADIUS)]
     else:
         items += ["synthesized-actions", ActionStyle().to_dict()]
     return content_key(*items)[:24]
+
+
+def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -> Path | None:
+    """The toy backbone that ships inside the package, when it was trained with ``settings``
+    and ``seed`` (else None: it must be pretrained).
+
+    The weights were made with ``socalign pretrain --out DIR`` (the default recipe, seed 0) and
+    are checked against the sha256 recorded beside them (:data:`SHIPPED_TOY_SHA256`, as
+    ``sha256sum`` writes it); a
+    mismatch (a damaged install) raises rather than loading other weights.
+    """
+    report_path = SHIPPED_TOY / "pretrain_report.json"
+    if not report_path.exists():
+        return None
+    report = json.loads(report_path.read_text())
+    if report.get("settings") != settings.to_dict() or report.get("seed") != seed:
+        return None
+    weights = SHIPPED_TOY / "model.safetensors"
+    expected = (SHIPPED_TOY / SHIPPED_TOY_SHA256).read_text().split()[0]
+    actual = sha256_bytes(weights.read_bytes())
+    if actual != expected:
+        raise OSError(f"{weights}: checksum mismatch with {SHIPPED_TOY / SHIPPED_TOY_SHA256}; reinstall socalign")
+    return SHIPPED_TOY
 
 
 def ensure_toy_backbone(
@@ -259,12 +485,46 @@ def ensure_toy_backbone(
     settings: ToySettings = ToySettings(),
     device: str | None = None,
     progress: bool = False,
+    shipped: bool = True,
 ) -> Path:
-    """The cached toy backbone folder, pretraining it (and making the action set) on first use."""
+    """The toy backbone's folder: the shipped weights when they match, else pretrained on first
+    use and cached.
+
+    Parameters
+    ----------
+    actions_dir
+        An action set to pretrain on (``settings.task`` "actions"); None synthesizes the data.
+    seed
+        Pretraining seed.
+    settings
+        The recipe (default: the perception recipe, whose seed-0 weights ship in the package).
+    device
+        cuda, mps or cpu for pretraining (default: the best available).
+    progress
+        Show progress bars while pretraining.
+    shipped
+        Use the shipped weights when they match (False: pretrain, or reuse the cache).
+
+    Returns
+    -------
+    Path
+        A folder loadable by ``socalign.models.video.load_backbone``.
+    """
+    if settings.task not in ("perception", "actions"):
+        raise ValueError(f"settings.task must be 'perception' or 'actions', got {settings.task!r}")
+    if settings.task == "perception" and actions_dir is not None:
+        raise ValueError("the perception recipe makes its own clips; pass no actions_dir")
+    if shipped and actions_dir is None and settings.task == "perception":
+        found = shipped_toy_backbone(settings, seed)
+        if found is not None:
+            return found
     actions_path = None if actions_dir is None else Path(actions_dir)
     target = cache_dir("toy") / toy_cache_key(actions_path, settings, seed)
 
     def build(out: Path) -> None:
+        if settings.task == "perception":
+            pretrain_perception(out, settings, seed, device, progress=progress)
+            return
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".actions-") as scratch:
             actions = actions_path
             if actions is None:

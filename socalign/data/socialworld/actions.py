@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import atomic_write_text, read_csv
 from socalign.data.socialworld.render import (
+    AGENT_RADIUS,
     Appearance,
     reflect_into_arena,
     render_frames,
@@ -48,7 +49,7 @@ class ActionStyle:
     be seen in 8 frames over 3 s.
     """
 
-    agent_radius: tuple[float, float] = (0.09, 0.12)  # scenes: 0.045-0.075 (arena units)
+    agent_radius: tuple[float, float] = (0.09, 0.12)  # scenes: render.AGENT_RADIUS (arena units)
     texture_contrast: float = 0.4  # scale on the scene's texture contrast (1 = as in scenes)
     distractor_moves: bool = False
     zigzag_period: tuple[float, float] = (1.0, 1.5)  # seconds per zig and zag
@@ -61,7 +62,7 @@ class ActionStyle:
 
 
 SCENE_STYLE = ActionStyle(
-    agent_radius=(0.045, 0.075), texture_contrast=1.0, distractor_moves=True,
+    agent_radius=AGENT_RADIUS, texture_contrast=1.0, distractor_moves=True,
     zigzag_period=(0.5, 0.8), hops_per_speed=(8.0, 12.0),
 )
 

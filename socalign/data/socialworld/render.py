@@ -36,6 +36,10 @@ SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond")
 TEXTURES: tuple[str, ...] = ("plain", "striped", "checkered", "mottled", "shaded")
 OBJECTS: tuple[str, ...] = ("agent_a", "agent_b", "distractor")
 BOX_EXTENT = 1.25  # half-width of an object's box, in units of its radius (covers every shape)
+# Agents' radii in arena units: 4-5.5 px at 64 px, 2-3 px at the toy's 32 px (the distractor is
+# smaller). Large enough for a small video model to see them; the backgrounds still dominate.
+AGENT_RADIUS = (0.06, 0.085)
+DISTRACTOR_RADIUS = (0.03, 0.06)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def sample_appearance(rng: np.random.Generator) -> Appearance:
         shapes=(shapes[0], shapes[1], shapes[2]),
         colours=(colours[0], colours[1], colours[2]),
         colours_rgb=tuple(_jitter(PALETTE[c], rng, 0.08) for c in colours),
-        sizes=(float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.03, 0.06))),
+        sizes=(float(rng.uniform(*AGENT_RADIUS)), float(rng.uniform(*AGENT_RADIUS)),
+               float(rng.uniform(*DISTRACTOR_RADIUS))),
         distractor_start=(float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.15, 0.85))),
         distractor_velocity=tuple(float(v) for v in rng.uniform(-0.05, 0.05, 2) * rng.integers(0, 2)),  # type: ignore[arg-type]
         texture_seed=int(rng.integers(0, 2**31 - 1)),

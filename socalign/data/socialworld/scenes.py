@@ -21,6 +21,7 @@ DURATION = 3.0  # seconds, as the paper's clips
 N_STEPS = 60  # fine simulation grid: 20 steps per second
 DT = DURATION / (N_STEPS - 1)
 MARGIN = 0.1  # agents stay inside [MARGIN, 1 - MARGIN]
+FRAMING_JITTER = 0.03  # sd of the pair's framed centre around the frame's middle (arena units)
 
 
 @dataclass(frozen=True)
@@ -333,9 +334,12 @@ INTERACTION_TYPES: tuple[str, ...] = tuple(INTERACTIONS)
 
 
 def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:
-    """Rotate the scene by a random angle and place it at a random spot inside the arena.
+    """Rotate the scene by a random angle and frame it as a camera operator would.
 
-    The scene is shrunk if needed so that both agents stay inside the margins.
+    The pair's mean position lands near the middle of the frame (jittered by
+    :data:`FRAMING_JITTER`), as the paper's clips are framed on the two people; the scene is
+    shrunk if needed so that both agents stay inside the margins. The framing is what lets a
+    model that sees *where each agent is* in the frame also tell how far apart they are.
     """
     angle = rng.uniform(0, 2 * np.pi)
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -349,7 +353,7 @@ def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:
     # after shrinking, an extent can exceed the room by a rounding error: clamp the bounds
     low = 0.5 - room + extent
     high = np.maximum(low, 0.5 + room - extent)
-    centre = np.array([rng.uniform(lo, hi) for lo, hi in zip(low, high, strict=True)])
+    centre = np.clip(0.5 + rng.normal(0.0, FRAMING_JITTER, 2), low, high)
     params = {**traj.params, "rotation": float(angle), "scale": scale}
     return Trajectory(pos + centre, traj.headings + angle, params)
 

@@ -7,7 +7,8 @@ What ``DIR`` holds (the socalign layout, plus SocialWorld extras):
   ``interaction`` (the type), ``rating_<attribute>`` in [0, 1] (computed from the motion),
   ``latent_<measure>`` (the kinematic measures the ratings come from) and ``nuisance_*``
   (background, texture, brightness, each object's shape, colour and size);
-* ``captions.csv`` — 5 captions per video; ``trials.csv`` — participant, the three videos,
+* ``captions.csv`` — 8 captions per video (the paper's have 5 to 11); ``trials.csv`` —
+  participant, the three videos,
   the choice, response time (catch trials included; the loader excludes them);
 * ``scene.npz`` — per-frame object boxes (see :mod:`socalign.data.socialworld.scenefile`);
 * ``benchmark.json`` — ``socialworld`` (generator settings, observer model, type and attribute
@@ -66,7 +67,7 @@ from socalign.data.socialworld.scenes import (
     simulate,
 )
 
-GENERATOR = "socialworld/1"
+GENERATOR = "socialworld/2"  # 2: framing camera, larger agents, richer captions
 DEFAULT_PARTICIPANTS = 214  # x 231 trials = 49,434 judgments, as the paper's ~49,500
 MIN_VIDEOS = 15
 
@@ -198,7 +199,7 @@ def synthesize(
     trials_per_participant: int = 231,
     catch_per_participant: int = 2,
     test_fraction: float = 0.2,
-    n_captions: int = 5,
+    n_captions: int = 8,
     observer: ObserverModel | None = None,
     calibrate: bool = True,
     progress: bool = False,
