@@ -55,7 +55,8 @@ benchmarks = book_benchmarks(settings)
 # their vectors. A language model embeds each of the video's captions and averages them (the
 # bundled all-MiniLM-L6-v2 sentence encoder {cite:p}`reimers2019sbert`, and TF-IDF word counts
 # as a baseline). The video model embeds the frames: under the demo profile a small
-# TimeSformer trained to recognise SocialWorld's actions (`toy`), under the paper profile the
+# TimeSformer pretrained to see where SocialWorld's agents are, which way each faces and how
+# fast each moves, on clips of agents that do not interact (`toy`), under the paper profile the
 # pretrained TimeSformer {cite:p}`bertasius2021timesformer`. On SocialWorld two reference rows
 # bracket the models: `pixel` (colour histograms of the frames, a model that sees only
 # appearance) and `oracle` (the latent social variables the scenes were generated from).

@@ -26,8 +26,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 4. Variance partitioning
 #
-# Fine-tuning raised the video model's agreement with people (chapter 3). Did it learn something
-# the captions already carried, or something new? Variance partitioning (commonality analysis,
+# Chapter 3 measured how fine-tuning changed the video model's agreement with people. Whatever
+# it learnt: is it something the captions already carried, or something new? Variance partitioning (commonality analysis,
 # as used to compare feature models of brain responses by {cite:t}`lescroart2015fourier`)
 # answers this by regressing the human similarity of the test pairs on two model similarities,
 # alone and together. With predictors $A$ and $B$:

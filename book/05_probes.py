@@ -48,10 +48,10 @@ import pandas as pd
 
 from socalign import plots
 from socalign.analyses.gap import model_embeddings
-from socalign.analyses.probes import probe_benchmark
+from socalign.analyses.probes import probe_benchmark, probe_change
 from socalign.analyses.retention import action_retention
 from socalign.analyses.rollout import benchmark_rollout
-from socalign.book import glue, profile_settings
+from socalign.book import change_word, glue, profile_settings
 from socalign.data import load_dataset
 from socalign.embeddings import load_embeddings
 from socalign.profiles import (
@@ -99,17 +99,25 @@ plt.tight_layout()
 plt.show()
 
 # %%
-wide = probe_table.pivot_table(index="attribute", columns="embedding", values="r")
-change = (wide["video (fine-tuned)"] - wide["video (pretrained)"]).sort_values()
-glue(best_gain_attr=str(change.index[-1]), best_gain=change.iloc[-1],
-     worst_attr=str(change.index[0]), worst_change=change.iloc[0],
-     n_improved=int((change > 0).sum()), n_attr=int(change.size))
+changes = probe_change(bench, features["video (pretrained)"], features["video (fine-tuned)"],
+                       n_boot=settings.n_boot, seed=0)
+change_table = pd.DataFrame([c.to_dict() for c in changes]).rename(columns={
+    "before": "r pretrained", "after": "r fine-tuned", "difference": "Δr", "low": "Δr low",
+    "high": "Δr high"})[["attribute", "r pretrained", "r fine-tuned", "Δr", "Δr low", "Δr high"]]
+rose = [c.attribute for c in changes if c.rose]
+fell = [c.attribute for c in changes if c.high < 0]
+glue(n_rose=len(rose), n_fell=len(fell), n_attr=len(changes),
+     rose_list=", ".join(rose) or "none", fell_list=", ".join(fell) or "none",
+     probe_nboot=settings.n_boot)
+change_table.style.format(precision=3).hide(axis="index")
 
 # %% [markdown]
-# Fine-tuning raised the held-out decoding of {glue:text}`n_improved` of the
-# {glue:text}`n_attr` features; the largest gain is for *{glue:text}`best_gain_attr`*
-# (Δr = {glue:text}`best_gain:.3f`) and the largest drop or smallest gain for
-# *{glue:text}`worst_attr`* (Δr = {glue:text}`worst_change:.3f`). Features that a caption
+# For the paper's five attributes the table compares the two probes on the same test videos:
+# the interval of Δr comes from {glue:text}`probe_nboot` paired resamples of the test videos. A
+# rise counts only where that interval lies above 0: held-out decoding rose for
+# {glue:text}`n_rose` of the {glue:text}`n_attr` attributes ({glue:text}`rose_list`) and fell
+# for {glue:text}`n_fell` ({glue:text}`fell_list`); for the others there is no detectable
+# change. Features that a caption
 # would name are the ones to watch: if the video model moved towards the language model's
 # geometry, those should become easier to read out.
 #
@@ -135,6 +143,13 @@ frames = load_clips([bench.videos.files[bench.split_indices("test")[0]]],
 best_epoch = json.loads((run / "report.json").read_text())["training"]["best_epoch"]
 glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained"].shape[0]),
      run_best_epoch=best_epoch)
+if rollout.clip_mass:  # SocialWorld: where the objects are is known
+    agents = rollout.mass_change("agents", n_boot=settings.n_boot, seed=0)
+    glue(agents_change=agents["estimate"], agents_low=agents["low"], agents_high=agents["high"],
+         agents_word=change_word(agents["low"], agents["high"]))
+else:
+    glue(agents_change=float("nan"), agents_low=float("nan"), agents_high=float("nan"),
+         agents_word="was not measured (no object boxes)")
 rollout.to_frame()
 
 # %% mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on one test clip: pretrained (top) and fine-tuned (bottom) backbone.", "name": "fig-rollout"}}
@@ -148,10 +163,12 @@ plt.show()
 # %% [markdown]
 # The mean divergence between the two models' maps over {glue:text}`n_clips` test clips
 # (one minus the correlation of the maps) is {glue:text}`divergence:.3f` (the fine-tuned run's
-# best epoch was number {glue:text}`run_best_epoch`, counting from 0: adapters that moved little
-# leave the maps nearly as they were); the table gives the share of attention mass on each
-# region against its share of the frame's area (enrichment above 1 means the region draws more
-# attention than its size alone would).
+# best epoch was number {glue:text}`run_best_epoch`, counting from 0). The share of rollout mass
+# on the two agents {glue:text}`agents_word` after fine-tuning (fine-tuned minus pretrained
+# {glue:text}`agents_change:.3f`, 95% interval {glue:text}`agents_low:.3f` to
+# {glue:text}`agents_high:.3f`, resampling clips); the table gives the share of attention mass on
+# each region against its share of the frame's area (enrichment above 1 means the region draws
+# more attention than its size alone would).
 #
 # ## Action retention
 #
@@ -164,7 +181,8 @@ plt.show()
 retention = action_retention(action_set(settings), backbones["pretrained"],
                              backbones["fine-tuned"], n_boot=settings.n_boot, seed=0)
 ret = retention.to_dict()
-glue(acc_before=ret["accuracy"][retention.names[0]]["estimate"],
+glue(retention_word=change_word(ret["difference"]["low"], ret["difference"]["high"]),
+     acc_before=ret["accuracy"][retention.names[0]]["estimate"],
      acc_after=ret["accuracy"][retention.names[1]]["estimate"],
      acc_diff=ret["difference"]["estimate"], acc_low=ret["difference"]["low"],
      acc_high=ret["difference"]["high"], chance=retention.chance, n_test=retention.n_test)
@@ -174,6 +192,7 @@ retention.to_frame().assign(model=["pretrained", "fine-tuned", "fine-tuned - pre
 # Held-out action accuracy is {glue:text}`acc_before:.1%` with the pretrained backbone and
 # {glue:text}`acc_after:.1%` after fine-tuning (chance {glue:text}`chance:.1%`; difference
 # {glue:text}`acc_diff:.3f`, 95% interval {glue:text}`acc_low:.3f` to
-# {glue:text}`acc_high:.3f` over {glue:text}`n_test` test clips). LoRA leaves the pretrained
+# {glue:text}`acc_high:.3f` over {glue:text}`n_test` test clips): the accuracy
+# {glue:text}`retention_word`. LoRA leaves the pretrained
 # weights untouched and adds a low-rank change, which is one reason to expect the original
 # skill to survive; this is the measurement that checks it.

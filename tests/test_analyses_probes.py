@@ -128,3 +128,28 @@ def test_probe_benchmark_names_unknown_attributes_and_returns_json() -> None:
     assert out["attributes"][0]["r"] > 0.9
     assert out["ci_unit"] == "held-out videos" and out["n_perm"] == 200
     assert list(result.to_frame()["attribute"]) == ["valence", "arousal"]
+
+
+def test_probe_change_is_paired_and_matches_scipy() -> None:
+    """An embedding that carries valence beats one that does not, with an interval above 0; the
+    reported r equal scipy's Pearson r of the held-out predictions; arousal, carried by
+    neither, shows no detectable change."""
+    from socalign.analyses.probes import fit_probe, probe_change
+
+    rng = np.random.default_rng(3)
+    bench = _benchmark(120, rng)
+    noise = rng.normal(size=(120, 4))
+    before = noise
+    after = np.column_stack([bench.videos.ratings["valence"], noise])
+    changes = {c.attribute: c for c in probe_change(bench, before, after, ["valence", "arousal"],
+                                                     n_boot=300, seed=0)}
+    val = changes["valence"]
+    assert val.rose and val.low > 0 and val.after > 0.9
+    train, test = bench.split_indices("train"), bench.split_indices("test")
+    y = bench.videos.ratings["valence"]
+    pred = fit_probe(after[train], y[train]).predict(after[test])
+    assert val.after == pytest.approx(pearsonr(pred, y[test])[0])
+    assert val.difference == pytest.approx(val.after - val.before)
+    assert not changes["arousal"].rose and changes["arousal"].low < 0 < changes["arousal"].high
+    with pytest.raises(KeyError, match="none of the attributes"):
+        probe_change(bench, before, after, ["intimacy"])

@@ -136,6 +136,24 @@ def test_summarise_rollout_to_dict() -> None:
     assert set(result.to_frame()["region"]) == {"agents", "background"}
 
 
+def test_mass_change_is_a_paired_bootstrap_over_clips() -> None:
+    """The second model puts more mass on the agents' cell in every clip: the paired interval
+    lies above 0 and its estimate is the mean per-clip difference of mass shares."""
+    rng = np.random.default_rng(2)
+    pre = rng.uniform(0.5, 1.0, size=(12, 1, 2, 2))
+    ft = pre.copy()
+    ft[:, :, 0, 0] *= 3.0
+    mask = np.zeros((1, 2, 2), bool)
+    mask[0, 0, 0] = True
+    result = summarise_rollout({"pre": pre, "ft": ft}, [{"agents": mask}] * 12)
+    change = result.mass_change("agents", n_boot=200, seed=0)
+    share = lambda m: m[:, 0, 0, 0] / m.reshape(12, -1).sum(axis=1)  # noqa: E731
+    assert change["estimate"] == pytest.approx(float(np.mean(share(ft) - share(pre))))
+    assert change["low"] > 0 and change["difference"] == "ft - pre" and change["unit"] == "clips"
+    with pytest.raises(ValueError, match="two models"):
+        summarise_rollout({"pre": pre}).mass_change()
+
+
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 

@@ -209,3 +209,14 @@ def test_cli_builds_a_tiny_book_as_json(tmp_path, cache, capsys) -> None:
                  "--no-render"])
     assert code == 2
     assert "chapter book/one.py failed at cell 4" in capsys.readouterr().err
+
+
+def test_change_word_follows_the_interval() -> None:
+    from socalign.book import change_word
+
+    assert change_word(0.01, 0.2) == "rose"
+    assert change_word(-0.2, -0.01) == "fell"
+    assert change_word(-0.01, 0.2) == "showed no detectable change"
+    assert change_word(0.0001, 0.0004) == "showed no detectable change"  # rounds to 0.000
+    assert change_word(float("nan"), 1.0) == "showed no detectable change"
+    assert change_word(0.1, 0.3, up="higher") == "higher"

@@ -176,3 +176,19 @@ def test_cli_pretrain_reports_accuracy(tmp_path: Path, cache: Path, capsys) -> N
     assert (out / "model.safetensors").is_file()
     assert main(argv) == 2  # refuses a non-empty --out
     assert "not empty" in capsys.readouterr().err
+
+
+def test_cli_pretrain_perception_recipe(tmp_path: Path, cache: Path, capsys) -> None:
+    """Without --data, `socalign pretrain` runs the perception recipe (here 40 clips, 1 epoch)
+    and reports held-out explained variance per target group; bad combinations exit 2."""
+    out = tmp_path / "toy"
+    assert main(["pretrain", "--out", str(out), "--clips", "40", "--epochs", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["task"] == "perception" and (report["n_train"], report["n_test"]) == (36, 4)
+    assert {"occupancy map", "speed map", "agent speeds", "patterns", "patch_maps"} <= set(
+        report["explained_variance"])
+    assert (out / "model.safetensors").is_file() and (out / "pretrain_report.json").is_file()
+    assert main(["pretrain", "--out", str(tmp_path / "b"), "--tiny"]) == 2
+    assert "--tiny" in capsys.readouterr().err
+    assert main(["pretrain", "--out", str(tmp_path / "c"), "--clips", "3"]) == 2
+    assert "--clips 3" in capsys.readouterr().err

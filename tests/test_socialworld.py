@@ -61,7 +61,7 @@ def test_the_loader_accepts_the_output(world: Path) -> None:
     v = bench.videos
     assert len(v) == 30 and v.has_files and all(f.exists() for f in v.files)
     assert sorted(v.split_names) == ["test", "train"] and (v.splits == "test").sum() == 6
-    assert all(len(c) == 5 for c in v.captions)
+    assert all(len(c) == 8 for c in v.captions)
     assert set(v.ratings) == set(SOCIAL_ATTRIBUTES)
     for values in v.ratings.values():
         assert ((values >= 0) & (values <= 1)).all() and values.std() > 0

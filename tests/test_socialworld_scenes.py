@@ -209,7 +209,7 @@ def test_captions_describe_the_action_mostly() -> None:
     app = sample_appearance(np.random.default_rng(0))
     ratings = dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5)
     rng = np.random.default_rng(0)
-    caps = [c for _ in range(40) for c in make_captions("chase", ratings, app, rng)]
+    caps = [c for _ in range(40) for c in make_captions("chase", ratings, app, rng, n_captions=5)]
     assert len(caps) == 200 and all(c == c.lower() for c in caps)
     on_topic = np.mean([any(w in c for w in ("chase", "runs after", "pursuing")) for c in caps])
     assert 0.6 < on_topic < 1.0  # mostly right, with some imprecision
@@ -231,3 +231,21 @@ def test_place_shrinks_oversized_scenes_into_the_arena() -> None:
         placed = place(wide, rng)
         assert placed.params["scale"] < 1.0
         assert placed.positions.min() >= MARGIN - 1e-9 and placed.positions.max() <= 1 - MARGIN + 1e-9
+
+
+def test_manner_phrases_follow_the_ratings() -> None:
+    """A warm, close, calm scene is described as such, and a hostile, fast one otherwise; middle
+    ratings get no manner phrase."""
+    from socalign.data.socialworld.captions import MANNER, _manner
+
+    rng = np.random.default_rng(1)
+    calm = {**dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5), "arousal": 0.1, "intimacy": 0.9}
+    hostile = {**dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5), "arousal": 0.9, "valence": 0.1}
+    low = {w for row in MANNER if row[0] == "arousal" for w in row[2]}
+    high = {w for row in MANNER if row[0] == "arousal" for w in row[4]}
+    calm_words = " ".join(_manner(calm, rng, 1.0) for _ in range(30))
+    hostile_words = " ".join(_manner(hostile, rng, 1.0) for _ in range(30))
+    assert any(w in calm_words for w in low) and not any(w in calm_words for w in high)
+    assert any(w in hostile_words for w in high)
+    assert "angrily" in hostile_words or "aggressively" in hostile_words
+    assert _manner(dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5), rng, 1.0) == ""

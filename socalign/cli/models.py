@@ -53,7 +53,7 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CliError(f"--out {out}: not a new or empty folder; refusing to overwrite")
+        raise CliError(f"--out {out}: not empty (or not a folder); refusing to overwrite")
     if args.data is None and args.tiny:
         raise CliError("--tiny is the action recipe's tiny model: give --data ACTIONS_DIR too")
     if args.clips is not None and (args.data is not None or args.clips < 20):
@@ -112,7 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
     pre.add_argument("--seed", type=int, default=0, help="clips, initialisation and shuffling seed")
     pre.add_argument("--epochs", type=int, default=None,
-                     help="training epochs (default: the recipe's: 14 perception, 27 actions)")
+                     help="training epochs (default: the recipe's: 24 perception, 27 actions)")
     pre.add_argument("--clips", type=int, default=None,
                      help="perception clips generated (default 5000; a tenth held out)")
     pre.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
