@@ -27,7 +27,8 @@ class Profile:
     "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint; toy:
     "default" or "tiny" (the toy backbone's size, see ``socalign.models.toy``);
     language_models: caption encoders for the modality gap; train: the fine-tuning settings
-    (``socalign.train.config.PROFILES``, shared with ``socalign finetune --profile``); seeds: training seeds; n_boot / n_perm: resampling counts.
+    (``socalign.train.config.PROFILES``, shared with ``socalign finetune --profile``); seeds:
+    training seeds; n_boot / n_perm: resampling counts.
     """
 
     name: str
