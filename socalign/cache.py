@@ -200,13 +200,17 @@ def read_npz(path: Path | str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except ValueError as err:
-        if "pickle" in str(err):
-            raise CorruptFileError(
-                f"{path}: holds object arrays, which are never loaded (they need pickle)"
-            ) from err
-        raise CorruptFileError(f"{path}: corrupt .npz archive ({err})") from err
+        raise _value_error(path, err, "corrupt .npz archive") from err
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
         raise CorruptFileError(f"{path}: truncated or corrupt .npz archive ({err})") from err
+
+
+def _value_error(path: Path, err: ValueError, what: str) -> CorruptFileError:
+    """The error for numpy's ValueError on loading ``path``: object arrays (never loaded, they
+    need pickle) or ``what``."""
+    if "pickle" in str(err):
+        return CorruptFileError(f"{path}: holds object arrays, which are never loaded (they need pickle)")
+    return CorruptFileError(f"{path}: {what} ({err})")
 
 
 def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
@@ -241,11 +245,7 @@ def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
     except ValueError as err:
-        if "pickle" in str(err):
-            raise CorruptFileError(
-                f"{path}: holds object arrays, which are never loaded (they need pickle)"
-            ) from err
-        raise CorruptFileError(f"{path}: truncated or corrupt .npy file ({err})") from err
+        raise _value_error(path, err, "truncated or corrupt .npy file") from err
     except (OSError, EOFError) as err:
         raise CorruptFileError(f"{path}: truncated or corrupt .npy file ({err})") from err
 

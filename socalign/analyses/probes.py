@@ -11,7 +11,7 @@ resamples held-out videos.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -275,7 +275,7 @@ class ProbeChange:
 
     def to_dict(self) -> dict:
         """JSON-able fields (with ``rose``)."""
-        return {**self.__dict__, "rose": self.rose}
+        return {**asdict(self), "rose": self.rose}
 
 
 def probe_change(
