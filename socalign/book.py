@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from socalign import __version__
 from socalign.cache import atomic_write_bytes, cache_dir, content_key
 from socalign.profiles import PROFILES, Profile, profile_settings
+from socalign.text import change_word, claim, interval, sig, style_frame
 
 __all__ = [
     "PROFILES",
@@ -38,12 +38,17 @@ __all__ = [
     "ChapterRun",
     "Profile",
     "build_book",
+    "change_word",
     "chapter_sources",
+    "claim",
     "find_book_root",
     "glue",
+    "interval",
     "library_fingerprint",
     "notebook_from_source",
     "profile_settings",
+    "sig",
+    "style_frame",
     "sync_notebooks",
 ]
 
@@ -155,24 +160,6 @@ def glue(**values: Any) -> None:
         plain[name] = value
     for name, value in plain.items():
         nb_glue(name, value, display=False)
-
-
-def change_word(
-    low: float, high: float, up: str = "rose", down: str = "fell",
-    none: str = "showed no detectable change",
-) -> str:
-    """The word a chapter may use for a change with interval ``[low, high]``.
-
-    ``up`` only when the whole interval lies above 0, ``down`` only when it lies below, else
-    ``none`` (a difference whose interval holds 0, or one that rounds to 0.000).
-    """
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return none
-    if low > 0 and round(low, 3) > 0:
-        return up
-    if high < 0 and round(high, 3) < 0:
-        return down
-    return none
 
 
 def find_book_root(start: Path | str | None = None) -> Path:

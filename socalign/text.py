@@ -1,0 +1,261 @@
+"""Numbers and words as readers see them: significant digits, intervals and claims.
+
+The book's pages and the command line's human output format every number here, so that a
+page never shows ``0.333631`` and no sentence says "rose" when its interval holds 0. The
+rules: three significant digits (an interval takes the decimals of its largest-magnitude
+bound, ``0.044 [0.007, 0.122]``); a change is called a rise or a fall only when its whole
+interval lies on one side of 0 and does not round to 0 at the printed precision.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DIGITS",
+    "Direction",
+    "change_word",
+    "claim",
+    "decimals_for",
+    "direction",
+    "interval",
+    "sig",
+    "style_frame",
+]
+
+DIGITS = 3
+"""Significant digits of every number on a page or in the CLI's human output."""
+
+Direction = Literal["up", "down", "none"]
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def decimals_for(values: Iterable[float], digits: int = DIGITS) -> int:
+    """Decimals that show the largest-magnitude finite value with ``digits`` significant digits.
+
+    Parameters
+    ----------
+    values : iterable of float
+        The numbers that will be printed together (an estimate and its bounds).
+    digits : int
+        Significant digits of the largest magnitude.
+
+    Returns
+    -------
+    int
+        Number of decimals, at least 0 (``digits`` when every value is 0 or not finite).
+    """
+    finite = [abs(float(v)) for v in values if _finite(v)]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return digits
+    return max(0, digits - 1 - math.floor(math.log10(largest)))
+
+
+def sig(value: Any, digits: int = DIGITS) -> str:
+    """One number with ``digits`` significant digits, as a reader should see it.
+
+    Integers (and integral floats up to 10**6) print whole, with thousands separators; floats
+    at ``digits`` significant digits, in fixed notation between 1e-4 and 1e6 and in
+    scientific notation outside it; NaN and None print as an empty string; text passes through.
+
+    Parameters
+    ----------
+    value : Any
+        A number, a numpy scalar, None or a string.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The formatted number.
+
+    Examples
+    --------
+    >>> sig(0.333631), sig(174.013905), sig(1e8), sig(12345), sig(float("nan"))
+    ('0.334', '174', '1e+08', '12,345', '')
+    """
+    if value is None or isinstance(value, str):
+        return "" if value is None else value
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return ""
+    if math.isinf(number):
+        return "∞" if number > 0 else "−∞"
+    if number == 0:
+        return "0"
+    magnitude = abs(number)
+    if magnitude >= 1e6 or magnitude < 1e-4:
+        return f"{number:.{digits}g}"
+    if number.is_integer() and magnitude >= 10 ** (digits - 1):
+        return f"{int(number):,}"
+    decimals = decimals_for([number], digits)
+    return f"{number:,.{decimals}f}"
+
+
+def interval(estimate: float, low: float, high: float, digits: int = DIGITS) -> str:
+    """An estimate with its interval, ``0.044 [0.007, 0.122]``, all at the same decimals.
+
+    Parameters
+    ----------
+    estimate, low, high : float
+        The estimate and the bounds of its interval.
+    digits : int
+        Significant digits of the largest-magnitude of the three.
+
+    Returns
+    -------
+    str
+        The estimate followed by the bracketed interval; the estimate alone when a bound is
+        not finite.
+    """
+    if not (_finite(low) and _finite(high)):
+        return sig(estimate, digits)
+    decimals = decimals_for([estimate, low, high], digits)
+    return f"{float(estimate):.{decimals}f} [{float(low):.{decimals}f}, {float(high):.{decimals}f}]"
+
+
+def direction(low: float, high: float, digits: int = DIGITS) -> Direction:
+    """Whether an interval ``[low, high]`` lies above 0 (``"up"``), below it, or holds it.
+
+    A bound that rounds to 0.000 (``digits`` decimals) counts as 0, so that no page calls
+    "0.000 to 0.012" a rise.
+
+    Parameters
+    ----------
+    low, high : float
+        The interval's bounds.
+    digits : int
+        Decimals below which a bound counts as 0.
+
+    Returns
+    -------
+    {"up", "down", "none"}
+    """
+    if not (_finite(low) and _finite(high)):
+        return "none"
+    if low > 0 and round(low, digits) > 0:
+        return "up"
+    if high < 0 and round(high, digits) < 0:
+        return "down"
+    return "none"
+
+
+def change_word(
+    low: float, high: float, up: str = "rose", down: str = "fell",
+    none: str = "showed no detectable change",
+) -> str:
+    """The word a page may use for a change with interval ``[low, high]``.
+
+    Parameters
+    ----------
+    low, high : float
+        Bounds of the change's interval.
+    up, down, none : str
+        The words for an interval above 0, below 0, and one that holds 0 (or rounds to it).
+
+    Returns
+    -------
+    str
+        One of ``up``, ``down`` and ``none``.
+    """
+    return {"up": up, "down": down, "none": none}[direction(low, high)]
+
+
+def claim(
+    estimate: float, low: float, high: float, *, p_value: float | None = None,
+    unit: str | None = None, level: float = 0.95, up: str = "rose by",
+    down: str = "fell by", none: str = "did not change detectably",
+    digits: int = DIGITS,
+) -> str:
+    """The sentence fragment a page prints for a comparison: the words follow the interval.
+
+    Parameters
+    ----------
+    estimate : float
+        The difference (after minus before, or A minus B).
+    low, high : float
+        Its interval at ``level``.
+    p_value : float, optional
+        A two-sided p-value, printed when given.
+    unit : str, optional
+        What the interval resamples (``"videos"``, ``"trials"``), printed when given.
+    level : float
+        Coverage of the interval.
+    up, down : str
+        Words before the magnitude for an interval above / below 0 (``"rose by"``,
+        ``"was higher by"``); the magnitude follows without its sign.
+    none : str
+        Words for an interval that holds 0; the signed estimate follows in parentheses.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        For example ``"rose by 0.060 (95% interval 0.020 to 0.100, resampling videos)"`` or
+        ``"did not change detectably (0.0020; 95% interval -0.0100 to 0.0150)"``.
+
+    Examples
+    --------
+    >>> claim(0.06, 0.02, 0.10, unit="videos")
+    'rose by 0.060 (95% interval 0.020 to 0.100, resampling videos)'
+    >>> claim(0.002, -0.01, 0.015)
+    'did not change detectably (0.0020; 95% interval -0.0100 to 0.0150)'
+    """
+    way = direction(low, high, digits)
+    decimals = decimals_for([estimate, low, high], digits)
+    extras = []
+    if _finite(low) and _finite(high):
+        extras.append(f"{level:.0%} interval {float(low):.{decimals}f} to {float(high):.{decimals}f}")
+    if unit:
+        extras.append(f"resampling {unit}")
+    if p_value is not None and _finite(p_value):
+        extras.append(f"p = {float(p_value):.3f}" if p_value >= 0.001 else "p < 0.001")
+    detail = ", ".join(extras)
+    if way == "none":
+        inside = f"{float(estimate):.{decimals}f}" + (f"; {detail}" if detail else "")
+        return f"{none} ({inside})"
+    words = up if way == "up" else down
+    return f"{words} {abs(float(estimate)):.{decimals}f}" + (f" ({detail})" if detail else "")
+
+
+def style_frame(frame: pd.DataFrame, hide_index: bool = False, digits: int = DIGITS) -> Any:
+    """A pandas Styler that shows every number of ``frame`` with :func:`sig`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to show.
+    hide_index : bool
+        Hide the row index (for tables whose index is a plain range).
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    styler = frame.style.format(lambda v: sig(v, digits), na_rep="")
+    if hide_index:
+        styler = styler.hide(axis="index")
+    return styler
