@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from socalign import __version__
+from socalign import __version__, progress
 from socalign.cache import atomic_write_bytes, cache_dir, content_key
 from socalign.profiles import PROFILES, Profile, profile_settings
 from socalign.text import change_word, claim, interval, sig, style_frame
@@ -460,10 +460,15 @@ def build_book(
             status = "cached"
         else:
             say(f"executing {rel} ({profile})")
-            executed = _execute(
-                root / rel, rel, nb, profile, kernel, out / "work" / rel.stem, out / "failed",
-                timeout,
-            )
+            (out / "work").mkdir(parents=True, exist_ok=True)
+            with progress.follow(
+                out / "work" / f"{rel.stem}.progress",
+                lambda line, t0=t0: say(f"    {time.perf_counter() - t0:6.0f} s  {line}"),
+            ):
+                executed = _execute(
+                    root / rel, rel, nb, profile, kernel, out / "work" / rel.stem,
+                    out / "failed", timeout,
+                )
             import nbformat
 
             atomic_write_bytes(cached, nbformat.writes(executed).encode())

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from socalign import progress
 from socalign.cache import build_once, cache_dir, content_key
 from socalign.train.config import PROFILES as TRAIN_PROFILES
 
@@ -164,7 +166,8 @@ def socialworld_benchmark(settings: Profile) -> Path:
     tmp = parent / f".{key}.tmp-{os.getpid()}"
     if tmp.exists():
         raise FileExistsError(f"{tmp} exists; remove it (left by an interrupted run)")
-    socialworld.synthesize(tmp, **settings.socialworld)
+    with progress.step(f"synthesizing SocialWorld ({settings.socialworld['n_videos']} videos)"):
+        socialworld.synthesize(tmp, **settings.socialworld)
     try:
         tmp.rename(target)
     except OSError:
@@ -231,12 +234,12 @@ def finetuned_run(
     targets = list(get_spec(backbone).lora_targets)
     key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
                       settings.n_boot, *[p.name for p in files], *files)[:20]
-    return build_once(
-        cache_dir("book", "runs") / key,
-        "report.json",
-        lambda out: finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot,
-                             progress=False),
-    )
+    def train(out: Path) -> None:
+        with progress.step(f"fine-tuning: {loss} loss, seed {seed}, {config.trainer} trainer, "
+                           f"up to {config.epochs} epochs"):
+            finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot, progress=False)
+
+    return build_once(cache_dir("book", "runs") / key, "report.json", train)
 
 
 def action_set(settings: Profile, seed: int = 1) -> Path:
@@ -256,7 +259,8 @@ def action_set(settings: Profile, seed: int = 1) -> Path:
     key = content_key("actions", __version__, GENERATOR, args)[:16]
     return build_once(
         cache_dir("book", "actions") / key, "actions.csv",
-        lambda out: synthesize_actions(out, **args),
+        lambda out: _reported(f"synthesizing {args['n_clips']} action clips",
+                              synthesize_actions, out, **args),
     )
 
 
@@ -273,6 +277,7 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
     base = video_model(settings)
     key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
     def build(out: Path) -> None:
+        progress.report(f"merging the LoRA adapters of run {run.name}")
         module, _ = load_backbone(base, device="cpu")
         merged = load_model(module, run / "model").backbone.merge_and_unload()
         out.mkdir()
@@ -283,3 +288,9 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
         merged.save_pretrained(str(out), safe_serialization=True)
 
     return build_once(cache_dir("book", "merged") / key, "config.json", build)
+
+
+def _reported(message: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``function`` inside a :func:`socalign.progress.step` named ``message``."""
+    with progress.step(message):
+        return function(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,19 @@ def test_change_word_follows_the_interval() -> None:
     assert change_word(0.0001, 0.0004) == "showed no detectable change"  # rounds to 0.000
     assert change_word(float("nan"), 1.0) == "showed no detectable change"
     assert change_word(0.1, 0.3, up="higher") == "higher"
+
+
+def test_long_library_steps_report_to_the_build_log_not_the_page(tmp_path, cache) -> None:
+    chapter = CHAPTER + (
+        '\n# %%\nfrom socalign import progress\n\n'
+        'with progress.step("a long step"):\n    progress.report("halfway")\nprint("on the page")\n')
+    root = make_book(tmp_path / "b", chapter)
+    lines: list[str] = []
+    summary = book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False,
+                              log=lines.append)
+    assert summary.executed == 1
+    echoed = [re.sub(r"^\s+\d+ s  ", "", line) for line in lines if line.startswith("    ")]
+    assert echoed[:2] == ["a long step ...", "halfway"]
+    assert echoed[2].startswith("a long step: done in ")
+    page = (tmp_path / "out" / "src" / "book" / "one.ipynb").read_text()
+    assert "on the page" in page and "halfway" not in page

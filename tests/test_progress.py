@@ -1,0 +1,26 @@
+"""Progress lines reach the followed file, in order, and the environment is restored."""
+
+from __future__ import annotations
+
+import os
+
+from socalign import progress
+
+
+def test_follow_echoes_every_line_and_restores_the_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(progress.PROGRESS_ENV, raising=False)
+    seen: list[str] = []
+    with progress.follow(tmp_path / "p.log", seen.append, interval=0.01):
+        assert os.environ[progress.PROGRESS_ENV] == str(tmp_path / "p.log")
+        with progress.step("work"):
+            progress.report("two\nlines")
+    assert seen[0] == "work ..." and seen[1] == "two lines"
+    assert seen[2].startswith("work: done in ") and len(seen) == 3
+    assert progress.PROGRESS_ENV not in os.environ
+
+
+def test_report_without_a_build_goes_to_the_logger(caplog, monkeypatch) -> None:
+    monkeypatch.delenv(progress.PROGRESS_ENV, raising=False)
+    with caplog.at_level("INFO", logger="socalign"):
+        progress.report("cache hit")
+    assert "cache hit" in caplog.text
