@@ -1,4 +1,13 @@
-"""One user cache folder, content keys, and atomic writes (write to a temporary name, then rename)."""
+"""One user cache folder, content keys, hashing, atomic writes and verified cache entries.
+
+This module holds the package's one hashing helper (:func:`content_key`, with
+:func:`sha256_bytes` and :func:`sha256_file` for plain digests) and its one atomic-write helper
+(:func:`atomic_path`: write to a temporary name in the same folder, then rename; used by
+:func:`atomic_write_bytes` and, for folders, :func:`staged_folder`). Cache entries are written
+with a size and sha256 record (:func:`write_verified`, and a manifest for folders built by
+:func:`build_once`) and checked when read; a corrupt entry is reported once, naming the file
+(:class:`CacheWarning`), removed and rebuilt.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,8 @@ import shutil
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +28,8 @@ import numpy as np
 from platformdirs import user_cache_dir
 
 CACHE_ENV = "SOCALIGN_CACHE"
+_UMASK = os.umask(0)  # read once (os.umask sets it): temporary files get the usual modes
+os.umask(_UMASK)
 
 
 def cache_dir(*parts: str) -> Path:
@@ -28,14 +40,19 @@ def cache_dir(*parts: str) -> Path:
     return path
 
 
+def _feed_file(digest: Any, path: Path) -> None:
+    """Feed a file's bytes to ``digest`` in 1 MiB blocks."""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+
+
 def _feed(digest: Any, item: Any) -> None:
     if isinstance(item, bytes):
         digest.update(b"b" + item)
     elif isinstance(item, Path):
         digest.update(b"f")
-        with open(item, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        _feed_file(digest, item)
     elif isinstance(item, np.ndarray):
         digest.update(f"a{item.dtype.str}{item.shape}".encode())
         digest.update(np.ascontiguousarray(item).tobytes())
@@ -54,19 +71,110 @@ def content_key(*items: Any) -> str:
     return digest.hexdigest()
 
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
-    """Write bytes through a temporary file in the same folder and a rename."""
+@contextmanager
+def atomic_path(path: Path | str, keep_suffix: bool = False) -> Iterator[Path]:
+    """A temporary file name beside ``path`` to write to; renamed to ``path`` on success.
+
+    The package's one atomic-write helper: readers see the old file or the new one, never a
+    half-written one (a crash or ``kill -9`` leaves at most a hidden ``.NAME.*.tmp`` file).
+    On an error the temporary file is removed and the error propagates.
+
+    Parameters
+    ----------
+    path
+        The file to write (its folder is created).
+    keep_suffix
+        End the temporary name with ``path``'s suffix too (for writers that infer the format
+        from it, e.g. ``.mp4``).
+
+    Yields
+    ------
+    Path
+        The temporary file to write (it exists, empty).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    suffix = ".tmp" + (path.suffix if keep_suffix else "")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes it owner-only; the file gets open()'s mode
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write bytes atomically (see :func:`atomic_path`).
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    data
+        Its content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
     return path
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write UTF-8 text atomically (see :func:`atomic_path`).
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    text
+        Its content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextmanager
+def staged_folder(out: Path | str) -> Iterator[Path]:
+    """A temporary sibling folder of ``out`` to fill; renamed to ``out`` on success.
+
+    ``out`` must be missing or an empty folder (check it first, e.g. with
+    :func:`socalign.outputs.check_output_folder`): it then appears whole or not at all. On an
+    error the temporary folder is removed (and ``out`` too, when it was created here).
+
+    Parameters
+    ----------
+    out
+        The folder to write.
+
+    Yields
+    ------
+    Path
+        The temporary folder (it exists, empty).
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it owner-only; the folder gets mkdir()'s mode
+    try:
+        yield work
+        os.replace(work, out)  # out is missing or an empty folder: rename(2) replaces it
+    finally:
+        if work.exists():
+            shutil.rmtree(work)
 
 
 def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
@@ -85,8 +193,37 @@ def _record_path(path: Path) -> Path:
 
 
 def sha256_bytes(data: bytes) -> str:
-    """sha256 hex digest of ``data``."""
+    """sha256 hex digest of ``data``.
+
+    Parameters
+    ----------
+    data
+        Bytes to hash.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path | str) -> str:
+    """sha256 hex digest of a file's bytes (read in 1 MiB blocks), as ``sha256sum`` prints it.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256()
+    _feed_file(digest, Path(path))
+    return digest.hexdigest()
 
 
 def write_verified(path: Path | str, data: bytes) -> Path:
@@ -121,10 +258,14 @@ def discard_entry(path: Path | str, reason: str) -> None:
         What is wrong with it.
     """
     path = Path(path)
-    warnings.warn(f"{path}: corrupt cache entry ({reason}); removed, rebuilding it",
-                  CacheWarning, stacklevel=3)
+    _report_corrupt(path, reason)
     path.unlink(missing_ok=True)
     _record_path(path).unlink(missing_ok=True)
+
+
+def _report_corrupt(path: Path, reason: str) -> None:
+    warnings.warn(f"{path}: corrupt cache entry ({reason}); removed, rebuilding it",
+                  CacheWarning, stacklevel=4)
 
 
 def read_verified(path: Path | str) -> bytes | None:
@@ -250,31 +391,117 @@ def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
         raise CorruptFileError(f"{path}: truncated or corrupt .npy file ({err})") from err
 
 
-def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -> Path:
-    """A cached folder built at most once: ``build(work)`` fills a temporary sibling folder,
-    which is renamed to ``target`` so it appears whole or not at all.
+MANIFEST = ".socalign-manifest.json"
 
-    ``marker`` is a file inside a finished folder (e.g. ``config.json``); when it is already
-    there, nothing is built. Builds of the same ``target`` are serialised with a file lock
+
+def write_manifest(folder: Path | str) -> Path:
+    """Record the size and sha256 of every file under ``folder`` in its manifest.
+
+    Parameters
+    ----------
+    folder
+        A finished folder (e.g. a cache entry built by :func:`build_once`).
+
+    Returns
+    -------
+    Path
+        The manifest file (:data:`MANIFEST` inside ``folder``).
+    """
+    folder = Path(folder)
+    files = {
+        p.relative_to(folder).as_posix(): [p.stat().st_size, sha256_file(p)]
+        for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
+    }
+    return atomic_write_text(folder / MANIFEST, json.dumps({"files": files}, indent=1) + "\n")
+
+
+def check_manifest(folder: Path | str) -> str | None:
+    """What is wrong with a folder against its manifest (None: every recorded file matches).
+
+    Files added after the manifest was written are not checked.
+
+    Parameters
+    ----------
+    folder
+        A folder written with :func:`write_manifest`.
+
+    Returns
+    -------
+    str or None
+        A reason naming the first bad file (missing manifest, missing file, other size or
+        sha256), or None.
+    """
+    folder = Path(folder)
+    manifest = folder / MANIFEST
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        if not isinstance(files, dict):
+            raise TypeError("'files' is not an object")
+    except FileNotFoundError:
+        return f"{manifest}: no size/sha256 manifest"
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return f"{manifest}: unreadable manifest ({err})"
+    for rel, record in files.items():
+        path = folder / rel
+        if not path.is_file():
+            return f"{path}: recorded file is missing"
+        size = path.stat().st_size
+        if [size, sha256_file(path)] != record:
+            return f"{path}: {size} bytes that do not match their size/sha256 record"
+    return None
+
+
+def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -> Path:
+    """A cached folder built at most once, and verified each time it is reused.
+
+    ``build(work)`` fills a temporary sibling folder, which gets a manifest of its files' sizes
+    and sha256 (:func:`write_manifest`) and is renamed to ``target``, so it appears whole or
+    not at all. ``marker`` is a file inside a finished folder (e.g. ``config.json``); when it is
+    there and every file matches the manifest, nothing is built. A folder that does not match
+    (or a leftover without its marker) is reported once (a :class:`CacheWarning` naming the
+    file), removed and rebuilt. Builds of the same ``target`` are serialised with a file lock
     (``.<name>.lock`` beside it): one process builds, the others wait and reuse its folder.
+
+    Parameters
+    ----------
+    target
+        The cached folder.
+    marker
+        A file every finished folder holds.
+    build
+        Writes the folder's content into the (missing) folder it is given.
+
+    Returns
+    -------
+    Path
+        ``target``, verified.
     """
     from filelock import FileLock
 
     target = Path(target)
-    if (target / marker).exists():
+    if (target / marker).exists() and check_manifest(target) is None:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.parent / f".{target.name}.lock")):
-        if (target / marker).exists():  # another process built it while this one waited
-            return target
+        if target.exists():
+            if (target / marker).exists():
+                problem = check_manifest(target)
+                if problem is None:  # another process built it while this one waited
+                    return target
+            else:
+                problem = f"{target / marker}: missing (an unfinished build)"
+            _report_corrupt(target, problem)
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
         work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         try:
             build(work / "out")
-            try:
-                os.replace(work / "out", target)
-            except OSError:
-                if not (target / marker).exists():
-                    raise
+            if not (work / "out" / marker).is_file():
+                raise RuntimeError(f"building {target}: the build wrote no {marker}")
+            write_manifest(work / "out")
+            os.replace(work / "out", target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target

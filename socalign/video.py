@@ -18,7 +18,14 @@ from typing import Literal
 
 import numpy as np
 
-from socalign.cache import cache_dir, content_key, discard_entry, read_verified, write_verified
+from socalign.cache import (
+    atomic_path,
+    cache_dir,
+    content_key,
+    discard_entry,
+    read_verified,
+    write_verified,
+)
 
 Backend = Literal["auto", "pyav", "decord"]
 BACKENDS = ("auto", "pyav", "decord")
@@ -139,7 +146,26 @@ def clip_cache_key(path: Path | str, n_frames: int, backend: str) -> str:
 def cached_clip(
     path: Path | str, n_frames: int, backend: Backend = "auto", cache: bool = True
 ) -> tuple[np.ndarray, bool]:
-    """Decode a clip through the decoded-clip cache; returns ``(clip, was_cached)``."""
+    """Decode a clip through the decoded-clip cache; returns ``(clip, was_cached)``.
+
+    Parameters
+    ----------
+    path
+        The video file.
+    n_frames
+        Frames sampled uniformly.
+    backend
+        Decoder (see :func:`read_clip`).
+    cache
+        Read and write the decoded-clip cache (False: decode afresh and leave the cache as
+        it is, as ``--no-cache`` asks). A cached entry is verified against its size and sha256
+        record; a corrupt one is reported once (naming the file), removed and rebuilt.
+
+    Returns
+    -------
+    tuple
+        The ``(T, H, W, 3)`` uint8 clip and whether it came from the cache.
+    """
     path = Path(path)
     if not cache:
         return read_clip(path, n_frames, backend), False
@@ -251,9 +277,7 @@ def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 1
     if n < 1 or height % 2 or width % 2:
         raise ValueError(f"need >= 1 frame and even height/width for yuv420p, got {frames.shape}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
+    with atomic_path(path, keep_suffix=True) as tmp:
         with av.open(str(tmp), "w") as container:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
@@ -264,8 +288,4 @@ def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 1
                     container.mux(packet)
             for packet in stream.encode():
                 container.mux(packet)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path

@@ -65,7 +65,7 @@ def test_refuses_a_folder_socalign_did_not_write(bench, tmp_path, capsys) -> Non
     (out / "config.json").write_text('{"model_type": "timesformer"}')  # a model folder's marker
     (out / "model" / "weights.bin").write_bytes(b"precious")
     (out / "notes.txt").write_text("keep me")
-    _refused(capsys, _finetune(bench, out), out, "is not empty and is not a socalign run folder")
+    _refused(capsys, _finetune(bench, out), out, "is not empty; refusing to overwrite a folder socalign did not write")
 
 
 def test_refuses_a_file_as_out(bench, tmp_path, capsys) -> None:

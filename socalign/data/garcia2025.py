@@ -8,7 +8,6 @@ load the same way. The videos are not public: pass ``videos_dir`` to attach lice
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socalign.cache import cache_dir
+from socalign.cache import cache_dir, sha256_file
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
 from socalign.data.types import Benchmark, Videos
@@ -53,22 +52,13 @@ def is_garcia2025(root: Path) -> bool:
     return (Path(root) / SIMILARITY / "all_triplets.csv").exists()
 
 
-def sha256_of(path: Path) -> str:
-    """sha256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(root: Path) -> Path:
     """Check every file against the pinned sha256; raise naming the first missing or changed file."""
     for rel, expected in FILES.items():
         path = Path(root) / rel
         if not path.exists():
             raise BenchmarkError("file of garcia2025 is missing", path)
-        actual = sha256_of(path)
+        actual = sha256_file(path)
         if actual != expected:
             raise BenchmarkError(
                 f"sha256 {actual[:12]}… does not match the pinned {expected[:12]}… "

@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from socalign.cache import atomic_write_text as write_text_atomically
 from socalign.data.errors import BenchmarkError
 from socalign.data.types import Benchmark, Trials, Videos
+from socalign.outputs import OutputFolderError, check_output_folder
 
 LAYOUT_VERSION = "socalign-ooo/1"
 VIDEO_COLUMNS = ("video_id", "split")
@@ -286,24 +288,52 @@ def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
     )
 
 
-def ensure_fresh_output(root: Path | str) -> Path:
-    """Create ``root``, refusing a folder that already holds files (nothing is overwritten)."""
+def ensure_fresh_output(
+    root: Path | str, what: str = "benchmark", marker: str = "benchmark.json"
+) -> Path:
+    """Create ``root``, refusing a file or a folder that already holds files (nothing is
+    overwritten; see :func:`socalign.outputs.check_output_folder`).
+
+    Parameters
+    ----------
+    root
+        The output folder.
+    what
+        What is written there (named in the refusal).
+    marker
+        The file a folder of that kind written by socalign holds (named in the refusal).
+
+    Returns
+    -------
+    Path
+        ``root``, an existing empty folder.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming ``root``: it is a file, or a folder that is not empty.
+    """
     root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise BenchmarkError("output path exists and is not a folder", root)
-    if root.exists() and any(root.iterdir()):
-        raise BenchmarkError(
-            "output folder is not empty; refusing to overwrite (choose a new --out)", root
-        )
+    try:
+        check_output_folder(root, what, marker)
+    except OutputFolderError as err:
+        raise BenchmarkError(f"output folder {err.reason}", root) from err
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file through a temporary name and a rename, so a crash leaves no half file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write a file through a temporary name and a rename, so a crash leaves no half file
+    (:func:`socalign.cache.atomic_write_text`).
+
+    Parameters
+    ----------
+    path
+        The file.
+    text
+        Its content (UTF-8).
+    """
+    write_text_atomically(path, text)
 
 
 def write_benchmark(

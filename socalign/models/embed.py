@@ -146,6 +146,7 @@ def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: 
 def _embed_video(
     benchmark: Benchmark, model: str, spec: Any, layer: int | None, batch_size: int,
     device: str | None, backend: str, on_error: str, progress: bool, dtype: Any,
+    cache: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, str], ...]]:
     import torch
     from tqdm.auto import tqdm
@@ -173,7 +174,7 @@ def _embed_video(
         try:
             if file is None:
                 raise VideoDecodeError(f"<video id {benchmark.videos.ids[row]}>", "no file listed")
-            clip, _ = cached_clip(file, spec.n_frames, backend)  # type: ignore[arg-type]
+            clip, _ = cached_clip(file, spec.n_frames, backend, cache)  # type: ignore[arg-type]
         except VideoDecodeError as err:
             if on_error == "raise":
                 raise
@@ -211,7 +212,8 @@ def embed(
     video models embed the files (``pooling``: the architecture's "cls"/"mean" unless given;
     ``layer``: a hidden-state index, None for the output; ``n_frames``: frames per clip, the
     model's own by default). With ``on_error="skip"``, undecodable videos are left out and
-    listed in ``skipped`` (such partial results are not cached).
+    listed in ``skipped`` (such partial results are not cached). ``cache=False`` bypasses both
+    the embedding cache and the decoded-clip cache (neither is read nor written).
     """
     started = time.perf_counter()
     if batch_size < 1:
@@ -261,7 +263,8 @@ def embed(
         rows = np.arange(len(benchmark.videos), dtype=np.int64)
     else:
         embeddings, rows, skipped = _embed_video(
-            benchmark, model, spec, layer, batch_size, device, backend, on_error, progress, dtype
+            benchmark, model, spec, layer, batch_size, device, backend, on_error, progress, dtype,
+            cache,
         )
     if not np.isfinite(embeddings).all():
         bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from socalign import __version__
-from socalign.cache import build_once, cache_dir, content_key, sha256_bytes
+from socalign.cache import build_once, cache_dir, content_key, sha256_file, staged_folder
 from socalign.data.layout import atomic_write_text
 from socalign.data.socialworld import ActionSet, read_action_set, synthesize_actions
 from socalign.data.socialworld.actions import ActionStyle
@@ -29,10 +29,12 @@ from socalign.data.socialworld.perception import PerceptionTargets
 from socalign.data.socialworld.render import AGENT_RADIUS
 from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
 from socalign.models.video import auto_device, preprocess
+from socalign.outputs import check_output_folder
 
 TOY_CACHE_VERSION = "socalign-toy/3"
 SHIPPED_TOY = Path(__file__).parent / "weights" / "toy"  # the default recipe's seed-0 weights
 SHIPPED_TOY_SHA256 = "model.safetensors.sha256"
+TOY_MARKER = "pretrain_report.json"  # a toy backbone folder socalign wrote holds it
 
 
 @dataclass(frozen=True)
@@ -207,11 +209,13 @@ def pretrain(
     """Train the toy TimeSformer on the action set's ``train`` split; report ``test`` accuracy.
 
     Saves ``TimesformerForVideoClassification`` (safetensors + config) and its image-processor
-    config to ``out``. Randomness (init, shuffling) comes from ``seed`` only.
+    config to ``out``, which must be missing or empty (checked before any compute; it is
+    written whole or not at all). Randomness (init, shuffling) comes from ``seed`` only.
     """
     from tqdm.auto import tqdm
     from transformers import TimesformerForVideoClassification
 
+    out = check_output_folder(out, "toy backbone", TOY_MARKER)
     started = time.perf_counter()
     if not isinstance(actions, ActionSet):
         actions = read_action_set(actions)
@@ -251,10 +255,6 @@ def pretrain(
     accuracy = _accuracy(model, x_test, y_test, settings.batch_size)
     train_accuracy = _accuracy(model, x_train, y_train, settings.batch_size)
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model.cpu().save_pretrained(out, safe_serialization=True)
-    write_processor_config(out, settings)
     result = PretrainResult(
         out=str(out),
         accuracy=accuracy,
@@ -267,8 +267,17 @@ def pretrain(
         settings=settings.to_dict(),
         seed=seed,
     )
-    (out / "pretrain_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    _save_toy(out, model, settings, result.to_dict())
     return result
+
+
+def _save_toy(out: Path, model: Any, settings: ToySettings, report: dict[str, Any]) -> None:
+    """Write the model (safetensors + config), its processor config and its report to ``out``
+    through a staging folder, so that ``out`` appears whole or not at all."""
+    with staged_folder(out) as stage:
+        model.cpu().save_pretrained(stage, safe_serialization=True)
+        write_processor_config(stage, settings)
+        atomic_write_text(stage / TOY_MARKER, json.dumps(report, indent=2) + "\n")
 
 
 @dataclass(frozen=True)
@@ -328,7 +337,8 @@ def pretrain_perception(
     ----------
     out
         Folder to write (``TimesformerForVideoClassification`` as safetensors + config, its
-        image-processor config and ``pretrain_report.json``).
+        image-processor config and ``pretrain_report.json``): missing or empty (checked
+        before any compute; it is written whole or not at all).
     settings
         Architecture and training settings (``task`` must be "perception").
     seed
@@ -360,6 +370,7 @@ def pretrain_perception(
 
     if settings.task != "perception":
         raise ValueError(f"settings.task must be 'perception' here, got {settings.task!r} (use pretrain)")
+    out = check_output_folder(out, "toy backbone", TOY_MARKER)
     if not 0 < settings.patch_layer <= settings.n_layers:
         raise ValueError(f"patch_layer must be in 1..{settings.n_layers}, got {settings.patch_layer}")
     started = time.perf_counter()
@@ -433,16 +444,12 @@ def pretrain_perception(
     patch_var = float(((patch[test] - patch[test].mean(0)) ** 2).sum())
     explained["patch_maps"] = 1 - patch_error / patch_var
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model.cpu().save_pretrained(out, safe_serialization=True)
-    write_processor_config(out, settings)
     result = PerceptionResult(
         out=str(out), explained_variance=explained, n_train=len(train), n_test=n_test,
         seconds=time.perf_counter() - started, settings=settings.to_dict(),
         targets=targets.to_dict(), seed=seed,
     )
-    atomic_write_text(out / "pretrain_report.json", json.dumps(result.to_dict(), indent=2) + "\n")
+    _save_toy(out, model, settings, result.to_dict())
     return result
 
 
@@ -476,7 +483,7 @@ def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -
         return None
     weights = SHIPPED_TOY / "model.safetensors"
     expected = (SHIPPED_TOY / SHIPPED_TOY_SHA256).read_text().split()[0]
-    actual = sha256_bytes(weights.read_bytes())
+    actual = sha256_file(weights)
     if actual != expected:
         raise OSError(f"{weights}: checksum mismatch with {SHIPPED_TOY / SHIPPED_TOY_SHA256}; reinstall socalign")
     return SHIPPED_TOY
@@ -492,6 +499,11 @@ def ensure_toy_backbone(
 ) -> Path:
     """The toy backbone's folder: the shipped weights when they match, else pretrained on first
     use and cached.
+
+    The cached folder is checked against its size/sha256 manifest each time it is reused; a
+    damaged one (e.g. a truncated ``model.safetensors``) is reported once, naming the file, then
+    removed and pretrained again (:func:`socalign.cache.build_once`, which also makes a second
+    process wait for the first one's build instead of building it too).
 
     Parameters
     ----------

@@ -140,28 +140,27 @@ def check_out_folder(
     Raises
     ------
     FileExistsError
-        ``out`` is a file, a non-empty folder socalign did not write, a finished run, or (without
-        ``resume``) an unfinished run.
+        ``out`` is a file, a non-empty folder socalign did not write (both
+        :class:`socalign.outputs.OutputFolderError`, see :mod:`socalign.outputs`), a finished
+        run, or (without ``resume``) an unfinished run.
     FileNotFoundError
         ``resume`` without a run in ``out`` (unless ``start_if_missing``).
     """
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"--out {out} is a file, not a folder; choose another --out")
+    from socalign.outputs import folder_state, foreign_folder_error
+
+    marker = read_run_marker(out) if out.is_dir() else None
+    state = folder_state(out, lambda folder: marker is not None)  # a file is refused here
     if os.environ.get("RANK", "0") != "0":
         return None  # under accelerate only the main process judges (and then writes) the folder
-    marker = read_run_marker(out) if out.is_dir() else None
     if marker is None:
-        empty = not out.exists() or not any(out.iterdir())
+        empty = state in ("new", "empty")
         if resume and not (start_if_missing and empty):
             raise FileNotFoundError(
                 f"--resume: {out} holds no socalign run to resume (no run {RUN_MARKER}); "
                 "drop --resume to start a new run"
             )
         if not empty:
-            raise FileExistsError(
-                f"--out {out} is not empty and is not a socalign run folder (no run "
-                f"{RUN_MARKER}); it is left untouched: choose a new or empty folder"
-            )
+            raise foreign_folder_error(out, "run", RUN_MARKER)
         return None
     if (out / "report.json").exists():
         raise FileExistsError(
