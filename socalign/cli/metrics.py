@@ -13,33 +13,34 @@ def _split(value: str | None) -> str | None:
 
 
 def ceiling_command(args: argparse.Namespace) -> dict[str, Any]:
-    """Split-half (participants, Spearman–Brown) and OOO-consistency ceilings of a split."""
+    """Noise ceilings and reliabilities of a split (:func:`socalign.metrics.benchmark_ceilings`).
+
+    The result keeps ``split_half`` and ``ooo_consistency`` (the reliabilities) and adds
+    ``ooo_ceiling`` (the empirical-Bayes OOO-accuracy ceiling) and ``ceilings`` (the R² ceiling,
+    the reliability, the OOO reliability and the OOO ceiling, each with its rule and meaning).
+    """
     from socalign.data import load_dataset
-    from socalign.metrics import ooo_consistency, split_half_ceiling
+    from socalign.metrics import benchmark_ceilings
 
     if args.n_splits < 1:
         raise CliError(f"--n-splits must be at least 1, got {args.n_splits}")
     benchmark = load_dataset(args.dataset)
     split = _split(args.split)
-    trials = benchmark.split_trials(split)
-    if len(trials) == 0:
+    if len(benchmark.split_trials(split)) == 0:
         raise CliError(f"split {args.split!r} has no trials")
-    half = split_half_ceiling(
-        trials.triplets,
-        trials.odd,
-        trials.participants,
-        len(benchmark.videos),
-        indices=benchmark.split_indices(split),
-        n_splits=args.n_splits,
-        rng=args.seed,
-    )
+    result = benchmark_ceilings(benchmark, split, n_splits=args.n_splits, seed=args.seed)
+    if result.split_half is None:
+        raise ValueError(result.split_half_error)
+    out = result.to_dict()
     return {
         "dataset": benchmark.name,
         "split": args.split,
-        "n_trials": len(trials),
-        "split_half": half.to_dict(),
-        "ooo_consistency": ooo_consistency(trials.triplets, trials.odd).to_dict(),
+        "n_trials": result.n_trials,
+        "split_half": out["split_half"],
+        "ooo_consistency": out["ooo_consistency"],
         "seed": args.seed,
+        "ooo_ceiling": out["ooo_ceiling"],
+        "ceilings": out["ceilings"],
     }
 
 

@@ -1,13 +1,21 @@
 """Alignment metrics (numpy/scipy only; never imports torch or socalign.data).
 
 similarity from judgments and embeddings (``similarity``), OOO accuracy under named rules
-(``ooo``), R² and correlations over observed pairs (``rsa``), noise ceilings (``ceilings``),
+(``ooo``), R² and correlations over observed pairs (``rsa``), noise ceilings and reliabilities
+(``ceilings``; ``benchmark_ceilings`` for one split of a benchmark),
 bootstrap intervals and permutation tests (``resampling``).
 """
 
 from socalign.metrics.ceilings import (
+    BenchmarkCeilings,
+    OOOCeiling,
     OOOConsistency,
     SplitHalfCeiling,
+    benchmark_ceilings,
+    dirichlet_expected_max,
+    dirichlet_multinomial_loglik,
+    fit_concentration,
+    ooo_ceiling,
     ooo_consistency,
     spearman_brown,
     split_half_ceiling,
@@ -41,17 +49,24 @@ __all__ = [
     "METRICS",
     "RULES",
     "Alignment",
+    "BenchmarkCeilings",
     "Interval",
     "JudgedSimilarity",
     "OOOAccuracy",
+    "OOOCeiling",
     "OOOConsistency",
     "PermutationTest",
     "SplitHalfCeiling",
     "alignment",
+    "benchmark_ceilings",
     "bootstrap",
     "bootstrap_alignment",
+    "dirichlet_expected_max",
+    "dirichlet_multinomial_loglik",
+    "fit_concentration",
     "ooo_accuracy",
     "ooo_accuracy_embeddings",
+    "ooo_ceiling",
     "ooo_consistency",
     "paired_bootstrap",
     "paired_bootstrap_alignment",

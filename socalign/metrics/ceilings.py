@@ -15,16 +15,41 @@ each half's counts are a matrix product with the split masks, so no loop runs ov
 in at least one other trial, the share of agreement between its choice and the majority
 choice of the *other* trials of that triplet. Ties among the others' most frequent choices
 are scored fractionally: 1/k when the trial's choice is one of the k tied choices, else 0 —
-the expected agreement with a tie broken at random. Chance is 1/3.
+the expected agreement with a tie broken at random. Chance is 1/3. This is a *reliability* of
+the choices, not a ceiling: with m showings of a triplet whose most likely choice has
+probability p_max, the agreement is about Σ p² (m = 2), well below p_max, so good models beat it.
+
+**OOO ceiling** (``ooo_ceiling``): the expected OOO accuracy of the best possible model, one
+that always picks each triplet's most likely choice: the mean over trials of max_k p_tk, where
+p_t is the distribution of choices of triplet t over the population of participants. Each
+unordered triplet's choice counts n_t are taken as multinomial draws from p_t, and p_t as drawn
+from a symmetric Dirichlet(a, a, a) pooled over triplets (empirical Bayes): a is fitted by
+maximum marginal (Dirichlet-multinomial) likelihood over the triplets shown at least twice
+(once-shown triplets carry no information on a), and each triplet's posterior
+Dirichlet(a + n_t) gives E[max_k p_tk | n_t] by Monte Carlo (a seeded numpy Generator, the
+Dirichlet drawn as normalised gammas in log space so that small a does not underflow). The
+ceiling is the trial-weighted mean of these posterior means over all trials (a once-shown
+triplet gets the prior mean E[max p], which is also its posterior mean). It accounts for the
+number of repeats: a triplet with two showings moves little from the prior, one with seven a
+lot. On SocialWorld, whose observers' probabilities are known, its bias is measured in
+tests/test_ooo_ceiling.py and benchmarks/ceilings.py.
+
+**One function for every caller** (``benchmark_ceilings``): the R² ceiling (split-half, over
+participants), the OOO reliability and the OOO ceiling of one split of a benchmark, with the
+rule and the meaning of each, so that the CLI, the analyses and the book report the same
+numbers for the same split and seed. The split halves come from ``numpy.random.default_rng(seed)``
+alone (never from a generator that other computations have used), which is why two callers with
+the same seed agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import optimize, sparse, special
 
 from socalign.metrics.resampling import as_rng
 from socalign.metrics.similarity import check_trials, kept_pairs
@@ -282,4 +307,492 @@ def ooo_consistency(triplets: np.ndarray, odd: np.ndarray) -> OOOConsistency:
         n_triplets=int(np.unique(group[repeated]).size),
         n_trials_total=n,
         agreement=agreement,
+    )
+
+
+CONCENTRATION_BOUNDS = (1e-3, 1e3)
+"""Search interval of the Dirichlet concentration a (log scale)."""
+
+
+@dataclass(frozen=True)
+class OOOCeiling:
+    """Empirical-Bayes OOO-accuracy ceiling: expected accuracy of each triplet's modal choice.
+
+    Attributes
+    ----------
+    ceiling : float
+        Trial-weighted mean over all trials of E[max_k p_tk | counts] (NaN when no triplet was
+        shown twice, so that a cannot be fitted).
+    repeated_ceiling : float
+        The same mean over the trials of repeated triplets only.
+    prior_ceiling : float
+        E[max_k p_k] under the fitted prior (the estimate for a triplet shown once).
+    concentration : float
+        The fitted symmetric Dirichlet concentration a.
+    pair_agreement : float
+        Probability under the fitted prior that two showings agree, (a + 1) / (3a + 1): what
+        the fit matches; with two showings per triplet it is the expected LOO agreement.
+    log_likelihood : float
+        Maximised marginal log-likelihood (Dirichlet-multinomial, without the multinomial
+        coefficients, which do not depend on a).
+    n_trials, n_triplets : int
+        All trials, and their distinct unordered triplets.
+    n_repeated_trials, n_repeated_triplets : int
+        Trials and triplets of the triplets shown at least twice.
+    repeats_mean : float
+        Mean showings per repeated triplet.
+    n_draws : int
+        Monte Carlo draws per distinct posterior.
+    seed : int or None
+        Seed of the Monte Carlo generator (None when a Generator was passed).
+    """
+
+    ceiling: float
+    repeated_ceiling: float
+    prior_ceiling: float
+    concentration: float
+    pair_agreement: float
+    log_likelihood: float
+    n_trials: int
+    n_triplets: int
+    n_repeated_trials: int
+    n_repeated_triplets: int
+    repeats_mean: float
+    n_draws: int
+    seed: int | None
+    chance: float = 1.0 / 3.0
+    rule: str = "argmax (one choice per trial)"
+    model: str = (
+        "choices of a triplet ~ multinomial(p_t); p_t ~ symmetric Dirichlet(a) pooled over "
+        "triplets, a by maximum marginal likelihood over repeated triplets; ceiling = mean over "
+        "trials of the posterior mean of max_k p_tk"
+    )
+    posterior: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """The estimate, the fit and the counts (``posterior`` left out)."""
+        return {
+            "ceiling": self.ceiling,
+            "repeated_ceiling": self.repeated_ceiling,
+            "prior_ceiling": self.prior_ceiling,
+            "concentration": self.concentration,
+            "pair_agreement": self.pair_agreement,
+            "log_likelihood": self.log_likelihood,
+            "n_trials": self.n_trials,
+            "n_triplets": self.n_triplets,
+            "n_repeated_trials": self.n_repeated_trials,
+            "n_repeated_triplets": self.n_repeated_triplets,
+            "repeats_mean": self.repeats_mean,
+            "n_draws": self.n_draws,
+            "seed": self.seed,
+            "chance": self.chance,
+            "rule": self.rule,
+            "model": self.model,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row."""
+        return pd.DataFrame([self.to_dict()])
+
+
+def triplet_counts(triplets: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Choice counts of every distinct unordered triplet, and each trial's triplet.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices as shown.
+    odd : numpy.ndarray
+        (n,) position 0..2 of the chosen odd one.
+
+    Returns
+    -------
+    tuple
+        ``(counts, group)``: (T, 3) how often each item of triplet t (in sorted item order) was
+        chosen, and (n,) the triplet of every trial.
+    """
+    triplets, odd = check_trials(triplets, odd)
+    n = len(odd)
+    ordered = np.sort(triplets, axis=1)
+    _, group = np.unique(ordered, axis=0, return_inverse=True)
+    group = group.ravel()
+    choice = triplets[np.arange(n), odd]
+    position = (ordered == choice[:, None]).argmax(axis=1)
+    n_groups = int(group.max()) + 1 if n else 0
+    counts = np.bincount(group * 3 + position, minlength=3 * n_groups).reshape(n_groups, 3)
+    return counts, group
+
+
+def dirichlet_multinomial_loglik(counts: np.ndarray, concentration: float) -> float:
+    """Marginal log-likelihood of choice counts under a symmetric Dirichlet(a) prior.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (T, K) counts per triplet and option.
+    concentration : float
+        a > 0.
+
+    Returns
+    -------
+    float
+        Σ_t [log Γ(Ka) − log Γ(Ka + m_t) + Σ_k (log Γ(a + n_tk) − log Γ(a))], the
+        Dirichlet-multinomial log-probability of the ordered sequences of choices (the
+        multinomial coefficients, constant in a, are left out).
+    """
+    counts = np.asarray(counts, dtype=float)
+    a = float(concentration)
+    k = counts.shape[1]
+    m = counts.sum(axis=1)
+    return float(
+        np.sum(special.gammaln(k * a) - special.gammaln(k * a + m))
+        + np.sum(special.gammaln(a + counts) - special.gammaln(a))
+    )
+
+
+def fit_concentration(counts: np.ndarray) -> tuple[float, float]:
+    """Maximum marginal likelihood symmetric Dirichlet concentration of repeated triplets.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (T, K) counts of triplets shown at least twice.
+
+    Returns
+    -------
+    tuple
+        ``(a, log_likelihood)``; a is searched on a log scale within
+        :data:`CONCENTRATION_BOUNDS` (``scipy.optimize.minimize_scalar``, bounded), so perfectly
+        consistent data give the lower bound and random data the upper one.
+    """
+    counts = np.asarray(counts)
+    if counts.size == 0:
+        raise ValueError("no repeated triplets: the concentration cannot be fitted")
+    lo, hi = np.log(CONCENTRATION_BOUNDS)
+    res = optimize.minimize_scalar(
+        lambda x: -dirichlet_multinomial_loglik(counts, float(np.exp(x))),
+        bounds=(lo, hi), method="bounded", options={"xatol": 1e-6},
+    )
+    a = float(np.exp(res.x))
+    return a, dirichlet_multinomial_loglik(counts, a)
+
+
+def dirichlet_expected_max(
+    alpha: np.ndarray, n_draws: int = 50_000, rng: np.random.Generator | int = 0
+) -> np.ndarray:
+    """Monte Carlo E[max_k p_k] for p ~ Dirichlet(alpha), one value per row of ``alpha``.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        (R, K) positive Dirichlet parameters.
+    n_draws : int, default 50000
+        Draws per row (the standard error is below 0.5/sqrt(n_draws)).
+    rng : numpy.random.Generator or int, default 0
+        The generator, or its seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        (R,) estimates. The Dirichlet is drawn as normalised gammas, in log space: for shape
+        s < 1, log G = log G' + log(U)/s with G' ~ Gamma(s + 1) and U uniform, so that very
+        small concentrations do not underflow to 0/0.
+    """
+    alpha = np.atleast_2d(np.asarray(alpha, dtype=float))
+    if (alpha <= 0).any() or not np.isfinite(alpha).all():
+        raise ValueError("alpha must be positive and finite")
+    if n_draws < 1:
+        raise ValueError(f"n_draws must be at least 1, got {n_draws}")
+    gen = as_rng(rng)
+    out = np.empty(len(alpha))
+    for r, row in enumerate(alpha):
+        boost = row < 1
+        shape = np.where(boost, row + 1.0, row)
+        log_g = np.log(gen.standard_gamma(shape, size=(n_draws, row.size)))
+        u = gen.random((n_draws, row.size))
+        log_g = np.where(boost, log_g + np.log(u) / row, log_g)
+        log_g -= log_g.max(axis=1, keepdims=True)
+        p = np.exp(log_g)
+        out[r] = float(np.mean(p.max(axis=1) / p.sum(axis=1)))
+    return out
+
+
+def ooo_ceiling(
+    triplets: np.ndarray,
+    odd: np.ndarray,
+    n_draws: int = 50_000,
+    rng: np.random.Generator | int = 0,
+    concentration: float | None = None,
+) -> OOOCeiling:
+    """Empirical-Bayes ceiling of OOO accuracy: expected accuracy of the modal choice.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices as shown.
+    odd : numpy.ndarray
+        (n,) position 0..2 of the chosen odd one.
+    n_draws : int, default 50000
+        Monte Carlo draws per distinct posterior (there are few: one per pattern of counts).
+    rng : numpy.random.Generator or int, default 0
+        Generator, or seed, of the Monte Carlo draws.
+    concentration : float, optional
+        A fixed Dirichlet concentration a (e.g. fitted on a larger split); fitted by maximum
+        marginal likelihood over the repeated triplets of these trials when None.
+
+    Returns
+    -------
+    OOOCeiling
+        ``ceiling`` is NaN (and the fit fields too) when no triplet was shown twice and no
+        ``concentration`` was given.
+
+    Notes
+    -----
+    Chance is 1/3 and the ceiling at most 1. See the module docstring for the model.
+    """
+    counts, group = triplet_counts(triplets, odd)
+    if counts.shape[0] == 0:
+        raise ValueError("no trials")
+    size = counts.sum(axis=1)
+    rep = size >= 2
+    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    nan = float("nan")
+    base: dict[str, Any] = {
+        "n_trials": int(size.sum()),
+        "n_triplets": int(counts.shape[0]),
+        "n_repeated_trials": int(size[rep].sum()),
+        "n_repeated_triplets": int(rep.sum()),
+        "repeats_mean": float(size[rep].mean()) if rep.any() else nan,
+        "n_draws": int(n_draws),
+        "seed": seed,
+    }
+    if concentration is None:
+        if not rep.any():
+            return OOOCeiling(ceiling=nan, repeated_ceiling=nan, prior_ceiling=nan,
+                              concentration=nan, pair_agreement=nan, log_likelihood=nan, **base)
+        a, loglik = fit_concentration(counts[rep])
+    else:
+        if not concentration > 0:
+            raise ValueError(f"concentration must be positive, got {concentration}")
+        a = float(concentration)
+        loglik = dirichlet_multinomial_loglik(counts[rep], a) if rep.any() else nan
+    # The posterior mean of max p depends only on the sorted counts: one draw per pattern.
+    # Once-shown triplets share the prior's pattern (their posterior mean of max p equals it).
+    sorted_counts = -np.sort(-counts, axis=1)
+    sorted_counts[size == 1] = 0
+    patterns, which = np.unique(sorted_counts, axis=0, return_inverse=True)
+    which = which.ravel()
+    gen = as_rng(rng)
+    if not (patterns == 0).all(axis=1).any():
+        patterns = np.vstack([patterns, np.zeros(3, dtype=patterns.dtype)])
+    values = dirichlet_expected_max(a + patterns, n_draws, gen)
+    prior = float(values[(patterns == 0).all(axis=1)][0])
+    posterior = values[which]  # per triplet
+    return OOOCeiling(
+        ceiling=float(np.sum(posterior * size) / size.sum()),
+        repeated_ceiling=float(np.sum(posterior[rep] * size[rep]) / size[rep].sum()) if rep.any() else nan,
+        prior_ceiling=prior,
+        concentration=a,
+        pair_agreement=(a + 1.0) / (3.0 * a + 1.0),
+        log_likelihood=loglik,
+        posterior=posterior[group],
+        **base,
+    )
+
+
+@dataclass(frozen=True)
+class BenchmarkCeilings:
+    """The R² ceiling, the reliabilities and the OOO ceiling of one split of a benchmark.
+
+    Attributes
+    ----------
+    dataset : str
+        The benchmark's name.
+    split : str
+        The split (``"all"``: every kept trial).
+    n_trials : int
+        Kept trials of the split (all three videos in the split).
+    n_splits : int
+        Random participant halves asked for.
+    seed : int
+        Seed of the halves (``numpy.random.default_rng(seed)``) and of the OOO ceiling's
+        Monte Carlo draws.
+    split_half : SplitHalfCeiling or None
+        None when the split-half could not be computed (see ``split_half_error``).
+    split_half_error : str or None
+        Why the split-half is missing.
+    consistency : OOOConsistency
+        Leave-one-out agreement of repeated triplets (the OOO reliability).
+    ooo : OOOCeiling
+        The empirical-Bayes OOO ceiling.
+    """
+
+    dataset: str
+    split: str
+    n_trials: int
+    n_splits: int
+    seed: int
+    split_half: SplitHalfCeiling | None
+    split_half_error: str | None
+    consistency: OOOConsistency
+    ooo: OOOCeiling
+
+    @property
+    def r2_ceiling(self) -> float:
+        """Best R² (squared Spearman) a model can expect: the split-half reliability r_SB."""
+        return float("nan") if self.split_half is None else self.split_half.r2_ceiling
+
+    @property
+    def reliability(self) -> float:
+        """Split-half reliability r_SB of the judged similarity (Spearman–Brown corrected)."""
+        return float("nan") if self.split_half is None else self.split_half.r_sb
+
+    @property
+    def ooo_reliability(self) -> float:
+        """Leave-one-out agreement of repeated triplets (ties fractional)."""
+        return self.consistency.loo_agreement
+
+    @property
+    def ooo_ceiling(self) -> float:
+        """Expected OOO accuracy (argmax rule) of each triplet's most likely choice."""
+        return self.ooo.ceiling
+
+    def quantities(self) -> dict[str, dict[str, Any]]:
+        """Each reported number with its interval (or None), count, rule and meaning."""
+        sh = self.split_half
+        low = None if sh is None else sh.low
+        high = None if sh is None else sh.high
+        n_part = None if sh is None else sh.n_participants
+        halves = f"mean over {self.n_splits} random halves of the participants (seed {self.seed})"
+        return {
+            "r2_ceiling": {
+                "estimate": self.r2_ceiling, "low": low, "high": high,
+                "unit": "R² (squared Spearman over the split's observed pairs)",
+                "n": n_part, "n_of": "participants",
+                "rule": f"split-half reliability r_SB, {halves}",
+                "meaning": "the best R² a model can expect against the full data's similarity: "
+                "the true similarity correlates with the noisy data at √r_SB",
+            },
+            "reliability": {
+                "estimate": self.reliability, "low": low, "high": high,
+                "unit": "correlation (Spearman–Brown corrected)",
+                "n": n_part, "n_of": "participants",
+                "rule": f"Spearman correlation of the two halves' similarities, "
+                f"Spearman–Brown corrected, {halves}",
+                "meaning": "how well the judged similarity replicates: the share of its rank "
+                "variance that is not noise",
+            },
+            "ooo_reliability": {
+                "estimate": self.ooo_reliability, "low": None, "high": None,
+                "unit": "agreement (chance 1/3)",
+                "n": self.consistency.n_trials, "n_of": "trials of repeated triplets",
+                "rule": "each repeated trial vs the majority choice of the triplet's other "
+                "showings (ties 1/k)",
+                "meaning": "how often people repeat a choice: a reliability, not a ceiling "
+                "(with 2-3 showings it is below the accuracy of the most likely choice)",
+            },
+            "ooo_ceiling": {
+                "estimate": self.ooo_ceiling, "low": None, "high": None,
+                "unit": "OOO accuracy, argmax rule (chance 1/3)",
+                "n": self.ooo.n_trials, "n_of": "trials",
+                "rule": "empirical Bayes: symmetric Dirichlet-multinomial fitted to the repeated "
+                "triplets; mean over trials of the posterior mean of the largest choice "
+                "probability",
+                "meaning": "the expected OOO accuracy of a model that always picks each "
+                "triplet's most likely choice: the best any similarity can score",
+            },
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``ceilings`` (the four quantities) and the three estimators' details."""
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "n_trials": self.n_trials,
+            "n_splits": self.n_splits,
+            "seed": self.seed,
+            "ceilings": self.quantities(),
+            "split_half": (
+                {"error": self.split_half_error} if self.split_half is None
+                else self.split_half.to_dict()
+            ),
+            "ooo_consistency": self.consistency.to_dict(),
+            "ooo_ceiling": self.ooo.to_dict(),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per quantity: estimate, interval, count, unit, rule and meaning."""
+        rows = [{"quantity": k, **v} for k, v in self.quantities().items()]
+        return pd.DataFrame(rows).set_index("quantity")
+
+
+def benchmark_ceilings(
+    benchmark: Any,
+    split: str | None = "test",
+    n_splits: int = 100,
+    seed: int = 0,
+    n_draws: int = 50_000,
+    ooo_concentration: float | None = None,
+) -> BenchmarkCeilings:
+    """The noise ceilings and reliabilities of one split: the one function every caller uses.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A loaded benchmark (anything with ``name``, ``videos``, ``split_trials(split)`` and
+        ``split_indices(split)``, as :class:`socalign.data.Benchmark`; not imported here).
+    split : str or None, default "test"
+        The split; None or ``"all"``: every kept trial and every video.
+    n_splits : int, default 100
+        Random participant halves of the split-half reliability.
+    seed : int, default 0
+        Seeds ``numpy.random.default_rng(seed)`` for the halves and, separately, the OOO
+        ceiling's Monte Carlo draws: the same seed gives the same numbers to every caller.
+    n_draws : int, default 50000
+        Monte Carlo draws per distinct posterior of the OOO ceiling.
+    ooo_concentration : float, optional
+        A fixed Dirichlet concentration for the OOO ceiling (fitted on the split when None).
+
+    Returns
+    -------
+    BenchmarkCeilings
+        R² ceiling and reliability (split-half over participants), OOO reliability (LOO
+        agreement of repeated triplets) and OOO ceiling (empirical Bayes), each with its rule
+        and meaning. A split-half that cannot be computed (too few participants or pairs) is
+        reported in ``split_half_error``, not raised.
+
+    Raises
+    ------
+    ValueError
+        When the split has no kept trials, or ``n_splits`` < 1.
+    """
+    if n_splits < 1:
+        raise ValueError(f"n_splits must be at least 1, got {n_splits}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    trials = benchmark.split_trials(split)
+    name = "all" if split in (None, "all") else str(split)
+    if len(trials) == 0:
+        raise ValueError(f"split {name!r} has no trials")
+    half: SplitHalfCeiling | None = None
+    error: str | None = None
+    try:
+        half = split_half_ceiling(
+            trials.triplets, trials.odd, trials.participants, len(benchmark.videos),
+            indices=benchmark.split_indices(split), n_splits=n_splits,
+            rng=np.random.default_rng(int(seed)),
+        )
+    except ValueError as err:
+        error = str(err)
+    return BenchmarkCeilings(
+        dataset=str(getattr(benchmark, "name", "")),
+        split=name,
+        n_trials=len(trials),
+        n_splits=int(n_splits),
+        seed=int(seed),
+        split_half=half,
+        split_half_error=error,
+        consistency=ooo_consistency(trials.triplets, trials.odd),
+        ooo=ooo_ceiling(trials.triplets, trials.odd, n_draws=n_draws, rng=int(seed),
+                        concentration=ooo_concentration),
     )

