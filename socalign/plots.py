@@ -1,9 +1,13 @@
-"""Figure helpers for the book: gap bars with CIs and the ceiling band, variance-partitioning
-bars and a two-set Venn, probe bars, and rollout overlays.
+"""Figure helpers for the book: design and similarity heat maps, split-half histograms, gap
+bars with CIs and the ceiling band, fine-tuning ablations and training curves,
+variance-partitioning bars and a two-set Venn, probe bars, and rollout overlays.
 
-Each helper draws on a given matplotlib ``Axes`` (or a new one) and returns it; it computes
-nothing the analyses do not already hold. matplotlib is imported inside each helper, so
-``import socalign.plots`` works without it.
+Each helper follows seaborn's conventions: it takes the analysis result (or a tidy frame) and
+an optional matplotlib ``Axes``, draws on it and returns it, and computes nothing the analyses
+do not already hold. Common rules: value axes include 0 and show the reference (a ceiling, the
+language model, chance) that a reader compares against; counts and epochs get integer ticks;
+legends sit outside the data. matplotlib and seaborn are imported inside each helper, so
+``import socalign.plots`` works without them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from socalign.text import sig
 
 KIND_COLOURS = {
     "language": "tab:blue",
@@ -40,6 +46,119 @@ def _yerr(values: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
 
 def _short(name: str) -> str:
     return str(name).rstrip("/").split("/")[-1]
+
+
+def _legend_outside(ax: Any, **kwargs: Any) -> None:
+    """Put the legend to the right of the axes, away from the data."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8,
+                  borderaxespad=0.0, **kwargs)
+
+
+def _integer_ticks(axis: Any) -> None:
+    """Ticks only at whole numbers on ``axis`` (``ax.xaxis`` or ``ax.yaxis``)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _include_zero(ax: Any, top: float | None = None) -> None:
+    """Let the y axis start at 0 (or below, for negative data) and reach at least ``top``."""
+    low, high = ax.get_ylim()
+    if top is not None and np.isfinite(top):
+        high = max(high, top * 1.08)
+    ax.set_ylim(min(low, 0.0), high)
+
+
+def coverage_heatmap(coverage: np.ndarray, ax: Any = None) -> Any:
+    """How often each pair of items shares a designed triplet (``pair_counts``), with a count bar.
+
+    Parameters
+    ----------
+    coverage : numpy.ndarray
+        (N, N) counts of triplets holding each pair.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax)
+    top = int(np.max(coverage)) if np.size(coverage) else 1
+    cmap = plt.get_cmap("viridis", top + 1)
+    image = ax.imshow(coverage, cmap=cmap, vmin=-0.5, vmax=top + 0.5, interpolation="nearest")
+    ax.set_xlabel("video")
+    ax.set_ylabel("video")
+    _integer_ticks(ax.xaxis)
+    _integer_ticks(ax.yaxis)
+    bar = ax.figure.colorbar(image, ax=ax, label="triplets holding the pair",
+                             ticks=range(top + 1))
+    bar.ax.tick_params(labelsize=8)
+    return ax
+
+
+def similarity_heatmap(similarity: np.ndarray, ax: Any = None, title: str | None = None) -> Any:
+    """The judged similarity matrix (unobserved pairs blank, diagonal blank) on a 0–1 scale.
+
+    Parameters
+    ----------
+    similarity : numpy.ndarray
+        (N, N) judged similarity, NaN where a pair was never shown together.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    shown = np.where(np.eye(len(similarity), dtype=bool), np.nan, similarity)
+    image = ax.imshow(shown, cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xlabel("video")
+    ax.set_ylabel("video")
+    _integer_ticks(ax.xaxis)
+    _integer_ticks(ax.yaxis)
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, label="judged similarity")
+    return ax
+
+
+def split_half_hist(values: dict[str, np.ndarray], ax: Any = None) -> Any:
+    """Histograms of split-half reliabilities (one per benchmark) over random participant splits.
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray
+        Benchmark name -> Spearman–Brown corrected split-half correlations.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    ax = _axes(ax)
+    tidy = pd.DataFrame([{"benchmark": name, "r_sb": float(v)}
+                         for name, vals in values.items() for v in np.asarray(vals)
+                         if np.isfinite(v)])
+    sns.histplot(tidy, x="r_sb", hue="benchmark", bins=20, ax=ax, element="step", alpha=0.4)
+    ax.set_xlabel("split-half reliability $r_{SB}$")
+    ax.set_ylabel("splits")
+    _integer_ticks(ax.yaxis)
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_bbox_to_anchor((1.02, 1.0))
+        legend.set_loc("upper left")
+        legend.set_frame_on(False)
+    return ax
 
 
 def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool = True) -> Any:
@@ -77,16 +196,114 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
     label = {"r2": "R² with human similarity", "ooo_pair": "OOO accuracy (pair rule)",
              "ooo_argmax": "OOO accuracy (argmax rule)"}[statistic]
     ax.set_ylabel(label)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize=8)
+    _include_zero(ax)
+    _legend_outside(ax)
     return ax
 
 
-def partition_bars(partition: Any, ax: Any = None) -> Any:
-    """One stacked bar of the full R²: each unique part, then each shared part, with CIs beside.
+def ablation_bars(
+    runs: pd.DataFrame, statistic: str = "r2", references: dict[str, float] | None = None,
+    ax: Any = None,
+) -> Any:
+    """Test scores before and after fine-tuning per loss: mean ± sd over seeds, dots per seed.
 
-    ``partition``: a :class:`socalign.analyses.partition.Partition`. Negative shared parts
-    (suppression) are drawn below zero.
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        One row per run and statistic, with columns ``loss``, ``seed``, ``statistic``,
+        ``before`` and ``after`` (``socalign.analyses.ablation.run_table``).
+    statistic : str
+        The statistic to draw (``"r2"``, ``"ooo_argmax"``, ...).
+    references : dict of str to float, optional
+        Horizontal reference lines (label -> value), e.g. the language model and the ceiling.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    part = runs[runs["statistic"] == statistic]
+    if part.empty:
+        raise ValueError(f"no rows for statistic {statistic!r}")
+    tidy = part.melt(id_vars=["loss", "seed"], value_vars=["before", "after"], var_name="model",
+                     value_name="score")
+    tidy["model"] = tidy["model"].map({"before": "pretrained", "after": "fine-tuned"})
+    ax = _axes(ax)
+    palette = {"pretrained": "0.65", "fine-tuned": "tab:orange"}
+    sns.barplot(tidy, x="loss", y="score", hue="model", errorbar="sd", capsize=0.1,
+                palette=palette, ax=ax, err_kws={"linewidth": 1})
+    sns.stripplot(tidy, x="loss", y="score", hue="model", dodge=True, palette=["k", "k"],
+                  size=3, ax=ax, legend=False)
+    styles = iter([("--", "k"), (":", "tab:blue"), ("-.", "tab:green")])
+    top = float(tidy["score"].max())
+    for label, value in (references or {}).items():
+        if value is not None and np.isfinite(value):
+            ls, colour = next(styles)
+            ax.axhline(value, ls=ls, color=colour, lw=1, label=label)
+            top = max(top, float(value))
+    ax.set_xlabel("loss")
+    ax.set_ylabel({"r2": "test R²"}.get(statistic, f"test {statistic}"))
+    _include_zero(ax, top)
+    _legend_outside(ax)
+    return ax
+
+
+def training_curves(histories: dict[str, pd.DataFrame], best: dict[str, int] | None = None,
+                    column: str = "val_spearman", ax: Any = None) -> Any:
+    """Validation score per epoch for each run, with the kept (best) epoch marked.
+
+    Parameters
+    ----------
+    histories : dict of str to pandas.DataFrame
+        Run label -> the run's ``metrics.csv`` (columns ``epoch`` and ``column``).
+    best : dict of str to int, optional
+        Run label -> the epoch whose weights were kept (drawn as a larger marker).
+    column : str
+        The score column.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    for label, history in histories.items():
+        line = ax.plot(history["epoch"], history[column], marker="o", ms=3, label=label)[0]
+        if best and label in best:
+            kept = history[history["epoch"] == best[label]]
+            ax.plot(kept["epoch"], kept[column], marker="*", ms=11, color=line.get_color(),
+                    ls="none")
+    ax.axhline(0, color="0.5", lw=0.6)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation Spearman" if column == "val_spearman" else column)
+    _integer_ticks(ax.xaxis)
+    _legend_outside(ax, title="★ kept epoch" if best else None)
+    return ax
+
+
+def partition_bars(partition: Any, ax: Any = None, top: float | None = None,
+                   reference: tuple[str, float] | None = None) -> Any:
+    """One stacked bar of the full R²: each unique part, then each shared part.
+
+    Parameters
+    ----------
+    partition : socalign.analyses.partition.Partition
+        The partition to draw. Negative shared parts (suppression) are drawn below zero.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    top : float, optional
+        The least upper limit of the y axis, so that panels share a scale (e.g. the largest
+        full R² of the panels, or the R² ceiling).
+    reference : (str, float), optional
+        A labelled reference line, e.g. ``("R² ceiling", 0.52)``.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     frame = partition.to_frame()
     ax = _axes(ax)
@@ -97,16 +314,20 @@ def partition_bars(partition: Any, ax: Any = None) -> Any:
         value = float(row["value"])
         base = bottom_pos if value >= 0 else bottom_neg
         ax.bar(0, value, bottom=base, width=0.5, color=next(colours),
-               label=f"{row['component']} ({row['kind']}): {value:.3f}",
+               label=f"{row['component']} ({row['kind']}): {sig(value)}",
                hatch="//" if row["kind"] == "shared" else None, edgecolor="white")
         if value >= 0:
             bottom_pos += value
         else:
             bottom_neg += value
-    ax.set_xlim(-0.6, 1.8)
-    ax.set_xticks([0], [f"R² = {partition.r2_full:.3f}"])
+    if reference is not None and np.isfinite(reference[1]):
+        ax.axhline(reference[1], ls="--", color="k", lw=1, label=reference[0])
+    ax.set_xlim(-0.6, 0.6)
+    ax.set_xticks([0], [f"R² = {sig(partition.r2_full)}"])
     ax.set_ylabel(f"R² ({partition.regression.replace('_', ' on ')})")
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ceiling = max(top or 0.0, reference[1] if reference else 0.0)
+    _include_zero(ax, ceiling or None)
+    _legend_outside(ax)
     return ax
 
 
@@ -124,24 +345,35 @@ def partition_venn(partition: Any, ax: Any = None) -> Any:
     ax = _axes(ax)
     for x, colour in ((-0.5, "tab:blue"), (0.5, "tab:orange")):
         ax.add_patch(Circle((x, 0), 1.0, alpha=0.35, color=colour, lw=0))
-    ax.text(-0.95, 0, f"{comps[a]:.3f}", ha="center", va="center")
-    ax.text(0.95, 0, f"{comps[b]:.3f}", ha="center", va="center")
-    ax.text(0, 0, f"{comps[f'{a} & {b}']:.3f}", ha="center", va="center")
+    ax.text(-0.95, 0, sig(comps[a]), ha="center", va="center")
+    ax.text(0.95, 0, sig(comps[b]), ha="center", va="center")
+    ax.text(0, 0, sig(comps[f"{a} & {b}"]), ha="center", va="center")
     ax.text(-0.9, 1.1, _short(a), ha="center")
     ax.text(0.9, 1.1, _short(b), ha="center")
     ax.set_xlim(-1.7, 1.7)
     ax.set_ylim(-1.2, 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"R² = {partition.r2_full:.3f} ({partition.regression})", fontsize=9)
+    ax.set_title(f"R² = {sig(partition.r2_full)} ({partition.regression})", fontsize=9)
     return ax
 
 
 def probe_bars(results: Sequence[Any], ax: Any = None, alpha: float = 0.05) -> Any:
     """Grouped bars of held-out Pearson r per attribute, one group member per embedding set.
 
-    ``results``: :class:`socalign.analyses.probes.ProbeResult` objects; error bars are their
-    bootstrap intervals; a ``*`` marks permutation p < ``alpha``.
+    Parameters
+    ----------
+    results : sequence of socalign.analyses.probes.ProbeResult
+        One result per embedding set; error bars are their bootstrap intervals.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    alpha : float
+        A ``*`` above a bar marks a permutation p-value below ``alpha`` (say so in the
+        caption).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
     attributes = list(dict.fromkeys(frame["attribute"]))
@@ -159,7 +391,7 @@ def probe_bars(results: Sequence[Any], ax: Any = None, alpha: float = 0.05) -> A
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(np.arange(len(attributes)), attributes, rotation=20, ha="right")
     ax.set_ylabel("held-out Pearson r")
-    ax.legend(fontsize=8)
+    _legend_outside(ax)
     return ax
 
 
@@ -193,3 +425,59 @@ def rollout_overlay(
         ax.set_axis_off()
         ax.set_title(f"frame {t}", fontsize=7)
     return axes
+
+
+def rollout_figure(frames: np.ndarray, maps: dict[str, np.ndarray], n_show: int = 4,
+                   size: float = 2.2, alpha: float = 0.55, cmap: str = "inferno") -> Any:
+    """One row of frames per model with its rollout map on top, and one shared colour bar.
+
+    Parameters
+    ----------
+    frames : numpy.ndarray
+        (T, H, W, 3) uint8 frames of one clip.
+    maps : dict of str to numpy.ndarray
+        Model label -> its (T', h, w) rollout maps of that clip.
+    n_show : int
+        Frames shown, evenly spaced over the clip (large enough to see the agents).
+    size : float
+        Inches per frame.
+    alpha : float
+        Opacity of the maps.
+    cmap : str
+        Colour map of the attention share.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    frames = np.asarray(frames)
+    if frames.ndim != 4:
+        raise ValueError(f"frames must be (T, H, W, 3), got {frames.shape}")
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(n_show, len(frames))).round().astype(int))
+    vmax = max(float(np.max(m)) for m in maps.values()) or 1.0
+    fig, axes = plt.subplots(len(maps), len(picks), figsize=(size * len(picks) + 1.0,
+                                                             size * len(maps)),
+                             squeeze=False, layout="constrained")
+    H, W = frames.shape[1:3]
+    for row, (label, clip_maps) in enumerate(maps.items()):
+        clip_maps = np.asarray(clip_maps, dtype=float)
+        for col, t in enumerate(picks):
+            ax = axes[row][col]
+            m = clip_maps[t * len(clip_maps) // len(frames)]
+            big = np.kron(m, np.ones((int(np.ceil(H / m.shape[0])),
+                                      int(np.ceil(W / m.shape[1])))))[:H, :W]
+            ax.imshow(frames[t], interpolation="nearest")
+            ax.imshow(big, cmap=cmap, alpha=alpha, vmin=0, vmax=vmax, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(f"frame {t}", fontsize=9)
+            if col == 0:
+                ax.set_ylabel(label, fontsize=9)
+    fig.colorbar(ScalarMappable(Normalize(0, vmax), cmap), ax=axes, shrink=0.8,
+                 label="share of rollout attention")
+    return fig
