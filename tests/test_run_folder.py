@@ -120,3 +120,70 @@ def test_start_if_missing_is_the_explicit_way_to_resume_or_start(bench, tmp_path
     (tmp_path / "junk" / "a.txt").write_text("x")
     with pytest.raises(FileNotFoundError, match="no socalign run"):
         prepare(bench, tmp_path / "junk", config, "toy", resume=True, start_if_missing=True)
+
+
+def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
+    """``pretrain``/``pretrain_perception`` check ``out`` first: a file, another's folder or an
+    earlier toy backbone are refused (OutputFolderError names the folder), left untouched."""
+    pytest.importorskip("torch")
+    import socalign.data.socialworld.perception as perception
+    import socalign.models.toy as toy
+    from socalign.outputs import OutputFolderError
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("compute started before the output folder was checked")
+
+    monkeypatch.setattr(perception, "perception_set", no_compute)
+    monkeypatch.setattr(toy, "read_action_set", no_compute)
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    own = tmp_path / "toy"
+    own.mkdir()
+    (own / "pretrain_report.json").write_text("{}")
+    afile = tmp_path / "file.txt"
+    afile.write_text("keep me")
+    cases = [(foreign, "refusing to overwrite a folder socalign did not write"),
+             (own, "refusing to overwrite the socalign toy backbone in it"),
+             (afile, "is a file, not a folder")]
+    for out, message in cases:
+        before = _tree(out) if out.is_dir() else out.read_bytes()
+        with pytest.raises(OutputFolderError, match=message) as info:
+            toy.pretrain_perception(out, toy.ToySettings())
+        assert str(out) in str(info.value)
+        with pytest.raises(OutputFolderError, match=message):
+            toy.pretrain(tmp_path / "actions", out, toy.ACTION_SETTINGS)
+        assert (_tree(out) if out.is_dir() else out.read_bytes()) == before
+
+
+def test_pretrain_writes_its_folder_whole_or_not_at_all(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("torch")
+    import socalign.models.toy as toy
+
+    settings = toy.ToySettings(perception_clips=20, epochs=1, n_layers=2, patch_layer=1)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(toy, "write_processor_config", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        toy.pretrain_perception(tmp_path / "toy", settings)
+    assert list(tmp_path.iterdir()) == []  # no half-written backbone, no staging folder
+    monkeypatch.undo()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = toy.pretrain_perception(empty, settings)
+    assert result.out == str(empty)
+    assert {"config.json", "model.safetensors", "preprocessor_config.json",
+            "pretrain_report.json"} <= {p.name for p in empty.iterdir()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_data_synth_refuses_another_folder(tmp_path, capsys) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    for kind in ("socialworld", "socialworld-actions"):
+        _refused(capsys, ["data", "synth", kind, "--out", str(out), "--frames", "4",
+                          "--size", "16"], out, "refusing to overwrite a folder socalign did not write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

@@ -10,7 +10,6 @@ caption or the mean of the caption embeddings.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -40,12 +39,10 @@ def minilm_dir() -> Path:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 hex of a file's bytes (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 hex of a file's bytes (:func:`socalign.cache.sha256_file`)."""
+    from socalign.cache import sha256_file
+
+    return sha256_file(path)
 
 
 def verify_minilm(folder: Path | None = None, expected: str = MINILM_SHA256) -> Path:
