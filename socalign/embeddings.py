@@ -4,6 +4,12 @@ An ``.npz`` written by :func:`save_embeddings` holds ``ids`` (on-disk video ids)
 ``embeddings`` (N, D) and ``meta`` (a JSON string). A plain ``.npy`` must already be in the
 benchmark's video row order. Similarity files are alike: ``.npy`` (N, N) or ``.npz`` with
 ``ids`` and ``similarity``. No torch here.
+
+An ``.npz``'s ``meta`` records the dataset it was made from: ``dataset`` (its name) and
+``dataset_videos_key`` (:func:`videos_key`, a content key of its videos table).
+:func:`check_dataset` compares that record with the benchmark a file is used on, so that
+embeddings of one dataset are not scored against another's judgments because their integer
+video ids happen to overlap.
 """
 
 from __future__ import annotations
@@ -14,13 +20,130 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from socalign.cache import atomic_save_npz, read_npy, read_npz
+from socalign.cache import atomic_save_npz, content_key, read_npy, read_npz
+
+#: Version tag of :func:`videos_key` (change it when the hashed fields change).
+VIDEOS_KEY_VERSION = "socalign-videos/1"
+#: ``meta`` key of the dataset's name and of its videos table's content key.
+DATASET_META = "dataset"
+VIDEOS_KEY_META = "dataset_videos_key"
 
 
 class HasIds(Protocol):
     """Anything with the benchmark's video ids in row order (e.g. ``Benchmark.videos``)."""
 
     ids: np.ndarray
+
+
+class DatasetMismatchError(ValueError):
+    """An embeddings or similarity file made from another dataset than the one it is used on.
+
+    Parameters
+    ----------
+    message
+        One line naming the file, both datasets and the way out.
+    path
+        The file.
+    """
+
+    def __init__(self, message: str, path: Path | str) -> None:
+        super().__init__(message)
+        self.where = str(path)
+
+
+def videos_key(videos: Any) -> str:
+    """A content key (sha256 hex) of a benchmark's videos table.
+
+    Hashes what identifies the videos, not where they are: the ids in row order, names,
+    splits, captions and ratings (file paths are left out, so a moved copy keeps its key).
+
+    Parameters
+    ----------
+    videos
+        A :class:`socalign.data.types.Videos` (``Benchmark.videos``).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    ratings = getattr(videos, "ratings", {}) or {}
+    return content_key(
+        VIDEOS_KEY_VERSION,
+        np.asarray(videos.ids, dtype=np.int64),
+        [str(name) for name in getattr(videos, "names", ())],
+        [str(split) for split in np.asarray(getattr(videos, "splits", ()))],
+        [list(map(str, caps)) for caps in getattr(videos, "captions", ())],
+        sorted(ratings),
+        *[np.asarray(ratings[name], dtype=np.float64) for name in sorted(ratings)],
+    )
+
+
+def dataset_record(benchmark: Any) -> dict[str, str]:
+    """The ``meta`` entries that record the dataset a file is made from.
+
+    Parameters
+    ----------
+    benchmark
+        A loaded :class:`socalign.data.types.Benchmark`.
+
+    Returns
+    -------
+    dict
+        ``{"dataset": name, "dataset_videos_key": videos_key(benchmark.videos)}``.
+    """
+    return {DATASET_META: str(benchmark.name), VIDEOS_KEY_META: videos_key(benchmark.videos)}
+
+
+def check_dataset(path: Path | str, benchmark: Any, allow_mismatch: bool = False) -> str | None:
+    """Check that an ``.npz`` embeddings/similarity file was made from ``benchmark``.
+
+    Parameters
+    ----------
+    path
+        The file (a ``.npy`` carries no record and is not checked).
+    benchmark
+        The benchmark the file is about to be used on.
+    allow_mismatch
+        Accept a file of another dataset (the returned message says so) instead of raising.
+
+    Returns
+    -------
+    str or None
+        None when the record matches (or for a ``.npy``); otherwise a one-line notice: the
+        file records no dataset (older files), or, with ``allow_mismatch``, the mismatch.
+
+    Raises
+    ------
+    DatasetMismatchError
+        The file records another dataset (by content key, or by name where it records no key).
+    """
+    path = Path(path)
+    if path.suffix != ".npz" or not path.exists():
+        return None
+    meta = read_meta(path)
+    name, key = meta.get(DATASET_META), meta.get(VIDEOS_KEY_META)
+    if name is None and key is None:
+        return (f"{path} records no dataset (made before socalign recorded it); its rows are "
+                f"matched to {benchmark.name!r} by video id only")
+    here = videos_key(benchmark.videos)
+    if key is not None:
+        same = key == here
+        made = f"{name!r} (videos key {str(key)[:12]})" if name is not None else f"videos key {str(key)[:12]}"
+        used = f"{benchmark.name!r} (videos key {here[:12]})"
+    else:
+        same = str(name) == str(benchmark.name)
+        made, used = repr(name), repr(benchmark.name)
+    if same:
+        return None if key is not None else (
+            f"{path} records dataset {name!r} but no content key of its videos; "
+            "it is matched by name and video id only")
+    message = f"{path} was made from dataset {made}, not from {used}"
+    if allow_mismatch:
+        return f"{message}; used anyway (--allow-dataset-mismatch)"
+    raise DatasetMismatchError(
+        f"{message}: recompute it from this dataset (socalign embed), or pass "
+        "--allow-dataset-mismatch to use it anyway", path)
 
 
 def _check_ids(ids: np.ndarray, path: Path | str) -> np.ndarray:

@@ -1,14 +1,21 @@
-"""Shared pieces of the command line: JSON output, errors, dataset arguments."""
+"""Shared pieces of the command line: JSON and human output, errors, dataset arguments, help.
+
+Every handler returns one dict: printed as one JSON object under ``--json`` (its keys are the
+public API), and otherwise through the command's ``human`` renderer (or :func:`format_mapping`)
+as aligned text with numbers rounded to three significant digits (:func:`fmt`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -91,8 +98,31 @@ def report_error(message: str, where: str | None, internal: bool = False) -> Non
         print(json.dumps(payload), flush=True)
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default: ``(default: X)`` unless the help already says.
+
+    Left out where a default says nothing: None (the help tells what happens instead), False
+    (a flag that is off) and suppressed defaults.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help = action.help
+        if not help or "%(default)" in help or "default" in help.lower():
+            return help
+        default = action.default
+        if default is None or default is False or default is argparse.SUPPRESS:
+            return help
+        if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return f"{help} (default: %(default)s)"
+        return help
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line (and JSON under ``--json``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # type: ignore[override]
         """Report a usage error in one line and exit with status 2."""
@@ -103,6 +133,8 @@ class Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace], "dict[str, Any] | None"]
+#: Renders a handler's result (JSON-able, NaN as None) as text for people.
+Human = Callable[[dict[str, Any]], str]
 
 
 def add_command(
@@ -111,13 +143,34 @@ def add_command(
     handler: Handler,
     help: str,
     json_flag: bool = True,
+    human: Human | None = None,
 ) -> argparse.ArgumentParser:
-    """Add a subcommand whose handler returns a dict (printed as JSON with --json)."""
+    """Add a subcommand whose handler returns a dict.
+
+    Parameters
+    ----------
+    sub
+        The subparsers to add to.
+    name, help
+        The command's name and one-line description.
+    handler
+        Returns the result dict (or None: nothing to print).
+    json_flag
+        Add ``--json`` (print the result as one JSON object).
+    human
+        Renders the result for people (default: :func:`format_mapping`).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The command's parser, for its own arguments.
+    """
     parser = sub.add_parser(name, help=help, description=help)
     if json_flag:
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--json", action="store_true",
+                            help="print one JSON object (for scripts) instead of tables")
     add_debug_flag(parser)
-    parser.set_defaults(_handler=handler)
+    parser.set_defaults(_handler=handler, _human=human)
     return parser
 
 
@@ -161,16 +214,23 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def print_result(result: dict[str, Any], as_json: bool) -> None:
-    """Print a handler's result: one JSON object, or ``key: value`` lines."""
+def print_result(result: dict[str, Any], as_json: bool, human: Human | None = None) -> None:
+    """Print a handler's result: one JSON object, or text for people.
+
+    Parameters
+    ----------
+    result
+        The handler's dict (numpy values and NaN are converted first).
+    as_json
+        Print ``json.dumps(result, indent=2)`` (the scripts' format, unchanged).
+    human
+        Renders the result as text (default: :func:`format_mapping`).
+    """
     clean = to_jsonable(result)
     if as_json:
         print(json.dumps(clean, indent=2, sort_keys=False))
         return
-    for key, value in clean.items():
-        if isinstance(value, dict | list):
-            value = json.dumps(value)
-        print(f"{key}: {value}")
+    print((human or format_mapping)(clean).rstrip("\n"))
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -178,6 +238,280 @@ def run_command(args: argparse.Namespace) -> int:
     handler: Handler = args._handler
     result = handler(args)
     if result is not None:
-        print_result(result, getattr(args, "json", False))
+        print_result(result, getattr(args, "json", False), getattr(args, "_human", None))
     sys.stdout.flush()
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Text for people: numbers to three significant digits, aligned tables and fields.
+
+MISSING = "n/a"
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """One value as text: floats to ``digits`` significant digits, ints exact.
+
+    ``0.333631`` -> ``0.334``, ``174.013905`` -> ``174``, ``1e8`` -> ``1e+08``,
+    ``0.0000112`` -> ``1.12e-05``; None/NaN -> ``n/a``; booleans -> ``yes``/``no``.
+
+    Parameters
+    ----------
+    value
+        A number, string, None, or a list (joined with ", ").
+    digits
+        Significant digits of floats.
+
+    Returns
+    -------
+    str
+        The text.
+    """
+    if value is None:
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        if not math.isfinite(x):
+            return MISSING if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        rounded = float(f"{x:.{digits}g}")
+        if rounded == 0:
+            return "0"
+        exponent = math.floor(math.log10(abs(rounded)))
+        if exponent >= 5 or exponent < -3:
+            return f"{rounded:.{digits - 1}e}".replace(".00e", "e") if digits > 1 else f"{rounded:.0e}"
+        return f"{rounded:.{max(0, digits - 1 - exponent)}f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt(v, digits) for v in value) if value else "none"
+    return str(value)
+
+
+def fmt_ci(estimate: Any, low: Any = None, high: Any = None, digits: int = 3) -> str:
+    """An estimate with its interval: ``0.044 [0.007, 0.122]`` (just ``0.044`` without one)."""
+    if low is None and high is None:
+        return fmt(estimate, digits)
+    return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
+
+
+def fmt_interval(iv: Mapping[str, Any] | None, digits: int = 3) -> str:
+    """An interval dict (``estimate``, ``low``, ``high``) as ``0.044 [0.007, 0.122]``."""
+    if not iv:
+        return MISSING
+    return fmt_ci(iv.get("estimate"), iv.get("low"), iv.get("high"), digits)
+
+
+def fmt_p(p: Any) -> str:
+    """A p-value: ``p = 0.02``, or ``p < 0.001``."""
+    if p is None:
+        return "p n/a"
+    return "p < 0.001" if float(p) < 0.001 else f"p = {fmt(float(p), 2)}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
+
+
+def format_table(
+    rows: Any,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    digits: int = 3,
+    indent: int = 0,
+) -> str:
+    """An aligned text table: a header, a rule, one line per row; numbers right-aligned.
+
+    Parameters
+    ----------
+    rows
+        A :class:`pandas.DataFrame` or a list of dicts (cells: numbers, strings, None).
+    columns
+        Which columns, in order; a mapping gives each its header (default: all, by name).
+    digits
+        Significant digits of floats (:func:`fmt`).
+    indent
+        Spaces before each line.
+
+    Returns
+    -------
+    str
+        The table (no trailing newline); ``(none)`` for no rows.
+    """
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
+        records = [{str(k): (None if _is_nan(v) else v) for k, v in r.items()}
+                   for r in rows.to_dict(orient="records")]
+        names = [str(c) for c in rows.columns]
+    else:
+        records = [dict(r) for r in rows]
+        names = list(dict.fromkeys(k for r in records for k in r))
+    if columns is not None:
+        headers = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    else:
+        headers = {c: c for c in names}
+    pad = " " * indent
+    if not records:
+        return f"{pad}(none)"
+    cells = [[fmt(r.get(c), digits) for c in headers] for r in records]
+    right = [all(_is_number(r.get(c)) or r.get(c) is None for r in records) for c in headers]
+    widths = [max(len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(headers.values())]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)]
+        return (pad + "  ".join(parts)).rstrip()
+
+    out = [line(list(headers.values())), pad + "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float | np.floating) and math.isnan(float(value))
+
+
+Field = tuple[str, Any] | tuple[str, Any, str]
+
+
+def format_fields(fields: Iterable[Field], digits: int = 3, indent: int = 0) -> str:
+    """Aligned ``label  value  note`` lines (a value that is not a string goes through :func:`fmt`)."""
+    rows = [(f[0], f[1] if isinstance(f[1], str) else fmt(f[1], digits), f[2] if len(f) > 2 else "")
+            for f in fields]
+    if not rows:
+        return ""
+    width = max(len(label) for label, _, _ in rows)
+    vwidth = max(len(value) for _, value, _ in rows)
+    pad = " " * indent
+    return "\n".join(
+        (f"{pad}{label.ljust(width)}  {value.ljust(vwidth)}  {note}").rstrip()
+        for label, value, note in rows
+    )
+
+
+def format_mapping(result: Mapping[str, Any], digits: int = 3, indent: int = 0) -> str:
+    """Any JSON-able dict as aligned text: scalars as fields, dicts as indented sections,
+    lists of dicts as tables, other lists joined (the default human output)."""
+    lines: list[str] = []
+    scalars: list[Field] = []
+    pad = " " * indent
+
+    def flush() -> None:
+        if scalars:
+            lines.append(format_fields(scalars, digits, indent))
+            scalars.clear()
+
+    for key, value in result.items():
+        if isinstance(value, Mapping):
+            flush()
+            lines.append(f"{pad}{key}:" + ("" if value else " none"))
+            if value:
+                lines.append(format_mapping(value, digits, indent + 2))
+        elif isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+            flush()
+            lines.append(f"{pad}{key}:")
+            flat = [{k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in row.items()}
+                    for row in value]
+            lines.append(format_table(flat, digits=digits, indent=indent + 2))
+        else:
+            scalars.append((str(key), value))
+    flush()
+    return "\n".join(line for line in lines if line)
+
+
+def section(title: str, body: str) -> str:
+    """A titled block: the title, then ``body`` indented by two spaces."""
+    inner = "\n".join(("  " + line).rstrip() for line in body.splitlines())
+    return f"{title}\n{inner}"
+
+
+def rest(result: Mapping[str, Any], known: Iterable[str]) -> str:
+    """The fields of ``result`` that a renderer did not show (so that new keys still print)."""
+    skip = set(known)
+    extra = {k: v for k, v in result.items() if k not in skip}
+    return format_mapping(extra) if extra else ""
+
+
+def join_blocks(*blocks: str) -> str:
+    """Non-empty blocks separated by a blank line."""
+    return "\n\n".join(b for b in blocks if b and b.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress on stderr (people only: off under --json and when stderr is not a terminal).
+
+
+def progress_enabled(args: argparse.Namespace) -> bool:
+    """True when progress may be drawn: not ``--json`` and stderr is a terminal."""
+    return not getattr(args, "json", False) and sys.stderr.isatty()
+
+
+def progress(iterable: Iterable[Any], desc: str, enabled: bool, total: int | None = None,
+             unit: str = "it") -> Iterable[Any]:
+    """``iterable`` wrapped in a tqdm bar on stderr when ``enabled``."""
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False)
+
+
+@contextlib.contextmanager
+def working(desc: str, enabled: bool, every: float = 0.5) -> Iterator[None]:
+    """A ticking ``desc: 00:12`` line on stderr while a step without its own bar runs."""
+    if not enabled:
+        yield
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False)
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(every):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        bar.close()
+
+
+def note(message: str) -> None:
+    """A one-line ``socalign: note:`` on stderr (e.g. an older file without a record)."""
+    print(f"socalign: note: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def add_dataset_mismatch_flag(parser: argparse.ArgumentParser) -> None:
+    """``--allow-dataset-mismatch``: use embedding files made from another dataset."""
+    parser.add_argument(
+        "--allow-dataset-mismatch", action="store_true",
+        help="use embeddings/similarity files that record another dataset than DATASET",
+    )
+
+
+def check_files_dataset(paths: Iterable[str | Path | None], benchmark: Any,
+                        args: argparse.Namespace) -> None:
+    """Refuse ``.npz`` files made from another dataset (exit 2); note files without a record.
+
+    Parameters
+    ----------
+    paths
+        Files or model names (entries that are not existing ``.npz`` files are skipped).
+    benchmark
+        The loaded benchmark they are used on.
+    args
+        The command's arguments (``allow_dataset_mismatch``).
+    """
+    from socalign.embeddings import check_dataset
+
+    allow = bool(getattr(args, "allow_dataset_mismatch", False))
+    for path in paths:
+        if path is None:
+            continue
+        message = check_dataset(path, benchmark, allow_mismatch=allow)
+        if message:
+            note(message)
