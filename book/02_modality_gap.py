@@ -12,7 +12,7 @@
 
 # %% tags=["remove-cell"]
 # On Google Colab, install socalign first (elsewhere this cell does nothing).
-# ruff: noqa: E402, B018  (a notebook: imports follow text cells; a cell shows its last value)
+# ruff: noqa: E402  (a notebook: imports follow text cells; a cell shows its last value)
 import subprocess
 import sys
 
@@ -36,14 +36,13 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from socalign import plots
-from socalign.analyses.gap import default_models, gap_table, model_embeddings
-from socalign.book import glue, profile_settings
-from socalign.profiles import book_benchmarks, video_model
+from socalign.book import claim, glue, interval, profile_settings, style_frame
+from socalign.profiles import book_benchmarks, modality_gap
 
 settings = profile_settings(profile)
 benchmarks = book_benchmarks(settings)
@@ -62,93 +61,106 @@ benchmarks = book_benchmarks(settings)
 # appearance) and `oracle` (the latent social variables the scenes were generated from).
 # garcia2025's videos are not public, so without them only the caption models are scored there.
 #
-# `run_gap` embeds every model (cached by content), scores it on the *test* split with
+# `modality_gap` embeds every model (cached by content), scores it on the *test* split with
 # `evaluate` (the human similarity is built from the trials whose three videos are all test
-# videos), computes the two noise ceilings on the same trials, and compares the best language
+# videos), computes the noise ceilings on the same trials, and compares the best language
 # model with the best video model on the same bootstrap resamples.
 
 # %%
-backbone = video_model(settings)  # the toy backbone's cached folder, or the paper's checkpoint
-gap = {}
-for name, bench in benchmarks.items():
-    names = [n for n in default_models(bench) if n != "toy" or bench.videos.has_files]
-    if bench.videos.has_files and "toy" not in names:
-        names.append("toy")  # garcia2025 with its videos (paper profile): add the video model
-    labels = {n: (settings.video_model if n == "toy" else n) for n in names}
-    embeddings = {labels[n]: model_embeddings(bench, backbone if n == "toy" else n)
-                  for n in names}
-    kinds = {labels[n]: "video" for n in names if n == "toy"}
-    gap[name] = gap_table(bench, embeddings, kinds=kinds, split="test", n_boot=settings.n_boot,
-                          seed=0)
-scores = pd.concat([g.to_frame().assign(benchmark=name) for name, g in gap.items()])
-scores.set_index(["benchmark", "model"]).style.format(precision=3, na_rep="")
+gap = {name: modality_gap(settings, bench) for name, bench in benchmarks.items()}
+
+# %% tags=["hide-input"]
+scores = pd.concat({name: g.display_frame() for name, g in gap.items()}, names=["benchmark"])
+style_frame(scores)
 
 # %% [markdown]
-# R² intervals are 95% percentile bootstrap intervals over test videos, OOO intervals over
-# trials (the number of resamples is the profile's `n_boot`). OOO accuracies are given under
-# both rules of chapter 1: chance is 1/3 for `argmax` and 1/2 for `pair`.
+# Each score is followed by its 95% percentile bootstrap interval: over test videos for R², over
+# trials for OOO accuracy ({glue:text}`n_boot` resamples). OOO accuracies are given under both
+# rules of chapter 1: chance is 1/3 for `argmax` and 1/2 for `pair`.
 
-# %%
+# %% tags=["hide-input"]
+glue(n_boot=settings.n_boot)
 ceilings = pd.DataFrame(
-    [{"benchmark": name, "R² ceiling (split-half)": g.ceiling["r2"].get("estimate"),
+    [{"benchmark": name, "R² ceiling (split-half reliability)": g.ceiling["r2"].get("estimate"),
       "OOO ceiling (repeated triplets)": g.ceiling["ooo_accuracy"]["estimate"],
       "repeated trials": g.ceiling["ooo_accuracy"]["n_trials"]}
      for name, g in gap.items()]).set_index("benchmark")
-ceilings
+style_frame(ceilings)
 
-# %% mystnb={"image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}, "figure": {"caption": "Agreement with human similarity on the test videos (R², 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). The band and dashed line: the split-half noise ceiling.", "name": "fig-gap"}}
-fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}, "figure": {"caption": "Agreement with human similarity on the test videos (R², 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). Grey band and dashed line: the split-half noise ceiling with its interval over participant splits.", "name": "fig-gap"}}
+fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
+                         layout="constrained")
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
     plots.gap_bars(g, statistic="r2", ax=ax)
     ax.set_title(name)
-plt.tight_layout()
 plt.show()
 
-# %% mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the consistency ceiling of repeated triplets; dotted: chance (1/3).", "name": "fig-gap-ooo"}}
-fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the OOO ceiling of repeated triplets; dotted: chance (1/3).", "name": "fig-gap-ooo"}}
+fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
+                         layout="constrained")
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
     plots.gap_bars(g, statistic="ooo_argmax", ax=ax)
     ax.set_title(name)
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # ## The gap, with its uncertainty
 #
-# The gap is the best language model's R² minus the best video model's, computed on the same
-# bootstrap resamples of test videos, so that the interval accounts for the human similarity
-# they share; the same is done for OOO accuracy over trials.
+# The gap is the best language model's score minus the best video model's, computed on the
+# same bootstrap resamples (of test videos for R², of trials for OOO accuracy), so that the
+# interval accounts for the human judgments the two share. Which model is "best" in each
+# modality is decided on the *train* split, so that picking it does not use the test data the
+# comparison is made on.
 
-# %%
+# %% tags=["hide-input"]
 paired_rows = []
 for name, g in gap.items():
     test = g.paired.get("language_vs_video")
     if test is None:
         continue
-    paired_rows.append({"benchmark": name, "language": test["language"], "video": test["video"],
-                        **{k: test["r2"][k] for k in ("estimate", "low", "high", "p_value",
-                                                      "unit", "n_boot")}})
+    for label, result in (("R²", test["r2"]), *((f"OOO accuracy ({rule})", r)
+                                                 for rule, r in test["ooo_accuracy"].items())):
+        paired_rows.append({
+            "benchmark": name, "statistic": label, "language": test["language"],
+            "video": str(test["video"]).split("/")[-1], "chosen by": test["best_chosen_by"],
+            "difference [95% CI]": interval(result["estimate"], result["low"], result["high"]),
+            "p": result.get("p_value"), "resampled": result["unit"], "estimate": result["estimate"],
+            "low": result["low"], "high": result["high"]})
 paired = pd.DataFrame(paired_rows)
-if len(paired):
-    top = paired.iloc[0]
-    glue(gap_bench=top["benchmark"])
-    glue(gap_lm=top["language"])
-    glue(gap_vm=str(top["video"]).split("/")[-1])
-    glue(gap_est=top["estimate"])
-    glue(gap_low=top["low"])
-    glue(gap_high=top["high"])
-    glue(gap_p=top["p_value"])
-    glue(gap_nboot=int(top["n_boot"]))
-paired
+have_gap = bool(len(paired))
+if have_gap:
+    first = paired.iloc[0]
+    r2_row = paired[(paired["benchmark"] == first["benchmark"]) & (paired["statistic"] == "R²")].iloc[0]
+    ooo_row = paired[(paired["benchmark"] == first["benchmark"])
+                     & (paired["statistic"] == "OOO accuracy (argmax)")].iloc[0]
+    words = {"up": "was higher by", "down": "was lower by", "none": "did not differ detectably"}
+    glue(gap_bench=first["benchmark"], gap_lm=first["language"], gap_vm=first["video"],
+         gap_chosen=first["chosen by"],
+         gap_r2_claim=claim(r2_row["estimate"], r2_row["low"], r2_row["high"],
+                            p_value=r2_row["p"], unit="test videos", up=words["up"],
+                            down=words["down"], none=words["none"]),
+         gap_r2_low=r2_row["low"], gap_r2_high=r2_row["high"],
+         gap_ooo_claim=claim(ooo_row["estimate"], ooo_row["low"], ooo_row["high"],
+                             p_value=ooo_row["p"], unit="test trials", up=words["up"],
+                             down=words["down"], none=words["none"]),
+         gap_ooo_low=ooo_row["low"], gap_ooo_high=ooo_row["high"])
+else:
+    glue(gap_bench="none", gap_lm="", gap_vm="", gap_chosen="",
+         gap_r2_claim="could not be measured (no benchmark has both a language and a video model)",
+         gap_r2_low=float("nan"), gap_r2_high=float("nan"),
+         gap_ooo_claim="could not be measured", gap_ooo_low=float("nan"),
+         gap_ooo_high=float("nan"))
+style_frame(paired.drop(columns=["estimate", "low", "high"], errors="ignore"), hide_index=True)
 
 # %% [markdown]
-# On {glue:text}`gap_bench`, {glue:text}`gap_lm` captions minus the {glue:text}`gap_vm` video model gives an R² difference of
-# {glue:text}`gap_est:.3f` (95% interval {glue:text}`gap_low:.3f` to
-# {glue:text}`gap_high:.3f` over {glue:text}`gap_nboot` resamples of test videos; two-sided
-# bootstrap p = {glue:text}`gap_p:.3f`). A positive difference is the modality gap. Under the
-# demo profile this is a property of SocialWorld and the toy backbone, not a replication of the
-# paper's numbers; the paper profile measures it with the pretrained TimeSformer on the real
-# videos.
+# On {glue:text}`gap_bench`, the language model ({glue:text}`gap_lm`, the best caption model
+# by {glue:text}`gap_chosen`) against the {glue:text}`gap_vm` video model: its R² with the
+# human similarity {glue:text}`gap_r2_claim`, and its OOO accuracy under the argmax rule
+# {glue:text}`gap_ooo_claim`. A positive difference whose interval excludes 0 is the modality
+# gap; an interval that holds 0 means that these test videos cannot tell the two models apart
+# on that statistic, which is common for R² on 50 test videos. Under the demo profile this is a
+# property of SocialWorld and the toy backbone, not a replication of the paper's numbers; the
+# paper profile measures it with the pretrained TimeSformer on the real videos.
 #
 # Why would captions win? A caption names what the people are doing and how they relate,
 # which is close to what participants attend

@@ -191,6 +191,70 @@ def book_benchmarks(settings: Profile) -> dict[str, Any]:
     return out
 
 
+def finetune_benchmark(settings: Profile) -> Path:
+    """The benchmark chapters 3 to 5 fine-tune on: it must have videos.
+
+    SocialWorld, except under the ``paper`` profile when the garcia2025 data are present
+    (their videos are then required by the training itself).
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    pathlib.Path
+        The benchmark folder.
+    """
+    real = use_garcia2025(settings)
+    if settings.name == "paper" and real is not None:
+        return real
+    return socialworld_benchmark(settings)
+
+
+def modality_gap(settings: Profile, benchmark: Any, split: str = "test", seed: int = 0) -> Any:
+    """Chapter 2's gap table of one benchmark under ``settings``.
+
+    The rows are the benchmark's default models (``socalign.analyses.gap.default_models``)
+    with the profile's video backbone in place of ``toy``, labelled by the profile's
+    ``video_model``; a benchmark with video files and no default video row (garcia2025 with
+    its videos) gets the backbone added. The best language and video models for the paired
+    test are chosen on the train split.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (its backbone and ``n_boot``).
+    benchmark : socalign.data.types.Benchmark
+        The benchmark to score.
+    split : str
+        The split scored.
+    seed : int
+        Seed of the bootstrap and the ceilings' splits.
+
+    Returns
+    -------
+    socalign.analyses.gap.GapResult
+    """
+    from socalign.analyses.gap import default_models, gap_table, model_embeddings
+
+    has_videos = benchmark.videos.has_files
+    names = [n for n in default_models(benchmark) if n != "toy" or has_videos]
+    if has_videos and "toy" not in names:
+        names.append("toy")
+    backbone = video_model(settings) if has_videos else None
+    label = {n: (settings.video_model if n == "toy" else n) for n in names}
+    embeddings = {}
+    for name in names:
+        with progress.step(f"embedding {benchmark.name} with {label[name]}"):
+            embeddings[label[name]] = model_embeddings(
+                benchmark, backbone if name == "toy" else name)
+    kinds = {label[n]: "video" for n in names if n == "toy"}
+    return gap_table(benchmark, embeddings, kinds=kinds, split=split, n_boot=settings.n_boot,
+                     seed=seed)
+
+
 def video_model(settings: Profile) -> str:
     """The video backbone to load: the cached toy TimeSformer's folder, or a checkpoint name."""
     if settings.video_model != "toy":
@@ -201,6 +265,7 @@ def video_model(settings: Profile) -> str:
         return str(toy.ensure_toy_backbone(seed=0))
     if settings.toy == "tiny":  # tiny model, pretrained on the profile's small action set
         actions = action_set(settings, seed=0)
+        progress.report("the tiny toy backbone (pretrained once, then cached)")
         return str(toy.ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
     raise ValueError(f"profile {settings.name!r}: toy must be 'default' or 'tiny'")
 

@@ -31,6 +31,7 @@ from socalign.metrics import (
     split_half_ceiling,
 )
 from socalign.metrics.resampling import as_rng
+from socalign.text import interval
 
 KINDS = ("language", "video", "baseline", "oracle", "unknown")
 LANGUAGE_DEFAULTS = ("tfidf", "minilm")
@@ -184,6 +185,29 @@ class GapResult:
             rec["n_pairs"], rec["n_trials"], rec["layer"] = ev.n_pairs, ev.n_trials, row.layer
             records.append(rec)
         return pd.DataFrame(records)
+
+    def display_frame(self) -> pd.DataFrame:
+        """The table a reader sees: one row per model, each score as ``0.044 [0.007, 0.122]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by model (its short name), with the kind, R² and OOO accuracy under both
+            rules with their 95% intervals, as text.
+        """
+        frame = self.to_frame()
+        shown = pd.DataFrame({
+            "model": [str(m).rstrip("/").split("/")[-1] for m in frame["model"]],
+            "kind": frame["kind"],
+            "R² [95% CI]": [interval(v, lo, hi) for v, lo, hi in
+                            zip(frame["r2"], frame["r2_low"], frame["r2_high"], strict=True)],
+        })
+        for rule in RULES:
+            shown[f"OOO {rule} [95% CI]"] = [
+                interval(v, lo, hi) for v, lo, hi in zip(
+                    frame[f"ooo_{rule}"], frame[f"ooo_{rule}_low"], frame[f"ooo_{rule}_high"],
+                    strict=True)]
+        return shown.set_index("model")
 
 
 def noise_ceilings(

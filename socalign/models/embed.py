@@ -149,7 +149,7 @@ def _embed_video(
     cache: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, str], ...]]:
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from socalign.models.video import forward_features, load_backbone, preprocess
     from socalign.video import VideoDecodeError, cached_clip

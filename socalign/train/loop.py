@@ -243,7 +243,7 @@ def fit(
     epochs = range(start, config.epochs) if not stopped else range(0)
     bar = None
     if progress and main:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         bar = tqdm(total=config.epochs, initial=start, desc=f"finetune ({config.trainer})")
     for epoch in epochs:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import atomic_write_text, read_csv

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from socalign.data.layout import atomic_write_text, ensure_fresh_output, write_benchmark
 from socalign.data.socialworld.attributes import (
