@@ -147,3 +147,24 @@ def test_pearson_split_half_matches_direct() -> None:
     both = np.triu(a.observed & b.observed, 1)
     expected = np.corrcoef(a.similarity[both], b.similarity[both])[0, 1]
     assert res.split_r[0] == pytest.approx(expected) and res.correlation == "pearson"
+
+
+def test_benchmark_ceilings_all_is_the_whole_kept_data_with_fresh_halves(
+    tiny_benchmark_dir: Path,
+) -> None:
+    """split "all" = every kept trial and video; the halves come from default_rng(seed) alone,
+    so a caller that passed the same seed to split_half_ceiling gets the same reliability."""
+    from socalign.data import read_benchmark
+    from socalign.metrics import benchmark_ceilings
+
+    bench = read_benchmark(tiny_benchmark_dir)
+    kept = bench.kept
+    res = benchmark_ceilings(bench, "all", n_splits=25, seed=5, n_draws=5_000)
+    direct = split_half_ceiling(kept.triplets, kept.odd, kept.participants, len(bench.videos),
+                                n_splits=25, rng=np.random.default_rng(5))
+    assert res.split == "all" and res.n_trials == len(kept)
+    assert res.reliability == direct.r_sb and res.r2_ceiling == direct.r2_ceiling
+    assert res.to_dict()["split_half"] == direct.to_dict()
+    # the reliability and the ceiling count the same repeated trials
+    assert res.ooo.n_repeated_trials == res.consistency.n_trials > 0
+    assert 1 / 3 < res.ooo_ceiling <= 1
