@@ -307,7 +307,7 @@ def fmt_p(p: Any) -> str:
     """A p-value: ``p = 0.02``, or ``p < 0.001``."""
     if p is None:
         return "p n/a"
-    return "p < 0.001" if float(p) < 0.001 else f"p = {fmt(float(p), 2)}"
+    return "p < 0.001" if float(p) < 0.001 else f"p = {float(p):.2g}"
 
 
 def _is_number(value: Any) -> bool:
