@@ -138,7 +138,11 @@ def check_dataset(path: Path | str, benchmark: Any, allow_mismatch: bool = False
         return None if key is not None else (
             f"{path} records dataset {name!r} but no content key of its videos; "
             "it is matched by name and video id only")
-    message = f"{path} was made from dataset {made}, not from {used}"
+    if name is not None and str(name) == str(benchmark.name) and key is not None:
+        message = (f"{path} was made from another version of dataset {benchmark.name!r} "
+                   f"(videos key {str(key)[:12]}, here {here[:12]})")
+    else:
+        message = f"{path} was made from dataset {made}, not from {used}"
     if allow_mismatch:
         return f"{message}; used anyway (--allow-dataset-mismatch)"
     raise DatasetMismatchError(

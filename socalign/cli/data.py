@@ -6,8 +6,22 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from socalign.cli import synth
-from socalign.cli.common import CliError, add_command, add_dataset_argument, add_group
+from socalign.cli.common import (
+    CliError,
+    add_command,
+    add_dataset_argument,
+    add_group,
+    fmt,
+    format_fields,
+    format_mapping,
+    format_table,
+    join_blocks,
+    rest,
+    section,
+)
 
 
 def fetch_command(args: argparse.Namespace) -> dict[str, Any]:
@@ -50,7 +64,14 @@ def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise CliError(f"--out must end in .npz, got {out}")
-    atomic_save_npz(out, ids=benchmark.videos.ids[indices], similarity=sub, counts=counts)
+    import json
+
+    from socalign.embeddings import dataset_record
+
+    meta = json.dumps({"kind": "judged", "split": args.split, **dataset_record(benchmark)},
+                      sort_keys=True)
+    atomic_save_npz(out, ids=benchmark.videos.ids[indices], similarity=sub, counts=counts,
+                    meta=np.array(meta))
     observed = judged.observed[indices][:, indices]
     return {
         "out": str(out),
@@ -62,6 +83,74 @@ def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+_INFO_KEYS = ("name", "n_videos", "n_trials", "n_participants", "n_unique_triplets",
+              "n_repeated_triplets", "n_catch_trials", "splits", "excluded", "attention_check",
+              "attributes", "n_captions", "has_videos", "n_kept_outside_splits", "calibration")
+
+
+def info_text(info: dict[str, Any]) -> str:
+    """``socalign data info`` for people: counts, the per-split table, exclusions, checks.
+
+    Parameters
+    ----------
+    info
+        The ``data info --json`` object.
+
+    Returns
+    -------
+    str
+        Aligned text; keys it does not know are printed last.
+    """
+    counts = format_fields([
+        ("videos", info.get("n_videos"), f"{fmt(info.get('n_captions'))} captions; video files "
+         f"{'present' if info.get('has_videos') else 'absent'}"),
+        ("trials", info.get("n_trials"), "as loaded, before exclusions"),
+        ("participants", info.get("n_participants")),
+        ("unique triplets", info.get("n_unique_triplets"),
+         f"{fmt(info.get('n_repeated_triplets'))} shown more than once"),
+        ("catch trials", info.get("n_catch_trials")),
+        ("kept trials outside every split", info.get("n_kept_outside_splits"),
+         "their videos span two splits"),
+    ])
+    splits = [{"split": name, "videos": v.get("n_videos"), "trials (kept)": v.get("n_trials")}
+              for name, v in (info.get("splits") or {}).items()]
+    excluded = info.get("excluded") or {}
+    check = info.get("attention_check") or {}
+    blocks = [f"benchmark {info.get('name')}", counts, format_table(splits)]
+    blocks.append(section("excluded trials", format_fields(
+        [(k.replace("_", " "), v) for k, v in excluded.items()]) or "none"))
+    if check:
+        blocks.append(section("attention check (catch trials)", format_fields([
+            ("mean accuracy", check.get("mean_accuracy"),
+             f"over {fmt(check.get('n_participants_with_catch'))} participants with catch trials"),
+            ("below threshold", check.get("n_participants_below"),
+             f"participants under {fmt(check.get('threshold'))}"),
+            *[(k.replace("_", " "), v) for k, v in check.items()
+              if k not in ("mean_accuracy", "n_participants_below", "threshold",
+                           "n_participants_with_catch", "n_catch_trials")],
+        ])))
+    blocks.append(section("ratings", ", ".join(info.get("attributes") or []) or "none"))
+    if info.get("calibration"):
+        blocks.append(section("calibration", format_mapping(info["calibration"])))
+    blocks.append(rest(info, _INFO_KEYS))
+    return join_blocks(*blocks)
+
+
+def similarity_text(result: dict[str, Any]) -> str:
+    """``socalign data similarity`` for people."""
+    observed, pairs = result.get("n_observed_pairs"), result.get("n_pairs")
+    share = observed / pairs if observed is not None and pairs else None
+    return join_blocks(
+        f"judged similarity of split {result.get('split')} written to {result.get('out')}",
+        format_fields([
+            ("videos", result.get("n_videos")),
+            ("trials", result.get("n_trials")),
+            ("pairs judged", observed, f"of {fmt(pairs)} ({fmt(share)}); the others are NaN"),
+        ]),
+        rest(result, ("out", "split", "n_videos", "n_trials", "n_observed_pairs", "n_pairs")),
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``data fetch|info|similarity|synth``."""
     group = add_group(sub, "data", "fetch, describe and build odd-one-out benchmarks")
@@ -69,12 +158,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("name", choices=["garcia2025"], help="dataset name")
     fetch.add_argument("--dest", type=Path, default=None, help="folder (default: the user cache)")
     fetch.add_argument("--url", default=None, help="base URL of a mirror of the pinned files")
-    info = add_command(group, "info", info_command, "summarise a benchmark")
+    info = add_command(group, "info", info_command, "summarise a benchmark", human=info_text)
     add_dataset_argument(info)
     similarity = add_command(
-        group, "similarity", similarity_command, "similarity from judgments of a split (.npz)"
+        group, "similarity", similarity_command, "similarity from judgments of a split (.npz)",
+        human=similarity_text,
     )
     add_dataset_argument(similarity)
-    similarity.add_argument("--split", default="train", help="split name, or 'all' (default train)")
+    similarity.add_argument("--split", default="train", help="split name, or 'all'")
     similarity.add_argument("--out", required=True, help="output .npz (ids, similarity, counts)")
     synth.register(group)

@@ -7,18 +7,36 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from socalign.cli.common import CliError, add_command, add_dataset_argument
+from socalign.cli.common import (
+    CliError,
+    add_command,
+    add_dataset_argument,
+    fmt,
+    format_fields,
+    format_mapping,
+    format_table,
+    join_blocks,
+    note,
+    progress_enabled,
+    rest,
+    section,
+    working,
+)
 
 
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
     from socalign.data import load_dataset
-    from socalign.embeddings import save_embeddings
+    from socalign.embeddings import dataset_record, save_embeddings
     from socalign.models.embed import embed
 
     out = Path(args.out)
     if out.suffix != ".npz":
         raise CliError(f"--out {out}: embeddings are written as .npz (ids + embeddings)")
     benchmark = load_dataset(args.dataset)
+    show = progress_enabled(args)
+    if show:
+        note(f"embedding {len(benchmark.videos)} videos of {benchmark.name} with {args.model} "
+             "(loading the model first)")
     result = embed(
         benchmark,
         args.model,
@@ -35,7 +53,8 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     )
     save_embeddings(
         out, result.ids, result.embeddings, model=args.model, kind=result.kind,
-        layer=result.layer, pooling=result.pooling, n_frames=result.n_frames, dataset=benchmark.name,
+        layer=result.layer, pooling=result.pooling, n_frames=result.n_frames,
+        **dataset_record(benchmark),
     )
     return {"out": str(out), "dataset": benchmark.name, **result.to_dict()}
 
@@ -66,11 +85,73 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
         settings = TINY_SETTINGS if args.tiny else ACTION_SETTINGS
     if args.epochs is not None:
         settings = replace(settings, epochs=args.epochs)
-    if args.data is None:
-        return pretrain_perception(out, settings, seed=args.seed, device=args.device,
-                                   progress=not args.json).to_dict()
-    return pretrain(args.data, out, settings, seed=args.seed, device=args.device,
-                    progress=not args.json).to_dict()
+    with working("pretrain: generating clips and training", progress_enabled(args)):
+        if args.data is None:
+            return pretrain_perception(out, settings, seed=args.seed, device=args.device,
+                                       progress=not args.json).to_dict()
+        return pretrain(args.data, out, settings, seed=args.seed, device=args.device,
+                        progress=not args.json).to_dict()
+
+
+_EMBED_KEYS = ("out", "dataset", "model", "kind", "layer", "pooling", "n_frames", "n_videos",
+               "dim", "cached", "seconds", "key", "skipped")
+
+
+def embed_text(result: dict[str, Any]) -> str:
+    """``socalign embed`` for people: what was embedded, how, where it went, what was skipped.
+
+    Parameters
+    ----------
+    result
+        The ``embed --json`` object.
+
+    Returns
+    -------
+    str
+        Aligned fields and the table of skipped videos (if any).
+    """
+    layer = result.get("layer")
+    fields = format_fields([
+        ("model", f"{result.get('model')} ({result.get('kind')})"),
+        ("videos x dimensions", f"{fmt(result.get('n_videos'))} x {fmt(result.get('dim'))}"),
+        ("layer", "n/a" if layer is None else fmt(layer), "hidden-state index"),
+        ("pooling", str(result.get("pooling"))),
+        ("frames per clip", result.get("n_frames")),
+        ("time", f"{fmt(result.get('seconds'))} s",
+         "from the embedding cache" if result.get("cached") else "computed"),
+        ("cache key", str(result.get("key", ""))[:16]),
+    ])
+    blocks = [f"embeddings of {result.get('dataset')} written to {result.get('out')}", fields]
+    skipped = result.get("skipped") or []
+    if skipped:
+        blocks.append(section(f"skipped videos ({len(skipped)}, could not be decoded)",
+                              format_table(skipped)))
+    blocks.append(rest(result, _EMBED_KEYS))
+    return join_blocks(*blocks)
+
+
+def pretrain_text(result: dict[str, Any]) -> str:
+    """``socalign pretrain`` for people: held-out score, sizes, time, then the settings."""
+    if "explained_variance" in result:
+        score = section("held-out explained variance (R² of the perception targets, per group)",
+                        format_fields(list((result.get("explained_variance") or {}).items())))
+    else:
+        score = format_fields([
+            ("held-out accuracy", result.get("accuracy"),
+             f"argmax over {fmt(result.get('n_classes'))} actions; chance {fmt(result.get('chance'))}"),
+            ("train accuracy", result.get("train_accuracy")),
+        ])
+    sizes = format_fields([
+        ("clips", f"{fmt(result.get('n_train'))} train / {fmt(result.get('n_test'))} held out"),
+        ("time", f"{fmt(result.get('seconds'))} s"),
+        ("seed", result.get("seed")),
+    ])
+    known = ("out", "explained_variance", "accuracy", "n_classes", "chance", "train_accuracy",
+             "n_train", "n_test", "seconds", "seed", "settings")
+    settings = result.get("settings") or {}
+    return join_blocks(f"toy backbone written to {result.get('out')}", score, sizes,
+                       section("settings", format_mapping(settings)) if settings else "",
+                       rest(result, known))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,6 +159,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     embed = add_command(
         sub, "embed", _embed,
         "embed a benchmark's videos with a language model (captions) or a video model (files)",
+        human=embed_text,
     )
     add_dataset_argument(embed)
     embed.add_argument("--model", required=True,
@@ -104,6 +186,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "pretrain the toy TimeSformer: by default the perception recipe that the shipped weights "
         "come from (reports held-out explained variance); with --data, action recognition on an "
         "action set (reports held-out accuracy)",
+        human=pretrain_text,
     )
     pre.add_argument("--data", default=None,
                      help="an action set folder (socalign data synth socialworld-actions --out DIR) "
