@@ -12,7 +12,7 @@
 
 # %% tags=["remove-cell"]
 # On Google Colab, install socalign first (elsewhere this cell does nothing).
-# ruff: noqa: E402, B018  (a notebook: imports follow text cells; a cell shows its last value)
+# ruff: noqa: E402  (a notebook: imports follow text cells; a cell shows its last value)
 import subprocess
 import sys
 
@@ -35,16 +35,17 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from socalign import metrics
-from socalign.book import glue, profile_settings
+from socalign import metrics, plots
+from socalign.book import glue, profile_settings, settings_frame, style_frame
 from socalign.data.design import pair_counts, set_cover_triplets
 from socalign.data.quality import catch_performance
+from socalign.data.socialworld.calibration import ceiling_bias
 from socalign.data.summary import summarize
 from socalign.profiles import book_benchmarks
 
@@ -52,7 +53,7 @@ settings = profile_settings(profile)
 benchmarks = book_benchmarks(settings)
 glue(profile=settings.name)
 glue(datasets=", ".join(benchmarks))
-settings.to_frame()
+settings_frame(settings.to_dict())
 
 # %% [markdown]
 # This page ran under the **{glue:text}`profile`** profile, on: {glue:text}`datasets`.
@@ -65,17 +66,17 @@ settings.to_frame()
 # videos and the one chosen as odd), and optionally captions and per-video ratings of social
 # features. `summarize` counts everything, including what the exclusions removed.
 
-# %%
+# %% tags=["hide-input"]
 infos = {name: summarize(b) for name, b in benchmarks.items()}
 overview = pd.DataFrame(
     {name: {k: v for k, v in info.to_dict().items() if np.isscalar(v)}
      for name, info in infos.items()}
 )
-overview
+style_frame(overview)
 
-# %%
+# %% tags=["hide-input"]
 for name, info in infos.items():
-    display(info.to_frame().assign(benchmark=name))
+    display(style_frame(info.to_frame().assign(benchmark=name)))
 
 # %% [markdown]
 # ## Triplet design and coverage
@@ -86,7 +87,7 @@ for name, info in infos.items():
 # cover pairs not yet seen, breaking ties towards the least-used videos so that each video
 # appears about equally often. For a small example with 12 videos:
 
-# %%
+# %% tags=["hide-input"]
 n_small = 12
 design = set_cover_triplets(n_small, k=1, rng=np.random.default_rng(0))
 coverage = pair_counts(design, n_small)
@@ -99,11 +100,8 @@ glue(design_min_cover=int(upper.min()))
 glue(design_uses=f"{uses.min()}–{uses.max()}")
 
 # %% mystnb={"image": {"alt": "Heat map of how often each pair of 12 videos appears in the same designed triplet; every off-diagonal cell is at least one."}, "figure": {"caption": "Pair coverage of a designed set of triplets on 12 videos.", "name": "fig-design"}}
-fig, ax = plt.subplots(figsize=(4, 3.4))
-im = ax.imshow(coverage, cmap="viridis")
-ax.set_xlabel("video")
-ax.set_ylabel("video")
-fig.colorbar(im, ax=ax, label="triplets holding the pair")
+fig, ax = plt.subplots(figsize=(4.4, 3.4), layout="constrained")
+plots.coverage_heatmap(coverage, ax=ax)
 plt.show()
 
 # %% [markdown]
@@ -125,7 +123,7 @@ plt.show()
 # undefined (NaN) for pairs never shown together. Because each trial keeps exactly one of its
 # three pairs, a pair's chance level is 1/3.
 
-# %%
+# %% tags=["hide-input"]
 judged = {
     name: metrics.similarity_from_judgments(b.kept.triplets, b.kept.odd, len(b.videos))
     for name, b in benchmarks.items()
@@ -146,23 +144,18 @@ first = next(iter(judged))
 glue(first_name=first)
 glue(first_mean_sim=coverage_table.loc[first, "mean similarity"])
 glue(first_share=coverage_table.loc[first, "share of pairs observed"])
-coverage_table
+style_frame(coverage_table)
 
 # %% mystnb={"image": {"alt": "Heat maps of the judged similarity matrix of each benchmark; unobserved pairs are blank."}, "figure": {"caption": "Judged similarity (share of trials in which a pair was kept together). Blank: never shown together.", "name": "fig-judged"}}
-fig, axes = plt.subplots(1, len(judged), figsize=(4.2 * len(judged), 3.6), squeeze=False)
+fig, axes = plt.subplots(1, len(judged), figsize=(4.4 * len(judged), 3.6), squeeze=False,
+                         layout="constrained")
 for ax, (name, j) in zip(axes[0], judged.items(), strict=True):
-    shown = np.where(np.eye(len(j.similarity), dtype=bool), np.nan, j.similarity)
-    im = ax.imshow(shown, cmap="magma", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(name)
-    ax.set_xlabel("video")
-    ax.set_ylabel("video")
-    fig.colorbar(im, ax=ax, fraction=0.046)
-plt.tight_layout()
+    plots.similarity_heatmap(j.similarity, ax=ax, title=name)
 plt.show()
 
 # %% [markdown]
 # On {glue:text}`first_name`, {glue:text}`first_share:.1%` of all pairs were shown together at
-# least once and the mean judged similarity is {glue:text}`first_mean_sim:.3f`, close to the
+# least once and the mean judged similarity is {glue:text}`first_mean_sim:.3g`, close to the
 # 1/3 that a pair would get if choices ignored the videos, as it must: every trial keeps one
 # pair in three. The information is in how far pairs depart from 1/3.
 #
@@ -174,13 +167,13 @@ plt.show()
 # gives, per benchmark, how many catch trials there were, the mean accuracy on them, and how
 # many participants fell below the threshold.
 
-# %%
+# %% tags=["hide-input"]
 catch_rows = []
 for name, b in benchmarks.items():
     report = catch_performance(b.trials)
     catch_rows.append({"benchmark": name, **report.to_dict()})
 catch_table = pd.DataFrame(catch_rows).set_index("benchmark")
-catch_table
+style_frame(catch_table)
 
 # %% [markdown]
 # ## Reliability and the two noise ceilings
@@ -196,50 +189,77 @@ catch_table
 #   with the full human similarity) can at best reach it: the true similarity correlates with
 #   the noisy data at $\sqrt{r_{SB}}$, so its R² is $r_{SB}$ (RSA papers often quote
 #   $r_{SB}^2$ instead, which is lower).
-# * **OOO consistency (for accuracy).** Some triplets were shown several times. For each
-#   repeated trial, ask whether its choice agrees with the majority choice of the *other*
-#   showings; the average agreement bounds the OOO accuracy any model can reach.
+# * **OOO ceiling (for accuracy).** No similarity can do better on a trial than always
+#   predicting that triplet's most likely choice; the OOO ceiling is the expected accuracy of
+#   that prediction, the mean over trials of the largest choice probability. The probabilities
+#   are unknown, but triplets shown several times reveal how consistent choices are. Each
+#   triplet's choices are modelled as draws from its own probabilities, with a Dirichlet prior
+#   pooled over all triplets and fitted to the repeated ones (empirical Bayes); the ceiling
+#   averages each triplet's posterior expectation of its largest probability.
+# * **OOO reliability (repeat agreement).** For each repeated trial, does its choice agree with
+#   the majority choice of the triplet's *other* showings? This is how often people repeat a
+#   choice, a reliability. With two or three showings per triplet it falls below the ceiling:
+#   the majority of one or two other showings is often not the most likely choice, so models
+#   can score above it.
+#
+# `metrics.benchmark_ceilings` computes all of them for a split; `socalign ceiling` prints the
+# same numbers.
 
 # %%
-ceiling_rows = []
-split_r = {}
-for name, b in benchmarks.items():
-    kept = b.kept
-    half = metrics.split_half_ceiling(
-        kept.triplets, kept.odd, kept.participants, len(b.videos),
-        n_splits=max(20, settings.n_boot // 10), rng=np.random.default_rng(0),
-    )
-    row = {"benchmark": name, **{f"split-half {k}": v for k, v in half.to_dict().items()
-                                 if k in ("r", "r_sb", "r2_ceiling", "low", "high", "n_splits")}}
-    try:
-        consistency = metrics.ooo_consistency(kept.triplets, kept.odd)
-        row.update({"OOO consistency": consistency.loo_agreement,
-                    "repeated trials": consistency.n_trials})
-    except ValueError as err:  # a benchmark without repeated triplets has no such ceiling
-        row.update({"OOO consistency": np.nan, "repeated trials": 0, "note": str(err)})
-    ceiling_rows.append(row)
-    split_r[name] = metrics.spearman_brown(half.split_r)
-ceilings = pd.DataFrame(ceiling_rows).set_index("benchmark")
-glue(ceil_r2=ceilings.loc[first, "split-half r2_ceiling"])
-glue(ceil_rsb=ceilings.loc[first, "split-half r_sb"])
-glue(ceil_ooo=ceilings.loc[first, "OOO consistency"])
-ceilings
+found = {name: metrics.benchmark_ceilings(b, "all", n_splits=max(20, settings.n_boot // 10),
+                                          seed=0)
+         for name, b in benchmarks.items()}
 
-# %% mystnb={"image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}, "figure": {"caption": "Split-half reliability over random splits of the participants (Spearman–Brown corrected).", "name": "fig-splithalf"}}
-fig, ax = plt.subplots(figsize=(5, 3))
-for name, values in split_r.items():
-    ax.hist(values[np.isfinite(values)], bins=20, alpha=0.6, label=name)
-ax.set_xlabel("split-half $r_{SB}$")
-ax.set_ylabel("splits")
-ax.legend()
+# %% tags=["hide-input"]
+ceilings = pd.DataFrame(
+    {name: {"R² ceiling (split-half reliability)": c.r2_ceiling,
+            "split-half r (uncorrected)": c.split_half.r if c.split_half is not None else np.nan,
+            "OOO ceiling (argmax)": c.ooo_ceiling, "OOO reliability": c.ooo_reliability,
+            "trials of repeated triplets": c.consistency.n_trials,
+            "showings per repeated triplet": c.ooo.repeats_mean}
+     for name, c in found.items()}).T.rename_axis("benchmark")
+split_r = {name: metrics.spearman_brown(c.split_half.split_r) for name, c in found.items()
+           if c.split_half is not None}
+glue(ceil_r2=found[first].r2_ceiling, ceil_rsb=found[first].reliability,
+     ceil_ooo=found[first].ooo_ceiling, ceil_ooo_rel=found[first].ooo_reliability)
+style_frame(ceilings)
+
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}, "figure": {"caption": "Split-half reliability over random splits of the participants (Spearman–Brown corrected); its mean is the R² ceiling.", "name": "fig-splithalf"}}
+fig, ax = plt.subplots(figsize=(5.5, 3), layout="constrained")
+plots.split_half_hist(split_r, ax=ax)
 plt.show()
 
 # %% [markdown]
+# ### Does the OOO ceiling estimate the true ceiling?
+#
+# On SocialWorld the simulated participants' choice probabilities are known for every trial,
+# so the true ceiling can be computed and the two estimators checked against it. The choices
+# are drawn again many times from the true probabilities, and each estimator is applied to
+# each draw; its bias is its mean minus the truth.
+
+# %% tags=["hide-input"]
+bias = ceiling_bias(benchmarks["SocialWorld"], "test", n_replicates=20 if settings.name == "ci" else 100,
+                    seed=0)
+bias_frame = bias.to_frame()
+glue(true_ceiling=bias.to_dict()["truth"],
+     bias_ceiling=bias_frame.loc["ooo_ceiling", "bias"],
+     bias_reliability=bias_frame.loc["ooo_reliability", "bias"])
+style_frame(bias_frame)
+
+# %% [markdown]
+# On SocialWorld's test trials the true ceiling (population choice probabilities) is
+# {glue:text}`true_ceiling:.3g`. The OOO ceiling estimator is off by
+# {glue:text}`bias_ceiling:.2g` on average, the repeat agreement by
+# {glue:text}`bias_reliability:.2g`: read as a ceiling, the repeat agreement would make a
+# model look closer to perfect than it is. ("Per trial" is the ceiling of a model that
+# knew each participant's own weights, which no single similarity can reach.)
+
+# %% [markdown]
 # On {glue:text}`first_name` the corrected split-half correlation is
-# {glue:text}`ceil_rsb:.3f`, so a model's R² against the human similarity cannot be expected
-# to exceed about {glue:text}`ceil_r2:.3f` (the reliability itself); repeated triplets agree with the other showings'
-# majority in {glue:text}`ceil_ooo:.1%` of cases, the ceiling for OOO accuracy under the
-# argmax rule. Every model score in the following chapters should be read against these two
+# {glue:text}`ceil_rsb:.3g`, so a model's R² against the human similarity cannot be expected
+# to exceed about {glue:text}`ceil_r2:.3g` (the reliability itself); the OOO ceiling under the
+# argmax rule is {glue:text}`ceil_ooo:.1%`, while repeated triplets agree with the other
+# showings' majority in {glue:text}`ceil_ooo_rel:.1%` of cases. Every model score in the following chapters should be read against these two
 # numbers, not against 1.
 #
 # ## The two OOO rules
@@ -259,7 +279,7 @@ plt.show()
 # an optimistic upper reference (it has seen these trials), and a random similarity gives
 # chance:
 
-# %%
+# %% tags=["hide-input"]
 rule_rows = []
 for name, b in benchmarks.items():
     kept = b.kept
@@ -272,7 +292,7 @@ for name, b in benchmarks.items():
             acc = metrics.ooo_accuracy(sim, kept.triplets, kept.odd, rule=rule)
             rule_rows.append({"benchmark": name, "similarity": label, **acc.to_dict()})
 rules = pd.DataFrame(rule_rows)
-rules.pivot_table(index=["benchmark", "similarity"], columns="rule", values="accuracy")
+style_frame(rules.pivot_table(index=["benchmark", "similarity"], columns="rule", values="accuracy"))
 
 # %% [markdown]
 # The next chapter scores real models with both rules and against both ceilings.

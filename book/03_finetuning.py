@@ -12,7 +12,7 @@
 
 # %% tags=["remove-cell"]
 # On Google Colab, install socalign first (elsewhere this cell does nothing).
-# ruff: noqa: E402, B018  (a notebook: imports follow text cells; a cell shows its last value)
+# ruff: noqa: E402  (a notebook: imports follow text cells; a cell shows its last value)
 import subprocess
 import sys
 
@@ -37,25 +37,24 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from socalign.analyses.gap import is_socialworld
+from socalign import plots
+from socalign.analyses.ablation import ablation_summary, run_table, seed_gains
+from socalign.analyses.gap import is_socialworld, model_embeddings
 from socalign.analyses.perception import perception_probes
-from socalign.book import glue, profile_settings
+from socalign.book import glue, profile_settings, settings_frame, style_frame
 from socalign.data import load_dataset
 from socalign.embeddings import load_embeddings
-from socalign.profiles import finetuned_run, socialworld_benchmark, use_garcia2025
+from socalign.evaluate import evaluate
+from socalign.profiles import finetune_benchmark, finetuned_run
 from socalign.train.run import FinetuneReport, config_from_settings
 
 settings = profile_settings(profile)
 config = config_from_settings(settings.train)
-# fine-tuning needs the videos: SocialWorld here, garcia2025 only with its videos (paper profile)
-dataset = socialworld_benchmark(settings)
-real = use_garcia2025(settings)
-if settings.name == "paper" and real is not None:
-    dataset = real
+dataset = finetune_benchmark(settings)  # fine-tuning needs videos: SocialWorld under demo
 loss = config.loss
 glue(alpha=loss.alpha, beta_start=loss.beta_start, beta_step=loss.beta_step,
      beta_max=loss.beta_max, margin=loss.margin, lora_r=config.lora_r, epochs=config.epochs,
@@ -84,8 +83,8 @@ glue(alpha=loss.alpha, beta_start=loss.beta_start, beta_step=loss.beta_step,
 # trainer and {glue:text}`n_seeds` seed(s), keeping the epoch with the best validation
 # Spearman correlation (validation videos are held out from the training videos).
 
-# %%
-config.to_dict()
+# %% tags=["hide-input"]
+settings_frame(config.to_dict())
 
 # %% [markdown]
 # ## Hybrid against its ablations
@@ -98,52 +97,48 @@ config.to_dict()
 runs = {(kind, seed): finetuned_run(settings, dataset, loss=kind, seed=seed)
         for kind in ("hybrid", "triplet", "rsa") for seed in settings.seeds}
 reports = {key: FinetuneReport.read(path) for key, path in runs.items()}
-table = pd.concat(
-    [r.to_frame().assign(loss=kind, seed=seed) for (kind, seed), r in reports.items()])
-table = table[["loss", "seed", "statistic", "before", "after", "gain", "gain_low", "gain_high",
-               "unit", "n_boot"]]
-table.style.format(precision=3).hide(axis="index")
+table = run_table(reports)
 
-# %%
-summary = (table.groupby(["statistic", "loss"], sort=False)[["before", "after", "gain"]]
-           .mean().unstack("loss"))
-hybrid_r2 = table[(table["loss"] == "hybrid") & (table["statistic"] == "r2")]
-n_up = int((hybrid_r2["gain_low"] > 0).sum())
-glue(r2_before=hybrid_r2["before"].mean(), r2_after=hybrid_r2["after"].mean(),
-     r2_gain=hybrid_r2["gain"].mean(), n_seeds_positive=int((hybrid_r2["gain"] > 0).sum()),
-     n_seeds_up=n_up, gain_unit=str(hybrid_r2["unit"].iloc[0]),
-     gain_nboot=int(hybrid_r2["n_boot"].iloc[0]),
-     seed_gains="; ".join(f"seed {s}: {g:.3f} [{lo:.3f}, {hi:.3f}]" for s, g, lo, hi in zip(
-         hybrid_r2["seed"], hybrid_r2["gain"], hybrid_r2["gain_low"], hybrid_r2["gain_high"],
-         strict=True)),
-     r2_verdict="rose" if n_up == len(hybrid_r2) else (
-         f"rose in {n_up} of {len(hybrid_r2)} seeds" if n_up else "showed no detectable change"))
-summary.style.format(precision=3)
+# %% [markdown]
+# The held-out scores after fine-tuning with each loss, as mean ± sd over the seeds, below the
+# pretrained backbone's (every run starts from it):
+
+# %% tags=["hide-input"]
+pretrained = ablation_summary(table, "before").iloc[:1].rename(index=lambda _: "none (pretrained)")
+style_frame(pd.concat([pretrained, ablation_summary(table, "after")]).rename_axis("fine-tuned with"))
+
+# %% [markdown]
+# and the gain (after − before) in each statistic, again as mean ± sd over seeds:
+
+# %% tags=["hide-input"]
+style_frame(ablation_summary(table, "gain"))
+
+# %% tags=["hide-input", "hide-output"]
+# every run, with each gain's paired 95% interval (click to show)
+style_frame(table, hide_index=True)
+
+# %% tags=["hide-input"]
+bench = load_dataset(dataset)
+hybrid = seed_gains(table, "hybrid", "r2")
+language = settings.language_models[0]
+language_r2 = evaluate(bench, "test", embeddings=model_embeddings(bench, language), n_boot=0).r2
+glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
+     n_seeds_up=hybrid.n_up, seed_claims=hybrid.seed_claims(), gain_unit=hybrid.unit,
+     gain_nboot=hybrid.n_boot, language=language, language_r2=language_r2,
+     after_vs_language=("above" if hybrid.after > language_r2 else "below"))
 
 # %% [markdown]
 # With the hybrid loss the held-out R² {glue:text}`r2_verdict` (a rise counts only where the
-# paired 95% interval of the gain lies above 0): averaged over seeds it goes from
-# {glue:text}`r2_before:.3f` to {glue:text}`r2_after:.3f`, a mean gain of
-# {glue:text}`r2_gain:.3f`, positive in {glue:text}`n_seeds_positive` and with an interval above
-# 0 in {glue:text}`n_seeds_up` of the seeds ({glue:text}`seed_gains`; intervals from
-# {glue:text}`gain_nboot` resamples of {glue:text}`gain_unit`). The table above gives the same
-# for the single-term ablations; with 50 test videos, overlapping intervals between the losses
-# are the rule rather than the exception.
+# paired 95% interval of the gain, from {glue:text}`gain_nboot` resamples of
+# {glue:text}`gain_unit`, lies above 0): {glue:text}`seed_claims`. Averaged over seeds it goes
+# from {glue:text}`r2_before:.3g` to {glue:text}`r2_after:.3g`, {glue:text}`after_vs_language`
+# the {glue:text}`language` caption model's {glue:text}`language_r2:.3g` on the same test
+# pairs. The tables above give the same for the single-term ablations; with 50 test videos,
+# overlapping intervals between the losses are the rule rather than the exception.
 
-# %% mystnb={"image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, averaged over seeds."}, "figure": {"caption": "Test R² before (pretrained) and after fine-tuning, per loss, mean over seeds (dots: single seeds).", "name": "fig-ablation"}}
-r2 = table[table["statistic"] == "r2"]
-kinds = list(dict.fromkeys(r2["loss"]))
-fig, ax = plt.subplots(figsize=(5, 3.2))
-for i, kind in enumerate(kinds):
-    part = r2[r2["loss"] == kind]
-    ax.bar(i - 0.2, part["before"].mean(), width=0.4, color="tab:gray",
-           label="before" if i == 0 else None)
-    ax.bar(i + 0.2, part["after"].mean(), width=0.4, color="tab:orange",
-           label="after" if i == 0 else None)
-    ax.scatter([i + 0.2] * len(part), part["after"], color="k", s=10, zorder=3)
-ax.set_xticks(range(len(kinds)), kinds)
-ax.set_ylabel("test R²")
-ax.legend(fontsize=8)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, with error bars over seeds, dots for single seeds and a dashed line at the caption model's R-squared."}, "figure": {"caption": "Test R² before (pretrained, grey) and after fine-tuning (orange), per loss: bars are means over seeds, error bars ± 1 sd over seeds, dots single seeds. Dashed: the caption model's test R² (the reference the paper's fine-tuned model overtook).", "name": "fig-ablation"}}
+fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
+plots.ablation_bars(table, "r2", references={f"caption model ({language})": language_r2}, ax=ax)
 plt.show()
 
 # %% [markdown]
@@ -152,35 +147,31 @@ plt.show()
 # The validation Spearman correlation is computed after every epoch on videos held out from the
 # training videos; the best epoch's weights are kept.
 
-# %% mystnb={"image": {"alt": "Line plot of the validation Spearman correlation per epoch for each loss (first seed)."}, "figure": {"caption": "Validation Spearman per epoch (first seed); the best epoch is kept.", "name": "fig-curves"}}
-fig, ax = plt.subplots(figsize=(5, 3.2))
-for kind in kinds:
-    history = pd.read_csv(runs[(kind, settings.seeds[0])] / "metrics.csv")
-    column = "val_spearman" if "val_spearman" in history else history.columns[-1]
-    ax.plot(history["epoch"] if "epoch" in history else history.index, history[column],
-            marker="o", label=kind)
-ax.set_xlabel("epoch")
-ax.set_ylabel("validation Spearman")
-ax.legend(fontsize=8)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Line plot of the validation Spearman correlation per epoch for each loss (first seed), with the kept epoch starred."}, "figure": {"caption": "Validation Spearman per epoch (first seed). Star: the epoch whose weights were kept (the best on the validation videos).", "name": "fig-curves"}}
+first_seed = settings.seeds[0]
+fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
+plots.training_curves(
+    {kind: pd.read_csv(runs[(kind, first_seed)] / "metrics.csv") for kind in ("hybrid", "triplet", "rsa")},
+    best={kind: reports[(kind, first_seed)].training["best_epoch"] for kind in ("hybrid", "triplet", "rsa")},
+    ax=ax)
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 first_epoch = sum(r.training["best_epoch"] == 0 for r in reports.values())
 excludes_zero = sum(r.gain["r2"]["low"] > 0 or r.gain["r2"]["high"] < 0
                     for r in reports.values())
 glue(n_runs=len(reports), n_first_epoch=first_epoch, n_r2_gain_significant=excludes_zero)
-bench = load_dataset(dataset)
 seen_table = None
 if is_socialworld(bench):  # what the frozen backbone sees (SocialWorld's latent measures)
     frozen = load_embeddings(runs[("hybrid", settings.seeds[0])] / "embeddings_before.npz",
                              bench.videos)
     seen = perception_probes(bench, frozen)
-    glue(**{f"sees_{m}": seen.r[m] for m in ("distance", "speed", "approach", "facing")})
+    glue(**{f"sees_{m}": float(seen.r[m]) for m in ("distance", "speed", "approach", "facing")})
     seen_table = seen.to_frame().query("floor == floor").rename(
         columns={"r": "held-out r (frozen backbone)", "floor": "floor", "floor_met": "floor met"})
 else:  # garcia2025 has no latent measures
     glue(**{f"sees_{m}": float("nan") for m in ("distance", "speed", "approach", "facing")})
-seen_table
+style_frame(seen_table) if seen_table is not None else None
 
 # %% [markdown]
 # **Reading these runs.** Of the {glue:text}`n_runs` runs above, {glue:text}`n_first_epoch`
@@ -191,10 +182,10 @@ seen_table
 # report where each agent is, which way it faces and how fast it moves; it was never shown a
 # relation between agents, an interaction type, a caption, a rating or a judgment. Its frozen
 # features still let a held-out ridge probe read how far apart SocialWorld's agents are
-# (r = {glue:text}`sees_distance:.3f`), whether they face each other
-# ({glue:text}`sees_facing:.3f`) and approach ({glue:text}`sees_approach:.3f`), because the
+# (r = {glue:text}`sees_distance:.3g`), whether they face each other
+# ({glue:text}`sees_facing:.3g`) and approach ({glue:text}`sees_approach:.3g`), because the
 # camera frames the pair as the paper's clips are framed; their speed less well
-# ({glue:text}`sees_speed:.3f`: at the toy's 8 frames over 3 s, fast jitter aliases). Its
+# ({glue:text}`sees_speed:.3g`: at the toy's 8 frames over 3 s, fast jitter aliases). Its
 # pretrained *geometry*, though, is dominated by where things are and how the scene looks;
 # fine-tuning re-weights what the backbone already sees towards what the judgments depend on.
 # `benchmarks/demo_story.py` measures each rung of this story, with its floor.
@@ -208,7 +199,7 @@ seen_table
 # of recent embeddings, so each forward pass serves many triplets. Same loss, same data, same
 # seed:
 
-# %%
+# %% tags=["hide-input"]
 trainer_runs = {t: finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0],
                                  trainer=t) for t in ("paper", "fast")}
 rows = []
@@ -223,7 +214,7 @@ for t, path in trainer_runs.items():
                  "seconds in all": rep.training["elapsed_s"]})
 trainers = pd.DataFrame(rows).set_index("trainer")
 glue(fast_s=trainers.loc["fast", "seconds in all"], paper_s=trainers.loc["paper", "seconds in all"])
-trainers
+style_frame(trainers)
 
 # %% [markdown]
 # Here the paper's trainer took {glue:text}`paper_s:.0f` s and the fast trainer

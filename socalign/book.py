@@ -28,7 +28,7 @@ import pandas as pd
 from socalign import __version__, progress
 from socalign.cache import atomic_write_bytes, cache_dir, content_key
 from socalign.profiles import PROFILES, Profile, profile_settings
-from socalign.text import change_word, claim, interval, sig, style_frame
+from socalign.text import change_word, claim, interval, settings_frame, sig, style_frame
 
 __all__ = [
     "PROFILES",
@@ -47,6 +47,7 @@ __all__ = [
     "library_fingerprint",
     "notebook_from_source",
     "profile_settings",
+    "settings_frame",
     "sig",
     "style_frame",
     "sync_notebooks",
@@ -312,6 +313,8 @@ QUIET_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    # tqdm.auto (imported by transformers and peft) warns on every page that widgets are absent
+    "PYTHONWARNINGS": "ignore::tqdm.std.TqdmWarning",
 }
 
 

@@ -166,8 +166,9 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
 
     ``gap``: a :class:`socalign.analyses.gap.GapResult`. ``statistic``: ``r2``,
     ``ooo_pair`` or ``ooo_argmax``. The ceiling band spans the ceiling's interval (split-half
-    percentiles for R²) with a dashed line at its estimate; the OOO consistency ceiling belongs to
-    the argmax rule and is drawn only there; OOO chance is drawn dotted.
+    percentiles for R²) with a dashed line at its estimate; the OOO ceiling (and, dash-dotted,
+    the repeat-agreement reliability) belong to the argmax rule and are drawn only there; OOO
+    chance is drawn dotted.
     """
     frame = gap.to_frame()
     if statistic not in ("r2", "ooo_pair", "ooo_argmax"):
@@ -181,7 +182,7 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
     )
     # the consistency ceiling scores single choices, i.e. the argmax rule: never draw it under
     # the pair rule, whose chance and scale differ
-    ceiling = {"r2": gap.ceiling.get("r2", {}), "ooo_argmax": gap.ceiling.get("ooo_accuracy", {}),
+    ceiling = {"r2": gap.ceiling.get("r2", {}), "ooo_argmax": gap.ceiling.get("ooo_ceiling", {}),
                "ooo_pair": {}}[statistic]
     estimate = ceiling.get("estimate")
     if show_ceiling and estimate is not None and np.isfinite(estimate):
@@ -189,6 +190,9 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
         if low is not None and high is not None:
             ax.axhspan(low, high, color="0.85", zorder=0, label="noise ceiling (interval)")
         ax.axhline(estimate, ls="--", color="k", lw=1, label="noise ceiling")
+    reliability = gap.ceiling.get("ooo_accuracy", {}).get("estimate")
+    if show_ceiling and statistic == "ooo_argmax" and reliability is not None:
+        ax.axhline(reliability, ls="-.", color="0.45", lw=1, label="OOO reliability")
     if statistic != "r2":
         chance = 0.5 if statistic == "ooo_pair" else 1 / 3
         ax.axhline(chance, ls=":", color="0.4", lw=1, label="chance")

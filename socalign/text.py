@@ -10,7 +10,7 @@ interval lies on one side of 0 and does not round to 0 at the printed precision.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -24,6 +24,7 @@ __all__ = [
     "decimals_for",
     "direction",
     "interval",
+    "settings_frame",
     "sig",
     "style_frame",
 ]
@@ -259,3 +260,43 @@ def style_frame(frame: pd.DataFrame, hide_index: bool = False, digits: int = DIG
     if hide_index:
         styler = styler.hide(axis="index")
     return styler
+
+
+def settings_frame(settings: Mapping[str, Any], prefix: str = "") -> pd.DataFrame:
+    """A flat two-column table of (possibly nested) settings, one row per leaf value.
+
+    Nested mappings become dotted names (``loss.margin``); sequences print comma-separated;
+    floats print with up to three significant digits and no trailing zeros (``lr`` 0.002),
+    integers whole. Nothing is truncated.
+
+    Parameters
+    ----------
+    settings : mapping
+        The settings (e.g. ``TrainConfig.to_dict()`` or ``Profile.to_dict()``).
+    prefix : str
+        A prefix for every name (used by the recursion).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``setting`` with one column ``value`` (text).
+    """
+    rows: list[tuple[str, str]] = []
+
+    def show(value: Any) -> str:
+        if isinstance(value, float | np.floating) and math.isfinite(value):
+            return f"{float(value):.{DIGITS}g}"
+        return value if isinstance(value, str) else sig(value)
+
+    def walk(mapping: Mapping[str, Any], head: str) -> None:
+        for key, value in mapping.items():
+            name = f"{head}{key}"
+            if isinstance(value, Mapping):
+                walk(value, f"{name}.")
+            elif isinstance(value, list | tuple):
+                rows.append((name, ", ".join(show(v) for v in value)))
+            else:
+                rows.append((name, show(value)))
+
+    walk(settings, prefix)
+    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")

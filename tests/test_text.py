@@ -56,3 +56,11 @@ def test_style_frame_formats_every_number() -> None:
     frame = pd.DataFrame({"model": ["a", "b"], "r2": [0.333631, np.nan], "n": [12345, 7]})
     html = text.style_frame(frame, hide_index=True).to_html()
     assert "0.334" in html and "12,345" in html and "0.333631" not in html and "nan" not in html
+
+
+def test_settings_frame_flattens_and_truncates_nothing() -> None:
+    frame = text.settings_frame({"lr": 0.002, "loss": {"margin": 0.2, "kind": "hybrid"},
+                                 "seeds": (0, 1, 2), "targets": ["qkv", "proj"]})
+    assert frame.to_dict()["value"] == {"lr": "0.002", "loss.margin": "0.2",
+                                        "loss.kind": "hybrid", "seeds": "0, 1, 2",
+                                        "targets": "qkv, proj"}

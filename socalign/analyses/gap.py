@@ -22,13 +22,12 @@ import pandas as pd
 from socalign.evaluate import Evaluation, evaluate
 from socalign.metrics import (
     RULES,
+    benchmark_ceilings,
     ooo_accuracy,
-    ooo_consistency,
     paired_bootstrap,
     paired_bootstrap_alignment,
     similarity_from_embeddings,
     similarity_from_judgments,
-    split_half_ceiling,
 )
 from socalign.metrics.resampling import as_rng
 from socalign.text import interval
@@ -213,32 +212,34 @@ class GapResult:
 def noise_ceilings(
     benchmark: Any, split: str, n_splits: int = 100, seed: int | np.random.Generator = 0
 ) -> dict[str, Any]:
-    """Split-half R² ceiling and OOO consistency of a split (a failure is reported, not hidden)."""
-    trials = benchmark.split_trials(split)
-    n = len(benchmark.videos)
+    """The ceilings of a split, from :func:`socalign.metrics.benchmark_ceilings`.
+
+    Keys: ``r2`` (the split-half R² ceiling with its interval; ``error`` when it cannot be
+    computed), ``ooo_accuracy`` (the leave-one-out agreement of repeated triplets: a
+    reliability, kept under this key for the ``gap --json`` output) and ``ooo_ceiling`` (the
+    expected accuracy of each triplet's most likely choice, the ceiling OOO accuracy is read
+    against). An integer ``seed`` gives the numbers ``socalign ceiling`` prints for the split.
+    """
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**31))
+    found = benchmark_ceilings(benchmark, split, n_splits=n_splits, seed=int(seed))
+    quantities = found.quantities()
     out: dict[str, Any] = {}
-    try:
-        sh = split_half_ceiling(
-            trials.triplets, trials.odd, trials.participants, n,
-            indices=benchmark.split_indices(split), n_splits=n_splits, rng=as_rng(seed),
-        )
-        out["r2"] = {
-            **sh.to_dict(),
-            # the R² ceiling is the reliability r_sb (see socalign.metrics.ceilings)
-            "estimate": sh.r2_ceiling,
-            "low": sh.low,
-            "high": sh.high,
-        }
-    except ValueError as err:
-        out["r2"] = {"estimate": None, "error": str(err)}
-    cons = ooo_consistency(trials.triplets, trials.odd)
+    if found.split_half is None:
+        out["r2"] = {"estimate": None, "error": found.split_half_error}
+    else:
+        out["r2"] = {**found.split_half.to_dict(), "estimate": found.r2_ceiling,
+                     "low": found.split_half.low, "high": found.split_half.high}
+    cons = found.consistency
     out["ooo_accuracy"] = {
         "estimate": cons.loo_agreement,
         "kind": "leave-one-out agreement of repeated triplets",
         "rule": "argmax (a single choice is scored, as in the argmax rule)",
+        "meaning": quantities["ooo_reliability"]["meaning"],
         "n_trials": cons.n_trials,
         "n_triplets": cons.n_triplets,
     }
+    out["ooo_ceiling"] = {**quantities["ooo_ceiling"], "n_trials": found.ooo.n_trials}
     return out
 
 
@@ -345,7 +346,7 @@ def gap_table(
         ev = evaluate(benchmark, split, embeddings=emb, metric=metric, n_boot=n_boot, seed=rng)
         layer, scores = (layers or {}).get(name, (None, None))
         rows.append(GapRow(name, kinds.get(name) or model_kind(name), ev, layer, scores))
-    ceiling = noise_ceilings(benchmark, split, ceiling_splits, rng)
+    ceiling = noise_ceilings(benchmark, split, ceiling_splits, seed if isinstance(seed, int) else rng)
     paired = (
         paired_language_video(benchmark, rows, embeddings, split, metric, n_boot, rng, select_split)
         if n_boot

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -80,7 +81,10 @@ def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
         target_modules=list(settings.targets),
         bias="none",
     )
-    return get_peft_model(backbone, config)
+    with warnings.catch_warnings():
+        # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing to act on here
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        return get_peft_model(backbone, config)
 
 
 class AlignedVideoModel(nn.Module):
