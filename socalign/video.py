@@ -112,6 +112,25 @@ def _read_decord(path: Path, n_frames: int) -> np.ndarray:
         raise VideoDecodeError(path, f"{type(err).__name__}: {err}") from err
 
 
+def _decord_reads(path: Path) -> bool:
+    """Whether ``backend="auto"`` should try decord on ``path`` (False: straight to PyAV).
+
+    decord 0.6 copies each RGB frame as if its rows were unpadded; at some narrow frame widths
+    FFmpeg pads them and every frame fails with ``DECORDError ... (1536 vs. 768)`` (measured:
+    16, 24, 48 and 72 px among even widths 16-256, e.g. SocialWorld's 16-px clips). Widths under
+    128 px that are not a multiple of 32 therefore go to PyAV (the same frames); where PyAV
+    cannot read the width, decord is tried as before.
+    """
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            width = int(container.streams.video[0].width)
+    except Exception:  # no PyAV, or a file it cannot open: let decord try (and fail) as before
+        return True
+    return width >= 128 or width % 32 == 0
+
+
 def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.ndarray:
     """Decode ``n_frames`` uniformly sampled RGB frames of a video: ``(T, H, W, 3)`` uint8.
 
@@ -124,7 +143,7 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     if os.path.getsize(path) == 0:
         raise VideoDecodeError(path, "the file is empty")
     chosen = resolve_backend(backend)
-    if chosen == "pyav":
+    if chosen == "pyav" or (backend == "auto" and not _decord_reads(path)):
         return np.ascontiguousarray(_read_pyav(path, n_frames), dtype=np.uint8)
     try:
         clip = _read_decord(path, n_frames)
