@@ -22,13 +22,15 @@ from socalign.train.checkpoint import (  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parents[1] / "socalign"
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 LOAD_CALL = re.compile(r"torch\.load\((?P<args>[^)]*)\)", re.DOTALL)
 
 
 def test_no_torch_load_without_weights_only() -> None:
-    """Every torch.load in the package (and scripts) passes weights_only=True."""
+    """Every torch.load in the package (and its scripts and benchmarks) passes weights_only=True."""
     offenders = []
-    files = [*PACKAGE.rglob("*.py"), *(SCRIPTS.rglob("*.py") if SCRIPTS.exists() else [])]
+    files = [*PACKAGE.rglob("*.py"), *(SCRIPTS.rglob("*.py") if SCRIPTS.exists() else []),
+             *(BENCHMARKS.rglob("*.py") if BENCHMARKS.exists() else [])]
     assert len(files) > 20  # the scan really looks at the package
     for path in files:
         text = path.read_text(encoding="utf-8")
