@@ -89,3 +89,35 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
         save_embeddings(tmp_path / "x.npz", np.array([1, 2]), np.array([[1.0], [np.nan]]))
     with pytest.raises(ValueError, match="use a .npz name"):
         save_embeddings(tmp_path / "x.npy", np.array([1]), np.ones((1, 2)))
+
+
+def test_videos_key_and_check_dataset(tiny_benchmark_dir: Path, tmp_path: Path) -> None:
+    from socalign.data.layout import read_benchmark
+    from socalign.embeddings import (
+        DatasetMismatchError,
+        check_dataset,
+        dataset_record,
+        videos_key,
+    )
+
+    bench = read_benchmark(tiny_benchmark_dir)
+    assert videos_key(bench.videos) == videos_key(read_benchmark(tiny_benchmark_dir).videos)
+    changed = SimpleNamespace(**{**bench.videos.__dict__,
+                                 "captions": (("other",), *bench.videos.captions[1:])})
+    assert videos_key(changed) != videos_key(bench.videos)
+    X = np.zeros((len(bench.videos), 2)) + np.arange(2)
+    same = save_embeddings(tmp_path / "same.npz", bench.videos.ids, X, **dataset_record(bench))
+    assert check_dataset(same, bench) is None
+    other = save_embeddings(tmp_path / "other.npz", bench.videos.ids, X, dataset="garcia2025",
+                            dataset_videos_key="0" * 64)
+    with pytest.raises(DatasetMismatchError, match="made from dataset 'garcia2025'") as info:
+        check_dataset(other, bench)
+    assert info.value.where == str(other)
+    assert "used anyway" in check_dataset(other, bench, allow_mismatch=True)
+    named = save_embeddings(tmp_path / "named.npz", bench.videos.ids, X, dataset="garcia2025")
+    with pytest.raises(DatasetMismatchError, match="not from 'tiny'"):
+        check_dataset(named, bench)
+    old = save_embeddings(tmp_path / "old.npz", bench.videos.ids, X)
+    assert "records no dataset" in check_dataset(old, bench)
+    np.save(tmp_path / "rows.npy", X)
+    assert check_dataset(tmp_path / "rows.npy", bench) is None

@@ -190,25 +190,31 @@ def gap_text(result: dict[str, Any]) -> str:
 
 
 def _gap_ceiling_fields(ceiling: dict[str, Any]) -> str:
+    """The gap's ceiling block: one aligned line per entry, then what each one means."""
+    labels = {"r2": "R² ceiling", "ooo_accuracy": "OOO reliability",
+              "ooo_ceiling": "OOO-accuracy ceiling"}
     fields: list[Any] = []
+    meanings: list[str] = []
     for key, value in ceiling.items():
+        label = labels.get(key, key.replace("_", " "))
         if not isinstance(value, dict):
-            fields.append((key, value))
+            fields.append((label, value))
             continue
         estimate = value.get("estimate")
         shown = (fmt_ci(estimate, value.get("low"), value.get("high")) if estimate is not None
                  else f"n/a ({value.get('error', 'not computed')})")
         if key == "r2":
-            what = "split-half reliability r_sb (random halves of participants; 2.5-97.5 percentiles)"
+            what = (f"split-half reliability r_sb, random halves of "
+                    f"{fmt(value.get('n_participants'))} participants (2.5-97.5 percentiles)")
         elif key == "ooo_accuracy":
-            what = "; ".join(str(value[k]) for k in ("kind", "rule") if value.get(k))
-            if value.get("n_trials") is not None:
-                what += f"; {fmt(value.get('n_trials'))} trials"
+            what = f"{value.get('kind', '')}, {fmt(value.get('n_trials'))} trials".strip(", ")
         else:
-            what = "; ".join(str(value[k]) for k in ("kind", "unit", "rule") if value.get(k))
-        label = {"r2": "R² ceiling", "ooo_accuracy": "OOO"}.get(key, key.replace("_", " "))
+            n = value.get("n", value.get("n_trials"))
+            what = f"{value.get('unit', '')}; {fmt(n)} {value.get('n_of', 'trials')}".strip("; ")
         fields.append((label, shown, what))
-    return format_fields(fields)
+        if value.get("meaning"):
+            meanings.append(_wrap(f"{label}: {value['meaning']}.", indent=""))
+    return "\n".join([format_fields(fields), *meanings])
 
 
 def _bounds(iv: dict[str, Any] | None) -> tuple[Any, Any]:
