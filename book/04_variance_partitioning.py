@@ -42,21 +42,18 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from socalign import plots
+from socalign import metrics, plots
 from socalign.analyses.partition import partition_benchmark
-from socalign.book import glue, profile_settings
+from socalign.book import glue, interval, profile_settings, style_frame
 from socalign.data import load_dataset
-from socalign.profiles import finetuned_run, socialworld_benchmark, use_garcia2025
+from socalign.profiles import finetune_benchmark, finetuned_run
 
 settings = profile_settings(profile)
-dataset = socialworld_benchmark(settings)
-real = use_garcia2025(settings)
-if settings.name == "paper" and real is not None:
-    dataset = real
+dataset = finetune_benchmark(settings)
 bench = load_dataset(dataset)
 run = finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0])  # cached (ch. 3)
 language = settings.language_models[0]
@@ -78,10 +75,12 @@ partitions = {
         n_boot=settings.n_boot, seed=0, names=["video (fine-tuned)", f"language ({language})"]),
 }
 table = pd.concat([p.to_frame().assign(video=name) for name, p in partitions.items()])
-table = table[["video", "component", "kind", "value", "share_of_full", "ci_low", "ci_high"]]
-table.style.format(precision=3).hide(axis="index")
+table["value [95% CI]"] = [interval(v, lo, hi) for v, lo, hi in
+                           zip(table["value"], table["ci_low"], table["ci_high"], strict=True)]
+style_frame(table[["video", "component", "kind", "value [95% CI]", "share_of_full"]]
+            .rename(columns={"share_of_full": "share of full R²"}), hide_index=True)
 
-# %%
+# %% tags=["remove-cell"]
 def part(name, kind, label_start):
     frame = partitions[name].to_frame()
     rows = frame[(frame["kind"] == kind) & frame["component"].str.startswith(label_start)]
@@ -95,15 +94,16 @@ glue(shared_before=part("pretrained", "shared", ""), shared_after=part("fine-tun
      n_pairs=partitions["fine-tuned"].n_pairs, n_boot=partitions["fine-tuned"].n_boot,
      ci_unit=partitions["fine-tuned"].ci_unit)
 
-# %% mystnb={"image": {"alt": "Two stacked bars showing the unique and shared parts of the explained variance in human similarity, for the pretrained and the fine-tuned video model each paired with the language model."}, "figure": {"caption": "Commonality analysis of the human similarity of test pairs: unique and shared parts, before and after fine-tuning.", "name": "fig-partition"}}
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two stacked bars showing the unique and shared parts of the explained variance in human similarity, for the pretrained and the fine-tuned video model each paired with the language model."}, "figure": {"caption": "Commonality analysis of the human similarity of test pairs: unique parts (solid) and the shared part (hatched), before and after fine-tuning, on one scale. Dashed: the test split's R² ceiling.", "name": "fig-partition"}}
+ceiling = metrics.benchmark_ceilings(bench, "test", seed=0).r2_ceiling
+top = max(p.r2_full for p in partitions.values())
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True, layout="constrained")
 for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
-    plots.partition_bars(partition, ax=ax)
+    plots.partition_bars(partition, ax=ax, top=top, reference=("R² ceiling (test)", ceiling))
     ax.set_title(name)
-plt.tight_layout()
 plt.show()
 
-# %% mystnb={"image": {"alt": "Two Venn diagrams of the variance in human similarity explained by the video model and the language model, before and after fine-tuning."}, "figure": {"caption": "The same partitions as Venn diagrams.", "name": "fig-venn"}}
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two Venn diagrams of the variance in human similarity explained by the video model and the language model, before and after fine-tuning."}, "figure": {"caption": "The same partitions as Venn diagrams.", "name": "fig-venn"}}
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
     plots.partition_venn(partition, ax=ax)
@@ -112,14 +112,15 @@ plt.show()
 
 # %% [markdown]
 # Over {glue:text}`n_pairs` test pairs, the two predictors together explain
-# {glue:text}`full_before:.3f` of the rank variance of human similarity with the pretrained
-# video model and {glue:text}`full_after:.3f` with the fine-tuned one. The shared part moves
-# from {glue:text}`shared_before:.3f` to {glue:text}`shared_after:.3f`, and the language
-# model's unique part from {glue:text}`lang_unique_before:.3f` to
-# {glue:text}`lang_unique_after:.3f` (intervals in the table: {glue:text}`n_boot` resamples of
+# {glue:text}`full_before:.3g` of the rank variance of human similarity with the pretrained
+# video model and {glue:text}`full_after:.3g` with the fine-tuned one. The shared part moves
+# from {glue:text}`shared_before:.3g` to {glue:text}`shared_after:.3g`, and the language
+# model's unique part from {glue:text}`lang_unique_before:.3g` to
+# {glue:text}`lang_unique_after:.3g` (intervals in the table: {glue:text}`n_boot` resamples of
 # {glue:text}`ci_unit`).
 #
 # Two cautions in reading these numbers. Shared variance can be negative when two predictors
 # suppress each other; and the parts are estimated on a modest number of pairs, so their
-# intervals are wide. The direction of the change, replicated across seeds and benchmarks, is
-# more informative than any single value.
+# intervals are wide: each part's interval is in the table, and a change between the two
+# analyses counts only where it replicates across seeds and benchmarks, not from one pair of
+# values.

@@ -41,7 +41,9 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
-# %%
+# %% tags=["hide-input"]
+import json
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -51,23 +53,20 @@ from socalign.analyses.gap import model_embeddings
 from socalign.analyses.probes import probe_benchmark, probe_change
 from socalign.analyses.retention import action_retention
 from socalign.analyses.rollout import benchmark_rollout
-from socalign.book import change_word, glue, profile_settings
+from socalign.book import claim, glue, interval, profile_settings, style_frame
 from socalign.data import load_dataset
 from socalign.embeddings import load_embeddings
 from socalign.profiles import (
     action_set,
+    finetune_benchmark,
     finetuned_run,
     merged_backbone,
-    socialworld_benchmark,
-    use_garcia2025,
     video_model,
 )
+from socalign.video import load_clips
 
 settings = profile_settings(profile)
-dataset = socialworld_benchmark(settings)
-real = use_garcia2025(settings)
-if settings.name == "paper" and real is not None:
-    dataset = real
+dataset = finetune_benchmark(settings)
 bench = load_dataset(dataset)
 run = finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0])  # cached (ch. 3)
 language = settings.language_models[0]
@@ -78,7 +77,7 @@ language = settings.language_models[0]
 # For each rated feature, a ridge regression is fit on the training videos' embeddings (its
 # penalty chosen by cross-validation inside the training videos) and tested on the held-out
 # videos: the score is the Pearson correlation between predicted and rated values, with a
-# permutation p-value and a bootstrap interval over test videos.
+# bootstrap interval over test videos (and a permutation p-value, in the figure).
 
 # %%
 features = {
@@ -90,26 +89,30 @@ probes = [probe_benchmark(bench, X, embedding=name, n_perm=settings.n_perm,
                           n_boot=settings.n_boot, seed=0)
           for name, X in features.items()]
 probe_table = pd.concat([p.to_frame() for p in probes])
-probe_table.style.format(precision=3).hide(axis="index")
+probe_table["r [95% CI]"] = [interval(r, lo, hi) for r, lo, hi in
+                             zip(probe_table["r"], probe_table["ci_low"], probe_table["ci_high"],
+                                 strict=True)]
+style_frame(probe_table.pivot(index="attribute", columns="embedding", values="r [95% CI]"))
 
-# %% mystnb={"image": {"alt": "Grouped bar chart of held-out Pearson correlation for each rated social feature, comparing pretrained video, fine-tuned video and language embeddings."}, "figure": {"caption": "Held-out linear decoding of each rated feature (Pearson r between predicted and rated values on test videos).", "name": "fig-probes"}}
-fig, ax = plt.subplots(figsize=(8, 3.4))
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Grouped bar chart of held-out Pearson correlation for each rated social feature, comparing pretrained video, fine-tuned video and language embeddings."}, "figure": {"caption": "Held-out linear decoding of each rated feature (Pearson r between predicted and rated values on test videos; error bars: 95% bootstrap interval over test videos). *: permutation p < 0.05 (labels of the test videos shuffled).", "name": "fig-probes"}}
+fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
 plots.probe_bars(probes, ax=ax)
-plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 changes = probe_change(bench, features["video (pretrained)"], features["video (fine-tuned)"],
                        n_boot=settings.n_boot, seed=0)
-change_table = pd.DataFrame([c.to_dict() for c in changes]).rename(columns={
-    "before": "r pretrained", "after": "r fine-tuned", "difference": "Δr", "low": "Δr low",
-    "high": "Δr high"})[["attribute", "r pretrained", "r fine-tuned", "Δr", "Δr low", "Δr high"]]
+change_table = pd.DataFrame([{
+    "attribute": c.attribute, "r pretrained": c.before, "r fine-tuned": c.after,
+    "Δr [95% CI]": interval(c.difference, c.low, c.high),
+    "change": claim(c.difference, c.low, c.high, none="no detectable change").split(" (")[0]}
+    for c in changes])
 rose = [c.attribute for c in changes if c.rose]
 fell = [c.attribute for c in changes if c.high < 0]
 glue(n_rose=len(rose), n_fell=len(fell), n_attr=len(changes),
      rose_list=", ".join(rose) or "none", fell_list=", ".join(fell) or "none",
      probe_nboot=settings.n_boot)
-change_table.style.format(precision=3).hide(axis="index")
+style_frame(change_table, hide_index=True)
 
 # %% [markdown]
 # For the paper's five attributes the table compares the two probes on the same test videos:
@@ -129,10 +132,6 @@ change_table.style.format(precision=3).hide(axis="index")
 # background and the distractor object, can be measured.
 
 # %%
-import json
-
-from socalign.video import load_clips
-
 backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run))}
 n_clips = 4 if settings.name == "ci" else 8
 # region shares (agents, distractor) where the benchmark records object boxes (SocialWorld)
@@ -145,28 +144,23 @@ glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained
      run_best_epoch=best_epoch)
 if rollout.clip_mass:  # SocialWorld: where the objects are is known
     agents = rollout.mass_change("agents", n_boot=settings.n_boot, seed=0)
-    glue(agents_change=agents["estimate"], agents_low=agents["low"], agents_high=agents["high"],
-         agents_word=change_word(agents["low"], agents["high"]))
+    glue(agents_claim=claim(agents["estimate"], agents["low"], agents["high"], unit="clips"),
+         agents_low=agents["low"], agents_high=agents["high"])
 else:
-    glue(agents_change=float("nan"), agents_low=float("nan"), agents_high=float("nan"),
-         agents_word="was not measured (no object boxes)")
-rollout.to_frame()
+    glue(agents_claim="was not measured (no object boxes)", agents_low=float("nan"),
+         agents_high=float("nan"))
+style_frame(rollout.to_frame(), hide_index=True)
 
-# %% mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on one test clip: pretrained (top) and fine-tuned (bottom) backbone.", "name": "fig-rollout"}}
-n_show = frames.shape[1]
-fig, axes = plt.subplots(2, n_show, figsize=(1.6 * n_show, 3.8), squeeze=False)
-for row, name in enumerate(maps):
-    plots.rollout_overlay(frames[0], maps[name][0], axes=axes[row])
-    axes[row][0].set_title(f"{name}: frame 0", fontsize=7)
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on four frames of one test clip: pretrained (top) and fine-tuned (bottom) backbone. Colour: the share of the rollout attention that falls on each patch, on one scale for both rows.", "name": "fig-rollout"}}
+fig = plots.rollout_figure(frames[0], {name: m[0] for name, m in maps.items()}, n_show=4)
 plt.show()
 
 # %% [markdown]
 # The mean divergence between the two models' maps over {glue:text}`n_clips` test clips
-# (one minus the correlation of the maps) is {glue:text}`divergence:.3f` (the fine-tuned run's
+# (one minus the correlation of the maps) is {glue:text}`divergence:.3g` (the fine-tuned run's
 # best epoch was number {glue:text}`run_best_epoch`, counting from 0). The share of rollout mass
-# on the two agents {glue:text}`agents_word` after fine-tuning (fine-tuned minus pretrained
-# {glue:text}`agents_change:.3f`, 95% interval {glue:text}`agents_low:.3f` to
-# {glue:text}`agents_high:.3f`, resampling clips); the table gives the share of attention mass on
+# on the two agents {glue:text}`agents_claim` after fine-tuning (fine-tuned minus
+# pretrained); the table gives the share of attention mass on
 # each region against its share of the frame's area (enrichment above 1 means the region draws
 # more attention than its size alone would).
 #
@@ -177,22 +171,22 @@ plt.show()
 # features and once on the fine-tuned backbone's; the difference in held-out accuracy, with a
 # bootstrap interval over test clips, shows how much of the original skill survived.
 
-# %%
+# %% tags=["hide-input"]
 retention = action_retention(action_set(settings), backbones["pretrained"],
                              backbones["fine-tuned"], n_boot=settings.n_boot, seed=0)
 ret = retention.to_dict()
-glue(retention_word=change_word(ret["difference"]["low"], ret["difference"]["high"]),
+glue(retention_claim=claim(ret["difference"]["estimate"], ret["difference"]["low"],
+                           ret["difference"]["high"], unit="test clips"),
      acc_before=ret["accuracy"][retention.names[0]]["estimate"],
      acc_after=ret["accuracy"][retention.names[1]]["estimate"],
-     acc_diff=ret["difference"]["estimate"], acc_low=ret["difference"]["low"],
-     acc_high=ret["difference"]["high"], chance=retention.chance, n_test=retention.n_test)
-retention.to_frame().assign(model=["pretrained", "fine-tuned", "fine-tuned - pretrained"])
+     retention_low=ret["difference"]["low"], retention_high=ret["difference"]["high"],
+     chance=retention.chance, n_test=retention.n_test)
+style_frame(retention.to_frame().assign(model=["pretrained", "fine-tuned", "fine-tuned − pretrained"])
+            .set_index("model"))
 
 # %% [markdown]
 # Held-out action accuracy is {glue:text}`acc_before:.1%` with the pretrained backbone and
-# {glue:text}`acc_after:.1%` after fine-tuning (chance {glue:text}`chance:.1%`; difference
-# {glue:text}`acc_diff:.3f`, 95% interval {glue:text}`acc_low:.3f` to
-# {glue:text}`acc_high:.3f` over {glue:text}`n_test` test clips): the accuracy
-# {glue:text}`retention_word`. LoRA leaves the pretrained
+# {glue:text}`acc_after:.1%` after fine-tuning (chance {glue:text}`chance:.1%`, over
+# {glue:text}`n_test` test clips): the accuracy {glue:text}`retention_claim`. LoRA leaves the pretrained
 # weights untouched and adds a low-rank change, which is one reason to expect the original
 # skill to survive; this is the measurement that checks it.

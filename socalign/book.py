@@ -51,6 +51,7 @@ __all__ = [
     "sig",
     "style_frame",
     "sync_notebooks",
+    "use_page_format",
 ]
 
 NOTEBOOK_SUFFIXES = (".py", ".ipynb")
@@ -161,6 +162,15 @@ def glue(**values: Any) -> None:
         plain[name] = value
     for name, value in plain.items():
         nb_glue(name, value, display=False)
+
+
+def use_page_format() -> None:
+    """Show every float pandas prints in this session with three significant digits (:func:`sig`).
+
+    For pages that print plain DataFrames (the labs, where students see the frames their own
+    code makes); chapters style their tables with :func:`style_frame` instead.
+    """
+    pd.set_option("display.float_format", sig)
 
 
 def find_book_root(start: Path | str | None = None) -> Path:
@@ -314,7 +324,7 @@ QUIET_ENV = {
     "TRANSFORMERS_VERBOSITY": "error",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     # tqdm.auto (imported by transformers and peft) warns on every page that widgets are absent
-    "PYTHONWARNINGS": "ignore::tqdm.std.TqdmWarning",
+    "PYTHONWARNINGS": "ignore:IProgress not found",
 }
 
 

@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 
 from socalign import metrics
-from socalign.book import profile_settings
+from socalign.book import profile_settings, use_page_format
 from socalign.profiles import book_benchmarks
 
 settings = profile_settings(profile)
+use_page_format()  # three significant digits in every table below
 bench = next(iter(book_benchmarks(settings).values()))
 trials = bench.kept
 print(bench.name, len(bench.videos), "videos,", len(trials), "kept trials,",
@@ -60,7 +61,7 @@ print(bench.name, len(bench.videos), "videos,", len(trials), "kept trials,",
 # `metrics.similarity_from_judgments(triplets, odd, n_items)`.
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 first = trials.subset(np.arange(20))
 n = len(bench.videos)
@@ -91,28 +92,41 @@ print("pairs observed:", int(np.triu(observed, 1).sum()),
 # the ceiling a model is compared against?
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 import matplotlib.pyplot as plt
+from scipy import stats
 
 participants = np.unique(trials.participants)
-counts = sorted({int(k) for k in np.linspace(2, len(participants), 5)})
+counts = sorted({int(k) for k in np.linspace(4, len(participants), 5)})
+draws = np.random.default_rng(0)
 rows = []
 for k in counts:
-    sub = trials.subset(np.isin(trials.participants, participants[:k]))
-    half = metrics.split_half_ceiling(sub.triplets, sub.odd, sub.participants, n, n_splits=20,
-                                      rng=np.random.default_rng(0))
-    rows.append({"participants": k, "trials": len(sub), "r_sb": half.r_sb})
-growth = pd.DataFrame(rows)
-ax = growth.plot(x="participants", y="r_sb", marker="o", legend=False, figsize=(4, 3))
-ax.set_ylabel("split-half reliability (Spearman–Brown)")
+    for draw in range(5):  # five random groups of k participants: the estimate itself is noisy
+        group = draws.choice(participants, size=k, replace=False)
+        sub = trials.subset(np.isin(trials.participants, group))
+        half = metrics.split_half_ceiling(sub.triplets, sub.odd, sub.participants, n,
+                                          n_splits=20, rng=draws)
+        rows.append({"participants": k, "draw": draw, "trials": len(sub), "r_sb": half.r_sb})
+growth = pd.DataFrame(rows).groupby("participants")["r_sb"].agg(["mean", "std"]).reset_index()
+ax = growth.plot(x="participants", y="mean", yerr="std", marker="o", legend=False,
+                 figsize=(4, 3), capsize=3)
+ax.set_ylabel("split-half reliability\n(mean ± sd over 5 groups)")
+ax.set_ylim(0, None)
 plt.show()
+trend = stats.spearmanr(growth["participants"], growth["mean"]).statistic
+print(f"reliability from {growth['mean'].iloc[0]:.3g} ({counts[0]} participants) to "
+      f"{growth['mean'].iloc[-1]:.3g} ({counts[-1]}); rank correlation with the number of "
+      f"participants {trend:.2f}")
 growth
 
 # %% [markdown]
 # More participants mean more trials per pair, so each half's similarity is less noisy and the
-# two halves agree better. The ceiling is a property of the *data*, not of the videos: a model
-# compared with a small sample of judgments can never look very good.
+# two halves are expected to agree better (the Spearman–Brown formula predicts how fast). With
+# few participants the estimate itself is noisy, which is why the solution averages several
+# random groups per size and shows their spread: compare the printed trend with that spread
+# before reading a rise into it. The ceiling is a property of the *data*, not of the videos: a
+# model compared with a small sample of judgments can never look very good.
 #
 # ## Exercise 3: two rules, two chance levels
 #
@@ -123,7 +137,7 @@ growth
 # gives the higher number, and why is that not evidence that it is the better model score?
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 ratings = np.column_stack([bench.videos.ratings[a] for a in sorted(bench.videos.ratings)])
 ratings = np.nan_to_num(ratings, nan=np.nanmean(ratings))

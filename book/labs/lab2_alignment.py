@@ -39,12 +39,13 @@ import pandas as pd
 from IPython.display import display
 
 from socalign import metrics
-from socalign.book import profile_settings
+from socalign.book import profile_settings, use_page_format
 from socalign.evaluate import evaluate
 from socalign.models.language import encode_captions
 from socalign.profiles import book_benchmarks
 
 settings = profile_settings(profile)
+use_page_format()  # three significant digits in every table below
 bench = next(iter(book_benchmarks(settings).values()))
 print(bench.name, "splits:", {s: int(bench.split_indices(s).size) for s in bench.videos.split_names})
 
@@ -53,14 +54,23 @@ print(bench.name, "splits:", {s: int(bench.split_indices(s).size) for s in bench
 #
 # ```{admonition} Exercise 1
 # Make random 32-dimensional embeddings for every video (use a seeded
-# `np.random.default_rng(0)`) and score them on the test split with `evaluate`. What R² and OOO
-# accuracies do you expect, and do the bootstrap intervals contain those values?
+# `np.random.default_rng(0)`) and score them on the test split with `evaluate`. What Spearman
+# correlation and OOO accuracies do you expect, and do the bootstrap intervals contain those
+# values? Why can the R² interval never contain 0?
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 random_embeddings = np.random.default_rng(0).normal(size=(len(bench.videos), 32))
-evaluate(bench, "test", embeddings=random_embeddings, n_boot=settings.n_boot, seed=0).to_frame()
+scored = evaluate(bench, "test", embeddings=random_embeddings, n_boot=settings.n_boot, seed=0)
+expected = {"spearman": 0.0, "pearson": 0.0, "ooo_accuracy (argmax)": 1 / 3,
+            "ooo_accuracy (pair)": 1 / 2}
+table = scored.to_frame()
+table["chance"] = table["statistic"].map(expected)
+table["interval holds chance"] = [
+    None if np.isnan(c) or lo is None else bool(lo <= c <= hi)
+    for lo, hi, c in zip(table["low"], table["high"], table["chance"], strict=True)]
+display(table)
 
 # %% [markdown]
 # ## Exercise 2: two language models
@@ -71,7 +81,7 @@ evaluate(bench, "test", embeddings=random_embeddings, n_boot=settings.n_boot, se
 # `metrics.paired_bootstrap_alignment`. Why must the bootstrap be *paired*?
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 test = bench.split_trials("test")
 idx = bench.split_indices("test")
@@ -87,7 +97,12 @@ display(scores)
 diff["r2"].to_frame()
 
 # %% [markdown]
-# Both models are scored against the same noisy human similarity. Resampling the videos once
+# For exercise 1: a random model's Spearman correlation should sit near 0 and its OOO
+# accuracies near chance (1/3 and 1/2), and the intervals usually hold those values. R² is a
+# square, so it is never below 0 and neither is any bound of its interval: "no relation"
+# shows as a small R² (about 1/number of pairs), not as an interval around 0.
+#
+# For exercise 2: both models are scored against the same noisy human similarity. Resampling the videos once
 # for both keeps that shared noise out of the difference; two separate bootstraps would count
 # it twice and give intervals that are too wide.
 #
@@ -98,7 +113,7 @@ diff["r2"].to_frame()
 # the test split's. Explain the difference in terms of the number of videos and pairs.
 # ```
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
 # Solution
 minilm = encode_captions(bench.videos.captions, model="minilm")
 rows = []

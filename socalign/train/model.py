@@ -6,12 +6,13 @@ safetensors + adapter_config.json) beside ``head.safetensors`` and ``head.json``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,15 @@ class ProjectionHead(nn.Module):
         return F.normalize(self.dropout(torch.relu(self.norm(self.linear(x)))), dim=-1)
 
 
+
+@contextlib.contextmanager
+def _peft_quietly() -> Iterator[None]:
+    """Silence peft's read of transformers' deprecated ``is_gradient_checkpointing`` (not ours)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing",
+                                category=FutureWarning)
+        yield
+
 def cls_features(backbone: nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
     """TimeSformer-style features: the CLS token of ``last_hidden_state``.
 
@@ -81,9 +91,7 @@ def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
         target_modules=list(settings.targets),
         bias="none",
     )
-    with warnings.catch_warnings():
-        # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing to act on here
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+    with _peft_quietly():
         return get_peft_model(backbone, config)
 
 
@@ -193,7 +201,8 @@ def load_model(
         if not (path / name).exists():
             raise FileNotFoundError(f"{path / name} not found: not a saved socalign model")
     info = json.loads((path / "head.json").read_text())
-    wrapped = PeftModel.from_pretrained(backbone, str(path))
+    with _peft_quietly():
+        wrapped = PeftModel.from_pretrained(backbone, str(path))
     head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
     head.load_state_dict(load((path / "head.safetensors").read_bytes()))
     model = AlignedVideoModel(wrapped, head, features)
