@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -109,3 +111,58 @@ def test_built_book_passes_the_browser_check(built, tmp_path, monkeypatch) -> No
     _, _, _, summary = built
     assert module.main([str(summary.html), "--screenshots", str(tmp_path / "shots")]) == 0
     assert len(list((tmp_path / "shots").glob("*.png"))) >= len(book.chapter_sources(ROOT))
+
+
+CLAIM = re.compile(
+    r"(?P<words>rose by|fell by|was higher by|was lower by|did not change detectably|"
+    r"did not differ detectably|no detectable change)[^()]*\((?P<inside>[^)]*)\)")
+UP, DOWN = ("rose by", "was higher by"), ("fell by", "was lower by")
+
+
+def glued_values(notebook: Path) -> dict[str, str]:
+    """Every value a chapter glued (myst-nb's scrapbook outputs), as its plain-text form."""
+    import ast
+
+    values = {}
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                text = "".join(out["data"]["text/plain"])
+                try:
+                    values[name] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[name] = text
+    return values
+
+
+def test_every_glued_claim_agrees_with_its_interval(built) -> None:
+    from socalign.text import direction
+
+    _, out, _, _ = built
+    checked = 0
+    for page in book.chapter_sources(ROOT):
+        if page.suffix != ".py":
+            continue
+        glued = glued_values(out / "src" / page.with_suffix(".ipynb"))
+        for name, value in glued.items():
+            if not name.endswith(("_claim", "_claims")) or not isinstance(value, str):
+                continue
+            for match in CLAIM.finditer(value):
+                bounds = re.search(r"interval (-?[\d.]+) to (-?[\d.]+)", match["inside"])
+                if bounds is None:
+                    continue
+                low, high = float(bounds[1]), float(bounds[2])
+                way = direction(low, high)
+                words = match["words"]
+                expected = "up" if words in UP else "down" if words in DOWN else "none"
+                assert way == expected, f"{page}: {name} says {words!r} for [{low}, {high}]"
+                checked += 1
+            stem = name.removesuffix("_claim")
+            if f"{stem}_low" in glued and f"{stem}_high" in glued:
+                low, high = glued[f"{stem}_low"], glued[f"{stem}_high"]
+                if isinstance(low, float) and low == low:
+                    assert direction(low, high) == ("up" if any(w in value for w in UP) else
+                                                    "down" if any(w in value for w in DOWN)
+                                                    else "none"), f"{page}: {name}"
+    assert checked >= 3, f"only {checked} claims found in the chapters"
