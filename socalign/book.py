@@ -293,7 +293,7 @@ def _execute(
             papermill.execute_notebook(
                 str(inp), str(outp), parameters={"profile": profile}, kernel_name=kernel,
                 progress_bar=False, log_output=False, cwd=str(workdir),
-                execution_timeout=timeout,
+                execution_timeout=timeout, **_quiet_kernel(),
             )
         except PapermillExecutionError as err:
             failed_dir.mkdir(parents=True, exist_ok=True)
@@ -316,6 +316,28 @@ def _execute(
         if injected and "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     return executed
+
+
+def _quiet_kernel() -> dict[str, Any]:
+    """papermill arguments for a kernel that logs no transport warning and no shutdown SIGINT.
+
+    ipykernel >= 7 warns on every start over unencrypted TCP, so the kernel talks over IPC
+    (POSIX only; Windows keeps TCP); jupyter_client interrupts a kernel before shutting it
+    down, which ipykernel logs as ``KeyboardInterrupt caught in kernel``, so the interrupt is
+    skipped while shutting down.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+    return {"kernel_manager_class": QuietShutdownKernelManager, "config": config}
 
 
 QUIET_ENV = {

@@ -126,9 +126,10 @@ def glued_values(notebook: Path) -> dict[str, str]:
     values = {}
     for cell in json.loads(notebook.read_text())["cells"]:
         for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                text = "".join(out["data"]["text/plain"])
+            record = out.get("metadata", {}).get("scrapbook", {})
+            if "name" in record:
+                name = record["name"]
+                text = "".join(out["data"][record.get("mime_prefix", "") + "text/plain"])
                 try:
                     values[name] = ast.literal_eval(text)
                 except (ValueError, SyntaxError):

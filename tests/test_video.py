@@ -81,11 +81,20 @@ def test_missing_and_corrupt_files_are_named(tmp_path: Path) -> None:
         read_clip(empty, 4)
 
 
-def test_auto_falls_back_to_pyav_where_decord_fails(tmp_path: Path) -> None:
+def test_auto_falls_back_to_pyav_where_decord_fails(tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("decord")
+    import warnings
+
+    import socalign.video
+
     path = write_video(tmp_path / "small.mp4", ramp_frames(8, size=16))  # decord 0.6 fails at 16 px
     with pytest.raises(VideoDecodeError, match="small.mp4"):
         read_clip(path, 4, backend="decord")
+    with warnings.catch_warnings():  # narrow files go to PyAV directly: no failed decord attempt
+        warnings.simplefilter("error")
+        quiet = read_clip(path, 4, backend="auto")
+    np.testing.assert_array_equal(quiet, read_clip(path, 4, backend="pyav"))
+    monkeypatch.setattr(socalign.video, "_decord_reads", lambda p: True)  # the fallback itself
     with pytest.warns(RuntimeWarning, match="PyAV used instead"):
         clip = read_clip(path, 4, backend="auto")
     np.testing.assert_array_equal(clip, read_clip(path, 4, backend="pyav"))
