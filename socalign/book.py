@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from socalign import __version__, progress
-from socalign.cache import atomic_write_bytes, cache_dir, content_key
+from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
 from socalign.profiles import PROFILES, Profile, profile_settings
 from socalign.text import change_word, claim, interval, settings_frame, sig, style_frame
 
@@ -103,6 +103,7 @@ class BuildSummary:
     render_seconds: float
     total_seconds: float
     settings: dict[str, Any] = field(default_factory=dict)
+    datasets: dict[str, str] = field(default_factory=dict)
 
     @property
     def executed(self) -> int:
@@ -124,6 +125,7 @@ class BuildSummary:
                 {"source": c.source, "status": c.status, "seconds": round(c.seconds, 2)}
                 for c in self.chapters
             ],
+            "datasets": dict(self.datasets),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -141,6 +143,8 @@ class BuildSummary:
             lines.append(f"  {c.status:9s} {c.seconds:7.1f} s  {c.source}")
         lines.append(f"  render    {self.render_seconds:7.1f} s  ({self.render})")
         lines.append(f"  total     {self.total_seconds:7.1f} s  -> {self.html}")
+        for name, where in self.datasets.items():
+            lines.append(f"  dataset   {name}: {where}")
         return "\n".join(lines)
 
 
@@ -491,7 +495,8 @@ def build_book(
             kernel,
         )
         cached = executed_cache / f"{key}.ipynb"
-        if cached.exists() and not force:
+        data = None if force else read_verified(cached)  # a corrupt entry is reported, removed
+        if data is not None:
             status = "cached"
         else:
             say(f"executing {rel} ({profile})")
@@ -506,9 +511,10 @@ def build_book(
                 )
             import nbformat
 
-            atomic_write_bytes(cached, nbformat.writes(executed).encode())
+            data = nbformat.writes(executed).encode()
+            write_verified(cached, data)
             status = "executed"
-        _write_if_changed(stage / target, cached.read_bytes())
+        _write_if_changed(stage / target, data)
         runs.append(ChapterRun(str(rel), status, time.perf_counter() - t0, key))
         say(f"{status:9s} {runs[-1].seconds:6.1f} s  {rel}")
     _prune(stage, keep)
@@ -533,10 +539,26 @@ def build_book(
     summary = BuildSummary(
         profile=profile, out=out, html=html, chapters=tuple(runs), render=render_status,
         render_seconds=render_seconds, total_seconds=time.perf_counter() - start,
-        settings=settings.to_dict(),
+        settings=settings.to_dict(), datasets=_datasets_used(settings),
     )
     atomic_write_bytes(out / "summary.json", json.dumps(summary.to_dict(), indent=2).encode())
     return summary
+
+
+def _datasets_used(settings: Profile) -> dict[str, str]:
+    """Which benchmarks a build under ``settings`` reported on, and how to add a missing one."""
+    from socalign.profiles import garcia2025_location
+
+    used = {"SocialWorld": "synthesized (embedded, offline)"}
+    found = None if settings.garcia2025 == "off" else garcia2025_location()
+    if found is not None:
+        used["garcia2025"] = f"the paper's public data from {found}"
+    elif settings.garcia2025 == "off":
+        used["garcia2025"] = f"not used by the {settings.name!r} profile"
+    else:
+        used["garcia2025"] = ("not found: run `socalign data fetch garcia2025` or set "
+                              "$SOCALIGN_DATA to a local copy, then build again")
+    return used
 
 
 def _jupyter_book_version() -> str:

@@ -6,7 +6,6 @@ A chapter's papermill ``parameters`` cell sets ``profile = "demo"``; the chapter
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -151,30 +150,21 @@ def use_garcia2025(settings: Profile) -> Path | None:
 def socialworld_benchmark(settings: Profile) -> Path:
     """The SocialWorld benchmark of ``settings``, synthesized once into the cache.
 
-    The folder is keyed by the synthesis arguments and the library version; it is written
-    under a temporary name and renamed, so an interrupted run leaves nothing half-written.
+    The folder is keyed by the synthesis arguments, the generator and the library version, and
+    built with :func:`socalign.cache.build_once` (staged, verified on reuse, one builder at a
+    time).
     """
     from socalign import __version__
     from socalign.data import socialworld
     from socalign.data.socialworld.synth import GENERATOR
 
     key = content_key("socialworld", __version__, GENERATOR, settings.socialworld)[:16]
-    parent = cache_dir("book", "socialworld")
-    target = parent / key
-    if (target / "trials.csv").exists():
-        return target
-    tmp = parent / f".{key}.tmp-{os.getpid()}"
-    if tmp.exists():
-        raise FileExistsError(f"{tmp} exists; remove it (left by an interrupted run)")
-    with progress.step(f"synthesizing SocialWorld ({settings.socialworld['n_videos']} videos)"):
-        socialworld.synthesize(tmp, **settings.socialworld)
-    try:
-        tmp.rename(target)
-    except OSError:
-        if not (target / "trials.csv").exists():
-            raise
-        shutil.rmtree(tmp)  # another process finished the same folder first
-    return target
+    n_videos = settings.socialworld["n_videos"]
+    return build_once(
+        cache_dir("book", "socialworld") / key, "trials.csv",
+        lambda out: _reported(f"synthesizing SocialWorld ({n_videos} videos)",
+                              socialworld.synthesize, out, **settings.socialworld),
+    )
 
 
 def book_benchmarks(settings: Profile) -> dict[str, Any]:

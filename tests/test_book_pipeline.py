@@ -232,9 +232,26 @@ def test_long_library_steps_report_to_the_build_log_not_the_page(tmp_path, cache
     summary = book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False,
                               log=lines.append)
     assert summary.executed == 1
+    assert summary.datasets["garcia2025"] == "not used by the 'ci' profile"
+    assert "dataset   SocialWorld" in summary.report()
     echoed = [re.sub(r"^\s+\d+ s  ", "", line) for line in lines if line.startswith("    ")]
     assert echoed[:2] == ["a long step ...", "halfway"]
     assert echoed[2].startswith("a long step: done in ")
     page = json.loads((tmp_path / "out" / "src" / "book" / "one.ipynb").read_text())
     shown = json.dumps([c.get("outputs", []) for c in page["cells"]])
     assert "on the page" in shown and "halfway" not in shown
+
+
+def test_a_corrupt_executed_chapter_in_the_cache_is_reported_and_executed_again(
+        tmp_path, cache) -> None:
+    from socalign.cache import CacheWarning
+
+    root = make_book(tmp_path / "b")
+    first = book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False)
+    assert first.executed == 1
+    entry = next((cache / "book" / "executed").glob("*.ipynb"))
+    entry.write_bytes(entry.read_bytes()[:-40])  # truncated, same name
+    with pytest.warns(CacheWarning, match=entry.name):
+        again = book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False)
+    assert again.executed == 1
+    json.loads((tmp_path / "out" / "src" / "book" / "one.ipynb").read_text())  # whole again

@@ -178,7 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="video decoder (default: decord when installed, else PyAV)")
     embed.add_argument("--skip-bad-videos", action="store_true",
                        help="skip videos that cannot be decoded and list them (default: fail)")
-    embed.add_argument("--no-cache", action="store_true", help="recompute even when the embedding is cached (decoded clips stay cached)")
+    embed.add_argument("--no-cache", action="store_true", help="recompute the embedding and decode the clips again, bypassing both caches")
     embed.add_argument("--out", required=True, help="output .npz (ids + embeddings)")
 
     pre = add_command(
