@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     from socalign.metrics import benchmark_ceilings
 
     if args.socialworld is None:
-        from socalign.profiles import profile_settings, socialworld_benchmark
+        from socalign.book.artifacts import socialworld_benchmark
+        from socalign.profiles import profile_settings
 
         world = socialworld_benchmark(profile_settings("demo"))
     else:

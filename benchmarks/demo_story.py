@@ -58,17 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     from socalign.analyses.probes import probe_change
     from socalign.analyses.retention import action_retention
     from socalign.analyses.rollout import benchmark_rollout
-    from socalign.data import load_dataset
-    from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share
-    from socalign.embeddings import load_embeddings
-    from socalign.profiles import (
+    from socalign.book.artifacts import (
         action_set,
         finetuned_run,
         merged_backbone,
-        profile_settings,
         socialworld_benchmark,
         video_model,
     )
+    from socalign.data import load_dataset
+    from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share
+    from socalign.embeddings import load_embeddings
+    from socalign.profiles import profile_settings
     from socalign.train.run import FinetuneReport
 
     began = time.perf_counter()

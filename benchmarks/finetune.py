@@ -30,7 +30,8 @@ def _dataset(args: argparse.Namespace) -> str:
         return args.dataset
     from dataclasses import replace
 
-    from socalign.profiles import profile_settings, socialworld_benchmark
+    from socalign.book.artifacts import socialworld_benchmark
+    from socalign.profiles import profile_settings
 
     settings = profile_settings("demo")
     if args.videos:  # a larger SocialWorld: as dense in trials per video pair as the default
@@ -41,7 +42,7 @@ def _dataset(args: argparse.Namespace) -> str:
 
 
 def _configs(args: argparse.Namespace, mode: str) -> dict:
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_config
 
     base = {"epochs": args.epochs} if args.epochs else {}
     if mode == "trainers":

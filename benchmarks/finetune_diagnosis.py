@@ -70,10 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from socalign.analyses.probes import fit_probe, probe_arrays
+    from socalign.book.artifacts import socialworld_benchmark, video_model
     from socalign.data import load_dataset
     from socalign.data.socialworld.features import oracle_features, pixel_features
     from socalign.models.embed import embed_benchmark
-    from socalign.profiles import profile_settings, socialworld_benchmark, video_model
+    from socalign.profiles import profile_settings
 
     settings = profile_settings("demo")
     root = Path(args.dataset) if args.dataset else socialworld_benchmark(settings)

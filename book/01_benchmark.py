@@ -43,11 +43,11 @@ from IPython.display import display
 
 from socalign import metrics, plots
 from socalign.book import glue, profile_settings, settings_frame, style_frame
+from socalign.book.artifacts import book_benchmarks
 from socalign.data.design import pair_counts, set_cover_triplets
 from socalign.data.quality import catch_performance
 from socalign.data.socialworld.calibration import ceiling_bias
 from socalign.data.summary import summarize
-from socalign.profiles import book_benchmarks
 
 settings = profile_settings(profile)
 benchmarks = book_benchmarks(settings)

@@ -42,7 +42,7 @@ import pandas as pd
 
 from socalign import plots
 from socalign.book import claim, glue, interval, profile_settings, style_frame
-from socalign.profiles import book_benchmarks, modality_gap
+from socalign.book.artifacts import book_benchmarks, modality_gap
 
 settings = profile_settings(profile)
 benchmarks = book_benchmarks(settings)

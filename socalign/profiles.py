@@ -1,22 +1,20 @@
-"""Book profiles: the settings a chapter runs under (``ci`` tiny, ``demo`` CPU, ``paper`` GPU).
+"""The profiles: every setting a run of socalign takes from its name (``ci``, ``demo``, ``paper``).
 
-A chapter's papermill ``parameters`` cell sets ``profile = "demo"``; the chapter then calls
-:func:`profile_settings` and passes the fields to the library. Nothing here computes results.
+One table, :data:`PROFILES`, read by the book (a chapter's papermill ``parameters`` cell sets
+``profile``) and by the command line (``socalign finetune --profile``). A profile's ``train``
+holds :class:`socalign.train.config.TrainConfig`'s own option names. Nothing here computes or
+caches: the artefacts the chapters share are built by :mod:`socalign.book.artifacts`.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from socalign import progress
-from socalign.cache import build_once, cache_dir, content_key
-from socalign.train.config import PROFILES as TRAIN_PROFILES
+if TYPE_CHECKING:
+    from socalign.train.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -27,9 +25,10 @@ class Profile:
     n_frames, size); garcia2025: "off" (never), "auto" (when a local copy exists) or
     "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint; toy:
     "default" or "tiny" (the toy backbone's size, see ``socalign.models.toy``);
-    language_models: caption encoders for the modality gap; train: the fine-tuning settings
-    (``socalign.train.config.PROFILES``, shared with ``socalign finetune --profile``); seeds:
-    training seeds; n_boot / n_perm: resampling counts.
+    language_models: caption encoders for the modality gap; train: the fine-tuning options
+    that differ from :class:`socalign.train.config.TrainConfig`'s defaults, in its own names
+    (:meth:`train_config` builds the configuration; ``socalign finetune --profile`` runs the
+    same); seeds: training seeds; n_boot / n_perm: resampling counts.
     """
 
     name: str
@@ -57,8 +56,26 @@ class Profile:
 
     def to_frame(self) -> pd.DataFrame:
         """The settings as a two-column table (setting, value) for the book."""
-        rows = [(k, str(v)) for k, v in self.to_dict().items() if k not in ("name", "extra")]
-        return pd.DataFrame(rows, columns=["setting", "value"])
+        from socalign.text import settings_frame
+
+        return settings_frame({k: v for k, v in self.to_dict().items()
+                               if k not in ("name", "extra")}).reset_index()
+
+    def train_config(self, **changes: Any) -> TrainConfig:
+        """The fine-tuning configuration of this profile, with ``changes`` applied.
+
+        Parameters
+        ----------
+        **changes
+            TrainConfig options to override (``loss_kind`` sets the loss kind).
+
+        Returns
+        -------
+        socalign.train.config.TrainConfig
+        """
+        from socalign.train.config import TrainConfig
+
+        return TrainConfig().with_changes(**{**self.train, **changes})
 
 
 PROFILES: dict[str, Profile] = {
@@ -71,7 +88,9 @@ PROFILES: dict[str, Profile] = {
         garcia2025="off",
         video_model="toy",
         language_models=("minilm", "tfidf"),
-        train=TRAIN_PROFILES["ci"],
+        # the test suite's tiny runs (seconds)
+        train={"trainer": "fast", "epochs": 1, "lr": 1e-3, "batch_videos": 8, "lora_r": 2,
+               "lora_alpha": 4, "val_fraction": 0.4, "max_steps_per_epoch": 5},
         seeds=(0,),
         n_boot=50,
         n_perm=50,
@@ -88,7 +107,10 @@ PROFILES: dict[str, Profile] = {
         garcia2025="auto",
         video_model="toy",
         language_models=("minilm", "tfidf"),
-        train=TRAIN_PROFILES["demo"],  # exactly what `socalign finetune --profile demo` runs
+        # a few minutes on 2 CPU cores with the toy backbone on SocialWorld (16 epochs at 2e-3:
+        # measured with 3 seeds against 8 at 1e-3, whose best epoch was the last)
+        train={"trainer": "fast", "epochs": 16, "lr": 2e-3, "batch_videos": 16,
+               "max_steps_per_epoch": 40, "patience": 4, "lora_r": 4, "lora_alpha": 8},
         seeds=(0, 1, 2),
         n_boot=1000,
         n_perm=1000,
@@ -103,7 +125,9 @@ PROFILES: dict[str, Profile] = {
         garcia2025="required",
         video_model="facebook/timesformer-base-finetuned-k400",
         language_models=("minilm", "tfidf"),
-        train=TRAIN_PROFILES["paper"],
+        # the paper's protocol: AdamW at 1e-4, LoRA r = 8, alpha 16, dropout 0.1, patience 5
+        # (TrainConfig's defaults) with the paper's trainer
+        train={"trainer": "paper", "epochs": 50, "lr": 1e-4},
         seeds=(0, 1, 2, 3, 4),
         n_boot=1000,
         n_perm=10000,
@@ -114,238 +138,49 @@ PROFILES: dict[str, Profile] = {
 
 
 def profile_settings(profile: str) -> Profile:
-    """The settings of ``profile`` (one of :data:`PROFILES`), with a clear error otherwise."""
+    """The settings of ``profile`` (one of :data:`PROFILES`), with a clear error otherwise.
+
+    Parameters
+    ----------
+    profile : str
+        ``"ci"``, ``"demo"`` or ``"paper"``.
+
+    Returns
+    -------
+    Profile
+    """
     if profile not in PROFILES:
-        raise ValueError(f"unknown book profile {profile!r}; choose one of {sorted(PROFILES)}")
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
     return PROFILES[profile]
 
 
-def garcia2025_location() -> Path | None:
-    """A local copy of the garcia2025 data (``$SOCALIGN_DATA`` or the cache), or None.
-
-    Never downloads: the demo profile uses the real data only when it is already here.
-    """
-    from socalign.data import garcia2025
-    from socalign.data.errors import BenchmarkError
-
-    try:
-        return garcia2025.locate(download=False)
-    except BenchmarkError:
-        return None
-
-
-def use_garcia2025(settings: Profile) -> Path | None:
-    """The garcia2025 folder when ``settings`` asks for it and it is present, else None."""
-    if settings.garcia2025 == "off":
-        return None
-    found = garcia2025_location()
-    if found is None and settings.garcia2025 == "required":
-        raise FileNotFoundError(
-            f"profile {settings.name!r} needs the garcia2025 data: set $SOCALIGN_DATA to a local "
-            "copy or run `socalign data fetch garcia2025`"
-        )
-    return found
-
-
-def socialworld_benchmark(settings: Profile) -> Path:
-    """The SocialWorld benchmark of ``settings``, synthesized once into the cache.
-
-    The folder is keyed by the synthesis arguments, the generator and the library version, and
-    built with :func:`socalign.cache.build_once` (staged, verified on reuse, one builder at a
-    time).
-    """
-    from socalign import __version__
-    from socalign.data import socialworld
-    from socalign.data.socialworld.synth import GENERATOR
-
-    key = content_key("socialworld", __version__, GENERATOR, settings.socialworld)[:16]
-    n_videos = settings.socialworld["n_videos"]
-    return build_once(
-        cache_dir("book", "socialworld") / key, "trials.csv",
-        lambda out: _reported(f"synthesizing SocialWorld ({n_videos} videos)",
-                              socialworld.synthesize, out, **settings.socialworld),
-    )
-
-
-def book_benchmarks(settings: Profile) -> dict[str, Any]:
-    """The benchmarks a chapter reports on: SocialWorld always, garcia2025 when present/asked.
-
-    Returns an ordered ``{name: Benchmark}``; catch trials are excluded from ``kept`` as usual.
-    """
-    from socalign.data import load_dataset
-
-    out: dict[str, Any] = {"SocialWorld": load_dataset(socialworld_benchmark(settings))}
-    real = use_garcia2025(settings)
-    if real is not None:
-        out["garcia2025"] = load_dataset(real)
-    return out
-
-
-def finetune_benchmark(settings: Profile) -> Path:
-    """The benchmark chapters 3 to 5 fine-tune on: it must have videos.
-
-    SocialWorld, except under the ``paper`` profile when the garcia2025 data are present
-    (their videos are then required by the training itself).
+def profile_config(name: str, **changes: Any) -> TrainConfig:
+    """The named profile's fine-tuning configuration with ``changes`` applied.
 
     Parameters
     ----------
-    settings : Profile
-        The book profile.
+    name : str
+        ``"ci"``, ``"demo"`` or ``"paper"``.
+    **changes
+        TrainConfig options to override (``loss_kind`` sets the loss kind).
 
     Returns
     -------
-    pathlib.Path
-        The benchmark folder.
+    socalign.train.config.TrainConfig
     """
-    real = use_garcia2025(settings)
-    if settings.name == "paper" and real is not None:
-        return real
-    return socialworld_benchmark(settings)
+    return profile_settings(name).train_config(**changes)
 
 
-def modality_gap(settings: Profile, benchmark: Any, split: str = "test", seed: int = 0) -> Any:
-    """Chapter 2's gap table of one benchmark under ``settings``.
-
-    The rows are the benchmark's default models (``socalign.analyses.gap.default_models``)
-    with the profile's video backbone in place of ``toy``, labelled by the profile's
-    ``video_model``; a benchmark with video files and no default video row (garcia2025 with
-    its videos) gets the backbone added. The best language and video models for the paired
-    test are chosen on the train split.
-
-    Parameters
-    ----------
-    settings : Profile
-        The book profile (its backbone and ``n_boot``).
-    benchmark : socalign.data.types.Benchmark
-        The benchmark to score.
-    split : str
-        The split scored.
-    seed : int
-        Seed of the bootstrap and the ceilings' splits.
-
-    Returns
-    -------
-    socalign.analyses.gap.GapResult
-    """
-    from socalign.analyses.gap import default_models, gap_table, model_embeddings
-
-    has_videos = benchmark.videos.has_files
-    names = [n for n in default_models(benchmark) if n != "toy" or has_videos]
-    if has_videos and "toy" not in names:
-        names.append("toy")
-    backbone = video_model(settings) if has_videos else None
-    label = {n: (settings.video_model if n == "toy" else n) for n in names}
-    embeddings = {}
-    for name in names:
-        with progress.step(f"embedding {benchmark.name} with {label[name]}"):
-            embeddings[label[name]] = model_embeddings(
-                benchmark, backbone if name == "toy" else name)
-    kinds = {label[n]: "video" for n in names if n == "toy"}
-    return gap_table(benchmark, embeddings, kinds=kinds, split=split, n_boot=settings.n_boot,
-                     seed=seed)
+# moved to socalign.book.artifacts (this module only holds settings); kept importable from here
+# for one release
+_MOVED = ("action_set", "book_benchmarks", "finetune_benchmark", "finetuned_run",
+          "garcia2025_location", "merged_backbone", "modality_gap", "socialworld_benchmark",
+          "use_garcia2025", "video_model")
 
 
-def video_model(settings: Profile) -> str:
-    """The video backbone to load: the cached toy TimeSformer's folder, or a checkpoint name."""
-    if settings.video_model != "toy":
-        return settings.video_model
-    from socalign.models import toy
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from socalign.book import artifacts
 
-    if settings.toy == "default":  # the toy's own action set and settings
-        return str(toy.ensure_toy_backbone(seed=0))
-    if settings.toy == "tiny":  # tiny model, pretrained on the profile's small action set
-        actions = action_set(settings, seed=0)
-        progress.report("the tiny toy backbone (pretrained once, then cached)")
-        return str(toy.ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
-    raise ValueError(f"profile {settings.name!r}: toy must be 'default' or 'tiny'")
-
-
-def finetuned_run(
-    settings: Profile,
-    benchmark: Path | str,
-    loss: str = "hybrid",
-    seed: int = 0,
-    trainer: str | None = None,
-) -> Path:
-    """The folder of a fine-tuning run (``socalign.train.run.finetune``), trained once and cached.
-
-    The run is keyed by the benchmark folder's files, the backbone, the training settings (the
-    profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied) and the library version;
-    it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
-    an interrupted run leaves nothing that looks finished.
-    """
-    from socalign import __version__
-    from socalign.models.registry import get_spec
-    from socalign.train.run import config_from_settings, finetune
-
-    changes: dict[str, Any] = {"loss_kind": loss, "seed": seed}
-    if trainer is not None:
-        changes["trainer"] = trainer
-    config = config_from_settings(settings.train, **changes)
-    backbone = video_model(settings)
-    root = Path(benchmark)
-    files = sorted(p for p in root.glob("*.csv"))
-    # the backbone's LoRA targets come from its spec, not the config: they are part of the key
-    targets = list(get_spec(backbone).lora_targets)
-    key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
-                      settings.n_boot, *[p.name for p in files], *files)[:20]
-    def train(out: Path) -> None:
-        with progress.step(f"fine-tuning: {loss} loss, seed {seed}, {config.trainer} trainer, "
-                           f"up to {config.epochs} epochs"):
-            finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot, progress=False)
-
-    return build_once(cache_dir("book", "runs") / key, "report.json", train)
-
-
-def action_set(settings: Profile, seed: int = 1) -> Path:
-    """SocialWorld's labelled action set for the retention test, synthesized once into the cache.
-
-    Seed 1 (the default) is for the retention test: the toy backbone pretrains on seed 0 (its
-    own set, or, for the tiny toy, this function's seed-0 set), so the clips are new to it.
-    """
-    from socalign import __version__
-    from socalign.data.socialworld.actions import synthesize_actions
-
-    sw = settings.socialworld
-    args = {"n_clips": settings.action_videos, "seed": seed, "n_frames": sw["n_frames"],
-            "size": sw["size"]}
-    from socalign.data.socialworld.synth import GENERATOR
-
-    key = content_key("actions", __version__, GENERATOR, args)[:16]
-    return build_once(
-        cache_dir("book", "actions") / key, "actions.csv",
-        lambda out: _reported(f"synthesizing {args['n_clips']} action clips",
-                              synthesize_actions, out, **args),
-    )
-
-
-def merged_backbone(settings: Profile, run: Path | str) -> Path:
-    """A fine-tuning run's backbone with its LoRA adapters merged, as a plain checkpoint folder.
-
-    Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
-    attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run.
-    """
-    from socalign.models.video import load_backbone
-    from socalign.train.model import load_model
-
-    run = Path(run)
-    base = video_model(settings)
-    key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
-    def build(out: Path) -> None:
-        progress.report(f"merging the LoRA adapters of run {run.name}")
-        module, _ = load_backbone(base, device="cpu")
-        merged = load_model(module, run / "model").backbone.merge_and_unload()
-        out.mkdir()
-        if Path(base).is_dir():  # keep the preprocessing files of the base checkpoint
-            for extra in Path(base).glob("*.json"):
-                if extra.name != "config.json":
-                    shutil.copy(extra, out / extra.name)
-        merged.save_pretrained(str(out), safe_serialization=True)
-
-    return build_once(cache_dir("book", "merged") / key, "config.json", build)
-
-
-def _reported(message: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``function`` inside a :func:`socalign.progress.step` named ``message``."""
-    with progress.step(message):
-        return function(*args, **kwargs)
+        return getattr(artifacts, name)
+    raise AttributeError(f"module 'socalign.profiles' has no attribute {name!r}")

@@ -68,7 +68,7 @@ def test_profiles_are_ordered_by_size() -> None:
     assert set(PROFILES) == {"ci", "demo", "paper"}
     assert json.dumps(demo.to_dict())  # JSON-able: it enters the cache key
     assert list(demo.to_frame().columns) == ["setting", "value"]
-    with pytest.raises(ValueError, match="unknown book profile 'fast'"):
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
         profile_settings("fast")
 
 
@@ -115,7 +115,7 @@ def test_failing_chapter_names_chapter_cell_and_line(tmp_path, cache) -> None:
     assert err.ename == "ZeroDivisionError"
     assert "chapter book/one.py failed at cell 5" in str(err)
     assert err.notebook is not None and err.notebook.exists()
-    assert not list((Path(book.cache_dir("book", "executed"))).glob("*.ipynb"))
+    assert not list((Path(book.build.cache_dir("book", "executed"))).glob("*.ipynb"))
 
 
 def test_missing_parameters_cell_is_an_error(tmp_path, cache) -> None:
@@ -184,16 +184,31 @@ def test_glue_converts_numpy_scalars_and_rejects_arrays(monkeypatch) -> None:
 
 
 def test_garcia2025_is_used_only_when_asked(monkeypatch) -> None:
-    from socalign import profiles
+    from socalign.book import artifacts
 
-    monkeypatch.setattr(profiles, "garcia2025_location", lambda: None)
-    assert profiles.use_garcia2025(profile_settings("ci")) is None  # "off"
-    assert profiles.use_garcia2025(profile_settings("demo")) is None  # "auto", absent
+    monkeypatch.setattr(artifacts, "garcia2025_location", lambda: None)
+    assert artifacts.use_garcia2025(profile_settings("ci")) is None  # "off"
+    assert artifacts.use_garcia2025(profile_settings("demo")) is None  # "auto", absent
     with pytest.raises(FileNotFoundError, match="needs the garcia2025 data"):
-        profiles.use_garcia2025(profile_settings("paper"))  # "required"
-    monkeypatch.setattr(profiles, "garcia2025_location", lambda: Path("/data/g"))
-    assert profiles.use_garcia2025(profile_settings("demo")) == Path("/data/g")
-    assert profiles.use_garcia2025(profile_settings("ci")) is None
+        artifacts.use_garcia2025(profile_settings("paper"))  # "required"
+    monkeypatch.setattr(artifacts, "garcia2025_location", lambda: Path("/data/g"))
+    assert artifacts.use_garcia2025(profile_settings("demo")) == Path("/data/g")
+    assert artifacts.use_garcia2025(profile_settings("ci")) is None
+
+
+def test_one_profile_table_for_the_book_and_the_command_line() -> None:
+    from socalign import profiles
+    from socalign.book import artifacts
+    from socalign.profiles import profile_config
+    from socalign.train.config import TrainConfig
+
+    for name, settings in PROFILES.items():
+        assert set(settings.train) <= set(TrainConfig.__dataclass_fields__), name
+        assert profile_config(name) == settings.train_config()
+    assert profile_config("demo", epochs=2).epochs == 2
+    assert profiles.finetuned_run is artifacts.finetuned_run  # the old import path still works
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        profiles.nope  # noqa: B018
 
 
 def test_cli_builds_a_tiny_book_as_json(tmp_path, cache, capsys) -> None:

@@ -40,7 +40,7 @@ def _edit(root: Path, name: str, old: bytes, new: bytes) -> None:
 
 
 def _run_folder(out: Path, finished: bool) -> Path:
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_config
 
     config = profile_config("demo", seed=0, trainer="fast", loss_kind="hybrid", epochs=1)
     (out / "checkpoints").mkdir(parents=True)

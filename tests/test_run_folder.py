@@ -36,7 +36,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def _fake_run(out: Path, finished: bool = False, backbone: str = "toy", **changes) -> Path:
     """A run folder as ``socalign finetune`` leaves it (its marker, a checkpoint, a model)."""
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_config
 
     config = profile_config("demo", seed=0, trainer="fast", loss_kind="hybrid", **changes)
     (out / "checkpoints").mkdir(parents=True)
@@ -107,7 +107,7 @@ def test_resume_without_a_run_fails(bench, tmp_path, capsys) -> None:
 
 
 def test_start_if_missing_is_the_explicit_way_to_resume_or_start(bench, tmp_path) -> None:
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_config
     from socalign.train.run import prepare
 
     config = profile_config("demo", epochs=2, val_fraction=0.5)

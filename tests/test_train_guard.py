@@ -59,7 +59,7 @@ def planted_world(root: Path, n_videos: int = 60, n_trials: int = 6000, seed: in
 
 
 def test_trainer_raises_held_out_alignment_on_planted_signal(tmp_path: Path) -> None:
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_config
     from socalign.train.run import finetune
 
     torch.set_num_threads(1)

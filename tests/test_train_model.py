@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from test_train_helpers import N_FRAMES, SIZE, tiny_backbone  # noqa: E402
 
-from socalign.train.config import TrainConfig, profile_config  # noqa: E402
+from socalign.profiles import profile_config  # noqa: E402
+from socalign.train.config import TrainConfig  # noqa: E402
 from socalign.train.data import make_training_set, split_by_video, triplets_within  # noqa: E402
 from socalign.train.model import (  # noqa: E402
     LoraSettings,

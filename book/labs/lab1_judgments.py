@@ -42,7 +42,7 @@ import pandas as pd
 
 from socalign import metrics
 from socalign.book import profile_settings, use_page_format
-from socalign.profiles import book_benchmarks
+from socalign.book.artifacts import book_benchmarks
 
 settings = profile_settings(profile)
 use_page_format()  # three significant digits in every table below

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from socalign.cli.common import CliError, add_command
+from socalign.profiles import PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "execute the book's chapters with papermill (cached) and render the HTML",
     )
     parser.add_argument(
-        "--profile", default="demo", choices=("demo", "paper", "ci"),
+        "--profile", default="demo", choices=tuple(PROFILES),
         help="settings the chapters run under (default: demo, CPU)",
     )
     parser.add_argument("--out", type=Path, default=None,

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from socalign.cli.common import add_command, add_dataset_argument
+from socalign.profiles import PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="triplet term: margin on cosine distance, or SPoSE-style softmax")
     parser.add_argument("--trainer", choices=("paper", "fast"), default=None,
                         help="default: the profile's (demo: fast, paper: paper)")
-    parser.add_argument("--profile", choices=("demo", "paper", "ci"), default="demo",
+    parser.add_argument("--profile", choices=tuple(PROFILES), default="demo",
                         help="training settings (demo: minutes on a CPU; paper: the released ones)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
     from dataclasses import replace
 
-    from socalign.train.config import profile_config
+    from socalign.profiles import profile_settings
     from socalign.train.run import finetune
 
     changes: dict[str, Any] = {"seed": args.seed, "loss_kind": args.loss}
@@ -56,7 +57,7 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
             changes[name] = getattr(args, name)
     if args.max_steps_per_epoch is not None:
         changes["max_steps_per_epoch"] = args.max_steps_per_epoch or None
-    config = profile_config(args.profile, **changes)
+    config = profile_settings(args.profile).train_config(**changes)
     config = replace(config, loss=replace(config.loss, triplet=args.triplet_loss))
     report = finetune(args.dataset, args.out, config, backbone=args.backbone, resume=args.resume,
                       n_boot=args.n_boot, progress=not args.no_progress)

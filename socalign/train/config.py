@@ -93,25 +93,3 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """A stable JSON string of the options that change results (for resume checks)."""
         return json.dumps(self.to_dict(), sort_keys=True)
-
-
-# The one table of fine-tuning settings per profile, in TrainConfig's names: ``socalign finetune
-# --profile NAME`` and the book profile NAME (``socalign.profiles``) both read it.
-PROFILES: dict[str, dict[str, Any]] = {
-    # a few minutes on 2 CPU cores with the toy backbone on SocialWorld
-    # (16 epochs at 2e-3: measured with 3 seeds against 8 at 1e-3, whose best epoch was the last)
-    "demo": {"trainer": "fast", "epochs": 16, "lr": 2e-3, "batch_videos": 16,
-             "max_steps_per_epoch": 40, "patience": 4, "lora_r": 4, "lora_alpha": 8},
-    # the test suite's tiny runs (seconds)
-    "ci": {"trainer": "fast", "epochs": 1, "lr": 1e-3, "batch_videos": 8, "lora_r": 2,
-           "lora_alpha": 4, "val_fraction": 0.4, "max_steps_per_epoch": 5},
-    # the paper's protocol: LoRA r = 8, alpha 16, dropout 0.1 (TrainConfig's defaults)
-    "paper": {"trainer": "paper", "epochs": 50, "lr": 1e-4},
-}
-
-
-def profile_config(name: str, **changes: Any) -> TrainConfig:
-    """The named profile's configuration with ``changes`` applied."""
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {list(PROFILES)}")
-    return TrainConfig().with_changes(**{**PROFILES[name], **changes})

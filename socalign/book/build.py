@@ -27,31 +27,20 @@ import pandas as pd
 
 from socalign import __version__, progress
 from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
-from socalign.profiles import PROFILES, Profile, profile_settings
-from socalign.text import change_word, claim, interval, settings_frame, sig, style_frame
+from socalign.profiles import Profile, profile_settings
 
 __all__ = [
-    "PROFILES",
     "BookError",
     "BuildSummary",
     "ChapterFailed",
     "ChapterRun",
-    "Profile",
     "build_book",
-    "change_word",
     "chapter_sources",
-    "claim",
     "find_book_root",
-    "glue",
-    "interval",
     "library_fingerprint",
     "notebook_from_source",
-    "profile_settings",
-    "settings_frame",
-    "sig",
-    "style_frame",
+    "render",
     "sync_notebooks",
-    "use_page_format",
 ]
 
 NOTEBOOK_SUFFIXES = (".py", ".ipynb")
@@ -148,35 +137,6 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def glue(**values: Any) -> None:
-    """Glue values for the chapter's prose (myst-nb), as plain Python numbers and strings.
-
-    numpy scalars are converted first (myst-nb formats ``{glue:text}`name:.3f``` from the
-    value's text form, which for ``np.float64`` is not a number). Returns nothing, so that a
-    cell ending in ``glue(...)`` shows no output.
-    """
-    from myst_nb import glue as nb_glue
-
-    plain = {}
-    for name, value in values.items():
-        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-            value = value.item()
-        if not isinstance(value, str | int | float | bool):
-            raise TypeError(f"glue {name!r}: expected a number or a string, got {type(value)}")
-        plain[name] = value
-    for name, value in plain.items():
-        nb_glue(name, value, display=False)
-
-
-def use_page_format() -> None:
-    """Show every float pandas prints in this session with three significant digits (:func:`sig`).
-
-    For pages that print plain DataFrames (the labs, where students see the frames their own
-    code makes); chapters style their tables with :func:`style_frame` instead.
-    """
-    pd.set_option("display.float_format", sig)
-
-
 def find_book_root(start: Path | str | None = None) -> Path:
     """The folder holding ``_toc.yml`` and ``_config.yml``: ``start`` or one of its parents."""
     here = Path(start or Path.cwd()).resolve()
@@ -186,30 +146,36 @@ def find_book_root(start: Path | str | None = None) -> Path:
     raise BookError(f"no _toc.yml and _config.yml in {here} or its parents; pass --root")
 
 
-def _toc_files(node: Any) -> Iterable[str]:
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if isinstance(node.get(key), str):
-                yield node[key]
-        for value in node.values():
-            if isinstance(value, list | dict):
-                yield from _toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _toc_files(item)
+def _toc_documents(toc_path: Path) -> list[str]:
+    """Every document of ``_toc.yml`` in reading order, parsed by sphinx-external-toc.
+
+    The same parser jupyter-book uses, so the build executes exactly the pages it renders.
+    """
+    import yaml
+    from sphinx_external_toc.parsing import MalformedError, parse_toc_yaml
+
+    try:
+        site_map = parse_toc_yaml(toc_path)
+    except yaml.YAMLError as err:
+        raise BookError(f"{toc_path}: not valid YAML ({err})") from err
+    except MalformedError as err:
+        raise BookError(f"{toc_path}: not a valid table of contents ({err})") from err
+
+    def walk(docname: str) -> Iterable[str]:
+        yield docname
+        for subtree in site_map[docname].subtrees:
+            for item in subtree.items:
+                if isinstance(item, str):  # FileItem; globs and URLs name no source file
+                    yield from walk(item)
+
+    return list(walk(site_map.root.docname))
 
 
 def chapter_sources(root: Path) -> list[Path]:
     """The source file of every page in ``_toc.yml``, in order (relative to ``root``)."""
-    import yaml
-
     toc_path = root / "_toc.yml"
-    try:
-        toc = yaml.safe_load(toc_path.read_text())
-    except yaml.YAMLError as err:
-        raise BookError(f"{toc_path}: not valid YAML ({err})") from err
     pages: list[Path] = []
-    for entry in _toc_files(toc):
+    for entry in _toc_documents(toc_path):
         stem = root / entry
         found = [stem.with_suffix(s) for s in PAGE_SUFFIXES if stem.with_suffix(s).exists()]
         if stem.suffix in PAGE_SUFFIXES and stem.exists():
@@ -547,7 +513,7 @@ def build_book(
 
 def _datasets_used(settings: Profile) -> dict[str, str]:
     """Which benchmarks a build under ``settings`` reported on, and how to add a missing one."""
-    from socalign.profiles import garcia2025_location
+    from socalign.book.artifacts import garcia2025_location
 
     used = {"SocialWorld": "synthesized (embedded, offline)"}
     found = None if settings.garcia2025 == "off" else garcia2025_location()
@@ -572,7 +538,7 @@ def _jupyter_book_version() -> str:
 
 def _environment_key(settings: Profile) -> dict[str, Any]:
     """What outside the source changes a chapter's output: the real data present or not."""
-    from socalign.profiles import garcia2025_location
+    from socalign.book.artifacts import garcia2025_location
 
     found = None
     if settings.garcia2025 != "off":

@@ -1,0 +1,262 @@
+"""What several chapters share, built once and cached: benchmarks, runs, backbones, action sets.
+
+Each function takes a book profile's settings and returns a folder in the user cache (or a
+loaded benchmark), keyed by content and built with :func:`socalign.cache.build_once` (staged,
+verified on reuse, one builder at a time), so chapters 3 to 5 reuse chapter 3's runs. Long
+builds report through :mod:`socalign.progress`, which the book build echoes to its log.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from socalign import progress
+from socalign.cache import build_once, cache_dir, content_key
+from socalign.profiles import Profile
+
+__all__ = [
+    "action_set",
+    "book_benchmarks",
+    "finetune_benchmark",
+    "finetuned_run",
+    "garcia2025_location",
+    "merged_backbone",
+    "modality_gap",
+    "socialworld_benchmark",
+    "use_garcia2025",
+    "video_model",
+]
+
+
+def garcia2025_location() -> Path | None:
+    """A local copy of the garcia2025 data (``$SOCALIGN_DATA`` or the cache), or None.
+
+    Never downloads: the demo profile uses the real data only when it is already here.
+    """
+    from socalign.data import garcia2025
+    from socalign.data.errors import BenchmarkError
+
+    try:
+        return garcia2025.locate(download=False)
+    except BenchmarkError:
+        return None
+
+
+def use_garcia2025(settings: Profile) -> Path | None:
+    """The garcia2025 folder when ``settings`` asks for it and it is present, else None."""
+    if settings.garcia2025 == "off":
+        return None
+    found = garcia2025_location()
+    if found is None and settings.garcia2025 == "required":
+        raise FileNotFoundError(
+            f"profile {settings.name!r} needs the garcia2025 data: set $SOCALIGN_DATA to a local "
+            "copy or run `socalign data fetch garcia2025`"
+        )
+    return found
+
+
+def socialworld_benchmark(settings: Profile) -> Path:
+    """The SocialWorld benchmark of ``settings``, synthesized once into the cache.
+
+    The folder is keyed by the synthesis arguments, the generator and the library version, and
+    built with :func:`socalign.cache.build_once` (staged, verified on reuse, one builder at a
+    time).
+    """
+    from socalign import __version__
+    from socalign.data import socialworld
+    from socalign.data.socialworld.synth import GENERATOR
+
+    key = content_key("socialworld", __version__, GENERATOR, settings.socialworld)[:16]
+    n_videos = settings.socialworld["n_videos"]
+    return build_once(
+        cache_dir("book", "socialworld") / key, "trials.csv",
+        lambda out: _reported(f"synthesizing SocialWorld ({n_videos} videos)",
+                              socialworld.synthesize, out, **settings.socialworld),
+    )
+
+
+def book_benchmarks(settings: Profile) -> dict[str, Any]:
+    """The benchmarks a chapter reports on: SocialWorld always, garcia2025 when present/asked.
+
+    Returns an ordered ``{name: Benchmark}``; catch trials are excluded from ``kept`` as usual.
+    """
+    from socalign.data import load_dataset
+
+    out: dict[str, Any] = {"SocialWorld": load_dataset(socialworld_benchmark(settings))}
+    real = use_garcia2025(settings)
+    if real is not None:
+        out["garcia2025"] = load_dataset(real)
+    return out
+
+
+def finetune_benchmark(settings: Profile) -> Path:
+    """The benchmark chapters 3 to 5 fine-tune on: it must have videos.
+
+    SocialWorld, except under the ``paper`` profile when the garcia2025 data are present
+    (their videos are then required by the training itself).
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    pathlib.Path
+        The benchmark folder.
+    """
+    real = use_garcia2025(settings)
+    if settings.name == "paper" and real is not None:
+        return real
+    return socialworld_benchmark(settings)
+
+
+def modality_gap(settings: Profile, benchmark: Any, split: str = "test", seed: int = 0) -> Any:
+    """Chapter 2's gap table of one benchmark under ``settings``.
+
+    The rows are the benchmark's default models (``socalign.analyses.gap.default_models``)
+    with the profile's video backbone in place of ``toy``, labelled by the profile's
+    ``video_model``; a benchmark with video files and no default video row (garcia2025 with
+    its videos) gets the backbone added. The best language and video models for the paired
+    test are chosen on the train split.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (its backbone and ``n_boot``).
+    benchmark : socalign.data.types.Benchmark
+        The benchmark to score.
+    split : str
+        The split scored.
+    seed : int
+        Seed of the bootstrap and the ceilings' splits.
+
+    Returns
+    -------
+    socalign.analyses.gap.GapResult
+    """
+    from socalign.analyses.gap import default_models, gap_table, model_embeddings
+
+    has_videos = benchmark.videos.has_files
+    names = [n for n in default_models(benchmark) if n != "toy" or has_videos]
+    if has_videos and "toy" not in names:
+        names.append("toy")
+    backbone = video_model(settings) if has_videos else None
+    label = {n: (settings.video_model if n == "toy" else n) for n in names}
+    embeddings = {}
+    for name in names:
+        with progress.step(f"embedding {benchmark.name} with {label[name]}"):
+            embeddings[label[name]] = model_embeddings(
+                benchmark, backbone if name == "toy" else name)
+    kinds = {label[n]: "video" for n in names if n == "toy"}
+    return gap_table(benchmark, embeddings, kinds=kinds, split=split, n_boot=settings.n_boot,
+                     seed=seed)
+
+
+def video_model(settings: Profile) -> str:
+    """The video backbone to load: the cached toy TimeSformer's folder, or a checkpoint name."""
+    if settings.video_model != "toy":
+        return settings.video_model
+    from socalign.models import toy
+
+    if settings.toy == "default":  # the toy's own action set and settings
+        return str(toy.ensure_toy_backbone(seed=0))
+    if settings.toy == "tiny":  # tiny model, pretrained on the profile's small action set
+        actions = action_set(settings, seed=0)
+        progress.report("the tiny toy backbone (pretrained once, then cached)")
+        return str(toy.ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
+    raise ValueError(f"profile {settings.name!r}: toy must be 'default' or 'tiny'")
+
+
+def finetuned_run(
+    settings: Profile,
+    benchmark: Path | str,
+    loss: str = "hybrid",
+    seed: int = 0,
+    trainer: str | None = None,
+) -> Path:
+    """The folder of a fine-tuning run (``socalign.train.run.finetune``), trained once and cached.
+
+    The run is keyed by the benchmark folder's files, the backbone, the training settings (the
+    profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied) and the library version;
+    it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
+    an interrupted run leaves nothing that looks finished.
+    """
+    from socalign import __version__
+    from socalign.models.registry import get_spec
+    from socalign.train.run import finetune
+
+    changes: dict[str, Any] = {"loss_kind": loss, "seed": seed}
+    if trainer is not None:
+        changes["trainer"] = trainer
+    config = settings.train_config(**changes)
+    backbone = video_model(settings)
+    root = Path(benchmark)
+    files = sorted(p for p in root.glob("*.csv"))
+    # the backbone's LoRA targets come from its spec, not the config: they are part of the key
+    targets = list(get_spec(backbone).lora_targets)
+    key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
+                      settings.n_boot, *[p.name for p in files], *files)[:20]
+    def train(out: Path) -> None:
+        with progress.step(f"fine-tuning: {loss} loss, seed {seed}, {config.trainer} trainer, "
+                           f"up to {config.epochs} epochs"):
+            finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot, progress=False)
+
+    return build_once(cache_dir("book", "runs") / key, "report.json", train)
+
+
+def action_set(settings: Profile, seed: int = 1) -> Path:
+    """SocialWorld's labelled action set for the retention test, synthesized once into the cache.
+
+    Seed 1 (the default) is for the retention test: the toy backbone pretrains on seed 0 (its
+    own set, or, for the tiny toy, this function's seed-0 set), so the clips are new to it.
+    """
+    from socalign import __version__
+    from socalign.data.socialworld.actions import synthesize_actions
+
+    sw = settings.socialworld
+    args = {"n_clips": settings.action_videos, "seed": seed, "n_frames": sw["n_frames"],
+            "size": sw["size"]}
+    from socalign.data.socialworld.synth import GENERATOR
+
+    key = content_key("actions", __version__, GENERATOR, args)[:16]
+    return build_once(
+        cache_dir("book", "actions") / key, "actions.csv",
+        lambda out: _reported(f"synthesizing {args['n_clips']} action clips",
+                              synthesize_actions, out, **args),
+    )
+
+
+def merged_backbone(settings: Profile, run: Path | str) -> Path:
+    """A fine-tuning run's backbone with its LoRA adapters merged, as a plain checkpoint folder.
+
+    Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
+    attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run.
+    """
+    from socalign.models.video import load_backbone
+    from socalign.train.model import load_model
+
+    run = Path(run)
+    base = video_model(settings)
+    key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
+    def build(out: Path) -> None:
+        progress.report(f"merging the LoRA adapters of run {run.name}")
+        module, _ = load_backbone(base, device="cpu")
+        merged = load_model(module, run / "model").backbone.merge_and_unload()
+        out.mkdir()
+        if Path(base).is_dir():  # keep the preprocessing files of the base checkpoint
+            for extra in Path(base).glob("*.json"):
+                if extra.name != "config.json":
+                    shutil.copy(extra, out / extra.name)
+        merged.save_pretrained(str(out), safe_serialization=True)
+
+    return build_once(cache_dir("book", "merged") / key, "config.json", build)
+
+
+def _reported(message: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``function`` inside a :func:`socalign.progress.step` named ``message``."""
+    with progress.step(message):
+        return function(*args, **kwargs)
