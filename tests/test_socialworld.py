@@ -290,3 +290,25 @@ def test_calibration_of_a_tiny_instance_reports_what_it_could_not_measure(world:
     assert cal.checks["minilm_above_pixels"] is None
     assert cal.checks["loo_agreement_in_range"] in (True, False)
     json.dumps(cal.to_dict(), allow_nan=False)  # strict JSON: no NaN
+
+
+def test_calibration_takes_its_caption_encoder_from_the_caller(world: Path) -> None:
+    """The MiniLM row embeds the captions with the encoder it is given (data/ imports no model)."""
+    from socalign.data.socialworld.calibration import NO_ENCODER, calibrate
+
+    bench = read_benchmark(world)
+    seen: list[int] = []
+
+    def encoder(captions: object) -> np.ndarray:
+        caps = list(captions)  # type: ignore[call-overload]
+        seen.append(len(caps))
+        return np.random.default_rng(0).normal(size=(len(caps), 4))
+
+    cal = calibrate(bench, caption_encoder=encoder)
+    assert seen == [len(bench.videos)]
+    assert set(cal.scores["minilm"]) == {"test", "train"}
+    without = calibrate(bench)
+    assert without.scores["minilm"] == {"status": {"reason": NO_ENCODER}}
+    assert without.checks["minilm_above_pixels"] is None
+    with pytest.raises(ValueError, match="one row for each"):
+        calibrate(bench, caption_encoder=lambda caps: np.zeros((3, 4)))

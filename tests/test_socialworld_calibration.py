@@ -11,6 +11,7 @@ import pytest
 from socalign.data import read_benchmark
 from socalign.data.socialworld import synthesize
 from socalign.data.socialworld.calibration import calibrate
+from socalign.models.language import encode_captions
 
 pytestmark = [
     pytest.mark.slow,  # imports sentence-transformers and loads MiniLM (most of this file's time)
@@ -24,7 +25,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cal") / "w"
-    synthesize(out, n_videos=60, n_frames=8, size=32, n_participants=30, test_fraction=0.5, seed=0)
+    synthesize(out, n_videos=60, n_frames=8, size=32, n_participants=30, test_fraction=0.5, seed=0,
+               caption_encoder=encode_captions)
     return out
 
 

@@ -11,6 +11,7 @@ from socalign.cli.common import add_command, add_group
 def socialworld_command(args: argparse.Namespace) -> dict[str, Any]:
     """Write a SocialWorld benchmark (videos, captions, ratings, judgments, calibration)."""
     from socalign.data.socialworld.synth import synthesize
+    from socalign.models.language import encode_captions  # the calibration's MiniLM row
 
     result = synthesize(
         args.out,
@@ -22,6 +23,7 @@ def socialworld_command(args: argparse.Namespace) -> dict[str, Any]:
         trials_per_participant=args.trials_per_participant,
         calibrate=not args.no_calibrate,
         progress=not args.json,
+        caption_encoder=encode_captions,
     )
     return result.to_dict()
 

@@ -27,8 +27,8 @@ from socalign.data.socialworld import ActionSet, read_action_set, synthesize_act
 from socalign.data.socialworld.actions import ActionStyle
 from socalign.data.socialworld.perception import PerceptionTargets
 from socalign.data.socialworld.render import AGENT_RADIUS
-from socalign.models.registry import KINETICS_MEAN, KINETICS_STD, make_spec
-from socalign.models.video import auto_device, preprocess
+from socalign.models.frames import auto_device, preprocess
+from socalign.models.specs import KINETICS_MEAN, KINETICS_STD, make_spec
 from socalign.outputs import check_output_folder
 
 TOY_CACHE_VERSION = "socalign-toy/3"

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from socalign.train.data import triplets_touching
-from socalign.train.loop import Context, embed, optimizer_step
 from socalign.train.steps import hard_triplets, rsa_term, triplet_term
+from socalign.train.trainers import Context, embed, optimizer_step, register
 
 
 def video_batches(order: np.ndarray, size: int, minimum: int) -> list[np.ndarray]:
@@ -40,6 +40,7 @@ def fill_bank(ctx: Context) -> torch.Tensor:
     return bank
 
 
+@register("fast")
 def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
     """One epoch: each fit video once, in a seeded order, ``batch_videos`` per step."""
     cfg, data = ctx.config, ctx.data

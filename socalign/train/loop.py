@@ -2,7 +2,9 @@
 early stopping, ReduceLROnPlateau, per-epoch checkpoints and resume, and the metrics log.
 
 A trainer (``paper`` or ``fast``) only decides what one epoch's steps are; losses, validation,
-checkpointing and stopping are the same for both.
+checkpointing and stopping are the same for both. The trainers register themselves in
+:mod:`socalign.train.trainers` (which also holds the :class:`Context` they work on); the loop
+imports them and looks the configured one up there.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,101 +22,20 @@ import torch
 from scipy.stats import spearmanr
 
 from socalign.cache import atomic_write_bytes
-from socalign.train.checkpoint import (
-    BEST,
-    last_checkpoint,
-    load_latest,
-    load_state,
-    save_checkpoint,
-    save_state,
-)
+from socalign.train import fast, paper  # noqa: F401  (importing them registers them)
+from socalign.train.checkpoint import BEST, load_latest, load_state, save_checkpoint, save_state
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
-
-Inputs = Callable[[np.ndarray], torch.Tensor]
-StepHook = Callable[[int, int], None]
-
-
-class TrainingDiverged(RuntimeError):
-    """A non-finite loss: the message names the epoch and step and the last good checkpoint."""
-
-
-@dataclass
-class Context:
-    """The running state a trainer's epoch works on."""
-
-    model: torch.nn.Module
-    core: AlignedVideoModel
-    inputs: Inputs
-    data: TrainingSet
-    config: TrainConfig
-    accelerator: Any
-    optimizer: Any
-    out: Path
-    bank: torch.Tensor | None = None
-    forward_train: int = 0
-    forward_val: int = 0
-    on_step: StepHook | None = None
-    fit_index: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def world(self) -> int:
-        return int(self.accelerator.num_processes)
-
-    @property
-    def rank(self) -> int:
-        return int(self.accelerator.process_index)
-
-    @property
-    def device(self) -> torch.device:
-        return self.accelerator.device
-
-
-def embed(ctx: Context, indices: np.ndarray, grad: bool, count: str = "train") -> torch.Tensor:
-    """Embed videos (benchmark rows), each process a contiguous shard; all get every row.
-
-    Only this process's own shard carries gradients; the others are gathered copies, so a
-    loss on the result must be multiplied by the number of processes (DDP averages).
-    """
-    indices = np.asarray(indices, dtype=np.int64)
-    if count == "train":
-        ctx.forward_train += len(indices)
-    else:
-        ctx.forward_val += len(indices)
-    shards = np.array_split(indices, ctx.world)
-    mine = shards[ctx.rank]
-    if len(mine) == 0:
-        raise ValueError(f"{len(indices)} videos cannot be shared by {ctx.world} processes")
-    with torch.set_grad_enabled(grad), ctx.accelerator.autocast():
-        local = ctx.model(ctx.inputs(mine).to(ctx.device)).float()
-    if ctx.world == 1:
-        return local
-    longest = max(len(s) for s in shards)
-    padded = torch.zeros(longest, local.shape[1], device=local.device, dtype=local.dtype)
-    padded[: len(mine)] = local.detach()
-    gathered = ctx.accelerator.gather(padded)
-    parts = [gathered[r * longest : r * longest + len(s)] for r, s in enumerate(shards)]
-    parts[ctx.rank] = local
-    return torch.cat(parts)
-
-
-def optimizer_step(ctx: Context, loss: torch.Tensor, epoch: int, step: int) -> float:
-    """Check the loss is finite, back-propagate (scaled for DDP), clip and step."""
-    value = float(loss.detach())
-    if not math.isfinite(value):
-        last = last_checkpoint(ctx.out / "checkpoints")
-        raise TrainingDiverged(
-            f"non-finite loss ({value}) at epoch {epoch}, step {step}; stopped. "
-            f"Last good checkpoint: {last if last else 'none (failed in the first epoch)'}"
-        )
-    ctx.optimizer.zero_grad(set_to_none=True)
-    ctx.accelerator.backward(loss * ctx.world)
-    if ctx.config.grad_clip:
-        params = [p for p in ctx.model.parameters() if p.requires_grad]
-        ctx.accelerator.clip_grad_norm_(params, ctx.config.grad_clip)
-    ctx.optimizer.step()
-    return value
+from socalign.train.trainers import (  # noqa: F401  (Context, embed, ... stay importable here)
+    Context,
+    Inputs,
+    StepHook,
+    TrainingDiverged,
+    embed,
+    get_trainer,
+    optimizer_step,
+)
 
 
 def cosine_similarity_matrix(embeddings: torch.Tensor) -> np.ndarray:
@@ -199,9 +119,7 @@ def fit(
     """
     from accelerate import Accelerator
 
-    from socalign.train import fast, paper
-
-    trainer = {"paper": paper.run_epoch, "fast": fast.run_epoch}[config.trainer]
+    trainer = get_trainer(config.trainer)
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     out = Path(out)
     ckpt_dir = out / "checkpoints"

@@ -21,9 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# TimeSformer in transformers: attention qkv, attention output dense, intermediate dense and the
-# temporal dense layer (used when a backbone's spec names no targets).
-TIMESFORMER_LORA_TARGETS = ("qkv", "attention.output.dense", "intermediate.dense", "temporal_dense")
+from socalign.models.registry import TIMESFORMER_LORA_TARGETS  # the one definition (spec default)
 
 Features = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 

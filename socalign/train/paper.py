@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from socalign.train.loop import Context, embed, optimizer_step
 from socalign.train.steps import hard_triplets, rsa_term, triplet_term
+from socalign.train.trainers import Context, embed, optimizer_step, register
 
 
 def rsa_schedule(n_steps: int, n_rsa: int) -> np.ndarray:
@@ -51,6 +51,7 @@ def _subset_step(ctx: Context, epoch: int, step: int, rng: np.random.Generator) 
     return {key: float(term.detach())}
 
 
+@register("paper")
 def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
     """One epoch of the paper protocol; returns mean loss terms and step counts."""
     cfg, data = ctx.config, ctx.data

