@@ -47,10 +47,10 @@ from socalign.analyses.gap import is_socialworld, model_embeddings
 from socalign.analyses.perception import perception_probes
 from socalign.book import glue, profile_settings, settings_frame, style_frame
 from socalign.data import load_dataset
-from socalign.embeddings import load_embeddings
 from socalign.evaluate import evaluate
 from socalign.profiles import finetune_benchmark, finetuned_run
-from socalign.train.run import FinetuneReport, config_from_settings
+from socalign.train.run import config_from_settings
+from socalign.train.runs import Run
 
 settings = profile_settings(profile)
 config = config_from_settings(settings.train)
@@ -96,7 +96,7 @@ settings_frame(config.to_dict())
 # %%
 runs = {(kind, seed): finetuned_run(settings, dataset, loss=kind, seed=seed)
         for kind in ("hybrid", "triplet", "rsa") for seed in settings.seeds}
-reports = {key: FinetuneReport.read(path) for key, path in runs.items()}
+reports = {key: Run.open(path).report for key, path in runs.items()}
 table = run_table(reports)
 
 # %% [markdown]
@@ -151,20 +151,19 @@ plt.show()
 first_seed = settings.seeds[0]
 fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
 plots.training_curves(
-    {kind: pd.read_csv(runs[(kind, first_seed)] / "metrics.csv") for kind in ("hybrid", "triplet", "rsa")},
+    {kind: Run.open(runs[(kind, first_seed)]).history() for kind in ("hybrid", "triplet", "rsa")},
     best={kind: reports[(kind, first_seed)].training["best_epoch"] for kind in ("hybrid", "triplet", "rsa")},
     ax=ax)
 plt.show()
 
 # %% tags=["hide-input"]
 first_epoch = sum(r.training["best_epoch"] == 0 for r in reports.values())
-excludes_zero = sum(r.gain["r2"]["low"] > 0 or r.gain["r2"]["high"] < 0
+excludes_zero = sum(r.gain_of("r2").low > 0 or r.gain_of("r2").high < 0
                     for r in reports.values())
 glue(n_runs=len(reports), n_first_epoch=first_epoch, n_r2_gain_significant=excludes_zero)
 seen_table = None
 if is_socialworld(bench):  # what the frozen backbone sees (SocialWorld's latent measures)
-    frozen = load_embeddings(runs[("hybrid", settings.seeds[0])] / "embeddings_before.npz",
-                             bench.videos)
+    frozen = Run.open(runs[("hybrid", settings.seeds[0])]).embeddings("before", bench.videos)
     seen = perception_probes(bench, frozen)
     glue(**{f"sees_{m}": float(seen.r[m]) for m in ("distance", "speed", "approach", "facing")})
     seen_table = seen.to_frame().query("floor == floor").rename(
@@ -204,10 +203,11 @@ trainer_runs = {t: finetuned_run(settings, dataset, loss="hybrid", seed=settings
                                  trainer=t) for t in ("paper", "fast")}
 rows = []
 for t, path in trainer_runs.items():
-    rep = FinetuneReport.read(path)
-    rows.append({"trainer": t, "test R² after": rep.after["r2"],
-                 "R² gain": rep.gain["r2"]["estimate"],
-                 "OOO after (argmax)": rep.after["ooo_accuracy"]["argmax"],
+    rep = Run.open(path).report
+    after = rep.evaluation("after")
+    rows.append({"trainer": t, "test R² after": after.r2,
+                 "R² gain": rep.gain_of("r2").estimate,
+                 "OOO after (argmax)": after.ooo["argmax"].accuracy,
                  "best epoch": rep.training["best_epoch"],
                  "training forward passes": rep.training["forward_train"],
                  "seconds to best epoch": rep.training["time_to_best_s"],

@@ -51,11 +51,12 @@ from socalign.analyses.partition import partition_benchmark
 from socalign.book import glue, interval, profile_settings, style_frame
 from socalign.data import load_dataset
 from socalign.profiles import finetune_benchmark, finetuned_run
+from socalign.train.runs import Run
 
 settings = profile_settings(profile)
 dataset = finetune_benchmark(settings)
 bench = load_dataset(dataset)
-run = finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0])  # cached (ch. 3)
+run = Run.open(finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0]))  # ch. 3
 language = settings.language_models[0]
 
 # %% [markdown]
@@ -68,10 +69,10 @@ language = settings.language_models[0]
 # %%
 partitions = {
     "pretrained": partition_benchmark(
-        bench, [str(run / "embeddings_before.npz"), language], split="test",
+        bench, [str(run.embeddings_path("before")), language], split="test",
         n_boot=settings.n_boot, seed=0, names=["video (pretrained)", f"language ({language})"]),
     "fine-tuned": partition_benchmark(
-        bench, [str(run / "embeddings_after.npz"), language], split="test",
+        bench, [str(run.embeddings_path("after")), language], split="test",
         n_boot=settings.n_boot, seed=0, names=["video (fine-tuned)", f"language ({language})"]),
 }
 table = pd.concat([p.to_frame().assign(video=name) for name, p in partitions.items()])

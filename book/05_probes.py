@@ -42,8 +42,6 @@ if "google.colab" in sys.modules:
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
 
 # %% tags=["hide-input"]
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -55,7 +53,6 @@ from socalign.analyses.retention import action_retention
 from socalign.analyses.rollout import benchmark_rollout
 from socalign.book import claim, glue, interval, profile_settings, style_frame
 from socalign.data import load_dataset
-from socalign.embeddings import load_embeddings
 from socalign.profiles import (
     action_set,
     finetune_benchmark,
@@ -63,12 +60,13 @@ from socalign.profiles import (
     merged_backbone,
     video_model,
 )
+from socalign.train.runs import Run
 from socalign.video import load_clips
 
 settings = profile_settings(profile)
 dataset = finetune_benchmark(settings)
 bench = load_dataset(dataset)
-run = finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0])  # cached (ch. 3)
+run = Run.open(finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0]))  # ch. 3
 language = settings.language_models[0]
 
 # %% [markdown]
@@ -81,8 +79,8 @@ language = settings.language_models[0]
 
 # %%
 features = {
-    "video (pretrained)": load_embeddings(run / "embeddings_before.npz", bench.videos),
-    "video (fine-tuned)": load_embeddings(run / "embeddings_after.npz", bench.videos),
+    "video (pretrained)": run.embeddings("before", bench.videos),
+    "video (fine-tuned)": run.embeddings("after", bench.videos),
     f"language ({language})": model_embeddings(bench, language),
 }
 probes = [probe_benchmark(bench, X, embedding=name, n_perm=settings.n_perm,
@@ -132,14 +130,14 @@ style_frame(change_table, hide_index=True)
 # background and the distractor object, can be measured.
 
 # %%
-backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run))}
+backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run.path))}
 n_clips = 4 if settings.name == "ci" else 8
 # region shares (agents, distractor) where the benchmark records object boxes (SocialWorld)
 rollout = benchmark_rollout(bench, backbones, split="test", max_clips=n_clips)
 maps = rollout.maps
 frames = load_clips([bench.videos.files[bench.split_indices("test")[0]]],
                     maps["pretrained"].shape[1])
-best_epoch = json.loads((run / "report.json").read_text())["training"]["best_epoch"]
+best_epoch = run.report.best_epoch
 glue(divergence=float(np.mean(rollout.divergence)), n_clips=int(maps["pretrained"].shape[0]),
      run_best_epoch=best_epoch)
 if rollout.clip_mass:  # SocialWorld: where the objects are is known

@@ -83,6 +83,38 @@ class Evaluation:
             "ci": ci,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evaluation:
+        """Rebuild an evaluation from its :meth:`to_dict` (e.g. a fine-tuning report's ``before``).
+
+        Parameters
+        ----------
+        data
+            The dict :meth:`to_dict` wrote (after a JSON round trip: NaN may be ``None``).
+
+        Returns
+        -------
+        Evaluation
+            Equal in every stored value; the per-trial OOO scores (``ooo[rule].correct``) and
+            the bootstrap samples are not stored, so they are empty.
+        """
+        n_videos = int(data.get("n_videos", 0))
+        align = Alignment(r2=_number(data["r2"]), spearman=_number(data["spearman"]),
+                          pearson=_number(data["pearson"]), n_pairs=int(data["n_pairs"]),
+                          n_items=n_videos)
+        ooo = {rule: OOOAccuracy(accuracy=_number(acc), rule=rule,
+                                 chance=_number(data["chance"][rule]),
+                                 n_trials=int(data["n_trials"]), correct=np.empty(0))
+               for rule, acc in data["ooo_accuracy"].items()}
+        ci: dict[str, Any] = {}
+        for key, value in (data.get("ci") or {}).items():
+            if "estimate" in value:
+                ci[key] = interval_from_dict(value)
+            else:
+                ci[key] = {k: interval_from_dict(v) for k, v in value.items()}
+        return cls(split=data["split"], metric=data.get("metric"), alignment=align, ooo=ooo,
+                   ci=ci, n_videos=n_videos)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per statistic: value, interval and its resampling unit."""
         rows = []
@@ -95,6 +127,33 @@ class Evaluation:
         frame = pd.DataFrame(rows)
         frame.insert(0, "split", self.split)
         return frame
+
+
+def _number(value: Any) -> float:
+    """A stored statistic as a float (strict JSON writes NaN as ``None``)."""
+    return float("nan") if value is None else float(value)
+
+
+def interval_from_dict(data: dict[str, Any]) -> Interval:
+    """Rebuild a :class:`socalign.metrics.Interval` from its ``to_dict`` (samples are not stored).
+
+    Parameters
+    ----------
+    data
+        The dict ``Interval.to_dict`` wrote (NaN may be ``None`` after strict JSON).
+
+    Returns
+    -------
+    Interval
+        Equal in every stored value, with empty ``samples``.
+    """
+    p_value = data.get("p_value")
+    return Interval(
+        statistic=str(data["statistic"]), estimate=_number(data["estimate"]),
+        low=_number(data["low"]), high=_number(data["high"]), level=float(data["level"]),
+        unit=str(data["unit"]), n_boot=int(data["n_boot"]), n_valid=int(data["n_valid"]),
+        sd=_number(data["sd"]), p_value=None if p_value is None else float(p_value),
+    )
 
 
 def _row(name: str, value: float, iv: Interval | None) -> dict[str, Any]:
@@ -215,6 +274,37 @@ class Comparison:
             "r2": self.r2.to_dict(),
             "ooo_accuracy": {rule: iv.to_dict() for rule, iv in self.ooo_accuracy.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], split: str | None = None) -> Comparison:
+        """Rebuild a comparison from its :meth:`to_dict`, or from the same dict without the
+        ``split`` and ``difference`` entries (a fine-tuning report's ``gain``).
+
+        Parameters
+        ----------
+        data
+            ``spearman``, ``r2`` and ``ooo_accuracy`` (rule -> interval) as ``Interval.to_dict``
+            writes them, and optionally ``split``.
+        split
+            The split, when ``data`` does not name it.
+
+        Returns
+        -------
+        Comparison
+            Equal in every stored value (bootstrap samples are not stored).
+
+        Raises
+        ------
+        ValueError
+            When neither ``data`` nor ``split`` names the split.
+        """
+        name = data.get("split", split)
+        if name is None:
+            raise ValueError("a comparison needs its split: pass split=")
+        return cls(split=str(name), spearman=interval_from_dict(data["spearman"]),
+                   r2=interval_from_dict(data["r2"]),
+                   ooo_accuracy={rule: interval_from_dict(iv)
+                                 for rule, iv in data["ooo_accuracy"].items()})
 
     def to_frame(self) -> pd.DataFrame:
         rows = [_row("r2 (a - b)", self.r2.estimate, self.r2),

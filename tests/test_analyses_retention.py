@@ -79,7 +79,10 @@ def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> 
                 p.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
     run = tmp_path / "run"
     save_model(model, run / "model")
-    (run / "config.json").write_text(_json.dumps({"backbone": str(tmp_path / "base")}))
+    from socalign.train.config import TrainConfig
+
+    (run / "config.json").write_text(_json.dumps(
+        {"backbone": str(tmp_path / "base"), "train": TrainConfig().to_dict()}))
     merged, spec = finetuned_backbone(run)
     x = torch.rand(2, 2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
@@ -91,7 +94,7 @@ def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> 
     assert spec.n_frames == 2
     with pytest.raises(FileNotFoundError, match="not a socalign finetune run"):
         finetuned_backbone(tmp_path)
-    with pytest.raises(ValueError, match="no 'backbone' entry"):
+    with pytest.raises(ValueError, match="is not a run's configuration"):
         finetuned_backbone(tmp_path / "base")  # a model's config.json, not a run's
     # embed_clip_files on real files equals the merged model's pooled features.
     from socalign.models.video import forward_features, preprocess

@@ -130,7 +130,7 @@ def test_missing_split_and_videos_and_existing_run(video_benchmark, tmp_path, ti
         prepare(bench, tmp_path / "b", TrainConfig(val_fraction=0.4), str(backbone),
                 test_split="heldout")
     (tmp_path / "c" / "checkpoints").mkdir(parents=True)
-    with pytest.raises(FileExistsError, match="not a socalign run folder"):
+    with pytest.raises(FileExistsError, match="refusing to overwrite a folder socalign did not write"):
         prepare(bench, tmp_path / "c", TrainConfig(val_fraction=0.4), str(backbone))
     (tmp_path / "c" / "config.json").write_text(json.dumps(
         {"backbone": str(backbone), "train": TrainConfig(val_fraction=0.4).to_dict()}))

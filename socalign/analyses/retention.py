@@ -133,24 +133,31 @@ def retention_from_embeddings(
 def finetuned_backbone(run_dir: Path | str, device: str | None = "cpu") -> tuple[Any, Any]:
     """The backbone of a ``socalign finetune`` run with its LoRA adapters merged in, and its spec.
 
-    Reads the run's ``config.json`` for the backbone it started from and ``model/`` for the
-    adapters (``socalign.train.model.load_model``); the projection head is not part of it.
+    ``Run.open(run_dir).load_merged(device)`` (:class:`socalign.train.runs.Run`): the backbone
+    the run started from with the adapters of its ``model/``; the projection head is not part
+    of it.
+
+    Parameters
+    ----------
+    run_dir
+        A ``socalign finetune`` run folder.
+    device
+        Where to load the backbone.
+
+    Returns
+    -------
+    (torch.nn.Module, socalign.models.video.BackboneSpec)
+
+    Raises
+    ------
+    FileNotFoundError
+        ``run_dir`` has no ``config.json`` or no saved model.
+    ValueError
+        Its ``config.json`` is not a run's.
     """
-    import json
+    from socalign.train.runs import Run
 
-    from socalign.models.video import load_backbone
-    from socalign.train.model import load_model
-
-    run_dir = Path(run_dir)
-    config_path = run_dir / "config.json"
-    if not config_path.exists():
-        raise FileNotFoundError(f"{config_path} not found: not a socalign finetune run folder")
-    name = json.loads(config_path.read_text()).get("backbone")
-    if not name:
-        raise ValueError(f"{config_path}: no 'backbone' entry")
-    base, spec = load_backbone(name, device=device)
-    aligned = load_model(base, run_dir / "model")
-    return aligned.backbone.merge_and_unload().eval(), spec
+    return Run.open(run_dir).load_merged(device)
 
 
 def embed_clip_files(

@@ -290,13 +290,10 @@ def probe_command(args: argparse.Namespace) -> dict[str, Any]:
 
 def _backbone(value: str) -> Any:
     """A backbone name/folder, or a ``socalign finetune`` run folder (adapters merged in)."""
-    from pathlib import Path
+    from socalign.train.runs import Run
 
-    from socalign.analyses.retention import finetuned_backbone
-
-    path = Path(value)
-    if (path / "config.json").exists() and (path / "model").is_dir():
-        return finetuned_backbone(path)
+    if Run.is_run(value):
+        return Run.open(value).load_merged()
     return value
 
 

@@ -11,6 +11,7 @@ Importing this package does not import torch; the submodules do.
 - ``checkpoint``: atomic per-epoch checkpoints
 - ``steps``: the loss terms on embedded videos shared by both trainers
 - ``run``: configuration from a benchmark, orchestration and the before/after report
+- ``runs``: a run folder read back (``Run``: config, typed report, history, embeddings, models)
 - ``sweep``: configurations x seeds, mean and sd over seeds (benchmarks, book)
 
 The trainers differ only in what one epoch's steps are (``paper.run_epoch``,
@@ -18,4 +19,4 @@ The trainers differ only in what one epoch's steps are (``paper.run_epoch``,
 """
 
 __all__ = ["checkpoint", "config", "data", "fast", "loop", "losses", "model", "paper", "run",
-           "steps", "sweep"]
+           "runs", "steps", "sweep"]

@@ -4,7 +4,9 @@
 video files, backbone, output folder), decodes the clips once (cached), trains with the chosen
 trainer, and writes under ``out``: ``config.json``, ``metrics.csv``/``metrics.json`` (one row per
 epoch), ``checkpoints/``, ``best.safetensors``, ``model/`` (peft adapters + head), ``embeddings_before.npz``
-and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs after).
+and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs after). The
+file names live in :mod:`socalign.train.runs`, whose :class:`~socalign.train.runs.Run` reads
+the folder back.
 """
 
 from __future__ import annotations
@@ -16,10 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from socalign.cache import atomic_write_bytes
 from socalign.train.config import TrainConfig
+from socalign.train.runs import (
+    EMBEDDINGS_FILES,
+    MODEL_DIR,
+    REPORT_FILE,
+    RUN_MARKER,
+    FinetuneReport,
+    Run,
+    read_run_marker,
+)
+
+__all__ = ["PAPER_BACKBONE", "PROFILE_KEYS", "RUN_MARKER", "TOY_BACKBONE", "FinetuneReport",
+           "Prepared", "Run", "check_out_folder", "check_same_run", "config_from_settings",
+           "default_backbone", "embed_all", "finetune", "held_out_report", "load_run",
+           "prepare", "read_run_marker", "strict_json"]
 
 PAPER_BACKBONE = "facebook/timesformer-base-finetuned-k400"
 TOY_BACKBONE = "toy"
@@ -38,84 +53,6 @@ def config_from_settings(settings: dict[str, Any], **changes: Any) -> TrainConfi
 def default_backbone(benchmark: Any) -> str:
     """The toy backbone for SocialWorld benchmarks, the paper's TimeSformer elsewhere."""
     return TOY_BACKBONE if "socialworld" in dict(benchmark.metadata) else PAPER_BACKBONE
-
-
-@dataclass(frozen=True)
-class FinetuneReport:
-    """Held-out alignment before and after fine-tuning, the gain, and the training summary.
-
-    before / after: ``socalign.evaluate.Evaluation`` dicts (R², OOO accuracy under both rules,
-    bootstrap CIs); gain: paired bootstraps of after - before (Spearman and R² resampling
-    videos, OOO accuracy resampling trials).
-    """
-
-    dataset: str
-    backbone: str
-    split: str
-    config: dict[str, Any]
-    before: dict[str, Any]
-    after: dict[str, Any]
-    gain: dict[str, Any]
-    training: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset, "backbone": self.backbone, "split": self.split,
-            "config": self.config, "before": self.before, "after": self.after,
-            "gain": self.gain, "training": self.training,
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per statistic: before, after, gain and the gain's interval."""
-        rows = []
-        for stat in ("r2", "spearman"):
-            g = self.gain[stat]
-            rows.append({"statistic": stat, "before": self.before[stat],
-                         "after": self.after[stat], "gain": g["estimate"], "gain_low": g["low"],
-                         "gain_high": g["high"], "unit": g["unit"], "n_boot": g["n_boot"]})
-        for rule, acc in self.after["ooo_accuracy"].items():
-            g = self.gain["ooo_accuracy"][rule]
-            rows.append({"statistic": f"ooo_accuracy ({rule})",
-                         "before": self.before["ooo_accuracy"][rule], "after": acc,
-                         "gain": g["estimate"], "gain_low": g["low"], "gain_high": g["high"],
-                         "unit": g["unit"], "n_boot": g["n_boot"]})
-        return pd.DataFrame(rows)
-
-    @classmethod
-    def read(cls, out: Path | str) -> FinetuneReport:
-        """Read ``out/report.json``."""
-        return cls(**json.loads((Path(out) / "report.json").read_text()))
-
-
-RUN_MARKER = "config.json"
-
-
-def read_run_marker(out: Path | str) -> dict[str, Any] | None:
-    """The configuration a ``socalign finetune`` run folder holds, or None when it is not one.
-
-    A run folder is recognised by its ``config.json`` marker: a JSON object with the run's
-    ``backbone`` and ``train`` settings (a model folder's ``config.json`` is not one).
-
-    Parameters
-    ----------
-    out
-        A folder.
-
-    Returns
-    -------
-    dict or None
-        The parsed marker, or None when ``out/config.json`` is missing or not a run's.
-    """
-    path = Path(out) / RUN_MARKER
-    if not path.is_file():
-        return None
-    try:
-        marker = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(marker, dict) or not isinstance(marker.get("train"), dict):
-        return None
-    return marker if isinstance(marker.get("backbone"), str) else None
 
 
 def check_out_folder(
@@ -162,9 +99,9 @@ def check_out_folder(
         if not empty:
             raise foreign_folder_error(out, "run", RUN_MARKER)
         return None
-    if (out / "report.json").exists():
+    if (out / REPORT_FILE).exists():
         raise FileExistsError(
-            f"--out {out} holds a finished run (report.json); it is left untouched: "
+            f"--out {out} holds a finished run ({REPORT_FILE}); it is left untouched: "
             "choose another --out"
         )
     if not resume:
@@ -406,16 +343,16 @@ def finetune(
                               config.to_dict(), {}, {}, {}, result.to_dict())
     model.to(device).eval()
     after = embed_all(model, inputs, n, device)
-    save_model(model, out / "model", {"backbone": prepared.backbone, "dataset": str(dataset)})
+    save_model(model, out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset)})
     from socalign.embeddings import save_embeddings
 
-    save_embeddings(out / "embeddings_before.npz", bench.videos.ids, before, model="pretrained")
-    save_embeddings(out / "embeddings_after.npz", bench.videos.ids, after, model="finetuned")
+    save_embeddings(out / EMBEDDINGS_FILES["before"], bench.videos.ids, before, model="pretrained")
+    save_embeddings(out / EMBEDDINGS_FILES["after"], bench.videos.ids, after, model="finetuned")
     ev_before, ev_after, gain = held_out_report(bench, prepared.test_split, before, after,
                                                 n_boot, config.seed)
     report = FinetuneReport(str(dataset), prepared.backbone, prepared.test_split, config.to_dict(),
                             ev_before, ev_after, gain, result.to_dict())
-    atomic_write_bytes(out / "report.json", strict_json(report.to_dict()).encode())
+    atomic_write_bytes(out / REPORT_FILE, strict_json(report.to_dict()).encode())
     return report
 
 
@@ -447,14 +384,19 @@ def _json_default(value: Any) -> Any:
 
 
 def load_run(run_dir: Path | str, device: str = "cpu") -> tuple[Any, Any]:
-    """The fine-tuned model of a finished run (adapters + head, eval mode) and its spec."""
-    from socalign.models.video import forward_features, load_backbone
-    from socalign.train.model import load_model
+    """The fine-tuned model of a finished run (adapters + head, eval mode) and its spec.
 
-    run_dir = Path(run_dir)
-    config_path = run_dir / "config.json"
-    if not config_path.exists():
-        raise FileNotFoundError(f"{config_path} not found: not a socalign finetune run folder")
-    base, spec = load_backbone(json.loads(config_path.read_text())["backbone"], device=device)
-    model = load_model(base, run_dir / "model", lambda m, x: forward_features(m, spec, x))
-    return model.to(device).eval(), spec
+    A thin alias of ``Run.open(run_dir).load_model(device)`` (see :class:`Run`).
+
+    Parameters
+    ----------
+    run_dir
+        A ``socalign finetune`` run folder.
+    device
+        Where to put the model.
+
+    Returns
+    -------
+    (socalign.train.model.AlignedVideoModel, socalign.models.video.BackboneSpec)
+    """
+    return Run.open(run_dir).load_model(device)
