@@ -117,3 +117,18 @@ def test_paired_test_picks_models_on_train_videos() -> None:
     )
     assert result.row("L_test").evaluation.r2 > result.row("L_train").evaluation.r2
     assert result.paired["language_vs_video"]["language"] == "L_train"
+
+
+def test_row_kind_takes_language_or_video_from_the_embedding_owner() -> None:
+    from socalign.analyses import gap
+    from socalign.models.embed import model_kind
+
+    for name in ("tfidf", "minilm", "toy", "facebook/timesformer-base-finetuned-k400",
+                 "someone/videomae-large", "sentence-transformers/all-mpnet-base-v2"):
+        assert gap.row_kind(name) == model_kind(name)
+    assert gap.row_kind("pixel") == "baseline" and gap.row_kind("oracle") == "oracle"
+    assert gap.row_kind("emb.npy") == "unknown"
+    with pytest.raises(ValueError):
+        model_kind("someone/mystery-model")
+    assert gap.row_kind("someone/mystery-model") == "video"  # listed with the video rows
+    assert gap.model_kind is gap.row_kind  # the old name still works

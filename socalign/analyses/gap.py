@@ -47,11 +47,23 @@ def default_models(benchmark: Any) -> tuple[str, ...]:
     return SOCIALWORLD_DEFAULTS if is_socialworld(benchmark) else LANGUAGE_DEFAULTS
 
 
-def model_kind(name: str) -> str:
-    """language / video / baseline / oracle for a model name.
+def row_kind(name: str) -> str:
+    """The kind of a gap-table row: language / video / baseline / oracle / unknown.
 
-    For an ``.npz`` embeddings file: its stored ``meta["kind"]`` when that is a known kind,
-    else ``unknown`` (as for a ``.npy``).
+    ``pixel`` is a baseline and ``oracle`` the oracle; an ``.npz`` embeddings file has its
+    stored ``meta["kind"]`` when that is a known kind, else ``unknown`` (as for a ``.npy``).
+    A model name is language or video as :func:`socalign.models.embed.model_kind` (the one
+    owner of that answer) says; a name it cannot place is counted as video.
+
+    Parameters
+    ----------
+    name : str
+        A model name, a SocialWorld reference (``pixel``, ``oracle``) or an embeddings file.
+
+    Returns
+    -------
+    str
+        One of :data:`KINDS`.
     """
     if name in ("pixel",):
         return "baseline"
@@ -64,9 +76,15 @@ def model_kind(name: str) -> str:
         return kind if kind in KINDS else "unknown"
     if Path(name).suffix in (".npz", ".npy"):
         return "unknown"
-    from socalign.models.language import is_language_model
+    from socalign.models.embed import model_kind as embedding_kind
 
-    return "language" if is_language_model(name) else "video"
+    try:
+        return embedding_kind(name)
+    except ValueError:  # an unrecognised hub name: the gap table lists it with the video rows
+        return "video"
+
+
+model_kind = row_kind  # the old name, kept for one release: use row_kind
 
 
 def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.ndarray:
@@ -345,7 +363,7 @@ def gap_table(
     for name, emb in embeddings.items():
         ev = evaluate(benchmark, split, embeddings=emb, metric=metric, n_boot=n_boot, seed=rng)
         layer, scores = (layers or {}).get(name, (None, None))
-        rows.append(GapRow(name, kinds.get(name) or model_kind(name), ev, layer, scores))
+        rows.append(GapRow(name, kinds.get(name) or row_kind(name), ev, layer, scores))
     ceiling = noise_ceilings(benchmark, split, ceiling_splits, seed if isinstance(seed, int) else rng)
     paired = (
         paired_language_video(benchmark, rows, embeddings, split, metric, n_boot, rng, select_split)
