@@ -187,9 +187,10 @@ def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool
     estimate = ceiling.get("estimate")
     if show_ceiling and estimate is not None and np.isfinite(estimate):
         low, high = ceiling.get("low"), ceiling.get("high")
+        name = "R² ceiling" if statistic == "r2" else "OOO ceiling"
         if low is not None and high is not None:
-            ax.axhspan(low, high, color="0.85", zorder=0, label="noise ceiling (interval)")
-        ax.axhline(estimate, ls="--", color="k", lw=1, label="noise ceiling")
+            ax.axhspan(low, high, color="0.85", zorder=0, label=f"{name} (interval)")
+        ax.axhline(estimate, ls="--", color="k", lw=1, label=name)
     reliability = gap.ceiling.get("ooo_accuracy", {}).get("estimate")
     if show_ceiling and statistic == "ooo_argmax" and reliability is not None:
         ax.axhline(reliability, ls="-.", color="0.45", lw=1, label="OOO reliability")
