@@ -46,14 +46,13 @@ from socalign.analyses.ablation import ablation_summary, run_table, seed_gains
 from socalign.analyses.gap import is_socialworld, model_embeddings
 from socalign.analyses.perception import perception_probes
 from socalign.book import glue, profile_settings, settings_frame, style_frame
+from socalign.book.artifacts import finetune_benchmark, finetuned_run
 from socalign.data import load_dataset
 from socalign.evaluate import evaluate
-from socalign.profiles import finetune_benchmark, finetuned_run
-from socalign.train.run import config_from_settings
 from socalign.train.runs import Run
 
 settings = profile_settings(profile)
-config = config_from_settings(settings.train)
+config = settings.train_config()
 dataset = finetune_benchmark(settings)  # fine-tuning needs videos: SocialWorld under demo
 loss = config.loss
 glue(alpha=loss.alpha, beta_start=loss.beta_start, beta_step=loss.beta_step,
@@ -83,8 +82,8 @@ glue(alpha=loss.alpha, beta_start=loss.beta_start, beta_step=loss.beta_step,
 # trainer and {glue:text}`n_seeds` seed(s), keeping the epoch with the best validation
 # Spearman correlation (validation videos are held out from the training videos).
 
-# %% tags=["hide-input"]
-settings_frame(config.to_dict())
+# %% tags=["hide-input", "hide-output"]
+settings_frame(config.to_dict())  # every option of the configuration (click to show)
 
 # %% [markdown]
 # ## Hybrid against its ablations

@@ -49,8 +49,8 @@ import pandas as pd
 from socalign import metrics, plots
 from socalign.analyses.partition import partition_benchmark
 from socalign.book import glue, interval, profile_settings, style_frame
+from socalign.book.artifacts import finetune_benchmark, finetuned_run
 from socalign.data import load_dataset
-from socalign.profiles import finetune_benchmark, finetuned_run
 from socalign.train.runs import Run
 
 settings = profile_settings(profile)

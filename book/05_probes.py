@@ -52,14 +52,14 @@ from socalign.analyses.probes import probe_benchmark, probe_change
 from socalign.analyses.retention import action_retention
 from socalign.analyses.rollout import benchmark_rollout
 from socalign.book import claim, glue, interval, profile_settings, style_frame
-from socalign.data import load_dataset
-from socalign.profiles import (
+from socalign.book.artifacts import (
     action_set,
     finetune_benchmark,
     finetuned_run,
     merged_backbone,
     video_model,
 )
+from socalign.data import load_dataset
 from socalign.train.runs import Run
 from socalign.video import load_clips
 

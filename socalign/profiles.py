@@ -169,18 +169,3 @@ def profile_config(name: str, **changes: Any) -> TrainConfig:
     socalign.train.config.TrainConfig
     """
     return profile_settings(name).train_config(**changes)
-
-
-# moved to socalign.book.artifacts (this module only holds settings); kept importable from here
-# for one release
-_MOVED = ("action_set", "book_benchmarks", "finetune_benchmark", "finetuned_run",
-          "garcia2025_location", "merged_backbone", "modality_gap", "socialworld_benchmark",
-          "use_garcia2025", "video_model")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        from socalign.book import artifacts
-
-        return getattr(artifacts, name)
-    raise AttributeError(f"module 'socalign.profiles' has no attribute {name!r}")

@@ -8,7 +8,6 @@ builds report through :mod:`socalign.progress`, which the book build echoes to i
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from socalign import progress
 from socalign.cache import build_once, cache_dir, content_key
 from socalign.profiles import Profile
+from socalign.train.runs import REPORT_FILE
 
 __all__ = [
     "action_set",
@@ -205,7 +205,7 @@ def finetuned_run(
                            f"up to {config.epochs} epochs"):
             finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot, progress=False)
 
-    return build_once(cache_dir("book", "runs") / key, "report.json", train)
+    return build_once(cache_dir("book", "runs") / key, REPORT_FILE, train)
 
 
 def action_set(settings: Profile, seed: int = 1) -> Path:
@@ -234,24 +234,18 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
     """A fine-tuning run's backbone with its LoRA adapters merged, as a plain checkpoint folder.
 
     Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
-    attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run.
+    attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run;
+    the merge itself is :meth:`socalign.train.runs.Run.merged_backbone`.
     """
-    from socalign.models.video import load_backbone
-    from socalign.train.model import load_model
+    from socalign.train.runs import Run
 
-    run = Path(run)
-    base = video_model(settings)
-    key = content_key("merged/1", base, run.name, run / "model" / "adapter_model.safetensors")[:20]
+    opened = Run.open(run)
+    key = content_key("merged/1", video_model(settings), opened.path.name,
+                      opened.adapter_path)[:20]
+
     def build(out: Path) -> None:
-        progress.report(f"merging the LoRA adapters of run {run.name}")
-        module, _ = load_backbone(base, device="cpu")
-        merged = load_model(module, run / "model").backbone.merge_and_unload()
-        out.mkdir()
-        if Path(base).is_dir():  # keep the preprocessing files of the base checkpoint
-            for extra in Path(base).glob("*.json"):
-                if extra.name != "config.json":
-                    shutil.copy(extra, out / extra.name)
-        merged.save_pretrained(str(out), safe_serialization=True)
+        progress.report(f"merging the LoRA adapters of run {opened.path.name}")
+        opened.merged_backbone(out)
 
     return build_once(cache_dir("book", "merged") / key, "config.json", build)
 
