@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ from typing import Any
 
 import numpy as np
 from platformdirs import user_cache_dir
+
+logger = logging.getLogger(__name__)
 
 CACHE_ENV = "SOCALIGN_CACHE"
 _UMASK = os.umask(0)  # read once (os.umask sets it): temporary files get the usual modes
@@ -244,6 +247,7 @@ def write_verified(path: Path | str, data: bytes) -> Path:
     path = Path(path)
     atomic_write_bytes(path, data)
     atomic_write_bytes(_record_path(path), f"{len(data)} {sha256_bytes(data)}\n".encode())
+    logger.debug("cache write: %s (%d bytes, with its size/sha256 record)", path, len(data))
     return path
 
 
@@ -259,6 +263,7 @@ def discard_entry(path: Path | str, reason: str) -> None:
     """
     path = Path(path)
     _report_corrupt(path, reason)
+    logger.info("cache entry discarded: %s (%s)", path, reason)
     path.unlink(missing_ok=True)
     _record_path(path).unlink(missing_ok=True)
 
@@ -286,6 +291,7 @@ def read_verified(path: Path | str) -> bytes | None:
     """
     path = Path(path)
     if not path.exists():
+        logger.debug("cache miss: %s (absent)", path)
         return None
     try:
         data = path.read_bytes()
@@ -299,6 +305,7 @@ def read_verified(path: Path | str) -> bytes | None:
     if record != [str(len(data)), sha256_bytes(data)]:
         discard_entry(path, f"{len(data)} bytes that do not match their size/sha256 record")
         return None
+    logger.debug("cache hit: %s (%d bytes, verified)", path, len(data))
     return data
 
 
@@ -480,6 +487,7 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
 
     target = Path(target)
     if (target / marker).exists() and check_manifest(target) is None:
+        logger.info("cache hit: %s (verified)", target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.parent / f".{target.name}.lock")):
@@ -487,6 +495,7 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
             if (target / marker).exists():
                 problem = check_manifest(target)
                 if problem is None:  # another process built it while this one waited
+                    logger.info("cache hit: %s (built by another process)", target)
                     return target
             else:
                 problem = f"{target / marker}: missing (an unfinished build)"
@@ -495,6 +504,7 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
                 shutil.rmtree(target)
             else:
                 target.unlink()
+        logger.info("cache miss: %s; building it", target)
         work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         try:
             build(work / "out")
@@ -504,4 +514,5 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
             os.replace(work / "out", target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    logger.info("cache built: %s", target)
     return target

@@ -9,6 +9,7 @@ sampling settings, so a second run does not decode again.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import warnings
 from collections.abc import Sequence
@@ -26,6 +27,9 @@ from socalign.cache import (
     read_verified,
     write_verified,
 )
+
+logger = logging.getLogger(__name__)
+_REPORTED: set[tuple[str, str]] = set()  # backend choices already logged (once per process)
 
 Backend = Literal["auto", "pyav", "decord"]
 BACKENDS = ("auto", "pyav", "decord")
@@ -67,11 +71,17 @@ def resolve_backend(backend: str) -> str:
     """The concrete backend for ``backend`` ("auto": decord when installed, else PyAV)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if backend == "auto":
-        return "decord" if decord_available() else "pyav"
     if backend == "decord" and not decord_available():
         raise ValueError("backend 'decord' requested but decord is not installed (pip install decord)")
-    return backend
+    chosen = backend
+    if backend == "auto":
+        chosen = "decord" if decord_available() else "pyav"
+    if (backend, chosen) not in _REPORTED:
+        _REPORTED.add((backend, chosen))
+        why = {"decord": "decord is installed", "pyav": "decord is not installed"}[chosen]
+        logger.info("video decoding: %s (%s)", chosen,
+                    f"auto: {why}" if backend == "auto" else "as requested")
+    return chosen
 
 
 def _read_pyav(path: Path, n_frames: int) -> np.ndarray:
@@ -143,7 +153,12 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     if os.path.getsize(path) == 0:
         raise VideoDecodeError(path, "the file is empty")
     chosen = resolve_backend(backend)
-    if chosen == "pyav" or (backend == "auto" and not _decord_reads(path)):
+    if chosen == "decord" and backend == "auto" and not _decord_reads(path):
+        logger.debug("decode %s with pyav (a frame width decord misreads)", path)
+        chosen = "pyav"
+    else:
+        logger.debug("decode %s with %s", path, chosen)
+    if chosen == "pyav":
         return np.ascontiguousarray(_read_pyav(path, n_frames), dtype=np.uint8)
     try:
         clip = _read_decord(path, n_frames)
@@ -266,6 +281,8 @@ def decode_clips(
         clips.append(clip)
         indices.append(position)
     stacked = np.stack(clips) if clips else np.zeros((0, n_frames, 0, 0, 3), dtype=np.uint8)
+    logger.info("decoded %d clips (%d from the clip cache, %d skipped)",
+                len(indices), n_cached, len(failures))
     return DecodedClips(stacked, np.asarray(indices, dtype=np.int64), tuple(failures), n_cached)
 
 

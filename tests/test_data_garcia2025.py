@@ -119,3 +119,20 @@ def test_available_never_downloads(tmp_path: Path, monkeypatch, garcia_root: Pat
     assert garcia2025.available() is None
     monkeypatch.setenv("SOCALIGN_DATA", str(garcia_root.parent))
     assert garcia2025.available() == garcia_root
+
+
+def test_fetch_logs_each_download(tmp_path: Path, serve, caplog: pytest.LogCaptureFixture) -> None:
+    """The downloads show under ``socalign -v`` (INFO); present files only at DEBUG."""
+    import logging
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.csv").write_text("x\n1\n")
+    files = {"a.csv": hashlib.sha256((site / "a.csv").read_bytes()).hexdigest()}
+    url = serve(site)
+    with caplog.at_level(logging.INFO, logger="socalign"):
+        garcia2025.fetch(tmp_path / "dest", base_url=url, files=files)
+        garcia2025.fetch(tmp_path / "dest", base_url=url, files=files)
+    messages = [r.getMessage() for r in caplog.records if r.name == "socalign.data.garcia2025"]
+    assert messages.count(f"download: {url}a.csv") == 1  # the second fetch finds it present
+    assert any(m.startswith("garcia2025: 0 of 1 files to download") for m in messages)

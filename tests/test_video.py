@@ -177,3 +177,21 @@ def test_write_video_rejects_bad_frames(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="even"):
         write_video(tmp_path / "x.mp4", np.zeros((2, 7, 8, 3), dtype=np.uint8))
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_the_backend_choice_is_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import socalign.video
+
+    monkeypatch.setattr(socalign.video, "_REPORTED", set())
+    monkeypatch.setattr(socalign.video, "decord_available", lambda: False)
+    with caplog.at_level(logging.INFO, logger="socalign"):
+        assert socalign.video.resolve_backend("auto") == "pyav"
+        assert socalign.video.resolve_backend("auto") == "pyav"
+        assert socalign.video.resolve_backend("pyav") == "pyav"
+    messages = [r.getMessage() for r in caplog.records if r.name == "socalign.video"]
+    assert messages == ["video decoding: pyav (auto: decord is not installed)",
+                        "video decoding: pyav (as requested)"]

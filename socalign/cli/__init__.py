@@ -21,12 +21,15 @@ from socalign.cli.common import (
     USER_ERRORS,
     Parser,
     add_debug_flag,
+    add_verbose_flag,
     debug_enabled,
     error_message,
     error_where,
+    logging_to_stderr,
     one_line,
     report_error,
     run_command,
+    verbosity,
 )
 
 _TOPICS = (data, metrics, models, train, analyses, book)
@@ -40,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"socalign {__version__}")
     add_debug_flag(parser)
+    add_verbose_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for topic in _TOPICS:
@@ -55,7 +59,8 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``socalign`` command.
 
-    Exit status 0 on success; 2 for an error the user can fix (one line on stderr naming the
+    ``-v``/``--verbose`` (before or after the command) logs cache hits and misses, downloads
+    and the video decoder on stderr; ``-vv`` adds per-file records. Exit status 0 on success; 2 for an error the user can fix (one line on stderr naming the
     argument or the file, line and column; under ``--json`` also ``{"error", "where"}`` on
     stdout); 1 for an internal error (the traceback only under ``--debug`` or
     ``SOCALIGN_DEBUG=1``); 130 when interrupted (Ctrl-C).
@@ -76,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return run_command(build_parser().parse_args(argv))
+            args = build_parser().parse_args(argv)
+            with logging_to_stderr(verbosity(args)):
+                return run_command(args)
     except KeyboardInterrupt:
         print("socalign: interrupted", file=sys.stderr, flush=True)
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -170,6 +171,7 @@ def add_command(
         parser.add_argument("--json", action="store_true",
                             help="print one JSON object (for scripts) instead of tables")
     add_debug_flag(parser)
+    add_verbose_flag(parser)
     parser.set_defaults(_handler=handler, _human=human)
     return parser
 
@@ -178,6 +180,46 @@ def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     """``--debug``: show the traceback of an error (also ``SOCALIGN_DEBUG=1``)."""
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help=f"show tracebacks of errors (or set {DEBUG_ENV}=1)")
+
+
+def add_verbose_flag(parser: argparse.ArgumentParser) -> None:
+    """``-v/--verbose``: log cache hits, downloads and decoding on stderr (``-vv``: debug)."""
+    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                        help="log cache hits and misses, downloads and the video decoder on "
+                        "stderr (-vv: also each file)")
+
+
+def verbosity(args: argparse.Namespace) -> int:
+    """How many ``-v`` were given (0: none)."""
+    return int(getattr(args, "verbose", 0) or 0)
+
+
+@contextlib.contextmanager
+def logging_to_stderr(level: int) -> Iterator[None]:
+    """Show the ``socalign`` logger's records on stderr while the block runs.
+
+    Parameters
+    ----------
+    level : int
+        0: nothing is added (library records stay silent); 1: INFO; 2 or more: DEBUG, with
+        the logger's name. Stdout is never written, so ``--json`` output stays one object.
+    """
+    if level <= 0:
+        yield
+        return
+    logger = logging.getLogger("socalign")
+    handler = logging.StreamHandler(sys.stderr)
+    fmt = "socalign: %(message)s" if level == 1 else "socalign: [%(name)s] %(message)s"
+    handler.setFormatter(logging.Formatter(fmt))
+    saved = logger.level
+    logger.setLevel(logging.INFO if level == 1 else logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+        handler.flush()
 
 
 def add_group(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:

@@ -8,6 +8,7 @@ load the same way. The videos are not public: pass ``videos_dir`` to attach lice
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ from socalign.cache import cache_dir, sha256_file
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
 from socalign.data.types import Benchmark, Videos
+
+logger = logging.getLogger(__name__)
 
 NAME = "garcia2025"
 REPOSITORY = "garciakathy/similarity-judgments-finetuning"
@@ -122,12 +125,19 @@ def fetch(
         retry_if_failed=1,
     )
     rel = ""
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")  # a failure is reported once, in one line, below
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel("ERROR")  # a failure is reported once, in one line, below
     try:
         root.mkdir(parents=True, exist_ok=True)
+        missing = [r for r in files if not (root / r).is_file()]
+        logger.info("garcia2025: %d of %d files to download from %s into %s",
+                    len(missing), len(files), url, root)
         for rel in files:
+            if rel in missing:
+                logger.info("download: %s%s", url, rel)
+            else:
+                logger.debug("present: %s (its sha256 is checked)", root / rel)
             fetcher.fetch(rel, progressbar=progress)
     except requests.RequestException as err:
         if created is not None:
@@ -146,7 +156,8 @@ def fetch(
             shutil.rmtree(created, ignore_errors=True)
         raise
     finally:
-        logger.setLevel(level)
+        pooch_logger.setLevel(level)
+    logger.info("garcia2025: %d files verified in %s", len(files), root)
     return root
 
 
@@ -156,9 +167,11 @@ def locate(download: bool = True) -> Path:
     if env:
         for candidate in (Path(env) / NAME, Path(env)):
             if is_garcia2025(candidate):
+                logger.info("garcia2025: the copy in $%s, %s", DATA_ENV, candidate)
                 return verify(candidate)
     cached = default_cache(create=False)
     if all((cached / rel).exists() for rel in FILES):
+        logger.info("garcia2025: the cached copy, %s", cached)
         return verify(cached)
     if not download:
         raise BenchmarkError(

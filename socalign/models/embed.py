@@ -10,6 +10,7 @@ file or checkpoint is never served a stale result.
 from __future__ import annotations
 
 import io
+import logging
 import time
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,8 @@ import pandas as pd
 
 from socalign.cache import cache_dir, content_key, discard_entry, read_verified, write_verified
 from socalign.data.types import Benchmark
+
+logger = logging.getLogger(__name__)
 
 EMBED_CACHE_VERSION = "socalign-embed/1"
 Kind = Literal["auto", "language", "video"]
@@ -251,8 +254,13 @@ def embed(
     )
     target = _cache_path(key)
     stored = _read_cached(target) if cache else None
+    if not cache:
+        logger.info("embedding cache bypassed (no cache): %s", model)
+    elif stored is None:
+        logger.info("embedding cache miss: %s (%s, key %s); computing", model, which, key[:12])
     if stored is not None:
         embeddings, rows = stored
+        logger.info("embedding cache hit: %s (%s, key %s) from %s", model, which, key[:12], target)
         return EmbeddingResult(
             embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
             None if spec is None else spec.n_frames, key, True, time.perf_counter() - started,
@@ -273,6 +281,9 @@ def embed(
         buffer = io.BytesIO()
         np.savez(buffer, embeddings=embeddings, rows=rows)
         write_verified(target, buffer.getvalue())
+        logger.info("embedding cache written: %s", target)
+    elif cache:
+        logger.info("embedding cache not written: %d videos were skipped", len(skipped))
     return EmbeddingResult(
         embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
         None if spec is None else spec.n_frames, key, False, time.perf_counter() - started, skipped,
