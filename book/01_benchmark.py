@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -99,7 +101,7 @@ glue(design_bound=int(np.ceil(n_small * (n_small - 1) / 2 / 3)))
 glue(design_min_cover=int(upper.min()))
 glue(design_uses=f"{uses.min()}–{uses.max()}")
 
-# %% mystnb={"image": {"alt": "Heat map of how often each pair of 12 videos appears in the same designed triplet; every off-diagonal cell is at least one."}, "figure": {"caption": "Pair coverage of a designed set of triplets on 12 videos.", "name": "fig-design"}}
+# %% mystnb={"figure": {"caption": "Pair coverage of a designed set of triplets on 12 videos.", "name": "fig-design"}, "image": {"alt": "Heat map of how often each pair of 12 videos appears in the same designed triplet; every off-diagonal cell is at least one."}}
 fig, ax = plt.subplots(figsize=(4.4, 3.4), layout="constrained")
 plots.coverage_heatmap(coverage, ax=ax)
 plt.show()
@@ -146,7 +148,7 @@ glue(first_mean_sim=coverage_table.loc[first, "mean similarity"])
 glue(first_share=coverage_table.loc[first, "share of pairs observed"])
 style_frame(coverage_table)
 
-# %% mystnb={"image": {"alt": "Heat maps of the judged similarity matrix of each benchmark; unobserved pairs are blank."}, "figure": {"caption": "Judged similarity (share of trials in which a pair was kept together). Blank: never shown together.", "name": "fig-judged"}}
+# %% mystnb={"figure": {"caption": "Judged similarity (share of trials in which a pair was kept together). Blank: never shown together.", "name": "fig-judged"}, "image": {"alt": "Heat maps of the judged similarity matrix of each benchmark; unobserved pairs are blank."}}
 fig, axes = plt.subplots(1, len(judged), figsize=(4.4 * len(judged), 3.6), squeeze=False,
                          layout="constrained")
 for ax, (name, j) in zip(axes[0], judged.items(), strict=True):
@@ -224,7 +226,7 @@ glue(ceil_r2=found[first].r2_ceiling, ceil_rsb=found[first].reliability,
      ceil_ooo=found[first].ooo_ceiling, ceil_ooo_rel=found[first].ooo_reliability)
 style_frame(ceilings)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}, "figure": {"caption": "Split-half reliability over random splits of the participants (Spearman–Brown corrected); its mean is the R² ceiling.", "name": "fig-splithalf"}}
+# %% mystnb={"figure": {"caption": "Split-half reliability over random splits of the participants (Spearman\u2013Brown corrected); its mean is the R\u00b2 ceiling.", "name": "fig-splithalf"}, "image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5.5, 3), layout="constrained")
 plots.split_half_hist(split_r, ax=ax)
 plt.show()

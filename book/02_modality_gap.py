@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -91,7 +93,7 @@ ceilings = pd.DataFrame(
      for name, g in gap.items()]).set_index("benchmark")
 style_frame(ceilings)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}, "figure": {"caption": "Agreement with human similarity on the test videos (R², 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). Grey band and dashed line: the split-half noise ceiling with its interval over participant splits.", "name": "fig-gap"}}
+# %% mystnb={"figure": {"caption": "Agreement with human similarity on the test videos (R\u00b2, 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). Grey band and dashed line: the split-half noise ceiling with its interval over participant splits.", "name": "fig-gap"}, "image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}} tags=["hide-input"]
 fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
                          layout="constrained")
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
@@ -99,7 +101,7 @@ for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
     ax.set_title(name)
 plt.show()
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}, "figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the OOO ceiling (expected accuracy of each triplet's most likely choice); dash-dotted: the repeat agreement of repeated triplets (a reliability); dotted: chance (1/3).", "name": "fig-gap-ooo"}}
+# %% mystnb={"figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the OOO ceiling (expected accuracy of each triplet's most likely choice); dash-dotted: the repeat agreement of repeated triplets (a reliability); dotted: chance (1/3).", "name": "fig-gap-ooo"}, "image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}} tags=["hide-input"]
 fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
                          layout="constrained")
 for ax, (name, g) in zip(axes[0], gap.items(), strict=True):

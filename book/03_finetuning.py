@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -135,7 +137,7 @@ glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
 # pairs. The tables above give the same for the single-term ablations; with 50 test videos,
 # overlapping intervals between the losses are the rule rather than the exception.
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, with error bars over seeds, dots for single seeds and a dashed line at the caption model's R-squared."}, "figure": {"caption": "Test R² before (pretrained, grey) and after fine-tuning (orange), per loss: bars are means over seeds, error bars ± 1 sd over seeds, dots single seeds. Dashed: the caption model's test R² (the reference the paper's fine-tuned model overtook).", "name": "fig-ablation"}}
+# %% mystnb={"figure": {"caption": "Test R\u00b2 before (pretrained, grey) and after fine-tuning (orange), per loss: bars are means over seeds, error bars \u00b1 1 sd over seeds, dots single seeds. Dashed: the caption model's test R\u00b2 (the reference the paper's fine-tuned model overtook).", "name": "fig-ablation"}, "image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, with error bars over seeds, dots for single seeds and a dashed line at the caption model's R-squared."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
 plots.ablation_bars(table, "r2", references={f"caption model ({language})": language_r2}, ax=ax)
 plt.show()
@@ -146,7 +148,7 @@ plt.show()
 # The validation Spearman correlation is computed after every epoch on videos held out from the
 # training videos; the best epoch's weights are kept.
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Line plot of the validation Spearman correlation per epoch for each loss (first seed), with the kept epoch starred."}, "figure": {"caption": "Validation Spearman per epoch (first seed). Star: the epoch whose weights were kept (the best on the validation videos).", "name": "fig-curves"}}
+# %% mystnb={"figure": {"caption": "Validation Spearman per epoch (first seed). Star: the epoch whose weights were kept (the best on the validation videos).", "name": "fig-curves"}, "image": {"alt": "Line plot of the validation Spearman correlation per epoch for each loss (first seed), with the kept epoch starred."}} tags=["hide-input"]
 first_seed = settings.seeds[0]
 fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
 plots.training_curves(

@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -95,7 +97,7 @@ glue(shared_before=part("pretrained", "shared", ""), shared_after=part("fine-tun
      n_pairs=partitions["fine-tuned"].n_pairs, n_boot=partitions["fine-tuned"].n_boot,
      ci_unit=partitions["fine-tuned"].ci_unit)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Two stacked bars showing the unique and shared parts of the explained variance in human similarity, for the pretrained and the fine-tuned video model each paired with the language model."}, "figure": {"caption": "Commonality analysis of the human similarity of test pairs: unique parts (solid) and the shared part (hatched), before and after fine-tuning, on one scale. Dashed: the test split's R² ceiling.", "name": "fig-partition"}}
+# %% mystnb={"figure": {"caption": "Commonality analysis of the human similarity of test pairs: unique parts (solid) and the shared part (hatched), before and after fine-tuning, on one scale. Dashed: the test split's R\u00b2 ceiling.", "name": "fig-partition"}, "image": {"alt": "Two stacked bars showing the unique and shared parts of the explained variance in human similarity, for the pretrained and the fine-tuned video model each paired with the language model."}} tags=["hide-input"]
 ceiling = metrics.benchmark_ceilings(bench, "test", seed=0).r2_ceiling
 top = max(p.r2_full for p in partitions.values())
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True, layout="constrained")
@@ -104,7 +106,7 @@ for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
     ax.set_title(name)
 plt.show()
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Two Venn diagrams of the variance in human similarity explained by the video model and the language model, before and after fine-tuning."}, "figure": {"caption": "The same partitions as Venn diagrams.", "name": "fig-venn"}}
+# %% mystnb={"figure": {"caption": "The same partitions as Venn diagrams.", "name": "fig-venn"}, "image": {"alt": "Two Venn diagrams of the variance in human similarity explained by the video model and the language model, before and after fine-tuning."}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 for ax, (name, partition) in zip(axes, partitions.items(), strict=True):
     plots.partition_venn(partition, ax=ax)

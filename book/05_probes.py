@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -92,7 +94,7 @@ probe_table["r [95% CI]"] = [interval(r, lo, hi) for r, lo, hi in
                                  strict=True)]
 style_frame(probe_table.pivot(index="attribute", columns="embedding", values="r [95% CI]"))
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Grouped bar chart of held-out Pearson correlation for each rated social feature, comparing pretrained video, fine-tuned video and language embeddings."}, "figure": {"caption": "Held-out linear decoding of each rated feature (Pearson r between predicted and rated values on test videos; error bars: 95% bootstrap interval over test videos). *: permutation p < 0.05 (labels of the test videos shuffled).", "name": "fig-probes"}}
+# %% mystnb={"figure": {"caption": "Held-out linear decoding of each rated feature (Pearson r between predicted and rated values on test videos; error bars: 95% bootstrap interval over test videos). *: permutation p < 0.05 (labels of the test videos shuffled).", "name": "fig-probes"}, "image": {"alt": "Grouped bar chart of held-out Pearson correlation for each rated social feature, comparing pretrained video, fine-tuned video and language embeddings."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
 plots.probe_bars(probes, ax=ax)
 plt.show()
@@ -149,7 +151,7 @@ else:
          agents_high=float("nan"))
 style_frame(rollout.to_frame(), hide_index=True)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}, "figure": {"caption": "Attention rollout on four frames of one test clip: pretrained (top) and fine-tuned (bottom) backbone. Colour: the share of the rollout attention that falls on each patch, on one scale for both rows.", "name": "fig-rollout"}}
+# %% mystnb={"figure": {"caption": "Attention rollout on four frames of one test clip: pretrained (top) and fine-tuned (bottom) backbone. Colour: the share of the rollout attention that falls on each patch, on one scale for both rows.", "name": "fig-rollout"}, "image": {"alt": "Frames of one test clip with the attention rollout map of the pretrained backbone overlaid in the first row and of the fine-tuned backbone in the second row."}} tags=["hide-input"]
 fig = plots.rollout_figure(frames[0], {name: m[0] for name, m in maps.items()}, n_show=4)
 plt.show()
 

@@ -14,6 +14,8 @@ pytest.importorskip("jupytext")
 from socalign import book
 from socalign.profiles import PROFILES, profile_settings
 
+ROOT = Path(__file__).resolve().parents[1]
+
 CONFIG = """\
 title: tiny
 execute:
@@ -50,6 +52,7 @@ def make_book(root: Path, chapter: str = CHAPTER) -> Path:
     (root / "_toc.yml").write_text(TOC)
     (root / "book" / "intro.md").write_text("# Intro\n\nSee {doc}`one`.\n")
     (root / "book" / "one.py").write_text(chapter)
+    (root / "jupytext.toml").write_text((ROOT / "jupytext.toml").read_text())
     return root
 
 
@@ -132,6 +135,11 @@ def test_sync_notebooks_writes_colab_pairs(tmp_path) -> None:
     nb = json.loads((root / "book" / "one.ipynb").read_text())
     assert nb["cells"][1]["metadata"]["tags"] == ["parameters"]
     assert book.sync_notebooks(root, check=True) == []
+    (root / "book" / "one.py").write_text((root / "book" / "one.py").read_text() + "\n# %%\nx = 1\n")
+    assert book.sync_notebooks(root, check=True) == [Path("book/one.ipynb")]  # the .py is newer
+    (root / "jupytext.toml").unlink()
+    with pytest.raises(book.BookError, match="jupytext.toml: missing"):
+        book.sync_notebooks(root)
 
 
 def test_render_produces_html_and_skips_when_unchanged(tmp_path, cache) -> None:

@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -61,7 +63,7 @@ print(bench.name, len(bench.videos), "videos,", len(trials), "kept trials,",
 # `metrics.similarity_from_judgments(triplets, odd, n_items)`.
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 first = trials.subset(np.arange(20))
 n = len(bench.videos)
@@ -92,7 +94,7 @@ print("pairs observed:", int(np.triu(observed, 1).sum()),
 # the ceiling a model is compared against?
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 import matplotlib.pyplot as plt
 from scipy import stats
@@ -137,7 +139,7 @@ growth
 # gives the higher number, and why is that not evidence that it is the better model score?
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 ratings = np.column_stack([bench.videos.ratings[a] for a in sorted(bench.videos.ratings)])
 ratings = np.nan_to_num(ratings, nan=np.nanmean(ratings))

@@ -1,9 +1,11 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -59,7 +61,7 @@ print(bench.name, "splits:", {s: int(bench.split_indices(s).size) for s in bench
 # values? Why can the R² interval never contain 0?
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 random_embeddings = np.random.default_rng(0).normal(size=(len(bench.videos), 32))
 scored = evaluate(bench, "test", embeddings=random_embeddings, n_boot=settings.n_boot, seed=0)
@@ -81,7 +83,7 @@ display(table)
 # `metrics.paired_bootstrap_alignment`. Why must the bootstrap be *paired*?
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 test = bench.split_trials("test")
 idx = bench.split_indices("test")
@@ -113,7 +115,7 @@ diff["r2"].to_frame()
 # the test split's. Explain the difference in terms of the number of videos and pairs.
 # ```
 
-# %% tags=["hide-cell"] mystnb={"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"}
+# %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
 # Solution
 minilm = encode_captions(bench.videos.captions, model="minilm")
 rows = []

@@ -11,6 +11,7 @@ working tree is never written to.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -198,23 +199,57 @@ def notebook_from_source(path: Path) -> Any:
     return nb
 
 
+def _jupytext_sync(path: Path) -> None:
+    """``jupytext --sync PATH`` with the pairing of the ``jupytext.toml`` above it."""
+    from jupytext.cli import jupytext as jupytext_cli
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            code = jupytext_cli(["--sync", str(path)])
+        except SystemExit as exit_:  # jupytext's argument errors
+            code = exit_.code
+    if code:
+        raise BookError(f"{path}: jupytext --sync failed: {err.getvalue().strip()}")
+
+
 def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
-    """Write each ``.py`` chapter's paired ``.ipynb`` (no outputs) for Colab; return changed ones.
+    """Update each ``.py`` chapter's paired ``.ipynb`` with jupytext's pairing; return changed ones.
 
-    With ``check`` nothing is written: the returned list names the notebooks out of date.
+    The pairing is declared once, in the book's ``jupytext.toml`` (``formats =
+    "ipynb,py:percent"``), so this is ``jupytext --sync`` over the chapters: the command line,
+    CI and an editor with jupytext installed all agree. With ``check`` nothing is written: the
+    pairs are synced in a temporary copy and the returned list names the chapters whose
+    ``.py`` or ``.ipynb`` would change.
     """
-    import jupytext
-
+    config = root / "jupytext.toml"
+    if not config.exists():
+        raise BookError(f"{config}: missing (it declares how chapters and notebooks pair)")
     changed = []
     for rel in chapter_sources(root):
         if rel.suffix != ".py":
             continue
-        target = root / rel.with_suffix(".ipynb")
-        text = jupytext.writes(notebook_from_source(root / rel), fmt="ipynb")
-        if not target.exists() or target.read_text() != text:
-            changed.append(target.relative_to(root))
-            if not check:
-                atomic_write_bytes(target, text.encode())
+        pair = [rel, rel.with_suffix(".ipynb")]
+        if not check:
+            before = {p: (root / p).read_bytes() if (root / p).exists() else None for p in pair}
+            for _ in range(3):  # a new pair settles its header metadata on the second pass
+                start = {p: (root / p).read_bytes() if (root / p).exists() else None for p in pair}
+                _jupytext_sync(root / rel)
+                if all((root / p).read_bytes() == start[p] for p in pair):
+                    break
+            if any((root / p).read_bytes() != before[p] for p in pair):
+                changed.append(rel.with_suffix(".ipynb"))
+            continue
+        with tempfile.TemporaryDirectory(prefix="socalign-sync-") as tmp:
+            copy = Path(tmp)
+            shutil.copy2(config, copy / config.name)
+            for p in pair:
+                if (root / p).exists():
+                    (copy / p).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(root / p, copy / p)
+            _jupytext_sync(copy / rel)
+            if any(not (root / p).exists() or (copy / p).read_bytes() != (root / p).read_bytes()
+                   for p in pair):
+                changed.append(rel.with_suffix(".ipynb"))
     return changed
 
 
