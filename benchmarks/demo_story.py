@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from socalign.data import load_dataset
     from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share
-    from socalign.embeddings import load_embeddings
+    from socalign.models.embeddings import load_embeddings
     from socalign.profiles import profile_settings
     from socalign.train.run import FinetuneReport
 

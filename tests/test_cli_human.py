@@ -13,7 +13,7 @@ import pytest
 from socalign.cli import main
 from socalign.cli.common import fmt, fmt_ci, format_fields, format_table
 from socalign.data.layout import read_benchmark, write_benchmark
-from socalign.embeddings import dataset_record, read_meta, save_embeddings
+from socalign.models.embeddings import dataset_record, read_meta, save_embeddings
 
 DECIMAL = re.compile(r"\d+\.\d+")
 

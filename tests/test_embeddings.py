@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from socalign.embeddings import load_embeddings, load_similarity, read_meta, save_embeddings
+from socalign.models.embeddings import load_embeddings, load_similarity, read_meta, save_embeddings
 
 VIDEOS = SimpleNamespace(ids=np.array([10, 11, 12, 13]))
 
@@ -93,7 +93,7 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
 
 def test_videos_key_and_check_dataset(tiny_benchmark_dir: Path, tmp_path: Path) -> None:
     from socalign.data.layout import read_benchmark
-    from socalign.embeddings import (
+    from socalign.models.embeddings import (
         DatasetMismatchError,
         check_dataset,
         dataset_record,

@@ -10,7 +10,7 @@ import pytest
 
 from socalign.cli import main
 from socalign.data.layout import read_benchmark
-from socalign.embeddings import save_embeddings
+from socalign.models.embeddings import save_embeddings
 
 
 def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:

@@ -15,9 +15,9 @@ from conftest import make_tables
 
 from socalign.cli import main
 from socalign.data.layout import read_benchmark, write_benchmark
-from socalign.embeddings import load_embeddings
 from socalign.models import embed as embed_module
 from socalign.models.embed import embed, embed_benchmark, model_kind
+from socalign.models.embeddings import load_embeddings
 from socalign.models.video import forward_features, load_backbone, preprocess
 from socalign.video import load_clips, write_video
 

@@ -90,7 +90,7 @@ def text_bench(tmp_path) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["while writing the entry", "before its record"])
 def test_kill_during_an_embedding_cache_write(text_bench, tmp_path, moment) -> None:
-    from socalign.embeddings import load_embeddings
+    from socalign.models.embeddings import load_embeddings
 
     cache = tmp_path / "cache"
     clean = _socalign(tmp_path / "clean-cache", "embed", str(text_bench), "--model", "tfidf",

@@ -47,7 +47,7 @@ def _strict(value):
 
 def test_open_reads_config_report_history_and_embeddings(finished) -> None:
     from socalign.data import load_dataset
-    from socalign.embeddings import load_embeddings
+    from socalign.models.embeddings import load_embeddings
 
     out, bench, backbone = finished
     run = Run.open(out)

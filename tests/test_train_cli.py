@@ -64,7 +64,7 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
     assert len(json.loads((out / "metrics.json").read_text())) == 2
     # the saved model reloads (peft format) and reproduces the saved embeddings
     from socalign.data import load_dataset
-    from socalign.embeddings import load_embeddings
+    from socalign.models.embeddings import load_embeddings
     from socalign.models.video import preprocess
     from socalign.train.run import FinetuneReport, load_run
     from socalign.video import load_clips

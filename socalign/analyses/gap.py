@@ -70,7 +70,7 @@ def row_kind(name: str) -> str:
     if name == "oracle":
         return "oracle"
     if Path(name).suffix == ".npz" and Path(name).exists():
-        from socalign.embeddings import read_meta
+        from socalign.models.embeddings import read_meta
 
         kind = read_meta(name).get("kind")
         return kind if kind in KINDS else "unknown"
@@ -91,7 +91,7 @@ def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.
     """Embeddings (N, D) in benchmark row order for a model name, a SocialWorld reference, or a file.
 
     ``pixel``/``oracle``: SocialWorld's colour histograms / latent features; ``*.npz``/``*.npy``:
-    read with :func:`socalign.embeddings.load_embeddings`; ``toy``: the cached toy TimeSformer;
+    read with :func:`socalign.models.embeddings.load_embeddings`; ``toy``: the cached toy TimeSformer;
     anything else (``tfidf``, ``minilm``, a sentence-transformers or video model name or folder):
     :func:`socalign.models.embed.embed_benchmark` (cached by content).
     """
@@ -100,7 +100,7 @@ def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.
 
         return features.pixel_features(benchmark) if name == "pixel" else features.oracle_features(benchmark)
     if Path(name).suffix in (".npz", ".npy"):
-        from socalign.embeddings import load_embeddings
+        from socalign.models.embeddings import load_embeddings
 
         return load_embeddings(name, benchmark.videos)
     from socalign.models.embed import embed_benchmark

@@ -275,8 +275,8 @@ def predictor_similarity(
     understood by :func:`socalign.analyses.gap.model_embeddings` (e.g. ``minilm``).
     """
     from socalign.analyses.gap import model_embeddings
-    from socalign.embeddings import load_embeddings, load_similarity
     from socalign.metrics import similarity_from_embeddings
+    from socalign.models.embeddings import load_embeddings, load_similarity
 
     idx = benchmark.split_indices(split)
     n = len(benchmark.videos)

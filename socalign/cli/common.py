@@ -548,7 +548,7 @@ def check_files_dataset(paths: Iterable[str | Path | None], benchmark: Any,
     args
         The command's arguments (``allow_dataset_mismatch``).
     """
-    from socalign.embeddings import check_dataset
+    from socalign.models.embeddings import check_dataset
 
     allow = bool(getattr(args, "allow_dataset_mismatch", False))
     for path in paths:

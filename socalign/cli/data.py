@@ -66,7 +66,7 @@ def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--out must end in .npz, got {out}")
     import json
 
-    from socalign.embeddings import dataset_record
+    from socalign.models.embeddings import dataset_record
 
     meta = json.dumps({"kind": "judged", "split": args.split, **dataset_record(benchmark)},
                       sort_keys=True)

@@ -60,8 +60,8 @@ def ceiling_command(args: argparse.Namespace) -> dict[str, Any]:
 def evaluate_command(args: argparse.Namespace) -> dict[str, Any]:
     """Score embeddings or a similarity matrix against a split's human judgments."""
     from socalign.data import load_dataset
-    from socalign.embeddings import load_embeddings, load_similarity
     from socalign.evaluate import evaluate
+    from socalign.models.embeddings import load_embeddings, load_similarity
 
     if args.n_boot < 0:
         raise CliError(f"--n-boot must be >= 0, got {args.n_boot}")

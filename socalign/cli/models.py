@@ -26,8 +26,8 @@ from socalign.cli.common import (
 
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
     from socalign.data import load_dataset
-    from socalign.embeddings import dataset_record, save_embeddings
     from socalign.models.embed import embed
+    from socalign.models.embeddings import dataset_record, save_embeddings
 
     out = Path(args.out)
     if out.suffix != ".npz":

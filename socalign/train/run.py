@@ -344,7 +344,7 @@ def finetune(
     model.to(device).eval()
     after = embed_all(model, inputs, n, device)
     save_model(model, out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset)})
-    from socalign.embeddings import save_embeddings
+    from socalign.models.embeddings import save_embeddings
 
     save_embeddings(out / EMBEDDINGS_FILES["before"], bench.videos.ids, before, model="pretrained")
     save_embeddings(out / EMBEDDINGS_FILES["after"], bench.videos.ids, after, model="finetuned")

@@ -30,9 +30,9 @@ import pandas as pd
 from socalign.train.config import TrainConfig
 
 if TYPE_CHECKING:
-    from socalign.embeddings import HasIds
     from socalign.evaluate import Comparison, Evaluation
     from socalign.metrics import Interval
+    from socalign.models.embeddings import HasIds
 
 CONFIG_FILE = "config.json"
 """The run's marker: dataset, backbone, training settings, LoRA targets, fit/validation videos."""
@@ -383,13 +383,13 @@ class Run:
             The benchmark's videos (``benchmark.videos``); rows are matched by video id.
         required
             Row indices that must be present and finite (default all), as in
-            :func:`socalign.embeddings.load_embeddings`.
+            :func:`socalign.models.embeddings.load_embeddings`.
 
         Returns
         -------
         numpy.ndarray
         """
-        from socalign.embeddings import load_embeddings
+        from socalign.models.embeddings import load_embeddings
 
         return load_embeddings(self.embeddings_path(which), videos, required)
 
