@@ -4,7 +4,10 @@ Modules, in pipeline order: ``scenes`` (kinematics per interaction type), ``attr
 attributes computed from the motion), ``render`` (nuisance appearance, frames, H.264 mp4),
 ``captions``, ``observers`` (trial schedule and simulated OOO judgments), ``synth`` (writes the
 benchmark), ``scenefile`` (per-frame object boxes), ``features`` (oracle and pixel baselines),
-``calibration`` (measured targets), ``actions`` (the action-recognition pretraining set).
+``calibration`` (measured targets; its caption encoder comes from the caller, so nothing here
+imports ``socalign.models``), ``actions`` (the action-recognition pretraining set) and
+``generator`` (the generator's version and seeded streams, shared by ``synth`` and
+``calibration``).
 """
 
 
