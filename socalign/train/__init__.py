@@ -7,7 +7,8 @@ Importing this package does not import torch; the submodules do.
 - ``data``: fit/validation split by video, the human similarity targets
 - ``loop``: the shared loop (validation, early stopping, checkpoints, resume, NaN stop)
 - ``paper`` / ``fast``: what one epoch's steps are for each trainer
-- ``config``: ``TrainConfig`` (checked before compute) and the demo/paper profiles
+- ``trainers``: the table the trainers register in, which ``loop`` looks them up from
+- ``config``: ``TrainConfig`` (checked before compute); the profiles are ``socalign.profiles``
 - ``checkpoint``: atomic per-epoch checkpoints
 - ``steps``: the loss terms on embedded videos shared by both trainers
 - ``run``: configuration from a benchmark, orchestration and the before/after report
@@ -19,4 +20,4 @@ The trainers differ only in what one epoch's steps are (``paper.run_epoch``,
 """
 
 __all__ = ["checkpoint", "config", "data", "fast", "loop", "losses", "model", "paper", "run",
-           "runs", "steps", "sweep"]
+           "runs", "steps", "sweep", "trainers"]
