@@ -85,7 +85,7 @@ def test_auto_falls_back_to_pyav_where_decord_fails(tmp_path: Path, monkeypatch)
     pytest.importorskip("decord")
     import warnings
 
-    import socalign.video
+    import socalign.video.decode
 
     path = write_video(tmp_path / "small.mp4", ramp_frames(8, size=16))  # decord 0.6 fails at 16 px
     with pytest.raises(VideoDecodeError, match="small.mp4"):
@@ -94,7 +94,7 @@ def test_auto_falls_back_to_pyav_where_decord_fails(tmp_path: Path, monkeypatch)
         warnings.simplefilter("error")
         quiet = read_clip(path, 4, backend="auto")
     np.testing.assert_array_equal(quiet, read_clip(path, 4, backend="pyav"))
-    monkeypatch.setattr(socalign.video, "_decord_reads", lambda p: True)  # the fallback itself
+    monkeypatch.setattr(socalign.video.decode, "_decord_reads", lambda p: True)  # the fallback
     with pytest.warns(RuntimeWarning, match="PyAV used instead"):
         clip = read_clip(path, 4, backend="auto")
     np.testing.assert_array_equal(clip, read_clip(path, 4, backend="pyav"))
@@ -143,7 +143,7 @@ def test_cache_does_not_decode_again(tmp_path: Path, cache: Path, monkeypatch) -
     def fail(*args, **kwargs):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(video, "read_clip", fail)
+    monkeypatch.setattr(video.clips, "read_clip", fail)
     clip, hit = cached_clip(path, 4, backend="pyav")
     assert hit and clip.shape == (4, 32, 32, 3)
 
@@ -184,14 +184,14 @@ def test_the_backend_choice_is_logged_once(
 ) -> None:
     import logging
 
-    import socalign.video
+    import socalign.video.decode
 
-    monkeypatch.setattr(socalign.video, "_REPORTED", set())
-    monkeypatch.setattr(socalign.video, "decord_available", lambda: False)
+    monkeypatch.setattr(socalign.video.decode, "_REPORTED", set())
+    monkeypatch.setattr(socalign.video.decode, "decord_available", lambda: False)
     with caplog.at_level(logging.INFO, logger="socalign"):
         assert socalign.video.resolve_backend("auto") == "pyav"
         assert socalign.video.resolve_backend("auto") == "pyav"
         assert socalign.video.resolve_backend("pyav") == "pyav"
-    messages = [r.getMessage() for r in caplog.records if r.name == "socalign.video"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "socalign.video.decode"]
     assert messages == ["video decoding: pyav (auto: decord is not installed)",
                         "video decoding: pyav (as requested)"]
