@@ -1,12 +1,13 @@
 """The socalign on-disk layout for any odd-one-out benchmark: read, validate, write.
 
-```
-DIR/
-  benchmark.json  {"name": ..., "layout": "socalign-ooo/1", ...}        (optional metadata)
-  videos.csv      video_id, split[, name, file, rating_<attribute> ...]  one row per video
-  captions.csv    video_id, caption                                      (optional; many per video)
-  trials.csv      participant, video_1, video_2, video_3, choice[, response_time]
-```
+::
+
+    DIR/
+      benchmark.json  {"name": ..., "layout": "socalign-ooo/1", ...}    (optional metadata)
+      videos.csv      video_id, split[, name, file, rating_<attribute> ...]  one row per video
+      captions.csv    video_id, caption                            (optional; many per video)
+      trials.csv      participant, video_1, video_2, video_3, choice[, response_time]
+
 ``video_id`` is a unique non-negative integer; ``file`` a path relative to DIR; ratings lie in
 [0, 1] (empty = not rated); ``choice`` is the video id chosen as the odd one out and must be
 one of the three. Errors name the file, line (header = line 1) and column.

@@ -331,7 +331,8 @@ def permutation_pvalue(
 ) -> PermutationTest:
     """Permutation p-value of the model-human correlation, permuting the model's item labels.
 
-    p = (1 + #{null >= observed}) / (1 + n_perm) for ``greater`` (|.| for ``two-sided``).
+    ``p = (1 + #{null >= observed}) / (1 + n_perm)`` for ``greater`` (absolute values for
+    ``two-sided``).
     """
     if n_perm < 1:
         raise ValueError(f"n_perm must be at least 1, got {n_perm}")
