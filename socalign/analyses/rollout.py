@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 
 def _normalise(maps: np.ndarray) -> np.ndarray:
@@ -42,9 +45,23 @@ def rollout_joint(
 ) -> np.ndarray:
     """Rollout through (L, N, N) head-averaged joint attentions of one clip.
 
-    ``grid``: the token grid of the patch tokens in their order (e.g. (T', h, w) for VideoMAE).
-    ``source``: ``"cls"`` (token 0 is CLS, the rest are patches) or ``"mean"`` (no CLS; the
-    model mean-pools, so the source row is the mean over tokens). Returns the map on ``grid``.
+    Parameters
+    ----------
+    attentions : numpy.ndarray
+        (L, N, N) attention of each layer, averaged over heads, in layer order.
+    grid : tuple of int
+        The token grid of the patch tokens in their order (e.g. (T', h, w) for VideoMAE); its
+        product is the number of patch tokens.
+    source : {"cls", "mean"}, default "cls"
+        ``"cls"``: token 0 is CLS, the rest are patches; ``"mean"``: no CLS, the model
+        mean-pools, so the source row is the mean over tokens.
+    residual : float, default 0.5
+        Weight of the identity added to each layer's attention (``residual I + (1 - residual) A``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The source token's rollout over the patches, shaped ``grid`` and summing to 1.
     """
     attentions = np.asarray(attentions, dtype=np.float64)
     if attentions.ndim != 3 or attentions.shape[1] != attentions.shape[2]:
@@ -75,10 +92,23 @@ def rollout_divided(
 ) -> np.ndarray:
     """Rollout through TimeSformer's divided space–time attention for one clip.
 
-    ``spatial``: (L, T, 1+P, 1+P) per-frame attention over [CLS, patches of that frame];
-    ``temporal``: (L, P, T, T) per-patch attention over frames (heads averaged). Within each
-    layer temporal attention acts first. Token (p, t) is patch p of frame t; P = h·w.
-    Returns the (T, h, w) map of the CLS token's rollout over the patches.
+    Within each layer temporal attention acts first. Token (p, t) is patch p of frame t; P = h·w.
+
+    Parameters
+    ----------
+    spatial : numpy.ndarray
+        (L, T, 1+P, 1+P) per-frame attention over [CLS, patches of that frame], heads averaged.
+    temporal : numpy.ndarray
+        (L, P, T, T) per-patch attention over frames, heads averaged.
+    grid : tuple of int
+        ``(h, w)``, the patch grid of one frame.
+    residual : float, default 0.5
+        Weight of the identity added to each attention matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        The (T, h, w) map of the CLS token's rollout over the patches, summing to 1.
     """
     spatial = np.asarray(spatial, dtype=np.float64)
     temporal = np.asarray(temporal, dtype=np.float64)
@@ -119,6 +149,19 @@ def timesformer_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, n
     Works on ``TimesformerModel``, ``TimesformerForVideoClassification`` and PEFT-wrapped ones:
     forward hooks on each layer's two ``TimesformerSelfAttention`` modules recompute the
     attention probabilities from their inputs (transformers does not return the temporal ones).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A TimeSformer with ``divided_space_time`` attention; it is run once, without gradients.
+    pixel_values : torch.Tensor
+        (B, T, 3, H, W) preprocessed clips, on the model's device and dtype.
+
+    Returns
+    -------
+    tuple
+        ``(spatial, temporal, grid)``: the two attention arrays (heads averaged) and ``(h, w)``,
+        the patch grid of a frame.
     """
     import torch
 
@@ -162,7 +205,22 @@ def timesformer_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, n
 
 
 def videomae_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Joint attentions (B, L, N, N) of a VideoMAE model (eager attention) and its token grid."""
+    """Joint attentions (B, L, N, N) of a VideoMAE model (eager attention) and its token grid.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A VideoMAE model; it is switched to eager attention where it can be, and run once
+        without gradients.
+    pixel_values : torch.Tensor
+        (B, T, 3, H, W) preprocessed clips, on the model's device and dtype.
+
+    Returns
+    -------
+    tuple
+        ``(attentions, grid)``: the (B, L, N, N) head-averaged attentions and the token grid
+        ``(T / tubelet_size, h, w)``.
+    """
     import torch
 
     config = model.config
@@ -179,7 +237,23 @@ def videomae_attentions(model: Any, pixel_values: Any) -> tuple[np.ndarray, tupl
 
 
 def attention_rollout(model: Any, pixel_values: Any, residual: float = 0.5) -> np.ndarray:
-    """Per-clip rollout maps (B, T', h, w) of a TimeSformer (divided or joint) or VideoMAE model."""
+    """Per-clip rollout maps (B, T', h, w) of a TimeSformer (divided or joint) or VideoMAE model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A TimeSformer with divided space–time attention or a VideoMAE model (PEFT-wrapped ones
+        too). It is run in eval mode; its training flag is restored afterwards.
+    pixel_values : torch.Tensor
+        (B, T, 3, H, W) preprocessed clips, on the model's device and dtype.
+    residual : float, default 0.5
+        Weight of the identity added to each layer's attention.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B, T', h, w) maps, each clip's summing to 1.
+    """
     model_type = getattr(model.config, "model_type", "")
     was_training = model.training
     model.eval()
@@ -197,7 +271,18 @@ def attention_rollout(model: Any, pixel_values: Any, residual: float = 0.5) -> n
 
 
 def map_divergence(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 − Pearson r between two models' maps, per clip: (B, ...) and (B, ...) -> (B,)."""
+    """1 − Pearson r between two models' maps, per clip: (B, ...) and (B, ...) -> (B,).
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        (B, ...) maps of the same clips, of the same shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B,) one minus the Pearson correlation of each clip's flattened maps.
+    """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     if a.shape != b.shape:
@@ -214,6 +299,18 @@ def upsample_map(maps: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Spread each patch's mass evenly over the pixels it covers: (T, h, w) -> (T, H, W).
 
     Assumes the model saw the whole frame (resize, no crop); H and W must be multiples of h, w.
+
+    Parameters
+    ----------
+    maps : numpy.ndarray
+        (T, h, w) mass of one clip.
+    shape : tuple of int
+        ``(H, W)``, the frame size in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, H, W) mass with the same total.
     """
     _, h, w = maps.shape
     H, W = shape
@@ -226,9 +323,20 @@ def upsample_map(maps: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def region_shares(maps: np.ndarray, regions: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Share of rollout mass and of area in each region, and what falls in none ("background").
 
-    ``maps``: (T, h, w) mass of one clip; ``regions``: name -> (T, H, W) boolean masks at pixel
-    resolution (frames the model saw). A pixel in several regions counts for the first listed.
-    Returns name -> {"mass", "area", "enrichment" (= mass / area)}.
+    A pixel in several regions counts for the first listed.
+
+    Parameters
+    ----------
+    maps : numpy.ndarray
+        (T, h, w) mass of one clip.
+    regions : mapping of str to numpy.ndarray
+        Name -> (T, H, W) boolean masks at pixel resolution (frames the model saw).
+
+    Returns
+    -------
+    dict
+        Name (and ``"background"``) -> ``{"mass", "area", "enrichment"}``, with enrichment =
+        mass / area (NaN for an empty region).
     """
     maps = np.asarray(maps, dtype=float)
     if not regions:
@@ -271,7 +379,23 @@ class RolloutResult:
 
     def mass_change(self, region: str = "agents", n_boot: int = 1000, seed: int = 0) -> dict:
         """Paired bootstrap over clips of the second model's minus the first model's share of
-        rollout mass on ``region`` (e.g. fine-tuned - pretrained on the agents)."""
+        rollout mass on ``region`` (e.g. fine-tuned - pretrained on the agents).
+
+        Parameters
+        ----------
+        region : str, default "agents"
+            A region of the masks (``"agents"``, ``"distractor"``, ``"background"``).
+        n_boot : int, default 1000
+            Bootstrap resamples of the clips.
+        seed : int, default 0
+            Seed of the resampling.
+
+        Returns
+        -------
+        dict
+            ``region``, ``difference`` (``"second - first"``) and the fields of the bootstrap
+            interval (estimate, low, high, level, p_value, ...).
+        """
         from socalign.metrics.resampling import paired_bootstrap
 
         if len(self.models) < 2 or not self.clip_mass:
@@ -309,8 +433,18 @@ def summarise_rollout(
 ) -> RolloutResult:
     """Compare models' maps on the same clips.
 
-    ``regions``: per clip, name -> (T, H, W) masks; or model -> such a list, when the models
-    saw the frames at different sizes or frame counts.
+    Parameters
+    ----------
+    maps : mapping of str to numpy.ndarray
+        Model -> (B, T', h, w) rollout maps of the same clips; the divergence compares the
+        first two.
+    regions : sequence or mapping, optional
+        Per clip, name -> (T, H, W) masks; or model -> such a list, when the models saw the
+        frames at different sizes or frame counts. None: no region shares.
+
+    Returns
+    -------
+    RolloutResult
     """
     names = tuple(maps)
     if not names:
@@ -337,6 +471,20 @@ def masks_to_model_frames(masks: np.ndarray, resize_size: int, image_size: int) 
 
     The same geometry as :func:`socalign.models.video.preprocess`, so a mask lines up with the
     pixels the model saw.
+
+    Parameters
+    ----------
+    masks : numpy.ndarray
+        (T, H, W) boolean masks.
+    resize_size : int
+        The length the shortest edge is resized to.
+    image_size : int
+        The side of the square centre crop.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, image_size, image_size) boolean masks.
     """
     masks = np.asarray(masks, dtype=bool)
     _, height, width = masks.shape
@@ -360,7 +508,7 @@ def _per_token_frames(masks: np.ndarray, n_maps: int) -> np.ndarray:
 
 
 def benchmark_rollout(
-    benchmark: Any,
+    benchmark: Benchmark,
     backbones: Mapping[str, Any],
     split: str | None = "test",
     max_clips: int | None = None,
@@ -371,8 +519,25 @@ def benchmark_rollout(
     and their divergence; with ``regions`` also where the mass falls: on the two agents, on the
     distractor, or on the background (needs SocialWorld's ``scene.npz``; None: when present).
 
-    ``backbones``: label -> a name/folder for :func:`socalign.models.video.load_backbone`, or
-    a ``(model, spec)`` pair already loaded (e.g. a fine-tuned, merged model).
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose video files are read.
+    backbones : mapping
+        Label -> a name/folder for :func:`socalign.models.video.load_backbone` (loaded on the
+        CPU), or a ``(model, spec)`` pair already loaded (e.g. a fine-tuned, merged model).
+    split : str or None, default "test"
+        The split whose clips are used; None: all videos.
+    max_clips : int, optional
+        Use only the first this many clips of the split.
+    batch_size : int, default 4
+        Clips per forward pass.
+    regions : bool or None, default None
+        Whether to compute region shares; True without ``scene.npz`` is an error.
+
+    Returns
+    -------
+    RolloutResult
     """
     from socalign.models.video import load_backbone, preprocess
     from socalign.video import load_clips
@@ -402,7 +567,7 @@ def benchmark_rollout(
     return summarise_rollout(maps, model_regions if region_masks is not None else None)
 
 
-def _scene_masks(benchmark: Any, rows: np.ndarray) -> dict[str, np.ndarray]:
+def _scene_masks(benchmark: Benchmark, rows: np.ndarray) -> dict[str, np.ndarray]:
     """(clips, S, H, W) pixel masks of the agents and the distractor from ``scene.npz``."""
     from socalign.data.socialworld import read_scene_boxes
 
@@ -430,13 +595,32 @@ def _model_regions(masks: Mapping[str, np.ndarray], spec: Any, n_steps: int) -> 
 
 
 def socialworld_rollout(
-    benchmark: Any,
+    benchmark: Benchmark,
     backbones: Mapping[str, Any],
     split: str | None = "test",
     max_clips: int | None = None,
     batch_size: int = 4,
 ) -> RolloutResult:
-    """:func:`benchmark_rollout` with region shares, which a SocialWorld benchmark always has."""
+    """:func:`benchmark_rollout` with region shares, which a SocialWorld benchmark always has.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark loaded from its folder (which holds ``scene.npz``).
+    backbones : mapping
+        Label -> a backbone name/folder, or a ``(model, spec)`` pair, as for
+        :func:`benchmark_rollout`.
+    split : str or None, default "test"
+        The split whose clips are used; None: all videos.
+    max_clips : int, optional
+        Use only the first this many clips of the split.
+    batch_size : int, default 4
+        Clips per forward pass.
+
+    Returns
+    -------
+    RolloutResult
+    """
     if benchmark.root is None:
         raise ValueError("the benchmark has no folder, so its scene boxes cannot be read")
     return benchmark_rollout(benchmark, backbones, split, max_clips, batch_size, regions=True)
