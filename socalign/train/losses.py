@@ -15,7 +15,18 @@ TRIPLET_KINDS = ("margin", "softmax")
 
 
 def cosine_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Row-wise cosine distance 1 - cos(a_i, b_i)."""
+    """Row-wise cosine distance 1 - cos(a_i, b_i).
+
+    Parameters
+    ----------
+    a, b : torch.Tensor
+        (n, D) embeddings (any matching leading shape; the cosine is over the last axis).
+
+    Returns
+    -------
+    torch.Tensor
+        (n,) distances in [0, 2].
+    """
     return 1.0 - F.cosine_similarity(a, b, dim=-1)
 
 
@@ -25,6 +36,18 @@ def triplet_margin_loss(
     """Mean of max(0, d(a, p) - d(a, n) + margin) on cosine distance.
 
     The two videos humans kept together are anchor and positive; the odd one is the negative.
+
+    Parameters
+    ----------
+    anchor, positive, negative : torch.Tensor
+        (n, D) embeddings of the triplets' three videos, n >= 1.
+    margin : float, default 0.2
+        The margin by which the negative should be farther from the anchor than the positive.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar mean hinge loss.
     """
     if anchor.shape[0] == 0:
         raise ValueError("triplet_margin_loss needs at least one triplet")
@@ -42,7 +65,21 @@ def ooo_softmax_loss(
     """SPoSE-style odd-one-out cross-entropy.
 
     The logit of "video k is the odd one" is the cosine similarity of the other two videos
-    (divided by ``temperature``); ``odd`` holds the position (0, 1, 2) humans chose.
+    (divided by ``temperature``).
+
+    Parameters
+    ----------
+    first, second, third : torch.Tensor
+        (n, D) embeddings of the three videos of each triplet, in the order shown.
+    odd : torch.Tensor
+        (n,) the position (0, 1, 2) humans chose as the odd one.
+    temperature : float, default 1.0
+        Divides the logits; must be positive.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar mean cross-entropy.
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
@@ -54,7 +91,18 @@ def ooo_softmax_loss(
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Pearson correlation of two vectors (the mean product of their z-scores)."""
+    """Pearson correlation of two vectors (the mean product of their z-scores).
+
+    Parameters
+    ----------
+    x, y : torch.Tensor
+        Vectors of the same shape, at least 2 long.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar correlation (differentiable; 1e-8 is added to each standard deviation).
+    """
     if x.numel() < 2 or x.shape != y.shape:
         raise ValueError(f"pearson needs two equal vectors of length >= 2, got {x.shape}, {y.shape}")
     zx = (x - x.mean()) / (x.std(unbiased=False) + 1e-8)
@@ -63,7 +111,20 @@ def pearson(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def rsa_loss_pairs(model_distance: torch.Tensor, human_dissimilarity: torch.Tensor) -> torch.Tensor:
-    """-Pearson(z(model pair distances), z(human dissimilarities)) over the given pairs."""
+    """-Pearson(z(model pair distances), z(human dissimilarities)) over the given pairs.
+
+    Parameters
+    ----------
+    model_distance : torch.Tensor
+        (n,) the model's distance of each pair.
+    human_dissimilarity : torch.Tensor
+        (n,) the human dissimilarity of the same pairs (cast to the distances' dtype).
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar loss, in [-1, 1].
+    """
     return -pearson(model_distance, human_dissimilarity.to(model_distance.dtype))
 
 
@@ -75,8 +136,24 @@ def rsa_loss(
 ) -> torch.Tensor:
     """RSA loss between rows (R, D) and cols (C, D) over observed pairs only.
 
-    ``human_dissimilarity`` (R, C) is 1 - p(kept together); ``observed`` (R, C) bool marks the
-    pairs to use (the caller excludes self-pairs and counts each pair once).
+    The caller excludes self-pairs and counts each pair once.
+
+    Parameters
+    ----------
+    rows : torch.Tensor
+        (R, D) embeddings (normalised here).
+    cols : torch.Tensor
+        (C, D) embeddings (normalised here).
+    human_dissimilarity : torch.Tensor
+        (R, C) 1 - p(kept together).
+    observed : torch.Tensor
+        (R, C) bool, the pairs to use; at least 3.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar :func:`rsa_loss_pairs` of the cosine distances and the human dissimilarities
+        of the observed pairs.
     """
     distance = 1.0 - F.normalize(rows, dim=-1) @ F.normalize(cols, dim=-1).T
     mask = observed.bool()
@@ -135,7 +212,21 @@ class LossConfig:
     def triplet_term(
         self, first: torch.Tensor, second: torch.Tensor, third: torch.Tensor, odd: torch.Tensor
     ) -> torch.Tensor:
-        """The triplet term for triplets given as three embedding rows and the odd position."""
+        """The triplet term for triplets given as three embedding rows and the odd position.
+
+        Parameters
+        ----------
+        first, second, third : torch.Tensor
+            (n, D) embeddings of the three videos of each triplet, in the order shown.
+        odd : torch.Tensor
+            (n,) the position (0, 1, 2) humans chose as the odd one.
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar :func:`ooo_softmax_loss` (``triplet="softmax"``) or
+            :func:`triplet_margin_loss` (``triplet="margin"``), unweighted.
+        """
         if self.triplet == "softmax":
             return ooo_softmax_loss(first, second, third, odd, self.temperature)
         stacked = torch.stack([first, second, third], dim=1)
@@ -146,7 +237,20 @@ class LossConfig:
 def split_kept_and_odd(
     stacked: torch.Tensor, odd: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """From (n, 3, D) embeddings and the odd position, return (kept_1, kept_2, odd) rows."""
+    """From (n, 3, D) embeddings and the odd position, return (kept_1, kept_2, odd) rows.
+
+    Parameters
+    ----------
+    stacked : torch.Tensor
+        (n, 3, D) embeddings of each triplet's videos in the order shown.
+    odd : torch.Tensor
+        (n,) the position (0, 1, 2) of the odd one.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        Three (n, D) tensors: the two kept videos in their shown order, and the odd one.
+    """
     odd = odd.long()
     first_kept = torch.where(odd == 0, 1, 0)
     second_kept = torch.where(odd == 2, 1, 2)
