@@ -105,19 +105,60 @@ def sample_appearance(rng: np.random.Generator) -> Appearance:
 
 
 def reflect_into_arena(raw: np.ndarray, lo: float = 0.08, hi: float = 0.92) -> np.ndarray:
-    """Fold coordinates into [lo, hi] as if bouncing off the walls."""
+    """Fold coordinates into [lo, hi] as if bouncing off the walls.
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        Coordinates in arena units, of any shape.
+    lo : float, default 0.08
+        The lower wall.
+    hi : float, default 0.92
+        The upper wall.
+
+    Returns
+    -------
+    numpy.ndarray
+        The folded coordinates, of the shape of ``raw``.
+    """
     span = hi - lo
     folded = np.mod(raw - lo, 2 * span)
     return lo + np.where(folded > span, 2 * span - folded, folded)
 
 
 def distractor_path(app: Appearance, times: np.ndarray) -> np.ndarray:
-    """Distractor centre (T, 2) at ``times``: still, or drifting slowly (bouncing off the walls)."""
+    """Distractor centre (T, 2) at ``times``: still, or drifting slowly (bouncing off the walls).
+
+    Parameters
+    ----------
+    app : Appearance
+        The video's nuisance factors (the distractor's start and velocity).
+    times : numpy.ndarray
+        (T,) frame times in seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, 2) centres in arena coordinates.
+    """
     return reflect_into_arena(np.asarray(app.distractor_start) + np.outer(times, app.distractor_velocity))
 
 
 def background_image(app: Appearance, size: int) -> np.ndarray:
-    """The (size, size, 3) background in [0, 1]: colour times a texture pattern."""
+    """The (size, size, 3) background in [0, 1]: colour times a texture pattern.
+
+    Parameters
+    ----------
+    app : Appearance
+        The video's nuisance factors (background colour, texture and its parameters).
+    size : int
+        The side of the square frame in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (size, size, 3) float RGB in [0, 1].
+    """
     coords = (np.arange(size) + 0.5) / size
     y, x = np.meshgrid(coords, coords, indexing="ij")
     freq, angle, contrast = app.texture_params
@@ -188,7 +229,26 @@ def render_frames(
     app: Appearance, positions: np.ndarray, headings: np.ndarray, times: np.ndarray, size: int
 ) -> np.ndarray:
     """Frames (T, S, S, 3) uint8 of the agents (positions (T, K, 2), headings (T, K); K = 1 or 2)
-    and the distractor."""
+    and the distractor.
+
+    Parameters
+    ----------
+    app : Appearance
+        The video's nuisance factors.
+    positions : numpy.ndarray
+        (T, K, 2) agent centres in arena coordinates, K = 1 or 2.
+    headings : numpy.ndarray
+        (T, K) agent headings in radians.
+    times : numpy.ndarray
+        (T,) frame times in seconds (for the distractor's path).
+    size : int
+        S, the side of the square frames in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, S, S, 3) uint8 RGB frames; the distractor is drawn first, the agents on top.
+    """
     n = len(times)
     n_agents = positions.shape[1]
     if n_agents not in (1, 2) or headings.shape != (n, n_agents):
@@ -207,7 +267,24 @@ def render_frames(
 
 
 def object_boxes(app: Appearance, positions: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
-    """Boxes (T, 3, 4) ``[x0, y0, x1, y1]`` in pixels of agent_a, agent_b and the distractor."""
+    """Boxes (T, 3, 4) ``[x0, y0, x1, y1]`` in pixels of agent_a, agent_b and the distractor.
+
+    Parameters
+    ----------
+    app : Appearance
+        The video's nuisance factors (object sizes, the distractor's path).
+    positions : numpy.ndarray
+        (T, 2, 2) the two agents' centres in arena coordinates.
+    times : numpy.ndarray
+        (T,) frame times in seconds.
+    size : int
+        The side of the square frames in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, 3, 4) float32 boxes, clipped to the frame.
+    """
     centres = np.stack([positions[:, 0], positions[:, 1], distractor_path(app, times)], axis=1)
     half = BOX_EXTENT * np.asarray(app.sizes)[None, :, None]
     boxes = np.concatenate([centres - half, centres + half], axis=-1) * size
@@ -222,6 +299,20 @@ def write_mp4(path: Path | str, frames: np.ndarray, qp: int = 0) -> Path:
     between runs with identical input and one thread, and determinism of the decoded frames is
     a promise of SocialWorld. The files stay small (flat synthetic scenes). The file is written
     under a temporary name and renamed.
+
+    Parameters
+    ----------
+    path : path-like
+        The mp4 file to write (replaced if present).
+    frames : numpy.ndarray
+        (T, H, W, 3) uint8 RGB frames; H and W must be even.
+    qp : int, default 0
+        libx264's quantisation parameter (0: lossless).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     import av  # the optional `video` extra
 

@@ -340,6 +340,18 @@ def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:
     :data:`FRAMING_JITTER`), as the paper's clips are framed on the two people; the scene is
     shrunk if needed so that both agents stay inside the margins. The framing is what lets a
     model that sees *where each agent is* in the frame also tell how far apart they are.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        The simulated scene, in its own coordinates.
+    rng : numpy.random.Generator
+        Draws the rotation and the framing jitter.
+
+    Returns
+    -------
+    Trajectory
+        The placed scene, its ``params`` extended with ``rotation`` and ``scale``.
     """
     angle = rng.uniform(0, 2 * np.pi)
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -359,7 +371,20 @@ def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:
 
 
 def simulate(interaction: str, rng: np.random.Generator) -> Trajectory:
-    """Simulate one scene of ``interaction`` (one of :data:`INTERACTION_TYPES`) and place it."""
+    """Simulate one scene of ``interaction`` (one of :data:`INTERACTION_TYPES`) and place it.
+
+    Parameters
+    ----------
+    interaction : str
+        One of :data:`INTERACTION_TYPES`.
+    rng : numpy.random.Generator
+        Draws the scene and its placement.
+
+    Returns
+    -------
+    Trajectory
+        The scene after :func:`place`.
+    """
     if interaction not in INTERACTIONS:
         raise ValueError(f"unknown interaction {interaction!r}; choose from {list(INTERACTION_TYPES)}")
     traj = INTERACTIONS[interaction](rng)
@@ -372,7 +397,21 @@ def frame_times(n_frames: int) -> np.ndarray:
 
 
 def sample_trajectory(traj: Trajectory, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (T, 2, 2) and headings (T, 2) at ``n_frames`` frame times (linear interpolation)."""
+    """Positions (T, 2, 2) and headings (T, 2) at ``n_frames`` frame times (linear interpolation).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulated scene.
+    n_frames : int
+        T, the number of frames (see :func:`frame_times`).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(positions, headings)``: (T, 2, 2) arena coordinates and (T, 2) headings in radians
+        (interpolated unwrapped, so not folded into one turn).
+    """
     grid = np.linspace(0.0, DURATION, N_STEPS)
     times = frame_times(n_frames)
     flat = traj.positions.reshape(N_STEPS, -1)
