@@ -89,7 +89,25 @@ class ActionSet:
 def action_trajectory(
     label: str, rng: np.random.Generator, n_frames: int, style: ActionStyle = ActionStyle()
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (T, 1, 2) and headings (T, 1) of one agent performing ``label``."""
+    """Positions (T, 1, 2) and headings (T, 1) of one agent performing ``label``.
+
+    Parameters
+    ----------
+    label : str
+        One of :data:`ACTION_LABELS` (a pattern and, but for ``"still"``, a speed).
+    rng : numpy.random.Generator
+        Draws the speed, start, direction and the pattern's own parameters.
+    n_frames : int
+        T, the number of frames the path is sampled at (see
+        :func:`socalign.data.socialworld.scenes.frame_times`).
+    style : ActionStyle, default ActionStyle()
+        The zigzag period and hop rate.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(positions, headings)``: (T, 1, 2) arena coordinates and (T, 1) headings in radians.
+    """
     if label not in ACTION_LABELS:
         raise ValueError(f"unknown action {label!r}; choose from {list(ACTION_LABELS)}")
     pattern, _, speed_name = label.partition("_")
@@ -127,7 +145,20 @@ def action_trajectory(
 
 
 def action_appearance(rng: np.random.Generator, style: ActionStyle = ActionStyle()) -> Appearance:
-    """SocialWorld's nuisance factors for one action clip, eased as ``style`` says."""
+    """SocialWorld's nuisance factors for one action clip, eased as ``style`` says.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the nuisance factors and the agent's radius.
+    style : ActionStyle, default ActionStyle()
+        The agent's radius range, the texture contrast scale and whether the distractor moves.
+
+    Returns
+    -------
+    socalign.data.socialworld.render.Appearance
+        Both agent sizes set to the one drawn radius.
+    """
     app = sample_appearance(rng)
     freq, angle, contrast = app.texture_params
     radius = float(rng.uniform(*style.agent_radius))
@@ -151,7 +182,34 @@ def synthesize_actions(
     labels: tuple[str, ...] = ACTION_LABELS,
 ) -> ActionSet:
     """Write a balanced action set (``n_clips`` clips over ``labels``, by default all of
-    :data:`ACTION_LABELS`) to ``out``."""
+    :data:`ACTION_LABELS`) to ``out``.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder to write, new or empty; it is written under a temporary name and renamed.
+    n_clips : int, default 600
+        Number of clips, at least two per label; labels are spread evenly over the clips.
+    seed : int, default 0
+        Seed of the labels, split, paths and looks.
+    n_frames : int, default 16
+        Frames per clip.
+    size : int, default 64
+        Side of the square frames in pixels (even, at least 16).
+    test_fraction : float, default 0.2
+        Share of each label's clips in the test split (at least one).
+    progress : bool, default False
+        Show a progress bar.
+    style : ActionStyle, default ActionStyle()
+        How the clips' look and motion are eased relative to SocialWorld's scenes.
+    labels : tuple of str, default ACTION_LABELS
+        Two or more distinct names from :data:`ACTION_LABELS`.
+
+    Returns
+    -------
+    ActionSet
+        The set as read back from ``out``.
+    """
     unknown = [label for label in labels if label not in ACTION_LABELS]
     if unknown or len(set(labels)) != len(labels) or len(labels) < 2:
         raise ValueError(f"labels must be two or more distinct names from {list(ACTION_LABELS)}, got {list(labels)}")

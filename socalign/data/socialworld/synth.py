@@ -158,14 +158,48 @@ def staged_output(out: Path | str) -> Iterator[Path]:
 
 
 def check_arguments(n_videos: int, seed: int, n_frames: int, size: int, test_fraction: float) -> None:
-    """Raise ValueError naming the argument for values the generator cannot honour."""
+    """Raise ValueError naming the argument for values the generator cannot honour.
+
+    Parameters
+    ----------
+    n_videos : int
+        Number of videos, at least :data:`MIN_VIDEOS`.
+    seed : int
+        A non-negative integer.
+    n_frames : int
+        Frames per video, at least 2.
+    size : int
+        Frame side in pixels, even and at least 16.
+    test_fraction : float
+        Strictly between 0 and 1.
+
+    Returns
+    -------
+    None
+    """
     if not isinstance(n_videos, int | np.integer) or n_videos < MIN_VIDEOS:
         raise ValueError(f"--videos must be an integer >= {MIN_VIDEOS} (train and test need triplets), got {n_videos}")
     check_clip_arguments(seed, n_frames, size, test_fraction)
 
 
 def check_clip_arguments(seed: int, n_frames: int, size: int, test_fraction: float) -> None:
-    """Raise ValueError naming the argument for a bad seed, frame count, frame size or split."""
+    """Raise ValueError naming the argument for a bad seed, frame count, frame size or split.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+    n_frames : int
+        Frames per clip, at least 2.
+    size : int
+        Frame side in pixels, even and at least 16 (H.264 yuv420p).
+    test_fraction : float
+        Strictly between 0 and 1.
+
+    Returns
+    -------
+    None
+    """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {seed}")
     if not isinstance(n_frames, int | np.integer) or n_frames < 2:
@@ -214,6 +248,42 @@ def synthesize(
     out), e.g. :func:`socalign.models.language.encode_captions` as ``socalign data synth``
     passes it. Without an encoder that row is stored as not measured: ``socalign.data`` does
     not import ``socalign.models``.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder to write, new or empty; it is written under a temporary name and renamed.
+    n_videos : int, default 250
+        Number of videos, at least :data:`MIN_VIDEOS`; interaction types are spread evenly.
+    seed : int, default 0
+        Seed of everything generated (the same seed gives the same files).
+    n_frames : int, default 16
+        Frames per video (over 3 s).
+    size : int, default 64
+        Side of the square frames in pixels (even, at least 16).
+    n_participants : int, optional
+        Simulated participants; the default is described above.
+    trials_per_participant : int, default 231
+        Trials per participant, catch trials included; must exceed ``catch_per_participant``.
+    catch_per_participant : int, default 2
+        Catch trials per participant.
+    test_fraction : float, default 0.2
+        Share of the videos in the test split, stratified by interaction type.
+    n_captions : int, default 8
+        Captions per video, at least 1.
+    observer : ObserverModel, optional
+        The simulated observers' model; None: ``ObserverModel()``.
+    calibrate : bool, default True
+        Measure the calibration and store it in benchmark.json.
+    progress : bool, default False
+        Show a progress bar while rendering.
+    caption_encoder : CaptionEncoder, optional
+        Embeds captions for the calibration's MiniLM row.
+
+    Returns
+    -------
+    SynthResult
+        Counts, splits, per-stage times and the calibration.
     """
     check_arguments(n_videos, seed, n_frames, size, test_fraction)
     if n_participants is None:
