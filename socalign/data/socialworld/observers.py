@@ -48,7 +48,20 @@ def social_features(
 ) -> tuple[np.ndarray, list[str]]:
     """(N, 8 + K) latent social features: z-scored attributes, then the centred type one-hot.
 
-    Returns the matrix and the feature names (``attribute:<name>``, ``type:<name>``).
+    Parameters
+    ----------
+    ratings : mapping of str to numpy.ndarray
+        Attribute -> (N,) ratings, for every attribute of :data:`SOCIAL_ATTRIBUTES`.
+    interactions : sequence of str
+        (N,) each video's interaction type.
+    types : sequence of str
+        The K interaction types, in the order of the one-hot columns.
+
+    Returns
+    -------
+    tuple
+        ``(features, names)``: the (N, 8 + K) matrix and the feature names
+        (``attribute:<name>``, ``type:<name>``).
     """
     missing = [a for a in SOCIAL_ATTRIBUTES if a not in ratings]
     if missing:
@@ -69,7 +82,24 @@ def appearance_features(background_rgb: np.ndarray) -> np.ndarray:
 
 
 def mean_weights(model: ObserverModel, n_attributes: int, n_types: int, n_appearance: int) -> np.ndarray:
-    """The population-mean weight of every feature (social features, then appearance)."""
+    """The population-mean weight of every feature (social features, then appearance).
+
+    Parameters
+    ----------
+    model : ObserverModel
+        Its ``attribute_weight``, ``type_weight`` and ``appearance_weight`` are used.
+    n_attributes : int
+        Number of attribute features.
+    n_types : int
+        Number of interaction-type features.
+    n_appearance : int
+        Number of appearance features.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_attributes + n_types + n_appearance,) weights in that order.
+    """
     return np.concatenate([
         np.full(n_attributes, model.attribute_weight),
         np.full(n_types, model.type_weight),
@@ -92,6 +122,28 @@ def make_schedule(
     from a subset of the cover (about twice each), each copy going to a different participant
     as long as a triplet has no more copies than there are participants. Each participant
     also gets ``catch_per_participant`` catch trials (a video shown twice), in shuffled order.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of videos.
+    n_participants : int
+        Number of participants, at least 1.
+    trials_per_participant : int
+        Trials per participant, catch trials included; must exceed ``catch_per_participant``.
+    catch_per_participant : int
+        Catch trials per participant.
+    rng : numpy.random.Generator
+        Draws the cover, the repeats, the catch trials and the trial order.
+    repeat_share : float, default 0.3
+        The share of the regular-trial budget kept for repeated triplets (at most; the cover
+        fills the rest).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(triplets, participants)``: (n, 3) video indices as shown and (n,) participant codes
+        0..n_participants-1, grouped by participant.
     """
     if trials_per_participant <= catch_per_participant:
         raise ValueError(
@@ -227,9 +279,29 @@ def judge(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Odd-one-out positions (n,) and response times (n,) in seconds of simulated participants.
 
-    features: (N, D) all features the observers use; weights: (D,) population-mean weights.
     Each participant's weights and draws come from :func:`observer_draws`, the choice
     probabilities from :func:`choice_probabilities`.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        (N, D) all features the observers use.
+    weights : numpy.ndarray
+        (D,) population-mean weights.
+    triplets : numpy.ndarray
+        (n, 3) video rows as shown.
+    participants : numpy.ndarray
+        (n,) participant code of every trial.
+    model : ObserverModel
+        The observer parameters.
+    rng : numpy.random.Generator
+        The observers' generator.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(odd, rt)``: (n,) the chosen position 0..2 and (n,) response times in seconds,
+        rounded to milliseconds (slower when the choice is close).
     """
     dim = features.shape[1]
     if weights.shape != (dim,):
