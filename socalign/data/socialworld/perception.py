@@ -66,6 +66,24 @@ def agent_fields(
     agent, summed over agents), the occupancy-weighted heading (cos, sin) and the
     occupancy-weighted speed (in units of :data:`SPEED_SCALE`). Sums over agents: the maps do
     not depend on which agent is which.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray
+        (T, K, 2) agent centres in arena coordinates.
+    headings : numpy.ndarray
+        (T, K) headings in radians.
+    speeds : numpy.ndarray
+        (T, K) speeds in arena units per second.
+    grid : int
+        Side of the maps; cell centres are spread evenly over the unit square.
+    sigma : float
+        Width of each agent's Gaussian bump, in arena units.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, 4, grid, grid) float32 maps.
     """
     centres = (np.arange(grid) + 0.5) / grid
     dy = centres[None, None, :, None] - positions[..., 1, None, None]
@@ -94,6 +112,24 @@ def perception_clip(
 
     Two agents, each an independent motion pattern (drawn uniformly from the action labels), the
     scene's nuisance factors (``sample_appearance``) with agent radii in ``agent_radius``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws everything about the clip.
+    n_frames : int
+        T, frames per clip.
+    size : int
+        S, the side of the square frames in pixels.
+    targets : PerceptionTargets
+        The layout of the targets.
+    agent_radius : tuple of float
+        ``(low, high)`` range of the agents' radii in arena units.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(frames, clip_targets, patch_targets)``.
     """
     style = ActionStyle(agent_radius=agent_radius, distractor_moves=True)
     labels = rng.choice(len(ACTION_LABELS), size=2)
@@ -132,7 +168,28 @@ def perception_set(
     agent_radius: tuple[float, float] = AGENT_RADIUS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n_clips`` perception clips in memory: frames (N, T, S, S, 3) uint8, clip targets (N, D),
-    per-patch targets (N, T, 4, P, P). Clip ``i`` comes from the stream ``(seed, 20, i)``."""
+    per-patch targets (N, T, 4, P, P). Clip ``i`` comes from the stream ``(seed, 20, i)``.
+
+    Parameters
+    ----------
+    n_clips : int
+        N, a positive number of clips.
+    seed : int
+        Seed of the clips' streams.
+    n_frames : int, default 8
+        T, frames per clip.
+    size : int, default 64
+        S, the side of the square frames in pixels.
+    targets : PerceptionTargets, default PerceptionTargets()
+        The layout of the targets.
+    agent_radius : tuple of float, default AGENT_RADIUS
+        ``(low, high)`` range of the agents' radii in arena units.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(frames, clip_targets, patch_targets)``, each stacked over the clips.
+    """
     if not isinstance(n_clips, int | np.integer) or n_clips < 1:
         raise ValueError(f"n_clips must be a positive integer, got {n_clips}")
     out = [perception_clip(np.random.default_rng([seed, 20, i]), n_frames, size, targets, agent_radius)
