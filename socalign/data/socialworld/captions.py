@@ -117,9 +117,33 @@ def make_captions(
 ) -> list[str]:
     """``n_captions`` distinct-as-possible captions of one video.
 
-    p_confuse: a confusable action named instead; p_vague: a caption that names no action;
-    p_nuisance: a detail of the look added; p_person: an agent called a person (else by its
-    shape); p_manner: a manner phrase from the ratings added when one applies.
+    Parameters
+    ----------
+    interaction : str
+        The video's interaction type (a key of :data:`ACTIONS`).
+    ratings : mapping of str to float
+        The video's social attribute ratings, for the manner phrases.
+    app : socalign.data.socialworld.render.Appearance
+        The video's look (agent shapes and colours, background, distractor).
+    rng : numpy.random.Generator
+        Draws every choice of wording.
+    n_captions : int, default 8
+        Number of captions.
+    p_confuse : float, default 0.08
+        Probability that a confusable action is named instead.
+    p_vague : float, default 0.05
+        Probability of a caption that names no action.
+    p_nuisance : float, default 0.15
+        Probability that a detail of the look is added.
+    p_person : float, default 0.8
+        Probability that an agent is called a person (else by its shape).
+    p_manner : float, default 0.4
+        Probability that a manner phrase from the ratings is added when one applies.
+
+    Returns
+    -------
+    list of str
+        The captions, in lower case.
     """
     if interaction not in ACTIONS:
         raise ValueError(f"unknown interaction {interaction!r}; choose from {list(ACTIONS)}")

@@ -65,7 +65,20 @@ def oracle_features(benchmark: Benchmark) -> np.ndarray:
 
 
 def colour_histograms(clips: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
-    """(N, bins**3) joint RGB histograms of uint8 clips (N, T, H, W, 3), averaged over frames."""
+    """(N, bins**3) joint RGB histograms of uint8 clips (N, T, H, W, 3), averaged over frames.
+
+    Parameters
+    ----------
+    clips : numpy.ndarray
+        (N, T, H, W, 3) uint8 RGB clips.
+    bins : int, default HISTOGRAM_BINS
+        Bins per colour channel.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, bins**3) histograms, each row summing to 1.
+    """
     clips = np.asarray(clips)
     if clips.ndim != 5 or clips.shape[-1] != 3:
         raise ValueError(f"clips must be (N, T, H, W, 3), got shape {clips.shape}")
@@ -79,7 +92,21 @@ def colour_histograms(clips: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarr
 
 
 def pixel_features(source: Benchmark | np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
-    """Colour histograms of a benchmark's videos (decoded with PyAV) or of clips (N, T, H, W, 3)."""
+    """Colour histograms of a benchmark's videos (decoded with PyAV) or of clips (N, T, H, W, 3).
+
+    Parameters
+    ----------
+    source : Benchmark or numpy.ndarray
+        A benchmark with video files (every frame of each is decoded), or (N, T, H, W, 3) uint8
+        clips.
+    bins : int, default HISTOGRAM_BINS
+        Bins per colour channel.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, bins**3) histograms (see :func:`colour_histograms`), one row per video.
+    """
     if isinstance(source, Benchmark):
         files = source.videos.files
         if not source.videos.has_files:

@@ -55,7 +55,20 @@ class SceneBoxes:
 
 
 def write_scene_boxes(path: Path, boxes: SceneBoxes) -> Path:
-    """Save ``scene.npz`` atomically."""
+    """Save ``scene.npz`` atomically.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to write (a benchmark's ``DIR/scene.npz``).
+    boxes : SceneBoxes
+        The per-frame object boxes, positions and headings.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return atomic_save_npz(
         path,
         ids=boxes.ids,
