@@ -13,7 +13,20 @@ import numpy as np
 
 
 def pair_counts(triplets: np.ndarray, n_items: int) -> np.ndarray:
-    """(n, n) symmetric counts of how often each pair of items appears in the same triplet."""
+    """(n, n) symmetric counts of how often each pair of items appears in the same triplet.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (m, 3) item indices.
+    n_items : int
+        n, the number of items (indices lie in 0..n-1).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, n) int64 counts, 0 on the diagonal.
+    """
     t = np.asarray(triplets, dtype=np.int64)
     counts = np.zeros((n_items, n_items), dtype=np.int64)
     for a, b in ((0, 1), (0, 2), (1, 2)):
@@ -30,6 +43,20 @@ def set_cover_triplets(
 
     Item use is kept balanced (ties go to the least-used items); the order of the rows and of
     the items inside each row is shuffled with ``rng``.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items, at least 3.
+    k : int, default 1
+        Times each pair must be covered, a positive integer.
+    rng : numpy.random.Generator, optional
+        Breaks ties and shuffles; None: ``numpy.random.default_rng(0)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (m, 3) int64 item indices.
     """
     if isinstance(n_items, bool) or not isinstance(n_items, int | np.integer):
         raise TypeError(f"n_items must be an integer, got {n_items!r}")
