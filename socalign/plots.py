@@ -164,11 +164,24 @@ def split_half_hist(values: dict[str, np.ndarray], ax: Any = None) -> Any:
 def gap_bars(gap: Any, statistic: str = "r2", ax: Any = None, show_ceiling: bool = True) -> Any:
     """Bars of one statistic per model with CIs, coloured by kind, and the noise-ceiling band.
 
-    ``gap``: a :class:`socalign.analyses.gap.GapResult`. ``statistic``: ``r2``,
-    ``ooo_pair`` or ``ooo_argmax``. The ceiling band spans the ceiling's interval (split-half
-    percentiles for R²) with a dashed line at its estimate; the OOO ceiling (and, dash-dotted,
-    the repeat-agreement reliability) belong to the argmax rule and are drawn only there; OOO
-    chance is drawn dotted.
+    The ceiling band spans the ceiling's interval (split-half percentiles for R²) with a dashed
+    line at its estimate; the OOO ceiling (and, dash-dotted, the repeat-agreement reliability)
+    belong to the argmax rule and are drawn only there; OOO chance is drawn dotted.
+
+    Parameters
+    ----------
+    gap : socalign.analyses.gap.GapResult
+        The models' scores and the benchmark's ceilings.
+    statistic : {"r2", "ooo_pair", "ooo_argmax"}, default "r2"
+        The statistic drawn.
+    ax : matplotlib Axes, optional
+        Where to draw; None: a new figure.
+    show_ceiling : bool, default True
+        Draw the ceiling (and, for ``ooo_argmax``, the reliability) lines.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     frame = gap.to_frame()
     if statistic not in ("r2", "ooo_pair", "ooo_argmax"):
@@ -340,6 +353,17 @@ def partition_venn(partition: Any, ax: Any = None) -> Any:
     """A two-set Venn diagram labelled with the unique and shared parts (2 predictors only).
 
     Circles are drawn at equal size; the numbers carry the information.
+
+    Parameters
+    ----------
+    partition : socalign.analyses.partition.Partition
+        A partition of exactly two predictors.
+    ax : matplotlib Axes, optional
+        Where to draw; None: a new figure.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     from matplotlib.patches import Circle
 
@@ -408,6 +432,24 @@ def rollout_overlay(
 
     When the model's frames are fewer (tubelets), frame ``t`` shows map ``t * T' // T``. Maps
     are spread over the pixels of their patches (nearest) and share one colour scale.
+
+    Parameters
+    ----------
+    frames : numpy.ndarray
+        (T, H, W, 3) uint8 frames.
+    maps : numpy.ndarray
+        (T', h, w) rollout maps of the clip.
+    axes : sequence of matplotlib Axes, optional
+        T axes, one per frame; None: a new figure with one row of T axes.
+    alpha : float, default 0.5
+        Opacity of the maps.
+    cmap : str, default "inferno"
+        Colour map of the maps.
+
+    Returns
+    -------
+    sequence of matplotlib Axes
+        The axes drawn on.
     """
     import matplotlib.pyplot as plt
 
