@@ -29,7 +29,22 @@ logger = logging.getLogger(__name__)
 
 
 def clip_cache_key(path: Path | str, n_frames: int, backend: str) -> str:
-    """Cache key of a decoded clip: file content, frame count, concrete backend, format version."""
+    """Cache key of a decoded clip: file content, frame count, concrete backend, format version.
+
+    Parameters
+    ----------
+    path : path-like
+        The video file (its content is hashed, not its name).
+    n_frames : int
+        Frames sampled uniformly.
+    backend : str
+        Decoder, ``"auto"`` resolved to the one installed (see :func:`resolve_backend`).
+
+    Returns
+    -------
+    str
+        A hex digest.
+    """
     return content_key(CLIP_CACHE_VERSION, Path(path), int(n_frames), resolve_backend(backend))
 
 
@@ -40,13 +55,13 @@ def cached_clip(
 
     Parameters
     ----------
-    path
+    path : path-like
         The video file.
-    n_frames
+    n_frames : int
         Frames sampled uniformly.
-    backend
+    backend : {"auto", "pyav", "decord"}, default "auto"
         Decoder (see :func:`read_clip`).
-    cache
+    cache : bool, default True
         Read and write the decoded-clip cache (False: decode afresh and leave the cache as
         it is, as ``--no-cache`` asks). A cached entry is verified against its size and sha256
         record; a corrupt one is reported once (naming the file), removed and rebuilt.
@@ -110,6 +125,24 @@ def decode_clips(
 
     All decoded clips must share one frame size; otherwise the error names two files that differ
     (decode one at a time with :func:`cached_clip` and resize per model instead).
+
+    Parameters
+    ----------
+    files : sequence of path-like or None
+        The video files; None stands for a video without a file (an error, or a skip).
+    n_frames : int
+        Frames sampled uniformly from each file.
+    backend : {"auto", "pyav", "decord"}, default "auto"
+        Decoder (see :func:`read_clip`).
+    cache : bool, default True
+        Read and write the decoded-clip cache (see :func:`cached_clip`).
+    on_error : {"raise", "skip"}, default "raise"
+        What a file that cannot be decoded does: raise :class:`VideoDecodeError`, or be
+        skipped and listed in ``failures``.
+
+    Returns
+    -------
+    DecodedClips
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -151,5 +184,21 @@ def load_clips(
     """Decode every file (through the cache) to one ``(N, T, H, W, 3)`` uint8 array.
 
     Fails on the first bad file, naming it; use :func:`decode_clips` to skip and report instead.
+
+    Parameters
+    ----------
+    files : sequence of path-like
+        The video files.
+    n_frames : int
+        Frames sampled uniformly from each file.
+    backend : {"auto", "pyav", "decord"}, default "auto"
+        Decoder (see :func:`read_clip`).
+    cache : bool, default True
+        Read and write the decoded-clip cache (see :func:`cached_clip`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, T, H, W, 3)`` uint8 clips, in the order of ``files``.
     """
     return decode_clips(files, n_frames, backend=backend, cache=cache, on_error="raise").clips

@@ -40,6 +40,18 @@ def sample_frame_indices(n_total: int, n_frames: int) -> np.ndarray:
     """Uniformly spaced frame indices: the centre frame of each of ``n_frames`` equal segments.
 
     With fewer frames than requested, frames repeat (indices stay sorted and in range).
+
+    Parameters
+    ----------
+    n_total : int
+        Frames in the video, at least 1.
+    n_frames : int
+        Frames to sample, at least 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_frames,) int64 indices in 0..n_total-1.
     """
     if n_total < 1:
         raise ValueError(f"n_total must be >= 1 (the clip has no frames), got {n_total}")
@@ -137,6 +149,21 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
 
     Raises :class:`VideoDecodeError` naming the file when it is missing or cannot be decoded.
     With ``backend="auto"``, a file decord cannot read is retried with PyAV (with a warning).
+
+    Parameters
+    ----------
+    path : path-like
+        The video file.
+    n_frames : int
+        T, frames sampled with :func:`sample_frame_indices`.
+    backend : {"auto", "pyav", "decord"}, default "auto"
+        Decoder; ``"auto"``: decord when installed (PyAV for frame widths decord misreads),
+        else PyAV.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, H, W, 3)`` uint8 RGB frames at the file's own resolution.
     """
     path = Path(path)
     if not path.is_file():
@@ -167,6 +194,22 @@ def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 1
     """Encode ``(T, H, W, 3)`` uint8 RGB frames to an H.264 mp4 with PyAV (even H and W).
 
     Written through a temporary name and a rename, so a crash leaves no half file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+    frames : numpy.ndarray
+        ``(T, H, W, 3)`` uint8 RGB frames, T >= 1, H and W even.
+    fps : int, default 8
+        Frame rate.
+    crf : int, default 18
+        libx264's constant rate factor (lower: higher quality).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     import av
 
