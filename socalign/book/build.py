@@ -220,6 +220,19 @@ def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
     CI and an editor with jupytext installed all agree. With ``check`` nothing is written: the
     pairs are synced in a temporary copy and the returned list names the chapters whose
     ``.py`` or ``.ipynb`` would change.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The book folder (it holds ``_toc.yml`` and ``jupytext.toml``).
+    check : bool, default False
+        Only report what would change; write nothing.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The ``.ipynb`` of each chapter whose pair changed (or would change), relative to
+        ``root``.
     """
     config = root / "jupytext.toml"
     if not config.exists():
@@ -434,6 +447,22 @@ def render(stage: Path, out: Path, strict: bool = True, everything: bool = False
 
     ``everything`` rewrites every page (Sphinx otherwise rewrites only the changed ones, which
     misses a change to a local extension or to the bibliography).
+
+    Parameters
+    ----------
+    stage : pathlib.Path
+        The staged book sources (executed notebooks and static pages).
+    out : pathlib.Path
+        The build folder; jupyter-book's log is kept in ``out/render.log``.
+    strict : bool, default True
+        Turn Sphinx warnings into errors (``-W -n --keep-going``).
+    everything : bool, default False
+        Rewrite every page (``--all``).
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML folder ``out/_build/html``.
     """
     command = [*_jupyter_book(), "build", str(stage), "--path-output", str(out), "--builder", "html"]
     if everything:
@@ -464,6 +493,34 @@ def build_book(
 
     ``out`` defaults to ``ROOT/_build/<profile>``; the HTML lands in ``out/_build/html``.
     ``force`` re-executes every chapter; a failing chapter raises :class:`ChapterFailed`.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The book folder or a folder inside it; None: found from the working directory (see
+        :func:`find_book_root`).
+    profile : str, default "demo"
+        The book profile the chapters run under.
+    out : path-like, optional
+        The build folder.
+    force : bool, default False
+        Re-execute every chapter, cached or not.
+    do_render : bool, default True
+        Render the HTML after executing (False: execute and stage only).
+    strict : bool, default True
+        Sphinx warnings fail the render.
+    kernel : str, default "python3"
+        The Jupyter kernel that executes the chapters.
+    timeout : int, optional
+        Per-cell execution timeout in seconds (papermill's); None: no limit.
+    log : callable, optional
+        Called with a line of text for each step (executing, cached, rendering).
+
+    Returns
+    -------
+    BuildSummary
+        Per-chapter status and times, the render status, the settings and datasets used; also
+        written to ``out/summary.json``.
     """
     start = time.perf_counter()
     settings = profile_settings(profile)
