@@ -84,9 +84,9 @@ def atomic_path(path: Path | str, keep_suffix: bool = False) -> Iterator[Path]:
 
     Parameters
     ----------
-    path
+    path : path-like
         The file to write (its folder is created).
-    keep_suffix
+    keep_suffix : bool, default False
         End the temporary name with ``path``'s suffix too (for writers that infer the format
         from it, e.g. ``.mp4``).
 
@@ -115,9 +115,9 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
 
     Parameters
     ----------
-    path
+    path : path-like
         The file to write.
-    data
+    data : bytes
         Its content.
 
     Returns
@@ -137,9 +137,9 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
 
     Parameters
     ----------
-    path
+    path : path-like
         The file to write.
-    text
+    text : str
         Its content.
 
     Returns
@@ -234,9 +234,9 @@ def write_verified(path: Path | str, data: bytes) -> Path:
 
     Parameters
     ----------
-    path
+    path : path-like
         The entry's file.
-    data
+    data : bytes
         Its content.
 
     Returns
@@ -256,10 +256,14 @@ def discard_entry(path: Path | str, reason: str) -> None:
 
     Parameters
     ----------
-    path
+    path : path-like
         The entry's file (its ``.sha256`` record goes too).
-    reason
+    reason : str
         What is wrong with it.
+
+    Returns
+    -------
+    None
     """
     path = Path(path)
     _report_corrupt(path, reason)
@@ -366,9 +370,9 @@ def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
 
     Parameters
     ----------
-    path
+    path : path-like
         An ``.npy`` file.
-    mmap
+    mmap : bool, default False
         Map the file read-only (to look at its shape cheaply).
 
     Returns
@@ -471,11 +475,11 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
 
     Parameters
     ----------
-    target
+    target : path-like
         The cached folder.
-    marker
+    marker : str
         A file every finished folder holds.
-    build
+    build : callable
         Writes the folder's content into the (missing) folder it is given.
 
     Returns

@@ -47,9 +47,9 @@ def folder_state(out: Path | str, is_own: Callable[[Path], bool]) -> FolderState
 
     Parameters
     ----------
-    out
+    out : path-like
         The output path.
-    is_own
+    is_own : callable
         True for a folder that holds the writing command's marker.
 
     Returns
@@ -78,11 +78,11 @@ def foreign_folder_error(out: Path | str, what: str, marker: str) -> OutputFolde
 
     Parameters
     ----------
-    out
+    out : path-like
         The folder.
-    what
+    what : str
         What the command writes (e.g. "run", "benchmark").
-    marker
+    marker : str
         The marker file a folder of that kind holds.
 
     Returns
@@ -109,13 +109,13 @@ def check_output_folder(
 
     Parameters
     ----------
-    out
+    out : path-like
         The output folder.
-    what
+    what : str
         What the command writes (e.g. "benchmark", "toy backbone").
-    marker
+    marker : str
         The file a folder of that kind holds (e.g. ``benchmark.json``).
-    is_own
+    is_own : callable, optional
         Recognises such a folder (default: ``marker`` is a file in it).
 
     Returns

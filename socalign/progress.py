@@ -69,8 +69,13 @@ def follow(path: Path, echo: Callable[[str], None], interval: float = 0.5) -> It
         The file to create and follow (truncated first).
     echo : callable
         Called with each new line (without its newline).
-    interval : float
+    interval : float, default 0.5
         Seconds between reads of the file.
+
+    Yields
+    ------
+    None
+        Inside the block the variable names ``path``.
     """
     path.write_text("", encoding="utf-8")
     saved = os.environ.get(PROGRESS_ENV)

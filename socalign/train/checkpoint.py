@@ -97,13 +97,13 @@ def save_checkpoint(folder: Path | str, epoch: int, state: dict[str, Any], keep:
 
     Parameters
     ----------
-    folder
+    folder : path-like
         The run's ``checkpoints`` folder (created when missing).
-    epoch
+    epoch : int
         The epoch the state belongs to; the file is ``epoch-NNNN.safetensors``.
-    state
+    state : dict
         Nested dicts, lists and tuples of tensors, numbers, strings, booleans and None.
-    keep
+    keep : int, default 2
         How many of the newest checkpoints to keep; older ones are deleted.
 
     Returns
@@ -124,9 +124,9 @@ def save_state(path: Path | str, state: dict[str, Any]) -> Path:
 
     Parameters
     ----------
-    path
+    path : path-like
         The file to write (by convention ending in ``.safetensors``).
-    state
+    state : dict
         As for :func:`save_checkpoint`.
 
     Returns
