@@ -2,7 +2,7 @@
 
 For each model: R² (squared Spearman over observed held-out pairs) and OOO accuracy under both
 rules (``argmax`` and ``pair``) with bootstrap intervals (videos for R², trials for OOO), all via
-:func:`socalign.evaluate.evaluate`. Beside them: the noise ceilings of the same split (split-half
+:func:`socalign.scoring.evaluate`. Beside them: the noise ceilings of the same split (split-half
 reliability over participants, Spearman–Brown corrected, for R²; leave-one-out agreement of
 repeated triplets for OOO accuracy), and paired bootstraps of the best language model minus the
 best video model. When a model has layers to choose from, the layer is chosen by R² on the
@@ -19,17 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socalign.evaluate import Evaluation, evaluate
-from socalign.metrics import (
-    RULES,
-    benchmark_ceilings,
-    ooo_accuracy,
-    paired_bootstrap,
-    paired_bootstrap_alignment,
-    similarity_from_embeddings,
-    similarity_from_judgments,
-)
+from socalign.metrics import RULES
 from socalign.metrics.resampling import as_rng
+from socalign.scoring import Evaluation, ceilings, compare, evaluate, model_similarity
 from socalign.text import interval
 
 KINDS = ("language", "video", "baseline", "oracle", "unknown")
@@ -230,17 +222,31 @@ class GapResult:
 def noise_ceilings(
     benchmark: Any, split: str, n_splits: int = 100, seed: int | np.random.Generator = 0
 ) -> dict[str, Any]:
-    """The ceilings of a split, from :func:`socalign.metrics.benchmark_ceilings`.
+    """The ceilings of a split as the ``gap --json`` ``ceiling`` block, from
+    :func:`socalign.scoring.ceilings` (:func:`socalign.metrics.benchmark_ceilings`).
 
-    Keys: ``r2`` (the split-half R² ceiling with its interval; ``error`` when it cannot be
-    computed), ``ooo_accuracy`` (the leave-one-out agreement of repeated triplets: a
-    reliability, kept under this key for the ``gap --json`` output) and ``ooo_ceiling`` (the
-    expected accuracy of each triplet's most likely choice, the ceiling OOO accuracy is read
-    against). An integer ``seed`` gives the numbers ``socalign ceiling`` prints for the split.
+    Parameters
+    ----------
+    benchmark
+        The benchmark.
+    split
+        The split of the gap table.
+    n_splits
+        Random participant halves of the split-half reliability.
+    seed
+        An integer gives the numbers ``socalign ceiling --seed`` prints for the split; a
+        Generator gives one integer seed drawn from it.
+
+    Returns
+    -------
+    dict
+        ``r2`` (the split-half R² ceiling with its interval; ``error`` when it cannot be
+        computed), ``ooo_accuracy`` (the leave-one-out agreement of repeated triplets: a
+        reliability, kept under this key for the ``gap --json`` output) and ``ooo_ceiling``
+        (the expected accuracy of each triplet's most likely choice, the ceiling OOO accuracy
+        is read against).
     """
-    if isinstance(seed, np.random.Generator):
-        seed = int(seed.integers(2**31))
-    found = benchmark_ceilings(benchmark, split, n_splits=n_splits, seed=int(seed))
+    found = ceilings(benchmark, split, n_splits=n_splits, seed=seed)
     quantities = found.quantities()
     out: dict[str, Any] = {}
     if found.split_half is None:
@@ -259,14 +265,6 @@ def noise_ceilings(
     }
     out["ooo_ceiling"] = {**quantities["ooo_ceiling"], "n_trials": found.ooo.n_trials}
     return out
-
-
-def _split_similarity(benchmark: Any, embeddings: np.ndarray, split: str, metric: str) -> np.ndarray:
-    n = len(benchmark.videos)
-    idx = benchmark.split_indices(split)
-    sim = np.full((n, n), np.nan)
-    sim[np.ix_(idx, idx)] = similarity_from_embeddings(np.asarray(embeddings)[idx], metric)
-    return sim
 
 
 def paired_language_video(
@@ -304,32 +302,21 @@ def paired_language_video(
         missing = [k for k in ("language", "video") if k not in best]
         return {"language_vs_video": None, "reason": f"no {' or '.join(missing)} model in the table"}
     lang, vid = best["language"], best["video"]
-    rng = as_rng(seed)
-    sim_l = _split_similarity(benchmark, embeddings[lang.model], split, metric)
-    sim_v = _split_similarity(benchmark, embeddings[vid.model], split, metric)
-    trials = benchmark.split_trials(split)
-    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
-    r2 = paired_bootstrap_alignment(
-        sim_l, sim_v, human.similarity, human.observed, benchmark.split_indices(split),
-        "videos", n_boot, rng,
-    )
-    ooo = {
-        rule: paired_bootstrap(
-            ooo_accuracy(sim_l, trials.triplets, trials.odd, rule).correct,
-            ooo_accuracy(sim_v, trials.triplets, trials.odd, rule).correct,
-            n_boot, rng, unit="trials",
-        ).to_dict()
-        for rule in RULES
-    }
+    paired = compare(
+        benchmark, split,
+        model_similarity(benchmark, split, embeddings[lang.model], metric=metric),
+        model_similarity(benchmark, split, embeddings[vid.model], metric=metric),
+        n_boot, as_rng(seed),
+    ).to_dict()
     return {
         "language_vs_video": {
             "language": lang.model,
             "video": vid.model,
             "difference": "language - video",
             "best_chosen_by": f"R² on the {chosen_on} split",
-            "r2": r2["r2"].to_dict(),
-            "spearman": r2["spearman"].to_dict(),
-            "ooo_accuracy": ooo,
+            "r2": paired["r2"],
+            "spearman": paired["spearman"],
+            "ooo_accuracy": paired["ooo_accuracy"],
         }
     }
 

@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from socalign.cache import read_npy, read_npz
+from socalign.metrics.resampling import as_rng, resample_indices
+from socalign.scoring import model_similarity, split_human_similarity
 
 REGRESSIONS = ("ols_ranks", "ols_raw")
 
@@ -199,8 +201,10 @@ def partition_similarity(
     """Commonality analysis of ``human`` (N,N) similarity on (N,N) model-similarity predictors.
 
     Pairs: the upper triangle of ``observed`` among ``indices`` (all videos when None).
-    Bootstrap: resample those videos with replacement ``n_boot`` times; pairs of a video with
-    its own copy are dropped; each replicate recomputes every R² (ranks recomputed too).
+    Bootstrap: resample those videos with replacement ``n_boot`` times
+    (:func:`socalign.metrics.resampling.resample_indices`); pairs of a video with its own copy
+    are dropped; each replicate recomputes every R² (ranks recomputed too). The replicates
+    stay a loop: each one refits every OLS on its own pairs.
     """
     _check_regression(regression)
     human = np.asarray(human, dtype=float)
@@ -225,11 +229,12 @@ def partition_similarity(
     ci: dict[str, tuple[float, float]] = {}
     n_degenerate = 0
     if n_boot > 0:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         boot_r2 = {s: np.empty(n_boot) for s in r2}
         boot_c = {s: np.empty(n_boot) for s in comps}
-        for b in range(n_boot):
-            sample = order[rng.integers(0, order.size, order.size)]
+        draws = (row for chunk in resample_indices(order.size, n_boot, as_rng(seed))
+                 for row in chunk)
+        for b, drawn in enumerate(draws):
+            sample = order[drawn]
             yb, *xb = _pair_values([human, *mats], observed, sample)
             if yb.size < len(names) + 2:  # too few observed pairs in this resample: counted, NaN
                 n_degenerate += 1
@@ -275,7 +280,6 @@ def predictor_similarity(
     understood by :func:`socalign.analyses.gap.model_embeddings` (e.g. ``minilm``).
     """
     from socalign.analyses.gap import model_embeddings
-    from socalign.metrics import similarity_from_embeddings
     from socalign.models.embeddings import load_embeddings, load_similarity
 
     idx = benchmark.split_indices(split)
@@ -297,9 +301,7 @@ def predictor_similarity(
         emb = load_embeddings(path, benchmark.videos, required=idx)
     else:
         emb = model_embeddings(benchmark, source)
-    sim = np.full((n, n), np.nan)
-    sim[np.ix_(idx, idx)] = similarity_from_embeddings(np.asarray(emb)[idx], metric)
-    return sim
+    return model_similarity(benchmark, split, embeddings=emb, metric=metric)
 
 
 def partition_benchmark(
@@ -313,17 +315,12 @@ def partition_benchmark(
     names: Sequence[str] | None = None,
 ) -> Partition:
     """Commonality analysis of a split's judged similarity on 2–3 predictors (files or models)."""
-    from socalign.metrics import similarity_from_judgments
-
     if not 2 <= len(predictors) <= 3:
         raise ValueError(f"give 2 or 3 predictors, got {len(predictors)}: {list(predictors)}")
     labels = list(names) if names else [Path(p).stem if Path(p).suffix else p for p in predictors]
     if len(set(labels)) != len(labels):
         raise ValueError(f"predictor names must differ, got {labels}")
-    trials = benchmark.split_trials(split)
-    if len(trials) == 0:
-        raise ValueError(f"split {split!r} has no trials")
-    human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
+    human = split_human_similarity(benchmark, split)
     mats = {
         label: predictor_similarity(benchmark, source, split, metric)
         for label, source in zip(labels, predictors, strict=True)

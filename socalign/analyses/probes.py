@@ -4,8 +4,9 @@ For each attribute: features standardised on the train videos, ridge regression 
 penalty chosen by cross-validation inside the train videos (scikit-learn ``RidgeCV``, efficient
 leave-one-out by default), predictions on the held-out videos, and their Pearson r with the
 held-out ratings. The p-value permutes the held-out ratings against the fixed predictions
-(one-sided, r at least as large; all permutations in one matrix product); the interval
-resamples held-out videos.
+(one-sided, r at least as large; ``scipy.stats.permutation_test``, as ``pearsonr`` with
+``PermutationMethod`` runs it); the interval resamples held-out videos
+(``scipy.stats.bootstrap``, percentile). Both come from :mod:`socalign.metrics.resampling`.
 """
 
 from __future__ import annotations
@@ -20,58 +21,88 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from socalign.metrics.resampling import (
+    as_rng,
+    bootstrap_statistic,
+    pearson_permutation_test,
+    summarize,
+)
+from socalign.metrics.resampling import pearson_rows as _pearson
+
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-4, 8, 25))
 
 
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
 def pearson_rows(pred: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Pearson r between ``pred`` (n,) or (B, n) and each row of ``targets`` (B, n)."""
-    targets = np.atleast_2d(np.asarray(targets, dtype=float))
-    pred = np.broadcast_to(np.asarray(pred, dtype=float), targets.shape)
-    pc = pred - pred.mean(axis=1, keepdims=True)
-    tc = targets - targets.mean(axis=1, keepdims=True)
-    denom = np.sqrt((pc * pc).sum(axis=1) * (tc * tc).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, (pc * tc).sum(axis=1) / denom, np.nan)
+    """Pearson r between ``pred`` (n,) or (B, n) and each row of ``targets`` (B, n).
+
+    Parameters
+    ----------
+    pred
+        Predictions, shared by every row of ``targets`` or one row each.
+    targets
+        (B, n) or (n,) (then B = 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        (B,) r, NaN where a row is constant (:func:`socalign.metrics.resampling.pearson_rows`).
+    """
+    return _pearson(pred, np.atleast_2d(np.asarray(targets, dtype=float)))
 
 
 def permutation_pvalue_r(
-    pred: np.ndarray, target: np.ndarray, n_perm: int, rng: np.random.Generator
+    pred: np.ndarray, target: np.ndarray, n_perm: int, rng: np.random.Generator | int
 ) -> tuple[float, float]:
     """One-sided permutation p-value of r(pred, target), and the observed r.
 
-    The held-out targets are permuted ``n_perm`` times at once (``Generator.permuted`` on a
-    tiled matrix) and correlated with the fixed predictions in one matrix product.
-    p = (1 + #{r_perm >= r}) / (1 + n_perm).
+    Parameters
+    ----------
+    pred
+        (n,) predictions (fixed).
+    target
+        (n,) held-out ratings (permuted).
+    n_perm
+        Permutations.
+    rng
+        Generator (its stream continues) or seed.
+
+    Returns
+    -------
+    (float, float)
+        ``(p, r)`` with p = (1 + #{r_perm >= r}) / (1 + n_perm), or exact over all n!
+        orderings when n! <= ``n_perm``; both NaN for a constant input.
+        :func:`socalign.metrics.resampling.pearson_permutation_test` (``scipy.stats``).
     """
-    pred = np.asarray(pred, dtype=float)
-    target = np.asarray(target, dtype=float)
-    pc = pred - pred.mean()
-    tc = target - target.mean()
-    denom = np.sqrt((pc @ pc) * (tc @ tc))
-    if denom == 0:
-        return float("nan"), float("nan")
-    r = float(pc @ tc / denom)
-    perms = rng.permuted(np.broadcast_to(tc, (n_perm, tc.size)), axis=1)
-    r_perm = perms @ pc / denom  # permuting keeps the mean and norm of the targets
-    p = (1.0 + np.count_nonzero(r_perm >= r - 1e-12)) / (1.0 + n_perm)
-    return float(p), r
+    return pearson_permutation_test(pred, target, n_perm, as_rng(rng), "greater")
 
 
 def bootstrap_r(
-    pred: np.ndarray, target: np.ndarray, n_boot: int, rng: np.random.Generator,
+    pred: np.ndarray, target: np.ndarray, n_boot: int, rng: np.random.Generator | int,
     level: float = 0.95,
 ) -> tuple[float, float]:
-    """Percentile interval of r(pred, target) resampling the held-out videos (vectorised)."""
-    n = len(target)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    rs = pearson_rows(np.asarray(pred, float)[idx], np.asarray(target, float)[idx])
-    alpha = (1 - level) / 2
-    lo, hi = np.nanquantile(rs, [alpha, 1 - alpha])
-    return float(lo), float(hi)
+    """Percentile interval of r(pred, target) resampling the held-out videos.
+
+    Parameters
+    ----------
+    pred, target
+        (n,) predictions and held-out ratings, resampled together.
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Interval level.
+
+    Returns
+    -------
+    (float, float)
+        ``scipy.stats.bootstrap`` (percentile) of Pearson r
+        (:func:`socalign.metrics.resampling.bootstrap_statistic`); resamples where r is
+        undefined are dropped, as in every socalign interval.
+    """
+    samples = bootstrap_statistic((pred, target), _pearson, n_boot, as_rng(rng))
+    iv = summarize("pearson", np.nan, samples, level, "held-out videos", n_boot)
+    return iv.low, iv.high
 
 
 @dataclass(frozen=True)
@@ -156,7 +187,7 @@ def fit_probe(
     cv: int | None = None, seed: int | np.random.Generator = 0,
 ):
     """Standardise + RidgeCV fitted on the train videos only (``cv=None``: leave-one-out)."""
-    splitter = None if cv is None else KFold(cv, shuffle=True, random_state=int(_rng(seed).integers(2**31)))
+    splitter = None if cv is None else KFold(cv, shuffle=True, random_state=int(as_rng(seed).integers(2**31)))
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float), cv=splitter))
     return model.fit(X_train, y_train)
 
@@ -187,7 +218,7 @@ def probe_arrays(
     test = np.asarray(test, dtype=np.int64)
     if np.intersect1d(train, test).size:
         raise ValueError("train and test videos overlap")
-    rng = _rng(seed)
+    rng = as_rng(seed)
     rows = []
     for name, values in targets.items():
         y = np.asarray(values, dtype=float)
@@ -299,7 +330,7 @@ def probe_change(
     names = [a for a in (PAPER_ATTRIBUTES if attributes is None else attributes) if a in ratings]
     if not names:
         raise KeyError(f"none of the attributes {list(attributes or PAPER_ATTRIBUTES)} is rated here")
-    rng = _rng(seed)
+    rng = as_rng(seed)
     train, test = benchmark.split_indices("train"), benchmark.split_indices("test")
     out = []
     for name in names:
@@ -308,9 +339,13 @@ def probe_change(
         preds = [fit_probe(np.asarray(X, float)[tr], y[tr]).predict(np.asarray(X, float)[te])
                  for X in (before, after)]
         r = [float(pearson_rows(p, y[te][None])[0]) for p in preds]
-        idx = rng.integers(0, te.size, size=(n_boot, te.size))
-        diffs = pearson_rows(preds[1][idx], y[te][idx]) - pearson_rows(preds[0][idx], y[te][idx])
-        alpha = (1 - level) / 2
-        lo, hi = np.nanquantile(diffs, [alpha, 1 - alpha])
-        out.append(ProbeChange(name, r[0], r[1], r[1] - r[0], float(lo), float(hi), int(te.size), n_boot))
+        diffs = bootstrap_statistic(
+            (preds[0], preds[1], y[te]),
+            lambda pb, pa, yy, axis=-1: _pearson(pa, yy, axis) - _pearson(pb, yy, axis),
+            n_boot, rng,
+        )
+        iv = summarize("r difference (after - before)", r[1] - r[0], diffs, level,
+                       "held-out videos", n_boot)
+        out.append(ProbeChange(name, r[0], r[1], r[1] - r[0], iv.low, iv.high, int(te.size),
+                               n_boot))
     return out

@@ -2,13 +2,15 @@
 
 A linear probe (standardised features, multinomial logistic regression with its inverse
 penalty C chosen by cross-validated log loss inside the train clips, scikit-learn
-``GridSearchCV`` over ``LogisticRegression``) is fitted on the train clips of SocialWorld's action set and scored
-on its held-out clips, once with the backbone before fine-tuning and once after. The
-difference (after − before) gets a paired bootstrap over held-out clips.
+``LogisticRegressionCV`` on the standardised train clips) is fitted on the train clips of
+SocialWorld's action set and scored on its held-out clips, once with the backbone before
+fine-tuning and once after. The difference (after − before) gets a paired bootstrap over
+held-out clips.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -27,11 +29,50 @@ from socalign.metrics.resampling import Interval, as_rng
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 
 
+def _logistic_cv(folds: int, seed: int) -> LogisticRegressionCV:
+    """L2 logistic regression with C from :data:`C_GRID` by stratified-CV log loss."""
+    options: dict[str, Any] = {}
+    accepted = inspect.signature(LogisticRegressionCV).parameters
+    if "l1_ratios" in accepted and "use_legacy_attributes" in accepted:  # scikit-learn >= 1.8
+        options = {"l1_ratios": (0.0,), "use_legacy_attributes": False}
+    return LogisticRegressionCV(
+        Cs=list(C_GRID), cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        scoring="neg_log_loss", max_iter=2000, **options,
+    )
+
+
 def probe_accuracy(
     X: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, cv: int = 3,
     seed: int = 0,
 ) -> np.ndarray:
-    """Per-clip correctness (bool) on ``test`` of a logistic probe fitted on ``train``."""
+    """Per-clip correctness (bool) on ``test`` of a logistic probe fitted on ``train``.
+
+    Parameters
+    ----------
+    X
+        (N, D) finite features, one row per clip.
+    labels
+        (N,) action labels.
+    train, test
+        Disjoint row indices.
+    cv
+        Folds of the search for C (at most the smallest class's train count, at least 2).
+    seed
+        Seed of the folds' shuffle.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(test),) bool. The probe standardises on the train clips, then
+        ``LogisticRegressionCV`` picks C from :data:`C_GRID` by stratified-CV log loss (the
+        folds see features standardised on all train clips) and refits on all of them.
+
+    Raises
+    ------
+    ValueError
+        Mismatched shapes, non-finite features, overlapping splits, fewer than two classes,
+        or a class with a single train clip.
+    """
     X = np.asarray(X, dtype=float)
     labels = np.asarray(labels)
     if X.ndim != 2 or X.shape[0] != labels.shape[0]:
@@ -46,12 +87,7 @@ def probe_accuracy(
     folds = int(min(cv, counts.min()))
     if folds < 2:
         raise ValueError(f"label {classes[counts.argmin()]!r} has only {counts.min()} train clip(s)")
-    model = GridSearchCV(
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
-        {"logisticregression__C": list(C_GRID)},
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-        scoring="neg_log_loss",
-    )
+    model = make_pipeline(StandardScaler(), _logistic_cv(folds, seed))
     model.fit(X[train], labels[train])
     return model.predict(X[test]) == labels[test]
 

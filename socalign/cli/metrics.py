@@ -26,14 +26,15 @@ def _split(value: str | None) -> str | None:
 
 
 def ceiling_command(args: argparse.Namespace) -> dict[str, Any]:
-    """Noise ceilings and reliabilities of a split (:func:`socalign.metrics.benchmark_ceilings`).
+    """Noise ceilings and reliabilities of a split (:func:`socalign.scoring.ceilings`, that is
+    :func:`socalign.metrics.benchmark_ceilings`).
 
     The result keeps ``split_half`` and ``ooo_consistency`` (the reliabilities) and adds
     ``ooo_ceiling`` (the empirical-Bayes OOO-accuracy ceiling) and ``ceilings`` (the R² ceiling,
     the reliability, the OOO reliability and the OOO ceiling, each with its rule and meaning).
     """
     from socalign.data import load_dataset
-    from socalign.metrics import benchmark_ceilings
+    from socalign.scoring import ceilings
 
     if args.n_splits < 1:
         raise CliError(f"--n-splits must be at least 1, got {args.n_splits}")
@@ -41,7 +42,7 @@ def ceiling_command(args: argparse.Namespace) -> dict[str, Any]:
     split = _split(args.split)
     if len(benchmark.split_trials(split)) == 0:
         raise CliError(f"split {args.split!r} has no trials")
-    result = benchmark_ceilings(benchmark, split, n_splits=args.n_splits, seed=args.seed)
+    result = ceilings(benchmark, split, n_splits=args.n_splits, seed=args.seed)
     if result.split_half is None:
         raise ValueError(result.split_half_error)
     out = result.to_dict()
@@ -60,8 +61,8 @@ def ceiling_command(args: argparse.Namespace) -> dict[str, Any]:
 def evaluate_command(args: argparse.Namespace) -> dict[str, Any]:
     """Score embeddings or a similarity matrix against a split's human judgments."""
     from socalign.data import load_dataset
-    from socalign.evaluate import evaluate
     from socalign.models.embeddings import load_embeddings, load_similarity
+    from socalign.scoring import evaluate
 
     if args.n_boot < 0:
         raise CliError(f"--n-boot must be >= 0, got {args.n_boot}")

@@ -11,11 +11,32 @@ matrix computation rather than a loop:
 
 Intervals are percentile intervals; resamples where a correlation is undefined (NaN, e.g. a
 video resample leaving a constant vector) are dropped and counted in ``n_valid``.
+
+Where scipy gives the same numbers from the same Generator, scipy does the work:
+
+* :func:`bootstrap` / :func:`paired_bootstrap` (means of per-unit values) and
+  :func:`bootstrap_statistic` (any vectorised statistic of paired samples, e.g. a probe's r)
+  are ``scipy.stats.bootstrap`` (percentile method) — the same draws, bit for bit;
+* :func:`pearson_permutation_test` is ``scipy.stats.permutation_test`` with
+  ``permutation_type="pairings"``, what ``scipy.stats.pearsonr(method=PermutationMethod(...))``
+  runs (exact over all n! orderings when ``n_perm`` reaches n!).
+
+Hand-written, because scipy has no equivalent:
+
+* the video bootstrap of correlations (:func:`bootstrap_alignment`,
+  :func:`paired_bootstrap_alignment`) — scipy cannot resample items of a pair matrix; this one
+  draws multinomial weights and computes every resample's weighted Spearman in one product;
+* the Mantel-style permutation (:func:`permutation_pvalue`) — scipy's permutation tests permute
+  observations, not the item labels of a similarity matrix.
+
+Seeds: :func:`as_rng` is the one seed-to-Generator rule of the package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +51,23 @@ CHUNK_ELEMENTS = 2_000_000
 
 
 def as_rng(rng: np.random.Generator | int) -> np.random.Generator:
-    """A numpy Generator from a Generator or an integer seed."""
+    """A numpy Generator from a Generator or an integer seed (the package's one seed rule).
+
+    Parameters
+    ----------
+    rng
+        A Generator (returned as is, so a caller's stream continues) or an integer seed
+        (``numpy.random.default_rng(seed)``).
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        For anything else (a bool, a float, a legacy ``RandomState``).
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
@@ -108,20 +145,158 @@ def _check_common(n_boot: int, level: float) -> None:
         raise ValueError(f"level must lie in (0, 1), got {level}")
 
 
-def resample_counts(
+def resample_indices(
     n_units: int, n_boot: int, rng: np.random.Generator
 ) -> Iterator[np.ndarray]:
-    """Chunks of (b, n_units) counts: how often each unit is drawn in each resample."""
+    """Chunks of (b, n_units) unit indices drawn with replacement, ``n_boot`` rows in all.
+
+    Parameters
+    ----------
+    n_units
+        Units to draw from (0..n_units-1).
+    n_boot
+        Resamples (rows) in all.
+    rng
+        The Generator; rows are drawn in order, so the chunking never changes the draws
+        (the rows equal ``n_boot`` calls of ``rng.integers(0, n_units, n_units)``).
+
+    Yields
+    ------
+    numpy.ndarray
+        (b, n_units) int64, about :data:`CHUNK_ELEMENTS` entries per chunk.
+    """
     if n_units < 1:
         raise ValueError("nothing to resample (0 units)")
     rows = max(1, CHUNK_ELEMENTS // n_units)
     done = 0
     while done < n_boot:
         b = min(rows, n_boot - done)
-        draws = rng.integers(0, n_units, size=(b, n_units))
+        yield rng.integers(0, n_units, size=(b, n_units))
+        done += b
+
+
+def resample_counts(
+    n_units: int, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Chunks of (b, n_units) counts: how often each unit is drawn in each resample."""
+    for draws in resample_indices(n_units, n_boot, rng):
+        b = draws.shape[0]
         offsets = (np.arange(b) * n_units)[:, None]
         yield np.bincount((draws + offsets).ravel(), minlength=b * n_units).reshape(b, n_units)
-        done += b
+
+
+def _scipy_rng(gen: np.random.Generator) -> dict[str, np.random.Generator]:
+    """The Generator as scipy's resampling functions take it (``rng`` from scipy 1.15 on)."""
+    name = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+    return {name: gen}
+
+
+def bootstrap_statistic(
+    samples: Sequence[np.ndarray],
+    statistic: Callable[..., np.ndarray],
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+) -> np.ndarray:
+    """Bootstrap distribution of a statistic of paired samples (``scipy.stats.bootstrap``).
+
+    Parameters
+    ----------
+    samples
+        1-D arrays of one length n, resampled together (the same n indices for all).
+    statistic
+        Vectorised: ``statistic(*resampled, axis=-1)`` takes (b, n) arrays and returns (b,).
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_boot,) values (NaN where the statistic is undefined). The indices are
+        ``rng.integers(0, n, (b, n))`` in chunks, as :func:`resample_indices` draws them.
+    """
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    data = tuple(np.asarray(x, dtype=np.float64) for x in samples)
+    n = data[0].size
+    with warnings.catch_warnings():
+        # A NaN resample (e.g. a constant vector) is dropped and counted by the caller.
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            data, statistic, n_resamples=n_boot, batch=max(1, CHUNK_ELEMENTS // max(n, 1)),
+            vectorized=True, paired=True, method="percentile", **_scipy_rng(as_rng(rng)),
+        )
+    return np.asarray(result.bootstrap_distribution, dtype=np.float64)
+
+
+def pearson_rows(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Pearson r along ``axis`` of x and y (broadcast), NaN where either is constant.
+
+    Parameters
+    ----------
+    x, y
+        Arrays that broadcast together.
+    axis
+        The axis of the observations.
+
+    Returns
+    -------
+    numpy.ndarray
+        One r per slice; equal to ``scipy.stats.pearsonr(x, y, axis=axis).statistic``
+        without its warnings.
+    """
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    xc = x - x.mean(axis=axis, keepdims=True)
+    yc = y - y.mean(axis=axis, keepdims=True)
+    denom = np.sqrt((xc * xc).sum(axis=axis) * (yc * yc).sum(axis=axis))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (xc * yc).sum(axis=axis) / denom, np.nan)
+
+
+def pearson_permutation_test(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_perm: int = 1000,
+    rng: np.random.Generator | int = 0,
+    alternative: str = "greater",
+) -> tuple[float, float]:
+    """Permutation p-value of Pearson r(x, y), permuting y against fixed x.
+
+    ``scipy.stats.permutation_test`` with ``permutation_type="pairings"``, as
+    ``scipy.stats.pearsonr(x, y, method=PermutationMethod(n_perm, rng=rng))`` runs it: all
+    ``n_perm`` orderings of y are drawn at once, p = (1 + #{r_perm >= r}) / (1 + n_perm) for
+    ``greater``; when n! <= ``n_perm`` every ordering is enumerated (an exact p-value, and no
+    draws from ``rng``).
+
+    Parameters
+    ----------
+    x, y
+        1-D arrays of one length.
+    n_perm
+        Permutations.
+    rng
+        Generator (its stream continues) or seed.
+    alternative
+        ``greater``, ``less`` or ``two-sided``.
+
+    Returns
+    -------
+    (float, float)
+        ``(p_value, r)``; both NaN when x or y is constant.
+    """
+    if n_perm < 1:
+        raise ValueError(f"n_perm must be at least 1, got {n_perm}")
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    r = float(pearson_rows(x, y))
+    if not np.isfinite(r):
+        return float("nan"), float("nan")
+    result = stats.permutation_test(
+        (y,), lambda yp, axis=-1: pearson_rows(x, yp, axis), permutation_type="pairings",
+        vectorized=True, n_resamples=n_perm, alternative=alternative, **_scipy_rng(as_rng(rng)),
+    )
+    return float(result.pvalue), r
 
 
 def summarize(
@@ -174,21 +349,37 @@ def bootstrap(
     unit: str = "trials",
     statistic: str = "mean",
 ) -> Interval:
-    """Bootstrap interval of the mean of per-unit values (e.g. per-trial OOO scores)."""
+    """Bootstrap interval of the mean of per-unit values (e.g. per-trial OOO scores).
+
+    Parameters
+    ----------
+    values
+        (n,) finite per-unit values.
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Level of the percentile interval.
+    unit
+        What a value is (named in the interval).
+    statistic
+        The statistic's name in the interval.
+
+    Returns
+    -------
+    Interval
+        ``scipy.stats.bootstrap`` of the mean (percentile method, the draws of
+        :func:`resample_indices`), summarised by :func:`summarize`.
+    """
     _check_common(n_boot, level)
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
     if not np.isfinite(values).all():
         raise ValueError("values hold NaN or infinite entries")
-    gen = as_rng(rng)
-    n = values.size
-    rows = max(1, CHUNK_ELEMENTS // n)
-    chunks = []
-    for start in range(0, n_boot, rows):
-        draws = gen.integers(0, n, size=(min(rows, n_boot - start), n))
-        chunks.append(values[draws].mean(axis=1))
-    return summarize(statistic, values.mean(), np.concatenate(chunks), level, unit, n_boot)
+    samples = bootstrap_statistic((values,), np.mean, n_boot, rng)
+    return summarize(statistic, values.mean(), samples, level, unit, n_boot)
 
 
 def paired_bootstrap(

@@ -239,38 +239,40 @@ def embed_all(model: Any, inputs: Any, n: int, device: Any, batch: int = 32) -> 
 def held_out_report(
     benchmark: Any, split: str, before: np.ndarray, after: np.ndarray, n_boot: int, seed: int
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Evaluations before and after on ``split`` and the paired bootstraps of the gain."""
-    from socalign.evaluate import evaluate
-    from socalign.metrics import (
-        paired_bootstrap,
-        paired_bootstrap_alignment,
-        similarity_from_embeddings,
-        similarity_from_judgments,
-    )
+    """Evaluations before and after on ``split`` and the paired bootstraps of the gain.
+
+    Parameters
+    ----------
+    benchmark
+        The benchmark.
+    split
+        The held-out split.
+    before, after
+        (N, D) embeddings of every video before and after fine-tuning (cosine similarity).
+    n_boot
+        Bootstrap resamples; 0: no intervals and no gain.
+    seed
+        The run's seed: each evaluation resamples from ``seed``, the gain from
+        ``numpy.random.default_rng([seed, 2])``.
+
+    Returns
+    -------
+    (dict, dict, dict)
+        ``before`` and ``after`` (:meth:`socalign.scoring.Evaluation.to_dict`) and ``gain``
+        (:meth:`socalign.scoring.Comparison.to_dict` of after - before without its ``split``
+        and ``difference`` entries; empty when ``n_boot`` is 0), as report.json stores them.
+    """
+    from socalign.scoring import compare, evaluate, model_similarity
 
     ev_before = evaluate(benchmark, split, embeddings=before, n_boot=n_boot, seed=seed)
     ev_after = evaluate(benchmark, split, embeddings=after, n_boot=n_boot, seed=seed)
     gain: dict[str, Any] = {}
     if n_boot:
-        idx = benchmark.split_indices(split)
-        trials = benchmark.split_trials(split)
-        human = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
-        n = len(benchmark.videos)
-        sims = []
-        for emb in (after, before):
-            full = np.full((n, n), np.nan)
-            full[np.ix_(idx, idx)] = similarity_from_embeddings(emb[idx], "cosine")
-            sims.append(full)
-        rng = np.random.default_rng([seed, 2])
-        paired = paired_bootstrap_alignment(sims[0], sims[1], human.similarity, human.observed,
-                                            idx, "videos", n_boot, rng)
-        gain = {k: v.to_dict() for k, v in paired.items()}
-        gain["ooo_accuracy"] = {
-            rule: paired_bootstrap(ev_after.ooo[rule].correct.astype(float),
-                                   ev_before.ooo[rule].correct.astype(float), n_boot, rng,
-                                   unit="trials").to_dict()
-            for rule in ev_after.ooo
-        }
+        sim_after = model_similarity(benchmark, split, embeddings=after)
+        sim_before = model_similarity(benchmark, split, embeddings=before)
+        paired = compare(benchmark, split, sim_after, sim_before, n_boot,
+                         np.random.default_rng([seed, 2])).to_dict()
+        gain = {key: paired[key] for key in ("spearman", "r2", "ooo_accuracy")}
     return ev_before.to_dict(), ev_after.to_dict(), gain
 
 

@@ -63,15 +63,8 @@ from socalign.data.socialworld.observers import (
     social_features,
 )
 from socalign.data.types import Benchmark, Trials
-from socalign.metrics import (
-    alignment,
-    ooo_accuracy,
-    ooo_ceiling,
-    ooo_consistency,
-    similarity_from_embeddings,
-    similarity_from_judgments,
-    split_half_ceiling,
-)
+from socalign.metrics import ooo_ceiling, ooo_consistency
+from socalign.scoring import ceilings, evaluate
 
 TARGETS = {
     "loo_agreement": (0.5, 0.7),
@@ -169,21 +162,32 @@ def minilm_embeddings(benchmark: Benchmark, encode: CaptionEncoder) -> np.ndarra
 def score(benchmark: Benchmark, embeddings: np.ndarray, split: str) -> dict[str, Any]:
     """OOO accuracy (argmax and pair rules) and R² of embeddings on one split's trials.
 
-    A split with fewer than :data:`MIN_TRIALS` trials is not scored: the entry says so.
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    embeddings : numpy.ndarray
+        (n_videos, D) in benchmark row order (cosine similarity).
+    split : str
+        The split scored.
+
+    Returns
+    -------
+    dict
+        ``ooo_argmax``, ``ooo_pair``, ``r2``, ``n_trials``, ``n_pairs`` from
+        :func:`socalign.scoring.evaluate` (no intervals); a split with fewer than
+        :data:`MIN_TRIALS` trials is not scored and the entry says so.
     """
     trials = benchmark.split_trials(split)
     if len(trials) < MIN_TRIALS:
         return {"n_trials": len(trials), "not_measured": f"fewer than {MIN_TRIALS} trials in this split"}
-    n = len(benchmark.videos)
-    model = similarity_from_embeddings(embeddings, "cosine")
-    human = similarity_from_judgments(trials.triplets, trials.odd, n)
-    fit = alignment(model, human.similarity, human.observed, indices=benchmark.split_indices(split))
+    ev = evaluate(benchmark, split, embeddings=embeddings, metric="cosine", n_boot=0)
     return {
-        "ooo_argmax": ooo_accuracy(model, trials.triplets, trials.odd, "argmax").accuracy,
-        "ooo_pair": ooo_accuracy(model, trials.triplets, trials.odd, "pair").accuracy,
-        "r2": fit.r2,
-        "n_trials": len(trials),
-        "n_pairs": fit.n_pairs,
+        "ooo_argmax": ev.ooo["argmax"].accuracy,
+        "ooo_pair": ev.ooo["pair"].accuracy,
+        "r2": ev.r2,
+        "n_trials": ev.n_trials,
+        "n_pairs": ev.n_pairs,
     }
 
 
@@ -204,7 +208,9 @@ def calibrate(
     clips : numpy.ndarray, optional
         Its frames for the pixel reference (default: decoded from the videos).
     seed : int, optional
-        Seed of the split-half ceiling's participant splits.
+        Seed of the split-half ceiling's participant splits (consistency and split-half come
+        from :func:`socalign.scoring.ceilings` over every kept trial, as ``socalign ceiling
+        --split all --seed`` prints them).
     n_splits : int, optional
         Number of split-half splits.
     with_minilm : bool, optional
@@ -219,15 +225,12 @@ def calibrate(
     Calibration
         Consistency, split-half ceiling, reference scores and target checks.
     """
-    kept = benchmark.kept
-    n = len(benchmark.videos)
-    consistency = ooo_consistency(kept.triplets, kept.odd).to_dict()
-    try:
-        split_half = split_half_ceiling(
-            kept.triplets, kept.odd, kept.participants, n, n_splits=n_splits, rng=np.random.default_rng(seed)
-        ).to_dict()
-    except ValueError as err:  # too few participants or pairs seen in both halves: say so
-        split_half = {"r_sb": float("nan"), "not_measured": str(err)}
+    found = ceilings(benchmark, None, n_splits=n_splits, seed=seed)
+    consistency = found.consistency.to_dict()
+    if found.split_half is None:  # too few participants or pairs seen in both halves: say so
+        split_half: dict[str, Any] = {"r_sb": float("nan"), "not_measured": found.split_half_error}
+    else:
+        split_half = found.split_half.to_dict()
     references: dict[str, np.ndarray | str] = {
         "oracle": oracle_features(benchmark),
         "pixels": pixel_features(benchmark if clips is None else clips),
