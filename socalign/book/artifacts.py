@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socalign import progress
 from socalign.cache import build_once, cache_dir, content_key
 from socalign.profiles import Profile
 from socalign.train.runs import REPORT_FILE
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 __all__ = [
     "action_set",
@@ -119,7 +122,7 @@ def finetune_benchmark(settings: Profile) -> Path:
     return socialworld_benchmark(settings)
 
 
-def modality_gap(settings: Profile, benchmark: Any, split: str = "test", seed: int = 0) -> Any:
+def modality_gap(settings: Profile, benchmark: Benchmark, split: str = "test", seed: int = 0) -> Any:
     """Chapter 2's gap table of one benchmark under ``settings``.
 
     The rows are the benchmark's default models (``socalign.analyses.gap.default_models``)
@@ -132,11 +135,11 @@ def modality_gap(settings: Profile, benchmark: Any, split: str = "test", seed: i
     ----------
     settings : Profile
         The book profile (its backbone and ``n_boot``).
-    benchmark : socalign.data.types.Benchmark
+    benchmark : Benchmark
         The benchmark to score.
-    split : str
+    split : str, default "test"
         The split scored.
-    seed : int
+    seed : int, default 0
         Seed of the bootstrap and the ceilings' splits.
 
     Returns
@@ -189,6 +192,24 @@ def finetuned_run(
     profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied) and the library version;
     it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
     an interrupted run leaves nothing that looks finished.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (backbone, training settings, ``n_boot``).
+    benchmark : path-like
+        The benchmark folder to fine-tune on (see :func:`finetune_benchmark`).
+    loss : str, default "hybrid"
+        The loss kind (``socalign.train.losses.LOSSES``).
+    seed : int, default 0
+        Seed of the run.
+    trainer : str, optional
+        The trainer; None: the profile's.
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder in the cache.
     """
     from socalign import __version__
     from socalign.models.registry import get_spec
@@ -218,6 +239,18 @@ def action_set(settings: Profile, seed: int = 1) -> Path:
 
     Seed 1 (the default) is for the retention test: the toy backbone pretrains on seed 0 (its
     own set, or, for the tiny toy, this function's seed-0 set), so the clips are new to it.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (``action_videos`` clips, SocialWorld's frame count and size).
+    seed : int, default 1
+        Seed of the set.
+
+    Returns
+    -------
+    pathlib.Path
+        The action set's folder in the cache.
     """
     from socalign import __version__
     from socalign.data.socialworld.actions import synthesize_actions
@@ -241,6 +274,18 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
     Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
     attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run;
     the merge itself is :meth:`socalign.train.runs.Run.merged_backbone`.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (its video backbone is part of the key).
+    run : path-like
+        The run folder (e.g. from :func:`finetuned_run`).
+
+    Returns
+    -------
+    pathlib.Path
+        The merged checkpoint folder in the cache.
     """
     from socalign.train.runs import Run
 
