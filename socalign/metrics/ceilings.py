@@ -780,7 +780,7 @@ def benchmark_ceilings(
         half = split_half_ceiling(
             trials.triplets, trials.odd, trials.participants, len(benchmark.videos),
             indices=benchmark.split_indices(split), n_splits=n_splits,
-            rng=np.random.default_rng(int(seed)),
+            rng=as_rng(int(seed)),
         )
     except ValueError as err:
         error = str(err)

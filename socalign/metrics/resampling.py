@@ -50,14 +50,15 @@ UNITS = ("videos", "pairs")
 CHUNK_ELEMENTS = 2_000_000
 
 
-def as_rng(rng: np.random.Generator | int) -> np.random.Generator:
-    """A numpy Generator from a Generator or an integer seed (the package's one seed rule).
+def as_rng(rng: np.random.Generator | int | Sequence[int]) -> np.random.Generator:
+    """A numpy Generator from a Generator or a seed (the package's one seed rule).
 
     Parameters
     ----------
     rng
-        A Generator (returned as is, so a caller's stream continues) or an integer seed
-        (``numpy.random.default_rng(seed)``).
+        A Generator (returned as is, so a caller's stream continues), an integer seed, or a
+        sequence of non-negative integers (e.g. ``(seed, 2)``: a stream of its own for one
+        use of a run's seed); seeds go to ``numpy.random.default_rng``.
 
     Returns
     -------
@@ -72,6 +73,9 @@ def as_rng(rng: np.random.Generator | int) -> np.random.Generator:
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
+    if (isinstance(rng, list | tuple) and rng
+            and all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in rng)):
+        return np.random.default_rng([int(k) for k in rng])
     raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
 
 

@@ -262,6 +262,7 @@ def held_out_report(
         (:meth:`socalign.scoring.Comparison.to_dict` of after - before without its ``split``
         and ``difference`` entries; empty when ``n_boot`` is 0), as report.json stores them.
     """
+    from socalign.metrics.resampling import as_rng
     from socalign.scoring import compare, evaluate, model_similarity
 
     ev_before = evaluate(benchmark, split, embeddings=before, n_boot=n_boot, seed=seed)
@@ -271,7 +272,7 @@ def held_out_report(
         sim_after = model_similarity(benchmark, split, embeddings=after)
         sim_before = model_similarity(benchmark, split, embeddings=before)
         paired = compare(benchmark, split, sim_after, sim_before, n_boot,
-                         np.random.default_rng([seed, 2])).to_dict()
+                         as_rng((seed, 2))).to_dict()
         gain = {key: paired[key] for key in ("spearman", "r2", "ooo_accuracy")}
     return ev_before.to_dict(), ev_after.to_dict(), gain
 

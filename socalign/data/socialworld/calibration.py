@@ -64,6 +64,7 @@ from socalign.data.socialworld.observers import (
 )
 from socalign.data.types import Benchmark, Trials
 from socalign.metrics import ooo_ceiling, ooo_consistency
+from socalign.metrics.resampling import as_rng
 from socalign.scoring import ceilings, evaluate
 
 TARGETS = {
@@ -587,7 +588,7 @@ def ceiling_bias(
         raise BenchmarkError("not a SocialWorld benchmark of this generator: no true probabilities")
     trials = benchmark.split_trials(split)
     own = true_choice_probabilities(benchmark, trials)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
 
     def estimates(odd: np.ndarray) -> dict[str, float]:
         return {
