@@ -60,17 +60,43 @@ def _layers(value: str | None, models: list[str] | None) -> dict[str, list[int]]
     return {model: chosen}
 
 
+def _gap_revisions(names: list[str], revision: str | None) -> dict[str, str]:
+    """``--revision`` applied to the one hub video model among ``names``: name -> NAME@REV."""
+    if revision is None:
+        return {}
+    from socalign.models.embed import model_kind
+    from socalign.models.hub import is_hub_id, split_revision, with_revision
+
+    def is_hub_video(name: str) -> bool:
+        try:
+            return is_hub_id(split_revision(name)[0]) and model_kind(name) == "video"
+        except ValueError:
+            return False
+
+    hub = [name for name in names if is_hub_video(name)]
+    if len(hub) != 1:
+        found = f"{len(hub)} ({', '.join(hub)})" if hub else "none"
+        raise CliError(f"--revision pins the one hub video model in --models; found {found}: "
+                       "name each revision in --models as NAME@REV instead", "--revision")
+    try:
+        return {hub[0]: with_revision(hub[0], revision)}
+    except ValueError as err:
+        raise CliError(str(err), "--revision") from err
+
+
 def _gap_embeddings(
     benchmark: Any, names: list[str], choose_layers: dict[str, list[int]] | None,
-    train_split: str, metric: str, show: bool,
+    train_split: str, metric: str, show: bool, revisions: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each model's embeddings (and chosen layer), as :func:`socalign.analyses.gap.run_gap`
-    computes them, with a progress bar per model and per video where a model is embedded."""
+    computes them, with a progress bar per model and per video where a model is embedded.
+    ``revisions`` maps a model's name to the pinned ``NAME@REV`` it is embedded as."""
     from pathlib import Path
 
     from socalign.analyses.gap import choose_layer, model_embeddings
 
     def embed_one(name: str, layer: int | None = None) -> Any:
+        name = (revisions or {}).get(name, name)
         if name in ("pixel", "oracle") or Path(name).suffix in (".npz", ".npy") or not show:
             return model_embeddings(benchmark, name, layer)
         from socalign.models.embed import embed
@@ -112,8 +138,10 @@ def gap_command(args: argparse.Namespace) -> dict[str, Any]:
     check_files_dataset(models or [], benchmark, args)
     names = list(models) if models else list(default_models(benchmark))
     show = progress_enabled(args)
+    revisions = _gap_revisions(names, args.revision)
     embeddings, layers = _gap_embeddings(
         benchmark, names, _layers(args.choose_layer, models), args.train_split, args.metric, show,
+        revisions,
     )
     with working(f"gap: scores, ceilings and {args.n_boot} bootstrap resamples", show):
         result = gap_table(benchmark, embeddings, None, _split(args.split), args.metric,
@@ -484,6 +512,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="choose MODEL's layer among these by R² on --train-split videos (never the test split)",
     )
     p.add_argument("--train-split", default="train", help="split used to choose a layer")
+    p.add_argument("--revision", default=None, metavar="REV",
+                   help="the branch, tag or commit of the hub video model in --models (one; "
+                   "or write NAME@REV in --models)")
 
     p = add_command(
         sub, "partition", partition_command,

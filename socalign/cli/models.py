@@ -32,6 +32,13 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise CliError(f"--out {out}: embeddings are written as .npz (ids + embeddings)")
+    if args.revision is not None:
+        from socalign.models.hub import with_revision
+
+        try:
+            with_revision(args.model, args.revision)
+        except ValueError as err:
+            raise CliError(str(err), "--revision") from err
     benchmark = load_dataset(args.dataset)
     show = progress_enabled(args)
     if show:
@@ -50,13 +57,17 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
         on_error="skip" if args.skip_bad_videos else "raise",
         cache=not args.no_cache,
         progress=not args.json,
+        revision=args.revision,
+        preprocessing=args.preprocessing,
     )
     save_embeddings(
         out, result.ids, result.embeddings, model=args.model, kind=result.kind,
         layer=result.layer, pooling=result.pooling, n_frames=result.n_frames,
+        model_identity=result.identity, preprocessing=result.preprocessing,
         **dataset_record(benchmark),
     )
-    return {"out": str(out), "dataset": benchmark.name, **result.to_dict()}
+    return {"out": str(out), "dataset": benchmark.name, **result.to_dict(),
+            "revision": args.revision}
 
 
 def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
@@ -94,7 +105,8 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
 
 
 _EMBED_KEYS = ("out", "dataset", "model", "kind", "layer", "pooling", "n_frames", "n_videos",
-               "dim", "cached", "seconds", "key", "skipped")
+               "dim", "cached", "seconds", "key", "skipped", "model_identity", "preprocessing",
+               "revision")
 
 
 def embed_text(result: dict[str, Any]) -> str:
@@ -120,6 +132,10 @@ def embed_text(result: dict[str, Any]) -> str:
         ("time", f"{fmt(result.get('seconds'))} s",
          "from the embedding cache" if result.get("cached") else "computed"),
         ("cache key", str(result.get("key", ""))[:16]),
+        *([("revision", str(result["revision"]))] if result.get("revision") else []),
+        *([("weights", str(result["model_identity"]))]
+          if str(result.get("model_identity", "")).startswith("video-hub:") else []),
+        *([("preprocessing", str(result["preprocessing"]))] if result.get("preprocessing") else []),
     ])
     blocks = [f"embeddings of {result.get('dataset')} written to {result.get('out')}", fields]
     skipped = result.get("skipped") or []
@@ -173,6 +189,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="captions: mean|first (default mean); video: cls|mean (default: the model's)")
     embed.add_argument("--batch-size", type=int, default=8, help="videos per batch (default 8)")
     embed.add_argument("--frames", type=int, default=None, help="frames per clip (default: the model's)")
+    embed.add_argument("--revision", default=None, metavar="REV",
+                       help="hub video models: the branch, tag or commit to load (default main; "
+                            "the cache key holds the commit it resolves to)")
+    embed.add_argument("--preprocessing", choices=("auto", "hub", "fast"), default="auto",
+                       help="video models: the checkpoint's own processor (hub), the fast torch "
+                            "path (fast), or auto: hub checkpoints their processor, the toy and "
+                            "folders without processor settings the fast path")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     embed.add_argument("--backend", choices=("auto", "pyav", "decord"), default="auto",
                        help="video decoder (default: decord when installed, else PyAV)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socalign.cli.common import add_command, add_dataset_argument
+from socalign.cli.common import CliError, add_command, add_dataset_argument
 from socalign.profiles import PROFILES
 
 
@@ -16,7 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_dataset_argument(parser)
     parser.add_argument("--backbone", metavar="NAME|PATH", default=None,
                         help="registered name or model folder (default: the toy backbone on "
-                        "SocialWorld, the paper's TimeSformer elsewhere)")
+                        "SocialWorld, the paper's TimeSformer elsewhere); a hub id may be "
+                        "pinned as NAME@REV")
+    parser.add_argument("--revision", default=None, metavar="REV",
+                        help="with a hub --backbone: the branch, tag or commit to load (the run "
+                        "records NAME@REV)")
     parser.add_argument("--loss", choices=("hybrid", "triplet", "rsa", "budget"), default="hybrid")
     parser.add_argument("--triplet-loss", choices=("margin", "softmax"), default="margin",
                         help="triplet term: margin on cosine distance, or SPoSE-style softmax")
@@ -59,7 +63,18 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
         changes["max_steps_per_epoch"] = args.max_steps_per_epoch or None
     config = profile_settings(args.profile).train_config(**changes)
     config = replace(config, loss=replace(config.loss, triplet=args.triplet_loss))
-    report = finetune(args.dataset, args.out, config, backbone=args.backbone, resume=args.resume,
+    backbone = args.backbone
+    if args.revision is not None:
+        from socalign.models.hub import with_revision
+
+        if backbone is None:
+            raise CliError("--revision needs --backbone (the hub id to pin, e.g. "
+                           "--backbone facebook/timesformer-base-finetuned-k400)")
+        try:
+            backbone = with_revision(backbone, args.revision)
+        except ValueError as err:
+            raise CliError(str(err), "--revision") from err
+    report = finetune(args.dataset, args.out, config, backbone=backbone, resume=args.resume,
                       n_boot=args.n_boot, progress=not args.no_progress)
     if not report.after:  # a non-main process under accelerate: nothing to print
         return None

@@ -1,10 +1,12 @@
 """Embed a benchmark's videos with a language model (from captions) or a video model (from
 files), batched, on the best device, cached on disk by content.
 
-The cache key covers the model's identity (weights' content for local folders and the toy,
-the pinned hash for MiniLM, the name for hub models), the settings (layer, pooling, frames)
-and the inputs (captions, or each video file's content, in row order), so a changed caption,
-file or checkpoint is never served a stale result.
+The cache key covers the model's identity (the sha256 of the config and weight files for
+local folders and the toy, the pinned hash for MiniLM, ``owner/name@<commit>`` for hub video
+models: the commit of the local snapshot their revision resolves to), the settings (layer,
+pooling, frames, how clips were preprocessed) and the inputs (captions, or each video file's
+content, in row order), so a changed caption, file, checkpoint or hub commit is never served a
+stale result.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from socalign.data.types import Benchmark
 
 logger = logging.getLogger(__name__)
 
-EMBED_CACHE_VERSION = "socalign-embed/1"
+EMBED_CACHE_VERSION = "socalign-embed/2"  # 2: hub commits, processors, PIL-like resize
 Kind = Literal["auto", "language", "video"]
 WEIGHT_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
 
@@ -35,7 +37,10 @@ class EmbeddingResult:
     """Embeddings of a benchmark's videos, in row order (``rows``; all rows unless skipped).
 
     skipped: ``(file, reason)`` of videos that could not be decoded (``on_error="skip"``);
-    cached: whether the result came from the embedding cache.
+    cached: whether the result came from the embedding cache; identity: what identifies the
+    model's weights in the key (:func:`model_identity`: a hub model's resolved commit, a
+    folder's content); preprocessing: how video clips were preprocessed (``fast`` or
+    ``hub:<processor class>``; None for language models).
     """
 
     embeddings: np.ndarray
@@ -50,6 +55,8 @@ class EmbeddingResult:
     cached: bool
     seconds: float
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    identity: str = ""
+    preprocessing: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (no arrays)."""
@@ -65,6 +72,8 @@ class EmbeddingResult:
             "seconds": round(self.seconds, 3),
             "key": self.key,
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "model_identity": self.identity,
+            "preprocessing": self.preprocessing,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -96,13 +105,56 @@ def model_kind(model: str, kind: Kind = "auto") -> str:
     )
 
 
-def _folder_identity(path: Path) -> str:
+def folder_files(path: Path | str) -> dict[str, str]:
+    """sha256 of each config and weight file of a checkpoint folder, by relative path.
+
+    Parameters
+    ----------
+    path
+        A checkpoint folder.
+
+    Returns
+    -------
+    dict
+        ``{"config.json": "<sha256>", "model.safetensors": ..., ...}`` (files ending in
+        ``.json``, ``.safetensors``, ``.bin``, ``.txt`` or ``.model``), sorted by path.
+    """
+    from socalign.cache import sha256_file
+
+    path = Path(path)
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
-    return content_key(*[p.relative_to(path).as_posix() for p in files], *files)
+    return {p.relative_to(path).as_posix(): sha256_file(p) for p in files}
 
 
-def model_identity(model: str, kind: str) -> str:
-    """What identifies a model's weights for the cache (content where it is on disk)."""
+def _folder_identity(path: Path) -> str:
+    return content_key(folder_files(path))
+
+
+def model_identity(model: str, kind: str, revision: str | None = None) -> str:
+    """What identifies a model's weights for the cache (content where it is on disk).
+
+    Parameters
+    ----------
+    model
+        A model name, hub id (optionally ``owner/name@REV``) or folder.
+    kind
+        ``"language"`` or ``"video"``.
+    revision
+        A hub video model's revision (default: the name's ``@REV``, else ``main``).
+
+    Returns
+    -------
+    str
+        For a hub video model ``video-hub:owner/name@<commit>``, the commit of the local
+        snapshot the revision resolves to (:func:`socalign.models.hub.resolve_commit`, which
+        asks the hub when online); for folders and the toy the content of their config and
+        weight files.
+
+    Raises
+    ------
+    FileNotFoundError
+        A hub video model that is not cached and cannot be fetched.
+    """
     if model == "minilm":
         from socalign.models.language import MINILM_SHA256
 
@@ -118,6 +170,12 @@ def model_identity(model: str, kind: str) -> str:
     path = Path(model).expanduser()
     if path.is_dir():
         return f"{kind}-folder:{_folder_identity(path)}"
+    if kind == "video":
+        from socalign.models.hub import is_hub_id, resolve_commit, split_revision, with_revision
+
+        name, pinned = split_revision(with_revision(model, revision) if revision else model)
+        if is_hub_id(name):
+            return f"video-hub:{name}@{resolve_commit(name, pinned)}"
     return f"{kind}-name:{model}"
 
 
@@ -149,15 +207,16 @@ def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: 
 def _embed_video(
     benchmark: Benchmark, model: str, spec: Any, layer: int | None, batch_size: int,
     device: str | None, backend: str, on_error: str, progress: bool, dtype: Any,
-    cache: bool = True,
+    cache: bool = True, preprocess: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, str], ...]]:
     import torch
     from tqdm import tqdm
 
-    from socalign.models.video import forward_features, load_backbone, preprocess
+    from socalign.models.video import clip_preprocessor, forward_features, load_backbone
     from socalign.video import VideoDecodeError, cached_clip
 
-    net, _ = load_backbone(spec.source, device=device, dtype=dtype)
+    preprocess = preprocess or clip_preprocessor(spec, "fast")
+    net, _ = load_backbone(spec.source, device=device, dtype=dtype, revision=spec.revision)
     files = benchmark.videos.files
     rows: list[int] = []
     chunks: list[np.ndarray] = []
@@ -167,7 +226,7 @@ def _embed_video(
 
     def flush() -> None:
         with torch.inference_mode():
-            feats = forward_features(net, spec, preprocess(batch, spec), layer)
+            feats = forward_features(net, spec, preprocess(batch), layer)
         chunks.append(feats.float().cpu().numpy())
         rows.extend(batch_rows)
         batch.clear()
@@ -208,6 +267,8 @@ def embed(
     cache: bool = True,
     progress: bool = False,
     dtype: Any = None,
+    revision: str | None = None,
+    preprocessing: Literal["auto", "hub", "fast"] = "auto",
 ) -> EmbeddingResult:
     """Embed every video of ``benchmark`` with ``model``; see :func:`embed_benchmark`.
 
@@ -217,6 +278,12 @@ def embed(
     model's own by default). With ``on_error="skip"``, undecodable videos are left out and
     listed in ``skipped`` (such partial results are not cached). ``cache=False`` bypasses both
     the embedding cache and the decoded-clip cache (neither is read nor written).
+
+    ``revision`` pins a hub video model to a branch, tag or commit (as ``owner/name@REV``
+    does); the cache key holds the commit it resolves to. ``preprocessing`` (video models):
+    ``"auto"`` uses a hub checkpoint's own transformers processor and the fast torch path for
+    the toy and for folders without processor settings, ``"hub"`` / ``"fast"`` force one
+    (see :func:`socalign.models.video.clip_preprocessor`).
     """
     started = time.perf_counter()
     if batch_size < 1:
@@ -225,7 +292,10 @@ def embed(
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     which = model_kind(model, kind)
     spec = None
+    prep = None
     if which == "language":
+        if revision is not None:
+            raise ValueError("--revision applies to hub video models only")
         if layer is not None:
             raise ValueError("--layer applies to video models only")
         pooling = pooling or "mean"
@@ -234,9 +304,10 @@ def embed(
         inputs: list[Any] = [list(map(list, benchmark.videos.captions))]
     else:
         from socalign.models.registry import get_spec
+        from socalign.models.video import clip_preprocessor
         from socalign.video import resolve_backend
 
-        spec = get_spec(model)
+        spec = get_spec(model, revision)
         if pooling is not None:
             if pooling not in ("cls", "mean"):
                 raise ValueError(f"video pooling must be 'cls' or 'mean', got {pooling!r}")
@@ -245,11 +316,14 @@ def embed(
             spec = replace(spec, n_frames=int(n_frames))
         layer = spec.check_layer(layer)
         pooling = spec.pooling
-        inputs = [resolve_backend(backend), str(dtype)]
+        prep = clip_preprocessor(spec, preprocessing)
+        inputs = [resolve_backend(backend), str(dtype), prep.name]
         inputs += [Path(f) if f is not None and Path(f).is_file() else f"missing:{f}"
                    for f in benchmark.videos.files]
+    identity = model_identity(model, which, revision)
+    prep_name = None if prep is None else prep.name
     key = content_key(
-        EMBED_CACHE_VERSION, which, model_identity(model, which), layer, pooling,
+        EMBED_CACHE_VERSION, which, identity, layer, pooling,
         None if spec is None else spec.n_frames, benchmark.videos.ids, *inputs,
     )
     target = _cache_path(key)
@@ -264,6 +338,7 @@ def embed(
         return EmbeddingResult(
             embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
             None if spec is None else spec.n_frames, key, True, time.perf_counter() - started,
+            identity=identity, preprocessing=prep_name,
         )
     skipped: tuple[tuple[str, str], ...] = ()
     if which == "language":
@@ -272,7 +347,7 @@ def embed(
     else:
         embeddings, rows, skipped = _embed_video(
             benchmark, model, spec, layer, batch_size, device, backend, on_error, progress, dtype,
-            cache,
+            cache, prep,
         )
     if not np.isfinite(embeddings).all():
         bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])
@@ -287,6 +362,7 @@ def embed(
     return EmbeddingResult(
         embeddings, benchmark.videos.ids[rows], rows, model, which, layer, pooling,
         None if spec is None else spec.n_frames, key, False, time.perf_counter() - started, skipped,
+        identity, prep_name,
     )
 
 

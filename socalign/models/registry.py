@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from socalign.models.hub import split_revision
 from socalign.models.specs import (  # noqa: F401  (re-exported: the registry's public names)
     CLIP_MEAN,
     CLIP_STD,
@@ -113,8 +114,11 @@ def spec_from_dir(path: Path | str) -> BackboneSpec:
 
 
 def is_video_model(name_or_path: str | Path) -> bool:
-    """True for ``toy``, a known video name, or a folder whose config is a supported backbone."""
-    name = str(name_or_path)
+    """True for ``toy``, a known video name, or a folder whose config is a supported backbone.
+
+    A known name pinned to a revision (``owner/name@REV``) is one too.
+    """
+    name, _ = split_revision(str(name_or_path))
     if name == TOY_NAME or name in KNOWN:
         return True
     path = Path(name).expanduser()
@@ -124,30 +128,55 @@ def is_video_model(name_or_path: str | Path) -> bool:
     return False
 
 
-def get_spec(name_or_path: str | Path) -> BackboneSpec:
+def _hub_spec(name: str, revision: str | None) -> BackboneSpec:
+    """The spec of a hub id that is not in :data:`KNOWN`, from its (cached) snapshot's files."""
+    from socalign.models.hub import hub_file, resolve_commit
+
+    try:
+        commit = resolve_commit(name, revision)
+    except FileNotFoundError as err:
+        raise ValueError(
+            f"unknown video model {name!r}: not a known name ({sorted(KNOWN)}), not a local "
+            f"folder, and its config could not be had ({err})"
+        ) from err
+    config_path = hub_file(name, "config.json", commit, required=True)
+    assert config_path is not None
+    processor = None
+    for candidate in ("video_preprocessor_config.json", "preprocessor_config.json"):
+        found = hub_file(name, candidate, commit)
+        if found is not None:
+            processor = _read_json(found)
+            break
+    return replace(spec_from_config(name, _read_json(config_path), processor, source=name),
+                   revision=revision)
+
+
+def get_spec(name_or_path: str | Path, revision: str | None = None) -> BackboneSpec:
     """The spec of a known name, a local checkpoint folder, or (from the HF cache/online) a name.
 
-    ``toy`` resolves to the cached toy backbone (pretrained on first use).
+    ``toy`` resolves to the cached toy backbone (pretrained on first use). A hub id may be
+    pinned as ``owner/name@REV`` or with ``revision`` (the spec records it; the weights are
+    loaded at that revision). Nothing is fetched for a known name.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a revision given for a local folder or ``toy``.
     """
-    name = str(name_or_path)
+    from socalign.models.hub import split_revision, with_revision
+
+    name, pinned = split_revision(str(name_or_path))
+    if revision is not None:
+        name, pinned = split_revision(with_revision(str(name_or_path), revision))
     if name == TOY_NAME:
         from socalign.models.toy import ensure_toy_backbone
 
         return replace(spec_from_dir(ensure_toy_backbone()), name=TOY_NAME)
     if name in KNOWN:
-        return KNOWN[name]
+        return replace(KNOWN[name], revision=pinned)
     path = Path(name).expanduser()
     if path.is_dir():
         return spec_from_dir(path)
     if path.exists():
         raise ValueError(f"{path}: a checkpoint must be a folder with config.json")
-    try:
-        from transformers import AutoConfig
-
-        config = AutoConfig.from_pretrained(name, trust_remote_code=False).to_dict()
-    except (OSError, ValueError) as err:
-        raise ValueError(
-            f"unknown video model {name!r}: not a known name ({sorted(KNOWN)}), not a local "
-            f"folder, and its config could not be fetched ({err})"
-        ) from err
-    return spec_from_config(name, config)
+    return _hub_spec(name, pinned)

@@ -88,7 +88,8 @@ class BackboneSpec:
     source: the Hugging Face name or local folder to load; n_frames, image_size, resize_size,
     mean, std: preprocessing (uniform frames; shortest edge to ``resize_size``, centre crop to
     ``image_size``, scale to [0, 1], normalise); pooling: "cls" or "mean"; n_layers: transformer
-    blocks (hidden states 0..n_layers, 0 = patch embeddings); lora_targets: peft target modules.
+    blocks (hidden states 0..n_layers, 0 = patch embeddings); lora_targets: peft target modules;
+    revision: the hub branch, tag or commit to load ``source`` at (None: ``main``; hub ids only).
     """
 
     name: str
@@ -106,6 +107,7 @@ class BackboneSpec:
     n_layers: int | None
     hidden_size: int | None
     lora_targets: tuple[str, ...]
+    revision: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields."""
@@ -134,6 +136,7 @@ def make_spec(
     mean: tuple[float, float, float] | None = None,
     std: tuple[float, float, float] | None = None,
     resize_size: int | None = None,
+    revision: str | None = None,
 ) -> BackboneSpec:
     """A spec from a family's defaults and the checkpoint's numbers."""
     if family not in FAMILIES:
@@ -155,4 +158,5 @@ def make_spec(
         n_layers=n_layers,
         hidden_size=hidden_size,
         lora_targets=fam.lora_targets,
+        revision=revision,
     )

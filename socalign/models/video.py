@@ -3,19 +3,46 @@
 The same three calls serve embedding and fine-tuning: :func:`load_backbone` (model + spec),
 :func:`preprocess` (uint8 clips -> normalised ``(B, T, 3, S, S)``) and :func:`forward_features`
 (a differentiable forward that returns one ``(B, D)`` vector per clip, optionally from a
-chosen layer), which uses :func:`pool`. :func:`auto_device` and :func:`preprocess` are defined
-in :mod:`socalign.models.frames` (below the toy backbone, which uses them) and re-exported here.
+chosen layer), which uses :func:`pool`. :func:`auto_device` and :func:`preprocess` (the fast
+torch path) are defined in :mod:`socalign.models.frames` (below the toy backbone, which uses
+them) and re-exported here. :func:`clip_preprocessor` picks the checkpoint's own
+transformers processor (``AutoVideoProcessor`` / ``AutoImageProcessor``) for hub backbones,
+the fast path for the toy and for checkpoints that ship no processor settings.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import torch
 
-from socalign.models.frames import auto_device, preprocess  # noqa: F401  (public names here)
+from socalign.models.frames import auto_device, preprocess
 from socalign.models.registry import TOY_NAME, BackboneSpec, get_spec
+
+logger = logging.getLogger(__name__)
+
+Preprocessing = Literal["auto", "hub", "fast"]
+PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json")
+"""A checkpoint's processor settings, in the order they are looked for."""
+
+
+def _is_local(source: str) -> bool:
+    return Path(source).expanduser().is_dir()
+
+
+def _hub_kwargs(spec: BackboneSpec) -> dict[str, Any]:
+    """``from_pretrained`` arguments that pin a hub id to its resolved commit (none for a folder)."""
+    if _is_local(spec.source):
+        return {}
+    from socalign.models.hub import hub_cache_dir, hub_offline, resolve_commit
+
+    return {"revision": resolve_commit(spec.source, spec.revision),
+            "cache_dir": str(hub_cache_dir()), "local_files_only": hub_offline()}
 
 
 def load_backbone(
@@ -23,21 +50,26 @@ def load_backbone(
     device: str | torch.device | None = None,
     dtype: torch.dtype | None = None,
     trust_remote_code: bool = False,
+    revision: str | None = None,
 ) -> tuple[torch.nn.Module, BackboneSpec]:
     """Load a video backbone (no task head) in eval mode, with its :class:`BackboneSpec`.
 
-    ``name_or_path``: a Hugging Face name, a local checkpoint folder, or ``toy`` (the toy
-    TimeSformer, pretrained and cached on first use). Remote code is off unless asked for.
+    ``name_or_path``: a Hugging Face name (optionally ``owner/name@REV``), a local checkpoint
+    folder, or ``toy`` (the toy TimeSformer, pretrained and cached on first use). A hub id is
+    loaded at the commit its revision (``revision``, default ``main``) resolves to in the
+    local snapshot cache (:func:`socalign.models.hub.resolve_commit`), from the cache only
+    when offline. Remote code is off unless asked for.
     """
     import transformers
 
-    spec = get_spec(name_or_path)
+    spec = get_spec(name_or_path, revision)
     model_class = getattr(transformers, spec.model_class)
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if dtype is not None:
         kwargs["dtype"] = dtype
     source = spec.source
     try:
+        kwargs.update(_hub_kwargs(spec))
         model = model_class.from_pretrained(source, **kwargs)
     except OSError as err:
         raise FileNotFoundError(
@@ -95,3 +127,176 @@ def forward_features(
     if spec.frame_by_frame:
         features = features.view(batch, n_frames, -1).mean(dim=1)
     return features
+
+
+@dataclass(frozen=True)
+class ClipPreprocessor:
+    """uint8 clips -> a backbone's ``(B, T, 3, S, S)`` input, by one named method.
+
+    Attributes
+    ----------
+    spec
+        The backbone's spec.
+    kind
+        ``"fast"`` (:func:`preprocess`) or ``"hub"`` (the checkpoint's own processor).
+    processor
+        The transformers processor (``kind == "hub"``), else None.
+    """
+
+    spec: BackboneSpec
+    kind: str
+    processor: Any = None
+
+    @property
+    def name(self) -> str:
+        """``fast``, or ``hub:<processor class>`` (what the embedding cache key records)."""
+        return "fast" if self.processor is None else f"hub:{type(self.processor).__name__}"
+
+    def __call__(self, clips_uint8: np.ndarray | Sequence[np.ndarray]) -> torch.Tensor:
+        """Preprocess ``(B, T, H, W, 3)`` uint8 clips (or a list of ``(T, H, W, 3)``)."""
+        if self.processor is None:
+            return preprocess(clips_uint8, self.spec)
+        return processor_inputs(self.processor, clips_uint8, self.spec)
+
+
+def processor_inputs(
+    processor: Any, clips_uint8: np.ndarray | Sequence[np.ndarray], spec: BackboneSpec
+) -> torch.Tensor:
+    """A transformers image or video processor's output for clips, as ``(B, T, 3, S, S)``.
+
+    Frames are first resampled uniformly to ``spec.n_frames`` (as :func:`preprocess` does);
+    frame-by-frame models (CLIP) pass every frame through the image processor.
+
+    Parameters
+    ----------
+    processor
+        From ``AutoImageProcessor`` / ``AutoVideoProcessor``.
+    clips_uint8
+        uint8 RGB clips.
+    spec
+        The backbone's spec.
+
+    Returns
+    -------
+    torch.Tensor
+        float32 ``(B, spec.n_frames, 3, S, S)``.
+    """
+    from socalign.models.frames import _as_clip_list
+    from socalign.video import sample_frame_indices
+
+    clips = []
+    for i, clip in enumerate(_as_clip_list(clips_uint8)):
+        if clip.ndim != 4 or clip.shape[-1] != 3 or clip.dtype != np.uint8:
+            raise ValueError(f"clip {i} must be (T, H, W, 3) uint8, got {clip.shape} {clip.dtype}")
+        if clip.shape[0] != spec.n_frames:
+            clip = clip[sample_frame_indices(clip.shape[0], spec.n_frames)]
+        clips.append(np.ascontiguousarray(clip))
+    if not clips:
+        raise ValueError("no clips to preprocess")
+    is_video = hasattr(processor, "sample_frames") or type(processor).__name__.endswith(
+        "VideoProcessor")
+    if spec.frame_by_frame:
+        frames = [frame for clip in clips for frame in clip]
+        out = processor(images=frames, return_tensors="pt")
+    elif is_video:
+        out = processor(videos=clips, return_tensors="pt")
+    else:
+        out = processor([list(clip) for clip in clips], return_tensors="pt")
+    values = next((out[k] for k in ("pixel_values_videos", "pixel_values") if k in out), None)
+    if values is None:
+        raise ValueError(f"{type(processor).__name__} returned no pixel values ({sorted(out)})")
+    values = torch.as_tensor(values, dtype=torch.float32)
+    if spec.frame_by_frame:
+        values = values.view(len(clips), spec.n_frames, *values.shape[1:])
+    if values.ndim != 5 or values.shape[:2] != (len(clips), spec.n_frames):
+        raise ValueError(f"{type(processor).__name__} gave shape {tuple(values.shape)}, not "
+                         f"({len(clips)}, {spec.n_frames}, 3, S, S)")
+    return values
+
+
+def load_processor(spec: BackboneSpec) -> Any | None:
+    """The checkpoint's own transformers processor, or None when it ships no settings.
+
+    A local folder's ``video_preprocessor_config.json`` (``AutoVideoProcessor``) or
+    ``preprocessor_config.json`` (``AutoImageProcessor``); for a hub id the same files of
+    its snapshot at the spec's revision. Remote code is never run.
+
+    Parameters
+    ----------
+    spec
+        The backbone's spec.
+
+    Returns
+    -------
+    object or None
+        The processor; None for a checkpoint without processor settings, or when
+        transformers cannot build one here (e.g. a video processor that needs torchvision).
+    """
+    from transformers import AutoImageProcessor, AutoVideoProcessor
+
+    source = spec.source
+    if _is_local(source):
+        present = [f for f in PROCESSOR_FILES if (Path(source).expanduser() / f).is_file()]
+        kwargs: dict[str, Any] = {}
+    else:
+        from socalign.models.hub import hub_file
+
+        kwargs = _hub_kwargs(spec)
+        present = [f for f in PROCESSOR_FILES
+                   if hub_file(source, f, kwargs["revision"]) is not None]
+    if not present:
+        return None
+    loaders = [AutoVideoProcessor, AutoImageProcessor]
+    if present[0] == "preprocessor_config.json":
+        loaders.reverse()
+    for loader in loaders:
+        try:
+            return loader.from_pretrained(source, trust_remote_code=False, **kwargs)
+        except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError) as err:
+            logger.info("%s: %s could not load the processor (%s)", source, loader.__name__, err)
+    return None
+
+
+def clip_preprocessor(spec: BackboneSpec, preprocessing: Preprocessing = "auto") -> ClipPreprocessor:
+    """How clips become ``spec``'s input: the checkpoint's processor or the fast torch path.
+
+    Parameters
+    ----------
+    spec
+        The backbone's spec.
+    preprocessing
+        ``"auto"``: the checkpoint's own processor (:func:`load_processor`) for hub ids and
+        checkpoint folders that ship processor settings, the fast path for the toy (its folder
+        holds ``pretrain_report.json``) and for folders without such settings; ``"hub"``: the
+        checkpoint's processor (an error when it has none); ``"fast"``: :func:`preprocess`.
+
+    Returns
+    -------
+    ClipPreprocessor
+
+    Raises
+    ------
+    ValueError
+        An unknown ``preprocessing``, or ``"hub"`` for a checkpoint without a processor.
+    """
+    if preprocessing not in ("auto", "hub", "fast"):
+        raise ValueError(f"preprocessing must be 'auto', 'hub' or 'fast', got {preprocessing!r}")
+    if preprocessing == "fast":
+        return ClipPreprocessor(spec, "fast")
+    from socalign.models.toy import TOY_MARKER
+
+    is_toy = spec.name == TOY_NAME or (
+        _is_local(spec.source) and (Path(spec.source).expanduser() / TOY_MARKER).is_file())
+    if is_toy and preprocessing == "auto":
+        return ClipPreprocessor(spec, "fast")
+    processor = load_processor(spec)
+    if processor is None:
+        if preprocessing == "hub":
+            raise ValueError(f"{spec.source}: no processor settings ({' / '.join(PROCESSOR_FILES)}) "
+                             "to preprocess with; use preprocessing='fast'")
+        return ClipPreprocessor(spec, "fast")
+    return ClipPreprocessor(spec, "hub", processor)
+
+
+__all__ = ["ClipPreprocessor", "auto_device", "clip_preprocessor", "forward_features",
+           "load_backbone", "load_processor", "pool", "preprocess", "processor_inputs"]
