@@ -230,13 +230,57 @@ def add_group(sub: argparse._SubParsersAction, name: str, help: str) -> argparse
     return group
 
 
+VIDEOS_HELP = (
+    "folder holding the benchmark's video files under its own file names (garcia2025: "
+    "DIR/<video_name> of video_mapping.csv; a benchmark folder: DIR/<file> of videos.csv); "
+    "default: $SOCALIGN_GARCIA2025_VIDEOS for garcia2025, else the files the dataset lists"
+)
+
+
+def video_folder(value: str) -> Path:
+    """``--videos DIR`` as a path: an existing folder (else a usage error naming it)."""
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        reason = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"video folder {path} {reason}")
+    return path
+
+
 def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
-    """DATASET: a path to a benchmark folder or a registered name such as garcia2025."""
+    """DATASET (a benchmark folder or a registered name such as garcia2025) and ``--videos DIR``.
+
+    Every command that reads a benchmark takes both from here; :func:`run_command` attaches
+    ``--videos`` to DATASET for the whole command (:func:`socalign.data.registry.attached_videos`),
+    so each ``load_dataset(DATASET)`` it makes, in the handler or the library, gets the videos.
+    Handlers may also load it explicitly with :func:`load_benchmark`.
+    """
     parser.add_argument(
         "dataset",
         metavar="DATASET",
         help="a benchmark folder, or a registered name (garcia2025)",
     )
+    parser.add_argument("--videos", metavar="DIR", type=video_folder, default=None,
+                        help=VIDEOS_HELP)
+
+
+def load_benchmark(args: argparse.Namespace, exclude_catch: bool = True) -> Any:
+    """The benchmark a command names: DATASET with ``--videos`` attached.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments (``dataset``, and ``videos`` when given).
+    exclude_catch : bool
+        Exclude catch trials from the kept trials.
+
+    Returns
+    -------
+    socalign.data.types.Benchmark
+    """
+    from socalign.data import load_dataset
+
+    return load_dataset(args.dataset, exclude_catch=exclude_catch,
+                        videos=getattr(args, "videos", None))
 
 
 def to_jsonable(value: Any) -> Any:
@@ -276,9 +320,20 @@ def print_result(result: dict[str, Any], as_json: bool, human: Human | None = No
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the handler that a subcommand registered and print what it returns."""
+    """Run the handler that a subcommand registered and print what it returns.
+
+    A command with DATASET and ``--videos DIR`` (:func:`add_dataset_argument`) runs with the
+    videos attached to DATASET.
+    """
+    from socalign.data.registry import attached_videos
+
     handler: Handler = args._handler
-    result = handler(args)
+    dataset, videos = getattr(args, "dataset", None), getattr(args, "videos", None)
+    if dataset is not None and isinstance(videos, Path):  # --videos of add_dataset_argument
+        with attached_videos(dataset, videos):
+            result = handler(args)
+    else:
+        result = handler(args)
     if result is not None:
         print_result(result, getattr(args, "json", False), getattr(args, "_human", None))
     sys.stdout.flush()

@@ -19,6 +19,7 @@ from socalign.cli.common import (
     format_mapping,
     format_table,
     join_blocks,
+    load_benchmark,
     rest,
     section,
 )
@@ -43,19 +44,19 @@ def fetch_command(args: argparse.Namespace) -> dict[str, Any]:
 
 def info_command(args: argparse.Namespace) -> dict[str, Any]:
     """Summarise a benchmark: counts, splits, exclusions, attention check, calibration."""
-    from socalign.data import load_dataset
-    from socalign.data.summary import summarize
+    from socalign.data.summary import check_video_files, summarize
 
-    return summarize(load_dataset(args.dataset)).to_dict()
+    benchmark = load_benchmark(args)
+    return {**summarize(benchmark).to_dict(),
+            "video_files": check_video_files(benchmark, decode=not args.no_decode)}
 
 
 def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
     """Write the judged similarity of a split's videos (NaN on pairs never shown together)."""
     from socalign.cache import atomic_save_npz
-    from socalign.data import load_dataset
     from socalign.metrics import similarity_from_judgments
 
-    benchmark = load_dataset(args.dataset)
+    benchmark = load_benchmark(args)
     trials = benchmark.split_trials(args.split)
     indices = benchmark.split_indices(args.split)
     judged = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
@@ -85,7 +86,10 @@ def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
 
 _INFO_KEYS = ("name", "n_videos", "n_trials", "n_participants", "n_unique_triplets",
               "n_repeated_triplets", "n_catch_trials", "splits", "excluded", "attention_check",
-              "attributes", "n_captions", "has_videos", "n_kept_outside_splits", "calibration")
+              "attributes", "n_captions", "has_videos", "n_kept_outside_splits", "calibration",
+              "video_files")
+#: How many names of missing or undecodable videos the text lists (--json lists them all).
+_SHOWN = 5
 
 
 def info_text(info: dict[str, Any]) -> str:
@@ -130,10 +134,48 @@ def info_text(info: dict[str, Any]) -> str:
                            "n_participants_with_catch", "n_catch_trials")],
         ])))
     blocks.append(section("ratings", ", ".join(info.get("attributes") or []) or "none"))
+    if info.get("video_files"):
+        blocks.append(section("video files", video_files_text(info["video_files"])))
     if info.get("calibration"):
         blocks.append(section("calibration", format_mapping(info["calibration"])))
     blocks.append(rest(info, _INFO_KEYS))
     return join_blocks(*blocks)
+
+
+def _some(names: list[str]) -> str:
+    more = len(names) - _SHOWN
+    return ", ".join(names[:_SHOWN]) + (f" and {more} more (--json lists all)" if more > 0 else "")
+
+
+def video_files_text(files: dict[str, Any]) -> str:
+    """The ``video_files`` of ``data info``: found, missing and undecodable files, for people.
+
+    Parameters
+    ----------
+    files
+        The ``video_files`` object of ``data info --json``.
+
+    Returns
+    -------
+    str
+        Aligned fields; at most five names per list.
+    """
+    listed = files.get("n_listed")
+    undecodable = files.get("undecodable") or []
+    fields: list[Any] = [
+        ("found", files.get("n_found"), f"of {fmt(listed)} listed videos"
+         + (f", in {files['folder']}" if files.get("folder") else "")),
+        ("missing", files.get("n_missing"), _some(files.get("missing") or [])),
+    ]
+    if files.get("decoded"):
+        fields.append(("cannot be decoded", files.get("n_undecodable"),
+                       _some([f"{u['name']} ({u['reason']})" for u in undecodable])))
+    else:
+        fields.append(("cannot be decoded", "not checked", "--no-decode"))
+    if files.get("n_missing") == listed and not files.get("folder"):
+        fields.append(("attach them", "--videos DIR",
+                       "or $SOCALIGN_GARCIA2025_VIDEOS for garcia2025"))
+    return format_fields(fields)
 
 
 def similarity_text(result: dict[str, Any]) -> str:
@@ -160,6 +202,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("--url", default=None, help="base URL of a mirror of the pinned files")
     info = add_command(group, "info", info_command, "summarise a benchmark", human=info_text)
     add_dataset_argument(info)
+    info.add_argument("--no-decode", action="store_true",
+                      help="do not decode a frame of each video file found (faster)")
     similarity = add_command(
         group, "similarity", similarity_command, "similarity from judgments of a split (.npz)",
         human=similarity_text,

@@ -3,7 +3,10 @@
 The authors' repository keeps its own layout (``data/interim/similarity/*.csv`` and
 ``data/raw/utils/*.csv``); this module reads that layout as it is, so a user's clone of the
 repository, a folder named by ``$SOCALIGN_DATA``, the socalign cache, or a fresh download all
-load the same way. The videos are not public: pass ``videos_dir`` to attach licensed copies.
+load the same way. The videos are not public: attach licensed copies with ``videos_dir`` (or
+``socalign.data.load_dataset(..., videos=DIR)``, ``--videos DIR`` on the command line,
+``$SOCALIGN_GARCIA2025_VIDEOS``): the folder holds each video under its ``video_mapping.csv``
+name, ``DIR/<video_name>``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ COMMIT = "093ffeaf9e03fcf18ef2e78708ab9356bca76137"
 BASE_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{COMMIT}/"
 DATA_ENV = "SOCALIGN_DATA"
 URL_ENV = "SOCALIGN_GARCIA2025_URL"
+#: A folder of the licensed videos, each under its video_mapping.csv name (used when none is given).
+VIDEOS_ENV = "SOCALIGN_GARCIA2025_VIDEOS"
 
 SIMILARITY = "data/interim/similarity"
 UTILS = "data/raw/utils"
@@ -248,7 +253,22 @@ def load(
     exclude_catch: bool = True,
     videos_dir: Path | str | None = None,
 ) -> Benchmark:
-    """Load garcia2025 from the authors' layout (located or fetched when ``root`` is None)."""
+    """Load garcia2025 from the authors' layout (located or fetched when ``root`` is None).
+
+    Parameters
+    ----------
+    root : path-like or None
+        A copy of the authors' layout (None: :func:`locate`).
+    exclude_catch : bool
+        Exclude catch trials from the kept trials (the published files hold none).
+    videos_dir : path-like or None
+        The folder of the licensed videos, each as ``videos_dir/<video_name>`` with the names
+        of ``video_mapping.csv`` (None: no video files).
+
+    Returns
+    -------
+    Benchmark
+    """
     root = locate() if root is None else Path(root)
     if not is_garcia2025(root):
         raise BenchmarkError("not a copy of garcia2025 (no data/interim/similarity/all_triplets.csv)", root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,3 +80,58 @@ def summarize(benchmark: Benchmark) -> BenchmarkInfo:
         ),
         extra=extra,
     )
+
+
+def check_video_files(benchmark: Benchmark, decode: bool = True) -> dict[str, Any]:
+    """Which of the benchmark's listed videos have a file here, and which of those decode.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A loaded benchmark (its videos' ``files``; None where no file is attached).
+    decode : bool
+        Decode one frame of every file found (:func:`socalign.video.read_clip`).
+
+    Returns
+    -------
+    dict
+        ``n_listed`` (videos the dataset lists), ``n_found`` (files present and not empty),
+        ``n_missing`` and ``missing`` (names of the videos without a file), ``n_undecodable``
+        and ``undecodable`` (``{"name", "file", "reason"}`` per file that does not decode;
+        empty when ``decode`` is false), ``decoded`` (whether decoding was checked) and
+        ``folder`` (the common folder of the files, or None).
+    """
+    import os
+
+    from socalign.video import VideoDecodeError, read_clip
+
+    videos = benchmark.videos
+    missing: list[str] = []
+    found: list[tuple[str, Path]] = []
+    for name, file in zip(videos.names, videos.files, strict=True):
+        if file is not None and Path(file).is_file() and Path(file).stat().st_size > 0:
+            found.append((name, Path(file)))
+        else:
+            missing.append(name)
+    undecodable: list[dict[str, str]] = []
+    if decode:
+        for name, file in found:
+            try:
+                read_clip(file, 1)
+            except VideoDecodeError as err:
+                undecodable.append({"name": name, "file": str(file), "reason": err.reason})
+    listed = [Path(f) for f in videos.files if f is not None]
+    folder = None
+    if listed:
+        with contextlib.suppress(ValueError):
+            folder = os.path.commonpath([str(p.parent) for p in listed])
+    return {
+        "n_listed": len(videos),
+        "n_found": len(found),
+        "n_missing": len(missing),
+        "missing": missing,
+        "n_undecodable": len(undecodable),
+        "undecodable": undecodable,
+        "decoded": bool(decode),
+        "folder": folder,
+    }
