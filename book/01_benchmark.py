@@ -36,6 +36,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -51,7 +52,7 @@ from socalign.data.quality import catch_performance
 from socalign.data.socialworld.calibration import ceiling_bias
 from socalign.data.summary import summarize
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 benchmarks = book_benchmarks(settings)
 glue(profile=settings.name)
 glue(datasets=", ".join(benchmarks))

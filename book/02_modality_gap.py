@@ -37,6 +37,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -46,7 +47,7 @@ from socalign import plots
 from socalign.book import claim, glue, interval, profile_settings, style_frame
 from socalign.book.artifacts import book_benchmarks, modality_gap
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 benchmarks = book_benchmarks(settings)
 
 # %% [markdown]

@@ -38,6 +38,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -48,12 +49,11 @@ from socalign.analyses.ablation import ablation_summary, run_table, seed_gains
 from socalign.analyses.gap import is_socialworld, model_embeddings
 from socalign.analyses.perception import perception_probes
 from socalign.book import glue, profile_settings, settings_frame, style_frame
-from socalign.book.artifacts import finetune_benchmark, finetuned_run
-from socalign.data import load_dataset
+from socalign.book.artifacts import finetune_benchmark, finetuned_run, load_book_benchmark
 from socalign.evaluate import evaluate
 from socalign.train.runs import Run
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 config = settings.train_config()
 dataset = finetune_benchmark(settings)  # fine-tuning needs videos: SocialWorld under demo
 loss = config.loss
@@ -119,7 +119,7 @@ style_frame(ablation_summary(table, "gain"))
 style_frame(table, hide_index=True)
 
 # %% tags=["hide-input"]
-bench = load_dataset(dataset)
+bench = load_book_benchmark(settings, dataset)  # with the profile's videos
 hybrid = seed_gains(table, "hybrid", "r2")
 language = settings.language_models[0]
 language_r2 = evaluate(bench, "test", embeddings=model_embeddings(bench, language), n_boot=0).r2

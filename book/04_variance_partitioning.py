@@ -43,6 +43,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -51,13 +52,12 @@ import pandas as pd
 from socalign import metrics, plots
 from socalign.analyses.partition import partition_benchmark
 from socalign.book import glue, interval, profile_settings, style_frame
-from socalign.book.artifacts import finetune_benchmark, finetuned_run
-from socalign.data import load_dataset
+from socalign.book.artifacts import finetune_benchmark, finetuned_run, load_book_benchmark
 from socalign.train.runs import Run
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 dataset = finetune_benchmark(settings)
-bench = load_dataset(dataset)
+bench = load_book_benchmark(settings, dataset)  # with the profile's videos
 run = Run.open(finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0]))  # ch. 3
 language = settings.language_models[0]
 

@@ -42,6 +42,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -58,16 +59,16 @@ from socalign.book.artifacts import (
     action_set,
     finetune_benchmark,
     finetuned_run,
+    load_book_benchmark,
     merged_backbone,
     video_model,
 )
-from socalign.data import load_dataset
 from socalign.train.runs import Run
 from socalign.video import load_clips
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 dataset = finetune_benchmark(settings)
-bench = load_dataset(dataset)
+bench = load_book_benchmark(settings, dataset)  # with the profile's videos
 run = Run.open(finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0]))  # ch. 3
 language = settings.language_models[0]
 

@@ -1,14 +1,23 @@
 """The profiles: every setting a run of socalign takes from its name (``ci``, ``demo``, ``paper``).
 
 One table, :data:`PROFILES`, read by the book (a chapter's papermill ``parameters`` cell sets
-``profile``) and by the command line (``socalign finetune --profile``). A profile's ``train``
-holds :class:`socalign.train.config.TrainConfig`'s own option names. Nothing here computes or
-caches: the artefacts the chapters share are built by :mod:`socalign.book.artifacts`.
+``profile`` and ``overrides``) and by the command line (``socalign finetune --profile``). A
+profile's ``train`` holds :class:`socalign.train.config.TrainConfig`'s own option names. Nothing
+here computes or caches: the artefacts the chapters share are built by
+:mod:`socalign.book.artifacts`.
+
+Overrides change a profile's settings for one build without a new table entry:
+``profile_settings("paper", video_model="/models/tiny", device="cpu", train={"epochs": 1})``,
+or on the command line ``socalign book --profile paper --set video_model=DIR --set
+train.epochs=1 --videos DIR`` (:func:`parse_override`). The changed values are the settings
+(and are also listed under ``overrides``), so they enter :meth:`Profile.to_dict` and with it
+every cache key the book derives from the settings.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -28,7 +37,10 @@ class Profile:
     language_models: caption encoders for the modality gap; train: the fine-tuning options
     that differ from :class:`socalign.train.config.TrainConfig`'s defaults, in its own names
     (:meth:`train_config` builds the configuration; ``socalign finetune --profile`` runs the
-    same); seeds: training seeds; n_boot / n_perm: resampling counts.
+    same); seeds: training seeds; n_boot / n_perm: resampling counts; videos: a folder of the
+    garcia2025 videos under their ``video_mapping.csv`` names (None: ``$SOCALIGN_GARCIA2025_VIDEOS``
+    when set, else no videos); overrides: the settings changed from the table's entry
+    (:func:`profile_settings`), recorded so that a build shows what it changed.
     """
 
     name: str
@@ -46,6 +58,8 @@ class Profile:
     action_videos: int
     toy: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    videos: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able settings (used in the build's cache key and summary)."""
@@ -59,7 +73,7 @@ class Profile:
         from socalign.text import settings_frame
 
         return settings_frame({k: v for k, v in self.to_dict().items()
-                               if k not in ("name", "extra")}).reset_index()
+                               if k not in ("name", "extra", "overrides")}).reset_index()
 
     def train_config(self, **changes: Any) -> TrainConfig:
         """The fine-tuning configuration of this profile, with ``changes`` applied.
@@ -119,15 +133,21 @@ PROFILES: dict[str, Profile] = {
     ),
     "paper": Profile(
         name="paper",
-        description="GPU: the paper's data, TimeSformer checkpoint and settings",
+        description="GPU: the paper's data and videos, TimeSformer checkpoint, language models "
+        "and released training protocol",
         device="cuda",
         socialworld={"n_videos": 250, "seed": 0, "n_frames": 16, "size": 64},
         garcia2025="required",
         video_model="facebook/timesformer-base-finetuned-k400",
-        language_models=("minilm", "tfidf"),
-        # the paper's protocol: AdamW at 1e-4, LoRA r = 8, alpha 16, dropout 0.1, patience 5
-        # (TrainConfig's defaults) with the paper's trainer
-        train={"trainer": "paper", "epochs": 50, "lr": 1e-4},
+        # the paper's caption encoders (sentence-transformers, from the Hugging Face Hub): its
+        # best, multilingual MPNet, then all-mpnet-base-v2 and all-MiniLM-L6-v2 (bundled)
+        language_models=("sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
+                         "sentence-transformers/all-mpnet-base-v2", "minilm"),
+        # the released protocol, spelled out (not left to TrainConfig's defaults): the paper's
+        # trainer, AdamW at 1e-4, LoRA r = 8, alpha 16, dropout 0.1 on the four TimeSformer
+        # targets (the backbone's spec), early stopping with patience 5
+        train={"trainer": "paper", "epochs": 50, "lr": 1e-4, "weight_decay": 0.01,
+               "patience": 5, "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.1},
         seeds=(0, 1, 2, 3, 4),
         n_boot=1000,
         n_perm=10000,
@@ -136,22 +156,127 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
+#: Settings that take a mapping: an override changes the keys it names and keeps the others.
+_MAPPINGS = ("socialworld", "train", "extra")
+#: Settings that take a sequence: an override replaces it (a string is split at commas).
+_SEQUENCES = ("language_models", "seeds")
+_CHOICES = {"garcia2025": ("off", "auto", "required"), "toy": ("default", "tiny")}
 
-def profile_settings(profile: str) -> Profile:
-    """The settings of ``profile`` (one of :data:`PROFILES`), with a clear error otherwise.
+
+def _changed(base: Profile, overrides: dict[str, Any]) -> Profile:
+    """``base`` with ``overrides`` applied and checked (ValueError naming the setting)."""
+    known = {f.name: f for f in fields(Profile) if f.name not in ("name", "overrides")}
+    values: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in known:
+            raise ValueError(f"unknown profile setting {key!r}; settings: {sorted(known)}")
+        current = getattr(base, key)
+        if key in _MAPPINGS:
+            if not isinstance(value, dict):
+                raise ValueError(f"profile setting {key!r} takes a mapping (e.g. "
+                                 f"--set {key}.NAME=VALUE), got {value!r}")
+            value = {**current, **value}
+        elif key in _SEQUENCES:
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list | tuple) or not value:
+                raise ValueError(f"profile setting {key!r} takes a non-empty list, got {value!r}")
+            value = tuple(int(v) for v in value) if key == "seeds" else tuple(map(str, value))
+        elif key in ("n_boot", "n_perm", "probe_folds", "action_videos"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"profile setting {key!r} takes an integer >= 0, got {value!r}")
+        elif key == "videos":
+            value = None if value in (None, "") else str(value)
+        elif not isinstance(value, str):
+            raise ValueError(f"profile setting {key!r} takes a string, got {value!r}")
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise ValueError(f"profile setting {key!r} must be one of {list(_CHOICES[key])}, "
+                             f"got {value!r}")
+        values[key] = value
+    changed = replace(base, **values, overrides={**base.overrides, **overrides})
+    changed.train_config()  # unknown or invalid training options fail here, not mid-build
+    return changed
+
+
+def profile_settings(profile: str, **overrides: Any) -> Profile:
+    """The settings of ``profile`` (one of :data:`PROFILES`), with ``overrides`` applied.
 
     Parameters
     ----------
     profile : str
         ``"ci"``, ``"demo"`` or ``"paper"``.
+    **overrides
+        Settings to change, by :class:`Profile` field name: ``video_model="DIR"``,
+        ``device="cpu"``, ``videos="DIR"``, ``n_boot=50``, ``language_models=["minilm"]``;
+        a mapping setting (``train``, ``socialworld``, ``extra``) changes only the keys given
+        (``train={"epochs": 1}``). The result records them in ``overrides``.
 
     Returns
     -------
     Profile
+
+    Raises
+    ------
+    ValueError
+        An unknown profile, an unknown setting or training option, or a value of the wrong
+        kind; the message names it.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
-    return PROFILES[profile]
+    base = PROFILES[profile]
+    return _changed(base, overrides) if overrides else base
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """One ``--set KEY=VALUE`` as keyword arguments of :func:`profile_settings`.
+
+    ``KEY`` is a :class:`Profile` field, or ``FIELD.NAME`` for a key of a mapping setting
+    (``train.epochs=1``); ``VALUE`` is read as JSON when it parses (numbers, ``null``, lists
+    such as ``["minilm","tfidf"]``), else kept as text (``video_model=/models/tiny``; a list
+    setting also takes ``minilm,tfidf``).
+
+    Parameters
+    ----------
+    text : str
+        ``KEY=VALUE``.
+
+    Returns
+    -------
+    dict
+        ``{KEY: VALUE}`` or ``{FIELD: {NAME: VALUE}}``.
+
+    Raises
+    ------
+    ValueError
+        Text without ``=`` or with an empty key.
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"--set expects KEY=VALUE (e.g. video_model=DIR, train.epochs=1), "
+                         f"got {text!r}")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    field_name, dot, inner = key.partition(".")
+    if dot:
+        if not inner:
+            raise ValueError(f"--set {text!r}: nothing after {field_name + '.'!r}")
+        return {field_name: {inner: value}}
+    return {key: value}
+
+
+def merge_overrides(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several :func:`parse_override` results as one mapping (mapping settings merged)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        for key, value in item.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
 
 
 def profile_config(name: str, **changes: Any) -> TrainConfig:

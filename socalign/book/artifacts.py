@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 __all__ = [
     "action_set",
     "book_benchmarks",
+    "check_profile",
     "finetune_benchmark",
     "finetuned_run",
     "garcia2025_location",
+    "garcia2025_videos",
+    "load_book_benchmark",
     "merged_backbone",
     "modality_gap",
     "socialworld_benchmark",
@@ -86,17 +89,61 @@ def socialworld_benchmark(settings: Profile) -> Path:
     )
 
 
+def garcia2025_videos(settings: Profile, dataset: Path | str) -> Path | None:
+    """The video folder ``settings`` attaches to ``dataset``: its ``videos`` for garcia2025.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (``videos``: a folder, or None for ``$SOCALIGN_GARCIA2025_VIDEOS``,
+        which :func:`socalign.data.load_dataset` reads itself).
+    dataset : path-like
+        A benchmark folder.
+
+    Returns
+    -------
+    pathlib.Path or None
+        None for any other benchmark (SocialWorld lists its own files) or when ``videos`` is
+        None.
+    """
+    from socalign.data import garcia2025
+
+    if settings.videos is None or not garcia2025.is_garcia2025(Path(dataset)):
+        return None
+    return Path(settings.videos).expanduser()
+
+
+def load_book_benchmark(settings: Profile, dataset: Path | str) -> Any:
+    """Load a benchmark folder with the videos ``settings`` attaches to it.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+    dataset : path-like
+        A folder from :func:`finetune_benchmark`, :func:`socialworld_benchmark` or
+        :func:`use_garcia2025`.
+
+    Returns
+    -------
+    socalign.data.types.Benchmark
+    """
+    from socalign.data import load_dataset
+
+    return load_dataset(dataset, videos=garcia2025_videos(settings, dataset))
+
+
 def book_benchmarks(settings: Profile) -> dict[str, Any]:
     """The benchmarks a chapter reports on: SocialWorld always, garcia2025 when present/asked.
 
     Returns an ordered ``{name: Benchmark}``; catch trials are excluded from ``kept`` as usual.
+    garcia2025 gets the profile's videos (``videos``, else ``$SOCALIGN_GARCIA2025_VIDEOS``).
     """
-    from socalign.data import load_dataset
-
-    out: dict[str, Any] = {"SocialWorld": load_dataset(socialworld_benchmark(settings))}
+    out: dict[str, Any] = {"SocialWorld": load_book_benchmark(settings,
+                                                              socialworld_benchmark(settings))}
     real = use_garcia2025(settings)
     if real is not None:
-        out["garcia2025"] = load_dataset(real)
+        out["garcia2025"] = load_book_benchmark(settings, real)
     return out
 
 
@@ -104,7 +151,9 @@ def finetune_benchmark(settings: Profile) -> Path:
     """The benchmark chapters 3 to 5 fine-tune on: it must have videos.
 
     SocialWorld, except under the ``paper`` profile when the garcia2025 data are present
-    (their videos are then required by the training itself).
+    (their videos, the profile's ``videos`` or ``$SOCALIGN_GARCIA2025_VIDEOS``, are then
+    required by the training itself). Load it with :func:`load_book_benchmark`, which attaches
+    those videos.
 
     Parameters
     ----------
@@ -122,11 +171,87 @@ def finetune_benchmark(settings: Profile) -> Path:
     return socialworld_benchmark(settings)
 
 
+def check_profile(settings: Profile) -> Profile:
+    """Fail early, in one message, when something the profile names is not at hand.
+
+    Checked: the device (``cuda`` needs a CUDA GPU: set ``device`` to ``cpu`` to run anyway);
+    each language model that is a Hugging Face name (in the local cache, or the Hub
+    reachable); the video backbone when it is a Hugging Face name (likewise). ``minilm``,
+    ``tfidf``, ``toy`` and local folders need nothing. Under ``garcia2025="required"``, the
+    data are looked for by the chapters themselves (:func:`use_garcia2025`).
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    Profile
+        ``settings``, unchanged.
+
+    Raises
+    ------
+    RuntimeError
+        No CUDA device for ``device="cuda"``.
+    FileNotFoundError
+        A model that cannot be loaded here; the message names it and how to override it.
+    """
+    if settings.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"profile {settings.name!r} runs on a CUDA GPU and none is available; build "
+                "with `--set device=cpu` to run it on the CPU anyway (slow at full size)")
+    from socalign.models.language import MINILM, TFIDF
+
+    for name in settings.language_models:
+        if name not in (MINILM, TFIDF) and not Path(name).expanduser().exists():
+            _require_hub_model(settings, name, "modules.json", "language_models")
+    if settings.video_model != "toy" and not Path(settings.video_model).expanduser().exists():
+        _require_hub_model(settings, settings.video_model, "config.json", "video_model")
+    return settings
+
+
+def _require_hub_model(settings: Profile, name: str, marker: str, setting: str) -> None:
+    """Raise unless ``name`` is in the local Hugging Face cache or the Hub can be reached."""
+    import os
+
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(name, marker)
+    if isinstance(cached, str):
+        return
+    offline = os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")
+    reason = "HF_HUB_OFFLINE is set" if offline else _hub_unreachable(name)
+    if reason is None:
+        return
+    example = "minilm,tfidf" if setting == "language_models" else "DIR"
+    raise FileNotFoundError(
+        f"profile {settings.name!r} needs the model {name!r} ({setting}): it is not in the "
+        f"local Hugging Face cache and cannot be downloaded ({reason}); download it once "
+        f"online, or override it: socalign book --profile {settings.name} --set "
+        f"{setting}={example}")
+
+
+def _hub_unreachable(name: str) -> str | None:
+    """Why ``name`` cannot be fetched from the Hub now (None: it can), in one request."""
+    from huggingface_hub import HfApi
+
+    try:
+        HfApi().model_info(name, timeout=10)
+    except Exception as err:  # offline, unknown repo, gated: each is a reason to stop here
+        return f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
+    return None
+
+
 def modality_gap(settings: Profile, benchmark: Benchmark, split: str = "test", seed: int = 0) -> Any:
     """Chapter 2's gap table of one benchmark under ``settings``.
 
     The rows are the benchmark's default models (``socalign.analyses.gap.default_models``)
-    with the profile's video backbone in place of ``toy``, labelled by the profile's
+    with the profile's language models in place of the default ones (where they differ) and
+    the profile's video backbone in place of ``toy``, labelled by the profile's
     ``video_model``; a benchmark with video files and no default video row (garcia2025 with
     its videos) gets the backbone added. The best language and video models for the paired
     test are chosen on the train split.
@@ -149,7 +274,8 @@ def modality_gap(settings: Profile, benchmark: Benchmark, split: str = "test", s
     from socalign.analyses.gap import default_models, gap_table, model_embeddings
 
     has_videos = benchmark.videos.has_files
-    names = [n for n in default_models(benchmark) if n != "toy" or has_videos]
+    names = _gap_rows(default_models(benchmark), settings.language_models)
+    names = [n for n in names if n != "toy" or has_videos]
     if has_videos and "toy" not in names:
         names.append("toy")
     backbone = video_model(settings) if has_videos else None
@@ -162,6 +288,18 @@ def modality_gap(settings: Profile, benchmark: Benchmark, split: str = "test", s
     kinds = {label[n]: "video" for n in names if n == "toy"}
     return gap_table(benchmark, embeddings, kinds=kinds, split=split, n_boot=settings.n_boot,
                      seed=seed)
+
+
+def _gap_rows(defaults: tuple[str, ...], languages: tuple[str, ...]) -> list[str]:
+    """``defaults`` with its language rows replaced by ``languages`` (same set: unchanged)."""
+    from socalign.analyses.gap import LANGUAGE_DEFAULTS
+
+    if set(languages) == set(LANGUAGE_DEFAULTS):
+        return list(defaults)
+    first = next((i for i, n in enumerate(defaults) if n in LANGUAGE_DEFAULTS), len(defaults))
+    others = [n for n in defaults if n not in LANGUAGE_DEFAULTS]
+    cut = sum(1 for n in defaults[:first] if n not in LANGUAGE_DEFAULTS)
+    return [*others[:cut], *languages, *others[cut:]]
 
 
 def video_model(settings: Profile) -> str:
@@ -220,15 +358,27 @@ def finetuned_run(
         changes["trainer"] = trainer
     config = settings.train_config(**changes)
     backbone = video_model(settings)
+    from socalign.data import garcia2025
+    from socalign.data.registry import attached_videos
+
     root = Path(benchmark)
-    files = sorted(p for p in root.glob("*.csv"))
+    # the socalign layout's tables, or garcia2025's (data/interim/..., data/raw/utils/...)
+    files = sorted(root.glob("*.csv")) or sorted(root.glob("data/*/*/*.csv"))
+    videos = garcia2025_videos(settings, root)
+    extra: list[Any] = []
+    if garcia2025.is_garcia2025(root):  # videos from outside the folder: their names and sizes
+        files_of = load_book_benchmark(settings, root).videos.files  # (not their content: large)
+        extra = ["videos", [(str(f), Path(f).stat().st_size if Path(f).is_file() else None)
+                            for f in files_of if f is not None]]
     # the backbone's LoRA targets come from its spec, not the config: they are part of the key
     targets = list(get_spec(backbone).lora_targets)
     key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
-                      settings.n_boot, *[p.name for p in files], *files)[:20]
+                      settings.n_boot, *[str(p.relative_to(root)) for p in files], *files,
+                      *extra)[:20]
+
     def train(out: Path) -> None:
         with progress.step(f"fine-tuning: {loss} loss, seed {seed}, {config.trainer} trainer, "
-                           f"up to {config.epochs} epochs"):
+                           f"up to {config.epochs} epochs"), attached_videos(root, videos):
             finetune(root, out, config, backbone=backbone, n_boot=settings.n_boot, progress=False)
 
     return build_once(cache_dir("book", "runs") / key, REPORT_FILE, train)

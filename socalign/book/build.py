@@ -1,11 +1,11 @@
 """The book build: papermill execution per profile, a content-keyed cache, jupyter-book render.
 
 ``build_book`` reads the chapters from ``_toc.yml``, turns each jupytext source into a
-notebook, executes it with papermill (``profile`` injected into its ``parameters`` cell) unless
-an executed copy with the same key is cached, stages the executed notebooks beside the other
+notebook, executes it with papermill (``profile``, and ``overrides`` when the build has any,
+injected into its ``parameters`` cell) unless an executed copy with the same key is cached, stages the executed notebooks beside the other
 book files under the build folder and renders them with jupyter-book. The cache key covers the
-notebook text, the library (version and source), the profile's settings and the kernel; the
-working tree is never written to.
+notebook text, the library (version and source), the profile's settings (overrides applied and
+listed) and the kernel; the working tree is never written to.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class BuildSummary:
     total_seconds: float
     settings: dict[str, Any] = field(default_factory=dict)
     datasets: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def executed(self) -> int:
@@ -116,6 +117,7 @@ class BuildSummary:
                 for c in self.chapters
             ],
             "datasets": dict(self.datasets),
+            "overrides": dict(self.overrides),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -290,7 +292,7 @@ def _source_line(path: Path, cell_source: str) -> int | None:
 
 def _execute(
     source: Path, rel: Path, nb: Any, profile: str, kernel: str, workdir: Path, failed_dir: Path,
-    timeout: int | None,
+    timeout: int | None, overrides: dict[str, Any] | None = None,
 ) -> Any:
     """Run one notebook with papermill; raise :class:`ChapterFailed` naming the cell."""
     import nbformat
@@ -307,9 +309,12 @@ def _execute(
         inp = Path(tmp) / "input.ipynb"
         outp = Path(tmp) / "output.ipynb"
         nbformat.write(nb, inp)
+        parameters: dict[str, Any] = {"profile": profile}
+        if overrides:  # the chapter's ``overrides`` parameter (absent: its default, {})
+            parameters["overrides"] = dict(overrides)
         try:
             papermill.execute_notebook(
-                str(inp), str(outp), parameters={"profile": profile}, kernel_name=kernel,
+                str(inp), str(outp), parameters=parameters, kernel_name=kernel,
                 progress_bar=False, log_output=False, cwd=str(workdir),
                 execution_timeout=timeout, **_quiet_kernel(),
             )
@@ -488,6 +493,7 @@ def build_book(
     kernel: str = "python3",
     timeout: int | None = None,
     log: Callable[[str], None] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> BuildSummary:
     """Execute every chapter under ``profile`` (cached by content) and render the HTML.
 
@@ -515,6 +521,11 @@ def build_book(
         Per-cell execution timeout in seconds (papermill's); None: no limit.
     log : callable, optional
         Called with a line of text for each step (executing, cached, rendering).
+    overrides : dict, optional
+        Changes to the profile's settings (keyword arguments of
+        :func:`socalign.profiles.profile_settings`, e.g. ``{"video_model": DIR, "videos":
+        DIR}``): checked here, passed to every chapter as its ``overrides`` parameter, and part
+        of every cache key through the settings.
 
     Returns
     -------
@@ -523,7 +534,8 @@ def build_book(
         written to ``out/summary.json``.
     """
     start = time.perf_counter()
-    settings = profile_settings(profile)
+    overrides = dict(overrides or {})
+    settings = profile_settings(profile, **overrides)
     root = find_book_root(root)
     out = Path(out).resolve() if out is not None else root / "_build" / profile
     stage = out / "src"
@@ -565,7 +577,7 @@ def build_book(
             ):
                 executed = _execute(
                     root / rel, rel, nb, profile, kernel, out / "work" / rel.stem,
-                    out / "failed", timeout,
+                    out / "failed", timeout, overrides,
                 )
             import nbformat
 
@@ -597,7 +609,7 @@ def build_book(
     summary = BuildSummary(
         profile=profile, out=out, html=html, chapters=tuple(runs), render=render_status,
         render_seconds=render_seconds, total_seconds=time.perf_counter() - start,
-        settings=settings.to_dict(), datasets=_datasets_used(settings),
+        settings=settings.to_dict(), datasets=_datasets_used(settings), overrides=overrides,
     )
     atomic_write_bytes(out / "summary.json", json.dumps(summary.to_dict(), indent=2).encode())
     return summary
@@ -635,7 +647,12 @@ def _environment_key(settings: Profile) -> dict[str, Any]:
     found = None
     if settings.garcia2025 != "off":
         found = garcia2025_location()
-    return {
+    from socalign.data.garcia2025 import VIDEOS_ENV
+
+    key: dict[str, Any] = {
         "garcia2025": None if found is None else str(found),
         "cuda_visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
+    if found is not None and settings.videos is None and os.environ.get(VIDEOS_ENV):
+        key["garcia2025_videos"] = os.environ[VIDEOS_ENV]  # the videos the chapters will read
+    return key

@@ -1,7 +1,8 @@
 """What a chapter calls: its profile's settings, glue for the prose, and how numbers read.
 
-A chapter's papermill ``parameters`` cell sets ``profile``; the chapter calls
-:func:`profile_settings`, computes through the library (:mod:`socalign.book.artifacts` holds the
+A chapter's papermill ``parameters`` cell sets ``profile`` and ``overrides`` (a dict, empty
+unless the build was given ``--set``/``--videos``); the chapter calls
+``profile_settings(profile, **overrides)`` (:func:`profile_settings`: the settings, checked), computes through the library (:mod:`socalign.book.artifacts` holds the
 cached benchmarks, runs and backbones), shows tables with :func:`style_frame` and glues numbers
 and claims (:func:`claim`, whose words follow the interval) into its prose with :func:`glue`.
 """
@@ -12,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from socalign.profiles import PROFILES, Profile, profile_settings
+from socalign.profiles import PROFILES, Profile
+from socalign.profiles import profile_settings as _settings
 from socalign.text import change_word, claim, interval, settings_frame, sig, style_frame
 
 __all__ = [
@@ -28,6 +30,33 @@ __all__ = [
     "style_frame",
     "use_page_format",
 ]
+
+
+def profile_settings(profile: str, **overrides: Any) -> Profile:
+    """A chapter's settings: the profile with the build's overrides, checked before compute.
+
+    Parameters
+    ----------
+    profile : str
+        ``"ci"``, ``"demo"`` or ``"paper"`` (the chapter's papermill parameter).
+    **overrides
+        The build's overrides (the ``overrides`` parameter; see
+        :func:`socalign.profiles.profile_settings`).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    RuntimeError, FileNotFoundError
+        A device or a model the profile names is not at hand
+        (:func:`socalign.book.artifacts.check_profile`): the chapter stops in its first cell
+        with a message naming it and the override that avoids it.
+    """
+    from socalign.book.artifacts import check_profile
+
+    return check_profile(_settings(profile, **overrides))
 
 
 def glue(**values: Any) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socalign.cli.common import CliError, add_command
+from socalign.cli.common import CliError, add_command, video_folder
 from socalign.profiles import PROFILES
 
 
@@ -33,6 +33,45 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="do not turn Sphinx warnings (e.g. broken links) into errors")
     parser.add_argument("--sync-notebooks", action="store_true",
                         help="only rewrite the paired .ipynb of each .py chapter (for Colab)")
+    parser.add_argument(
+        "--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+        help="change one setting of the profile, e.g. video_model=DIR, device=cpu, n_boot=50, "
+        "train.epochs=1, language_models=minilm,tfidf (repeatable; VALUE is read as JSON when "
+        "it parses; part of every cache key)")
+    parser.add_argument(
+        "--videos", metavar="DIR", type=video_folder, default=None,
+        help="folder of the garcia2025 videos under their video_mapping.csv names (the same as "
+        "--set videos=DIR; default: $SOCALIGN_GARCIA2025_VIDEOS)")
+
+
+def book_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The profile overrides of ``--set KEY=VALUE`` and ``--videos DIR``, checked.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``socalign book``'s arguments.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`socalign.profiles.profile_settings`.
+
+    Raises
+    ------
+    CliError
+        A malformed ``--set`` or a setting the profile does not take (naming ``--set``).
+    """
+    from socalign.profiles import merge_overrides, parse_override, profile_settings
+
+    try:
+        overrides = merge_overrides([parse_override(text) for text in args.overrides])
+        if args.videos is not None:
+            overrides["videos"] = str(args.videos.resolve())
+        profile_settings(args.profile, **overrides)  # a bad setting fails before any work
+    except ValueError as err:
+        raise CliError(str(err).removeprefix("--set "), where="--set") from err
+    return overrides
 
 
 def run_book(args: argparse.Namespace) -> dict[str, Any]:
@@ -46,7 +85,7 @@ def run_book(args: argparse.Namespace) -> dict[str, Any]:
         summary = book.build_book(
             root=args.root, profile=args.profile, out=args.out, force=args.force,
             do_render=not args.no_render, strict=not args.lenient,
-            log=lambda m: print(m, file=sys.stderr, flush=True),
+            log=lambda m: print(m, file=sys.stderr, flush=True), overrides=book_overrides(args),
         )
     except book.BookError as err:
         raise CliError(str(err)) from err
