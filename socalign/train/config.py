@@ -9,6 +9,13 @@ from typing import Any
 from socalign.train.losses import LossConfig
 
 TRAINERS = ("paper", "fast")
+BANK_REFRESH = ("batch", "epoch")
+BATCH_ORDERS = ("random", "graph")
+# options added after runs were cached: left out of to_dict() while at their defaults, so the
+# dict (and the cache keys and resume checks built on it) of a run that does not use them is
+# unchanged
+LATER_OPTIONS = {"val_every_steps": None, "bank_refresh": "batch", "batch_order": "random",
+                 "lr_warmup_steps": 0}
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,15 @@ class TrainConfig:
     RSA steps on a ``rsa_subset``-video sample of which ``rsa_grad_videos`` carry gradients.
     fast trainer: ``batch_videos`` unique videos per step, scored against an embedding bank.
     ``max_steps_per_epoch`` caps an epoch (None: every triplet / every video once).
+
+    Options whose defaults keep the original behaviour (measured in ``benchmarks/finetune.py``):
+    ``val_every_steps`` also validates after every k optimizer steps (None: once an epoch); such
+    a validation may set the best weights, while patience and the plateau schedule still count
+    epochs. ``bank_refresh`` (fast trainer): ``"batch"`` refreshes a video's bank row when it
+    passes through a batch, ``"epoch"`` also re-embeds the whole bank (eval mode) at the start of
+    every epoch. ``batch_order`` (fast trainer): ``"random"`` batches a seeded permutation,
+    ``"graph"`` grows each batch along the triplet graph so that its triplets fall inside it.
+    ``lr_warmup_steps``: the learning rate rises linearly over the first k optimizer steps.
     """
 
     trainer: str = "fast"
@@ -43,6 +59,10 @@ class TrainConfig:
     lora_dropout: float = 0.1
     head_dim: int = 128
     head_dropout: float = 0.3
+    val_every_steps: int | None = None
+    bank_refresh: str = "batch"
+    batch_order: str = "random"
+    lr_warmup_steps: int = 0
 
     def __post_init__(self) -> None:
         if self.trainer not in TRAINERS:
@@ -64,10 +84,24 @@ class TrainConfig:
             raise ValueError("max_steps_per_epoch must be >= 1 or None")
         if self.batch_videos < 2:
             raise ValueError("batch_videos must be >= 2")
+        if self.val_every_steps is not None and self.val_every_steps < 1:
+            raise ValueError("val_every_steps must be >= 1 or None")
+        if self.bank_refresh not in BANK_REFRESH:
+            raise ValueError(f"bank_refresh must be one of {list(BANK_REFRESH)}, "
+                             f"got {self.bank_refresh!r}")
+        if self.batch_order not in BATCH_ORDERS:
+            raise ValueError(f"batch_order must be one of {list(BATCH_ORDERS)}, "
+                             f"got {self.batch_order!r}")
+        if self.lr_warmup_steps < 0:
+            raise ValueError("lr_warmup_steps must be >= 0")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (the loss nested as a dict)."""
-        return asdict(self)
+        """JSON-able form (the loss nested as a dict; later options only when not at default)."""
+        out = asdict(self)
+        for name, default in LATER_OPTIONS.items():
+            if out[name] == default:
+                del out[name]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

@@ -4,7 +4,10 @@ Each step embeds a batch of unique fit videos once, with gradients. Every traini
 touches the batch is scored with the batch's fresh embeddings and the bank's (detached)
 embeddings of its other videos; the RSA term correlates the batch-to-all-fit-videos distances
 with human dissimilarity. The bank row of a video is refreshed when it passes through a batch.
-An epoch embeds each fit video once (plus one bank fill at the start of training).
+An epoch embeds each fit video once (plus one bank fill at the start of training, and one
+at the start of every epoch with ``bank_refresh="epoch"``). With ``batch_order="graph"`` the
+batches are grown along the triplet graph (:func:`graph_batches`) instead of cut from a
+permutation.
 """
 
 from __future__ import annotations
@@ -27,6 +30,64 @@ def video_batches(order: np.ndarray, size: int, minimum: int) -> list[np.ndarray
     return batches
 
 
+def co_occurrence(triplets: np.ndarray, n_videos: int) -> np.ndarray:
+    """(N, N) count of the triplets each pair of videos shares (zero diagonal)."""
+    counts = np.zeros((n_videos, n_videos), dtype=np.int64)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        np.add.at(counts, (triplets[:, a], triplets[:, b]), 1)
+    counts = counts + counts.T
+    np.fill_diagonal(counts, 0)
+    return counts
+
+
+def graph_batches(
+    videos: np.ndarray, weights: np.ndarray, size: int, minimum: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Batches grown along the triplet graph: each covers many triplets whole.
+
+    A batch starts at the first unused video of a seeded permutation and adds, one at a time,
+    the unused video sharing the most triplets with the batch so far (ties: permutation order).
+    Every video lands in exactly one batch; a last batch smaller than ``minimum`` joins the
+    previous one (as in :func:`video_batches`).
+
+    Parameters
+    ----------
+    videos : numpy.ndarray
+        The fit videos (benchmark rows).
+    weights : numpy.ndarray
+        (N, N) pair weights, e.g. :func:`co_occurrence` of the fit triplets.
+    size, minimum : int
+        Batch size, and the smallest last batch kept on its own.
+    rng : numpy.random.Generator
+        Draws the permutation.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The batches, in order.
+    """
+    order = rng.permutation(np.asarray(videos))
+    sub = weights[np.ix_(order, order)].astype(np.float64)
+    unused = np.ones(len(order), dtype=bool)
+    # ties go to the earlier video of the permutation: a tiny decreasing bonus
+    bonus = -np.arange(len(order)) / (len(order) + 1.0) * 1e-3
+    batches = []
+    while unused.any():
+        first = int(np.flatnonzero(unused)[0])
+        members, unused[first] = [first], False
+        link = sub[first].copy()
+        while len(members) < size and unused.any():
+            scores = np.where(unused, link + bonus, -np.inf)
+            pick = int(np.argmax(scores))
+            members.append(pick)
+            unused[pick] = False
+            link += sub[pick]
+        batches.append(order[np.array(members)])
+    if len(batches) > 1 and len(batches[-1]) < minimum:
+        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+    return batches
+
+
 def fill_bank(ctx: Context) -> torch.Tensor:
     """Embed every fit video without gradients (eval mode) into an (N, D) bank."""
     fit = ctx.data.fit_videos
@@ -44,11 +105,17 @@ def fill_bank(ctx: Context) -> torch.Tensor:
 def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
     """One epoch: each fit video once, in a seeded order, ``batch_videos`` per step."""
     cfg, data = ctx.config, ctx.data
-    if ctx.bank is None:
+    if ctx.bank is None or (cfg.bank_refresh == "epoch" and epoch > 0):
         ctx.bank = fill_bank(ctx)
     fit = data.fit_videos
     fit_t = torch.as_tensor(fit, device=ctx.bank.device)
-    batches = video_batches(rng.permutation(fit), cfg.batch_videos, max(2, ctx.world))
+    if cfg.batch_order == "graph":
+        if "co_occurrence" not in ctx.fit_index:
+            ctx.fit_index["co_occurrence"] = co_occurrence(data.triplets, data.n_videos)
+        batches = graph_batches(fit, ctx.fit_index["co_occurrence"], cfg.batch_videos,
+                                max(2, ctx.world), rng)
+    else:
+        batches = video_batches(rng.permutation(fit), cfg.batch_videos, max(2, ctx.world))
     if cfg.max_steps_per_epoch is not None:
         batches = batches[: cfg.max_steps_per_epoch]
     sums: dict[str, list[float]] = {"loss": [], "triplet": [], "rsa": [], "hard": []}

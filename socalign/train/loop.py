@@ -66,7 +66,15 @@ def validation_spearman(ctx: Context) -> float:
 
 @dataclass(frozen=True)
 class FitResult:
-    """What a fit produced: the per-epoch history and the best epoch's validation score."""
+    """What a fit produced: the per-epoch history and the best epoch's validation score.
+
+    ``validations`` lists every validation in order (``kind`` "start" before training when
+    ``val_every_steps`` is set, "step" every k steps, "epoch" at each epoch's end), each with
+    the optimizer steps and forward passes done and three clocks: ``elapsed_s`` (wall, all of
+    it), ``train_s`` (wall inside the trainer's steps, validations and checkpoints left out)
+    and ``train_cpu_s`` (this process's CPU time inside the steps: what other processes on the
+    machine barely change).
+    """
 
     history: tuple[dict[str, Any], ...]
     best_epoch: int
@@ -76,6 +84,7 @@ class FitResult:
     time_to_best_s: float
     elapsed_s: float
     stopped_early: bool
+    validations: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,10 +96,46 @@ class FitResult:
             "elapsed_s": self.elapsed_s,
             "stopped_early": self.stopped_early,
             "epochs": [dict(row) for row in self.history],
+            "validations": [dict(row) for row in self.validations],
         }
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.history))
+
+
+class Clock:
+    """Wall time since the start, and wall and CPU time spent inside training steps.
+
+    Parameters
+    ----------
+    elapsed, train, train_cpu : float
+        The totals carried over from before a resume.
+    """
+
+    def __init__(self, elapsed: float = 0.0, train: float = 0.0, train_cpu: float = 0.0) -> None:
+        self._began = time.perf_counter() - elapsed
+        self._train, self._train_cpu = train, train_cpu
+        self._since: tuple[float, float] | None = None
+
+    def start(self) -> None:
+        """Training steps begin (until :meth:`stop`)."""
+        self._since = (time.perf_counter(), time.process_time())
+
+    def stop(self) -> None:
+        """Training steps pause (validation, checkpoints)."""
+        if self._since is not None:
+            self._train += time.perf_counter() - self._since[0]
+            self._train_cpu += time.process_time() - self._since[1]
+            self._since = None
+
+    def read(self) -> dict[str, float]:
+        """``elapsed_s``, ``train_s`` and ``train_cpu_s`` now."""
+        train, cpu = self._train, self._train_cpu
+        if self._since is not None:
+            train += time.perf_counter() - self._since[0]
+            cpu += time.process_time() - self._since[1]
+        return {"elapsed_s": time.perf_counter() - self._began, "train_s": train,
+                "train_cpu_s": cpu}
 
 
 def _write_log(out: Path, history: list[dict[str, Any]]) -> None:
@@ -99,6 +144,10 @@ def _write_log(out: Path, history: list[dict[str, Any]]) -> None:
     strict = [{k: (v if not isinstance(v, float) or math.isfinite(v) else None)
                for k, v in row.items()} for row in history]  # strict JSON: NaN -> null
     atomic_write_bytes(out / "metrics.json", json.dumps(strict, indent=2, allow_nan=False).encode())
+
+
+def _write_table(path: Path, rows: list[dict[str, Any]]) -> None:
+    atomic_write_bytes(path, pd.DataFrame(rows).to_csv(index=False).encode())
 
 
 def fit(
@@ -114,8 +163,11 @@ def fit(
 ) -> FitResult:
     """Train ``core`` with the configured trainer; checkpoints and logs go under ``out``.
 
-    On return the model holds the best epoch's weights (by validation Spearman), also saved as
-    ``out/best.safetensors``. With ``resume`` the run continues from ``out/checkpoints``' last epoch.
+    On return the model holds the best validation's weights (by validation Spearman), also saved
+    as ``out/best.safetensors``. With ``resume`` the run continues from ``out/checkpoints``' last
+    epoch. With ``val_every_steps`` the model is also validated before training and after every
+    k optimizer steps (eval mode: no random numbers are drawn, so the training itself is the
+    same); every validation is listed in ``out/validations.csv``.
     """
     from accelerate import Accelerator
 
@@ -133,9 +185,11 @@ def fit(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
     )
     history: list[dict[str, Any]] = []
-    best, best_epoch, bad, start, elapsed0, time_to_best = -math.inf, -1, 0, 0, 0.0, 0.0
+    validations: list[dict[str, Any]] = []
+    best, best_epoch, bad, start, time_to_best = -math.inf, -1, 0, 0, 0.0
+    clock = Clock()
     bank: torch.Tensor | None = None
-    counts = (0, 0)
+    counts, steps_done = (0, 0), 0
     found = load_latest(ckpt_dir) if resume else None
     if found is None:
         # dropout (LoRA, head) draws from torch's global generator: seed it from the run's seed
@@ -150,46 +204,79 @@ def fit(
         torch.set_rng_state(state["torch_rng"])
         history = list(state["history"])
         best, best_epoch, bad = state["best"], state["best_epoch"], state["bad"]
-        start, elapsed0, time_to_best = state["epoch"] + 1, state["elapsed"], state["time_to_best"]
+        start, time_to_best = state["epoch"] + 1, state["time_to_best"]
+        clock = Clock(state["elapsed"], state.get("train_s", 0.0), state.get("train_cpu_s", 0.0))
         bank, counts = state["bank"], state["counts"]
+        validations = list(state.get("validations", []))
+        steps_done = int(state.get("steps_done", 0))
     model, optimizer = accelerator.prepare(core, optimizer)
     ctx = Context(model, core, inputs, data, config, accelerator, optimizer, out, on_step=on_step)
     ctx.forward_train, ctx.forward_val = counts
+    ctx.steps_done = steps_done
     ctx.bank = bank.to(accelerator.device) if bank is not None else None
+    where = {"epoch": start}
+
+    def validate(kind: str) -> float:
+        """Validate now, list it, and keep the weights when they are the best so far."""
+        nonlocal best, best_epoch, time_to_best
+        clock.stop()
+        last_row = validations[-1] if validations else None
+        if last_row is not None and last_row["step"] == ctx.steps_done and kind == "epoch":
+            score = last_row["val_spearman"]  # validated at this very step already
+        else:
+            score = validation_spearman(ctx)
+        times = clock.read()
+        validations.append({"epoch": where["epoch"], "step": ctx.steps_done, "kind": kind,
+                            "val_spearman": score, "forward_train": ctx.forward_train,
+                            "forward_val": ctx.forward_val, **times})
+        if kind != "start" and math.isfinite(score) and score > best:
+            best, best_epoch, time_to_best = score, where["epoch"], times["elapsed_s"]
+            if main:
+                save_state(out / BEST, {"trainable": core.trainable_state(),
+                                        "epoch": where["epoch"]})
+        if kind == "step":
+            clock.start()
+        return score
+
+    every = config.val_every_steps
+    if every is not None:
+        ctx.after_step = lambda: validate("step") if ctx.steps_done % every == 0 else None
     stopped = bad >= config.patience
-    began = time.perf_counter()
     epochs = range(start, config.epochs) if not stopped else range(0)
+    if every is not None and start == 0 and not stopped:
+        validate("start")
     bar = None
     if progress and main:
         from tqdm import tqdm
 
         bar = tqdm(total=config.epochs, initial=start, desc=f"finetune ({config.trainer})")
     for epoch in epochs:
+        where["epoch"] = epoch
+        best_before = best
         model.train()
+        clock.start()
         stats = trainer(ctx, epoch, np.random.default_rng([config.seed, epoch]))
-        score = validation_spearman(ctx)
+        score = validate("epoch")
         scheduler.step(score if math.isfinite(score) else -math.inf)
-        elapsed = elapsed0 + time.perf_counter() - began
-        if math.isfinite(score) and score > best:
-            best, best_epoch, bad, time_to_best = score, epoch, 0, elapsed
-            if main:
-                save_state(out / BEST, {"trainable": core.trainable_state(), "epoch": epoch})
-        else:
-            bad += 1
+        bad = 0 if best > best_before else bad + 1
+        times = clock.read()
         row = {"epoch": epoch, **stats, "val_spearman": score,
                "lr": optimizer.param_groups[0]["lr"], "forward_train": ctx.forward_train,
-               "forward_val": ctx.forward_val, "elapsed_s": elapsed}
+               "forward_val": ctx.forward_val, **times}
         history.append(row)
         if main:
             _write_log(out, history)
+            _write_table(out / "validations.csv", validations)
             save_checkpoint(ckpt_dir, epoch, {
                 "config": config.fingerprint(), "epoch": epoch,
                 "trainable": core.trainable_state(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
                 "history": history, "best": best, "best_epoch": best_epoch, "bad": bad,
-                "elapsed": elapsed, "time_to_best": time_to_best,
+                "elapsed": times["elapsed_s"], "train_s": times["train_s"],
+                "train_cpu_s": times["train_cpu_s"], "time_to_best": time_to_best,
                 "bank": None if ctx.bank is None else ctx.bank.detach().cpu(),
                 "counts": (ctx.forward_train, ctx.forward_val),
+                "validations": validations, "steps_done": ctx.steps_done,
             })
         accelerator.wait_for_everyone()
         if bar is not None:
@@ -204,6 +291,6 @@ def fit(
         raise TrainingDiverged("no epoch produced a finite validation score")
     accelerator.wait_for_everyone()
     core.load_trainable_state(load_state(out / BEST)["trainable"])
-    final_elapsed = history[-1]["elapsed_s"] if history else elapsed0
+    final_elapsed = history[-1]["elapsed_s"] if history else clock.read()["elapsed_s"]
     return FitResult(tuple(history), best_epoch, best, ctx.forward_train, ctx.forward_val,
-                     time_to_best, final_elapsed, stopped)
+                     time_to_best, final_elapsed, stopped, tuple(validations))

@@ -62,6 +62,8 @@ class Context:
     forward_val: int = 0
     on_step: StepHook | None = None
     fit_index: dict[str, Any] = field(default_factory=dict)
+    steps_done: int = 0
+    after_step: Callable[[], None] | None = None
 
     @property
     def world(self) -> int:
@@ -196,6 +198,11 @@ def embed(ctx: Context, indices: np.ndarray, grad: bool, count: str = "train") -
 def optimizer_step(ctx: Context, loss: torch.Tensor, epoch: int, step: int) -> float:
     """Check the loss is finite, back-propagate (scaled for DDP), clip and step.
 
+    With ``lr_warmup_steps`` = k the learning rate of optimizer step s < k is
+    ``lr * (s + 1) / k`` (then ``lr``, left to the plateau schedule). After the step
+    ``ctx.steps_done`` grows by one and ``ctx.after_step`` (the loop's validation every
+    ``val_every_steps``) is called.
+
     Parameters
     ----------
     ctx : Context
@@ -227,5 +234,13 @@ def optimizer_step(ctx: Context, loss: torch.Tensor, epoch: int, step: int) -> f
     if ctx.config.grad_clip:
         params = [p for p in ctx.model.parameters() if p.requires_grad]
         ctx.accelerator.clip_grad_norm_(params, ctx.config.grad_clip)
+    warmup = ctx.config.lr_warmup_steps
+    if warmup and ctx.steps_done <= warmup:
+        scale = min(1.0, (ctx.steps_done + 1) / warmup)
+        for group in ctx.optimizer.param_groups:
+            group["lr"] = ctx.config.lr * scale
     ctx.optimizer.step()
+    ctx.steps_done += 1
+    if ctx.after_step is not None:
+        ctx.after_step()
     return value
