@@ -48,6 +48,32 @@ def _split(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(0, int(0.7 * n)), np.arange(int(0.7 * n), n)
 
 
+def test_permutation_and_bootstrap_are_pearsonrs_methods() -> None:
+    """The p-value and interval are scipy's pearsonr(method=...) from the same Generator."""
+    from scipy.stats import BootstrapMethod, PermutationMethod
+
+    rng = np.random.default_rng(3)
+    for n in (9, 30, 120):
+        pred = rng.normal(size=n)
+        target = 0.4 * pred + rng.normal(size=n)
+        p, r = permutation_pvalue_r(pred, target, 999, np.random.default_rng(n))
+        peer = pearsonr(pred, target, alternative="greater",
+                        method=PermutationMethod(n_resamples=999, rng=np.random.default_rng(n)))
+        assert (p, r) == pytest.approx((peer.pvalue, peer.statistic), abs=1e-12)
+        lo, hi = bootstrap_r(pred, target, 999, np.random.default_rng(n), level=0.9)
+        ci = pearsonr(pred, target).confidence_interval(0.9, method=BootstrapMethod(
+            n_resamples=999, method="percentile", rng=np.random.default_rng(n)))
+        assert (lo, hi) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_bootstrap_drops_resamples_where_r_is_undefined() -> None:
+    # four videos: some resamples draw one video four times (r undefined); scipy's own
+    # interval is then NaN, socalign's drops them as every socalign interval does
+    pred, target = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 3.0, 2.0, 5.0])
+    lo, hi = bootstrap_r(pred, target, 2000, np.random.default_rng(0))
+    assert -1.0 <= lo < hi <= 1.0
+
+
 def test_probe_finds_a_planted_linear_signal() -> None:
     rng = np.random.default_rng(3)
     n, d = 80, 40

@@ -27,6 +27,27 @@ def test_probe_accuracy_separable_vs_noise() -> None:
     assert probe_accuracy(noise, labels, train, test).mean() < 0.6
 
 
+def test_probe_is_the_grid_search_it_replaced() -> None:
+    """LogisticRegressionCV picks C as GridSearchCV over LogisticRegression does (same folds,
+    same log loss, features standardised on the train clips) and predicts the same clips."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    from socalign.analyses.retention import C_GRID
+
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        labels, good, _, train, test = _action_features(rng)
+        X = good + rng.normal(scale=2.0, size=good.shape)  # C matters: a noisy probe
+        scaled = StandardScaler().fit(X[train]).transform(X)
+        search = GridSearchCV(LogisticRegression(max_iter=2000), {"C": list(C_GRID)},
+                              cv=StratifiedKFold(3, shuffle=True, random_state=seed),
+                              scoring="neg_log_loss").fit(scaled[train], labels[train])
+        expected = search.predict(scaled[test]) == labels[test]
+        np.testing.assert_array_equal(probe_accuracy(X, labels, train, test, seed=seed), expected)
+
+
 def test_retention_reports_the_lost_action_knowledge() -> None:
     rng = np.random.default_rng(1)
     labels, good, noise, train, test = _action_features(rng)

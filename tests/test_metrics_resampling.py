@@ -156,3 +156,75 @@ def test_permutation_with_tied_model_values_equals_loop() -> None:
     i, j = np.nonzero(np.triu(observed, 1))
     null = [stats.spearmanr(model[p[i], p[j]], human[i, j]).statistic for p in perms]
     np.testing.assert_allclose(res.null, null, atol=1e-12)
+
+
+def test_bootstrap_is_scipys_bootstrap_bit_for_bit() -> None:
+    """bootstrap() is scipy.stats.bootstrap (percentile) from the same Generator, chunks too."""
+    from socalign.metrics import resampling
+
+    values = (np.random.default_rng(3).random(700) < 0.6).astype(float)
+    for n_boot in (2, 300, 7000):  # 7000 x 700 crosses CHUNK_ELEMENTS: several batches
+        ours = bootstrap(values, n_boot, np.random.default_rng(11), level=0.9)
+        peer = stats.bootstrap((values,), np.mean, n_resamples=n_boot, method="percentile",
+                               confidence_level=0.9, rng=np.random.default_rng(11),
+                               batch=resampling.CHUNK_ELEMENTS // 700, vectorized=True)
+        np.testing.assert_array_equal(ours.samples, peer.bootstrap_distribution)
+        # the same samples; the percentiles differ in the last bits of the interpolation
+        assert ours.low == pytest.approx(peer.confidence_interval.low, abs=1e-12)
+        assert ours.high == pytest.approx(peer.confidence_interval.high, abs=1e-12)
+        assert ours.sd == pytest.approx(peer.standard_error, rel=1e-12)
+
+
+def test_resample_indices_do_not_depend_on_the_chunks(monkeypatch) -> None:
+    from socalign.metrics import resampling
+
+    whole = np.concatenate(list(resampling.resample_indices(13, 50, np.random.default_rng(4))))
+    monkeypatch.setattr(resampling, "CHUNK_ELEMENTS", 40)  # 3 rows a chunk
+    chunks = list(resampling.resample_indices(13, 50, np.random.default_rng(4)))
+    assert len(chunks) > 1 and sum(len(c) for c in chunks) == 50
+    np.testing.assert_array_equal(np.concatenate(chunks), whole)
+    rows = np.random.default_rng(4)
+    np.testing.assert_array_equal(whole, np.stack([rows.integers(0, 13, 13) for _ in range(50)]))
+
+
+def test_bootstrap_statistic_resamples_pairs_together() -> None:
+    from socalign.metrics.resampling import bootstrap_statistic, pearson_rows
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=40)
+    y = x + rng.normal(size=40)
+    got = bootstrap_statistic((x, y), pearson_rows, 200, np.random.default_rng(9))
+    draws = np.random.default_rng(9).integers(0, 40, size=(200, 40))
+    expected = [stats.pearsonr(x[d], y[d]).statistic for d in draws]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_pearson_permutation_test_is_pearsonr_permutation_method() -> None:
+    from socalign.metrics.resampling import pearson_permutation_test
+
+    rng = np.random.default_rng(8)
+    for n in (12, 40, 150):
+        x = rng.normal(size=n)
+        y = 0.3 * x + rng.normal(size=n)
+        for alternative in ("greater", "two-sided"):
+            p, r = pearson_permutation_test(x, y, 999, np.random.default_rng(n), alternative)
+            peer = stats.pearsonr(x, y, alternative=alternative, method=stats.PermutationMethod(
+                n_resamples=999, rng=np.random.default_rng(n)))
+            assert p == pytest.approx(peer.pvalue, abs=1e-12)
+            assert r == pytest.approx(peer.statistic, abs=1e-12)
+    # n! <= n_perm: every ordering, an exact p-value (r = 1 only for the identity of 3! = 6)
+    p, r = pearson_permutation_test(np.arange(3.0), np.arange(3.0), 6000, 0)
+    assert p == pytest.approx(1 / 6) and r == pytest.approx(1.0)
+    assert np.isnan(pearson_permutation_test(np.ones(5), np.arange(5.0), 10, 0)).all()
+
+
+def test_as_rng_is_the_one_seed_rule() -> None:
+    from socalign.metrics.resampling import as_rng
+
+    gen = np.random.default_rng(1)
+    assert as_rng(gen) is gen
+    assert as_rng(5).integers(1000) == np.random.default_rng(5).integers(1000)
+    assert as_rng((5, 2)).integers(1000) == np.random.default_rng([5, 2]).integers(1000)
+    for bad in (True, 1.5, np.random.RandomState(0), (), ("a",)):
+        with pytest.raises(TypeError):
+            as_rng(bad)

@@ -296,9 +296,13 @@ def pearson_permutation_test(
     r = float(pearson_rows(x, y))
     if not np.isfinite(r):
         return float("nan"), float("nan")
+    # A permutation keeps y's mean and norm, so each permuted r is one product with centred x.
+    xc, yc = x - x.mean(), y - y.mean()
+    denom = np.sqrt((xc @ xc) * (yc @ yc))
     result = stats.permutation_test(
-        (y,), lambda yp, axis=-1: pearson_rows(x, yp, axis), permutation_type="pairings",
-        vectorized=True, n_resamples=n_perm, alternative=alternative, **_scipy_rng(as_rng(rng)),
+        (yc,), lambda yp, axis=-1: np.moveaxis(yp, axis, -1) @ xc / denom,
+        permutation_type="pairings", vectorized=True, n_resamples=n_perm,
+        alternative=alternative, **_scipy_rng(as_rng(rng)),
     )
     return float(result.pvalue), r
 
