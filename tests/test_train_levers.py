@@ -1,0 +1,204 @@
+"""Validation every k steps, the clocks, the fast trainer's levers, and the benchmark's measure."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_train_loop import _config, _run, _trace  # noqa: E402
+
+from socalign.train.config import LATER_OPTIONS, TrainConfig  # noqa: E402
+from socalign.train.fast import co_occurrence, graph_batches  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location("finetune_bench", ROOT / "benchmarks" / "finetune.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_later_options_stay_out_of_the_dict_at_their_defaults() -> None:
+    plain = TrainConfig().to_dict()
+    assert not set(LATER_OPTIONS) & set(plain)  # cache keys of older runs are unchanged
+    changed = TrainConfig(val_every_steps=5, batch_order="graph")
+    assert changed.to_dict()["val_every_steps"] == 5 and "bank_refresh" not in changed.to_dict()
+    assert TrainConfig.from_dict(changed.to_dict()) == changed
+    assert TrainConfig.from_dict(plain) == TrainConfig()
+
+
+@pytest.mark.parametrize("bad", [{"val_every_steps": 0}, {"bank_refresh": "never"},
+                                 {"batch_order": "sorted"}, {"lr_warmup_steps": -1}])
+def test_bad_lever_options_are_refused(bad) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        TrainConfig(**bad)
+
+
+# ---------------------------------------------------------------- validation every k steps
+
+
+@pytest.mark.parametrize("trainer", ["fast", "paper"])
+def test_validating_every_k_steps_leaves_the_training_unchanged(tmp_path, trainer) -> None:
+    torch.set_num_threads(1)
+    plain, _, _ = _run(tmp_path / "a", _config(trainer=trainer))
+    probed, _, _ = _run(tmp_path / "b", _config(trainer=trainer, val_every_steps=2))
+    assert _trace(plain) == _trace(probed)  # validation draws no random numbers
+    kinds = [v["kind"] for v in probed.validations]
+    assert kinds[0] == "start" and kinds.count("epoch") == len(probed.history)
+    steps = [v["step"] for v in probed.validations if v["kind"] == "step"]
+    assert steps and all(s % 2 == 0 for s in steps)
+    assert [v["kind"] for v in plain.validations] == ["epoch"] * len(plain.history)
+    assert (tmp_path / "b" / "validations.csv").exists()
+    assert probed.best_val_spearman >= plain.best_val_spearman  # more chances to be best
+    assert probed.forward_val > plain.forward_val
+
+
+def test_clocks_grow_and_leave_validation_out_of_training_time(tmp_path) -> None:
+    torch.set_num_threads(1)
+    result, _, _ = _run(tmp_path, _config(val_every_steps=1))
+    rows = result.validations
+    for name in ("elapsed_s", "train_s", "train_cpu_s"):
+        values = [v[name] for v in rows]
+        assert values == sorted(values), name
+    assert rows[0]["train_s"] == 0.0 and rows[0]["kind"] == "start"
+    last = result.history[-1]
+    assert 0 < last["train_s"] < last["elapsed_s"]
+
+
+def test_a_mid_epoch_best_is_the_weights_kept(tmp_path) -> None:
+    torch.set_num_threads(1)
+    result, _, _ = _run(tmp_path, _config(val_every_steps=1, epochs=2))
+    trained = [v for v in result.validations if v["kind"] != "start"]
+    assert result.best_val_spearman == max(v["val_spearman"] for v in trained)
+
+
+def test_resume_keeps_the_validations_and_clocks(tmp_path) -> None:
+    import json
+
+    torch.set_num_threads(1)
+    config = _config(val_every_steps=2)
+    whole, _, _ = _run(tmp_path, config)
+    pointer = tmp_path / "checkpoints" / "last.json"
+    pointer.write_text(json.dumps({"epoch": 1, "file": "epoch-0001.safetensors"}))
+    again, _, _ = _run(tmp_path, config, resume=True)
+    assert _trace(again) == _trace(whole)
+    assert [(v["kind"], v["step"]) for v in again.validations] == \
+        [(v["kind"], v["step"]) for v in whole.validations]
+
+
+# ---------------------------------------------------------------- fast-trainer levers
+
+
+def test_warmup_raises_the_learning_rate_step_by_step(tmp_path) -> None:
+    from accelerate import Accelerator
+
+    from socalign.train.trainers import Context, optimizer_step
+
+    model = torch.nn.Linear(3, 1)
+    config = TrainConfig(lr=1e-2, lr_warmup_steps=4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
+    ctx = Context(model, None, None, None, config, Accelerator(cpu=True), optimizer, tmp_path)
+    seen = []
+    for step in range(6):
+        optimizer_step(ctx, model(torch.ones(1, 3)).sum(), 0, step)
+        seen.append(optimizer.param_groups[0]["lr"])
+    assert seen == pytest.approx([2.5e-3, 5e-3, 7.5e-3, 1e-2, 1e-2, 1e-2])
+    assert ctx.steps_done == 6
+
+
+def test_co_occurrence_counts_shared_triplets() -> None:
+    counts = co_occurrence(np.array([[0, 1, 2], [0, 1, 3]]), 4)
+    assert counts[0, 1] == counts[1, 0] == 2 and counts[2, 3] == 0 and counts[0, 0] == 0
+
+
+def test_graph_batches_follow_the_triplet_graph() -> None:
+    # two groups of 4 videos whose triplets stay within the group
+    rng = np.random.default_rng(0)
+    groups = [np.array([0, 2, 4, 6]), np.array([1, 3, 5, 7])]
+    triplets = np.array([rng.choice(g, 3, replace=False) for g in groups for _ in range(30)])
+    batches = graph_batches(np.arange(8), co_occurrence(triplets, 8), 4, 2, rng)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(8))
+    assert sorted(sorted(b.tolist()) for b in batches) == [g.tolist() for g in groups]
+
+
+def test_graph_batches_cover_every_video_once() -> None:
+    rng = np.random.default_rng(1)
+    triplets = np.stack([rng.choice(30, 3, replace=False) for _ in range(200)])
+    batches = graph_batches(np.arange(30), co_occurrence(triplets, 30), 8, 3, rng)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(30))
+    assert [len(b) for b in batches] == [8, 8, 8, 6]
+
+
+def test_graph_batches_and_bank_refresh_train(tmp_path) -> None:
+    torch.set_num_threads(1)
+    plain, _, data = _run(tmp_path / "a", _config(epochs=2, max_steps_per_epoch=None))
+    graph, _, _ = _run(tmp_path / "g", _config(epochs=2, max_steps_per_epoch=None,
+                                               batch_order="graph"))
+    assert _trace(graph) != _trace(plain)
+    assert graph.forward_train == plain.forward_train
+    fresh, _, _ = _run(tmp_path / "e", _config(epochs=2, max_steps_per_epoch=None,
+                                               bank_refresh="epoch"))
+    assert fresh.forward_train == plain.forward_train + len(data.fit_videos)  # one more fill
+    assert all(math.isfinite(row["loss"]) for row in fresh.history + graph.history)
+
+
+# ---------------------------------------------------------------- the benchmark's measure
+
+
+def _validations(scores, times):
+    kinds = ["start"] + ["step"] * (len(scores) - 1)
+    return [{"kind": k, "val_spearman": s, "step": i, "forward_train": 10 * i,
+             "elapsed_s": t + 1, "train_s": t, "train_cpu_s": t}
+            for i, (k, s, t) in enumerate(zip(kinds, scores, times, strict=True))]
+
+
+def test_time_to_target_is_the_first_validation_at_or_above_it() -> None:
+    bench = _benchmark()
+    rows = _validations([0.1, 0.2, 0.15, 0.3], [0.0, 1.0, 2.0, 3.0])
+    hit = bench.time_to_target(rows, 0.15)
+    assert hit["reached"] and hit["train_s"] == 1.0 and hit["forward_train"] == 10
+    assert not bench.time_to_target(rows, 0.31)["reached"]
+    assert math.isnan(bench.time_to_target(rows, 0.31)["train_s"])
+    assert bench.time_to_target(rows, 0.05)["at_start"]
+
+
+def _report(scores, times, r2=0.05):
+    best = max(scores[1:])
+    return {"training": {"validations": _validations(scores, times), "best_val_spearman": best,
+                         "epochs": [{"train_s": times[-1]}], "forward_train": 100,
+                         "elapsed_s": times[-1] + 1},
+            "before": {"r2": 0.0}, "after": {"r2": r2, "ooo_accuracy": {"argmax": 0.5,
+                                                                         "pair": 0.6}}}
+
+
+def _verdict(fast_scores):
+    bench = _benchmark()
+    targets, metrics = [], []
+    for seed in range(3):
+        reports = {"paper": _report([0.1, 0.15, 0.2], [0.0, 5.0, 10.0]),
+                   "fast": _report(fast_scores, [0.0, 1.0, 2.0])}
+        targets += bench.target_rows(reports, seed)
+        metrics += [bench.run_metrics(n, seed, r) for n, r in reports.items()]
+    return bench.floor_verdict(pd.DataFrame(targets), pd.DataFrame(metrics))
+
+
+def test_the_floor_passes_only_when_fast_reaches_the_paper_best_in_a_fifth() -> None:
+    fast = _verdict([0.1, 0.25, 0.2])  # reaches 0.2 after 1 s against 10 s
+    assert fast.get("ratio_train_s") == pytest.approx(0.1) and fast["pass"]
+    slow = _verdict([0.1, 0.12, 0.2])  # reaches it after 2 s: ratio 0.2 (the floor itself)
+    assert slow["ratio_train_s"] == pytest.approx(0.2) and slow["floor_time"]
+    never = _verdict([0.1, 0.12, 0.19])  # never reached: counted, not dropped
+    assert math.isinf(never["ratio_train_s"]) and not never["pass"]
+    assert never["fast_reached"] == "0/3"
