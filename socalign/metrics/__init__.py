@@ -3,7 +3,8 @@
 similarity from judgments and embeddings (``similarity``), OOO accuracy under named rules
 (``ooo``), R² and correlations over observed pairs (``rsa``), noise ceilings and reliabilities
 (``ceilings``; ``benchmark_ceilings`` for one split of a benchmark),
-bootstrap intervals and permutation tests (``resampling``).
+bootstrap intervals, permutation tests and the one seed rule ``as_rng`` (``resampling``).
+A split of a benchmark is scored through :mod:`socalign.scoring`, which calls these.
 """
 
 from socalign.metrics.ceilings import (
@@ -30,10 +31,13 @@ from socalign.metrics.ooo import (
 from socalign.metrics.resampling import (
     Interval,
     PermutationTest,
+    as_rng,
     bootstrap,
     bootstrap_alignment,
+    bootstrap_statistic,
     paired_bootstrap,
     paired_bootstrap_alignment,
+    pearson_permutation_test,
     permutation_pvalue,
 )
 from socalign.metrics.rsa import Alignment, alignment, weighted_spearman
@@ -58,9 +62,11 @@ __all__ = [
     "PermutationTest",
     "SplitHalfCeiling",
     "alignment",
+    "as_rng",
     "benchmark_ceilings",
     "bootstrap",
     "bootstrap_alignment",
+    "bootstrap_statistic",
     "dirichlet_expected_max",
     "dirichlet_multinomial_loglik",
     "fit_concentration",
@@ -70,6 +76,7 @@ __all__ = [
     "ooo_consistency",
     "paired_bootstrap",
     "paired_bootstrap_alignment",
+    "pearson_permutation_test",
     "permutation_pvalue",
     "similarity_from_embeddings",
     "similarity_from_judgments",
