@@ -13,7 +13,7 @@ import re
 from importlib import metadata as _metadata
 from pathlib import Path as _Path
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_aligned"]
 
 _PYPROJECT = _Path(__file__).resolve().parent.parent / "pyproject.toml"
 
@@ -60,3 +60,28 @@ def _version() -> str:
 
 
 __version__ = _version()
+
+
+def __getattr__(name: str) -> object:
+    """Lazy public names: ``load_aligned`` imports torch only when first used.
+
+    Parameters
+    ----------
+    name : str
+        The attribute asked for.
+
+    Returns
+    -------
+    object
+        :func:`socalign.train.runs.load_aligned` for ``"load_aligned"``.
+
+    Raises
+    ------
+    AttributeError
+        Any other name.
+    """
+    if name == "load_aligned":
+        from socalign.train.runs import load_aligned
+
+        return load_aligned
+    raise AttributeError(f"module 'socalign' has no attribute {name!r}")

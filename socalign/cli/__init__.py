@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from socalign import __version__
-from socalign.cli import analyses, book, data, metrics, models, train
+from socalign.cli import analyses, book, data, export, metrics, models, train
 from socalign.cli.common import (
     _JSON_ERRORS,
     DEBUG_ENV,
@@ -32,7 +32,7 @@ from socalign.cli.common import (
     verbosity,
 )
 
-_TOPICS = (data, metrics, models, train, analyses, book)
+_TOPICS = (data, metrics, models, train, analyses, book, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

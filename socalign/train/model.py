@@ -94,15 +94,60 @@ def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
 
 
 class AlignedVideoModel(nn.Module):
-    """Backbone (with LoRA) -> pooling -> projection head -> unit-length embedding."""
+    """Backbone (with LoRA) -> pooling -> projection head -> unit-length embedding.
+
+    ``spec`` (a :class:`socalign.models.specs.BackboneSpec`, set by the loaders) says how to
+    preprocess clips for :meth:`embed_clips`; ``source`` records where the model was loaded
+    from (a run folder, an exported folder or a hub repository).
+    """
 
     def __init__(
-        self, backbone: nn.Module, head: ProjectionHead, features: Features = cls_features
+        self, backbone: nn.Module, head: ProjectionHead, features: Features = cls_features,
+        spec: Any = None,
     ) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
         self.features_fn = features
+        self.spec = spec
+        self.source: str | None = None
+
+    def embed_clips(self, clips_uint8: Any, batch_size: int = 8) -> Any:
+        """Unit-length embeddings of uint8 clips, preprocessed as in training (the fast path).
+
+        Parameters
+        ----------
+        clips_uint8
+            ``(B, T, H, W, 3)`` uint8 RGB clips, or a list of ``(T, H, W, 3)`` of any sizes.
+        batch_size
+            Clips per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 ``(B, dim)``.
+
+        Raises
+        ------
+        ValueError
+            The model has no ``spec`` (built by hand, not loaded).
+        """
+        import numpy as np
+
+        from socalign.models.frames import _as_clip_list, preprocess
+
+        if self.spec is None:
+            raise ValueError("this model has no spec: load it with socalign.load_aligned")
+        clips = _as_clip_list(clips_uint8)
+        param = next(self.parameters())
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(clips), batch_size):
+                pixels = preprocess(clips[start:start + batch_size], self.spec)
+                out.append(self(pixels.to(param.device)).float().cpu().numpy())
+        if not out:
+            raise ValueError("no clips to embed")
+        return np.concatenate(out).astype(np.float32)
 
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Pooled backbone features (B, hidden)."""
@@ -188,9 +233,9 @@ def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] |
 
 
 def load_model(
-    backbone: nn.Module, path: Path | str, features: Features = cls_features
+    backbone: nn.Module, path: Path | str, features: Features = cls_features, spec: Any = None
 ) -> AlignedVideoModel:
-    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone``."""
+    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone`` (``spec`` attached)."""
     from peft import PeftModel
     from safetensors.torch import load
 
@@ -203,7 +248,7 @@ def load_model(
         wrapped = PeftModel.from_pretrained(backbone, str(path))
     head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
     head.load_state_dict(load((path / "head.safetensors").read_bytes()))
-    model = AlignedVideoModel(wrapped, head, features)
+    model = AlignedVideoModel(wrapped, head, features, spec)
     model.eval()
     return model
 
