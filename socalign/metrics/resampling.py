@@ -182,7 +182,22 @@ def resample_indices(
 def resample_counts(
     n_units: int, n_boot: int, rng: np.random.Generator
 ) -> Iterator[np.ndarray]:
-    """Chunks of (b, n_units) counts: how often each unit is drawn in each resample."""
+    """Chunks of (b, n_units) counts: how often each unit is drawn in each resample.
+
+    Parameters
+    ----------
+    n_units
+        Units to draw from.
+    n_boot
+        Resamples in all.
+    rng
+        The Generator (the draws of :func:`resample_indices`, counted).
+
+    Yields
+    ------
+    numpy.ndarray
+        (b, n_units) int64 counts; each row sums to ``n_units``.
+    """
     for draws in resample_indices(n_units, n_boot, rng):
         b = draws.shape[0]
         offsets = (np.arange(b) * n_units)[:, None]
@@ -316,7 +331,30 @@ def summarize(
     n_boot: int,
     p_value: float | None = None,
 ) -> Interval:
-    """A percentile :class:`Interval` from bootstrap samples (NaN samples dropped, counted)."""
+    """A percentile :class:`Interval` from bootstrap samples (NaN samples dropped, counted).
+
+    Parameters
+    ----------
+    statistic
+        The statistic's name.
+    estimate
+        Its value on the full data.
+    samples
+        (n_boot,) bootstrap values; non-finite ones are dropped and counted in ``n_valid``.
+    level
+        Level of the percentile interval.
+    unit
+        The resampling unit.
+    n_boot
+        Resamples asked for.
+    p_value
+        A p-value to carry (e.g. of a paired difference).
+
+    Returns
+    -------
+    Interval
+        Percentiles (1 - level)/2 and (1 + level)/2 of the valid samples, and their sd.
+    """
     valid = samples[np.isfinite(samples)]
     alpha = (1.0 - level) / 2.0
     if valid.size:
@@ -398,7 +436,26 @@ def paired_bootstrap(
     level: float = 0.95,
     unit: str = "trials",
 ) -> Interval:
-    """Bootstrap interval of mean(a) - mean(b) for paired per-unit values, with a p-value."""
+    """Bootstrap interval of mean(a) - mean(b) for paired per-unit values, with a p-value.
+
+    Parameters
+    ----------
+    values_a, values_b
+        (n,) paired per-unit values (e.g. per-trial OOO scores of two models).
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Level of the percentile interval.
+    unit
+        What a unit is.
+
+    Returns
+    -------
+    Interval
+        :func:`bootstrap` of a - b, with the two-sided bootstrap p-value of a difference of 0.
+    """
     a = np.asarray(values_a, dtype=np.float64)
     b = np.asarray(values_b, dtype=np.float64)
     if a.shape != b.shape:
@@ -452,7 +509,34 @@ def bootstrap_alignment(
     rng: np.random.Generator | int = 0,
     level: float = 0.95,
 ) -> dict[str, Interval]:
-    """Bootstrap intervals of Spearman, R² (its square) and Pearson over ``videos`` or ``pairs``."""
+    """Bootstrap intervals of Spearman, R² (its square) and Pearson over ``videos`` or ``pairs``.
+
+    Hand-written (scipy cannot resample the items of a pair matrix): resamples are multinomial
+    weights, and every resample's weighted Spearman and Pearson are one matrix computation.
+
+    Parameters
+    ----------
+    model_similarity, human_similarity
+        (N, N) similarities.
+    observed_mask
+        (N, N) bool, the pairs that enter.
+    indices
+        The items among which pairs are taken (all when None).
+    unit
+        ``videos`` (items drawn with replacement; a pair counts w_i·w_j times, self-pairs
+        dropped) or ``pairs``.
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    dict
+        ``spearman``, ``r2`` and ``pearson`` :class:`Interval` objects.
+    """
     _check_common(n_boot, level)
     gen = as_rng(rng)
     x, y, i, j = pair_vectors(model_similarity, human_similarity, observed_mask, indices)
@@ -485,7 +569,33 @@ def paired_bootstrap_alignment(
     rng: np.random.Generator | int = 0,
     level: float = 0.95,
 ) -> dict[str, Interval]:
-    """Bootstrap of model A minus model B in Spearman and R², on the same resamples."""
+    """Bootstrap of model A minus model B in Spearman and R², on the same resamples.
+
+    Parameters
+    ----------
+    model_a, model_b
+        (N, N) model similarities.
+    human_similarity
+        (N, N) human similarity.
+    observed_mask
+        (N, N) bool, the pairs that enter.
+    indices
+        The items among which pairs are taken (all when None).
+    unit
+        ``videos`` or ``pairs`` (see :func:`bootstrap_alignment`).
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    dict
+        ``spearman`` and ``r2`` differences (a - b) as :class:`Interval` objects with
+        two-sided bootstrap p-values.
+    """
     _check_common(n_boot, level)
     gen = as_rng(rng)
     xa, y, i, j = pair_vectors(model_a, human_similarity, observed_mask, indices)
@@ -531,7 +641,30 @@ def permutation_pvalue(
     """Permutation p-value of the model-human correlation, permuting the model's item labels.
 
     ``p = (1 + #{null >= observed}) / (1 + n_perm)`` for ``greater`` (absolute values for
-    ``two-sided``).
+    ``two-sided``). Hand-written (a Mantel-style test: scipy's permutation tests permute
+    observations, not the item labels of a similarity matrix).
+
+    Parameters
+    ----------
+    model_similarity, human_similarity
+        (N, N) similarities.
+    observed_mask
+        (N, N) bool, the pairs that enter.
+    indices
+        The items whose labels are permuted (all when None).
+    n_perm
+        Permutations.
+    rng
+        Generator (its stream continues) or seed.
+    alternative
+        ``greater`` or ``two-sided``.
+    correlation
+        ``spearman`` or ``pearson``.
+
+    Returns
+    -------
+    PermutationTest
+        The observed correlation, p-value and null distribution.
     """
     if n_perm < 1:
         raise ValueError(f"n_perm must be at least 1, got {n_perm}")

@@ -273,8 +273,20 @@ def calibrate(
 
 
 def minilm_r2_share(scores: dict[str, dict[str, dict[str, Any]]], split_half: dict[str, Any]) -> float:
-    """MiniLM's test R² as a share of the R² ceiling (``r2_ceiling``, else ``r_sb``); NaN when
-    either was not measured."""
+    """MiniLM's test R² as a share of the R² ceiling (``r2_ceiling``, else ``r_sb``).
+
+    Parameters
+    ----------
+    scores : dict
+        The calibration's scores (model -> split -> values).
+    split_half : dict
+        The calibration's split-half entry.
+
+    Returns
+    -------
+    float
+        The share; NaN when either was not measured.
+    """
     r2 = scores.get("minilm", {}).get("test", {}).get("r2", np.nan)
     ceiling = split_half.get("r2_ceiling", split_half.get("r_sb", np.nan))
     if r2 is None or ceiling is None or not np.isfinite(ceiling) or ceiling <= 0:
