@@ -82,6 +82,7 @@ NO_ENCODER = "not measured: no caption encoder was given (pass caption_encoder=.
 CaptionEncoder = Callable[[Sequence[Sequence[str]]], np.ndarray]
 """Captions in (one sequence of strings per video), one embedding row per video out."""
 MIN_TRIALS = 50  # fewer trials in a split: its scores are not measured (too noisy to check)
+CEILING_DRAWS = 1_000  # Monte Carlo draws of the OOO ceiling computed beside the reliabilities
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,9 @@ def calibrate(
     Calibration
         Consistency, split-half ceiling, reference scores and target checks.
     """
-    found = ceilings(benchmark, None, n_splits=n_splits, seed=seed)
+    # The calibration keeps the reliabilities only; the OOO ceiling (not stored here) gets few
+    # Monte Carlo draws so that every synthesize() does not pay for 50,000 per posterior.
+    found = ceilings(benchmark, None, n_splits=n_splits, seed=seed, n_draws=CEILING_DRAWS)
     consistency = found.consistency.to_dict()
     if found.split_half is None:  # too few participants or pairs seen in both halves: say so
         split_half: dict[str, Any] = {"r_sb": float("nan"), "not_measured": found.split_half_error}
