@@ -202,3 +202,25 @@ def test_the_floor_passes_only_when_fast_reaches_the_paper_best_in_a_fifth() -> 
     never = _verdict([0.1, 0.12, 0.19])  # never reached: counted, not dropped
     assert math.isinf(never["ratio_train_s"]) and not never["pass"]
     assert never["fast_reached"] == "0/3"
+
+
+def test_gpu_script_runs_tiny_on_the_cpu(tmp_path, capsys) -> None:
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import gpu_finetune
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    torch.set_num_threads(1)
+    args = ["--tiny", "--steps", "2", "--batch", "4", "--videos", "30", "--trials", "800",
+            "--time-to-target", "--epochs", "1", "--val-every", "1", "--tmp", str(tmp_path)]
+    assert gpu_finetune.main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [t["trainer"] for t in result["trainers"]] == ["paper", "fast"]
+    assert result["physical_estimate"]["videos_per_s_at_peak"] > 0
+    ttt = result["time_to_target"]
+    assert ttt["paper"]["to_target"]["reached"]  # its own best is reached by definition
+    base = gpu_finetune.model_config(False, 8, 224)
+    assert 0.3e12 < gpu_finetune.forward_flops(base) < 0.7e12  # ≈0.4 TFLOP at 8 x 224²
