@@ -19,6 +19,7 @@ transformers = pytest.importorskip("transformers")
 pytest.importorskip("av")
 
 from test_models_embed import bench_dir, cache  # noqa: E402, F401  (fixtures)
+from test_train_cli import video_benchmark  # noqa: E402, F401  (fixture)
 
 from socalign.cli import main  # noqa: E402
 from socalign.data.layout import read_benchmark  # noqa: E402
@@ -174,3 +175,39 @@ def test_cli_revision_flags(hub: Path, bench_dir: Path, cache: Path, tmp_path: P
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
     assert not (tmp_path / "run").exists()
+
+
+def test_finetune_revision_records_and_reloads_the_pinned_backbone(
+        hub: Path, video_benchmark, tmp_path: Path, capsys) -> None:  # noqa: F811
+    from test_train_cli import _args
+
+    from socalign.train.runs import EXPORT_MARKER, Run
+
+    bench, _ = video_benchmark
+    add_snapshot(hub, REPO, COMMIT_A, seed=0, refs=("main", "v1"))
+    add_snapshot(hub, REPO, COMMIT_B, seed=1)  # main moved on; the run pins v1
+    out = tmp_path / "run"
+    args = [a if a != "BACKBONE" else REPO
+            for a in _args(bench, Path("BACKBONE"), out, "--trainer", "fast", "--revision", "v1")]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["backbone"] == f"{REPO}@v1"
+    run = Run.open(out)
+    assert run.backbone == f"{REPO}@v1"
+    model, spec = run.load_model()
+    assert spec.revision == "v1"
+    from socalign.models.video import load_backbone
+
+    pinned, _ = load_backbone(REPO, revision=COMMIT_A, device="cpu")
+    base = model.backbone.get_base_model()
+    name, weight = next((n, p) for n, p in pinned.named_parameters() if "lora" not in n)
+    torch.testing.assert_close(dict(base.named_parameters())[name], weight)
+    assert main(["export", str(out), "--out", str(tmp_path / "model"), "--no-ceiling",
+                 "--json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["backbone"] == {"source": "hub", "name": REPO, "revision": "v1",
+                                    "commit": COMMIT_A}
+    adapter = json.loads((tmp_path / "model" / "adapter_config.json").read_text())
+    assert adapter["base_model_name_or_path"] == REPO and adapter["revision"] == COMMIT_A
+    card = (tmp_path / "model" / "README.md").read_text()
+    assert f"base_model: {REPO}" in card and COMMIT_A in card
+    assert json.loads((tmp_path / "model" / EXPORT_MARKER).read_text())["spec"]["revision"] == "v1"

@@ -74,6 +74,13 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
             backbone = with_revision(backbone, args.revision)
         except ValueError as err:
             raise CliError(str(err), "--revision") from err
+    if backbone is not None:
+        from socalign.models.hub import is_hub_id
+
+        if is_hub_id(backbone):  # fetch an uncached hub backbone's config (cached from then on)
+            from socalign.models.registry import get_spec
+
+            get_spec(backbone)
     report = finetune(args.dataset, args.out, config, backbone=backbone, resume=args.resume,
                       n_boot=args.n_boot, progress=not args.no_progress)
     if not report.after:  # a non-main process under accelerate: nothing to print

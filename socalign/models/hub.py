@@ -153,7 +153,8 @@ def _not_available(repo_id: str, revision: str | None, err: Exception) -> FileNo
     )
 
 
-def resolve_commit(repo_id: str, revision: str | None = None) -> str:
+def resolve_commit(repo_id: str, revision: str | None = None,
+                   local_only: bool | None = None) -> str:
     """The commit of the local snapshot of ``repo_id`` at ``revision`` (fetching config.json).
 
     Online, the revision is resolved by the hub (so a moved branch gives its new commit) and
@@ -165,6 +166,8 @@ def resolve_commit(repo_id: str, revision: str | None = None) -> str:
         ``owner/name``.
     revision
         A branch, tag or commit (default ``main``).
+    local_only
+        Look in the local cache only (default: only when offline, :func:`hub_offline`).
 
     Returns
     -------
@@ -178,7 +181,7 @@ def resolve_commit(repo_id: str, revision: str | None = None) -> str:
     """
     if is_commit(revision) and (snapshot_dir(repo_id, str(revision)) / "config.json").is_file():
         return str(revision)
-    path = hub_file(repo_id, "config.json", revision, required=True)
+    path = hub_file(repo_id, "config.json", revision, required=True, local_only=local_only)
     assert path is not None
     if path.parent.parent.name != "snapshots":
         raise FileNotFoundError(f"{repo_id}: {path} is not in a hub snapshot folder")
@@ -186,7 +189,7 @@ def resolve_commit(repo_id: str, revision: str | None = None) -> str:
 
 
 def hub_file(repo_id: str, filename: str, revision: str | None = None,
-             required: bool = False) -> Path | None:
+             required: bool = False, local_only: bool | None = None) -> Path | None:
     """One file of a hub repository in the local cache (downloaded when online and missing).
 
     Parameters
@@ -199,6 +202,8 @@ def hub_file(repo_id: str, filename: str, revision: str | None = None,
         A branch, tag or commit (default ``main``).
     required
         Raise when the file cannot be had (default: None for a file the repository lacks).
+    local_only
+        Look in the local cache only (default: only when offline, :func:`hub_offline`).
 
     Returns
     -------
@@ -212,9 +217,10 @@ def hub_file(repo_id: str, filename: str, revision: str | None = None,
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError
 
+    local = hub_offline() if local_only is None else local_only
     try:
         return Path(hf_hub_download(repo_id, filename, revision=revision,
-                                    cache_dir=hub_cache_dir(), local_files_only=hub_offline()))
+                                    cache_dir=hub_cache_dir(), local_files_only=local))
     except (EntryNotFoundError, LocalEntryNotFoundError, HfHubHTTPError, OSError, ValueError) as err:
         if required:
             raise _not_available(repo_id, revision, err) from err

@@ -114,36 +114,44 @@ def spec_from_dir(path: Path | str) -> BackboneSpec:
 
 
 def is_video_model(name_or_path: str | Path) -> bool:
-    """True for ``toy``, a known video name, or a folder whose config is a supported backbone.
-
-    A known name pinned to a revision (``owner/name@REV``) is one too.
+    """True for ``toy``, a known video name, a folder whose config is a supported backbone, or
+    a hub id (``owner/name``, optionally ``@REV``) whose config in the local Hugging Face cache
+    is one (nothing is fetched: :func:`get_spec` fetches an uncached hub id's config).
     """
-    name, _ = split_revision(str(name_or_path))
+    from socalign.models.hub import is_hub_id
+
+    name, revision = split_revision(str(name_or_path))
     if name == TOY_NAME or name in KNOWN:
         return True
     path = Path(name).expanduser()
     if (path / "config.json").is_file():
         model_type = _read_json(path / "config.json").get("model_type")
         return model_type in MODEL_TYPES
+    if is_hub_id(name):
+        try:
+            _hub_spec(name, revision, local_only=True)
+        except ValueError:
+            return False
+        return True
     return False
 
 
-def _hub_spec(name: str, revision: str | None) -> BackboneSpec:
+def _hub_spec(name: str, revision: str | None, local_only: bool | None = None) -> BackboneSpec:
     """The spec of a hub id that is not in :data:`KNOWN`, from its (cached) snapshot's files."""
     from socalign.models.hub import hub_file, resolve_commit
 
     try:
-        commit = resolve_commit(name, revision)
+        commit = resolve_commit(name, revision, local_only)
     except FileNotFoundError as err:
         raise ValueError(
             f"unknown video model {name!r}: not a known name ({sorted(KNOWN)}), not a local "
             f"folder, and its config could not be had ({err})"
         ) from err
-    config_path = hub_file(name, "config.json", commit, required=True)
+    config_path = hub_file(name, "config.json", commit, required=True, local_only=local_only)
     assert config_path is not None
     processor = None
     for candidate in ("video_preprocessor_config.json", "preprocessor_config.json"):
-        found = hub_file(name, candidate, commit)
+        found = hub_file(name, candidate, commit, local_only=local_only)
         if found is not None:
             processor = _read_json(found)
             break
