@@ -348,13 +348,12 @@ def trainers_mode(runner: Runner, args: argparse.Namespace) -> dict[str, Any]:
 
 
 LEVERS: dict[str, dict[str, Any]] = {
-    "validation once an epoch": {"val_every_steps": None},
-    "validation every step": {"val_every_steps": 1},
+    "validation once an epoch (resolution)": {"val_every_steps": None},
+    "validation every step (resolution)": {"val_every_steps": 1},
     "bank refreshed every epoch": {"bank_refresh": "epoch"},
     "batches grown on the triplet graph": {"batch_order": "graph"},
     "lr warmup 10 steps": {"lr_warmup_steps": 10},
     "lr x2": {"lr": "x2"},
-    "lr x0.5": {"lr": "x0.5"},
     "2 torch threads": {"threads": 2},
 }
 """Fast-trainer levers measured as full runs (changes to the base fast configuration)."""

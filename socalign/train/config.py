@@ -28,9 +28,9 @@ class TrainConfig:
     ``max_steps_per_epoch`` caps an epoch (None: every triplet / every video once).
 
     Options whose defaults keep the original behaviour (measured in ``benchmarks/finetune.py``):
-    ``val_every_steps`` also validates after every k optimizer steps (None: once an epoch); such
-    a validation may set the best weights, while patience and the plateau schedule still count
-    epochs. ``bank_refresh`` (fast trainer): ``"batch"`` refreshes a video's bank row when it
+    ``val_every_steps`` also validates before training and after every k optimizer steps (None:
+    once an epoch), to time when a target is first reached; the best weights, patience and the
+    plateau schedule still follow the epochs' validations, so the training is unchanged. ``bank_refresh`` (fast trainer): ``"batch"`` refreshes a video's bank row when it
     passes through a batch, ``"epoch"`` also re-embeds the whole bank (eval mode) at the start of
     every epoch. ``batch_order`` (fast trainer): ``"random"`` batches a seeded permutation,
     ``"graph"`` grows each batch along the triplet graph so that its triplets fall inside it.
