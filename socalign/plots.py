@@ -38,10 +38,13 @@ def _axes(ax: Any) -> Any:
 
 
 def _yerr(values: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Error-bar lengths below and above each value (0 where the value lies outside its
+    interval: a percentile bootstrap interval need not contain the estimate, and matplotlib
+    refuses negative lengths)."""
     v = values.astype(float).to_numpy()
     lo = low.astype(float).to_numpy()
     hi = high.astype(float).to_numpy()
-    return np.nan_to_num(np.vstack([v - lo, hi - v]), nan=0.0)
+    return np.clip(np.nan_to_num(np.vstack([v - lo, hi - v]), nan=0.0), 0.0, None)
 
 
 def _short(name: str) -> str:

@@ -277,3 +277,39 @@ def test_a_corrupt_executed_chapter_in_the_cache_is_reported_and_executed_again(
         again = book.build_book(root, profile="ci", out=tmp_path / "out", do_render=False)
     assert again.executed == 1
     json.loads((tmp_path / "out" / "src" / "book" / "one.ipynb").read_text())  # whole again
+
+
+OVERRIDE_CHAPTER = CHAPTER.replace('profile = "demo"\n', 'profile = "demo"\noverrides = {}\n').replace(
+    "settings = profile_settings(profile)", "settings = profile_settings(profile, **overrides)")
+
+
+def test_overrides_reach_the_chapter_and_change_its_key(tmp_path, cache) -> None:
+    root = make_book(tmp_path / "b", OVERRIDE_CHAPTER)
+    out = tmp_path / "out"
+    plain = book.build_book(root, profile="ci", out=out, do_render=False)
+    changed = book.build_book(root, profile="ci", out=out, do_render=False,
+                              overrides={"n_boot": 7})
+    assert plain.executed == 1 and changed.executed == 1  # a new key: executed again
+    staged = json.loads((out / "src" / "book" / "one.ipynb").read_text())
+    printed = "".join(
+        "".join(o.get("text", "")) for c in staged["cells"] for o in c.get("outputs", []))
+    assert "profile ci 7" in printed
+    assert changed.to_dict()["overrides"] == {"n_boot": 7}
+    assert book.build_book(root, profile="ci", out=out, do_render=False,
+                           overrides={"n_boot": 7}).executed == 0
+    # a chapter that would ignore them is refused, naming it
+    (root / "book" / "one.py").write_text(CHAPTER)
+    with pytest.raises(book.BookError, match=r"one.py: its 'parameters' cell sets no `overrides`"):
+        book.build_book(root, profile="ci", out=out, do_render=False, overrides={"n_boot": 7})
+
+
+def test_cli_book_set_and_videos_are_checked_before_any_work(tmp_path, capsys) -> None:
+    from socalign.cli import main
+
+    assert main(["book", "--profile", "ci", "--set", "nope=1", "--root", str(tmp_path)]) == 2
+    assert "unknown profile setting 'nope'" in capsys.readouterr().err
+    assert main(["book", "--set", "train.epochs", "--root", str(tmp_path)]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["book", "--videos", str(tmp_path / "absent")])
+    assert info.value.code == 2 and "absent" in capsys.readouterr().err

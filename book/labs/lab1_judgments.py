@@ -37,6 +37,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %%
 import numpy as np
@@ -46,7 +47,7 @@ from socalign import metrics
 from socalign.book import profile_settings, use_page_format
 from socalign.book.artifacts import book_benchmarks
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 use_page_format()  # three significant digits in every table below
 bench = next(iter(book_benchmarks(settings).values()))
 trials = bench.kept

@@ -34,6 +34,7 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 
 # %%
 import numpy as np
@@ -46,7 +47,7 @@ from socalign.book.artifacts import book_benchmarks
 from socalign.evaluate import evaluate
 from socalign.models.language import encode_captions
 
-settings = profile_settings(profile)
+settings = profile_settings(profile, **overrides)
 use_page_format()  # three significant digits in every table below
 bench = next(iter(book_benchmarks(settings).values()))
 print(bench.name, "splits:", {s: int(bench.split_indices(s).size) for s in bench.videos.split_names})

@@ -301,6 +301,11 @@ def _execute(
 
     if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
         raise BookError(f"{rel}: no cell tagged 'parameters' (papermill needs one for profile)")
+    if overrides and not any("parameters" in c.metadata.get("tags", []) and "overrides" in c.source
+                             for c in nb.cells):
+        raise BookError(f"{rel}: its 'parameters' cell sets no `overrides`, so the build's "
+                        "--set/--videos would be ignored; add `overrides = {}` there and call "
+                        "profile_settings(profile, **overrides)")
     nb.metadata.setdefault(
         "kernelspec", {"name": kernel, "display_name": "Python 3", "language": "python"})
     nb.metadata.setdefault("language_info", {"name": "python"})
