@@ -13,7 +13,9 @@
 # ---
 
 # %% tags=["remove-cell"]
-# On Google Colab, install socalign first (elsewhere this cell does nothing).
+# On Google Colab, install socalign with what the chapters need (`socalign[colab]`: Colab brings
+# torch); the paper profile then reads the licensed videos from your Drive
+# (MyDrive/socalign/garcia2025_videos, mounted when first needed). Elsewhere this does nothing.
 # ruff: noqa: E402  (a notebook: imports follow text cells; a cell shows its last value)
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import sys
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q",
-         "socalign[all] @ git+https://github.com/socalign/socalign"],
+         "socalign[colab] @ git+https://github.com/socalign/socalign"],
         check=True,
     )
 

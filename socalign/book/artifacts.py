@@ -24,6 +24,7 @@ __all__ = [
     "action_set",
     "book_benchmarks",
     "check_profile",
+    "colab_videos",
     "finetune_benchmark",
     "finetuned_run",
     "garcia2025_location",
@@ -108,9 +109,55 @@ def garcia2025_videos(settings: Profile, dataset: Path | str) -> Path | None:
     """
     from socalign.data import garcia2025
 
-    if settings.videos is None or not garcia2025.is_garcia2025(Path(dataset)):
+    if not garcia2025.is_garcia2025(Path(dataset)):
         return None
+    if settings.videos is None:
+        return colab_videos(settings)
     return Path(settings.videos).expanduser()
+
+
+COLAB_VIDEOS = "/content/drive/MyDrive/socalign/garcia2025_videos"
+"""Where a Colab session looks for the licensed garcia2025 videos (the user's Google Drive)."""
+
+
+def colab_videos(settings: Profile) -> Path | None:
+    """On Google Colab, the garcia2025 videos from the user's Drive when the profile needs them.
+
+    Only the ``paper`` profile fine-tunes on garcia2025's videos; there, unless
+    ``$SOCALIGN_GARCIA2025_VIDEOS`` names a folder already, Drive is mounted (Colab asks the
+    user once) and :data:`COLAB_VIDEOS` is used. Elsewhere, and off Colab, nothing happens.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The Drive folder, or None (not Colab, not the paper profile, or the variable is set).
+
+    Raises
+    ------
+    FileNotFoundError
+        When Drive is mounted but holds no such folder (naming it and what to put there).
+    """
+    import os
+    import sys
+
+    from socalign.data.garcia2025 import VIDEOS_ENV
+
+    if "google.colab" not in sys.modules or settings.name != "paper" or os.environ.get(VIDEOS_ENV):
+        return None
+    from google.colab import drive  # only importable on Colab
+
+    drive.mount("/content/drive")
+    folder = Path(COLAB_VIDEOS)
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{folder}: no such folder on your Drive; put the licensed garcia2025 videos there "
+            f"(their video_mapping.csv names) or set ${VIDEOS_ENV} to where they are")
+    return folder
 
 
 def load_book_benchmark(settings: Profile, dataset: Path | str) -> Any:
