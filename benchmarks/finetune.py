@@ -372,6 +372,10 @@ def levers_mode(runner: Runner, args: argparse.Namespace,
         pair = (trainers["reports"][seed] if trainers and seed in trainers["reports"]
                 else runner.pair(dataset, "demo", configs, seed, i))
         target = float(pair["paper"]["training"]["best_val_spearman"])
+        paper_hit = time_to_target(pair["paper"]["training"]["validations"], target)
+        rows.append({"lever": "paper trainer (reference)", "seed": seed, **paper_hit,
+                     **{k: v for k, v in run_metrics("paper", seed, pair["paper"]).items()
+                        if k not in ("trainer", "seed")}})
         variants = {"base (fast defaults)": (base, None)}
         for name, change in LEVERS.items():
             change = dict(change)
@@ -392,9 +396,15 @@ def levers_mode(runner: Runner, args: argparse.Namespace,
 
 
 def lever_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± sd per lever, and the change in mean time to target against the base run."""
+    """Mean ± sd per lever, the change against the base run, and the ratio to the paper's time.
+
+    The ratio is the lever's mean training-wall time to the paper's best over the paper
+    trainer's (the floor's measure), so a reader sees which levers would meet the floor.
+    """
     base = frame[frame["lever"].str.startswith("base")]
     base_time = {c: _mean_sd(np.where(base["reached"], base[c], np.inf))[0] for c in CLOCKS}
+    paper = frame[frame["lever"].str.startswith("paper")]
+    paper_time = _mean_sd(np.where(paper["reached"], paper[FLOOR_CLOCK], np.inf))[0]
     rows = []
     for lever, group in frame.groupby("lever", sort=False):
         row: dict[str, Any] = {"lever": lever, "reached": f"{int(group['reached'].sum())}/"
@@ -405,6 +415,10 @@ def lever_table(frame: pd.DataFrame) -> pd.DataFrame:
             if c != "train_cpu_s":
                 row[f"{label} vs base"] = (f"{mean / base_time[c] - 1:+.0%}"
                                            if math.isfinite(mean) and base_time[c] else "")
+        lever_time = _mean_sd(np.where(group["reached"], group[FLOOR_CLOCK], np.inf))[0]
+        ratio = lever_time / paper_time
+        row[f"/paper (floor {FLOOR})"] = (f"{ratio:.3f} {'PASS' if ratio <= FLOOR else 'FAIL'}"
+                                          if not lever.startswith("paper") else "")
         row["best val"] = _fmt(*_mean_sd(group["best_val_spearman"]), 3)
         row["R² after"] = _fmt(*_mean_sd(group["r2_after"]), 4)
         row["s/epoch"] = _fmt(*_mean_sd(group["train_s_per_epoch"]), 2)
