@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,17 +24,20 @@ from socalign.metrics.resampling import as_rng
 from socalign.scoring import Evaluation, ceilings, compare, evaluate, model_similarity
 from socalign.text import interval
 
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
+
 KINDS = ("language", "video", "baseline", "oracle", "unknown")
 LANGUAGE_DEFAULTS = ("tfidf", "minilm")
 SOCIALWORLD_DEFAULTS = ("pixel", "toy", "tfidf", "minilm", "oracle")
 
 
-def is_socialworld(benchmark: Any) -> bool:
+def is_socialworld(benchmark: Benchmark) -> bool:
     """True for a SocialWorld benchmark (its benchmark.json has a ``socialworld`` block)."""
     return isinstance(benchmark.metadata.get("socialworld"), Mapping)
 
 
-def default_models(benchmark: Any) -> tuple[str, ...]:
+def default_models(benchmark: Benchmark) -> tuple[str, ...]:
     """The default rows: SocialWorld gets pixel, toy, TF-IDF, MiniLM, oracle; others language."""
     return SOCIALWORLD_DEFAULTS if is_socialworld(benchmark) else LANGUAGE_DEFAULTS
 
@@ -79,13 +82,29 @@ def row_kind(name: str) -> str:
 model_kind = row_kind  # the old name, kept for one release: use row_kind
 
 
-def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.ndarray:
+def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None) -> np.ndarray:
     """Embeddings (N, D) in benchmark row order for a model name, a SocialWorld reference, or a file.
 
     ``pixel``/``oracle``: SocialWorld's colour histograms / latent features; ``*.npz``/``*.npy``:
     read with :func:`socalign.models.embeddings.load_embeddings`; ``toy``: the cached toy TimeSformer;
     anything else (``tfidf``, ``minilm``, a sentence-transformers or video model name or folder):
     :func:`socalign.models.embed.embed_benchmark` (cached by content).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose N videos are embedded.
+    name : str
+        ``pixel``, ``oracle``, ``toy``, an ``.npz``/``.npy`` embeddings file, or a model name or
+        folder that :func:`socalign.models.embed.embed_benchmark` takes.
+    layer : int or None, default None
+        The hidden layer to embed from (the model's default when None); passed to
+        :func:`socalign.models.embed.embed_benchmark` only, ignored by the references and files.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, D), one row per benchmark video in row order.
     """
     if name in ("pixel", "oracle"):
         from socalign.data.socialworld import features
@@ -105,13 +124,37 @@ def model_embeddings(benchmark: Any, name: str, layer: int | None = None) -> np.
 
 
 def choose_layer(
-    benchmark: Any,
+    benchmark: Benchmark,
     embed: Callable[[int], np.ndarray],
     layers: Sequence[int],
     split: str = "train",
     metric: str = "cosine",
 ) -> tuple[int, dict[int, float]]:
-    """The layer whose embeddings give the highest R² on ``split`` (train videos; never test)."""
+    """The layer whose embeddings give the highest R² on ``split`` (train videos; never test).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    embed : callable
+        Layer -> embeddings (N, D) in benchmark row order.
+    layers : sequence of int
+        The candidate layers (at least one).
+    split : str, default "train"
+        The split the layers are scored on; ``"test"`` is refused.
+    metric : str, default "cosine"
+        Similarity of embeddings: ``cosine``, ``correlation`` or ``dot``.
+
+    Returns
+    -------
+    tuple of (int, dict of int to float)
+        The chosen layer (a NaN R² never wins) and the R² of every candidate layer.
+
+    Raises
+    ------
+    ValueError
+        When ``layers`` is empty or ``split`` is ``"test"``.
+    """
     if not layers:
         raise ValueError("no layers to choose from")
     if split == "test":
@@ -220,20 +263,20 @@ class GapResult:
 
 
 def noise_ceilings(
-    benchmark: Any, split: str, n_splits: int = 100, seed: int | np.random.Generator = 0
+    benchmark: Benchmark, split: str, n_splits: int = 100, seed: int | np.random.Generator = 0
 ) -> dict[str, Any]:
     """The ceilings of a split as the ``gap --json`` ``ceiling`` block, from
     :func:`socalign.scoring.ceilings` (:func:`socalign.metrics.benchmark_ceilings`).
 
     Parameters
     ----------
-    benchmark
+    benchmark : Benchmark
         The benchmark.
-    split
+    split : str
         The split of the gap table.
-    n_splits
+    n_splits : int, default 100
         Random participant halves of the split-half reliability.
-    seed
+    seed : int or numpy.random.Generator, default 0
         An integer gives the numbers ``socalign ceiling --seed`` prints for the split; a
         Generator gives one integer seed drawn from it.
 
@@ -268,7 +311,7 @@ def noise_ceilings(
 
 
 def paired_language_video(
-    benchmark: Any,
+    benchmark: Benchmark,
     rows: Sequence[GapRow],
     embeddings: Mapping[str, np.ndarray],
     split: str,
@@ -282,6 +325,32 @@ def paired_language_video(
     "Best" is the highest R² on ``select_split`` (train videos by default, so the models
     compared are not picked on the split they are tested on); when that split is absent or
     has no trials, the tested split's R² is used and the output says so.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    rows : sequence of GapRow
+        The gap table's rows; their kinds say which are language and which video models.
+    embeddings : mapping of str to numpy.ndarray
+        Model name -> embeddings (N, D) in benchmark row order, for every row.
+    split : str
+        The split the difference is tested on.
+    metric : str
+        Similarity of embeddings: ``cosine``, ``correlation`` or ``dot``.
+    n_boot : int
+        Paired bootstrap resamples (at least 1).
+    seed : int or numpy.random.Generator
+        Seed or Generator of the resamples.
+    select_split : str or None, default "train"
+        The split on which the best models are picked (None: the tested split).
+
+    Returns
+    -------
+    dict
+        ``language_vs_video``: the two models, how they were chosen, and the paired
+        differences (language - video) in R², Spearman and OOO accuracy; None with a
+        ``reason`` when the table lacks a language or a video model.
     """
     score: dict[str, float] = {r.model: r.evaluation.r2 for r in rows}
     chosen_on = split
@@ -322,7 +391,7 @@ def paired_language_video(
 
 
 def gap_table(
-    benchmark: Any,
+    benchmark: Benchmark,
     embeddings: Mapping[str, np.ndarray],
     kinds: Mapping[str, str] | None = None,
     split: str = "test",
@@ -335,9 +404,41 @@ def gap_table(
 ) -> GapResult:
     """The gap table from embeddings (name -> (N, D) in benchmark row order).
 
-    ``kinds``: name -> language/video/baseline/oracle (guessed from the name when absent);
-    ``layers``: name -> (chosen layer, train R² per layer) recorded in the rows;
-    ``select_split``: where the best language and video models for the paired test are picked.
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    embeddings : mapping of str to numpy.ndarray
+        Model name -> embeddings (N, D) in benchmark row order (at least one model).
+    kinds : mapping of str to str or None, default None
+        Name -> language/video/baseline/oracle/unknown; a name absent from it gets
+        :func:`row_kind`'s answer.
+    split : str, default "test"
+        The split the rows are scored on.
+    metric : str, default "cosine"
+        Similarity of embeddings: ``cosine``, ``correlation`` or ``dot``.
+    n_boot : int, default 1000
+        Bootstrap resamples of each interval and of the paired test; 0 skips both.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the resamples; an integer also seeds the ceilings as
+        ``socalign ceiling --seed`` does.
+    layers : mapping of str to (int, mapping of int to float) or None, default None
+        Name -> (chosen layer, train R² per layer), recorded in the rows.
+    ceiling_splits : int, default 100
+        Random participant halves of the split-half ceiling.
+    select_split : str or None, default "train"
+        Where the best language and video models for the paired test are picked.
+
+    Returns
+    -------
+    GapResult
+        One row per model in the order of ``embeddings``, the split's noise ceilings and the
+        paired language-vs-video test.
+
+    Raises
+    ------
+    ValueError
+        When ``embeddings`` is empty or ``kinds`` names an unknown kind.
     """
     if not embeddings:
         raise ValueError("no models to tabulate")
@@ -361,7 +462,7 @@ def gap_table(
 
 
 def run_gap(
-    benchmark: Any,
+    benchmark: Benchmark,
     models: Sequence[str] | None = None,
     split: str = "test",
     metric: str = "cosine",
@@ -372,7 +473,31 @@ def run_gap(
 ) -> GapResult:
     """Embed each model (default set when ``models`` is None) and build the gap table.
 
-    ``choose_layers``: model -> candidate layers; the layer is chosen on ``train_split``.
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    models : sequence of str or None, default None
+        The models, as :func:`model_embeddings` names them (:func:`default_models` when None
+        or empty).
+    split : str, default "test"
+        The split the rows are scored on.
+    metric : str, default "cosine"
+        Similarity of embeddings: ``cosine``, ``correlation`` or ``dot``.
+    n_boot : int, default 1000
+        Bootstrap resamples of each interval and of the paired test; 0 skips both.
+    seed : int, default 0
+        Seed of the resamples and of the ceilings.
+    choose_layers : mapping of str to sequence of int or None, default None
+        Model -> candidate layers; the layer is chosen on ``train_split`` by
+        :func:`choose_layer`.
+    train_split : str, default "train"
+        The split where layers and the paired test's best models are chosen.
+
+    Returns
+    -------
+    GapResult
+        The gap table of ``split``.
     """
     names = list(models) if models else list(default_models(benchmark))
     embeddings: dict[str, np.ndarray] = {}

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from scipy.stats import rankdata
 from socalign.cache import read_npy, read_npz
 from socalign.metrics.resampling import as_rng, resample_indices
 from socalign.scoring import model_similarity, split_human_similarity
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 REGRESSIONS = ("ols_ranks", "ols_raw")
 
@@ -37,6 +40,18 @@ def r2_ols(y: np.ndarray, X: np.ndarray) -> float:
 
     Written with ``numpy.linalg.lstsq`` (not scikit-learn) because the bootstrap calls it
     thousands of times on small designs.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The target, 1-D (n,).
+    X : numpy.ndarray
+        The predictors, reshaped to (n, k) (a 1-D array is one column).
+
+    Returns
+    -------
+    float
+        1 - residual / total sum of squares; NaN when ``y`` is constant.
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float).reshape(len(y), -1)
@@ -64,10 +79,30 @@ def commonality(
 ) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], float]]:
     """R² of every predictor subset and the commonality component of every subset.
 
-    ``y`` and each predictor are 1-D arrays over the same pairs. Returns ``(r2, components)``
-    keyed by tuples of predictor names; ``components[(a,)]`` is the part unique to ``a`` and
-    ``components[(a, b)]`` the part shared by exactly ``a`` and ``b``. The components sum to
-    the R² of all predictors together.
+    The components sum to the R² of all predictors together.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The target, a 1-D array over the pairs (finite).
+    predictors : mapping of str to numpy.ndarray
+        1 to 3 predictors by name, each a 1-D array over the same pairs as ``y`` (finite).
+    regression : str, default "ols_ranks"
+        ``ols_ranks`` (target and predictors replaced by their ranks) or ``ols_raw``.
+
+    Returns
+    -------
+    r2 : dict of tuple of str to float
+        The R² of every non-empty subset of predictors, keyed by a tuple of their names.
+    components : dict of tuple of str to float
+        Keyed the same way: ``components[(a,)]`` is the part unique to ``a`` and
+        ``components[(a, b)]`` the part shared by exactly ``a`` and ``b``.
+
+    Raises
+    ------
+    ValueError
+        When ``regression`` is unknown, there are not 1 to 3 predictors, or a predictor's
+        length or finiteness does not match.
     """
     _check_regression(regression)
     names = tuple(predictors)
@@ -200,11 +235,44 @@ def partition_similarity(
 ) -> Partition:
     """Commonality analysis of ``human`` (N,N) similarity on (N,N) model-similarity predictors.
 
-    Pairs: the upper triangle of ``observed`` among ``indices`` (all videos when None).
-    Bootstrap: resample those videos with replacement ``n_boot`` times
+    Pairs: the upper triangle of ``observed`` among ``indices``. Bootstrap: resample those
+    videos with replacement ``n_boot`` times
     (:func:`socalign.metrics.resampling.resample_indices`); pairs of a video with its own copy
     are dropped; each replicate recomputes every R² (ranks recomputed too). The replicates
     stay a loop: each one refits every OLS on its own pairs.
+
+    Parameters
+    ----------
+    human : numpy.ndarray
+        (N, N) human similarity.
+    predictors : mapping of str to numpy.ndarray
+        1 to 3 (N, N) model similarities by name.
+    observed : numpy.ndarray
+        (N, N) boolean mask of the pairs with human judgments.
+    indices : numpy.ndarray or None, default None
+        The videos whose pairs are used (all N when None).
+    regression : str, default "ols_ranks"
+        ``ols_ranks`` or ``ols_raw`` (see :func:`commonality`).
+    n_boot : int, default 1000
+        Video resamples of the intervals; 0 skips them.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the resamples.
+    ci_level : float, default 0.95
+        Level of the percentile intervals.
+    split : str or None, default None
+        The split's name, recorded in the result.
+
+    Returns
+    -------
+    Partition
+        The R² of every subset, the components and their intervals; a resample with too few
+        observed pairs is NaN and counted in ``n_boot_degenerate``.
+
+    Raises
+    ------
+    ValueError
+        When a matrix has the wrong shape, ``regression`` is unknown, or there are too few
+        observed pairs for the predictors.
     """
     _check_regression(regression)
     human = np.asarray(human, dtype=float)
@@ -271,13 +339,33 @@ def partition_similarity(
 
 
 def predictor_similarity(
-    benchmark: Any, source: str, split: str | None, metric: str = "cosine"
+    benchmark: Benchmark, source: str, split: str | None, metric: str = "cosine"
 ) -> np.ndarray:
     """(N, N) model similarity for one predictor, filled among the split's videos.
 
-    ``source``: a similarity file (``.npy`` (N, N) or ``.npz`` with ``similarity``), an
-    embeddings file (``.npz`` with ``embeddings``, or an (N, D) ``.npy``), or a model name
-    understood by :func:`socalign.analyses.gap.model_embeddings` (e.g. ``minilm``).
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark (N videos).
+    source : str
+        A similarity file (``.npy`` (N, N) or ``.npz`` with ``similarity``), an embeddings
+        file (``.npz`` with ``embeddings``, or an (N, D) ``.npy``), or a model name
+        understood by :func:`socalign.analyses.gap.model_embeddings` (e.g. ``minilm``).
+    split : str or None
+        The split whose videos are filled (None / ``"all"``: every video).
+    metric : str, default "cosine"
+        Similarity of embeddings (``cosine``, ``correlation`` or ``dot``); unused for a
+        similarity file.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, N); from embeddings, NaN outside the split's videos.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``source`` is an ``.npz``/``.npy`` file that does not exist.
     """
     from socalign.analyses.gap import model_embeddings
     from socalign.models.embeddings import load_embeddings, load_similarity
@@ -305,7 +393,7 @@ def predictor_similarity(
 
 
 def partition_benchmark(
-    benchmark: Any,
+    benchmark: Benchmark,
     predictors: Sequence[str],
     split: str = "test",
     regression: str = "ols_ranks",
@@ -314,7 +402,37 @@ def partition_benchmark(
     seed: int | np.random.Generator = 0,
     names: Sequence[str] | None = None,
 ) -> Partition:
-    """Commonality analysis of a split's judged similarity on 2–3 predictors (files or models)."""
+    """Commonality analysis of a split's judged similarity on 2–3 predictors (files or models).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    predictors : sequence of str
+        2 or 3 sources, as :func:`predictor_similarity` takes them.
+    split : str, default "test"
+        The split whose judged similarity is partitioned (None / ``"all"``: every video).
+    regression : str, default "ols_ranks"
+        ``ols_ranks`` or ``ols_raw`` (see :func:`commonality`).
+    metric : str, default "cosine"
+        Similarity of embeddings: ``cosine``, ``correlation`` or ``dot``.
+    n_boot : int, default 1000
+        Video resamples of the intervals; 0 skips them.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the resamples.
+    names : sequence of str or None, default None
+        The predictors' labels (distinct); by default a file's stem or the model name.
+
+    Returns
+    -------
+    Partition
+        The commonality analysis over the split's observed pairs.
+
+    Raises
+    ------
+    ValueError
+        When there are not 2 or 3 predictors or their labels repeat.
+    """
     if not 2 <= len(predictors) <= 3:
         raise ValueError(f"give 2 or 3 predictors, got {len(predictors)}: {list(predictors)}")
     labels = list(names) if names else [Path(p).stem if Path(p).suffix else p for p in predictors]

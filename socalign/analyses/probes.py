@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ from socalign.metrics.resampling import (
     summarize,
 )
 from socalign.metrics.resampling import pearson_rows as _pearson
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-4, 8, 25))
 
@@ -186,7 +190,27 @@ def fit_probe(
     X_train: np.ndarray, y_train: np.ndarray, alphas: Sequence[float] = DEFAULT_ALPHAS,
     cv: int | None = None, seed: int | np.random.Generator = 0,
 ):
-    """Standardise + RidgeCV fitted on the train videos only (``cv=None``: leave-one-out)."""
+    """Standardise + RidgeCV fitted on the train videos only.
+
+    Parameters
+    ----------
+    X_train : numpy.ndarray
+        (n, D) features of the train videos.
+    y_train : numpy.ndarray
+        (n,) ratings of the train videos.
+    alphas : sequence of float, default DEFAULT_ALPHAS
+        The ridge penalties ``RidgeCV`` chooses from (25 log-spaced values, 1e-4 to 1e8).
+    cv : int or None, default None
+        Folds of a shuffled ``KFold`` for the penalty choice; None: efficient leave-one-out.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the fold shuffle (one integer is drawn from it); unused when
+        ``cv`` is None.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``StandardScaler`` then ``RidgeCV``, fitted; the chosen penalty is ``model[-1].alpha_``.
+    """
     splitter = None if cv is None else KFold(cv, shuffle=True, random_state=int(as_rng(seed).integers(2**31)))
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float), cv=splitter))
     return model.fit(X_train, y_train)
@@ -205,9 +229,45 @@ def probe_arrays(
     seed: int | np.random.Generator = 0,
     ci_level: float = 0.95,
 ) -> ProbeResult:
-    """Probe each target from the features ``X`` (N, D); ``train``/``test`` are row indices.
+    """Probe each target from the features ``X`` (N, D).
 
     Videos whose rating is NaN are left out of that attribute's fit and test.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (N, D) finite features, one row per video.
+    targets : mapping of str to numpy.ndarray
+        Attribute name -> (N,) ratings (NaN where a video is not rated).
+    train : numpy.ndarray
+        Row indices of the train videos.
+    test : numpy.ndarray
+        Row indices of the held-out videos (disjoint from ``train``).
+    embedding : str, default "embeddings"
+        The name of the features, recorded in the result.
+    alphas : sequence of float, default DEFAULT_ALPHAS
+        The ridge penalties to choose from (see :func:`fit_probe`).
+    cv : int or None, default None
+        Folds of the penalty choice; None: leave-one-out.
+    n_perm : int, default 1000
+        Permutations of the p-value; 0 skips it (p is NaN).
+    n_boot : int, default 1000
+        Resamples of the interval; 0 skips it (NaN bounds).
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the folds, permutations and resamples (one stream).
+    ci_level : float, default 0.95
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    ProbeResult
+        One :class:`ProbeRow` per target, in the order of ``targets``.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not 2-D or not finite, ``train`` and ``test`` overlap, a target has the
+        wrong shape, or fewer than 3 rated videos in train or test.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
@@ -250,7 +310,7 @@ def probe_arrays(
 
 
 def probe_benchmark(
-    benchmark,
+    benchmark: Benchmark,
     embeddings: np.ndarray,
     attributes: Sequence[str] | None = None,
     train_split: str = "train",
@@ -258,7 +318,38 @@ def probe_benchmark(
     embedding: str = "embeddings",
     **kwargs,
 ) -> ProbeResult:
-    """Probe a benchmark's ratings from embeddings in its video row order (N, D)."""
+    """Probe a benchmark's ratings from embeddings in its video row order (N, D).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose ``videos.ratings`` are probed.
+    embeddings : numpy.ndarray
+        (N, D), one row per benchmark video.
+    attributes : sequence of str or None, default None
+        The rated attributes to probe (all of them when None).
+    train_split : str, default "train"
+        The split the probes are fitted on.
+    test_split : str, default "test"
+        The split the probes are tested on.
+    embedding : str, default "embeddings"
+        The name of the embeddings, recorded in the result.
+    **kwargs
+        Passed to :func:`probe_arrays` (``alphas``, ``cv``, ``n_perm``, ``n_boot``, ``seed``,
+        ``ci_level``).
+
+    Returns
+    -------
+    ProbeResult
+        One row per attribute, with the two splits recorded.
+
+    Raises
+    ------
+    KeyError
+        When an attribute is not rated in the benchmark.
+    ValueError
+        When there is nothing to probe or ``embeddings`` does not have one row per video.
+    """
     ratings = benchmark.videos.ratings
     names = list(ratings) if attributes is None else list(attributes)
     missing = [a for a in names if a not in ratings]
@@ -310,7 +401,7 @@ class ProbeChange:
 
 
 def probe_change(
-    benchmark,
+    benchmark: Benchmark,
     before: np.ndarray,
     after: np.ndarray,
     attributes: Sequence[str] | None = None,
@@ -321,10 +412,38 @@ def probe_change(
     """Paired comparison of the probes of two embeddings of the same videos (e.g. a backbone
     before and after fine-tuning), one :class:`ProbeChange` per attribute.
 
-    Each probe is fitted on the train videos (:func:`fit_probe`); the same bootstrap resamples
-    of the test videos are applied to both predictions, so the interval of the difference in r
-    accounts for their correlation. ``attributes`` defaults to the paper's five
-    (:data:`PAPER_ATTRIBUTES`) where the benchmark has them.
+    Each probe is fitted on the train videos (:func:`fit_probe`, leave-one-out penalty); the
+    same bootstrap resamples of the test videos are applied to both predictions, so the
+    interval of the difference in r accounts for their correlation.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark, with ``train`` and ``test`` splits and ratings.
+    before : numpy.ndarray
+        (N, D) embeddings in benchmark row order (e.g. before fine-tuning).
+    after : numpy.ndarray
+        (N, D') embeddings of the same videos (e.g. after fine-tuning).
+    attributes : sequence of str or None, default None
+        The attributes to compare (the paper's five, :data:`PAPER_ATTRIBUTES`, when None);
+        those the benchmark does not rate are skipped.
+    n_boot : int, default 1000
+        Paired resamples of the test videos.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator of the resamples.
+    level : float, default 0.95
+        Level of the percentile interval of each difference.
+
+    Returns
+    -------
+    list of ProbeChange
+        One per rated attribute: r before, r after, their difference (after - before) and
+        its interval.
+
+    Raises
+    ------
+    KeyError
+        When none of the attributes is rated in the benchmark.
     """
     ratings = benchmark.videos.ratings
     names = [a for a in (PAPER_ATTRIBUTES if attributes is None else attributes) if a in ratings]

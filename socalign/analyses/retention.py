@@ -147,7 +147,40 @@ def retention_from_embeddings(
     seed: int | np.random.Generator = 0,
     names: tuple[str, str] = ("before", "after"),
 ) -> Retention:
-    """Retention from two embedding sets of the same clips (rows aligned with ``labels``)."""
+    """Retention from two embedding sets of the same clips (rows aligned with ``labels``).
+
+    Parameters
+    ----------
+    before : numpy.ndarray
+        (N, D) features of the clips from the backbone before fine-tuning.
+    after : numpy.ndarray
+        (N, D') features of the same clips, in the same order, after fine-tuning.
+    labels : numpy.ndarray
+        (N,) action labels.
+    train : numpy.ndarray
+        Row indices of the clips the probes are fitted on.
+    test : numpy.ndarray
+        Row indices of the held-out clips (disjoint from ``train``).
+    n_boot : int, default 1000
+        Bootstrap resamples of the held-out clips.
+    seed : int or numpy.random.Generator, default 0
+        Seed or Generator: one integer drawn from it seeds both probes' folds, then the stream
+        draws the resamples.
+    names : tuple of (str, str), default ("before", "after")
+        The names of the two backbones in the result.
+
+    Returns
+    -------
+    Retention
+        Held-out accuracy of each probe and the paired difference (after - before), each
+        with a bootstrap interval over held-out clips.
+
+    Raises
+    ------
+    ValueError
+        When ``before`` and ``after`` differ in clip count, or :func:`probe_accuracy` refuses
+        the features.
+    """
     before, after = np.asarray(before), np.asarray(after)
     if before.shape[0] != after.shape[0]:
         raise ValueError(f"before has {before.shape[0]} clips, after has {after.shape[0]}")
@@ -202,7 +235,23 @@ def embed_clip_files(
 ) -> np.ndarray:
     """Pooled backbone features (N, D) of video files (decoded through the clip cache).
 
-    ``backbone``: a name/folder for ``load_backbone``, or a loaded ``(model, spec)`` pair.
+    Parameters
+    ----------
+    files : sequence of path-like
+        The N video files, decoded with :func:`socalign.video.load_clips`.
+    backbone : str or path-like or tuple of (torch.nn.Module, BackboneSpec)
+        A name/folder for :func:`socalign.models.video.load_backbone`, or a loaded
+        ``(model, spec)`` pair.
+    batch_size : int, default 8
+        Clips per forward pass.
+    device : str or None, default None
+        Where to load a named backbone (``load_backbone``'s default when None); a loaded pair
+        stays where it is.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, D) float32 pooled features, in the order of ``files``.
     """
     import torch
 
@@ -228,7 +277,34 @@ def action_retention(
     names: tuple[str, str] = ("pretrained", "fine-tuned"),
 ) -> Retention:
     """Retention on SocialWorld's action set for two backbones (names/folders or loaded pairs,
-    e.g. ``finetuned_backbone(run_dir)``)."""
+    e.g. ``finetuned_backbone(run_dir)``).
+
+    Parameters
+    ----------
+    actions_dir : path-like
+        The action set folder (:func:`socalign.data.socialworld.read_action_set`); its
+        ``train`` clips fit the probes, the others test them.
+    before : str or path-like or tuple of (torch.nn.Module, BackboneSpec)
+        The backbone before fine-tuning, as :func:`embed_clip_files` takes it.
+    after : str or path-like or tuple of (torch.nn.Module, BackboneSpec)
+        The backbone after fine-tuning, likewise.
+    n_boot : int, default 1000
+        Bootstrap resamples of the held-out clips.
+    seed : int, default 0
+        Seed of the probes' folds and of the resamples.
+    names : tuple of (str, str), default ("pretrained", "fine-tuned")
+        The names of the two backbones in the result.
+
+    Returns
+    -------
+    Retention
+        As :func:`retention_from_embeddings` gives it.
+
+    Raises
+    ------
+    ValueError
+        When the action set lacks train or held-out clips.
+    """
     from socalign.data.socialworld import read_action_set
 
     actions = read_action_set(actions_dir)
