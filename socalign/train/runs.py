@@ -492,7 +492,20 @@ class Run:
         return out
 
     def export(self, out: Path | str, ceiling: bool = True) -> Path:
-        """Write the shareable model folder (see :func:`export_run`)."""
+        """Write the shareable model folder (see :func:`export_run`).
+
+        Parameters
+        ----------
+        out : path-like
+            A missing or empty folder (a non-empty one is refused, even an earlier export).
+        ceiling : bool, default True
+            Compute the held-out split's noise ceiling for the model card (needs the benchmark).
+
+        Returns
+        -------
+        Path
+            ``out``.
+        """
         return export_run(self, out, ceiling=ceiling)
 
 
