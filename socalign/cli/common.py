@@ -18,9 +18,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 DEBUG_ENV = "SOCALIGN_DEBUG"
 
@@ -89,7 +92,22 @@ _JSON_ERRORS = {"on": False}
 
 
 def report_error(message: str, where: str | None, internal: bool = False) -> None:
-    """Print one ``socalign: error:`` line on stderr (and the JSON object under ``--json``)."""
+    """Print one ``socalign: error:`` line on stderr (and the JSON object under ``--json``).
+
+    Parameters
+    ----------
+    message : str
+        The error, one line.
+    where : str or None
+        The argument, file or place it concerns (the JSON object's ``where``; None: nowhere).
+    internal : bool, default False
+        A bug rather than a user's error: ``internal error`` in the line and
+        ``"internal": true`` in the JSON object.
+
+    Returns
+    -------
+    None
+    """
     kind = "internal error" if internal else "error"
     print(f"socalign: {kind}: {message}", file=sys.stderr, flush=True)
     if _JSON_ERRORS["on"]:
@@ -223,7 +241,22 @@ def logging_to_stderr(level: int) -> Iterator[None]:
 
 
 def add_group(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
-    """Add a command group such as ``data`` whose subcommands follow."""
+    """Add a command group such as ``data`` whose subcommands follow.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers to add the group to.
+    name : str
+        The group's name (its chosen subcommand is stored as ``<name>_command``).
+    help : str
+        The group's one-line description.
+
+    Returns
+    -------
+    argparse._SubParsersAction
+        The group's subparsers (a subcommand is required), to add its commands to.
+    """
     parser = sub.add_parser(name, help=help, description=help)
     group = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
     group.required = True
@@ -305,12 +338,16 @@ def print_result(result: dict[str, Any], as_json: bool, human: Human | None = No
 
     Parameters
     ----------
-    result
-        The handler's dict (numpy values and NaN are converted first).
-    as_json
+    result : dict
+        The handler's dict (numpy values and NaN are converted first, :func:`to_jsonable`).
+    as_json : bool
         Print ``json.dumps(result, indent=2)`` (the scripts' format, unchanged).
-    human
+    human : callable or None, default None
         Renders the result as text (default: :func:`format_mapping`).
+
+    Returns
+    -------
+    None
     """
     clean = to_jsonable(result)
     if as_json:
@@ -354,9 +391,9 @@ def fmt(value: Any, digits: int = 3) -> str:
 
     Parameters
     ----------
-    value
-        A number, string, None, or a list (joined with ", ").
-    digits
+    value : Any
+        A number, string, None, or a list (joined with ", "; an empty one is ``none``).
+    digits : int, default 3
         Significant digits of floats.
 
     Returns
@@ -387,14 +424,44 @@ def fmt(value: Any, digits: int = 3) -> str:
 
 
 def fmt_ci(estimate: Any, low: Any = None, high: Any = None, digits: int = 3) -> str:
-    """An estimate with its interval: ``0.044 [0.007, 0.122]`` (just ``0.044`` without one)."""
+    """An estimate with its interval: ``0.044 [0.007, 0.122]`` (just ``0.044`` without one).
+
+    Parameters
+    ----------
+    estimate : Any
+        The estimate, as :func:`fmt` takes it.
+    low : Any, default None
+        The interval's lower bound.
+    high : Any, default None
+        The interval's upper bound (when both bounds are None only the estimate is shown).
+    digits : int, default 3
+        Significant digits of floats.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if low is None and high is None:
         return fmt(estimate, digits)
     return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
 def fmt_interval(iv: Mapping[str, Any] | None, digits: int = 3) -> str:
-    """An interval dict (``estimate``, ``low``, ``high``) as ``0.044 [0.007, 0.122]``."""
+    """An interval dict (``estimate``, ``low``, ``high``) as ``0.044 [0.007, 0.122]``.
+
+    Parameters
+    ----------
+    iv : mapping or None
+        The interval (missing keys read as None); None or empty gives ``n/a``.
+    digits : int, default 3
+        Significant digits of floats.
+
+    Returns
+    -------
+    str
+        The text (:func:`fmt_ci`).
+    """
     if not iv:
         return MISSING
     return fmt_ci(iv.get("estimate"), iv.get("low"), iv.get("high"), digits)
@@ -422,13 +489,13 @@ def format_table(
 
     Parameters
     ----------
-    rows
+    rows : pandas.DataFrame or iterable of mapping
         A :class:`pandas.DataFrame` or a list of dicts (cells: numbers, strings, None).
-    columns
+    columns : mapping of str to str or sequence of str or None, default None
         Which columns, in order; a mapping gives each its header (default: all, by name).
-    digits
+    digits : int, default 3
         Significant digits of floats (:func:`fmt`).
-    indent
+    indent : int, default 0
         Spaces before each line.
 
     Returns
@@ -471,7 +538,22 @@ Field = tuple[str, Any] | tuple[str, Any, str]
 
 
 def format_fields(fields: Iterable[Field], digits: int = 3, indent: int = 0) -> str:
-    """Aligned ``label  value  note`` lines (a value that is not a string goes through :func:`fmt`)."""
+    """Aligned ``label  value  note`` lines (a value that is not a string goes through :func:`fmt`).
+
+    Parameters
+    ----------
+    fields : iterable of tuple
+        ``(label, value)`` or ``(label, value, note)`` per line.
+    digits : int, default 3
+        Significant digits of floats.
+    indent : int, default 0
+        Spaces before each line.
+
+    Returns
+    -------
+    str
+        The lines (no trailing newline); empty for no fields.
+    """
     rows = [(f[0], f[1] if isinstance(f[1], str) else fmt(f[1], digits), f[2] if len(f) > 2 else "")
             for f in fields]
     if not rows:
@@ -487,7 +569,22 @@ def format_fields(fields: Iterable[Field], digits: int = 3, indent: int = 0) -> 
 
 def format_mapping(result: Mapping[str, Any], digits: int = 3, indent: int = 0) -> str:
     """Any JSON-able dict as aligned text: scalars as fields, dicts as indented sections,
-    lists of dicts as tables, other lists joined (the default human output)."""
+    lists of dicts as tables, other lists joined (the default human output).
+
+    Parameters
+    ----------
+    result : mapping of str to Any
+        The dict to show.
+    digits : int, default 3
+        Significant digits of floats.
+    indent : int, default 0
+        Spaces before each line (nested dicts and tables get two more).
+
+    Returns
+    -------
+    str
+        The text (no trailing newline).
+    """
     lines: list[str] = []
     scalars: list[Field] = []
     pad = " " * indent
@@ -516,13 +613,39 @@ def format_mapping(result: Mapping[str, Any], digits: int = 3, indent: int = 0) 
 
 
 def section(title: str, body: str) -> str:
-    """A titled block: the title, then ``body`` indented by two spaces."""
+    """A titled block: the title, then ``body`` indented by two spaces.
+
+    Parameters
+    ----------
+    title : str
+        The block's first line.
+    body : str
+        The lines under it.
+
+    Returns
+    -------
+    str
+        The block.
+    """
     inner = "\n".join(("  " + line).rstrip() for line in body.splitlines())
     return f"{title}\n{inner}"
 
 
 def rest(result: Mapping[str, Any], known: Iterable[str]) -> str:
-    """The fields of ``result`` that a renderer did not show (so that new keys still print)."""
+    """The fields of ``result`` that a renderer did not show (so that new keys still print).
+
+    Parameters
+    ----------
+    result : mapping of str to Any
+        The handler's result.
+    known : iterable of str
+        The keys the renderer already showed.
+
+    Returns
+    -------
+    str
+        The other keys through :func:`format_mapping`; empty when there are none.
+    """
     skip = set(known)
     extra = {k: v for k, v in result.items() if k not in skip}
     return format_mapping(extra) if extra else ""
@@ -544,7 +667,26 @@ def progress_enabled(args: argparse.Namespace) -> bool:
 
 def progress(iterable: Iterable[Any], desc: str, enabled: bool, total: int | None = None,
              unit: str = "it") -> Iterable[Any]:
-    """``iterable`` wrapped in a tqdm bar on stderr when ``enabled``."""
+    """``iterable`` wrapped in a tqdm bar on stderr when ``enabled``.
+
+    Parameters
+    ----------
+    iterable : iterable
+        What is iterated.
+    desc : str
+        The bar's label.
+    enabled : bool
+        Draw the bar (else ``iterable`` is returned as is); see :func:`progress_enabled`.
+    total : int or None, default None
+        The number of items, when ``iterable`` has no length.
+    unit : str, default "it"
+        What one item is called.
+
+    Returns
+    -------
+    iterable
+        ``iterable``, or a tqdm bar over it.
+    """
     if not enabled:
         return iterable
     from tqdm.auto import tqdm
@@ -554,7 +696,22 @@ def progress(iterable: Iterable[Any], desc: str, enabled: bool, total: int | Non
 
 @contextlib.contextmanager
 def working(desc: str, enabled: bool, every: float = 0.5) -> Iterator[None]:
-    """A ticking ``desc: 00:12`` line on stderr while a step without its own bar runs."""
+    """A ticking ``desc: 00:12`` line on stderr while a step without its own bar runs.
+
+    Parameters
+    ----------
+    desc : str
+        The line's label.
+    enabled : bool
+        Draw the line (else nothing is shown); see :func:`progress_enabled`.
+    every : float, default 0.5
+        Seconds between ticks.
+
+    Yields
+    ------
+    None
+        While the block runs.
+    """
     if not enabled:
         yield
         return
@@ -590,18 +747,28 @@ def add_dataset_mismatch_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_files_dataset(paths: Iterable[str | Path | None], benchmark: Any,
+def check_files_dataset(paths: Iterable[str | Path | None], benchmark: Benchmark,
                         args: argparse.Namespace) -> None:
     """Refuse ``.npz`` files made from another dataset (exit 2); note files without a record.
 
     Parameters
     ----------
-    paths
-        Files or model names (entries that are not existing ``.npz`` files are skipped).
-    benchmark
+    paths : iterable of str or path-like or None
+        Files or model names (None and entries that are not existing ``.npz`` files are skipped).
+    benchmark : Benchmark
         The loaded benchmark they are used on.
-    args
+    args : argparse.Namespace
         The command's arguments (``allow_dataset_mismatch``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    socalign.models.embeddings.DatasetMismatchError
+        When a file records another dataset and ``--allow-dataset-mismatch`` is not given
+        (:func:`socalign.models.embeddings.check_dataset`).
     """
     from socalign.models.embeddings import check_dataset
 
