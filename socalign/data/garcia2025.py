@@ -108,9 +108,34 @@ def fetch(
 ) -> Path:
     """Download every file from the pinned commit with pooch, verifying each sha256.
 
-    ``base_url`` (or ``$SOCALIGN_GARCIA2025_URL``) replaces the raw-file address, e.g. a mirror;
-    ``files`` (relative path -> sha256) replaces the pinned registry (for tests and mirrors).
     Files already present with the right hash are not downloaded again; a hash mismatch raises.
+
+    Parameters
+    ----------
+    dest : path-like or None, default None
+        The folder to download into (None: :func:`default_cache`); created when missing, and
+        removed again (with any folders created for it) when the download fails.
+    base_url : str or None, default None
+        Replaces the raw-file address, e.g. a mirror (None: ``$SOCALIGN_GARCIA2025_URL``, else
+        :data:`BASE_URL`).
+    progress : bool, default False
+        Show pooch's progress bar for each download.
+    files : dict of str to str or None, default None
+        Relative path -> sha256, replacing the pinned registry :data:`FILES` (for tests and
+        mirrors).
+
+    Returns
+    -------
+    Path
+        The folder holding the verified files.
+
+    Raises
+    ------
+    FileExistsError
+        When ``dest`` is a file.
+    FetchError
+        When a download fails (offline or unreachable); the message names the URL and the
+        ways out.
     """
     files = FILES if files is None else files
     import pooch
@@ -201,7 +226,27 @@ def available() -> Path | None:
 
 
 def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:
-    """The 250 videos: ids = rows of video_mapping.csv, splits, captions and [0, 1] ratings."""
+    """The 250 videos: ids = rows of video_mapping.csv, splits, captions and [0, 1] ratings.
+
+    Parameters
+    ----------
+    root : Path
+        A copy of the authors' layout.
+    videos_dir : Path or None, default None
+        The folder of the licensed videos, each as ``videos_dir/<video_name>`` (None: no
+        video files).
+
+    Returns
+    -------
+    Videos
+        In the order of ``video_mapping.csv``, with the splits of ``annotations.csv``, the
+        captions of ``captions.csv`` and each ``rating-<attribute>`` column as a rating.
+
+    Raises
+    ------
+    BenchmarkError
+        When a file is missing or malformed, or the files disagree on the videos or splits.
+    """
     mapping_path = root / UTILS / "video_mapping.csv"
     mapping = read_csv(mapping_path, ("index", "video_name"))
     if not np.array_equal(mapping["index"].to_numpy(), np.arange(len(mapping))):
@@ -303,6 +348,20 @@ def read_published_similarity(root: Path | str, split: str) -> tuple[np.ndarray,
     (a catch trial (a, a, b) adds two co-occurrences of (a, b) and no kept pair), so 12 of its
     637 observed pairs differ from socalign's, which excludes catch trials; the train matrix
     matches exactly (tests/test_metrics_similarity.py checks both).
+
+    Parameters
+    ----------
+    root : path-like
+        A copy of the authors' layout.
+    split : str
+        ``train`` or ``test`` (the file ``sim_judg_<split>_rsm.csv``).
+
+    Returns
+    -------
+    ids : numpy.ndarray
+        The video ids of the matrix's rows and columns (its header).
+    similarity : numpy.ndarray
+        The published (n, n) matrix.
     """
     path = Path(root) / SIMILARITY / f"sim_judg_{split}_rsm.csv"
     frame = read_csv(path, ())
@@ -310,6 +369,20 @@ def read_published_similarity(root: Path | str, split: str) -> tuple[np.ndarray,
 
 
 def read_published_split_trials(root: Path | str, split: str) -> pd.DataFrame:
-    """The authors' ``<split>_triplets.csv`` as published (for checks against socalign's splits)."""
+    """The authors' ``<split>_triplets.csv`` as published (for checks against socalign's splits).
+
+    Parameters
+    ----------
+    root : path-like
+        A copy of the authors' layout.
+    split : str
+        ``train`` or ``test``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The file's rows, with at least ``stim1_name``, ``stim2_name``, ``stim3_name`` and
+        ``choice``.
+    """
     path = Path(root) / SIMILARITY / f"{split}_triplets.csv"
     return read_csv(path, ("stim1_name", "stim2_name", "stim3_name", "choice"))

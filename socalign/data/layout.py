@@ -35,7 +35,26 @@ RATING_PREFIX = "rating_"
 
 
 def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    """Read a CSV, failing clearly on a missing, empty or incomplete file."""
+    """Read a CSV, failing clearly on a missing, empty or incomplete file.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file (UTF-8).
+    required : sequence of str
+        The columns it must have.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its rows (at least one).
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file (and the line of a byte that is not UTF-8): it is missing, not UTF-8,
+        empty, not a readable CSV, lacks a required column, or has a header but no rows.
+    """
     if not path.exists():
         raise BenchmarkError("file not found", path)
     raw = path.read_bytes()
@@ -73,7 +92,27 @@ def cell_text(value: object) -> str:
 
 
 def integer_column(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
-    """A column as int64, naming the first row that is missing, not an integer, or beyond int64."""
+    """A column as int64, naming the first row that is missing, not an integer, or beyond int64.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table read from ``path``.
+    column : str
+        The column to convert (integral floats such as ``3.0`` are accepted).
+    path : Path
+        The file the table came from, named in errors.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(frame),) int64.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file, line and column of the first bad cell.
+    """
     raw = frame[column]
     if raw.dtype == np.int64:
         return raw.to_numpy()
@@ -104,7 +143,33 @@ def float_column(
     frame: pd.DataFrame, column: str, path: Path, lo: float | None = None, hi: float | None = None,
     allow_nan: bool = True,
 ) -> np.ndarray:
-    """A column as float64, naming the first non-numeric, NaN or out-of-range row."""
+    """A column as float64, naming the first non-numeric, NaN or out-of-range row.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table read from ``path``.
+    column : str
+        The column to convert.
+    path : Path
+        The file the table came from, named in errors.
+    lo : float or None, default None
+        The smallest value allowed (None: no lower bound).
+    hi : float or None, default None
+        The largest value allowed (None: no upper bound).
+    allow_nan : bool, default True
+        Accept empty cells (as NaN); a non-numeric cell is refused either way.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(frame),) float64.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file, line and column of the first bad cell.
+    """
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     not_numeric = np.isnan(values) & raw.notna().to_numpy()
@@ -166,7 +231,29 @@ def read_videos(root: Path) -> Videos:
 
 
 def video_file(root: Path, value: object, path: Path, line: int) -> Path | None:
-    """A ``file`` cell as a path inside ``root``; absolute paths and ``..`` are refused."""
+    """A ``file`` cell as a path inside ``root``; absolute paths and ``..`` are refused.
+
+    Parameters
+    ----------
+    root : Path
+        The benchmark folder.
+    value : object
+        The cell (None, NaN or empty: no file).
+    path : Path
+        The table the cell came from, named in errors.
+    line : int
+        The cell's line in that file, named in errors.
+
+    Returns
+    -------
+    Path or None
+        ``root / value``, or None for an empty cell (the file need not exist).
+
+    Raises
+    ------
+    BenchmarkError
+        When the cell is an absolute path or contains ``..``.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
         return None
     text = str(value)
@@ -181,7 +268,25 @@ def video_file(root: Path, value: object, path: Path, line: int) -> Path | None:
 
 
 def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
-    """Captions per video, in the order of ``ids`` (empty tuples when there is no file)."""
+    """Captions per video, in the order of ``ids`` (empty tuples when there is no file).
+
+    Parameters
+    ----------
+    path : Path
+        ``captions.csv`` (columns ``video_id`` and ``caption``); it may be absent.
+    ids : numpy.ndarray
+        The on-disk video ids of ``videos.csv``, in table order.
+
+    Returns
+    -------
+    tuple of tuple of str
+        One tuple per video, its captions in file order.
+
+    Raises
+    ------
+    BenchmarkError
+        When a caption names a video id not in ``ids``, or a caption is empty.
+    """
     if not path.exists():
         return tuple(() for _ in ids)
     frame = read_csv(path, ("video_id", "caption"))
@@ -203,7 +308,31 @@ def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
 
 
 def trials_from_frame(frame: pd.DataFrame, videos: Videos, path: Path) -> Trials:
-    """Validate a trials table (on-disk video ids) and convert it to :class:`Trials`."""
+    """Validate a trials table (on-disk video ids) and convert it to :class:`Trials`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, with ``participant``, ``video_1``, ``video_2``, ``video_3`` and ``choice``
+        (an on-disk video id), and optionally ``response_time``.
+    videos : Videos
+        The benchmark's videos, mapping on-disk ids to row indices.
+    path : Path
+        The file the table came from, named in errors.
+
+    Returns
+    -------
+    Trials
+        Triplets as video row indices; ``odd`` the position (0-2) of the chosen video in its
+        triplet (the first match where a video repeats); participants coded in order of first
+        appearance; response times NaN when there is no such column.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file, line and column of an unknown video id, a choice that is not one of
+        the three videos, an empty participant or a bad response time.
+    """
     columns = ("video_1", "video_2", "video_3")
     raw_ids = np.column_stack([integer_column(frame, c, path) for c in columns])
     lookup = pd.Index(videos.ids)
@@ -244,7 +373,23 @@ def trials_from_frame(frame: pd.DataFrame, videos: Videos, path: Path) -> Trials
 
 
 def exclusions(trials: Trials, exclude_catch: bool = True) -> tuple[np.ndarray, dict[str, int]]:
-    """The kept mask and the count of each exclusion reason (every exclusion is counted)."""
+    """The kept mask and the count of each exclusion reason (every exclusion is counted).
+
+    Parameters
+    ----------
+    trials : Trials
+        The benchmark's trials.
+    exclude_catch : bool, default True
+        Exclude catch trials (a video repeated inside the triplet).
+
+    Returns
+    -------
+    kept : numpy.ndarray
+        (len(trials),) bool, True for a kept trial.
+    excluded : dict of str to int
+        Reason -> number of trials excluded for it (``catch_trial`` when ``exclude_catch``,
+        even when 0).
+    """
     kept = np.ones(len(trials), dtype=bool)
     excluded: dict[str, int] = {}
     if exclude_catch:
@@ -255,7 +400,26 @@ def exclusions(trials: Trials, exclude_catch: bool = True) -> tuple[np.ndarray, 
 
 
 def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
-    """Load a benchmark written in the socalign layout, validating every file."""
+    """Load a benchmark written in the socalign layout, validating every file.
+
+    Parameters
+    ----------
+    root : path-like
+        The benchmark folder (``videos.csv``, ``trials.csv``, optionally ``captions.csv`` and
+        ``benchmark.json``).
+    exclude_catch : bool, default True
+        Exclude catch trials from the kept trials.
+
+    Returns
+    -------
+    Benchmark
+        Named by ``benchmark.json``'s ``name`` (else the folder's name), with its metadata.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file (and line and column) of the first problem found.
+    """
     root = Path(root)
     if not root.exists():
         raise BenchmarkError("dataset path does not exist", root)
@@ -329,10 +493,14 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 
     Parameters
     ----------
-    path
+    path : path-like
         The file.
-    text
+    text : str
         Its content (UTF-8).
+
+    Returns
+    -------
+    None
     """
     write_text_atomically(path, text)
 
@@ -348,6 +516,30 @@ def write_benchmark(
 
     The tables are validated by reading them back; call :func:`ensure_fresh_output` first
     when the folder must not hold anything else.
+
+    Parameters
+    ----------
+    root : path-like
+        The benchmark folder (created when missing; files of the same names are replaced).
+    videos : pandas.DataFrame
+        The ``videos.csv`` table (at least ``video_id`` and ``split``).
+    trials : pandas.DataFrame
+        The ``trials.csv`` table (at least ``participant``, ``video_1``, ``video_2``,
+        ``video_3`` and ``choice``).
+    captions : pandas.DataFrame or None, default None
+        The ``captions.csv`` table (None: no captions file is written).
+    metadata : mapping of str to object or None, default None
+        Extra entries of ``benchmark.json``, over ``layout`` and ``name`` (the folder's name).
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Raises
+    ------
+    BenchmarkError
+        When a table lacks a required column, or what was written does not read back.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)

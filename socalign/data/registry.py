@@ -81,6 +81,16 @@ def attached_videos(dataset: str | Path, videos: Path | str | None) -> Iterator[
         The dataset as named (a registered name or a folder).
     videos : path-like or None
         The folder of its video files.
+
+    Yields
+    ------
+    None
+        While the videos are attached.
+
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError
+        When ``videos`` does not exist or is not a folder.
     """
     if videos is None:
         yield
