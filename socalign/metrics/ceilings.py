@@ -122,7 +122,20 @@ class OOOConsistency:
 
 
 def spearman_brown(r: np.ndarray | float, factor: float = 2.0) -> np.ndarray | float:
-    """Spearman–Brown prophecy: reliability of data ``factor`` times as large."""
+    """Spearman–Brown prophecy: reliability of data ``factor`` times as large.
+
+    Parameters
+    ----------
+    r : numpy.ndarray or float
+        Reliability (correlation) of the data at hand, e.g. of one half.
+    factor : float, default 2.0
+        How many times as much data (2: from a half to the whole).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        ``factor * r / (1 + (factor - 1) * r)``, elementwise.
+    """
     return factor * np.asarray(r) / (1.0 + (factor - 1.0) * np.asarray(r))
 
 
@@ -142,7 +155,30 @@ def participant_pair_counts(
     triplets: np.ndarray, odd: np.ndarray, participant_codes: np.ndarray, n_participants: int,
     pid: np.ndarray, n_pairs: int,
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """Sparse (P, M) co-occurrence and kept-together counts per participant and pair."""
+    """Sparse (P, M) co-occurrence and kept-together counts per participant and pair.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials.
+    odd : numpy.ndarray
+        (n,) odd positions 0..2.
+    participant_codes : numpy.ndarray
+        (n,) participant of each trial, coded 0..P-1.
+    n_participants : int
+        P.
+    pid : numpy.ndarray
+        (N, N) map of an item pair to its pair id 0..M-1, -1 for pairs not counted.
+    n_pairs : int
+        M.
+
+    Returns
+    -------
+    counts : scipy.sparse.csr_matrix
+        (P, M) number of each participant's trials showing each pair.
+    kept : scipy.sparse.csr_matrix
+        (P, M) number of those trials in which the pair was kept together.
+    """
     co = pid[triplets[:, [0, 0, 1]], triplets[:, [1, 2, 2]]]
     who = np.repeat(participant_codes, 3)
     co = co.ravel()
@@ -160,7 +196,22 @@ def participant_pair_counts(
 
 
 def random_halves(n_participants: int, n_splits: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_splits, P) bool: True for the ⌊P/2⌋ participants of half A in each split."""
+    """(n_splits, P) bool: True for the ⌊P/2⌋ participants of half A in each split.
+
+    Parameters
+    ----------
+    n_participants : int
+        P.
+    n_splits : int
+        The number of random splits.
+    rng : numpy.random.Generator
+        The random stream (it continues).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_splits, P) bool.
+    """
     order = np.argsort(rng.random((n_splits, n_participants)), axis=1)
     halves = np.zeros((n_splits, n_participants), dtype=bool)
     np.put_along_axis(halves, order[:, : n_participants // 2], True, axis=1)
@@ -222,8 +273,40 @@ def split_half_ceiling(
 ) -> SplitHalfCeiling:
     """Split-half (over participants) reliability of judged similarity, Spearman–Brown corrected.
 
-    participants: (n,) participant codes of the trials; their sorted unique values define the
-    column order of ``halves`` (an optional (n_splits, P) bool array fixing the splits).
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials (no repeated item).
+    odd : numpy.ndarray
+        (n,) odd positions 0..2.
+    participants : numpy.ndarray
+        (n,) participant codes of the trials; their sorted unique values define the column
+        order of ``halves``.
+    n_items : int
+        The number of items N.
+    indices : numpy.ndarray or None, default None
+        The items whose pairs are correlated, e.g. a split's videos (all N when None).
+    n_splits : int, default 100
+        Random participant halves (at least 1); unused when ``halves`` is given.
+    rng : numpy.random.Generator or int, default 0
+        Generator or seed of the random halves.
+    correlation : str, default "spearman"
+        ``spearman`` or ``pearson``: how the two halves' similarities are correlated over the
+        pairs seen in both.
+    halves : numpy.ndarray or None, default None
+        An optional (n_splits, P) bool array fixing the splits (True: half A).
+
+    Returns
+    -------
+    SplitHalfCeiling
+        Mean r and Spearman–Brown corrected r over the splits with a defined correlation, their
+        spread and 2.5/97.5 percentiles, and the per-split r.
+
+    Raises
+    ------
+    ValueError
+        When ``correlation`` is unknown, the trials or ``halves`` are malformed, there are fewer
+        than 2 participants or ``n_splits`` < 1, or no split gives a defined correlation.
     """
     if correlation not in ("spearman", "pearson"):
         raise ValueError(f"correlation must be 'spearman' or 'pearson', got {correlation!r}")
@@ -282,7 +365,27 @@ def split_half_ceiling(
 
 
 def ooo_consistency(triplets: np.ndarray, odd: np.ndarray) -> OOOConsistency:
-    """Leave-one-out agreement of each repeated trial with the majority of the other trials."""
+    """Leave-one-out agreement of each repeated trial with the majority of the other trials.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials; a triplet repeats when the same three items recur
+        in any order.
+    odd : numpy.ndarray
+        (n,) odd positions 0..2.
+
+    Returns
+    -------
+    OOOConsistency
+        The mean agreement over the trials whose triplet was also shown in another trial (1/k
+        where the choice is one of k tied majority choices; NaN when none repeat).
+
+    Raises
+    ------
+    ValueError
+        When there are no trials or they are malformed.
+    """
     triplets, odd = check_trials(triplets, odd)
     n = len(odd)
     if n == 0:

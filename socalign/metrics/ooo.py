@@ -49,7 +49,25 @@ class OOOAccuracy:
 
 
 def pair_similarities(similarity: np.ndarray, triplets: np.ndarray) -> np.ndarray:
-    """(n, 3) similarity of the pair that leaves out position k, for k = 0, 1, 2."""
+    """(n, 3) similarity of the pair that leaves out position k, for k = 0, 1, 2.
+
+    Parameters
+    ----------
+    similarity : numpy.ndarray
+        (N, N) model similarity.
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials (in 0..N-1).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, 3); column k is the similarity of the two items other than position k.
+
+    Raises
+    ------
+    ValueError
+        Naming the first trial with a NaN or infinite pair similarity.
+    """
     n_items = similarity.shape[0]
     flat = similarity.ravel()
     t0, t1, t2 = triplets[:, 0], triplets[:, 1], triplets[:, 2]
@@ -67,7 +85,31 @@ def pair_similarities(similarity: np.ndarray, triplets: np.ndarray) -> np.ndarra
 def ooo_accuracy(
     similarity: np.ndarray, triplets: np.ndarray, odd: np.ndarray, rule: str = "argmax"
 ) -> OOOAccuracy:
-    """OOO accuracy of an (N, N) model similarity on trials (triplets of item indices, odd)."""
+    """OOO accuracy of an (N, N) model similarity on trials (triplets of item indices, odd).
+
+    Parameters
+    ----------
+    similarity : numpy.ndarray
+        (N, N) model similarity.
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials (in 0..N-1).
+    odd : numpy.ndarray
+        (n,) the human's odd position (0, 1 or 2) per trial.
+    rule : str, default "argmax"
+        ``argmax`` or ``pair`` (see the module docstring).
+
+    Returns
+    -------
+    OOOAccuracy
+        The mean score, the rule, its chance level, the trial count and the per-trial scores.
+
+    Raises
+    ------
+    ValueError
+        When the rule is unknown, the similarity is not square, the trials are malformed
+        (:func:`socalign.metrics.similarity.check_trials`) or empty, or a pair similarity is
+        not finite.
+    """
     if rule not in RULES:
         raise ValueError(f"unknown OOO rule {rule!r}; choose one of {list(RULES)}")
     similarity = np.asarray(similarity, dtype=np.float64)
@@ -105,5 +147,25 @@ def ooo_accuracy_embeddings(
     rule: str = "argmax",
     metric: str = "cosine",
 ) -> OOOAccuracy:
-    """OOO accuracy of an (N, D) embedding under a similarity ``metric`` (cosine/correlation/dot)."""
+    """OOO accuracy of an (N, D) embedding under a similarity ``metric``.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (N, D) embeddings, one row per item.
+    triplets : numpy.ndarray
+        (n, 3) item indices of the trials.
+    odd : numpy.ndarray
+        (n,) the human's odd position per trial.
+    rule : str, default "argmax"
+        ``argmax`` or ``pair``.
+    metric : str, default "cosine"
+        ``cosine``, ``correlation`` or ``dot``
+        (:func:`socalign.metrics.similarity.similarity_from_embeddings`).
+
+    Returns
+    -------
+    OOOAccuracy
+        As :func:`ooo_accuracy` gives it.
+    """
     return ooo_accuracy(similarity_from_embeddings(X, metric), triplets, odd, rule)

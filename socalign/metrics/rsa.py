@@ -52,7 +52,25 @@ def _square(name: str, matrix: np.ndarray, n: int | None = None) -> np.ndarray:
 def observed_pairs(
     observed_mask: np.ndarray, indices: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Item indices (i, j), i < j in ``indices`` order, of the observed pairs among ``indices``."""
+    """Item indices (i, j), i < j in ``indices`` order, of the observed pairs among ``indices``.
+
+    Parameters
+    ----------
+    observed_mask : numpy.ndarray
+        (N, N) mask of the pairs with human judgments (read as bool).
+    indices : numpy.ndarray or None, default None
+        Distinct items in 0..N-1 (all N when None); a pair is ordered as its items appear here.
+
+    Returns
+    -------
+    i, j : numpy.ndarray
+        The two items of each observed pair, as int64 arrays of equal length.
+
+    Raises
+    ------
+    ValueError
+        When the mask is not square, or ``indices`` leaves 0..N-1 or repeats an item.
+    """
     observed_mask = _square("observed_mask", observed_mask).astype(bool)
     n = observed_mask.shape[0]
     idx = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
@@ -72,7 +90,34 @@ def pair_vectors(
     observed_mask: np.ndarray,
     indices: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Model and human values on the observed pairs among ``indices``, with the pairs (i, j)."""
+    """Model and human values on the observed pairs among ``indices``, with the pairs (i, j).
+
+    Parameters
+    ----------
+    model_similarity : numpy.ndarray
+        (N, N) model similarity.
+    human_similarity : numpy.ndarray
+        (N, N) human similarity.
+    observed_mask : numpy.ndarray
+        (N, N) mask of the pairs with human judgments.
+    indices : numpy.ndarray or None, default None
+        The items whose pairs are used (all N when None), as :func:`observed_pairs` takes them.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        Model similarity per observed pair (float64).
+    y : numpy.ndarray
+        Human similarity per observed pair (float64).
+    i, j : numpy.ndarray
+        The pairs' items.
+
+    Raises
+    ------
+    ValueError
+        When a matrix is not (N, N), fewer than 3 pairs are observed, or a value on an observed
+        pair is NaN or infinite.
+    """
     human = _square("human_similarity", human_similarity)
     n = human.shape[0]
     model = _square("model_similarity", model_similarity, n)
@@ -96,7 +141,29 @@ def alignment(
     observed_mask: np.ndarray,
     indices: np.ndarray | None = None,
 ) -> Alignment:
-    """R² (squared Spearman), Spearman and Pearson over the observed pairs among ``indices``."""
+    """R² (squared Spearman), Spearman and Pearson over the observed pairs among ``indices``.
+
+    Parameters
+    ----------
+    model_similarity : numpy.ndarray
+        (N, N) model similarity.
+    human_similarity : numpy.ndarray
+        (N, N) human similarity.
+    observed_mask : numpy.ndarray
+        (N, N) mask of the pairs with human judgments.
+    indices : numpy.ndarray or None, default None
+        The items whose pairs are used, e.g. a split's videos (all N when None).
+
+    Returns
+    -------
+    Alignment
+        The three correlations, the number of observed pairs and of items.
+
+    Raises
+    ------
+    ValueError
+        As :func:`pair_vectors`, and when either similarity is constant over the pairs.
+    """
     x, y, _, _ = pair_vectors(model_similarity, human_similarity, observed_mask, indices)
     for name, v in (("model", x), ("human", y)):
         if np.ptp(v) == 0:
@@ -120,6 +187,18 @@ def weighted_ranks(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     hand-written because scipy has no weighted rank, and one sort of x serves all rows. When
     x has few distinct values (e.g. judged similarities, ratios of small counts), each row's
     ranks follow from its weight per distinct value, one sparse matrix product for all rows.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (M,) values to rank.
+    weights : numpy.ndarray
+        (B, M) or (M,) (then B = 1) non-negative weights, e.g. bootstrap counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B, M) float64 ranks of each element under each row's weights.
     """
     x = np.asarray(x, dtype=np.float64)
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
@@ -159,6 +238,20 @@ def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.nd
     """Pearson correlation per row with weights (B, M); x and y are (M,) or (B, M).
 
     From weighted moments: matrix-vector products when x and y are shared by all rows.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (M,) values shared by every row, or (B, M) one row each.
+    y : numpy.ndarray
+        (M,) or (B, M), likewise.
+    weights : numpy.ndarray
+        (B, M) or (M,) (then B = 1) non-negative weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B,) r clipped to [-1, 1]; NaN where x or y has no weighted variance.
     """
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     x = np.asarray(x, dtype=np.float64)
@@ -190,5 +283,20 @@ def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.nd
 
 
 def weighted_spearman(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Spearman correlation per row of weights (B, M): the Pearson of the weighted ranks."""
+    """Spearman correlation per row of weights (B, M): the Pearson of the weighted ranks.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (M,) values.
+    y : numpy.ndarray
+        (M,) values.
+    weights : numpy.ndarray
+        (B, M) or (M,) (then B = 1) non-negative weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B,) rho; NaN where the ranks of x or y have no weighted variance.
+    """
     return weighted_pearson(weighted_ranks(x, weights), weighted_ranks(y, weights), weights)

@@ -21,7 +21,30 @@ PAIRS = np.array([[1, 2], [0, 2], [0, 1]])
 def check_trials(triplets: np.ndarray, odd: np.ndarray, n_items: int | None = None) -> tuple[
     np.ndarray, np.ndarray
 ]:
-    """Validate (n, 3) triplets of item indices and (n,) odd positions; return them as int64."""
+    """Validate (n, 3) triplets of item indices and (n,) odd positions; return them as int64.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) integer item indices, no item repeated within a trial (catch trials excluded).
+    odd : numpy.ndarray
+        (n,) integer odd positions 0..2.
+    n_items : int or None, default None
+        The number of items: indices must lie in 0..n_items-1 (not checked when None).
+
+    Returns
+    -------
+    triplets : numpy.ndarray
+        (n, 3) int64.
+    odd : numpy.ndarray
+        (n,) int64.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad row: wrong shapes or dtypes, a position outside 0..2, an index
+        out of range, or a repeated item.
+    """
     triplets = np.asarray(triplets)
     odd = np.asarray(odd)
     if triplets.ndim != 2 or triplets.shape[1] != 3:
@@ -60,7 +83,20 @@ def check_trials(triplets: np.ndarray, odd: np.ndarray, n_items: int | None = No
 
 
 def kept_pairs(triplets: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The two items kept together in each trial (the ones that are not the odd one)."""
+    """The two items kept together in each trial (the ones that are not the odd one).
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices.
+    odd : numpy.ndarray
+        (n,) odd positions 0..2.
+
+    Returns
+    -------
+    a, b : numpy.ndarray
+        (n,) each: the kept items, in the triplet's cyclic order after the odd one.
+    """
     rows = np.arange(len(odd))
     return triplets[rows, (odd + 1) % 3], triplets[rows, (odd + 2) % 3]
 
@@ -120,8 +156,25 @@ def similarity_from_judgments(
 ) -> JudgedSimilarity:
     """Pair co-occurrence, kept-together counts and p(i, j) from OOO trials (vectorized).
 
-    triplets: (n, 3) item indices 0..n_items-1 (no repeated item: exclude catch trials first);
-    odd: (n,) position 0..2 of the item chosen as the odd one out.
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices 0..n_items-1 (no repeated item: exclude catch trials first).
+    odd : numpy.ndarray
+        (n,) position 0..2 of the item chosen as the odd one out.
+    n_items : int
+        The number of items N (positive).
+
+    Returns
+    -------
+    JudgedSimilarity
+        (N, N) similarity (NaN on unobserved pairs, diagonal 1), counts, kept counts and the
+        observed mask.
+
+    Raises
+    ------
+    ValueError
+        When ``n_items`` < 1 or the trials are malformed (:func:`check_trials`).
     """
     if n_items < 1:
         raise ValueError(f"n_items must be positive, got {n_items}")
@@ -155,8 +208,27 @@ def similarity_from_embeddings(
     """(N, N) similarity of the rows of X: cosine, correlation (Pearson across features) or dot.
 
     Written with one matrix product (no library call needed); ``correlation`` equals
-    ``1 - scipy.spatial.distance.pdist(X, "correlation")``. ``labels`` (e.g. video ids) name
-    the rows in error messages.
+    ``1 - scipy.spatial.distance.pdist(X, "correlation")``.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (N, D) finite embeddings, one row per item.
+    metric : str, default "cosine"
+        ``cosine``, ``correlation`` or ``dot`` (:data:`METRICS`).
+    labels : numpy.ndarray or None, default None
+        Names of the rows (e.g. video ids) for error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, N) float64; for cosine and correlation clipped to [-1, 1] with diagonal 1.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not 2-D, the metric is unknown, a row is not finite, or (cosine,
+        correlation) a row is all zeros or constant.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
