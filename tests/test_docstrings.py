@@ -20,11 +20,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "socalign"
 #: Files (relative to socalign/) that still have public functions without a Parameters
 #: section. Remove a file from here when its last function is converted.
 PENDING = frozenset({
-    "models/embed.py",
-    "models/embeddings.py",
-    "models/frames.py",
-    "models/hub.py",
-    "models/language.py",
     "models/registry.py",
     "models/specs.py",
     "models/toy.py",

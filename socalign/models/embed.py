@@ -82,7 +82,27 @@ class EmbeddingResult:
 
 
 def model_kind(model: str, kind: Kind = "auto") -> str:
-    """``language`` or ``video`` for a model name (``kind`` overrides the guess)."""
+    """``language`` or ``video`` for a model name (``kind`` overrides the guess).
+
+    Parameters
+    ----------
+    model : str
+        A model name, hub id or folder.
+    kind : {"auto", "language", "video"}, default "auto"
+        ``language`` or ``video`` is returned as is; ``auto`` guesses from the name (a
+        language model, a known video model, or a hub name that says timesformer, videomae,
+        vjepa or clip).
+
+    Returns
+    -------
+    str
+        ``"language"`` or ``"video"``.
+
+    Raises
+    ------
+    ValueError
+        When ``kind`` is not one of the three, or ``auto`` cannot tell.
+    """
     from socalign.models.language import is_language_model
     from socalign.models.registry import is_video_model
 
@@ -272,18 +292,62 @@ def embed(
 ) -> EmbeddingResult:
     """Embed every video of ``benchmark`` with ``model``; see :func:`embed_benchmark`.
 
-    Language models embed captions (``pooling``: "mean" over a video's captions, or "first");
-    video models embed the files (``pooling``: the architecture's "cls"/"mean" unless given;
-    ``layer``: a hidden-state index, None for the output; ``n_frames``: frames per clip, the
-    model's own by default). With ``on_error="skip"``, undecodable videos are left out and
-    listed in ``skipped`` (such partial results are not cached). ``cache=False`` bypasses both
-    the embedding cache and the decoded-clip cache (neither is read nor written).
+    Language models embed captions; video models embed the files. Results are cached by
+    content (the model's identity, the settings and the inputs); partial results (videos
+    skipped) are not cached.
 
-    ``revision`` pins a hub video model to a branch, tag or commit (as ``owner/name@REV``
-    does); the cache key holds the commit it resolves to. ``preprocessing`` (video models):
-    ``"auto"`` uses a hub checkpoint's own transformers processor and the fast torch path for
-    the toy and for folders without processor settings, ``"hub"`` / ``"fast"`` force one
-    (see :func:`socalign.models.video.clip_preprocessor`).
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose videos are embedded (captions for a language model, files for a
+        video model).
+    model : str
+        ``minilm``, ``tfidf``, a sentence-transformers name, ``toy``, a video model name or
+        hub id (optionally ``owner/name@REV``), or a local folder.
+    layer : int or None, default None
+        Video models: a hidden-state index, None for the output (refused for a language
+        model).
+    pooling : str or None, default None
+        Language models: ``"mean"`` over a video's captions (default) or ``"first"``; video
+        models: ``"cls"`` or ``"mean"`` (the architecture's own when None).
+    batch_size : int, default 8
+        Captions or clips per forward pass (at least 1).
+    device : str or None, default None
+        Where the model runs (the loader's default when None).
+    kind : {"auto", "language", "video"}, default "auto"
+        Overrides the guess of :func:`model_kind`.
+    n_frames : int or None, default None
+        Video models: frames per clip (the model's own when None).
+    backend : str, default "auto"
+        Video decoder: ``auto`` (decord when installed, else PyAV), ``pyav`` or ``decord``.
+    on_error : {"raise", "skip"}, default "raise"
+        With ``"skip"``, undecodable videos are left out and listed in ``skipped``.
+    cache : bool, default True
+        False bypasses both the embedding cache and the decoded-clip cache (neither is read
+        nor written).
+    progress : bool, default False
+        Show a progress bar on stderr.
+    dtype : torch.dtype or None, default None
+        Video models: the dtype the backbone is loaded in (part of the cache key).
+    revision : str or None, default None
+        Pins a hub video model to a branch, tag or commit (as ``owner/name@REV`` does); the
+        cache key holds the commit it resolves to (refused for a language model).
+    preprocessing : {"auto", "hub", "fast"}, default "auto"
+        Video models: ``"auto"`` uses a hub checkpoint's own transformers processor and the
+        fast torch path for the toy and for folders without processor settings; ``"hub"`` /
+        ``"fast"`` force one (see :func:`socalign.models.video.clip_preprocessor`).
+
+    Returns
+    -------
+    EmbeddingResult
+        The (n, D) float32 embeddings with their rows and video ids, the settings, the cache
+        key, whether it was a cache hit, the time taken and any skipped videos.
+
+    Raises
+    ------
+    ValueError
+        When an option is invalid or does not apply to the model's kind, no video can be
+        decoded, or an embedding is not finite.
     """
     started = time.perf_counter()
     if batch_size < 1:
@@ -372,7 +436,28 @@ def embed_benchmark(
     """``(N, D)`` float32 embeddings of all N videos in the benchmark's row order (cached).
 
     Raises on a video that cannot be decoded (use :func:`embed` with ``on_error="skip"`` to
-    skip and report instead). Keyword arguments are those of :func:`embed`.
+    skip and report instead).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    model : str
+        The model, as :func:`embed` takes it.
+    layer : int or None, default None
+        Video models: a hidden-state index, None for the output.
+    **kwargs
+        The other keyword arguments of :func:`embed` (``on_error`` must stay ``"raise"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, D) float32.
+
+    Raises
+    ------
+    ValueError
+        When ``on_error`` is not ``"raise"``, or as :func:`embed` raises.
     """
     if kwargs.get("on_error", "raise") != "raise":
         raise ValueError("embed_benchmark returns every row; use embed(..., on_error='skip')")

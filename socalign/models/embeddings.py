@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from socalign.cache import atomic_save_npz, content_key, read_npy, read_npz
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 #: Version tag of :func:`videos_key` (change it when the hashed fields change).
 VIDEOS_KEY_VERSION = "socalign-videos/1"
@@ -79,7 +82,7 @@ def videos_key(videos: Any) -> str:
     )
 
 
-def dataset_record(benchmark: Any) -> dict[str, str]:
+def dataset_record(benchmark: Benchmark) -> dict[str, str]:
     """The ``meta`` entries that record the dataset a file is made from.
 
     Parameters
@@ -95,16 +98,17 @@ def dataset_record(benchmark: Any) -> dict[str, str]:
     return {DATASET_META: str(benchmark.name), VIDEOS_KEY_META: videos_key(benchmark.videos)}
 
 
-def check_dataset(path: Path | str, benchmark: Any, allow_mismatch: bool = False) -> str | None:
+def check_dataset(path: Path | str, benchmark: Benchmark, allow_mismatch: bool = False) -> str | None:
     """Check that an ``.npz`` embeddings/similarity file was made from ``benchmark``.
 
     Parameters
     ----------
-    path
-        The file (a ``.npy`` carries no record and is not checked).
-    benchmark
+    path : path-like
+        The file (a ``.npy``, or a file that does not exist, carries no record and is not
+        checked).
+    benchmark : Benchmark
         The benchmark the file is about to be used on.
-    allow_mismatch
+    allow_mismatch : bool, default False
         Accept a file of another dataset (the returned message says so) instead of raising.
 
     Returns
@@ -168,7 +172,30 @@ def _check_finite(array: np.ndarray, what: str, path: Path | str) -> None:
 
 
 def save_embeddings(path: Path | str, ids: np.ndarray, embeddings: np.ndarray, **meta: Any) -> Path:
-    """Write ``ids`` and (N, D) ``embeddings`` (plus JSON-able ``meta``) to an ``.npz`` atomically."""
+    """Write ``ids`` and (N, D) ``embeddings`` (plus JSON-able ``meta``) to an ``.npz`` atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; its name must end in ``.npz``.
+    ids : numpy.ndarray
+        (N,) distinct integer on-disk video ids, one per row.
+    embeddings : numpy.ndarray
+        (N, D) finite embeddings.
+    **meta
+        JSON-able entries stored as the file's ``meta`` (e.g. :func:`dataset_record`).
+
+    Returns
+    -------
+    Path
+        ``path``, as written.
+
+    Raises
+    ------
+    ValueError
+        When the name is not ``.npz``, the ids are not distinct integers, the shapes do not
+        match, a value is not finite, or ``meta`` is not JSON-able.
+    """
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"{path}: embeddings are saved as .npz (with ids); use a .npz name")
@@ -289,8 +316,27 @@ def load_embeddings(
 ) -> np.ndarray:
     """(N, D) embeddings in the benchmark's video row order (matched by ``ids`` for .npz).
 
-    ``required``: row indices that must be present and finite (default all); for an .npz,
-    rows of other videos that the file lacks are NaN.
+    Parameters
+    ----------
+    path : path-like
+        An ``.npz`` with ``ids`` and ``embeddings``, or an (N, D) ``.npy`` already in row order.
+    videos : HasIds
+        The benchmark's videos (anything with ``ids`` in row order, e.g. ``Benchmark.videos``).
+    required : numpy.ndarray or None, default None
+        Row indices that must be present and finite (default all); for an .npz, rows of
+        other videos that the file lacks are NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, D) float64.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        When the file is malformed, lacks a required video, or a required row is not finite.
     """
     return _load(path, videos, "embeddings", False, required)
 
@@ -300,7 +346,30 @@ def load_similarity(
 ) -> np.ndarray:
     """(N, N) model similarity in the benchmark's video row order (matched by ``ids`` for .npz).
 
-    ``required`` as in :func:`load_embeddings`. NaN is allowed (e.g. a judged similarity's
-    unobserved pairs); :func:`socalign.evaluate.evaluate` fails naming any NaN pair it needs.
+    NaN is allowed (e.g. a judged similarity's unobserved pairs);
+    :func:`socalign.evaluate.evaluate` fails naming any NaN pair it needs.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``.npz`` with ``ids`` and ``similarity``, or an (N, N) ``.npy`` already in row order.
+    videos : HasIds
+        The benchmark's videos (anything with ``ids`` in row order).
+    required : numpy.ndarray or None, default None
+        As in :func:`load_embeddings`: row indices that must be present (default all); their
+        rows may hold NaN but not an infinite value.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, N) float64.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        When the file is malformed, lacks a required video, or a required row holds an
+        infinite value.
     """
     return _load(path, videos, "similarity", True, required)

@@ -97,6 +97,23 @@ def preprocess(clips_uint8: np.ndarray | Sequence[np.ndarray], spec: BackboneSpe
     gave 1.4 on average and 9 at most (issue 15's measurement). Hub checkpoints embedded by
     :func:`socalign.models.embed.embed` use their own processor
     (:func:`socalign.models.video.clip_preprocessor`).
+
+    Parameters
+    ----------
+    clips_uint8 : numpy.ndarray or sequence of numpy.ndarray
+        A (B, T, H, W, 3) uint8 array, or B uint8 clips (T, H, W, 3) of any lengths and sizes.
+    spec : BackboneSpec
+        The backbone's frame count, resize and crop sizes, mean and std.
+
+    Returns
+    -------
+    torch.Tensor
+        (B, spec.n_frames, 3, spec.image_size, spec.image_size) float32, on the CPU.
+
+    Raises
+    ------
+    ValueError
+        When a clip is not (T, H, W, 3) uint8 (or the array is not 5-D).
     """
     out = []
     mean = torch.tensor(spec.mean, dtype=torch.float32).view(1, 3, 1, 1)

@@ -140,7 +140,20 @@ def hub_offline() -> bool:
 
 
 def snapshot_dir(repo_id: str, commit: str) -> Path:
-    """The local snapshot folder of one commit of a model repository (it may not exist)."""
+    """The local snapshot folder of one commit of a model repository (it may not exist).
+
+    Parameters
+    ----------
+    repo_id : str
+        ``owner/name``.
+    commit : str
+        The 40-hex-digit commit.
+
+    Returns
+    -------
+    Path
+        ``<hub cache>/models--owner--name/snapshots/<commit>``.
+    """
     return hub_cache_dir() / f"models--{repo_id.replace('/', '--')}" / "snapshots" / commit
 
 

@@ -46,7 +46,27 @@ def file_sha256(path: Path) -> str:
 
 
 def verify_minilm(folder: Path | None = None, expected: str = MINILM_SHA256) -> Path:
-    """Check the bundled weights' sha256; returns the folder or raises naming the file."""
+    """Check the bundled weights' sha256; returns the folder or raises naming the file.
+
+    Parameters
+    ----------
+    folder : Path or None, default None
+        The MiniLM folder (the bundled one, :func:`minilm_dir`, when None).
+    expected : str, default MINILM_SHA256
+        The sha256 hex that ``model.safetensors`` must have (the official weights').
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``model.safetensors`` is missing.
+    ValueError
+        When its sha256 differs from ``expected``.
+    """
     folder = folder or minilm_dir()
     weights = folder / "model.safetensors"
     if not weights.is_file():
@@ -77,7 +97,27 @@ def _sentence_transformer(source: str, device: str) -> Any:
 
 
 def load_sentence_model(name: str, device: str | None = None) -> Any:
-    """A SentenceTransformer: ``minilm`` (bundled, hash-checked) or any name/folder."""
+    """A SentenceTransformer: ``minilm`` (bundled, hash-checked) or any name/folder.
+
+    Parameters
+    ----------
+    name : str
+        ``minilm``, a sentence-transformers hub name or a local folder.
+    device : str or None, default None
+        Where to load it (None: cuda, then mps, then cpu).
+
+    Returns
+    -------
+    sentence_transformers.SentenceTransformer
+        The model (cached: a second call with the same source and device returns it).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the model cannot be loaded (e.g. offline and not cached).
+    ValueError
+        When the bundled MiniLM weights fail their hash check.
+    """
     from socalign.models.video import auto_device
 
     source = str(verify_minilm()) if name == MINILM else name
@@ -91,7 +131,20 @@ def load_sentence_model(name: str, device: str | None = None) -> Any:
 
 
 def tfidf_vectors(texts: Sequence[str], fit_texts: Sequence[str] | None = None) -> np.ndarray:
-    """L2-normalised TF-IDF vectors (scikit-learn; vocabulary and IDF fit on ``fit_texts``)."""
+    """L2-normalised TF-IDF vectors (scikit-learn; vocabulary and IDF fit on ``fit_texts``).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts to vectorise.
+    fit_texts : sequence of str or None, default None
+        The corpus the vocabulary and IDF are fit on (``texts`` when None).
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(texts), V) float32, V the vocabulary size (sublinear term frequency).
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(sublinear_tf=True)
@@ -107,7 +160,33 @@ def encode_texts(
     fit_texts: Sequence[str] | None = None,
     progress: bool = False,
 ) -> np.ndarray:
-    """Embed texts: ``(n, D)`` float32. ``fit_texts`` is the TF-IDF corpus (default: ``texts``)."""
+    """Embed texts: ``(n, D)`` float32.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The n texts (at least one).
+    model : str, default MINILM
+        ``tfidf``, ``minilm``, or a sentence-transformers name or folder.
+    batch_size : int, default 32
+        Texts per forward pass of a sentence-transformers model.
+    device : str or None, default None
+        Where a sentence-transformers model runs (None: cuda, then mps, then cpu).
+    fit_texts : sequence of str or None, default None
+        The TF-IDF corpus (default: ``texts``); unused by other models.
+    progress : bool, default False
+        Show sentence-transformers' progress bar.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, D) float32.
+
+    Raises
+    ------
+    ValueError
+        When ``texts`` is empty.
+    """
     texts = [str(t) for t in texts]
     if not texts:
         raise ValueError("no texts to encode")
@@ -132,6 +211,31 @@ def encode_captions(
 
     Every video needs at least one caption (the error names the first that has none). For
     TF-IDF the vocabulary is fit on all the captions given (unsupervised; no labels used).
+
+    Parameters
+    ----------
+    captions : sequence of sequence of str
+        The captions of each video, in row order.
+    model : str, default MINILM
+        ``tfidf``, ``minilm``, or a sentence-transformers name or folder.
+    pooling : {"mean", "first"}, default "mean"
+        Mean of the vectors of all a video's captions, or the first caption's vector.
+    batch_size : int, default 32
+        Captions per forward pass.
+    device : str or None, default None
+        Where a sentence-transformers model runs.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(captions), D) float32.
+
+    Raises
+    ------
+    ValueError
+        When ``pooling`` is unknown or a video has no captions.
     """
     if pooling not in ("mean", "first"):
         raise ValueError(f"caption pooling must be 'mean' or 'first', got {pooling!r}")
