@@ -20,10 +20,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "socalign"
 #: Files (relative to socalign/) that still have public functions without a Parameters
 #: section. Remove a file from here when its last function is converted.
 PENDING = frozenset({
-    "models/registry.py",
-    "models/specs.py",
-    "models/toy.py",
-    "models/video.py",
     "train/data.py",
     "train/fast.py",
     "train/loop.py",

@@ -63,7 +63,32 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def spec_from_config(name: str, config: dict[str, Any], processor: dict[str, Any] | None = None,
                      source: str | None = None) -> BackboneSpec:
-    """A spec from a transformers ``config.json`` dict (and its preprocessor config, if any)."""
+    """A spec from a transformers ``config.json`` dict (and its preprocessor config, if any).
+
+    Parameters
+    ----------
+    name : str
+        The spec's name (the checkpoint's name or folder).
+    config : dict of str to Any
+        The parsed ``config.json``; its ``model_type`` must be a supported video backbone (a
+        full CLIP checkpoint's ``vision_config`` is read).
+    processor : dict of str to Any or None, default None
+        The parsed (video) preprocessor config: its ``image_mean``, ``image_std``,
+        ``crop_size`` and ``size.shortest_edge`` override the family's defaults.
+    source : str or None, default None
+        Where the weights are loaded from (``name`` when None).
+
+    Returns
+    -------
+    BackboneSpec
+        Frames, crop size, layers and hidden size from the config (8 frames and 224 pixels
+        when it names none), the rest from the family (:func:`socalign.models.specs.make_spec`).
+
+    Raises
+    ------
+    ValueError
+        When ``model_type`` is not a supported video backbone.
+    """
     model_type = str(config.get("model_type", ""))
     if model_type not in MODEL_TYPES:
         raise ValueError(
@@ -165,6 +190,19 @@ def get_spec(name_or_path: str | Path, revision: str | None = None) -> BackboneS
     ``toy`` resolves to the cached toy backbone (pretrained on first use). A hub id may be
     pinned as ``owner/name@REV`` or with ``revision`` (the spec records it; the weights are
     loaded at that revision). Nothing is fetched for a known name.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``toy``, a known name, a local checkpoint folder, or a hub id (optionally
+        ``owner/name@REV``).
+    revision : str or None, default None
+        A branch, tag or commit pinning a hub id (refused when the name pins another one).
+
+    Returns
+    -------
+    BackboneSpec
+        The backbone's spec, with its revision where it has one.
 
     Raises
     ------

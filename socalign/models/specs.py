@@ -138,7 +138,45 @@ def make_spec(
     resize_size: int | None = None,
     revision: str | None = None,
 ) -> BackboneSpec:
-    """A spec from a family's defaults and the checkpoint's numbers."""
+    """A spec from a family's defaults and the checkpoint's numbers.
+
+    Parameters
+    ----------
+    name : str
+        The spec's name.
+    family : str
+        A backbone family of :data:`FAMILIES` (model class, input name, pooling, LoRA targets,
+        default mean/std and resize ratio).
+    source : str or None, default None
+        Where the weights are loaded from (``name`` when None).
+    n_frames : int, default 8
+        Frames per clip.
+    image_size : int, default 224
+        The square crop's side in pixels.
+    n_layers : int or None, default None
+        Hidden layers (None: unknown; layers cannot then be checked).
+    hidden_size : int or None, default None
+        Width of the hidden states (None: unknown).
+    mean : tuple of 3 float or None, default None
+        Per-channel normalisation mean (the family's when None).
+    std : tuple of 3 float or None, default None
+        Per-channel normalisation std (the family's when None).
+    resize_size : int or None, default None
+        The shortest edge before the crop (``image_size`` times the family's resize ratio,
+        rounded, when None).
+    revision : str or None, default None
+        A hub revision the spec records.
+
+    Returns
+    -------
+    BackboneSpec
+        The spec.
+
+    Raises
+    ------
+    ValueError
+        When ``family`` is unknown.
+    """
     if family not in FAMILIES:
         raise ValueError(f"unknown backbone family {family!r}; known: {sorted(FAMILIES)}")
     fam = FAMILIES[family]

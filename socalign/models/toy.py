@@ -119,7 +119,20 @@ class PretrainResult:
 
 
 def toy_config(settings: ToySettings, label_names: Sequence[str]) -> Any:
-    """The ``TimesformerConfig`` of the toy backbone with its action labels."""
+    """The ``TimesformerConfig`` of the toy backbone with its action labels.
+
+    Parameters
+    ----------
+    settings : ToySettings
+        The architecture (image, patch and hidden sizes, frames, layers, heads, init std).
+    label_names : sequence of str
+        The action labels, in label order (``id2label``/``label2id``).
+
+    Returns
+    -------
+    transformers.TimesformerConfig
+        The config.
+    """
     from transformers import TimesformerConfig
 
     return TimesformerConfig(
@@ -151,6 +164,18 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     permuted. Every action pattern is symmetric under these, while a clip's background and
     colours change, so memorising a clip's look stops paying and its motion has to be learned.
     Hand-written: three tensor flips/indexing, no need for a video-augmentation library.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (B, T, 3, S, S) normalised clips.
+    generator : torch.Generator
+        The CPU random stream of the flips and permutations (it continues).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, T, 3, S, S) augmented clips, on ``x``'s device.
     """
     n = len(x)
     flip = torch.rand(n, generator=generator) < 0.5
@@ -178,6 +203,18 @@ def write_processor_config(out: Path, settings: ToySettings) -> Path:
 
     Written as JSON: instantiating the processor class would need torchvision or Pillow, which
     loading it later does not require of socalign.
+
+    Parameters
+    ----------
+    out : Path
+        The toy backbone's folder.
+    settings : ToySettings
+        The toy's settings (its ``image_size`` is the resize and crop size).
+
+    Returns
+    -------
+    Path
+        The file written, atomically.
     """
     processor = {
         "image_processor_type": "VideoMAEImageProcessor",
@@ -211,6 +248,37 @@ def pretrain(
     Saves ``TimesformerForVideoClassification`` (safetensors + config) and its image-processor
     config to ``out``, which must be missing or empty (checked before any compute; it is
     written whole or not at all). Randomness (init, shuffling) comes from ``seed`` only.
+
+    Parameters
+    ----------
+    actions : ActionSet or path-like
+        The action set, or its folder (:func:`socalign.data.socialworld.read_action_set`);
+        it needs ``train`` and ``test`` clips.
+    out : path-like
+        The output folder (missing or empty).
+    settings : ToySettings, default ToySettings()
+        Architecture and training settings.
+    seed : int, default 0
+        The seed of the initialisation, shuffling and augmentation.
+    device : str or None, default None
+        Where to train (None: cuda, then mps, then cpu).
+    cache : bool, default True
+        Read and write the decoded-clip cache.
+    progress : bool, default False
+        Show a progress bar over the epochs.
+
+    Returns
+    -------
+    PretrainResult
+        Held-out (test) and train accuracy, chance, the clip and class counts, the time
+        taken, the settings and seed (also written to ``out``).
+
+    Raises
+    ------
+    ValueError
+        When the action set lacks ``train`` or ``test`` clips.
+    socalign.outputs.OutputFolderError
+        When ``out`` is a file or a non-empty folder.
     """
     from tqdm.auto import tqdm
     from transformers import TimesformerForVideoClassification
@@ -455,7 +523,24 @@ def pretrain_perception(
 
 def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) -> str:
     """Cache key: settings, seed, socalign version and the pretraining data (the action set's
-    content when given, else the generator and style of the synthesized clips)."""
+    content when given, else the generator and style of the synthesized clips).
+
+    Parameters
+    ----------
+    actions_dir : Path or None
+        The action set pretrained on (its files' content enters the key), or None for
+        synthesized data.
+    settings : ToySettings
+        The toy's settings (for synthesized data, ``task`` picks the perception or action
+        clips).
+    seed : int
+        The pretraining seed.
+
+    Returns
+    -------
+    str
+        24 hex digits.
+    """
     items: list[Any] = [TOY_CACHE_VERSION, __version__, settings.to_dict(), seed]
     if actions_dir is not None:
         items += [Path(p) for p in sorted(Path(actions_dir).rglob("*")) if p.is_file()]
@@ -474,6 +559,23 @@ def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -
     are checked against the sha256 recorded beside them (:data:`SHIPPED_TOY_SHA256`, as
     ``sha256sum`` writes it); a
     mismatch (a damaged install) raises rather than loading other weights.
+
+    Parameters
+    ----------
+    settings : ToySettings, default ToySettings()
+        The settings the shipped weights must have been trained with.
+    seed : int, default 0
+        The seed they must have been trained with.
+
+    Returns
+    -------
+    Path or None
+        The shipped folder, or None when it is absent or was trained otherwise.
+
+    Raises
+    ------
+    OSError
+        When the shipped weights do not match their recorded sha256.
     """
     report_path = SHIPPED_TOY / "pretrain_report.json"
     if not report_path.exists():

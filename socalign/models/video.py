@@ -54,11 +54,37 @@ def load_backbone(
 ) -> tuple[torch.nn.Module, BackboneSpec]:
     """Load a video backbone (no task head) in eval mode, with its :class:`BackboneSpec`.
 
-    ``name_or_path``: a Hugging Face name (optionally ``owner/name@REV``), a local checkpoint
-    folder, or ``toy`` (the toy TimeSformer, pretrained and cached on first use). A hub id is
-    loaded at the commit its revision (``revision``, default ``main``) resolves to in the
-    local snapshot cache (:func:`socalign.models.hub.resolve_commit`), from the cache only
-    when offline. Remote code is off unless asked for.
+    A hub id is loaded at the commit its revision resolves to in the local snapshot cache
+    (:func:`socalign.models.hub.resolve_commit`), from the cache only when offline. Remote
+    code is off unless asked for.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A Hugging Face name (optionally ``owner/name@REV``), a local checkpoint folder, or
+        ``toy`` (the toy TimeSformer, pretrained and cached on first use).
+    device : str or torch.device or None, default None
+        Where to put it (None: cuda, then mps, then cpu).
+    dtype : torch.dtype or None, default None
+        The dtype to load the weights in (the checkpoint's default when None).
+    trust_remote_code : bool, default False
+        Let transformers run the checkpoint's own code.
+    revision : str or None, default None
+        A hub id's branch, tag or commit (default ``main``, or the name's ``@REV``).
+
+    Returns
+    -------
+    model : torch.nn.Module
+        The backbone, in eval mode, on ``device``.
+    spec : BackboneSpec
+        Its spec (:func:`socalign.models.registry.get_spec`).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the weights cannot be loaded (e.g. offline and not cached).
+    ValueError
+        When the name is unknown (:func:`socalign.models.registry.get_spec`).
     """
     import transformers
 
@@ -83,10 +109,30 @@ def load_backbone(
 def pool(outputs: Any, spec: BackboneSpec, layer: int | None = None) -> torch.Tensor:
     """One vector per input from a transformers output: the spec's pooling over tokens.
 
-    ``layer`` None: the model's final output (for CLIP the post-layernorm pooled CLS);
-    otherwise ``hidden_states[layer]`` (the forward must have been run with
-    ``output_hidden_states=True``). For frame-by-frame models the result is per frame;
-    :func:`forward_features` averages it over frames.
+    For frame-by-frame models the result is per frame; :func:`forward_features` averages it
+    over frames.
+
+    Parameters
+    ----------
+    outputs : transformers.utils.ModelOutput
+        The backbone's forward output.
+    spec : BackboneSpec
+        The backbone's spec (its pooling, ``cls`` or ``mean``, and layer count).
+    layer : int or None, default None
+        None: the model's final output (for CLIP the post-layernorm pooled CLS); otherwise
+        ``hidden_states[layer]`` (the forward must have been run with
+        ``output_hidden_states=True``; negatives count from the end).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, D) pooled features (B frames for a frame-by-frame model).
+
+    Raises
+    ------
+    ValueError
+        When the layer is out of range, ``outputs`` holds no hidden states for a layer, or the
+        pooling is unknown.
     """
     layer = spec.check_layer(layer)
     if layer is None:
@@ -111,6 +157,28 @@ def forward_features(
 
     Differentiable (wrap in ``torch.inference_mode()`` to embed). Frame-by-frame models see
     ``B * T`` images and their features are averaged over the ``T`` frames.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The backbone (:func:`load_backbone`); the inputs are moved to its parameters' device
+        and dtype.
+    spec : BackboneSpec
+        Its spec.
+    pixel_values : torch.Tensor
+        (B, T, 3, S, S) preprocessed clips.
+    layer : int or None, default None
+        The hidden state to pool (None: the final output), as :func:`pool` takes it.
+
+    Returns
+    -------
+    torch.Tensor
+        (B, D) features, in the model's dtype.
+
+    Raises
+    ------
+    ValueError
+        When ``pixel_values`` is not 5-D, or as :func:`pool` raises.
     """
     if pixel_values.ndim != 5:
         raise ValueError(f"pixel_values must be (B, T, 3, S, S), got {tuple(pixel_values.shape)}")
@@ -169,11 +237,11 @@ def processor_inputs(
 
     Parameters
     ----------
-    processor
+    processor : transformers image or video processor
         From ``AutoImageProcessor`` / ``AutoVideoProcessor``.
-    clips_uint8
-        uint8 RGB clips.
-    spec
+    clips_uint8 : numpy.ndarray or sequence of numpy.ndarray
+        uint8 RGB clips ``(B, T, H, W, 3)``, or a list of ``(T, H, W, 3)``.
+    spec : BackboneSpec
         The backbone's spec.
 
     Returns
