@@ -23,9 +23,7 @@ PENDING = frozenset({
     "train/data.py",
     "train/fast.py",
     "train/loop.py",
-    "train/model.py",
     "train/paper.py",
-    "train/run.py",
     "train/steps.py",
     "train/sweep.py",
 })

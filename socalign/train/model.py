@@ -68,12 +68,43 @@ def cls_features(backbone: nn.Module, pixel_values: torch.Tensor) -> torch.Tenso
     """TimeSformer-style features: the CLS token of ``last_hidden_state``.
 
     For registered backbones pass ``socalign.models.video.forward_features`` bound to the spec.
+
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        The (LoRA-wrapped) backbone, called with ``pixel_values=``.
+    pixel_values : torch.Tensor
+        (B, T, 3, S, S) preprocessed clips.
+
+    Returns
+    -------
+    torch.Tensor
+        (B, hidden) CLS features.
     """
     return backbone(pixel_values=pixel_values).last_hidden_state[:, 0]
 
 
 def add_lora(backbone: nn.Module, settings: LoraSettings) -> nn.Module:
-    """Wrap ``backbone`` with peft LoRA adapters; every base weight is frozen."""
+    """Wrap ``backbone`` with peft LoRA adapters; every base weight is frozen.
+
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        The pretrained backbone.
+    settings : LoraSettings
+        Rank, alpha, dropout and target module names (each must match a module, by name or
+        dotted suffix).
+
+    Returns
+    -------
+    torch.nn.Module
+        The peft model wrapping ``backbone``.
+
+    Raises
+    ------
+    ValueError
+        When a target matches no module of ``backbone``.
+    """
     from peft import LoraConfig, get_peft_model
 
     names = [name for name, _ in backbone.named_modules()]
@@ -117,9 +148,9 @@ class AlignedVideoModel(nn.Module):
 
         Parameters
         ----------
-        clips_uint8
+        clips_uint8 : numpy.ndarray or sequence of numpy.ndarray
             ``(B, T, H, W, 3)`` uint8 RGB clips, or a list of ``(T, H, W, 3)`` of any sizes.
-        batch_size
+        batch_size : int, default 8
             Clips per forward pass.
 
         Returns
@@ -185,8 +216,31 @@ def build_model(
 ) -> AlignedVideoModel:
     """LoRA-wrap ``backbone`` and add a freshly initialised head (seeded by ``generator``).
 
-    ``gradient_checkpointing`` is switched on after wrapping (non-reentrant), because peft's
-    input-gradient hook does not fit TimeSformer's tuple-returning embeddings.
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        The pretrained backbone.
+    hidden : int
+        Width of the backbone's pooled features (the head's input).
+    lora : LoraSettings
+        The adapters' settings (:func:`add_lora`).
+    head_dim : int, default 128
+        Width of the embedding the head outputs.
+    head_dropout : float, default 0.3
+        Dropout inside the head.
+    features : callable, default cls_features
+        ``(backbone, pixel_values) -> (B, hidden)`` pooled features.
+    generator : torch.Generator or None, default None
+        Seeds the adapters' and head's initialisation (one integer drawn from it, the global
+        random state restored after); None uses the global random state.
+    gradient_checkpointing : bool, default False
+        Switched on after wrapping (non-reentrant), because peft's input-gradient hook does
+        not fit TimeSformer's tuple-returning embeddings.
+
+    Returns
+    -------
+    AlignedVideoModel
+        The model, without a ``spec``.
     """
     fork = [generator.device] if generator is not None and generator.device.type != "cpu" else []
     with torch.random.fork_rng(devices=fork):
@@ -211,6 +265,21 @@ def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] |
     """Save adapters (peft format, safetensors) and the head (safetensors + head.json).
 
     Written into a temporary folder that is then renamed to ``out`` (replacing an older one).
+
+    Parameters
+    ----------
+    model : AlignedVideoModel
+        The model; its backbone must be a peft model.
+    out : path-like
+        The folder to write (its parent is created when missing).
+    meta : dict of str to Any or None, default None
+        Extra entries of ``head.json`` (beside ``hidden``, ``dim`` and ``dropout``; values that
+        are not JSON-able are written as strings).
+
+    Returns
+    -------
+    Path
+        ``out``.
     """
     from safetensors.torch import save
 
@@ -235,7 +304,29 @@ def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] |
 def load_model(
     backbone: nn.Module, path: Path | str, features: Features = cls_features, spec: Any = None
 ) -> AlignedVideoModel:
-    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone`` (``spec`` attached)."""
+    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone`` (``spec`` attached).
+
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        The backbone the model was trained from, freshly loaded (it is wrapped, not copied).
+    path : path-like
+        A folder :func:`save_model` wrote.
+    features : callable, default cls_features
+        ``(backbone, pixel_values) -> (B, hidden)`` pooled features, as in training.
+    spec : BackboneSpec or None, default None
+        The backbone's spec, attached for :meth:`AlignedVideoModel.embed_clips`.
+
+    Returns
+    -------
+    AlignedVideoModel
+        In eval mode.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` lacks ``adapter_config.json``, ``head.safetensors`` or ``head.json``.
+    """
     from peft import PeftModel
     from safetensors.torch import load
 

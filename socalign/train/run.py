@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from socalign.train.runs import (
     Run,
     read_run_marker,
 )
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 __all__ = ["PAPER_BACKBONE", "PROFILE_KEYS", "RUN_MARKER", "TOY_BACKBONE", "FinetuneReport",
            "Prepared", "Run", "check_out_folder", "check_same_run", "config_from_settings",
@@ -50,7 +53,7 @@ def config_from_settings(settings: dict[str, Any], **changes: Any) -> TrainConfi
     return TrainConfig().with_changes(**{**mapped, **changes})
 
 
-def default_backbone(benchmark: Any) -> str:
+def default_backbone(benchmark: Benchmark) -> str:
     """The toy backbone for SocialWorld benchmarks, the paper's TimeSformer elsewhere."""
     return TOY_BACKBONE if "socialworld" in dict(benchmark.metadata) else PAPER_BACKBONE
 
@@ -116,14 +119,18 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
 
     Parameters
     ----------
-    out
+    out : Path
         The run folder.
-    marker
+    marker : dict of str to Any
         Its ``config.json`` (see :func:`read_run_marker`).
-    config
+    config : TrainConfig
         The settings asked for now.
-    backbone
-        The backbone asked for now.
+    backbone : str
+        The backbone asked for now (a folder matches its resolved path).
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -172,6 +179,39 @@ def prepare(
     """Every check that can fail before compute, with a message naming what is wrong.
 
     The output folder is checked first (see :func:`check_out_folder`); nothing is written.
+
+    Parameters
+    ----------
+    dataset : str or path-like
+        The benchmark, as :func:`socalign.data.load_dataset` names it; its video files must
+        all exist.
+    out : path-like
+        The run folder.
+    config : TrainConfig
+        The training settings (re-validated).
+    backbone : str or None, default None
+        The video backbone (None: :func:`default_backbone` of the benchmark).
+    resume : bool, default False
+        Continue the run in ``out`` (its settings must match, :func:`check_same_run`).
+    train_split : str, default "train"
+        The split trained on (it needs kept trials).
+    test_split : str, default "test"
+        The held-out split reported on (it needs kept trials).
+    start_if_missing : bool, default False
+        With ``resume``: start a new run when ``out`` is missing or empty instead of failing.
+
+    Returns
+    -------
+    Prepared
+        The benchmark, the backbone's name, the splits, the training set (fit and validation
+        triplets, split with ``numpy.random.default_rng([config.seed, 1])``) and whether a run
+        is resumed.
+
+    Raises
+    ------
+    FileExistsError, FileNotFoundError, ValueError
+        As :func:`check_out_folder` raises; a video file is missing; a split is absent or has
+        no kept trials; the backbone is unknown; or a resumed run's settings differ.
     """
     from socalign.data import load_dataset
     from socalign.models.registry import get_spec, is_video_model
@@ -225,7 +265,26 @@ def _inputs(clips: np.ndarray, spec: Any, budget_bytes: float = 2e9):
 
 
 def embed_all(model: Any, inputs: Any, n: int, device: Any, batch: int = 32) -> np.ndarray:
-    """(n, D) embeddings of every video with ``model`` (a callable; put it in eval mode first)."""
+    """(n, D) embeddings of every video with ``model`` (a callable; put it in eval mode first).
+
+    Parameters
+    ----------
+    model : callable
+        ``(B, T, 3, S, S) tensor -> (B, D) tensor``, called under ``torch.no_grad()``.
+    inputs : callable
+        Row indices -> preprocessed clips (B, T, 3, S, S).
+    n : int
+        The number of videos (rows 0..n-1).
+    device : torch.device or str
+        Where the clips are moved before ``model`` sees them.
+    batch : int, default 32
+        Videos per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, D) float64.
+    """
     import torch
 
     out = []
@@ -237,21 +296,21 @@ def embed_all(model: Any, inputs: Any, n: int, device: Any, batch: int = 32) -> 
 
 
 def held_out_report(
-    benchmark: Any, split: str, before: np.ndarray, after: np.ndarray, n_boot: int, seed: int
+    benchmark: Benchmark, split: str, before: np.ndarray, after: np.ndarray, n_boot: int, seed: int
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Evaluations before and after on ``split`` and the paired bootstraps of the gain.
 
     Parameters
     ----------
-    benchmark
+    benchmark : Benchmark
         The benchmark.
-    split
+    split : str
         The held-out split.
-    before, after
+    before, after : numpy.ndarray
         (N, D) embeddings of every video before and after fine-tuning (cosine similarity).
-    n_boot
+    n_boot : int
         Bootstrap resamples; 0: no intervals and no gain.
-    seed
+    seed : int
         The run's seed: each evaluation resamples from ``seed``, the gain from
         ``numpy.random.default_rng([seed, 2])``.
 
@@ -293,8 +352,44 @@ def finetune(
 ) -> FinetuneReport:
     """Check, decode, train, and report; see the module docstring for what is written.
 
-    ``resume`` continues the run in ``out`` and fails when there is none, unless
-    ``start_if_missing`` (then a missing or empty ``out`` starts a new run).
+    Parameters
+    ----------
+    dataset : str or path-like
+        The benchmark, as :func:`socalign.data.load_dataset` names it (its videos needed).
+    out : path-like
+        The run folder (missing or empty for a new run).
+    config : TrainConfig
+        The training settings.
+    backbone : str or None, default None
+        The video backbone (None: :func:`default_backbone` of the benchmark).
+    resume : bool, default False
+        Continue the run in ``out``; fails when there is none, unless ``start_if_missing``.
+    n_boot : int, default 1000
+        Bootstrap resamples of the held-out report (0: no intervals and no gain).
+    progress : bool, default True
+        Show training progress.
+    accelerator : accelerate.Accelerator or None, default None
+        The accelerator to train with (None: a new one, on the CPU unless CUDA is available).
+    on_step : callable or None, default None
+        Called as ``on_step(epoch, step)`` after each training step.
+    train_split : str, default "train"
+        The split trained on.
+    test_split : str, default "test"
+        The held-out split reported on.
+    start_if_missing : bool, default False
+        With ``resume``: a missing or empty ``out`` starts a new run.
+
+    Returns
+    -------
+    FinetuneReport
+        The held-out evaluations before and after, the paired gain and the training result
+        (also written to ``out`` as report.json); on a process other than the main one, the
+        training result only.
+
+    Raises
+    ------
+    FileExistsError, FileNotFoundError, ValueError
+        As :func:`prepare` raises, before any compute.
     """
     prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split,
                        start_if_missing)
