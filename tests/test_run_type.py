@@ -23,6 +23,7 @@ from socalign.train.runs import (  # noqa: E402
     HISTORY_JSON_FILE,
     MODEL_DIR,
     REPORT_FILE,
+    VALIDATIONS_FILE,
     FinetuneReport,
     Run,
 )
@@ -54,8 +55,9 @@ def test_open_reads_config_report_history_and_embeddings(finished) -> None:
     assert run.path == out and run.finished and Run.is_run(out)
     # the folder holds exactly the files this module names (the writer and the reader agree)
     assert {p.name for p in out.iterdir()} == {
-        CONFIG_FILE, REPORT_FILE, HISTORY_FILE, HISTORY_JSON_FILE, MODEL_DIR, CHECKPOINTS_DIR,
-        BEST_FILE, *EMBEDDINGS_FILES.values()}
+        CONFIG_FILE, REPORT_FILE, HISTORY_FILE, HISTORY_JSON_FILE, VALIDATIONS_FILE, MODEL_DIR,
+        CHECKPOINTS_DIR, BEST_FILE, *EMBEDDINGS_FILES.values()}
+    assert run.validations()["epoch"].iloc[-1] == run.history()["epoch"].iloc[-1]
     marker = json.loads((out / CONFIG_FILE).read_text())
     assert run.config.to_dict() == marker["train"]
     assert run.config.epochs == 2 and run.config.val_fraction == 0.4

@@ -27,6 +27,7 @@ from socalign.train.checkpoint import BEST, load_latest, load_state, save_checkp
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
+from socalign.train.runs import CHECKPOINTS_DIR, HISTORY_FILE, HISTORY_JSON_FILE, VALIDATIONS_FILE
 from socalign.train.trainers import (  # noqa: F401  (Context, embed, ... stay importable here)
     Context,
     Inputs,
@@ -140,10 +141,11 @@ class Clock:
 
 def _write_log(out: Path, history: list[dict[str, Any]]) -> None:
     frame = pd.DataFrame(history)
-    atomic_write_bytes(out / "metrics.csv", frame.to_csv(index=False).encode())
+    atomic_write_bytes(out / HISTORY_FILE, frame.to_csv(index=False).encode())
     strict = [{k: (v if not isinstance(v, float) or math.isfinite(v) else None)
                for k, v in row.items()} for row in history]  # strict JSON: NaN -> null
-    atomic_write_bytes(out / "metrics.json", json.dumps(strict, indent=2, allow_nan=False).encode())
+    atomic_write_bytes(out / HISTORY_JSON_FILE,
+                       json.dumps(strict, indent=2, allow_nan=False).encode())
 
 
 def _write_table(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -178,7 +180,7 @@ def fit(
     trainer = get_trainer(config.trainer)
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     out = Path(out)
-    ckpt_dir = out / "checkpoints"
+    ckpt_dir = out / CHECKPOINTS_DIR
     main = accelerator.is_main_process
     if main:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -270,7 +272,7 @@ def fit(
         history.append(row)
         if main:
             _write_log(out, history)
-            _write_table(out / "validations.csv", validations)
+            _write_table(out / VALIDATIONS_FILE, validations)
             save_checkpoint(ckpt_dir, epoch, {
                 "config": config.fingerprint(), "epoch": epoch,
                 "trainable": core.trainable_state(), "optimizer": optimizer.state_dict(),

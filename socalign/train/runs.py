@@ -50,6 +50,8 @@ REPORT_FILE = "report.json"
 HISTORY_FILE = "metrics.csv"
 """One row per epoch (``metrics.json`` holds the same as strict JSON)."""
 HISTORY_JSON_FILE = "metrics.json"
+VALIDATIONS_FILE = "validations.csv"
+"""Every validation in order (per epoch, and every ``val_every_steps`` steps when set)."""
 MODEL_DIR = "model"
 """The peft adapters and the projection head (``socalign.train.model.save_model``)."""
 ADAPTER_FILE = "adapter_model.safetensors"
@@ -377,6 +379,10 @@ class Run:
     def history(self) -> pd.DataFrame:
         """One row per epoch (``metrics.csv``): ``epoch``, the losses, the validation scores."""
         return pd.read_csv(self._need(self.history_path))
+
+    def validations(self) -> pd.DataFrame:
+        """Every validation of the run in order (``validations.csv``), with its step and time."""
+        return pd.read_csv(self._need(self.path / VALIDATIONS_FILE))
 
     def embeddings(
         self, which: Which, videos: HasIds, required: np.ndarray | None = None
