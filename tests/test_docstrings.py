@@ -19,14 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "socalign"
 
 #: Files (relative to socalign/) that still have public functions without a Parameters
 #: section. Remove a file from here when its last function is converted.
-PENDING = frozenset({
-    "train/data.py",
-    "train/fast.py",
-    "train/loop.py",
-    "train/paper.py",
-    "train/steps.py",
-    "train/sweep.py",
-})
+PENDING: frozenset[str] = frozenset()
 
 _SECTION = re.compile(r"^(\S[^\n]*)\n-{3,}[ \t]*$", re.MULTILINE)
 

@@ -46,7 +46,27 @@ class TrainingSet:
 def split_by_video(
     videos: np.ndarray, fraction: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Hold out ``fraction`` of ``videos`` (at least one each side); returns sorted (fit, val)."""
+    """Hold out ``fraction`` of ``videos`` (at least one each side); returns sorted (fit, val).
+
+    Parameters
+    ----------
+    videos : numpy.ndarray
+        The videos to split (benchmark rows), at least 2.
+    fraction : float
+        The share held out for validation, rounded to a count and clipped to 1..len(videos)-1.
+    rng : numpy.random.Generator
+        Draws the permutation that decides which videos are held out.
+
+    Returns
+    -------
+    fit, val : numpy.ndarray
+        The videos kept for fitting and those held out, each sorted.
+
+    Raises
+    ------
+    ValueError
+        When there are fewer than 2 videos.
+    """
     videos = np.asarray(videos)
     if videos.size < 2:
         raise ValueError(f"need at least 2 training videos to hold some out, got {videos.size}")
@@ -56,7 +76,20 @@ def split_by_video(
 
 
 def triplets_within(triplets: np.ndarray, videos: np.ndarray) -> np.ndarray:
-    """Boolean mask of triplets whose three videos all lie in ``videos``."""
+    """Boolean mask of triplets whose three videos all lie in ``videos``.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (m, 3) video rows (non-negative integers).
+    videos : numpy.ndarray
+        The video rows a triplet must lie within.
+
+    Returns
+    -------
+    numpy.ndarray
+        (m,) bool, True where all three videos of the triplet are in ``videos``.
+    """
     member = np.zeros(max(int(triplets.max(initial=-1)), int(videos.max(initial=-1))) + 1, bool)
     member[videos] = True
     return member[triplets].all(axis=1)
@@ -79,9 +112,40 @@ def make_training_set(
 ) -> TrainingSet:
     """Split ``train_videos`` into fit and validation videos and build both targets.
 
-    ``triplets``/``odd`` are the split's kept trials (row indices); triplets that straddle
-    fit and validation videos are used by neither. ``similarity_fn`` is
-    ``socalign.metrics.similarity_from_judgments`` (its ``similarity`` field is used).
+    Triplets that straddle fit and validation videos are used by neither.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) the split's kept trials, as benchmark row indices (n >= 1).
+    odd : numpy.ndarray
+        (n,) the position (0, 1, 2) of each trial's odd one out.
+    train_videos : numpy.ndarray
+        The training split's videos (rows), at least 2; they are split by
+        :func:`split_by_video`.
+    n_videos : int
+        The number of videos N of the benchmark (the targets are (N, N)).
+    val_fraction : float
+        The share of ``train_videos`` held out for validation.
+    rng : numpy.random.Generator
+        Draws the fit/validation split.
+    similarity_fn : callable, optional
+        ``(triplets, odd, n_videos) -> result`` whose ``similarity`` field is the (N, N)
+        human similarity (NaN where unobserved); called once for the fit and once for the
+        validation trials. Default: :func:`socalign.metrics.similarity_from_judgments`.
+
+    Returns
+    -------
+    TrainingSet
+        The fit and validation videos, the fit triplets and odd positions, and the human
+        similarity from the fit and from the validation judgments.
+
+    Raises
+    ------
+    ValueError
+        When the trials are not (n, 3) with n odd positions, there are none, there are fewer
+        than 2 training videos, or no trial lies wholly among the fit (or the validation)
+        videos.
     """
     triplets = np.asarray(triplets, dtype=np.int64)
     odd = np.asarray(odd, dtype=np.int64)
@@ -113,7 +177,22 @@ def make_training_set(
 
 
 def triplets_touching(triplets: np.ndarray, videos: np.ndarray, n_videos: int) -> np.ndarray:
-    """Indices of triplets with at least one video in ``videos``."""
+    """Indices of triplets with at least one video in ``videos``.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (m, 3) video rows 0..n_videos-1.
+    videos : numpy.ndarray
+        The video rows to look for.
+    n_videos : int
+        The number of videos N (rows of ``triplets`` and ``videos`` are below it).
+
+    Returns
+    -------
+    numpy.ndarray
+        The positions in ``triplets`` of the triplets touching ``videos``, ascending.
+    """
     member = np.zeros(n_videos, dtype=bool)
     member[videos] = True
     return np.flatnonzero(member[triplets].any(axis=1))

@@ -23,7 +23,22 @@ from socalign.train.trainers import Context, embed, optimizer_step, register
 
 
 def video_batches(order: np.ndarray, size: int, minimum: int) -> list[np.ndarray]:
-    """Consecutive batches of ``size``; a last batch smaller than ``minimum`` joins the previous."""
+    """Consecutive batches of ``size``; a last batch smaller than ``minimum`` joins the previous.
+
+    Parameters
+    ----------
+    order : numpy.ndarray
+        The videos (benchmark rows) in the order they are batched.
+    size : int
+        Videos per batch.
+    minimum : int
+        The smallest last batch kept on its own.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The batches, in order; together they hold every video of ``order`` once.
+    """
     batches = [order[i : i + size] for i in range(0, len(order), size)]
     if len(batches) > 1 and len(batches[-1]) < minimum:
         batches[-2] = np.concatenate([batches[-2], batches.pop()])
@@ -31,7 +46,20 @@ def video_batches(order: np.ndarray, size: int, minimum: int) -> list[np.ndarray
 
 
 def co_occurrence(triplets: np.ndarray, n_videos: int) -> np.ndarray:
-    """(N, N) count of the triplets each pair of videos shares (zero diagonal)."""
+    """(N, N) count of the triplets each pair of videos shares (zero diagonal).
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (m, 3) video rows 0..n_videos-1.
+    n_videos : int
+        The number of videos N.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, N) int64, symmetric.
+    """
     counts = np.zeros((n_videos, n_videos), dtype=np.int64)
     for a, b in ((0, 1), (0, 2), (1, 2)):
         np.add.at(counts, (triplets[:, a], triplets[:, b]), 1)
@@ -103,7 +131,26 @@ def fill_bank(ctx: Context) -> torch.Tensor:
 
 @register("fast")
 def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
-    """One epoch: each fit video once, in a seeded order, ``batch_videos`` per step."""
+    """One epoch: each fit video once, in a seeded order, ``batch_videos`` per step.
+
+    Parameters
+    ----------
+    ctx : Context
+        The running state (model, inputs, training set, configuration, optimizer, bank).
+    epoch : int
+        The epoch's index, from 0: it sets the RSA weight's schedule, refills the bank when
+        above 0 with ``bank_refresh="epoch"``, and is passed to
+        :func:`~socalign.train.trainers.optimizer_step` and ``ctx.on_step``.
+    rng : numpy.random.Generator
+        Draws the order of the fit videos (or the permutation
+        :func:`graph_batches` grows its batches from).
+
+    Returns
+    -------
+    dict of str to Any
+        The mean ``loss``, ``triplet``, ``rsa`` and ``hard`` terms over the epoch's steps
+        (NaN for a term that never ran) and ``steps``, the number of batches.
+    """
     cfg, data = ctx.config, ctx.data
     if ctx.bank is None or (cfg.bank_refresh == "epoch" and epoch > 0):
         ctx.bank = fill_bank(ctx)

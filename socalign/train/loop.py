@@ -174,6 +174,42 @@ def fit(
     without them. (Selecting on them was measured: the paper trainer then kept a noise spike of
     an early validation and stopped after about 6 of 16 epochs on the demo.) Every validation
     is listed in ``out/validations.csv``.
+
+    Parameters
+    ----------
+    core : AlignedVideoModel
+        The model trained (its trainable parameters); it is prepared with ``accelerator``.
+    inputs : Inputs
+        Benchmark rows -> preprocessed clips tensor, for every video the trainer embeds.
+    data : TrainingSet
+        The fit and validation videos, fit triplets and human similarity targets.
+    config : TrainConfig
+        The training settings (trainer, optimizer, schedule, stopping, validation).
+    out : path-like
+        The run folder for checkpoints, the metrics log and ``best.safetensors``.
+    accelerator : accelerate.Accelerator or None, default None
+        The accelerator to train with (None: a new one, on the CPU unless CUDA is available).
+    resume : bool, default False
+        Continue from the last checkpoint in ``out/checkpoints`` when there is one (it must
+        have been written with the same configuration).
+    progress : bool, default False
+        Show a progress bar over the epochs (on the main process).
+    on_step : StepHook or None, default None
+        Called as ``on_step(epoch, step)`` after each training step.
+
+    Returns
+    -------
+    FitResult
+        The per-epoch history, the best epoch and its validation Spearman, the forward passes,
+        the times, whether training stopped early, and every validation.
+
+    Raises
+    ------
+    ValueError
+        When the checkpoint resumed from was written with another configuration, or fewer
+        than 3 validation pairs are observed.
+    TrainingDiverged
+        When a loss is not finite, or no epoch produced a finite validation score.
     """
     from accelerate import Accelerator
 

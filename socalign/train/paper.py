@@ -18,7 +18,21 @@ from socalign.train.trainers import Context, embed, optimizer_step, register
 
 
 def rsa_schedule(n_steps: int, n_rsa: int) -> np.ndarray:
-    """How many RSA steps follow each triplet step (spread evenly over the epoch)."""
+    """How many RSA steps follow each triplet step (spread evenly over the epoch).
+
+    Parameters
+    ----------
+    n_steps : int
+        The epoch's triplet steps.
+    n_rsa : int
+        The RSA steps to spread among them (0: none).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_steps,) int64 counts summing to ``n_rsa`` (all zero when ``n_steps`` or
+        ``n_rsa`` is 0).
+    """
     counts = np.zeros(n_steps, dtype=np.int64)
     if n_rsa and n_steps:
         at = np.floor((np.arange(n_rsa) + 0.5) * n_steps / n_rsa).astype(np.int64)
@@ -53,7 +67,26 @@ def _subset_step(ctx: Context, epoch: int, step: int, rng: np.random.Generator) 
 
 @register("paper")
 def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, Any]:
-    """One epoch of the paper protocol; returns mean loss terms and step counts."""
+    """One epoch of the paper protocol; returns mean loss terms and step counts.
+
+    Parameters
+    ----------
+    ctx : Context
+        The running state (model, inputs, training set, configuration, optimizer, bank).
+    epoch : int
+        The epoch's index, from 0 (it sets the RSA weight's schedule and is passed to
+        :func:`~socalign.train.trainers.optimizer_step` and ``ctx.on_step``).
+    rng : numpy.random.Generator
+        Draws the order of the fit triplets and the video subsets of the
+        RSA (or budget) steps.
+
+    Returns
+    -------
+    dict of str to Any
+        The mean ``loss``, ``triplet``, ``rsa`` and ``hard`` terms over the epoch's steps
+        (NaN for a term that never ran) and ``steps``, the number of optimizer steps
+        attempted (triplet and RSA steps together).
+    """
     cfg, data = ctx.config, ctx.data
     order = rng.permutation(len(data.triplets))
     n_steps = -(-len(order) // cfg.triplets_per_step)

@@ -9,7 +9,26 @@ from socalign.train.losses import LossConfig, rsa_loss, triplet_margin_loss
 
 
 def positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Positions of ``wanted`` ids inside the array ``ids`` (every id must be present)."""
+    """Positions of ``wanted`` ids inside the array ``ids`` (every id must be present).
+
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        (n,) the ids held, e.g. the benchmark rows of embedded videos (unique).
+    wanted : numpy.ndarray
+        The ids to find, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        For each wanted id, its position in ``ids`` (same shape as ``wanted``).
+
+    Raises
+    ------
+    KeyError
+        When a wanted id is missing from ``ids`` (an id above all of ``ids`` raises
+        IndexError instead).
+    """
     order = np.argsort(ids, kind="stable")
     found = order[np.searchsorted(ids, wanted, sorter=order)]
     if not np.array_equal(ids[found], wanted):
@@ -20,7 +39,28 @@ def positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 def triplet_term(
     loss: LossConfig, emb: torch.Tensor, ids: np.ndarray, triplets: np.ndarray, odd: np.ndarray
 ) -> torch.Tensor:
-    """The triplet term for ``triplets`` (rows) given embeddings ``emb`` of videos ``ids``."""
+    """The triplet term for ``triplets`` (rows) given embeddings ``emb`` of videos ``ids``.
+
+    Parameters
+    ----------
+    loss : LossConfig
+        The loss settings; its :meth:`~socalign.train.losses.LossConfig.triplet_term` is
+        applied.
+    emb : torch.Tensor
+        (n, D) embeddings of the videos ``ids``, in that order.
+    ids : numpy.ndarray
+        (n,) the benchmark rows of the embedded videos; every video of ``triplets`` is
+        among them.
+    triplets : numpy.ndarray
+        (m, 3) video rows of the triplets scored.
+    odd : numpy.ndarray
+        (m,) the position (0, 1, 2) humans chose as the odd one.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar triplet loss.
+    """
     pos = torch.as_tensor(positions(ids, triplets.ravel()).reshape(triplets.shape),
                           device=emb.device)
     odd_t = torch.as_tensor(odd, device=emb.device)
@@ -36,7 +76,28 @@ def rsa_term(
 ) -> torch.Tensor | None:
     """RSA between rows and cols over observed human pairs, each unordered pair once.
 
-    Returns None when fewer than 3 pairs are observed (the step is skipped).
+    Self-pairs are left out; a pair whose column video is also a row is kept only where the
+    row's id is the smaller (the row videos are expected among the columns, so it appears
+    twice otherwise).
+
+    Parameters
+    ----------
+    rows : torch.Tensor
+        (R, D) embeddings of the videos ``row_ids``.
+    row_ids : numpy.ndarray
+        (R,) their benchmark rows.
+    cols : torch.Tensor
+        (C, D) embeddings of the videos ``col_ids``.
+    col_ids : numpy.ndarray
+        (C,) their benchmark rows.
+    similarity : numpy.ndarray
+        (N, N) human similarity (NaN where unobserved); the dissimilarity is 1 - similarity.
+
+    Returns
+    -------
+    torch.Tensor or None
+        The scalar RSA loss; None when fewer than 3 pairs are observed (the step is
+        skipped).
     """
     sim = similarity[np.ix_(row_ids, col_ids)]
     observed = np.isfinite(sim) & (row_ids[:, None] != col_ids[None, :])
@@ -62,6 +123,29 @@ def hard_triplets(
 
     For anchor a: positive = the column video humans judged most similar to a; negative = among
     videos judged less similar than the positive, the one the model puts closest to a (hardest).
+    An anchor with fewer than 2 observed column videos, or none judged less similar than its
+    positive, gives no triplet.
+
+    Parameters
+    ----------
+    rows : torch.Tensor
+        (R, D) embeddings of the anchor videos ``row_ids``.
+    row_ids : numpy.ndarray
+        (R,) their benchmark rows.
+    cols : torch.Tensor
+        (C, D) embeddings of the candidate videos ``col_ids`` (positives and negatives).
+    col_ids : numpy.ndarray
+        (C,) their benchmark rows.
+    similarity : numpy.ndarray
+        (N, N) human similarity (NaN where unobserved).
+    margin : float
+        The margin of :func:`~socalign.train.losses.triplet_margin_loss`.
+
+    Returns
+    -------
+    torch.Tensor or None
+        The scalar triplet margin loss over the mined triplets; None when no anchor gives
+        one.
     """
     sim = similarity[np.ix_(row_ids, col_ids)].copy()
     sim[row_ids[:, None] == col_ids[None, :]] = np.nan

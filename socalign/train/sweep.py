@@ -76,7 +76,41 @@ def sweep(
     n_boot: int = 200,
     progress: bool = False,
 ) -> SweepResult:
-    """Run every configuration under every seed (the config's own seed is replaced)."""
+    """Run every configuration under every seed (the config's own seed is replaced).
+
+    Each run goes to ``out/<name>/seed<S>`` through :func:`socalign.train.run.finetune`
+    (resumed when unfinished); a run whose ``report.json`` exists is read back instead.
+
+    Parameters
+    ----------
+    dataset : str or path-like
+        The benchmark, as :func:`socalign.data.load_dataset` names it.
+    out : path-like
+        The sweep's folder, holding one run folder per configuration and seed.
+    configs : mapping of str to TrainConfig
+        The configurations by name (at least one).
+    seeds : sequence of int
+        The seeds each configuration is run under (at least one).
+    backbone : str or None, default None
+        The video backbone (None: :func:`socalign.train.run.default_backbone` of the
+        benchmark).
+    n_boot : int, default 200
+        Bootstrap resamples of each run's held-out report.
+    progress : bool, default False
+        Show each run's training progress.
+
+    Returns
+    -------
+    SweepResult
+        One row per run (in configuration, then seed order) and each configuration's
+        settings.
+
+    Raises
+    ------
+    ValueError
+        When ``configs`` or ``seeds`` is empty, or a finished run folder holds a run with
+        another configuration; and as :func:`socalign.train.run.finetune` raises.
+    """
     from dataclasses import replace
 
     from socalign.train.run import finetune
