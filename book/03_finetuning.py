@@ -173,7 +173,7 @@ if is_socialworld(bench):  # what the frozen backbone sees (SocialWorld's latent
         columns={"r": "held-out r (frozen backbone)", "floor": "floor", "floor_met": "floor met"})
 else:  # garcia2025 has no latent measures
     glue(**{f"sees_{m}": float("nan") for m in ("distance", "speed", "approach", "facing")})
-style_frame(seen_table) if seen_table is not None else None
+style_frame(seen_table, hide_index=True) if seen_table is not None else None
 
 # %% [markdown]
 # **Reading these runs.** Of the {glue:text}`n_runs` runs above, {glue:text}`n_first_epoch`

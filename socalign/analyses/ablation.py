@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socalign.text import claim, direction, interval, sig
+from socalign.text import claim, decimals_for, direction, interval, sig
 
 __all__ = ["SeedGains", "ablation_summary", "run_table", "seed_gains"]
 
@@ -52,10 +52,15 @@ def run_table(reports: Mapping[tuple[str, int], Any]) -> pd.DataFrame:
 
 
 def _mean_sd(values: pd.Series) -> str:
+    """``mean ± sd`` at the mean's three significant digits (the mean alone for one seed or
+    identical seeds)."""
     values = values.astype(float)
-    if len(values) < 2:
-        return sig(values.iloc[0])
-    return f"{sig(values.mean())} ± {sig(values.std(ddof=1))}"
+    mean = float(values.mean())
+    sd = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    if sd == 0 or not np.isfinite(sd):
+        return sig(mean)
+    decimals = decimals_for([mean])
+    return f"{mean:.{decimals}f} ± {sd:.{decimals}f}"
 
 
 def ablation_summary(table: pd.DataFrame, column: str = "after") -> pd.DataFrame:
