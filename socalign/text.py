@@ -67,9 +67,10 @@ def decimals_for(values: Iterable[float], digits: int = DIGITS) -> int:
 def sig(value: Any, digits: int = DIGITS) -> str:
     """One number with ``digits`` significant digits, as a reader should see it.
 
-    Integers (and integral floats up to 10**6) print whole, with thousands separators; floats
-    at ``digits`` significant digits, in fixed notation between 1e-4 and 1e6 and in
-    scientific notation outside it; NaN and None print as an empty string; text passes through.
+    Integers print whole, with thousands separators (they are counts); floats at ``digits``
+    significant digits, in fixed notation between 1e-3 and 1e5 and in scientific notation
+    outside it (the command line's ``fmt`` uses this too); NaN and None print as an empty
+    string; text passes through.
 
     Parameters
     ----------
@@ -104,13 +105,14 @@ def sig(value: Any, digits: int = DIGITS) -> str:
         return "∞" if number > 0 else "−∞"
     if number == 0:
         return "0"
+    number = float(f"{number:.{digits}g}")  # round first: 0.99996 is 1.00, not 1.000
     magnitude = abs(number)
-    if magnitude >= 1e6 or magnitude < 1e-4:
+    if magnitude >= 1e5 or magnitude < 1e-3:
         return f"{number:.{digits}g}"
     if number.is_integer() and magnitude >= 10 ** (digits - 1):
-        return f"{int(number):,}"
+        return f"{int(number)}"
     decimals = decimals_for([number], digits)
-    return f"{number:,.{decimals}f}"
+    return f"{number:.{decimals}f}"
 
 
 def interval(estimate: float, low: float, high: float, digits: int = DIGITS) -> str:

@@ -59,7 +59,8 @@ def test_unrounded_finds_long_numbers() -> None:
 
 
 def test_fmt_ci_and_tables_align() -> None:
-    assert fmt_ci(0.04412, 0.00731, 0.1219) == "0.0441 [0.00731, 0.122]"
+    # the three share the decimals of the largest, as the book prints them (socalign.text)
+    assert fmt_ci(0.04412, 0.00731, 0.1219) == "0.044 [0.007, 0.122]"
     assert fmt_ci(0.5) == "0.500"
     table = format_table([{"model": "pixel", "r2": 0.003854, "n": 572},
                           {"model": "minilm", "r2": 0.15985, "n": None}])
@@ -125,7 +126,8 @@ def test_gap_human_is_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     out = _json(capsys, argv)
     assert set(out) == {"dataset", "split", "metric", "models", "ceiling", "paired_tests",
                         "n_boot", "notes", "seed"}
-    assert fmt(out["models"][0]["r2"]) in rows[0]
+    first = out["models"][0]
+    assert fmt_ci(first["r2"], first["ci"]["r2"]["low"], first["ci"]["r2"]["high"]) in rows[0]
 
 
 def test_data_info_human(tiny_benchmark_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,7 @@ def test_doctests() -> None:
 @pytest.mark.parametrize(("value", "shown"), [
     (0.333631, "0.334"), (174.013905, "174"), (1e8, "1e+08"), (100000000.0, "1e+08"),
     (12345, "12,345"), (np.int64(7), "7"), (0.0432, "0.0432"), (-0.000011, "-1.1e-05"),
-    (2.5, "2.50"), (1234.5, "1,234"), (float("nan"), ""), (None, ""), ("tfidf", "tfidf"),
+    (2.5, "2.50"), (1234.5, "1230"), (0.99996, "1.00"), (123456.7, "1.23e+05"), (0.0005, "0.0005"), (float("nan"), ""), (None, ""), ("tfidf", "tfidf"),
     (0.0, "0"), (np.float64(0.5), "0.500"), (True, "True"),
 ])
 def test_sig_shows_three_significant_digits(value, shown) -> None:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
+from socalign.text import interval, sig
+
 if TYPE_CHECKING:
     from socalign.data.types import Benchmark
 
@@ -411,13 +413,7 @@ def fmt(value: Any, digits: int = 3) -> str:
         x = float(value)
         if not math.isfinite(x):
             return MISSING if math.isnan(x) else ("inf" if x > 0 else "-inf")
-        rounded = float(f"{x:.{digits}g}")
-        if rounded == 0:
-            return "0"
-        exponent = math.floor(math.log10(abs(rounded)))
-        if exponent >= 5 or exponent < -3:
-            return f"{rounded:.{digits - 1}e}".replace(".00e", "e") if digits > 1 else f"{rounded:.0e}"
-        return f"{rounded:.{max(0, digits - 1 - exponent)}f}"
+        return sig(x, digits)  # one owner of significant digits: socalign.text
     if isinstance(value, list | tuple):
         return ", ".join(fmt(v, digits) for v in value) if value else "none"
     return str(value)
@@ -444,6 +440,10 @@ def fmt_ci(estimate: Any, low: Any = None, high: Any = None, digits: int = 3) ->
     """
     if low is None and high is None:
         return fmt(estimate, digits)
+    values = (estimate, low, high)
+    if all(isinstance(v, int | float | np.number) and not isinstance(v, bool)
+           and math.isfinite(float(v)) for v in values):
+        return interval(*(float(v) for v in values), digits=digits)  # as the book prints it
     return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
