@@ -313,3 +313,9 @@ def test_cli_book_set_and_videos_are_checked_before_any_work(tmp_path, capsys) -
     with pytest.raises(SystemExit) as info:
         main(["book", "--videos", str(tmp_path / "absent")])
     assert info.value.code == 2 and "absent" in capsys.readouterr().err
+
+
+def test_the_library_key_covers_the_whole_package() -> None:
+    names = {p.relative_to(Path(book.build.__file__).parents[1]).as_posix()
+             for p in book.build.library_files()}
+    assert {"text.py", "metrics/ceilings.py", "book/build.py", "profiles.py"} <= names

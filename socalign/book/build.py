@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+import socalign as socalign_package
 from socalign import __version__, progress
 from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
 from socalign.profiles import Profile, profile_settings
@@ -268,10 +269,22 @@ def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
     return changed
 
 
+def library_files() -> list[Path]:
+    """Every source file of the socalign package (not only of :mod:`socalign.book`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The package's ``.py`` files, sorted.
+    """
+    package = Path(socalign_package.__file__).resolve().parent
+    return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+
+
 def library_fingerprint() -> str:
     """A key for the library's version and source: any edit to socalign re-executes chapters."""
-    package = Path(__file__).resolve().parent
-    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    files = library_files()
+    package = Path(socalign_package.__file__).resolve().parent
     return content_key(__version__, *[str(p.relative_to(package)) for p in files], *files)
 
 
