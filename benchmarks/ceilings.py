@@ -32,16 +32,8 @@ FLOOR_BIAS = 0.03
 SPLITS = ("test", "train")
 
 
-def find_real() -> Path | None:
-    """A local copy of garcia2025, or None."""
-    here = Path(__file__).resolve().parents[1]
-    for env in ("SOCALIGN_GARCIA2025", "SOCALIGN_DATA"):
-        if os.environ.get(env):
-            cand = Path(os.environ[env])
-            if (cand / "data/interim/similarity/all_triplets.csv").exists():
-                return cand
-    cand = here.parent / "shared" / "data" / "garcia2025"
-    return cand if (cand / "data/interim/similarity/all_triplets.csv").exists() else None
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from metrics import find_real  # noqa: E402  (the benchmarks' one lookup of a local garcia2025)
 
 
 def main(argv: list[str] | None = None) -> int:
