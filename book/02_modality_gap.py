@@ -87,7 +87,8 @@ style_frame(scores)
 # repeated triplets, and the repeat agreement beside it is a reliability, not a ceiling.
 
 # %% tags=["hide-input"]
-glue(n_boot=settings.n_boot)
+glue(n_boot=settings.n_boot,
+     n_test_videos=int(next(iter(benchmarks.values())).split_indices("test").size))
 ceilings = pd.DataFrame(
     [{"benchmark": name, "R² ceiling (split-half reliability)": g.ceiling["r2"].get("estimate"),
       "OOO ceiling (argmax)": g.ceiling["ooo_ceiling"]["estimate"],
@@ -167,7 +168,7 @@ style_frame(paired.drop(columns=["estimate", "low", "high"], errors="ignore"), h
 # human similarity {glue:text}`gap_r2_claim`, and its OOO accuracy under the argmax rule
 # {glue:text}`gap_ooo_claim`. A positive difference whose interval excludes 0 is the modality
 # gap; an interval that holds 0 means that these test videos cannot tell the two models apart
-# on that statistic, which is common for R² on 50 test videos. Under the demo profile this is a
+# on that statistic, which is common for R² on {glue:text}`n_test_videos` test videos (SocialWorld's test split). Under the demo profile this is a
 # property of SocialWorld and the toy backbone, not a replication of the paper's numbers; the
 # paper profile measures it with the pretrained TimeSformer on the real videos.
 #

@@ -128,6 +128,7 @@ language_r2 = evaluate(bench, "test", embeddings=model_embeddings(bench, languag
 glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
      n_seeds_up=hybrid.n_up, seed_claims=hybrid.seed_claims(), gain_unit=hybrid.unit,
      gain_nboot=hybrid.n_boot, language=language, language_r2=language_r2,
+     n_test_videos=int(bench.split_indices("test").size),
      after_vs_language=("above" if hybrid.after > language_r2 else "below"))
 
 # %% [markdown]
@@ -136,7 +137,7 @@ glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
 # {glue:text}`gain_unit`, lies above 0): {glue:text}`seed_claims`. Averaged over seeds it goes
 # from {glue:text}`r2_before:.3g` to {glue:text}`r2_after:.3g`, {glue:text}`after_vs_language`
 # the {glue:text}`language` caption model's {glue:text}`language_r2:.3g` on the same test
-# pairs. The tables above give the same for the single-term ablations; with 50 test videos,
+# pairs. The tables above give the same for the single-term ablations; with {glue:text}`n_test_videos` test videos,
 # overlapping intervals between the losses are the rule rather than the exception.
 
 # %% mystnb={"figure": {"caption": "Test R\u00b2 before (pretrained, grey) and after fine-tuning (orange), per loss: bars are means over seeds, error bars \u00b1 1 sd over seeds, dots single seeds. Dashed: the caption model's test R\u00b2 (the reference the paper's fine-tuned model overtook).", "name": "fig-ablation"}, "image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, with error bars over seeds, dots for single seeds and a dashed line at the caption model's R-squared."}} tags=["hide-input"]
