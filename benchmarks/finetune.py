@@ -25,6 +25,9 @@ Modes (``--mode``; ``all`` runs the first three):
   ``--scale-seeds`` per size).
 * ``ablations``: hybrid, triplet-only, RSA-only and budget-matched triplet: held-out R² and OOO
   accuracy before -> after (``--trainer`` picks the trainer).
+* ``lrs``: each trainer at 1e-3, 2e-3 and 4e-3: best validation Spearman, time to it and final
+  held-out R²; the rate with the highest best validation is the trainer's rate (the demo
+  profile's per-trainer rates are checked against it).
 
 The two trainers of one seed run one after the other in this process, in alternating order
 from seed to seed, so that contention from other processes falls on both; the load average is
@@ -395,6 +398,49 @@ def levers_mode(runner: Runner, args: argparse.Namespace,
     return {"runs": frame, "table": lever_table(frame), "micro": micro_levers(args)}
 
 
+LR_GRID = (1e-3, 2e-3, 4e-3)
+"""Learning rates of the ``lrs`` mode: the demo's per-trainer rates are chosen on this grid."""
+
+
+def lrs_mode(runner: Runner, args: argparse.Namespace) -> dict[str, Any]:
+    """Each trainer at each rate of :data:`LR_GRID`: best validation Spearman, time to it, R².
+
+    The rate a trainer should run at is the one with the highest mean best validation
+    Spearman (the held-out R² is shown, not used to choose); the demo profile's per-trainer
+    rate (``socalign.profiles``, ``trainer_train``) is printed beside the choice.
+    """
+    from dataclasses import replace
+
+    dataset = _dataset(None, args.dataset)
+    configs = trainer_configs(args)
+    rows = []
+    for trainer, config in configs.items():
+        for lr in LR_GRID:
+            for seed in args.seeds:
+                report = runner.run(dataset, f"lr{lr:g}", trainer, replace(config, lr=lr), seed)
+                best = float(report["training"]["best_val_spearman"])
+                hit = time_to_target(report["training"]["validations"], best)
+                rows.append({"trainer": trainer, "lr": lr, "seed": seed,
+                             "time_to_own_best_s": hit[FLOOR_CLOCK],
+                             **{k: v for k, v in run_metrics(trainer, seed, report).items()
+                                if k not in ("trainer", "seed")}})
+    frame = pd.DataFrame(rows)
+    table, chosen = [], {}
+    for (trainer, lr), group in frame.groupby(["trainer", "lr"], sort=False):
+        table.append({"trainer": trainer, "lr": f"{lr:g}", "seeds": len(group),
+                      "best val": _fmt(*_mean_sd(group["best_val_spearman"]), 3),
+                      "s to own best": _fmt(*_mean_sd(group["time_to_own_best_s"]), 1),
+                      "R² after": _fmt(*_mean_sd(group["r2_after"]), 4),
+                      "_best": float(group["best_val_spearman"].mean())})
+    table_frame = pd.DataFrame(table)
+    for trainer, group in table_frame.groupby("trainer", sort=False):
+        chosen[trainer] = float(group.loc[group["_best"].idxmax(), "lr"])
+    table_frame["chosen"] = [("<- highest best val" if chosen[t] == float(lr) else "")
+                             for t, lr in zip(table_frame["trainer"], table_frame["lr"], strict=True)]
+    return {"runs": frame, "table": table_frame.drop(columns="_best"), "chosen": chosen,
+            "profile": {t: c.lr for t, c in configs.items()}}
+
+
 def lever_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean ± sd per lever, the change against the base run, and the ratio to the paper's time.
 
@@ -616,7 +662,8 @@ def print_micro(micro: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("trainers", "levers", "scale", "ablations", "all"),
+    parser.add_argument("--mode", choices=("trainers", "levers", "scale", "ablations", "lrs",
+                                           "all"),
                         default="trainers")
     parser.add_argument("--dataset", default=None, help="benchmark folder (default: demo SocialWorld)")
     parser.add_argument("--videos", type=int, nargs="+", default=[250, 500, 1000],
@@ -658,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
             part = levers_mode(runner, args, trainers)
         elif mode == "scale":
             part = scale_mode(runner, args, trainers)
+        elif mode == "lrs":
+            part = lrs_mode(runner, args)
         else:
             part = ablations_mode(runner, args)
         part["wall_s"] = time.perf_counter() - began
@@ -679,6 +728,13 @@ def main(argv: list[str] | None = None) -> int:
         elif mode == "scale":
             print("\n## scaling: wall time per epoch and time to the paper's best")
             print(part["table"].to_string(index=False))
+        elif mode == "lrs":
+            print(f"\n## learning rate per trainer (seeds {args.seeds}; chosen on validation)")
+            print(part["table"].to_string(index=False))
+            for trainer, lr in part["chosen"].items():
+                used = part["profile"][trainer]
+                print(f"  {trainer}: highest best validation at lr {lr:g}; the demo profile "
+                      f"runs it at {used:g} ({'same' if used == lr else 'DIFFERENT'})")
         else:
             print(f"\n## loss ablations ({args.trainer} trainer, mean ± sd over seeds)")
             print(part["table"].to_string(index=False))

@@ -63,7 +63,7 @@ from socalign.book.artifacts import (
     finetuned_run,
     load_book_benchmark,
     merged_backbone,
-    video_model,
+    pretrained_backbone,
 )
 from socalign.train.runs import Run
 from socalign.video import load_clips
@@ -135,7 +135,9 @@ style_frame(change_table, hide_index=True)
 # background and the distractor object, can be measured.
 
 # %%
-backbones = {"pretrained": video_model(settings), "fine-tuned": str(merged_backbone(settings, run.path))}
+# the merged folder feeds the frames the run was trained on; the pretrained one the profile's
+backbones = {"pretrained": pretrained_backbone(settings),
+             "fine-tuned": str(merged_backbone(settings, run.path))}
 n_clips = 4 if settings.name == "ci" else 8
 # region shares (agents, distractor) where the benchmark records object boxes (SocialWorld)
 rollout = benchmark_rollout(bench, backbones, split="test", max_clips=n_clips)

@@ -16,6 +16,8 @@ from conftest import garcia_path
 
 #: Frames and size of the fake clips (tiny: a fake set of 250 clips takes a few seconds).
 N_FRAMES, SIZE = 16, 32
+#: Frames of the tiny checkpoint: 8, as the k400 TimeSformer's (the paper profile feeds it 16).
+CHECKPOINT_FRAMES = 8
 
 
 def copy_garcia(dest: Path) -> Path:
@@ -60,18 +62,18 @@ def fake_videos(root: Path, dest: Path, seed: int = 0) -> list[str]:
 
 def tiny_timesformer(dest: Path, seed: int = 0) -> Path:
     """A random tiny TimeSformer saved like a hub checkpoint: config.json, weights and a
-    VideoMAE image processor config (16 frames of 32 x 32, patch 16, one layer of width 32)."""
+    VideoMAE image processor config (8 frames of 32 x 32, patch 16, one layer of width 32)."""
     import torch
     from transformers import TimesformerConfig, TimesformerModel
 
     from socalign.models.toy import ToySettings, write_processor_config
 
-    config = TimesformerConfig(image_size=SIZE, patch_size=16, num_frames=N_FRAMES,
+    config = TimesformerConfig(image_size=SIZE, patch_size=16, num_frames=CHECKPOINT_FRAMES,
                                hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                                intermediate_size=64)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = TimesformerModel(config).eval()
     model.save_pretrained(dest)
-    write_processor_config(dest, ToySettings(image_size=SIZE, n_frames=N_FRAMES))
+    write_processor_config(dest, ToySettings(image_size=SIZE, n_frames=CHECKPOINT_FRAMES))
     return dest

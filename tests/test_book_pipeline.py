@@ -218,6 +218,35 @@ def test_one_profile_table_for_the_book_and_the_command_line() -> None:
     assert artifacts.finetuned_run.__module__ == "socalign.book.artifacts"
 
 
+def test_a_trainers_own_options_apply_when_it_runs_and_an_override_wins() -> None:
+    from dataclasses import replace
+
+    from socalign.profiles import parse_override, profile_settings
+    from socalign.train.config import TRAINERS
+
+    for name, settings in PROFILES.items():
+        assert set(settings.trainer_train) <= set(TRAINERS), name
+        settings.check()
+    demo = replace(PROFILES["demo"], train={**PROFILES["demo"].train, "lr": 1e-3},
+                   trainer_train={"paper": {"lr": 5e-4, "epochs": 3}})
+    assert demo.train_config().lr == 1e-3  # the profile's own trainer (fast)
+    assert demo.train_config(trainer="paper").lr == 5e-4
+    assert demo.train_config(trainer="paper").epochs == 3
+    assert demo.train_config(trainer="paper", lr=7e-4).lr == 7e-4  # a call's change wins
+    # an override of train.lr is meant for every trainer: it wins over the trainer's own
+    changed = replace(demo, overrides={"train": {"lr": 2e-4}}, train={**demo.train, "lr": 2e-4})
+    assert changed.train_config(trainer="paper").lr == 2e-4
+    assert changed.train_config(trainer="paper").epochs == 3
+    with pytest.raises(ValueError, match="unknown trainer"):
+        replace(demo, trainer_train={"slow": {"lr": 1.0}}).check()
+    with pytest.raises(ValueError, match="unknown training option"):
+        profile_settings("demo", **parse_override("trainer_train.paper={\"lrr\": 1}"))
+    with pytest.raises(ValueError, match="lr must be positive"):
+        profile_settings("demo", trainer_train={"paper": {"lr": -1}})
+    set_lr = profile_settings("demo", **parse_override("train.lr=0.0003"))
+    assert {set_lr.train_config(trainer=t).lr for t in TRAINERS} == {3e-4}
+
+
 def test_cli_builds_a_tiny_book_as_json(tmp_path, cache, capsys) -> None:
     from socalign.cli import main
 

@@ -119,6 +119,12 @@ def test_the_chapters_ran_the_paper_path(paper_build) -> None:
     trainers = sorted(json.loads((run / "config.json").read_text())["train"]["trainer"]
                       for run in runs)
     assert trainers == ["fast", "paper", "paper", "paper"]
+    # the paper's 16 frames reach every run, though the checkpoint's own are 8 (as k400's)
+    assert {json.loads((run / "config.json").read_text())["train"]["n_frames"]
+            for run in runs} == {16}
+    merged = sorted((Path(summary.out).parent / "cache" / "book" / "merged").glob("*/config.json"))
+    assert merged and all(json.loads((m.parent / "socalign_spec.json").read_text())
+                          == {"n_frames": 16} for m in merged)
 
 
 def test_a_second_build_with_the_same_overrides_executes_nothing(paper_build) -> None:

@@ -137,7 +137,7 @@ def test_embed_gap_finetune_rollout_on_garcia2025(registered, tiny_hub_backbone,
     v = ["--videos", str(videos)]
     emb = run_json(capsys, "embed", "garcia2025", *v, "--model", model,
                    "--out", str(tmp_path / "video.npz"))
-    assert (emb["n_videos"], emb["n_frames"], emb["kind"]) == (250, 16, "video")
+    assert (emb["n_videos"], emb["n_frames"], emb["kind"]) == (250, 8, "video")  # the spec's
     gap = run_json(capsys, "gap", "garcia2025", *v, "--models", f"tfidf,{model}",
                    "--n-boot", "10")
     kinds = {m.get("kind") for m in gap["models"]}

@@ -82,7 +82,8 @@ def row_kind(name: str) -> str:
 model_kind = row_kind  # the old name, kept for one release: use row_kind
 
 
-def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None) -> np.ndarray:
+def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None,
+                     n_frames: int | None = None) -> np.ndarray:
     """Embeddings (N, D) in benchmark row order for a model name, a SocialWorld reference, or a file.
 
     ``pixel``/``oracle``: SocialWorld's colour histograms / latent features; ``*.npz``/``*.npy``:
@@ -100,6 +101,8 @@ def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None) 
     layer : int or None, default None
         The hidden layer to embed from (the model's default when None); passed to
         :func:`socalign.models.embed.embed_benchmark` only, ignored by the references and files.
+    n_frames : int or None, default None
+        A video model's frames per clip (the model's own when None); passed like ``layer``.
 
     Returns
     -------
@@ -120,7 +123,7 @@ def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None) 
         from socalign.models.toy import ensure_toy_backbone
 
         name = str(ensure_toy_backbone())
-    return np.asarray(embed_benchmark(benchmark, name, layer=layer))
+    return np.asarray(embed_benchmark(benchmark, name, layer=layer, n_frames=n_frames))
 
 
 def choose_layer(

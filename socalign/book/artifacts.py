@@ -32,8 +32,10 @@ __all__ = [
     "load_book_benchmark",
     "merged_backbone",
     "modality_gap",
+    "pretrained_backbone",
     "socialworld_benchmark",
     "use_garcia2025",
+    "video_frames",
     "video_model",
 ]
 
@@ -330,8 +332,9 @@ def modality_gap(settings: Profile, benchmark: Benchmark, split: str = "test", s
     embeddings = {}
     for name in names:
         with progress.step(f"embedding {benchmark.name} with {label[name]}"):
-            embeddings[label[name]] = model_embeddings(
-                benchmark, backbone if name == "toy" else name)
+            embeddings[label[name]] = (
+                model_embeddings(benchmark, backbone, n_frames=video_frames(settings))
+                if name == "toy" else model_embeddings(benchmark, name))
     kinds = {label[n]: "video" for n in names if n == "toy"}
     return gap_table(benchmark, embeddings, kinds=kinds, split=split, n_boot=settings.n_boot,
                      seed=seed)
@@ -362,6 +365,33 @@ def video_model(settings: Profile) -> str:
         progress.report("the tiny toy backbone (pretrained once, then cached)")
         return str(toy.ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
     raise ValueError(f"profile {settings.name!r}: toy must be 'default' or 'tiny'")
+
+
+def video_frames(settings: Profile) -> int | None:
+    """Frames per clip the profile feeds its video backbone (None: the backbone's own).
+
+    The one owner is the profile's training option ``n_frames`` (the paper profile: 16), so
+    that the pretrained embeddings of chapters 2 and 5 see the clips as fine-tuning does.
+    """
+    return settings.train_config().n_frames
+
+
+def pretrained_backbone(settings: Profile) -> tuple[Any, Any]:
+    """The profile's pretrained video backbone (on a GPU when there is one), fed :func:`video_frames`.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    (torch.nn.Module, socalign.models.specs.BackboneSpec)
+        As :func:`socalign.models.video.load_backbone` returns them.
+    """
+    from socalign.models.video import load_backbone
+
+    return load_backbone(video_model(settings), n_frames=video_frames(settings))
 
 
 def finetuned_run(

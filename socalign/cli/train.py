@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="cap the steps of an epoch (0: no cap)")
     parser.add_argument("--val-fraction", type=float, default=None,
                         help="share of the training videos held out for validation (0.2)")
+    parser.add_argument("--frames", type=int, default=None, metavar="N",
+                        help="frames per clip fed to the backbone (default: the profile's; "
+                        "paper: 16; 0: the backbone's own)")
     parser.add_argument("--lora-dropout", type=float, default=None, help="LoRA dropout (0.1)")
     parser.add_argument("--head-dropout", type=float, default=None, help="head dropout (0.3)")
     parser.add_argument("--out", required=True, help="output folder of the run")
@@ -61,6 +64,11 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
             changes[name] = getattr(args, name)
     if args.max_steps_per_epoch is not None:
         changes["max_steps_per_epoch"] = args.max_steps_per_epoch or None
+    if args.frames is not None:
+        if args.frames < 0:
+            raise CliError(f"--frames must be >= 0 (0: the backbone's own), got {args.frames}",
+                           "--frames")
+        changes["n_frames"] = args.frames or None
     config = profile_settings(args.profile).train_config(**changes)
     config = replace(config, loss=replace(config.loss, triplet=args.triplet_loss))
     backbone = args.backbone

@@ -32,6 +32,9 @@ from socalign.models.specs import (  # noqa: F401  (re-exported: the registry's 
 )
 
 TOY_NAME = "toy"
+SPEC_FILE = "socalign_spec.json"
+"""A checkpoint folder's socalign settings that its ``config.json`` cannot hold (``n_frames``:
+the frames a fine-tuning run fed the backbone, written beside a merged backbone)."""
 
 
 KNOWN: dict[str, BackboneSpec] = {
@@ -135,7 +138,40 @@ def spec_from_dir(path: Path | str) -> BackboneSpec:
         if (path / candidate).is_file():
             processor = _read_json(path / candidate)
             break
-    return spec_from_config(str(path), _read_json(config_path), processor, source=str(path))
+    spec = spec_from_config(str(path), _read_json(config_path), processor, source=str(path))
+    if (path / SPEC_FILE).is_file():
+        extra = _read_json(path / SPEC_FILE)
+        unknown = sorted(set(extra) - {"n_frames"})
+        if unknown:
+            raise ValueError(f"{path / SPEC_FILE}: unknown setting(s) {unknown} (known: n_frames)")
+        spec = with_frames(spec, extra.get("n_frames"))
+    return spec
+
+
+def with_frames(spec: BackboneSpec, n_frames: int | None) -> BackboneSpec:
+    """``spec`` fed ``n_frames`` frames per clip (None: unchanged).
+
+    Parameters
+    ----------
+    spec : BackboneSpec
+        The backbone's spec.
+    n_frames : int or None
+        Frames per clip (e.g. a run's ``TrainConfig.n_frames``).
+
+    Returns
+    -------
+    BackboneSpec
+
+    Raises
+    ------
+    ValueError
+        ``n_frames`` is not an integer >= 1.
+    """
+    if n_frames is None:
+        return spec
+    if isinstance(n_frames, bool) or not isinstance(n_frames, int) or n_frames < 1:
+        raise ValueError(f"{spec.name}: n_frames must be an integer >= 1, got {n_frames!r}")
+    return replace(spec, n_frames=n_frames)
 
 
 def is_video_model(name_or_path: str | Path) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from socalign.models.frames import auto_device, preprocess
-from socalign.models.registry import TOY_NAME, BackboneSpec, get_spec
+from socalign.models.registry import TOY_NAME, BackboneSpec, get_spec, with_frames
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def load_backbone(
     dtype: torch.dtype | None = None,
     trust_remote_code: bool = False,
     revision: str | None = None,
+    n_frames: int | None = None,
 ) -> tuple[torch.nn.Module, BackboneSpec]:
     """Load a video backbone (no task head) in eval mode, with its :class:`BackboneSpec`.
 
@@ -71,6 +72,9 @@ def load_backbone(
         Let transformers run the checkpoint's own code.
     revision : str or None, default None
         A hub id's branch, tag or commit (default ``main``, or the name's ``@REV``).
+    n_frames : int or None, default None
+        Frames per clip the spec feeds (None: the backbone's own; see
+        :func:`socalign.models.registry.with_frames`).
 
     Returns
     -------
@@ -88,7 +92,7 @@ def load_backbone(
     """
     import transformers
 
-    spec = get_spec(name_or_path, revision)
+    spec = with_frames(get_spec(name_or_path, revision), n_frames)
     model_class = getattr(transformers, spec.model_class)
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if dtype is not None:

@@ -15,7 +15,7 @@ BATCH_ORDERS = ("random", "graph")
 # dict (and the cache keys and resume checks built on it) of a run that does not use them is
 # unchanged
 LATER_OPTIONS = {"val_every_steps": None, "bank_refresh": "batch", "batch_order": "random",
-                 "lr_warmup_steps": 0}
+                 "lr_warmup_steps": 0, "n_frames": None}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class TrainConfig:
     every epoch. ``batch_order`` (fast trainer): ``"random"`` batches a seeded permutation,
     ``"graph"`` grows each batch along the triplet graph so that its triplets fall inside it.
     ``lr_warmup_steps``: the learning rate rises linearly over the first k optimizer steps.
+    ``n_frames``: frames per clip fed to the backbone (None: the backbone's own, from its spec;
+    the paper feeds the 8-frame Kinetics TimeSformer 16, whose time embeddings transformers
+    interpolates). A run records it, and reloading the run feeds the same number.
     """
 
     trainer: str = "fast"
@@ -63,6 +66,7 @@ class TrainConfig:
     bank_refresh: str = "batch"
     batch_order: str = "random"
     lr_warmup_steps: int = 0
+    n_frames: int | None = None
 
     def __post_init__(self) -> None:
         if self.trainer not in TRAINERS:
@@ -94,6 +98,10 @@ class TrainConfig:
                              f"got {self.batch_order!r}")
         if self.lr_warmup_steps < 0:
             raise ValueError("lr_warmup_steps must be >= 0")
+        if self.n_frames is not None and (isinstance(self.n_frames, bool)
+                                          or not isinstance(self.n_frames, int)
+                                          or self.n_frames < 1):
+            raise ValueError(f"n_frames must be an integer >= 1 or None, got {self.n_frames!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (the loss nested as a dict; later options only when not at default)."""

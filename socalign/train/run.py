@@ -405,7 +405,7 @@ def finetune(
     bench = prepared.benchmark
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     main = accelerator.is_main_process
-    module, spec = load_backbone(prepared.backbone, device="cpu")
+    module, spec = load_backbone(prepared.backbone, device="cpu", n_frames=config.n_frames)
     on_gpu = accelerator.device.type == "cuda"
     clips = load_clips(list(bench.videos.files), spec.n_frames)
     inputs = _inputs(clips, spec)

@@ -431,8 +431,8 @@ class Run:
         from socalign.models.video import forward_features, load_backbone
         from socalign.train.model import load_model
 
-        base, spec = backbone if backbone is not None else load_backbone(self.backbone,
-                                                                          device=device)
+        base, spec = backbone if backbone is not None else load_backbone(
+            self.backbone, device=device, n_frames=self.config.n_frames)
         model = load_model(base, self._need(self.model_dir),
                            lambda m, x: forward_features(m, spec, x), spec)
         model.source = str(self.path)
@@ -454,7 +454,7 @@ class Run:
         from socalign.models.video import load_backbone
         from socalign.train.model import load_model
 
-        base, spec = load_backbone(self.backbone, device=device)
+        base, spec = load_backbone(self.backbone, device=device, n_frames=self.config.n_frames)
         aligned = load_model(base, self._need(self.model_dir))
         return aligned.backbone.merge_and_unload().eval(), spec
 
@@ -482,7 +482,8 @@ class Run:
         FileExistsError
             ``out`` exists and is not an empty folder (nothing is written).
         """
-        from socalign.models.registry import get_spec
+        from socalign.cache import atomic_write_text
+        from socalign.models.registry import SPEC_FILE, get_spec
 
         out = Path(out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -495,6 +496,8 @@ class Run:
                 if extra.name != "config.json":
                     shutil.copy(extra, out / extra.name)
         merged.save_pretrained(str(out), safe_serialization=True)
+        if self.config.n_frames is not None:  # fed as trained (config.json keeps the base's)
+            atomic_write_text(out / SPEC_FILE, json.dumps({"n_frames": self.config.n_frames}))
         return out
 
     def export(self, out: Path | str, ceiling: bool = True) -> Path:
@@ -719,6 +722,9 @@ def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = N
         f"- Head: linear {head.get('hidden', '?')} → {config.head_dim}, "
         f"LayerNorm, ReLU, dropout {config.head_dropout}, L2-normalised (`head.safetensors`, "
         "`head.json`).",
+        "- Input: " + (f"{config.n_frames} frames per clip (set for this run)"
+                       if config.n_frames else "the backbone's own frame count per clip")
+        + ", sampled uniformly, preprocessed as in training (`embed_clips`).",
         "- Output: one unit-length embedding per clip; the similarity of two clips is the "
         "cosine of theirs.",
         "",
@@ -853,7 +859,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
         ``out`` is a file or a non-empty folder (left untouched).
     """
     from socalign.cache import atomic_write_text, staged_folder
-    from socalign.models.registry import get_spec
+    from socalign.models.registry import get_spec, with_frames
     from socalign.outputs import check_output_folder
 
     run = run if isinstance(run, Run) else Run.open(run)
@@ -864,7 +870,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
         run._need(run.model_dir / name)
     out = check_output_folder(out, "exported model", EXPORT_MARKER, is_export)
     record = backbone_record(run.backbone)
-    spec = get_spec(run.backbone)
+    spec = with_frames(get_spec(run.backbone), run.config.n_frames)
     dataset_name, ceilings = _benchmark_facts(run, ceiling)
     with staged_folder(out) as stage:
         for name in _MODEL_FILES:
@@ -929,11 +935,13 @@ def _load_export(folder: Path, device: str | None) -> Any:
     info = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))
     record = info.get("backbone") or {}
     source = record.get("source")
+    frames = (info.get("spec") or {}).get("n_frames")  # as trained (may differ from the base's)
     if source == "hub":
         pin = record.get("commit") or record.get("revision")
-        base, spec = load_backbone(record["name"], device=device, revision=pin)
+        base, spec = load_backbone(record["name"], device=device, revision=pin, n_frames=frames)
     elif source == "bundled":
-        base, spec = load_backbone(folder / str(record.get("path", BACKBONE_DIR)), device=device)
+        base, spec = load_backbone(folder / str(record.get("path", BACKBONE_DIR)), device=device,
+                                   n_frames=frames)
     elif source == "socalign":
         from socalign.models.embed import folder_files
         from socalign.models.toy import ensure_toy_backbone
@@ -944,7 +952,7 @@ def _load_export(folder: Path, device: str | None) -> Any:
             warnings.warn(f"{folder}: the toy backbone here differs from the one this model was "
                           "trained on (another socalign version); its embeddings will differ",
                           stacklevel=3)
-        base, spec = load_backbone("toy", device=device)
+        base, spec = load_backbone("toy", device=device, n_frames=frames)
     else:
         raise ValueError(f"{folder / EXPORT_MARKER}: unknown backbone source {source!r}")
     for name in _MODEL_FILES:
