@@ -205,3 +205,33 @@ def test_load_backbone_missing_folder_is_named(tmp_path: Path) -> None:
 def test_auto_device_prefers_requested() -> None:
     assert auto_device("cpu").type == "cpu"
     assert auto_device(None).type in {"cuda", "mps", "cpu"}
+
+
+def test_a_classification_checkpoint_loads_as_a_backbone_quietly(tmp_path, capfd, caplog) -> None:
+    """The k400 TimeSformer carries a classifier a backbone leaves out: no transformers load
+    report on the terminal, one info line in socalign's log; weights the checkpoint lacks warn."""
+    import logging
+    import warnings
+
+    from safetensors.torch import load_file, save_file
+
+    cfg = transformers.TimesformerConfig(image_size=16, patch_size=8, num_frames=4, num_labels=3,
+                                         **TINY)
+    torch.manual_seed(0)
+    transformers.TimesformerForVideoClassification(cfg).save_pretrained(tmp_path / "k400like")
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO, logger="socalign.models.video"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is missing: no warning
+        load_backbone(tmp_path / "k400like", device="cpu")
+    assert "LOAD REPORT" not in capfd.readouterr().err
+    assert any("not used by the backbone (first: classifier." in r.getMessage()
+               for r in caplog.records)
+    # a checkpoint that lacks a backbone weight is not quiet
+    tiny_model("timesformer").save_pretrained(tmp_path / "partial")
+    weights = tmp_path / "partial" / "model.safetensors"
+    state = load_file(weights)
+    del state["layernorm.weight"]
+    save_file(state, weights, metadata={"format": "pt"})
+    with pytest.warns(UserWarning, match=r"1 backbone weight\(s\) are not in the checkpoint "
+                                         r"and start at random \(first: layernorm.weight\)"):
+        load_backbone(tmp_path / "partial", device="cpu")

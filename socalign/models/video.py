@@ -13,7 +13,9 @@ the fast path for the toy and for checkpoints that ship no processor settings.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -100,14 +102,49 @@ def load_backbone(
     source = spec.source
     try:
         kwargs.update(_hub_kwargs(spec))
-        model = model_class.from_pretrained(source, **kwargs)
+        # transformers prints a load report for every checkpoint with a task head (the k400
+        # TimeSformer's classifier, which a backbone leaves out); socalign reports instead
+        with _transformers_load_report_off():
+            model, info = model_class.from_pretrained(source, output_loading_info=True, **kwargs)
     except OSError as err:
         raise FileNotFoundError(
             f"cannot load {spec.model_class} from {source!r} ({err}); offline, pass a local "
             f"folder or {TOY_NAME!r}"
         ) from err
+    _report_loading(source, info)
     model.eval()
     return model.to(auto_device(device)), spec
+
+
+@contextmanager
+def _transformers_load_report_off() -> Iterator[None]:
+    """transformers' load report dropped for the duration (its other messages still pass).
+
+    A filter, not a level: transformers runs extra checks when its logger's level is raised.
+    """
+    from transformers.utils import logging as hf_logging
+
+    def not_a_report(record: logging.LogRecord) -> bool:
+        return "LOAD REPORT" not in str(record.msg)
+
+    loading = hf_logging.get_logger("transformers.modeling_utils")
+    loading.addFilter(not_a_report)
+    try:
+        yield
+    finally:
+        loading.removeFilter(not_a_report)
+
+
+def _report_loading(source: str | Path, info: dict[str, Any]) -> None:
+    """Warn about backbone weights the checkpoint lacks; log the ones a backbone leaves out."""
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        warnings.warn(f"{source}: {len(missing)} backbone weight(s) are not in the checkpoint "
+                      f"and start at random (first: {missing[0]})", stacklevel=3)
+    unused = sorted(info.get("unexpected_keys") or ())
+    if unused:  # e.g. a classification checkpoint's head: expected for a backbone
+        logger.info("%s: %d checkpoint weight(s) not used by the backbone (first: %s)", source,
+                    len(unused), unused[0])
 
 
 def pool(outputs: Any, spec: BackboneSpec, layer: int | None = None) -> torch.Tensor:
