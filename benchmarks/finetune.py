@@ -538,6 +538,44 @@ def micro_levers(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def triplet_term_timing(dataset: str, repeats: int, d: int = 128) -> dict[str, Any]:
+    """The fast trainer's triplet term on one batch of ``dataset``: gathered rows vs the product.
+
+    Times the term plus its backward for the triplets touching one demo-size batch, once by
+    gathering three bank rows per triplet (``steps.triplet_term``, the trainer's former way)
+    and once from the batch x bank product (``steps.bank_triplet_term``, its way now).
+    """
+    import torch
+
+    from socalign.data import load_dataset
+    from socalign.profiles import profile_config
+    from socalign.train.data import make_training_set, triplets_touching
+    from socalign.train.steps import bank_triplet_term, triplet_term
+
+    config = profile_config("demo")
+    bench = load_dataset(dataset)
+    trials = bench.split_trials("train")
+    data = make_training_set(trials.triplets, trials.odd, bench.split_indices("train"),
+                             len(bench.videos), config.val_fraction, np.random.default_rng([0, 1]))
+    rng = np.random.default_rng(0)
+    bank = torch.nn.functional.normalize(torch.randn(data.n_videos, d), dim=-1)
+    batch = rng.choice(data.fit_videos, config.batch_videos, replace=False)
+    touched = triplets_touching(data.triplets, batch, data.n_videos)
+    chosen, odd = data.triplets[touched], data.odd[touched]
+
+    def gathered() -> None:
+        emb = torch.randn(len(batch), d, requires_grad=True)
+        every = bank.index_copy(0, torch.as_tensor(batch), emb)
+        triplet_term(config.loss, every, np.arange(data.n_videos), chosen, odd).backward()
+
+    def product() -> None:
+        emb = torch.randn(len(batch), d, requires_grad=True)
+        bank_triplet_term(config.loss, emb, batch, bank, chosen, odd).backward()
+
+    return {"fit_triplets": len(data.triplets), "touching_batch": len(touched),
+            "gathered_s": _timed(gathered, repeats), "product_s": _timed(product, repeats)}
+
+
 def scale_mode(runner: Runner, args: argparse.Namespace,
                trainers: dict[str, Any] | None) -> dict[str, Any]:
     """Wall time per epoch and time to the paper's best as the benchmark grows."""
@@ -557,7 +595,16 @@ def scale_mode(runner: Runner, args: argparse.Namespace,
                                                              pair[row["trainer"]]).items()
                                 if k not in ("trainer", "seed")}})
     frame = pd.DataFrame(rows)
-    return {"runs": frame, "table": scale_table(frame)}
+    terms = pd.DataFrame([{"videos": n, **triplet_term_timing(
+        _dataset(n, args.dataset if n == DEMO_VIDEOS else None), args.micro_repeats)}
+        for n in args.videos])
+    terms_table = pd.DataFrame({
+        "videos": terms["videos"], "fit triplets": terms["fit_triplets"],
+        "touching a batch": terms["touching_batch"],
+        "gathered rows (ms)": [f"{t[0] * 1e3:.1f}" for t in terms["gathered_s"]],
+        "batch x bank product (ms)": [f"{t[0] * 1e3:.1f}" for t in terms["product_s"]]})
+    return {"runs": frame, "table": scale_table(frame), "triplet_terms": terms,
+            "triplet_table": terms_table}
 
 
 def scale_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -728,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
         elif mode == "scale":
             print("\n## scaling: wall time per epoch and time to the paper's best")
             print(part["table"].to_string(index=False))
+            print("\n## the fast trainer's triplet term for one batch (term + backward, median):"
+                  " the triplets touching a batch grow with the trials per video")
+            print(part["triplet_table"].to_string(index=False))
         elif mode == "lrs":
             print(f"\n## learning rate per trainer (seeds {args.seeds}; chosen on validation)")
             print(part["table"].to_string(index=False))

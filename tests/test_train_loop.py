@@ -91,10 +91,10 @@ def test_early_stopping_and_best_weights(tmp_path) -> None:
 def test_nan_loss_stops_naming_where_and_keeps_checkpoint(tmp_path, monkeypatch) -> None:
     import socalign.train.fast as fast
 
-    real = fast.triplet_term
+    real = fast.bank_triplet_term
 
-    def poisoned(loss, emb, ids, triplets, odd):
-        value = real(loss, emb, ids, triplets, odd)
+    def poisoned(loss, emb, batch, bank, triplets, odd):
+        value = real(loss, emb, batch, bank, triplets, odd)
         return value * float("nan") if poisoned.epoch == 1 else value
 
     poisoned.epoch = 0
@@ -102,7 +102,7 @@ def test_nan_loss_stops_naming_where_and_keeps_checkpoint(tmp_path, monkeypatch)
     def hook(epoch, step):
         poisoned.epoch = epoch
 
-    monkeypatch.setattr(fast, "triplet_term", poisoned)
+    monkeypatch.setattr(fast, "bank_triplet_term", poisoned)
     with pytest.raises(TrainingDiverged, match=r"epoch 1, step 1.*epoch-0000\.safetensors"):
         _run(tmp_path, _config(), on_step=hook)
     assert (tmp_path / "checkpoints" / "epoch-0000.safetensors").exists()

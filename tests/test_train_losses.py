@@ -19,6 +19,7 @@ from socalign.train.losses import (  # noqa: E402
 )
 from socalign.train.steps import hard_triplets, positions, rsa_term  # noqa: E402
 
+F = torch.nn.functional
 T = torch.tensor
 
 
@@ -132,3 +133,51 @@ def test_hard_triplets_pick_human_positive_and_model_hardest_negative() -> None:
     d_neg = 1 - 0.99 / float(torch.linalg.norm(T([0.99, 0.141])))
     assert float(loss) == pytest.approx(d_pos - d_neg + 0.2, abs=1e-5)
     assert hard_triplets(anchor, np.array([0]), cols[:1], np.array([0]), sim, 0.2) is None
+
+
+@pytest.mark.parametrize("kind", ["margin", "softmax"])
+def test_triplet_term_from_similarities_matches_the_embedding_form(kind: str) -> None:
+    from socalign.train.losses import LossConfig
+
+    torch.manual_seed(0)
+    first, second, third = (F.normalize(torch.randn(40, 8), dim=-1) for _ in range(3))
+    odd = torch.randint(0, 3, (40,))
+    loss = LossConfig(triplet=kind, margin=0.3, temperature=0.5)
+    sims = torch.stack([F.cosine_similarity(second, third, dim=-1),
+                        F.cosine_similarity(first, third, dim=-1),
+                        F.cosine_similarity(first, second, dim=-1)], dim=1)
+    torch.testing.assert_close(loss.triplet_term_from_similarities(sims, odd),
+                               loss.triplet_term(first, second, third, odd))
+    with pytest.raises(ValueError, match="similarity must be"):
+        loss.triplet_term_from_similarities(sims[:, :2], odd)
+
+
+@pytest.mark.parametrize("kind", ["margin", "softmax"])
+def test_bank_triplet_term_equals_the_gathered_term_in_value_and_gradient(kind: str) -> None:
+    """The fast trainer's (B, N) product gives the loss and the batch's gradients of
+    gathering three rows per triplet from the bank with the batch's rows replaced."""
+    from socalign.train.data import triplets_touching
+    from socalign.train.losses import LossConfig
+    from socalign.train.steps import bank_triplet_term, triplet_term
+
+    rng = np.random.default_rng(1)
+    n, d = 30, 8
+    bank = F.normalize(torch.randn(n, d, generator=torch.Generator().manual_seed(2)), dim=-1)
+    triplets = np.array([rng.choice(n, 3, replace=False) for _ in range(1000)])
+    odd = rng.integers(0, 3, 1000)
+    batch = rng.choice(n, 10, replace=False)
+    touched = triplets_touching(triplets, batch, n)
+    inside = np.isin(triplets[touched], batch).sum(axis=1)
+    assert {1, 2, 3} <= set(inside.tolist())  # pairs of bank videos, mixed, all in the batch
+    loss = LossConfig(triplet=kind, margin=0.2)
+    start = F.normalize(torch.randn(10, d, generator=torch.Generator().manual_seed(3)), dim=-1)
+    emb_a = start.clone().requires_grad_(True)
+    fast = bank_triplet_term(loss, emb_a, batch, bank, triplets[touched], odd[touched])
+    fast.backward()
+    emb_b = start.clone().requires_grad_(True)
+    every = bank.index_copy(0, torch.as_tensor(batch), emb_b)
+    gathered = triplet_term(loss, every, np.arange(n), triplets[touched], odd[touched])
+    gathered.backward()
+    torch.testing.assert_close(fast, gathered, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(emb_a.grad, emb_b.grad, rtol=1e-4, atol=1e-6)
+    assert bank.grad is None

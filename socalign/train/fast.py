@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from socalign.train.data import triplets_touching
-from socalign.train.steps import hard_triplets, rsa_term, triplet_term
+from socalign.train.steps import bank_triplet_term, hard_triplets, rsa_term
 from socalign.train.trainers import Context, embed, optimizer_step, register
 
 
@@ -174,9 +174,8 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
         if cfg.loss.uses_triplet:
             touched = triplets_touching(data.triplets, batch, data.n_videos)
             if len(touched):
-                ids = np.arange(data.n_videos)
-                term = triplet_term(cfg.loss, every, ids, data.triplets[touched],
-                                    data.odd[touched])
+                term = bank_triplet_term(cfg.loss, emb, batch, ctx.bank, data.triplets[touched],
+                                         data.odd[touched])
                 total = total + cfg.loss.triplet_weight() * term
                 sums["triplet"].append(float(term.detach()))
         if cfg.loss.uses_rsa:

@@ -51,8 +51,51 @@ def triplet_margin_loss(
     """
     if anchor.shape[0] == 0:
         raise ValueError("triplet_margin_loss needs at least one triplet")
-    gap = cosine_distance(anchor, positive) - cosine_distance(anchor, negative) + margin
-    return torch.clamp(gap, min=0.0).mean()
+    return margin_hinge(cosine_distance(anchor, positive), cosine_distance(anchor, negative), margin)
+
+
+def margin_hinge(kept: torch.Tensor, odd: torch.Tensor, margin: float) -> torch.Tensor:
+    """Mean of max(0, kept - odd + margin): the margin loss on distances.
+
+    Parameters
+    ----------
+    kept : torch.Tensor
+        (n,) distance between the two videos humans kept together (anchor and positive).
+    odd : torch.Tensor
+        (n,) distance between the anchor and the odd one (the negative).
+    margin : float
+        How much farther the odd one should be.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar mean hinge loss.
+    """
+    return torch.clamp(kept - odd + margin, min=0.0).mean()
+
+
+def ooo_cross_entropy(similarity: torch.Tensor, odd: torch.Tensor,
+                      temperature: float = 1.0) -> torch.Tensor:
+    """The odd-one-out cross-entropy from each triplet's three pair similarities.
+
+    Parameters
+    ----------
+    similarity : torch.Tensor
+        (n, 3): column k is the cosine similarity of the two videos other than video k (the
+        logit of "video k is the odd one").
+    odd : torch.Tensor
+        (n,) the position (0, 1, 2) humans chose as the odd one.
+    temperature : float, default 1.0
+        Divides the logits; must be positive.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar mean cross-entropy.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    return F.cross_entropy(similarity / temperature, odd.long())
 
 
 def ooo_softmax_loss(
@@ -81,13 +124,10 @@ def ooo_softmax_loss(
     torch.Tensor
         The scalar mean cross-entropy.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
     s12 = F.cosine_similarity(second, third, dim=-1)
     s02 = F.cosine_similarity(first, third, dim=-1)
     s01 = F.cosine_similarity(first, second, dim=-1)
-    logits = torch.stack([s12, s02, s01], dim=-1) / temperature
-    return F.cross_entropy(logits, odd.long())
+    return ooo_cross_entropy(torch.stack([s12, s02, s01], dim=-1), odd, temperature)
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -232,6 +272,39 @@ class LossConfig:
         stacked = torch.stack([first, second, third], dim=1)
         anchor, positive, negative = split_kept_and_odd(stacked, odd)
         return triplet_margin_loss(anchor, positive, negative, self.margin)
+
+    def triplet_term_from_similarities(self, similarity: torch.Tensor,
+                                       odd: torch.Tensor) -> torch.Tensor:
+        """The triplet term from each triplet's three pair similarities (no embeddings).
+
+        The same loss as :meth:`triplet_term` (to float rounding), for callers that hold the
+        similarities already, e.g. the fast trainer, which reads them off one product of its
+        batch with the embedding bank.
+
+        Parameters
+        ----------
+        similarity : torch.Tensor
+            (n, 3): column k is the cosine similarity of the two videos other than video k.
+        odd : torch.Tensor
+            (n,) the position (0, 1, 2) humans chose as the odd one.
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar loss, unweighted.
+        """
+        if similarity.ndim != 2 or similarity.shape[1] != 3 or similarity.shape[0] == 0:
+            raise ValueError(f"similarity must be (n >= 1, 3), got {tuple(similarity.shape)}")
+        if self.triplet == "softmax":
+            return ooo_cross_entropy(similarity, odd, self.temperature)
+        odd = odd.long()
+        rows = torch.arange(similarity.shape[0], device=similarity.device)
+        second_kept = torch.where(odd == 2, 1, 2)  # as split_kept_and_odd; the first kept is
+        # the anchor: kept pair = the pair without the odd one, anchor-odd pair = the pair
+        # without the second kept one
+        kept = 1.0 - similarity[rows, odd]
+        odd_distance = 1.0 - similarity[rows, second_kept]
+        return margin_hinge(kept, odd_distance, self.margin)
 
 
 def split_kept_and_odd(

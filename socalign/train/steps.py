@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from socalign.train.losses import LossConfig, rsa_loss, triplet_margin_loss
 
@@ -65,6 +66,68 @@ def triplet_term(
                           device=emb.device)
     odd_t = torch.as_tensor(odd, device=emb.device)
     return loss.triplet_term(emb[pos[:, 0]], emb[pos[:, 1]], emb[pos[:, 2]], odd_t)
+
+
+def bank_triplet_term(
+    loss: LossConfig,
+    emb: torch.Tensor,
+    batch: np.ndarray,
+    bank: torch.Tensor,
+    triplets: np.ndarray,
+    odd: np.ndarray,
+) -> torch.Tensor:
+    """The triplet term of triplets that touch a batch, scored against an embedding bank.
+
+    The same loss as :func:`triplet_term` on the bank with the batch's rows replaced by
+    ``emb`` (to float rounding), computed from one (B, N) product of the batch with the bank
+    instead of gathering three embedding rows per triplet: the triplets touching a batch grow
+    with the trials per video, the product only with the videos (measured in
+    ``benchmarks/finetune.py``). Gradients reach ``emb`` only; pairs of two bank videos are
+    constants.
+
+    Parameters
+    ----------
+    loss : LossConfig
+        The loss settings (:meth:`~socalign.train.losses.LossConfig.triplet_term_from_similarities`).
+    emb : torch.Tensor
+        (B, D) embeddings of the batch's videos, with gradients.
+    batch : numpy.ndarray
+        (B,) their benchmark rows (distinct).
+    bank : torch.Tensor
+        (N, D) the embedding bank (every video's last embedding; no gradients).
+    triplets : numpy.ndarray
+        (m, 3) video rows of the triplets scored; each has at least one video of ``batch``.
+    odd : numpy.ndarray
+        (m,) the position (0, 1, 2) humans chose as the odd one.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar triplet loss.
+    """
+    device = emb.device
+    batch_t = torch.as_tensor(batch, device=device)
+    unit = F.normalize(bank.index_copy(0, batch_t, emb), dim=-1)
+    rows = unit[batch_t] @ unit.T  # (B, N): every pair with a batch video
+    slot = np.full(bank.shape[0], -1)
+    slot[batch] = np.arange(len(batch))
+    columns = []
+    for a, b in ((1, 2), (0, 2), (0, 1)):  # column k: the pair without video k
+        i, j = triplets[:, a], triplets[:, b]
+        in_i, in_j = slot[i] >= 0, slot[j] >= 0
+        row = np.where(in_i, slot[i], slot[j]).clip(0)
+        col = np.where(in_i, j, i)
+        value = rows[torch.as_tensor(row, device=device), torch.as_tensor(col, device=device)]
+        outside = np.flatnonzero(~in_i & ~in_j)
+        if len(outside):  # two bank videos: a constant
+            with torch.no_grad():
+                ii = torch.as_tensor(i[outside], device=device)
+                jj = torch.as_tensor(j[outside], device=device)
+                fixed = (unit[ii] * unit[jj]).sum(-1)
+            value = value.index_put((torch.as_tensor(outside, device=device),), fixed)
+        columns.append(value)
+    similarity = torch.stack(columns, dim=1)
+    return loss.triplet_term_from_similarities(similarity, torch.as_tensor(odd, device=device))
 
 
 def rsa_term(
