@@ -1,11 +1,13 @@
 """GPU embedding check: a base-size TimeSformer (random init; no weights are fetched) in bf16.
 
-    python benchmarks/gpu_embed.py [--clips 250] [--batch-size 16] [--dtype bf16] [--json]
+    python benchmarks/gpu_embed.py [--clips 250] [--batch-size 16] [--frames 16] [--dtype bf16]
+                                   [--json] [--tiny]
 
 Builds ``TimesformerConfig()`` (the paper's base architecture: 12 layers, 768 wide, 8 frames of
-224 px), saves it with ``save_pretrained`` and loads it back through
-``socalign.models.video.load_backbone`` in the chosen dtype, as the real checkpoint would be.
-It then embeds ``--clips`` random uint8 clips (8 x 256 x 340, so the resize and centre crop
+224 px, as the k400 checkpoint), saves it with ``save_pretrained`` and loads it back through
+``socalign.models.video.load_backbone`` in the chosen dtype, fed ``--frames`` frames (the
+paper protocol's 16: the time embeddings are interpolated, as for the real checkpoint). It
+then embeds ``--clips`` random uint8 clips (frames x 256 x 340, so the resize and centre crop
 run) through ``preprocess`` and ``forward_features`` on the GPU, and reports clips/s (after one
 warm-up batch; preprocessing included) and the peak GPU memory allocated. Exits with status 3
 when no CUDA device is present. Not run in the task that wrote it (no GPU there).
@@ -27,7 +29,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--smoke-cpu", action="store_true",
+    parser.add_argument("--frames", type=int, default=16,
+                        help="frames per clip fed to the 8-frame backbone (the paper's 16)")
+    parser.add_argument("--tiny", "--smoke-cpu", dest="smoke_cpu", action="store_true",
                         help="check the script on the CPU with a tiny config (no GPU numbers)")
     args = parser.parse_args()
 
@@ -50,7 +54,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="socalign-gpu-embed-") as tmp:
         torch.manual_seed(0)
         transformers.TimesformerModel(config).save_pretrained(Path(tmp))
-        model, spec = load_backbone(tmp, device=device, dtype=dtype)
+        model, spec = load_backbone(tmp, device=device, dtype=dtype, n_frames=args.frames)
     rng = np.random.default_rng(0)
     clips = rng.integers(0, 256, (args.batch_size, spec.n_frames, 256, 340, 3), dtype=np.uint8)
     n_params = sum(p.numel() for p in model.parameters())

@@ -226,3 +226,17 @@ def test_gpu_script_runs_tiny_on_the_cpu(tmp_path, capsys) -> None:
     assert ttt["paper"]["to_target"]["reached"]  # its own best is reached by definition
     base = gpu_finetune.model_config(False, 8, 224)
     assert 0.3e12 < gpu_finetune.forward_flops(base) < 0.7e12  # ≈0.4 TFLOP at 8 x 224²
+
+
+def test_gpu_embed_script_runs_tiny_on_the_cpu_at_the_papers_16_frames() -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_embed.py"), "--tiny",
+                           "--clips", "6", "--batch-size", "3", "--json"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["frames"] == 16 and report["clips"] == 6 and report["finite"]
+    assert report["device"] == "cpu (smoke test)"
