@@ -348,3 +348,28 @@ def test_the_library_key_covers_the_whole_package() -> None:
     names = {p.relative_to(Path(book.build.__file__).parents[1]).as_posix()
              for p in book.build.library_files()}
     assert {"text.py", "metrics/ceilings.py", "book/build.py", "profiles.py"} <= names
+
+
+def test_a_cached_run_is_keyed_by_the_training_code(tmp_path, monkeypatch) -> None:
+    """An edit to the trainer changes the key of the book's cached runs; one to a chapter
+    helper does not (the chapters re-execute, the runs are reused)."""
+    import shutil
+
+    import socalign
+    from socalign.book import artifacts
+
+    package = Path(socalign.__file__).resolve().parent
+    copy = tmp_path / "socalign"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "weights"))
+    monkeypatch.setattr(book.build.socalign_package, "__file__", str(copy / "__init__.py"))
+    training = book.build.library_fingerprint(artifacts.TRAINING_CODE)
+    whole = book.build.library_fingerprint()
+    with (copy / "book" / "chapter.py").open("a") as f:
+        f.write("\n# a chapter helper edited\n")
+    assert book.build.library_fingerprint() != whole
+    assert book.build.library_fingerprint(artifacts.TRAINING_CODE) == training
+    with (copy / "train" / "fast.py").open("a") as f:
+        f.write("\n# the trainer edited\n")
+    assert book.build.library_fingerprint(artifacts.TRAINING_CODE) != training
+    assert book.build.library_fingerprint(("scoring.py",)) != book.build.library_fingerprint(
+        ("text.py",))

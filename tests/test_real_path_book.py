@@ -61,7 +61,7 @@ def paper_build(tmp_path_factory):
     patch.delenv("SOCALIGN_GARCIA2025_VIDEOS", raising=False)
     patch.setenv("HF_HUB_OFFLINE", "1")  # nothing may be fetched: every model is local
     fixed = book.library_fingerprint()  # pinned: others may edit socalign meanwhile
-    patch.setattr(book.build, "library_fingerprint", lambda: fixed)
+    patch.setattr(book.build, "library_fingerprint", lambda parts=None: fixed)
     overrides = {**SMALL, "video_model": str(model), "videos": str(videos)}
     try:
         summary = book.build_book(source, profile="paper", out=base / "build", timeout=900,

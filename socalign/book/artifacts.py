@@ -40,6 +40,11 @@ __all__ = [
 ]
 
 
+TRAINING_CODE = ("train", "models", "video", "data", "metrics", "scoring.py", "cache.py")
+"""The parts of the package that decide a fine-tuning run's result: their source is part of
+a cached run's key, so an edit to the trainer trains the book's runs again."""
+
+
 def garcia2025_location() -> Path | None:
     """A local copy of the garcia2025 data (``$SOCALIGN_DATA`` or the cache), or None.
 
@@ -404,8 +409,8 @@ def finetuned_run(
     """The folder of a fine-tuning run (``socalign.train.run.finetune``), trained once and cached.
 
     The run is keyed by the benchmark folder's files, the backbone, the training settings (the
-    profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied) and the library version;
-    it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
+    profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied), the library version and
+    the source of :data:`TRAINING_CODE`; it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
     an interrupted run leaves nothing that looks finished.
 
     Parameters
@@ -449,9 +454,11 @@ def finetuned_run(
                             for f in files_of if f is not None]]
     # the backbone's LoRA targets come from its spec, not the config: they are part of the key
     targets = list(get_spec(backbone).lora_targets)
-    key = content_key("finetune/1", __version__, config.to_dict(), backbone, targets,
-                      settings.n_boot, *[str(p.relative_to(root)) for p in files], *files,
-                      *extra)[:20]
+    from socalign.book.build import library_fingerprint
+
+    key = content_key("finetune/1", __version__, library_fingerprint(TRAINING_CODE),
+                      config.to_dict(), backbone, targets, settings.n_boot,
+                      *[str(p.relative_to(root)) for p in files], *files, *extra)[:20]
 
     def train(out: Path) -> None:
         with progress.step(f"fine-tuning: {loss} loss, seed {seed}, {config.trainer} trainer, "

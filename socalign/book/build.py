@@ -281,10 +281,26 @@ def library_files() -> list[Path]:
     return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def library_fingerprint() -> str:
-    """A key for the library's version and source: any edit to socalign re-executes chapters."""
-    files = library_files()
+def library_fingerprint(parts: tuple[str, ...] | None = None) -> str:
+    """A key for the library's version and source: any edit to socalign re-executes chapters.
+
+    Parameters
+    ----------
+    parts : tuple of str or None, default None
+        Only the files under these paths of the package (subpackages such as ``"train"`` or
+        modules such as ``"scoring.py"``); None: every file.
+
+    Returns
+    -------
+    str
+        The key (hex).
+    """
     package = Path(socalign_package.__file__).resolve().parent
+    files = library_files()
+    if parts is not None:
+        files = [f for f in files
+                 if any(f.relative_to(package).parts[: len(Path(part).parts)] == Path(part).parts
+                        for part in parts)]
     return content_key(__version__, *[str(p.relative_to(package)) for p in files], *files)
 
 
