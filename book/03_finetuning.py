@@ -200,7 +200,9 @@ style_frame(seen_table, hide_index=True) if seen_table is not None else None
 # few RSA steps on small random subsets of videos per epoch (`paper`). The `fast` trainer instead
 # embeds a batch of distinct videos per step and scores every triplet among them against a bank
 # of recent embeddings, so each forward pass serves many triplets. Same loss, same data, same
-# seed:
+# seed; each trainer runs at its own learning rate (the profile's, chosen on validation
+# Spearman: `python benchmarks/finetune.py --mode lrs` shows the choice, and
+# `--mode trainers` the time each trainer needs to a common target):
 
 # %% tags=["hide-input"]
 trainer_runs = {t: finetuned_run(settings, dataset, loss="hybrid", seed=settings.seeds[0],
@@ -209,7 +211,8 @@ rows = []
 for t, path in trainer_runs.items():
     rep = Run.open(path).report
     after = rep.evaluation("after")
-    rows.append({"trainer": t, "test R² after": after.r2,
+    rows.append({"trainer": t, "learning rate": Run.open(path).config.lr,
+                 "test R² after": after.r2,
                  "R² gain": rep.gain_of("r2").estimate,
                  "OOO after (argmax)": after.ooo["argmax"].accuracy,
                  "best epoch": rep.training["best_epoch"],
