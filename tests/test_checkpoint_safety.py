@@ -120,3 +120,38 @@ def test_a_pickle_checkpoint_is_never_unpickled(tmp_path) -> None:
     with pytest.raises(CheckpointError, match="unreadable"):
         load_state(renamed)
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_the_random_states_of_every_cuda_device_are_saved_and_restored(monkeypatch,
+                                                                        tmp_path) -> None:
+    """CUDA is faked: the states go through a real checkpoint file and come back."""
+    import warnings
+
+    import torch
+
+    from socalign.train import loop
+    from socalign.train.checkpoint import load_latest, save_checkpoint
+
+    devices = [torch.arange(8, dtype=torch.uint8), torch.arange(8, 16, dtype=torch.uint8)]
+    restored: list = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: list(devices))
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", lambda states: restored.append(states))
+    save_checkpoint(tmp_path, 0, {"epoch": 0, **loop.rng_state()})
+    _, state = load_latest(tmp_path)
+    cpu_before = torch.get_rng_state()
+    torch.rand(3)  # move the CPU generator on
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loop.restore_rng(state)
+    assert torch.equal(torch.get_rng_state(), cpu_before)
+    assert len(restored) == 1 and all(torch.equal(a, b) for a, b in zip(restored[0], devices,
+                                                                        strict=True))
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.warns(UserWarning, match="2 CUDA device.*1 are visible"):
+        loop.restore_rng(state)
+    assert len(restored) == 1
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loop.restore_rng({"torch_rng": cpu_before})  # a checkpoint from before CUDA states: fine
+    assert loop.rng_state()["cuda_rng"] == []

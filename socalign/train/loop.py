@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,44 @@ def _write_table(path: Path, rows: list[dict[str, Any]]) -> None:
     atomic_write_bytes(path, pd.DataFrame(rows).to_csv(index=False).encode())
 
 
+
+def rng_state() -> dict[str, Any]:
+    """torch's random states for a checkpoint: the CPU generator, and every CUDA device's.
+
+    Returns
+    -------
+    dict
+        ``torch_rng`` (a ByteTensor) and ``cuda_rng`` (a list of ByteTensors, one per visible
+        device; empty without CUDA).
+    """
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    return {"torch_rng": torch.get_rng_state(), "cuda_rng": list(cuda)}
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` saved (CUDA states when CUDA is here and they were saved).
+
+    Parameters
+    ----------
+    state : dict
+        A checkpoint's state (``torch_rng``, optionally ``cuda_rng``).
+
+    Warns
+    -----
+    UserWarning
+        The checkpoint holds CUDA states for another number of devices than are visible: they
+        are left as they are, and the resumed run is not the uninterrupted one draw for draw.
+    """
+    torch.set_rng_state(state["torch_rng"])
+    cuda = list(state.get("cuda_rng") or [])
+    if cuda and torch.cuda.is_available():
+        if len(cuda) != torch.cuda.device_count():
+            warnings.warn(f"the checkpoint holds random states of {len(cuda)} CUDA device(s), "
+                          f"{torch.cuda.device_count()} are visible: CUDA's random states are "
+                          "not restored", stacklevel=2)
+            return
+        torch.cuda.set_rng_state_all(cuda)
+
 def fit(
     core: AlignedVideoModel,
     inputs: Inputs,
@@ -243,7 +282,7 @@ def fit(
         core.load_trainable_state(state["trainable"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
+        restore_rng(state)
         history = list(state["history"])
         best, best_epoch, bad = state["best"], state["best_epoch"], state["bad"]
         start, time_to_best = state["epoch"] + 1, state["time_to_best"]
@@ -312,7 +351,7 @@ def fit(
             save_checkpoint(ckpt_dir, epoch, {
                 "config": config.fingerprint(), "epoch": epoch,
                 "trainable": core.trainable_state(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+                "scheduler": scheduler.state_dict(), **rng_state(),
                 "history": history, "best": best, "best_epoch": best_epoch, "bad": bad,
                 "elapsed": times["elapsed_s"], "train_s": times["train_s"],
                 "train_cpu_s": times["train_cpu_s"], "time_to_best": time_to_best,
