@@ -22,6 +22,7 @@ pytest.importorskip("papermill")
 pytest.importorskip("jupyter_book")
 
 from socalign import book
+from socalign import source as socalign_source
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -51,6 +52,7 @@ def built(tmp_path_factory):
     # that a changed key re-executes)
     fixed = book.library_fingerprint()
     patch.setattr(book.build, "library_fingerprint", lambda parts=None: fixed)
+    patch.setattr(socalign_source, "library_fingerprint", lambda parts=None: fixed)  # runs
     try:
         summary = book.build_book(source, profile="ci", out=out, timeout=600)
         yield source, out, before, summary

@@ -356,20 +356,21 @@ def test_a_cached_run_is_keyed_by_the_training_code(tmp_path, monkeypatch) -> No
     import shutil
 
     import socalign
+    from socalign import source
     from socalign.book import artifacts
 
     package = Path(socalign.__file__).resolve().parent
     copy = tmp_path / "socalign"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "weights"))
-    monkeypatch.setattr(book.build.socalign_package, "__file__", str(copy / "__init__.py"))
-    training = book.build.library_fingerprint(artifacts.TRAINING_CODE)
-    whole = book.build.library_fingerprint()
+    monkeypatch.setattr(socalign, "__file__", str(copy / "__init__.py"))
+    training = source.library_fingerprint(artifacts.TRAINING_CODE)
+    whole = source.library_fingerprint()
+    assert book.build.library_fingerprint is source.library_fingerprint  # one owner
     with (copy / "book" / "chapter.py").open("a") as f:
         f.write("\n# a chapter helper edited\n")
-    assert book.build.library_fingerprint() != whole
-    assert book.build.library_fingerprint(artifacts.TRAINING_CODE) == training
+    assert source.library_fingerprint() != whole
+    assert source.library_fingerprint(artifacts.TRAINING_CODE) == training
     with (copy / "train" / "fast.py").open("a") as f:
         f.write("\n# the trainer edited\n")
-    assert book.build.library_fingerprint(artifacts.TRAINING_CODE) != training
-    assert book.build.library_fingerprint(("scoring.py",)) != book.build.library_fingerprint(
-        ("text.py",))
+    assert source.library_fingerprint(artifacts.TRAINING_CODE) != training
+    assert source.library_fingerprint(("scoring.py",)) != source.library_fingerprint(("text.py",))

@@ -23,6 +23,7 @@ pytest.importorskip("av")
 from real_path_fixtures import copy_garcia, fake_videos, tiny_timesformer
 
 from socalign import book
+from socalign import source as socalign_source
 from socalign.profiles import PROFILES, profile_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,7 @@ def paper_build(tmp_path_factory):
     patch.setenv("HF_HUB_OFFLINE", "1")  # nothing may be fetched: every model is local
     fixed = book.library_fingerprint()  # pinned: others may edit socalign meanwhile
     patch.setattr(book.build, "library_fingerprint", lambda parts=None: fixed)
+    patch.setattr(socalign_source, "library_fingerprint", lambda parts=None: fixed)  # runs
     overrides = {**SMALL, "video_model": str(model), "videos": str(videos)}
     try:
         summary = book.build_book(source, profile="paper", out=base / "build", timeout=900,

@@ -454,9 +454,9 @@ def finetuned_run(
                             for f in files_of if f is not None]]
     # the backbone's LoRA targets come from its spec, not the config: they are part of the key
     targets = list(get_spec(backbone).lora_targets)
-    from socalign.book.build import library_fingerprint
+    from socalign import source
 
-    key = content_key("finetune/1", __version__, library_fingerprint(TRAINING_CODE),
+    key = content_key("finetune/1", __version__, source.library_fingerprint(TRAINING_CODE),
                       config.to_dict(), backbone, targets, settings.n_boot,
                       *[str(p.relative_to(root)) for p in files], *files, *extra)[:20]
 

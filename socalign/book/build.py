@@ -26,10 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-import socalign as socalign_package
-from socalign import __version__, progress
+from socalign import progress
 from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
 from socalign.profiles import Profile, profile_settings
+from socalign.source import library_files, library_fingerprint  # noqa: F401  (re-exported)
 
 __all__ = [
     "BookError",
@@ -267,41 +267,6 @@ def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
                    for p in pair):
                 changed.append(rel.with_suffix(".ipynb"))
     return changed
-
-
-def library_files() -> list[Path]:
-    """Every source file of the socalign package (not only of :mod:`socalign.book`).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The package's ``.py`` files, sorted.
-    """
-    package = Path(socalign_package.__file__).resolve().parent
-    return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
-
-
-def library_fingerprint(parts: tuple[str, ...] | None = None) -> str:
-    """A key for the library's version and source: any edit to socalign re-executes chapters.
-
-    Parameters
-    ----------
-    parts : tuple of str or None, default None
-        Only the files under these paths of the package (subpackages such as ``"train"`` or
-        modules such as ``"scoring.py"``); None: every file.
-
-    Returns
-    -------
-    str
-        The key (hex).
-    """
-    package = Path(socalign_package.__file__).resolve().parent
-    files = library_files()
-    if parts is not None:
-        files = [f for f in files
-                 if any(f.relative_to(package).parts[: len(Path(part).parts)] == Path(part).parts
-                        for part in parts)]
-    return content_key(__version__, *[str(p.relative_to(package)) for p in files], *files)
 
 
 def _is_code_notebook(nb: Any) -> bool:
