@@ -249,9 +249,13 @@ def build_model(
         wrapped = add_lora(backbone, lora)
         head = ProjectionHead(hidden, head_dim, head_dropout)
     if gradient_checkpointing:
-        wrapped.get_base_model().gradient_checkpointing_enable(
-            gradient_checkpointing_kwargs={"use_reentrant": False}
-        )
+        base = wrapped.get_base_model()
+        if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5 names it so
+            base.activation_checkpointing_enable(
+                activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            base.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs={"use_reentrant": False})
     return AlignedVideoModel(wrapped, head, features)
 
 
