@@ -38,12 +38,11 @@ class Profile:
     that differ from :class:`socalign.train.config.TrainConfig`'s defaults, in its own names
     (:meth:`train_config` builds the configuration; ``socalign finetune --profile`` runs the
     same); trainer_train: training options for one trainer only, applied over ``train`` when
-    that trainer runs (each trainer's own learning rate: the fast trainer's batches score many
-    triplets a step, so its gradients are less noisy and it takes a larger step; the rates are
-    chosen on validation by ``benchmarks/finetune.py --mode lrs``); an override of ``train``
-    wins over them; seeds: training seeds; n_boot / n_perm: resampling counts; videos: a folder of the
-    garcia2025 videos under their ``video_mapping.csv`` names (None: ``$SOCALIGN_GARCIA2025_VIDEOS``
-    when set, else no videos); overrides: the settings changed from the table's entry
+    that trainer runs (e.g. each trainer's own learning rate, chosen on validation by
+    ``benchmarks/finetune.py --mode lrs``); an override of ``train`` wins over them; seeds:
+    training seeds; n_boot / n_perm: resampling counts; videos: a folder of the garcia2025
+    videos under their ``video_mapping.csv`` names (None: ``$SOCALIGN_GARCIA2025_VIDEOS`` when
+    set, else no videos); overrides: the settings changed from the table's entry
     (:func:`profile_settings`), recorded so that a build shows what it changed.
     """
 

@@ -410,8 +410,9 @@ def finetuned_run(
 
     The run is keyed by the benchmark folder's files, the backbone, the training settings (the
     profile's ``train`` with ``loss``, ``seed`` and ``trainer`` applied), the library version and
-    the source of :data:`TRAINING_CODE`; it is trained in a temporary folder and renamed into place, so chapters 3 to 5 share it and
-    an interrupted run leaves nothing that looks finished.
+    the source of :data:`TRAINING_CODE`; it is trained in a temporary folder and renamed into
+    place, so chapters 3 to 5 share it and an interrupted run leaves nothing that looks
+    finished.
 
     Parameters
     ----------
