@@ -135,11 +135,11 @@ style_frame(change_table, hide_index=True)
 # background and the distractor object, can be measured.
 
 # %%
-# the merged folder feeds the frames the run was trained on; the pretrained one the profile's
+# both backbones see clips of the frame count fine-tuning used
 backbones = {"pretrained": pretrained_backbone(settings),
              "fine-tuned": str(merged_backbone(settings, run.path))}
 n_clips = 4 if settings.name == "ci" else 8
-# region shares (agents, distractor) where the benchmark records object boxes (SocialWorld)
+# region shares where the benchmark records object boxes (SocialWorld)
 rollout = benchmark_rollout(bench, backbones, split="test", max_clips=n_clips)
 maps = rollout.maps
 frames = load_clips([bench.videos.files[bench.split_indices("test")[0]]],
