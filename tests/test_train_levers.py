@@ -240,3 +240,27 @@ def test_gpu_embed_script_runs_tiny_on_the_cpu_at_the_papers_16_frames() -> None
     report = json.loads(done.stdout)
     assert report["frames"] == 16 and report["clips"] == 6 and report["finite"]
     assert report["device"] == "cpu (smoke test)"
+
+
+def test_the_lr_mode_chooses_each_trainers_rate_on_validation_not_on_test(monkeypatch) -> None:
+    """A fake runner: the rate with the highest best validation wins even where another rate
+    has the higher held-out R²."""
+    import argparse
+
+    bench = _benchmark()
+    best_val = {("paper", 1e-3): 0.30, ("paper", 2e-3): 0.20, ("paper", 4e-3): 0.10,
+                ("fast", 1e-3): 0.10, ("fast", 2e-3): 0.20, ("fast", 4e-3): 0.30}
+
+    class FakeRunner:
+        def run(self, dataset, key, name, config, seed, threads=None):
+            val = best_val[(name, config.lr)]
+            r2 = 0.5 - val  # test R² runs the other way: it must not decide
+            return _report([0.0, val - 0.01 * seed, val], [0.0, 1.0, 2.0], r2=r2)
+
+    monkeypatch.setattr(bench, "_dataset", lambda n, dataset=None: "fake")
+    args = argparse.Namespace(seeds=[0, 1, 2], dataset=None, epochs=None, lr=None, val_every=5)
+    result = bench.lrs_mode(FakeRunner(), args)
+    assert result["chosen"] == {"paper": 1e-3, "fast": 4e-3}
+    assert result["profile"] == {"paper": 1e-3, "fast": 4e-3}  # the demo profile's rates
+    table = result["table"]
+    assert len(table) == 6 and (table["chosen"] != "").sum() == 2
