@@ -85,6 +85,7 @@ def test_model_card_is_filled_from_the_report(finished) -> None:
     run_dir, _, model_dir = finished
     card = (model_dir / CARD_FILE).read_text()
     assert "More Information Needed" not in card and "[optional]" not in card
+    assert "- Input: 4 frames per clip" in card  # the tiny checkpoint's own, stated as a number
     report = json.loads((run_dir / REPORT_FILE).read_text())
     for side in ("before", "after"):
         r2 = report[side]["ci"]["r2"]

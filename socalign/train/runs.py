@@ -639,7 +639,7 @@ def _ceiling_lines(ceilings: Any) -> list[str]:
 
 
 def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = None,
-               dataset_name: str | None = None) -> str:
+               dataset_name: str | None = None, n_frames: int | None = None) -> str:
     """The exported folder's ``README.md``: a model card filled from the run's report.
 
     Parameters
@@ -653,6 +653,9 @@ def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = N
         the ceiling was not computed).
     dataset_name
         The benchmark's own name (default: the name or folder name ``finetune`` was given).
+    n_frames
+        The frames per clip the model is fed (the exported spec's); None: the run's setting,
+        else "the backbone's own".
 
     Returns
     -------
@@ -722,8 +725,8 @@ def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = N
         f"- Head: linear {head.get('hidden', '?')} → {config.head_dim}, "
         f"LayerNorm, ReLU, dropout {config.head_dropout}, L2-normalised (`head.safetensors`, "
         "`head.json`).",
-        "- Input: " + (f"{config.n_frames} frames per clip (set for this run)"
-                       if config.n_frames else "the backbone's own frame count per clip")
+        "- Input: " + (f"{n_frames or config.n_frames} frames per clip"
+                       if n_frames or config.n_frames else "the backbone's own frame count per clip")
         + ", sampled uniformly, preprocessed as in training (`embed_clips`).",
         "- Output: one unit-length embedding per clip; the similarity of two clips is the "
         "cosine of theirs.",
@@ -914,7 +917,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
             "preprocessing": "fast",
             "ceiling": None if ceilings is None else ceilings.to_dict()["ceilings"],
         }, indent=2, default=str) + "\n")
-        card = model_card(run, record, ceilings, dataset_name)
+        card = model_card(run, record, ceilings, dataset_name, spec.n_frames)
         if _TEMPLATE_TEXT in card:  # pragma: no cover - the card is ours
             raise AssertionError("the model card holds template text")
         atomic_write_text(stage / CARD_FILE, card)
