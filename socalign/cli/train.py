@@ -7,6 +7,14 @@ from typing import Any
 
 from socalign.cli.common import CliError, add_command, add_dataset_argument
 from socalign.profiles import PROFILES
+from socalign.train.kinds import LOSSES  # = socalign.train.losses.LOSSES, without torch
+
+
+def _loss_help() -> str:
+    """``--loss``'s help: every kind of :data:`socalign.train.losses.LOSSES` with its label."""
+    kinds = "; ".join((kind.name if kind.label == kind.name else f"{kind.name} = {kind.label}")
+                      + f": {kind.description}" for kind in LOSSES.values())
+    return f"the loss (default: hybrid): {kinds}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,14 +29,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", default=None, metavar="REV",
                         help="with a hub --backbone: the branch, tag or commit to load (the run "
                         "records NAME@REV)")
-    parser.add_argument("--loss", choices=("hybrid", "triplet", "rsa", "budget"), default="hybrid")
+    parser.add_argument("--loss", choices=tuple(LOSSES), default="hybrid", help=_loss_help())
+    parser.add_argument("--distill-model", default=None, metavar="NAME",
+                        help="with --loss distilled (language-distilled): the caption model whose "
+                        "odd ones and similarity replace people's (minilm, tfidf, a "
+                        "sentence-transformers name or folder; default: the profile's, demo "
+                        "minilm, paper sentence-transformers/paraphrase-multilingual-mpnet-base-v2)"
+                        "; the other losses (hybrid, triplet, rsa, budget = budget-matched "
+                        "triplet) train on people's judgments and take none")
     parser.add_argument("--triplet-loss", choices=("margin", "softmax"), default="margin",
                         help="triplet term: margin on cosine distance, or SPoSE-style softmax")
     parser.add_argument("--trainer", choices=("paper", "fast"), default=None,
                         help="default: the profile's (demo: fast, paper: paper)")
     parser.add_argument("--profile", choices=tuple(PROFILES), default="demo",
                         help="training settings (demo: minutes on a CPU; paper: the released ones)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the run's seed (fit/validation split, batches, initialisation, "
+                        "bootstrap), the same for every --loss: hybrid, triplet, rsa, budget "
+                        "(budget-matched triplet) and distilled (language-distilled) runs of one "
+                        "seed share their fit/validation split")
     parser.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     parser.add_argument("--lr", type=float, default=None, help="override the learning rate")
     parser.add_argument("--max-steps-per-epoch", type=int, default=None,
@@ -53,6 +72,11 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
     from socalign.train.run import finetune
 
     changes: dict[str, Any] = {"seed": args.seed, "loss_kind": args.loss}
+    if args.distill_model is not None:
+        if LOSSES[args.loss].targets != "captions":
+            raise CliError(f"--distill-model applies to --loss distilled only (not {args.loss})",
+                           "--distill-model")
+        changes["distill_model"] = args.distill_model
     if args.trainer is not None:
         changes["trainer"] = args.trainer
     if args.epochs is not None:
@@ -98,6 +122,8 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
         "backbone": report.backbone,
         "trainer": config.trainer,
         "loss": args.loss,
+        **({"distill_model": config.distill_model}
+           if config.loss.targets == "captions" else {}),
         "seed": args.seed,
         "split": report.split,
         "before": {k: report.before[k] for k in ("r2", "spearman", "ooo_accuracy")},

@@ -3,8 +3,10 @@
 Importing this package does not import torch; the submodules do.
 
 - ``losses``: triplet margin / OOO softmax, RSA, and the hybrid weights (``LossConfig``)
+- ``kinds``: the loss kinds, one table (``LOSSES``: hybrid, the ablations, the budget-matched
+  and language-distilled controls; no torch)
 - ``model``: LoRA through peft + projection head; save/load in peft's format
-- ``data``: fit/validation split by video, the human similarity targets
+- ``data``: fit/validation split by video, the human (or caption-model) similarity targets
 - ``loop``: the shared loop (validation, early stopping, checkpoints, resume, NaN stop)
 - ``paper`` / ``fast``: what one epoch's steps are for each trainer
 - ``trainers``: the table the trainers register in, which ``loop`` looks them up from
@@ -19,5 +21,5 @@ The trainers differ only in what one epoch's steps are (``paper.run_epoch``,
 ``fast.run_epoch``); validation, stopping and checkpoints live once in ``loop``.
 """
 
-__all__ = ["checkpoint", "config", "data", "fast", "loop", "losses", "model", "paper", "run",
-           "runs", "steps", "sweep", "trainers"]
+__all__ = ["checkpoint", "config", "data", "fast", "kinds", "loop", "losses", "model", "paper",
+           "run", "runs", "steps", "sweep", "trainers"]

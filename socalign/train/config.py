@@ -38,6 +38,12 @@ class TrainConfig:
     ``n_frames``: frames per clip fed to the backbone (None: the backbone's own, from its spec;
     the paper feeds the 8-frame Kinetics TimeSformer 16, whose time embeddings transformers
     interpolates). A run records it, and reloading the run feeds the same number.
+    ``distill_model``: with ``loss.kind == "distilled"`` (the language-distilled control), the
+    caption model whose geometry replaces people's judgments as the training and validation
+    targets (a name :func:`socalign.models.embed.embed_benchmark` takes: ``"minilm"``,
+    ``"tfidf"``, a sentence-transformers name or folder; see
+    :func:`socalign.train.data.language_targets`). It decides nothing for the other kinds, so
+    :meth:`to_dict` records it for a distilled run only.
     """
 
     trainer: str = "fast"
@@ -67,6 +73,7 @@ class TrainConfig:
     batch_order: str = "random"
     lr_warmup_steps: int = 0
     n_frames: int | None = None
+    distill_model: str = "minilm"
 
     def __post_init__(self) -> None:
         if self.trainer not in TRAINERS:
@@ -102,13 +109,21 @@ class TrainConfig:
                                           or not isinstance(self.n_frames, int)
                                           or self.n_frames < 1):
             raise ValueError(f"n_frames must be an integer >= 1 or None, got {self.n_frames!r}")
+        if not isinstance(self.distill_model, str) or not self.distill_model.strip():
+            raise ValueError(f"distill_model must name a caption model, got {self.distill_model!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (the loss nested as a dict; later options only when not at default)."""
+        """JSON-able form (the loss nested as a dict; later options only when not at default).
+
+        ``distill_model`` is left out unless the loss takes a caption model's targets (it
+        decides nothing otherwise), so the dict of every other run is as before it existed.
+        """
         out = asdict(self)
         for name, default in LATER_OPTIONS.items():
             if out[name] == default:
                 del out[name]
+        if self.loss.targets != "captions":
+            del out["distill_model"]
         return out
 
     @classmethod

@@ -1,9 +1,14 @@
-"""Training data: the fit/validation split by video, triplets, and the human similarity targets."""
+"""Training data: the fit/validation split by video, triplets, and the similarity targets.
+
+The targets are people's judgments (:func:`make_training_set`), or, for the language-distilled
+control, a caption model's geometry on the same triplets and pairs
+(:func:`language_targets`, :func:`with_language_targets`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -196,3 +201,85 @@ def triplets_touching(triplets: np.ndarray, videos: np.ndarray, n_videos: int) -
     member = np.zeros(n_videos, dtype=bool)
     member[videos] = True
     return np.flatnonzero(member[triplets].any(axis=1))
+
+
+def language_targets(
+    triplets: np.ndarray, embeddings: np.ndarray, observed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A caption model's odd ones and similarity, in place of people's (language distillation).
+
+    The odd one of a triplet is the video outside its most similar pair by the cosine
+    similarity of the caption embeddings (a tie goes to the earlier position: the pair without
+    video 0 first, then without 1, then without 2). The similarity is that cosine on the
+    ``observed`` pairs and NaN on every other pair, so the RSA term and validation of a
+    distilled run correlate over the very pairs people's similarity has. Nothing of people's
+    choices enters: only which videos were shown together.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (m, 3) video rows 0..N-1 of the triplets (m may be 0).
+    embeddings : numpy.ndarray
+        (N, D) caption embeddings of every video, in benchmark row order (e.g.
+        :func:`socalign.models.embed.embed_benchmark` of a language model). A zero row has
+        cosine 0 with every other video.
+    observed : numpy.ndarray
+        (N, N) bool, the pairs to give a target (e.g. :attr:`TrainingSet.fit_observed`).
+
+    Returns
+    -------
+    odd : numpy.ndarray
+        (m,) int64, the position (0, 1, 2) of each triplet's odd one by the caption model.
+    similarity : numpy.ndarray
+        (N, N) float64, the caption cosine similarity where ``observed``, NaN elsewhere.
+
+    Raises
+    ------
+    ValueError
+        When the shapes disagree, ``embeddings`` are not finite, or a triplet names a video
+        outside 0..N-1.
+    """
+    emb = np.asarray(embeddings, dtype=np.float64)
+    triplets = np.asarray(triplets, dtype=np.int64).reshape(-1, 3)
+    observed = np.asarray(observed, dtype=bool)
+    if emb.ndim != 2 or observed.shape != (len(emb), len(emb)):
+        raise ValueError(f"embeddings must be (N, D) and observed (N, N), got {emb.shape} and "
+                         f"{observed.shape}")
+    if not np.isfinite(emb).all():
+        raise ValueError("the caption embeddings are not all finite")
+    if len(triplets) and (triplets.min() < 0 or triplets.max() >= len(emb)):
+        raise ValueError(f"a triplet names a video outside 0..{len(emb) - 1}")
+    norm = np.linalg.norm(emb, axis=1, keepdims=True)
+    unit = np.divide(emb, norm, out=np.zeros_like(emb), where=norm > 0)
+    cosine = np.clip(unit @ unit.T, -1.0, 1.0)
+    a, b, c = triplets[:, 0], triplets[:, 1], triplets[:, 2]
+    # column k: the similarity of the pair without video k (k is odd when that pair is closest)
+    pair = np.stack([cosine[b, c], cosine[a, c], cosine[a, b]], axis=1)
+    odd = np.argmax(pair, axis=1).astype(np.int64) if len(triplets) else np.zeros(0, np.int64)
+    return odd, np.where(observed, cosine, np.nan)
+
+
+def with_language_targets(data: TrainingSet, embeddings: np.ndarray) -> TrainingSet:
+    """``data`` with a caption model's targets in place of people's (the distilled control).
+
+    The fit and validation videos and the fit triplets stay; the odd ones, the fit similarity
+    (the RSA target) and the validation similarity (early stopping and the best epoch) become
+    the caption model's, by :func:`language_targets`, on the pairs people's fit and validation
+    similarities observe.
+
+    Parameters
+    ----------
+    data : TrainingSet
+        The training set built from people's judgments (:func:`make_training_set`).
+    embeddings : numpy.ndarray
+        (N, D) caption embeddings of every video, in benchmark row order.
+
+    Returns
+    -------
+    TrainingSet
+        A copy whose ``odd``, ``fit_similarity`` and ``val_similarity`` are the caption
+        model's (NaN on the diagonal and on unobserved pairs).
+    """
+    odd, fit_similarity = language_targets(data.triplets, embeddings, data.fit_observed)
+    _, val_similarity = language_targets(data.triplets[:0], embeddings, data.val_observed)
+    return replace(data, odd=odd, fit_similarity=fit_similarity, val_similarity=val_similarity)

@@ -8,6 +8,11 @@ An epoch embeds each fit video once (plus one bank fill at the start of training
 at the start of every epoch with ``bank_refresh="epoch"``). With ``batch_order="graph"`` the
 batches are grown along the triplet graph (:func:`graph_batches`) instead of cut from a
 permutation.
+
+Every loss kind takes the same steps on the same batches: ``budget`` (the budget-matched
+triplet control) adds, in each batch's step, hard triplets mined among the batch-to-fit pairs
+the RSA term would have used, so it embeds the same videos in as many optimizer steps as
+``hybrid``; ``distilled`` runs exactly as ``hybrid`` on other targets.
 """
 
 from __future__ import annotations
@@ -183,7 +188,7 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
             if term is not None:
                 total = total + cfg.loss.rsa_weight(epoch) * term
                 sums["rsa"].append(float(term.detach()))
-        if cfg.loss.kind == "budget":
+        if cfg.loss.uses_hard:  # budget-matched: hard triplets among the same videos
             term = hard_triplets(emb, batch, every[fit_t], fit, data.fit_similarity,
                                  cfg.loss.margin)
             if term is not None:

@@ -1,6 +1,9 @@
 """Losses of behaviour-guided fine-tuning: triplet margin, OOO softmax, RSA, and their hybrid.
 
-All take L2-normalised embeddings (torch tensors) and are batched and differentiable.
+All take L2-normalised embeddings (torch tensors) and are batched and differentiable. The loss
+kinds a run can train with (the paper's hybrid, its ablations and its controls) are one table,
+:data:`LOSSES` (defined in :mod:`socalign.train.kinds`, which imports no torch, so that the
+command line can offer it as ``socalign finetune --loss`` without loading torch).
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("hybrid", "triplet", "rsa", "budget")
+from socalign.train.kinds import LOSSES, LossKind
+
+__all__ = ["LOSSES", "TRIPLET_KINDS", "LossConfig", "LossKind", "cosine_distance",
+           "margin_hinge", "ooo_cross_entropy", "ooo_softmax_loss", "pearson", "rsa_loss",
+           "rsa_loss_pairs", "split_kept_and_odd", "triplet_margin_loss"]
+
 TRIPLET_KINDS = ("margin", "softmax")
 
 
@@ -207,7 +215,20 @@ class LossConfig:
     """Which loss and its weights: total = alpha * triplet + beta(epoch) * RSA.
 
     ``beta(epoch) = min(beta_max, beta_start + beta_step * epoch)`` (epoch from 0); the paper's
-    defaults are alpha 0.7, beta 0.3 + 0.1 * epoch capped at 0.7, margin 0.2.
+    defaults are alpha 0.7, beta 0.3 + 0.1 * epoch capped at 0.7, margin 0.2. ``kind`` is one
+    of :data:`LOSSES`: the weights above apply to the kinds with both terms (``hybrid``,
+    ``distilled``); a single-term kind weighs its term 1.
+
+    ``budget`` is the budget-matched triplet control: a triplet-only model given hybrid's
+    training budget. socalign's reading (the v2 paper's text was not at hand): the same
+    optimizer steps and the same videos embedded per epoch as ``hybrid``, the RSA term's share
+    spent on triplet-loss terms instead, namely hard triplets mined among the very videos the
+    RSA term would have used (:func:`socalign.train.steps.hard_triplets`; the paper trainer
+    runs them as hybrid's RSA steps, the fast trainer adds them to each batch's step). The
+    authors' released code (``train_timesformer.py``, mode ``budget-matched``) matches another
+    budget: triplet-only steps plus one in-batch hard-negative triplet every few steps, 738 an
+    epoch, the number of pairs hybrid's six RSA steps of 24 videos (6 with gradients) correlate
+    (6 x (15 + 6 x 18)), at no extra embedding.
     """
 
     kind: str = "hybrid"
@@ -228,25 +249,40 @@ class LossConfig:
             raise ValueError("loss weights and margin must be non-negative")
 
     @property
+    def spec(self) -> LossKind:
+        """The kind's entry in :data:`LOSSES`."""
+        return LOSSES[self.kind]
+
+    @property
     def uses_triplet(self) -> bool:
         """True when the triplet term is on (everything but RSA-only)."""
-        return self.kind != "rsa"
+        return self.spec.triplet
 
     @property
     def uses_rsa(self) -> bool:
-        """True when the RSA term is on (hybrid and RSA-only)."""
-        return self.kind in ("hybrid", "rsa")
+        """True when the RSA term is on (hybrid, distilled and RSA-only)."""
+        return self.spec.rsa
+
+    @property
+    def uses_hard(self) -> bool:
+        """True when hard triplets replace the RSA term (the budget-matched control)."""
+        return self.spec.hard
+
+    @property
+    def targets(self) -> str:
+        """Whose judgments the targets are: ``"people"`` or ``"captions"`` (distilled)."""
+        return self.spec.targets
 
     def triplet_weight(self) -> float:
-        """Weight of the triplet term (1 for the single-term ablations)."""
-        return self.alpha if self.kind == "hybrid" else 1.0
+        """Weight of the triplet term: ``alpha`` with both terms on, else 1."""
+        return self.alpha if self.uses_triplet and self.uses_rsa else 1.0
 
     def rsa_weight(self, epoch: int) -> float:
-        """Weight of the RSA term at ``epoch`` (the schedule for hybrid, 1 for RSA-only)."""
-        if self.kind == "rsa":
-            return 1.0
-        if self.kind != "hybrid":
+        """Weight of the RSA term at ``epoch`` (the schedule with both terms, 1 for RSA-only)."""
+        if not self.uses_rsa:
             return 0.0
+        if not self.uses_triplet:
+            return 1.0
         return min(self.beta_max, self.beta_start + self.beta_step * epoch)
 
     def triplet_term(

@@ -3,7 +3,11 @@
 Each step takes ``triplets_per_step`` human triplets and embeds their videos; ``rsa_steps_per_epoch``
 times per epoch an RSA step runs on a ``rsa_subset``-video sample, ``rsa_grad_videos`` of them
 with gradients and the rest without. RSA-only replaces every triplet step by an RSA step;
-``budget`` replaces each RSA step by hard triplets mined among the same videos.
+triplet-only has no RSA steps; ``budget`` (the budget-matched triplet control) replaces each RSA
+step by a step on hard triplets mined among the same videos, so it takes as many optimizer steps
+and embeds the same videos as ``hybrid`` (socalign's reading of "budget-matched", see
+:class:`~socalign.train.losses.LossConfig`); ``distilled`` runs exactly as ``hybrid`` on other
+targets.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def rsa_schedule(n_steps: int, n_rsa: int) -> np.ndarray:
 
 
 def _subset_step(ctx: Context, epoch: int, step: int, rng: np.random.Generator) -> dict[str, float]:
-    """An RSA (or budget hard-triplet) step on a random subset of fit videos."""
+    """An RSA (or budget-matched hard-triplet) step on a random subset of fit videos."""
     cfg, data = ctx.config, ctx.data
     size = min(cfg.rsa_subset, len(data.fit_videos))
     chosen = rng.choice(data.fit_videos, size=size, replace=False)
@@ -52,7 +56,7 @@ def _subset_step(ctx: Context, epoch: int, step: int, rng: np.random.Generator) 
         rest = embed(ctx, rest_ids, grad=False) if len(rest_ids) >= ctx.world else with_grad[:0]
     cols = torch.cat([with_grad, rest])
     col_ids = np.concatenate([grad_ids, rest_ids[: len(rest)]])
-    if cfg.loss.kind == "budget":
+    if cfg.loss.uses_hard:
         term = hard_triplets(with_grad, grad_ids, cols, col_ids, data.fit_similarity,
                              cfg.loss.margin)
         weight, key = cfg.loss.triplet_weight(), "hard"
@@ -78,7 +82,7 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
         :func:`~socalign.train.trainers.optimizer_step` and ``ctx.on_step``).
     rng : numpy.random.Generator
         Draws the order of the fit triplets and the video subsets of the
-        RSA (or budget) steps.
+        RSA (or budget-matched hard-triplet) steps.
 
     Returns
     -------
@@ -92,7 +96,11 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
     n_steps = -(-len(order) // cfg.triplets_per_step)
     if cfg.max_steps_per_epoch is not None:
         n_steps = min(n_steps, cfg.max_steps_per_epoch)
-    extra = rsa_schedule(n_steps, cfg.rsa_steps_per_epoch if cfg.loss.kind != "rsa" else 0)
+    # the subset steps among the triplet steps: hybrid's RSA steps (budget: the hard-triplet
+    # steps in their place); none for triplet-only, whose RSA weight is 0 (a step on a 0-weight
+    # loss would still move AdamW's moments), nor for RSA-only, whose every step is one
+    between = cfg.loss.uses_triplet and (cfg.loss.uses_rsa or cfg.loss.uses_hard)
+    extra = rsa_schedule(n_steps, cfg.rsa_steps_per_epoch if between else 0)
     sums: dict[str, list[float]] = {"loss": [], "triplet": [], "rsa": [], "hard": []}
     step = 0
     for s in range(n_steps):

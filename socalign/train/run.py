@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from socalign.data.types import Benchmark
 
 __all__ = ["PAPER_BACKBONE", "PROFILE_KEYS", "RUN_MARKER", "TOY_BACKBONE", "FinetuneReport",
-           "Prepared", "Run", "check_out_folder", "check_same_run", "config_from_settings",
-           "default_backbone", "embed_all", "finetune", "held_out_report", "load_run",
-           "prepare", "read_run_marker", "strict_json"]
+           "Prepared", "Run", "check_captions", "check_out_folder", "check_same_run",
+           "config_from_settings", "default_backbone", "embed_all", "finetune",
+           "held_out_report", "load_run", "prepare", "read_run_marker", "strict_json"]
 
 PAPER_BACKBONE = "facebook/timesformer-base-finetuned-k400"
 TOY_BACKBONE = "toy"
@@ -205,17 +205,22 @@ def prepare(
     Prepared
         The benchmark, the backbone's name, the splits, the training set (fit and validation
         triplets, split with ``numpy.random.default_rng([config.seed, 1])``) and whether a run
-        is resumed.
+        is resumed. For the language-distilled loss (``distilled``) the training set's odd ones
+        and fit and validation similarities are ``config.distill_model``'s
+        (:func:`socalign.train.data.with_language_targets` of
+        :func:`socalign.models.embed.embed_benchmark`, cached), so neither training nor
+        validation sees people's choices; the held-out report is against people as always.
 
     Raises
     ------
     FileExistsError, FileNotFoundError, ValueError
         As :func:`check_out_folder` raises; a video file is missing; a split is absent or has
-        no kept trials; the backbone is unknown; or a resumed run's settings differ.
+        no kept trials; the backbone is unknown; a resumed run's settings differ; or, for the
+        distilled loss, ``distill_model`` is not a caption model or a video has no caption.
     """
     from socalign.data import load_dataset
     from socalign.models.registry import get_spec, is_video_model
-    from socalign.train.data import make_training_set
+    from socalign.train.data import make_training_set, with_language_targets
 
     TrainConfig.from_dict(config.to_dict())  # re-validate
     out = Path(out)
@@ -229,6 +234,9 @@ def prepare(
         raise ValueError(f"{benchmark.name}: the {train_split!r} split has no kept trials")
     if len(benchmark.split_trials(test_split)) == 0:
         raise ValueError(f"{benchmark.name}: the {test_split!r} split has no kept trials")
+    distilled = config.loss.targets == "captions"
+    if distilled:
+        check_captions(benchmark, config.distill_model)
     missing = [i for i, f in enumerate(benchmark.videos.files) if f is None or not Path(f).exists()]
     if missing:
         raise FileNotFoundError(
@@ -247,7 +255,47 @@ def prepare(
     data = make_training_set(trials.triplets, trials.odd, benchmark.split_indices(train_split),
                              len(benchmark.videos), config.val_fraction,
                              np.random.default_rng([config.seed, 1]))
+    if distilled:
+        from socalign.models.embed import embed_benchmark
+
+        data = with_language_targets(data, embed_benchmark(benchmark, config.distill_model))
     return Prepared(benchmark, name, train_split, test_split, data, stored is not None)
+
+
+def check_captions(benchmark: Benchmark, model: str) -> None:
+    """Refuse a language-distilled run that cannot get its targets (nothing is computed).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark to fine-tune on; every video needs at least one caption.
+    model : str
+        The caption model (``TrainConfig.distill_model``); it must be a language model.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        In one line naming the dataset: it has no captions, some of its videos have none, or
+        ``model`` is not a caption (language) model.
+    """
+    from socalign.models.language import is_language_model
+
+    if not is_language_model(model):
+        raise ValueError(f"distill_model {model!r} is not a caption (language) model: use "
+                         "minilm, tfidf, a sentence-transformers name or a model folder")
+    captions = benchmark.videos.captions
+    empty = [i for i, caps in enumerate(captions) if len(caps) == 0]
+    if len(empty) == len(captions):
+        raise ValueError(f"{benchmark.name}: the dataset has no captions; the distilled loss "
+                         "takes its targets from a caption model")
+    if empty:
+        raise ValueError(f"{benchmark.name}: {len(empty)} of {len(captions)} videos have no "
+                         f"caption (first: video id {benchmark.videos.ids[empty[0]]}); the "
+                         "distilled loss needs a caption for every video")
 
 
 def _inputs(clips: np.ndarray, spec: Any, budget_bytes: float = 2e9):
@@ -351,6 +399,11 @@ def finetune(
     start_if_missing: bool = False,
 ) -> FinetuneReport:
     """Check, decode, train, and report; see the module docstring for what is written.
+
+    With the language-distilled loss (``config.loss.kind == "distilled"``) training and
+    validation use ``config.distill_model``'s targets (see :func:`prepare`), so the training
+    result's validation Spearman is against the caption model's similarity; the held-out report
+    is against people's judgments, as for every loss.
 
     Parameters
     ----------

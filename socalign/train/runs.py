@@ -756,8 +756,15 @@ def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = N
         "",
         "## Training",
         "",
-        f"- Loss: {loss.kind} (triplet term: {loss.triplet}, margin {loss.margin}"
-        + (f", alpha {loss.alpha}" if loss.kind == "hybrid" else "") + ").",
+        f"- Loss: {loss.kind}" + (f" ({loss.spec.label})" if loss.spec.label != loss.kind
+                                   else "")
+        + f" (triplet term: {loss.triplet}, margin {loss.margin}"
+        + (f", alpha {loss.alpha}" if loss.uses_triplet and loss.uses_rsa else "") + ")."
+        + (f" Its targets are the caption model {config.distill_model}'s, not people's: each "
+           "training triplet's odd one is the video outside the pair whose captions are most "
+           "similar, the RSA and validation targets are the captions' cosine similarity on the "
+           "pairs people judged; the held-out results below are against people."
+           if loss.targets == "captions" else ""),
         f"- Trainer: {config.trainer}; {config.epochs} epochs at most (patience "
         f"{config.patience}), learning rate {config.lr}, weight decay {config.weight_decay}; "
         f"best epoch {training.get('best_epoch')} (validation Spearman "
