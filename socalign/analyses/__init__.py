@@ -1,5 +1,5 @@
-"""What fine-tuning changed: the modality-gap table, variance partitioning, linear probes,
-attention rollout and action-recognition retention.
+"""What fine-tuning changed: the modality-gap table, the paper's leaderboard, variance
+partitioning, linear probes, attention rollout and action-recognition retention.
 
 Each module has one analysis and one frozen result type (``to_dict()`` for ``--json``,
 ``to_frame()`` for the book). Statistical cores take plain numpy arrays; the dataset-level
@@ -8,6 +8,7 @@ wrappers load benchmarks and embeddings. Nothing here imports torch at module le
 """
 
 from socalign.analyses.gap import GapResult, gap_table, run_gap
+from socalign.analyses.leaderboard import Leaderboard, leaderboard
 from socalign.analyses.partition import Partition, partition_benchmark, partition_similarity
 from socalign.analyses.probes import ProbeResult, probe_arrays, probe_benchmark
 from socalign.analyses.retention import Retention, action_retention, retention_from_embeddings
@@ -21,6 +22,7 @@ from socalign.analyses.rollout import (
 
 __all__ = [
     "GapResult",
+    "Leaderboard",
     "Partition",
     "ProbeResult",
     "Retention",
@@ -29,6 +31,7 @@ __all__ = [
     "attention_rollout",
     "benchmark_rollout",
     "gap_table",
+    "leaderboard",
     "partition_benchmark",
     "partition_similarity",
     "probe_arrays",
