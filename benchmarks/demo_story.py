@@ -1,20 +1,26 @@
-"""The paper's story on the default demo, rung by rung: measured value, floor, PASS/FAIL.
+"""The paper's story on the default demo, rung by rung: calibration floors, then the outcomes.
 
-Runs on the ``demo`` profile (SocialWorld, the toy backbone, MiniLM and TF-IDF; the book's
-cached runs are reused, so after ``make book`` this takes a minute or two):
+Runs on the ``demo`` profile (SocialWorld, the toy backbones, MiniLM and TF-IDF; the book's
+cached runs are reused, so after ``make book`` this takes a minute or two). Two kinds of rung:
 
-1. perception: held-out ridge probes of the frozen toy's embeddings for the agents' distance,
-   speed, approach and facing (``socalign.analyses.perception``);
-2. captions: MiniLM's test R² as a share of the R² ceiling (SocialWorld's calibration);
-3. the modality gap: pretrained toy below the best caption model in test R² and OOO accuracy,
-   with the paired test of ``socalign gap``;
-4. fine-tuning (hybrid loss, fast trainer, the demo settings of ``socalign finetune --profile
-   demo``, seeds 0-2): R² gain per seed and its paired interval, mean fine-tuned R² against the
-   best caption model, OOO accuracy under both rules; triplet-only and RSA-only beside it;
-5. what changed: variance partitioning (shared part up, unique video part above 0), probes of
-   the paper's five attributes, the rollout mass on the agents, action retention.
+* **floors** — the demo's *inputs*, calibrated to what the paper measured before any
+  fine-tuning (``socalign.data.socialworld.calibration``): the frozen toy sees the agents
+  (held-out ridge probes of distance, speed, approach and facing, r >= 0.8); MiniLM reaches
+  20-35% of the R² ceiling (garcia2025: 29%); the pretrained toy's test R² is 0.5-1.0 times the
+  best caption model's (the paper: TimeSformer 0.102 against MPNet 0.134, 0.76), above the
+  pixel baseline (paired interval above 0), and its pair-rule OOO accuracy above chance is at
+  least half the caption model's (the paper: 0.136 against 0.204);
+* **reported** — the *outcomes*, measured with no floor (the calibration must not be tuned
+  towards them): the modality gap; fine-tuning (hybrid, seeds 0-2) and the paper v2's controls
+  (triplet-only, RSA-only, budget-matched triplet, language-distilled), above all "did people's
+  judgments beat the captions' geometry?" (hybrid against language-distilled, paired over test
+  videos and pooled over seeds); the second backbone family (``toy-clip``, a frame-wise image
+  transformer) pretrained, fine-tuned and language-distilled; what changed (variance
+  partitioning, the paper's five attribute probes, the rollout mass on the agents, action
+  retention).
 
-Usage: ``python benchmarks/demo_story.py [--json] [--seeds 0,1,2]``.
+Usage: ``python benchmarks/demo_story.py [--json] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
+builds (and fine-tunes on) a SocialWorld of another seed, as a new user would.
 """
 
 from __future__ import annotations
@@ -23,21 +29,25 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
+CONTROLS = ("triplet", "rsa", "budget", "distilled")
+SECOND_FAMILY = "toy-clip"
+
 
 @dataclass(frozen=True)
 class Rung:
-    """One measured claim: its value, the floor it must meet, and whether it does."""
+    """One measured claim: its value, and for a floor the floor and whether it is met
+    (``passed`` is None for a reported outcome)."""
 
     rung: str
     claim: str
     measured: str
     floor: str
-    passed: bool
+    passed: bool | None
 
 
 def interval(d: dict[str, Any]) -> str:
@@ -45,13 +55,21 @@ def interval(d: dict[str, Any]) -> str:
     return f"{d['estimate']:.3g} [{d['low']:.3g}, {d['high']:.3g}]"
 
 
+def reported(rung: str, claim: str, measured: str) -> Rung:
+    """An outcome, measured with no floor."""
+    return Rung(rung, claim, measured, "reported", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds (default 0,1,2)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="SocialWorld's world seed (default: the demo profile's, 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
 
+    from socalign.analyses.controls import compare_runs
     from socalign.analyses.gap import model_embeddings, run_gap
     from socalign.analyses.partition import partition_benchmark
     from socalign.analyses.perception import perception_probes
@@ -66,87 +84,97 @@ def main(argv: list[str] | None = None) -> int:
         video_model,
     )
     from socalign.data import load_dataset
-    from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share
+    from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share, video_calibration
     from socalign.models.embeddings import load_embeddings
     from socalign.profiles import profile_settings
     from socalign.train.run import FinetuneReport
 
     began = time.perf_counter()
-    settings = profile_settings("demo")
+    overrides = {} if args.seed is None else {"socialworld": {"seed": args.seed}}
+    settings = profile_settings("demo", **overrides)
     root = socialworld_benchmark(settings)
     bench = load_dataset(root)
     backbone = video_model(settings)
     rungs: list[Rung] = []
-    detail: dict[str, Any] = {"dataset": str(root), "backbone": backbone, "seeds": seeds}
+    detail: dict[str, Any] = {"dataset": str(root), "world_seed": settings.socialworld["seed"],
+                              "backbone": backbone, "seeds": seeds}
+    frames = settings.train_config().n_frames
 
-    # 1. perception
-    frozen = model_embeddings(bench, backbone)
+    # 1. perception (floors)
+    frozen = model_embeddings(bench, backbone, n_frames=frames)
     perception = perception_probes(bench, frozen)
     detail["perception"] = perception.to_dict()
     for measure, floor in perception.floor.items():
         rungs.append(Rung("1 perception", f"frozen toy encodes {measure}", f"r = {perception.r[measure]:.3g}",
                           f">= {floor}", perception.floor_met[measure]))
 
-    # 2. captions as informative as people's
+    # 2. calibration of the inputs (floors)
     calibration = bench.metadata["calibration"]
     share = minilm_r2_share(calibration["scores"], calibration["split_half"])
     lo, hi = TARGETS["minilm_share_of_r2_ceiling"]
     rungs.append(Rung("2 calibration", "MiniLM test R² / R² ceiling", f"{share:.3g}", f"{lo}-{hi}",
                       bool(lo <= share <= hi)))
+    captions = {m: model_embeddings(bench, m) for m in settings.language_models}
+    inputs = video_calibration(bench, frozen, captions, n_boot=settings.n_boot, seed=0)
+    detail["video_calibration"] = inputs.to_dict()
+    for row in inputs.to_frame().itertuples(index=False):
+        rungs.append(Rung("2 calibration", f"pretrained toy: {row.input} ({inputs.caption})", row.measured,
+                          row.target, bool(row.met)))
 
-    # 3. the modality gap
+    # 3. the modality gap (reported)
     gap = run_gap(bench, models=["toy", *settings.language_models], n_boot=settings.n_boot, seed=0)
-    rows = {r.model: r.evaluation for r in gap.rows}
-    language = {m: rows[m] for m in settings.language_models}
-    paired = gap.paired.get("language_vs_video") or {}
-    # the best caption model as `socalign gap` picks it: highest R² on the train split
-    best_language = paired.get("language") or max(language, key=lambda m: language[m].r2)
-    toy = rows["toy"]
     detail["gap"] = gap.to_dict()
-    rungs.append(Rung("3 gap", f"pretrained toy R² below {best_language}",
-                      f"{toy.r2:.3g} vs {language[best_language].r2:.3g}", "toy < language",
-                      bool(toy.r2 < language[best_language].r2)))
-    toy_ooo = toy.ooo["argmax"].accuracy
-    lang_ooo = language[best_language].ooo["argmax"].accuracy
-    rungs.append(Rung("3 gap", f"pretrained toy OOO (argmax) below {best_language}",
-                      f"{toy_ooo:.3g} vs {lang_ooo:.3g}", "toy < language", bool(toy_ooo < lang_ooo)))
+    paired = gap.paired.get("language_vs_video") or {}
     if paired:
-        rungs.append(Rung("3 gap", f"paired R² difference, {paired['language']} - {paired['video']}",
-                          interval(paired["r2"]), "reported", True))
+        rungs.append(reported("3 gap", f"paired R² difference, {paired['language']} - {paired['video']}",
+                              interval(paired["r2"])))
 
-    # 4. fine-tuning closes it
+    # 4. fine-tuning and the controls (reported)
+    kinds = ("hybrid", *CONTROLS)
     reports = {(kind, seed): FinetuneReport.read(finetuned_run(settings, root, loss=kind, seed=seed))
-               for kind in ("hybrid", "triplet", "rsa") for seed in seeds}
-    hybrid = [reports[("hybrid", s)] for s in seeds]
-    gains = [r.gain["r2"] for r in hybrid]
+               for kind in kinds for seed in seeds}
     detail["finetune"] = {f"{k}/{s}": {"before": r.before["r2"], "after": r.after["r2"],
                                        "gain": r.gain["r2"], "ooo_before": r.before["ooo_accuracy"],
                                        "ooo_after": r.after["ooo_accuracy"],
                                        "best_epoch": r.training["best_epoch"]}
                           for (k, s), r in reports.items()}
-    for seed, g in zip(seeds, gains, strict=True):
-        rungs.append(Rung("4 fine-tuning", f"hybrid seed {seed}: R² gain", interval(g), "> 0",
-                          bool(g["estimate"] > 0)))
-    n_excl = sum(g["low"] > 0 for g in gains)
-    rungs.append(Rung("4 fine-tuning", "seeds whose R² gain interval excludes 0", f"{n_excl} of {len(seeds)}",
-                      f">= {min(2, len(seeds))}", n_excl >= min(2, len(seeds))))
-    mean_after = float(np.mean([r.after["r2"] for r in hybrid]))
-    rungs.append(Rung("4 fine-tuning", f"mean fine-tuned R² vs {best_language}",
-                      f"{mean_after:.3g} vs {language[best_language].r2:.3g}", ">= language",
-                      bool(mean_after >= language[best_language].r2)))
-    for rule in ("argmax", "pair"):
-        before = float(np.mean([r.before["ooo_accuracy"][rule] for r in hybrid]))
-        after = float(np.mean([r.after["ooo_accuracy"][rule] for r in hybrid]))
-        rungs.append(Rung("4 fine-tuning", f"mean OOO accuracy ({rule}) before -> after",
-                          f"{before:.3g} -> {after:.3g}", "rises", bool(after > before)))
-    by_loss = {kind: float(np.mean([reports[(kind, s)].after["ooo_accuracy"]["pair"] for s in seeds]))
-               for kind in ("hybrid", "triplet", "rsa")}
-    order = " > ".join(sorted(by_loss, key=by_loss.get, reverse=True))
-    rungs.append(Rung("4 fine-tuning", "losses by OOO (pair rule); the paper: hybrid > triplet > rsa",
-                      order + " (" + ", ".join(f"{k} {v:.3g}" for k, v in by_loss.items()) + ")",
-                      "reported", True))
+    hybrid = [reports[("hybrid", s)] for s in seeds]
+    for seed, r in zip(seeds, hybrid, strict=True):
+        rungs.append(reported("4 fine-tuning", f"hybrid seed {seed}: R² gain", interval(r.gain["r2"])))
+    best_caption = inputs.caption
+    caption_r2 = inputs.scores[best_caption]["r2"]
+    for kind in kinds:
+        after = float(np.mean([reports[(kind, s)].after["r2"] for s in seeds]))
+        pair = float(np.mean([reports[(kind, s)].after["ooo_accuracy"]["pair"] for s in seeds]))
+        rungs.append(reported("4 fine-tuning", f"{kind}: mean test R² / OOO (pair) after",
+                              f"{after:.3g} / {pair:.3g} (best caption {best_caption}: {caption_r2:.3g})"))
+    versus = compare_runs(bench, [finetuned_run(settings, root, loss="hybrid", seed=s) for s in seeds],
+                          [finetuned_run(settings, root, loss="distilled", seed=s) for s in seeds],
+                          labels=("hybrid", "distilled"), n_boot=settings.n_boot, seed=0)
+    detail["judgments_vs_language"] = versus.to_dict()
+    rungs.append(reported("4 controls", "people's judgments vs the captions' geometry: R² hybrid - distilled",
+                          interval(versus.r2_difference)))
+    rungs.append(reported("4 controls", "same, OOO accuracy (pair rule)", interval(versus.ooo_difference)))
 
-    # 5. what changed (the seed-0 hybrid run, as chapters 4 and 5)
+    # 5. a second backbone family (reported)
+    clip = replace(settings, video_model=SECOND_FAMILY)
+    clip_frozen = model_embeddings(bench, video_model(clip), n_frames=frames)
+    clip_inputs = video_calibration(bench, clip_frozen, captions, n_boot=settings.n_boot, seed=0)
+    detail["second_family"] = {"calibration": clip_inputs.to_dict()}
+    rungs.append(reported("5 second family", f"{SECOND_FAMILY} pretrained: R² / caption R²",
+                          f"{clip_inputs.scores['video']['r2']:.3g} / {caption_r2:.3g} = {clip_inputs.share:.3g}"))
+    clip_runs = {kind: [finetuned_run(clip, root, loss=kind, seed=s) for s in seeds]
+                 for kind in ("hybrid", "distilled")}
+    for kind, runs in clip_runs.items():
+        after = [FinetuneReport.read(r).after["r2"] for r in runs]
+        rungs.append(reported("5 second family", f"{SECOND_FAMILY} {kind}: mean test R² after", f"{np.mean(after):.3g}"))
+    clip_versus = compare_runs(bench, clip_runs["hybrid"], clip_runs["distilled"], labels=("hybrid", "distilled"),
+                               n_boot=settings.n_boot, seed=0)
+    detail["second_family"]["judgments_vs_language"] = clip_versus.to_dict()
+    rungs.append(reported("5 second family", f"{SECOND_FAMILY}: R² hybrid - distilled",
+                          interval(clip_versus.r2_difference)))
+
+    # 6. what changed (the seed-0 hybrid run, as chapters 4 and 5; reported)
     run = finetuned_run(settings, root, loss="hybrid", seed=seeds[0])
     language_model = settings.language_models[0]
     before = load_embeddings(run / "embeddings_before.npz", bench.videos)
@@ -163,41 +191,40 @@ def main(argv: list[str] | None = None) -> int:
     shared = {n: component(n, "shared", "") for n in parts}
     unique = component("fine-tuned", "unique", "video")
     detail["partition"] = {n: p.to_dict(orient="records") for n, p in parts.items()}
-    rungs.append(Rung("5 partition", f"shared video-{language_model} part, pretrained -> fine-tuned",
-                      f"{shared['pretrained']['value']:.3g} -> {shared['fine-tuned']['value']:.3g}",
-                      "larger", bool(shared["fine-tuned"]["value"] > shared["pretrained"]["value"])))
-    rungs.append(Rung("5 partition", "unique part of the fine-tuned video model",
-                      f"{unique['value']:.3g} [{unique['ci_low']:.3g}, {unique['ci_high']:.3g}]",
-                      "interval > 0", bool(unique["ci_low"] > 0)))
+    rungs.append(reported("6 partition", f"shared video-{language_model} part, pretrained -> fine-tuned",
+                          f"{shared['pretrained']['value']:.3g} -> {shared['fine-tuned']['value']:.3g}"))
+    rungs.append(reported("6 partition", "unique part of the fine-tuned video model",
+                          f"{unique['value']:.3g} [{unique['ci_low']:.3g}, {unique['ci_high']:.3g}]"))
     changes = probe_change(bench, before, after, n_boot=settings.n_boot, seed=0)
     detail["probes"] = [c.to_dict() for c in changes]
-    n_rose = sum(c.rose for c in changes)
-    rungs.append(Rung("5 probes", "paper attributes whose held-out r rose (interval > 0)",
-                      f"{n_rose} of {len(changes)}: " + ", ".join(
-                          f"{c.attribute} {c.before:.2f}->{c.after:.2f}" for c in changes),
-                      ">= 3", n_rose >= 3))
+    rungs.append(reported("6 probes", "the paper's attributes: held-out r before -> after (rose: interval > 0)",
+                          ", ".join(f"{c.attribute} {c.before:.2f}->{c.after:.2f}{' rose' if c.rose else ''}"
+                                    for c in changes)))
     backbones = {"pretrained": backbone, "fine-tuned": str(merged_backbone(settings, run))}
     rollout = benchmark_rollout(bench, backbones, split="test", max_clips=16)
     mass = rollout.mass_change("agents", n_boot=settings.n_boot, seed=0)
     detail["rollout"] = {**rollout.to_dict(), "agents_mass_change": mass}
-    rungs.append(Rung("5 rollout", "share of rollout mass on the agents, fine-tuned - pretrained",
-                      interval(mass), "interval > 0", bool(mass["low"] > 0)))
+    rungs.append(reported("6 rollout", "share of rollout mass on the agents, fine-tuned - pretrained",
+                          interval(mass)))
     retention = action_retention(action_set(settings), backbones["pretrained"], backbones["fine-tuned"],
                                  n_boot=settings.n_boot, seed=0).to_dict()
     detail["retention"] = retention
-    rungs.append(Rung("5 retention", "action-probe accuracy, fine-tuned - pretrained",
-                      interval(retention["difference"]), "reported", True))
+    rungs.append(reported("6 retention", "action-probe accuracy, fine-tuned - pretrained",
+                          interval(retention["difference"])))
 
     detail["seconds"] = time.perf_counter() - began
-    passed = sum(r.passed for r in rungs)
+    floors = [r for r in rungs if r.passed is not None]
+    passed = sum(bool(r.passed) for r in floors)
     if args.json:
-        print(json.dumps({"rungs": [asdict(r) for r in rungs], "passed": passed, "total": len(rungs),
+        print(json.dumps({"rungs": [asdict(r) for r in rungs], "passed": passed, "floors": len(floors),
                           "detail": detail}, indent=2, default=float))
         return 0
     width = max(len(r.claim) for r in rungs)
     for r in rungs:
-        print(f"{'PASS' if r.passed else 'FAIL'}  {r.rung:<14} {r.claim:<{width}}  {r.measured}  (floor: {r.floor})")
-    print(f"\n{passed} of {len(rungs)} rungs pass; {detail['seconds']:.0f} s")
+        mark = "    " if r.passed is None else ("PASS" if r.passed else "FAIL")
+        print(f"{mark}  {r.rung:<16} {r.claim:<{width}}  {r.measured}  (floor: {r.floor})")
+    print(f"\n{passed} of {len(floors)} floors met (world seed {settings.socialworld['seed']}); "
+          f"{len(rungs) - len(floors)} outcomes reported; {detail['seconds']:.0f} s")
     return 0
 
 

@@ -32,7 +32,11 @@ class Profile:
 
     socialworld: arguments of ``socalign.data.socialworld.synthesize`` (n_videos, seed,
     n_frames, size); garcia2025: "off" (never), "auto" (when a local copy exists) or
-    "required" (fail without it); video_model: "toy" or a Hugging Face checkpoint; toy:
+    "required" (fail without it); video_model: "toy" (or another toy of
+    ``socalign.models.toy.TOYS``, e.g. "toy-clip") or a Hugging Face checkpoint;
+    other_video_models: further backbones of other families that the book also fine-tunes
+    (hybrid and language-distilled) and sets beside ``video_model`` (the paper v2 shows four
+    families); toy:
     "default" or "tiny" (the toy backbone's size, see ``socalign.models.toy``);
     language_models: caption encoders for the modality gap; train: the fine-tuning options
     that differ from :class:`socalign.train.config.TrainConfig`'s defaults, in its own names
@@ -60,6 +64,7 @@ class Profile:
     probe_folds: int
     action_videos: int
     toy: str = "default"
+    other_video_models: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     trainer_train: dict[str, dict[str, Any]] = field(default_factory=dict)
     videos: str | None = None
@@ -70,6 +75,7 @@ class Profile:
         out = asdict(self)
         out["language_models"] = list(self.language_models)
         out["seeds"] = list(self.seeds)
+        out["other_video_models"] = list(self.other_video_models)
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -200,7 +206,7 @@ PROFILES: dict[str, Profile] = {
 #: Settings that take a mapping: an override changes the keys it names and keeps the others.
 _MAPPINGS = ("socialworld", "train", "extra", "trainer_train")
 #: Settings that take a sequence: an override replaces it (a string is split at commas).
-_SEQUENCES = ("language_models", "seeds")
+_SEQUENCES = ("language_models", "seeds", "other_video_models")
 _CHOICES = {"garcia2025": ("off", "auto", "required"), "toy": ("default", "tiny")}
 
 

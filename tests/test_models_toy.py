@@ -148,19 +148,20 @@ def test_shipped_weights_are_the_default_backbone_and_are_checked(tmp_path: Path
         raise AssertionError("pretrained although the weights ship")
 
     monkeypatch.setattr(toy, "pretrain_perception", fail)
-    assert ensure_toy_backbone() == toy.SHIPPED_TOY
+    assert ensure_toy_backbone(settings=toy.PERCEPTION_SETTINGS) == toy.SHIPPED_TOY
     report = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
-    assert report["settings"] == toy.ToySettings().to_dict() and report["seed"] == 0
-    assert toy.shipped_toy_backbone(seed=1) is None
-    assert toy.shipped_toy_backbone(replace(toy.ToySettings(), epochs=1)) is None
+    assert report["settings"] == toy.PERCEPTION_SETTINGS.to_dict() and report["seed"] == 0
+    assert toy.shipped_toy_backbone(toy.PERCEPTION_SETTINGS, seed=1) is None
+    assert toy.shipped_toy_backbone(replace(toy.PERCEPTION_SETTINGS, epochs=1)) is None
     damaged = tmp_path / "toy"
     shutil.copytree(toy.SHIPPED_TOY, damaged)
     data = bytearray((damaged / "model.safetensors").read_bytes())
     data[-1] ^= 0xFF
     (damaged / "model.safetensors").write_bytes(bytes(data))
     monkeypatch.setattr(toy, "SHIPPED_TOY", damaged)
+    monkeypatch.setattr(toy, "SHIPPED_WEIGHTS", tmp_path / "none")
     with pytest.raises(OSError, match="checksum mismatch"):
-        toy.shipped_toy_backbone()
+        toy.shipped_toy_backbone(toy.PERCEPTION_SETTINGS)
 
 
 def test_small_perception_pretraining_reproduces_the_recipe(tmp_path: Path, cache) -> None:
@@ -172,7 +173,7 @@ def test_small_perception_pretraining_reproduces_the_recipe(tmp_path: Path, cach
 
     from transformers import TimesformerForVideoClassification
 
-    settings = replace(toy.ToySettings(), perception_clips=1200, epochs=6)
+    settings = replace(toy.PERCEPTION_SETTINGS, perception_clips=1200, epochs=6)
     result = toy.pretrain_perception(tmp_path / "toy", settings, seed=0, device="cpu")
     shipped = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
     assert set(result.explained_variance) == set(shipped["explained_variance"])

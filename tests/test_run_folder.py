@@ -127,13 +127,16 @@ def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
     earlier toy backbone are refused (OutputFolderError names the folder), left untouched."""
     pytest.importorskip("torch")
     import socalign.data.socialworld.perception as perception
+    import socalign.data.socialworld.vocabulary as vocabulary
     import socalign.models.toy as toy
+    from socalign.models.pretrain import pretrain_vocabulary
     from socalign.outputs import OutputFolderError
 
     def no_compute(*args, **kwargs):
         raise AssertionError("compute started before the output folder was checked")
 
     monkeypatch.setattr(perception, "perception_set", no_compute)
+    monkeypatch.setattr(vocabulary, "vocabulary_set", no_compute)
     monkeypatch.setattr(toy, "read_action_set", no_compute)
     foreign = tmp_path / "mine"
     foreign.mkdir()
@@ -149,8 +152,10 @@ def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
     for out, message in cases:
         before = _tree(out) if out.is_dir() else out.read_bytes()
         with pytest.raises(OutputFolderError, match=message) as info:
-            toy.pretrain_perception(out, toy.ToySettings())
+            toy.pretrain_perception(out, toy.PERCEPTION_SETTINGS)
         assert str(out) in str(info.value)
+        with pytest.raises(OutputFolderError, match=message):
+            pretrain_vocabulary(out, toy.ToySettings())
         with pytest.raises(OutputFolderError, match=message):
             toy.pretrain(tmp_path / "actions", out, toy.ACTION_SETTINGS)
         assert (_tree(out) if out.is_dir() else out.read_bytes()) == before

@@ -118,11 +118,10 @@ def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None,
 
         return load_embeddings(name, benchmark.videos)
     from socalign.models.embed import embed_benchmark
+    from socalign.models.toy import is_toy, toy_backbone
 
-    if name == "toy":
-        from socalign.models.toy import ensure_toy_backbone
-
-        name = str(ensure_toy_backbone())
+    if is_toy(name):
+        name = str(toy_backbone(name))
     return np.asarray(embed_benchmark(benchmark, name, layer=layer, n_frames=n_frames))
 
 

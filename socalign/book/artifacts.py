@@ -358,13 +358,14 @@ def _gap_rows(defaults: tuple[str, ...], languages: tuple[str, ...]) -> list[str
 
 
 def video_model(settings: Profile) -> str:
-    """The video backbone to load: the cached toy TimeSformer's folder, or a checkpoint name."""
-    if settings.video_model != "toy":
-        return settings.video_model
+    """The video backbone to load: a toy's folder (``toy``, ``toy-clip``: shipped or cached), or
+    a checkpoint name."""
     from socalign.models import toy
 
-    if settings.toy == "default":  # the toy's own action set and settings
-        return str(toy.ensure_toy_backbone(seed=0))
+    if not toy.is_toy(settings.video_model):
+        return settings.video_model
+    if settings.toy == "default":  # the toy's own recipe (its seed-0 weights ship)
+        return str(toy.toy_backbone(settings.video_model))
     if settings.toy == "tiny":  # tiny model, pretrained on the profile's small action set
         actions = action_set(settings, seed=0)
         progress.report("the tiny toy backbone (pretrained once, then cached)")

@@ -102,10 +102,10 @@ def _gap_embeddings(
         from socalign.models.embed import embed
 
         source = name
-        if name == "toy":
-            from socalign.models.toy import ensure_toy_backbone
+        from socalign.models.toy import is_toy, toy_backbone
 
-            source = str(ensure_toy_backbone())
+        if is_toy(name):
+            source = str(toy_backbone(name))
         return embed(benchmark, source, layer=layer, progress=True).embeddings
 
     embeddings: dict[str, Any] = {}

@@ -75,8 +75,10 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
 
     from socalign.models.toy import (
         ACTION_SETTINGS,
+        PERCEPTION_SETTINGS,
         TINY_SETTINGS,
         ToySettings,
+        perception_stage,
         pretrain,
         pretrain_perception,
     )
@@ -86,18 +88,39 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--out {out}: not empty (or not a folder); refusing to overwrite")
     if args.data is None and args.tiny:
         raise CliError("--tiny is the action recipe's tiny model: give --data ACTIONS_DIR too")
+    recipe = "actions" if args.data is not None else args.recipe
+    if args.data is not None and args.recipe != "vocabulary":
+        raise CliError(f"--recipe {args.recipe}: --data is the actions recipe's input; give one of them")
     if args.clips is not None and (args.data is not None or args.clips < 20):
-        raise CliError(f"--clips {args.clips}: the perception recipe's clip count (>= 20), without --data")
-    if args.data is None:
-        settings = ToySettings()
+        raise CliError(f"--clips {args.clips}: the clips the recipe generates (>= 20), without --data")
+    if args.family != "timesformer" and recipe != "vocabulary":
+        raise CliError(f"--family {args.family}: only the vocabulary recipe builds other families")
+    if recipe == "vocabulary":
+        settings = ToySettings(family=args.family)
+        if args.clips is not None:
+            settings = replace(settings, vocabulary_clips=args.clips, perception_clips=args.clips)
+        if args.epochs is not None:
+            settings = replace(settings, vocabulary_epochs=args.epochs, epochs=args.epochs)
+    elif recipe == "perception":
+        settings = PERCEPTION_SETTINGS
         if args.clips is not None:
             settings = replace(settings, perception_clips=args.clips)
     else:
         settings = TINY_SETTINGS if args.tiny else ACTION_SETTINGS
-    if args.epochs is not None:
+    if args.epochs is not None and recipe != "vocabulary":
         settings = replace(settings, epochs=args.epochs)
     with working("pretrain: generating clips and training", progress_enabled(args)):
-        if args.data is None:
+        if recipe == "vocabulary":
+            from socalign.models.pretrain import pretrain_vocabulary
+            from socalign.models.toy import ensure_toy_backbone
+
+            init = None
+            if settings.family == "timesformer":  # stage 1: the perception recipe (shipped or cached)
+                init = ensure_toy_backbone(seed=args.seed, settings=perception_stage(settings),
+                                           device=args.device, progress=not args.json)
+            return pretrain_vocabulary(out, settings, seed=args.seed, device=args.device,
+                                       progress=not args.json, init=init).to_dict()
+        if recipe == "perception":
             return pretrain_perception(out, settings, seed=args.seed, device=args.device,
                                        progress=not args.json).to_dict()
         return pretrain(args.data, out, settings, seed=args.seed, device=args.device,
@@ -148,7 +171,15 @@ def embed_text(result: dict[str, Any]) -> str:
 
 def pretrain_text(result: dict[str, Any]) -> str:
     """``socalign pretrain`` for people: held-out score, sizes, time, then the settings."""
-    if "explained_variance" in result:
+    if "top1" in result:
+        score = join_blocks(
+            format_fields([
+                ("held-out top-1", result.get("top1"), "best class is one of the clip's labels"),
+                ("two-agent top-1", result.get("two_agent_top1"), "the same, two-agent classes"),
+            ]),
+            section("held-out explained variance (per stage and target)",
+                    format_fields(list((result.get("explained_variance") or {}).items()))))
+    elif "explained_variance" in result:
         score = section("held-out explained variance (R² of the perception targets, per group)",
                         format_fields(list((result.get("explained_variance") or {}).items())))
     else:
@@ -162,7 +193,7 @@ def pretrain_text(result: dict[str, Any]) -> str:
         ("time", f"{fmt(result.get('seconds'))} s"),
         ("seed", result.get("seed")),
     ])
-    known = ("out", "explained_variance", "accuracy", "n_classes", "chance", "train_accuracy",
+    known = ("out", "top1", "two_agent_top1", "explained_variance", "accuracy", "n_classes", "chance", "train_accuracy",
              "n_train", "n_test", "seconds", "seed", "settings")
     settings = result.get("settings") or {}
     return join_blocks(f"toy backbone written to {result.get('out')}", score, sizes,
@@ -206,9 +237,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pre = add_command(
         sub, "pretrain", _pretrain,
-        "pretrain the toy TimeSformer: by default the perception recipe that the shipped weights "
-        "come from (reports held-out explained variance); with --data, action recognition on an "
-        "action set (reports held-out accuracy)",
+        "pretrain a toy backbone: by default the vocabulary recipe that the shipped weights come "
+        "from (perception, then Kinetics-like action classes; reports held-out class accuracy and "
+        "explained variance); --recipe perception: its first stage alone; with --data, action "
+        "recognition on an action set (reports held-out accuracy)",
         human=pretrain_text,
     )
     pre.add_argument("--data", default=None,
@@ -216,10 +248,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "for the action-recognition recipe (default: the perception recipe, "
                           "which makes its own clips)")
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
+    pre.add_argument("--recipe", choices=("vocabulary", "perception"), default="vocabulary",
+                     help="vocabulary (default; the shipped toy and toy-clip): perception, then "
+                          "Kinetics-like action classes; perception: the first stage alone")
+    pre.add_argument("--family", choices=("timesformer", "clip"), default="timesformer",
+                     help="vocabulary recipe: timesformer (the toy) or clip (toy-clip, a frame-wise "
+                          "image transformer whose frames are averaged)")
     pre.add_argument("--seed", type=int, default=0, help="clips, initialisation and shuffling seed")
     pre.add_argument("--epochs", type=int, default=None,
-                     help="training epochs (default: the recipe's: 24 perception, 27 actions)")
+                     help="training epochs, each stage (default: the recipe's: 24 perception then "
+                          "16 vocabulary, 27 actions)")
     pre.add_argument("--clips", type=int, default=None,
-                     help="perception clips generated (default 5000; a tenth held out)")
+                     help="clips generated for each stage (default 5000; a tenth held out)")
     pre.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     pre.add_argument("--tiny", action="store_true", help="with --data: a tiny model for quick checks (tests)")

@@ -716,3 +716,62 @@ def permutation_pvalue(
         alternative=alternative,
         null=null_s,
     )
+
+
+def pooled_paired_bootstrap_alignment(
+    models_a: Sequence[np.ndarray],
+    models_b: Sequence[np.ndarray],
+    human_similarity: np.ndarray,
+    observed_mask: np.ndarray,
+    indices: np.ndarray | None = None,
+    unit: str = "videos",
+    n_boot: int = 1000,
+    rng: np.random.Generator | int = 0,
+    level: float = 0.95,
+) -> Interval:
+    """Bootstrap of mean R² over models A minus mean R² over models B (e.g. runs of several
+    seeds), every model scored on the same resamples.
+
+    Hand-written: :func:`paired_bootstrap_alignment` pools one model per side; seeds of a
+    training run are several models whose R² is averaged before the difference.
+
+    Parameters
+    ----------
+    models_a, models_b
+        (N, N) model similarities, one per seed (at least one each).
+    human_similarity
+        (N, N) human similarity.
+    observed_mask
+        (N, N) bool, the pairs that enter.
+    indices
+        The items among which pairs are taken (all when None).
+    unit
+        ``videos`` or ``pairs`` (see :func:`bootstrap_alignment`).
+    n_boot
+        Resamples.
+    rng
+        Generator (its stream continues) or seed.
+    level
+        Level of the percentile interval.
+
+    Returns
+    -------
+    Interval
+        The difference in mean R² (a - b), with a two-sided bootstrap p-value.
+    """
+    _check_common(n_boot, level)
+    if not models_a or not models_b:
+        raise ValueError("each side needs at least one model")
+    gen = as_rng(rng)
+    vectors = [pair_vectors(m, human_similarity, observed_mask, indices) for m in (*models_a, *models_b)]
+    _, y, i, j = vectors[0]
+    items = _items(np.shape(observed_mask)[0], indices)
+    split = len(models_a)
+    draws: list[np.ndarray] = []
+    for w in _pair_weights(i, j, items, unit, n_boot, gen):
+        r2 = np.stack([weighted_spearman(v[0], y, w) ** 2 for v in vectors])  # (models, chunk)
+        draws.append(r2[:split].mean(0) - r2[split:].mean(0))
+    estimate = [float(stats.spearmanr(v[0], y).statistic) ** 2 for v in vectors]
+    diff = np.concatenate(draws)
+    return summarize("mean r2 difference (a - b)", float(np.mean(estimate[:split]) - np.mean(estimate[split:])),
+                     diff, level, unit, n_boot, p_value=_two_sided_p(diff))

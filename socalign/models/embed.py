@@ -183,10 +183,10 @@ def model_identity(model: str, kind: str, revision: str | None = None) -> str:
         import sklearn
 
         return f"tfidf:sklearn-{sklearn.__version__}"
-    if model == "toy":
-        from socalign.models.toy import ensure_toy_backbone
+    from socalign.models.toy import is_toy, toy_backbone
 
-        return f"toy:{_folder_identity(ensure_toy_backbone())}"
+    if is_toy(model):
+        return f"{model}:{_folder_identity(toy_backbone(model))}"
     path = Path(model).expanduser()
     if path.is_dir():
         return f"{kind}-folder:{_folder_identity(path)}"

@@ -25,6 +25,7 @@ from socalign.models.specs import (  # noqa: F401  (re-exported: the registry's 
     KINETICS_MEAN,
     KINETICS_STD,
     MODEL_TYPES,
+    SPEC_FILE,
     TIMESFORMER_LORA_TARGETS,
     BackboneSpec,
     Family,
@@ -32,9 +33,6 @@ from socalign.models.specs import (  # noqa: F401  (re-exported: the registry's 
 )
 
 TOY_NAME = "toy"
-SPEC_FILE = "socalign_spec.json"
-"""A checkpoint folder's socalign settings that its ``config.json`` cannot hold (``n_frames``:
-the frames a fine-tuning run fed the backbone, written beside a merged backbone)."""
 
 
 KNOWN: dict[str, BackboneSpec] = {
@@ -174,6 +172,13 @@ def with_frames(spec: BackboneSpec, n_frames: int | None) -> BackboneSpec:
     return replace(spec, n_frames=n_frames)
 
 
+def _is_toy(name: str) -> bool:
+    """True for a toy backbone's name (``toy``, ``toy-clip``: :data:`socalign.models.toy.TOYS`)."""
+    from socalign.models.toy import is_toy
+
+    return is_toy(name)
+
+
 def is_video_model(name_or_path: str | Path) -> bool:
     """True for ``toy``, a known video name, a folder whose config is a supported backbone, or
     a hub id (``owner/name``, optionally ``@REV``) whose config in the local Hugging Face cache
@@ -182,7 +187,7 @@ def is_video_model(name_or_path: str | Path) -> bool:
     from socalign.models.hub import is_hub_id
 
     name, revision = split_revision(str(name_or_path))
-    if name == TOY_NAME or name in KNOWN:
+    if name == TOY_NAME or name in KNOWN or _is_toy(name):
         return True
     path = Path(name).expanduser()
     if (path / "config.json").is_file():
@@ -250,10 +255,10 @@ def get_spec(name_or_path: str | Path, revision: str | None = None) -> BackboneS
     name, pinned = split_revision(str(name_or_path))
     if revision is not None:
         name, pinned = split_revision(with_revision(str(name_or_path), revision))
-    if name == TOY_NAME:
-        from socalign.models.toy import ensure_toy_backbone
+    if _is_toy(name):
+        from socalign.models.toy import toy_backbone
 
-        return replace(spec_from_dir(ensure_toy_backbone()), name=TOY_NAME)
+        return replace(spec_from_dir(toy_backbone(name)), name=name)
     if name in KNOWN:
         return replace(KNOWN[name], revision=pinned)
     path = Path(name).expanduser()

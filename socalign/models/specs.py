@@ -21,6 +21,7 @@ __all__ = [
     "KINETICS_MEAN",
     "KINETICS_STD",
     "MODEL_TYPES",
+    "SPEC_FILE",
     "TIMESFORMER_LORA_TARGETS",
     "BackboneSpec",
     "Family",
@@ -33,6 +34,10 @@ KINETICS_MEAN = (0.45, 0.45, 0.45)  # the TimeSformer checkpoints' preprocessor
 KINETICS_STD = (0.225, 0.225, 0.225)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+SPEC_FILE = "socalign_spec.json"
+"""A checkpoint folder's socalign settings that its ``config.json`` cannot hold (``n_frames``:
+the frames a fine-tuning run fed the backbone, written beside a merged backbone, or a toy's
+training frames)."""
 # The paper's LoRA targets for TimeSformer (see FAMILIES); also LoraSettings' default.
 TIMESFORMER_LORA_TARGETS = ("qkv", "attention.output.dense", "intermediate.dense", "temporal_dense")
 

@@ -12,7 +12,7 @@ import json
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,27 +32,30 @@ from socalign.models.specs import KINETICS_MEAN, KINETICS_STD, make_spec
 from socalign.outputs import check_output_folder
 
 TOY_CACHE_VERSION = "socalign-toy/3"
-SHIPPED_TOY = Path(__file__).parent / "weights" / "toy"  # the default recipe's seed-0 weights
+SHIPPED_WEIGHTS = Path(__file__).parent / "weights"  # one folder per shipped recipe, seed 0
+SHIPPED_TOY = SHIPPED_WEIGHTS / "toy"  # the perception recipe's seed-0 weights
 SHIPPED_TOY_SHA256 = "model.safetensors.sha256"
 TOY_MARKER = "pretrain_report.json"  # a toy backbone folder socalign wrote holds it
 
 
 @dataclass(frozen=True)
 class ToySettings:
-    """Architecture and training settings of the toy TimeSformer.
+    """Architecture and training settings of a toy backbone.
 
-    The default is the *perception* recipe (:func:`pretrain_perception`): 3 layers of width 64
-    over 32 px frames in 8-px patches, trained from scratch on SocialWorld-look clips of two
-    independent agents to report where the agents are, which way each faces and how fast each
-    moves (clip-level maps read from the CLS token, plus per-patch maps from ``patch_layer``'s
-    tokens, weight 1 against ``clip_weight``). Why (measured, see ``benchmarks/demo_story.py``):
-    the per-patch maps teach the early layers to find the agents within a few hundred steps; the
-    clip-level maps then teach the CLS token to gather them, so the pooled embedding knows where
-    each agent is; BERT's ``init_std`` 0.02 with a one-cycle learning rate of 2e-3 trains stably
-    at 3 layers; 24 epochs over 5,000 clips (about 8 minutes on 2 CPU cores) reach held-out
-    explained variance 0.78 on the occupancy maps against 0.67 after 14 epochs, and the frozen
-    features then classify SocialWorld's interaction types (never a target) at 0.62 against 0.50
-    (measured). ``task`` "actions" is the action-recognition recipe of :func:`pretrain`.
+    The default is the *vocabulary* recipe (:func:`socalign.models.pretrain.pretrain_vocabulary`),
+    made the way a Kinetics model is: 3 layers of width 64 over 32 px frames in 8-px patches,
+    first the *perception* stage (:func:`pretrain_perception`, the fields up to ``patch_layer``:
+    where the agents are, which way each faces and how fast each moves, on clips of two
+    independent agents), then the action vocabulary
+    (:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
+    multi-label, and the agents' speeds, from the pooled embedding; ``vocabulary_*`` fields).
+    ``family`` picks the backbone: ``timesformer`` (divided space-time attention) or ``clip``
+    (a frame-wise image transformer, pooled frames averaged over time). Why the perception
+    stage (measured, see ``benchmarks/demo_story.py``): the per-patch maps teach the early layers
+    to find the agents within a few hundred steps; trained from random weights on the
+    vocabulary alone the same model reaches a held-out top-1 of 0.28-0.35 against 0.65 after
+    the perception stage. ``task`` "perception" is that stage alone (the earlier default,
+    whose weights ship as ``toy``), "actions" the action-recognition recipe of :func:`pretrain`.
     """
 
     image_size: int = 32
@@ -70,16 +73,36 @@ class ToySettings:
     warmup: float = 0.1  # fraction of the steps with a rising learning rate (one-cycle)
     augment: bool = False  # actions recipe only: mirror, time reversal, colour permutation
     action_clips: int = 1800  # clips in the action set ``ensure_toy_backbone`` synthesizes
-    task: str = "perception"  # "perception" (pretrain_perception) or "actions" (pretrain)
+    task: str = "vocabulary"  # "vocabulary" (models.pretrain), "perception" or "actions" (pretrain)
     perception_clips: int = 5000  # clips generated in memory (a tenth held out)
     clip_weight: float = 0.3  # weight of the clip-level maps against the per-patch maps
     patch_layer: int = 2  # hidden state whose patch tokens predict the per-patch maps
+    family: str = "timesformer"  # vocabulary recipe: the backbone family (timesformer or clip)
+    agent_radius: tuple[float, float] = AGENT_RADIUS  # vocabulary recipe: the agents' radii
+    vocabulary_frames: int = 16  # vocabulary recipe, stage 2 (and the toy's): frames per clip
+    vocabulary_clips: int = 5000  # vocabulary recipe, stage 2: clips (a tenth held out)
+    vocabulary_epochs: int = 16  # vocabulary recipe, stage 2: epochs
+    vocabulary_lr: float = 1e-3  # vocabulary recipe, stage 2: peak learning rate
+    vocabulary_speed_weight: float = 1.0  # vocabulary recipe, stage 2: weight of the speeds' MSE
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields."""
-        return asdict(self)
+        """JSON-able fields (the vocabulary recipe's own fields only for that recipe, so that the
+        reports of the older recipes, written before those fields existed, still match)."""
+        fields = asdict(self)
+        if self.task != "vocabulary":
+            for name in VOCABULARY_FIELDS:
+                fields.pop(name)
+        else:
+            fields["agent_radius"] = list(self.agent_radius)
+        return fields
 
 
+VOCABULARY_FIELDS = ("family", "agent_radius", "vocabulary_frames", "vocabulary_clips", "vocabulary_epochs", "vocabulary_lr",
+                     "vocabulary_speed_weight")
+"""The settings only the vocabulary recipe reads."""
+# The perception recipe: the shipped ``toy-perception`` weights, and stage 1 of the TimeSformer
+# toy's vocabulary recipe.
+PERCEPTION_SETTINGS = ToySettings(task="perception")
 # The action-recognition recipe (the toy before the perception recipe; see ``pretrain``).
 ACTION_SETTINGS = ToySettings(
     n_layers=2, init_std=0.2, epochs=27, weight_decay=0.0, warmup=0.15, augment=True, task="actions",
@@ -237,7 +260,7 @@ def write_processor_config(out: Path, settings: ToySettings) -> Path:
 def pretrain(
     actions: ActionSet | Path | str,
     out: Path | str,
-    settings: ToySettings = ToySettings(),
+    settings: ToySettings = ACTION_SETTINGS,
     seed: int = 0,
     device: str | None = None,
     cache: bool = True,
@@ -256,7 +279,7 @@ def pretrain(
         it needs ``train`` and ``test`` clips.
     out : path-like
         The output folder (missing or empty).
-    settings : ToySettings, default ToySettings()
+    settings : ToySettings, default ACTION_SETTINGS
         Architecture and training settings.
     seed : int, default 0
         The seed of the initialisation, shuffling and augmentation.
@@ -394,7 +417,7 @@ def _target_groups(names: Sequence[str]) -> dict[str, np.ndarray]:
 
 def pretrain_perception(
     out: Path | str,
-    settings: ToySettings = ToySettings(),
+    settings: ToySettings = PERCEPTION_SETTINGS,
     seed: int = 0,
     device: str | None = None,
     progress: bool = False,
@@ -546,19 +569,23 @@ def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) ->
         items += [Path(p) for p in sorted(Path(actions_dir).rglob("*")) if p.is_file()]
     elif settings.task == "perception":
         items += ["perception-clips", perception_targets(settings).to_dict(), list(AGENT_RADIUS)]
+    elif settings.task == "vocabulary":
+        from socalign.data.socialworld import vocabulary
+
+        items += ["vocabulary-clips", list(vocabulary.VOCABULARY), vocabulary.CLIP_STREAM]
     else:
         items += ["synthesized-actions", ActionStyle().to_dict()]
     return content_key(*items)[:24]
 
 
 def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -> Path | None:
-    """The toy backbone that ships inside the package, when it was trained with ``settings``
+    """The toy backbone that ships inside the package, when one was trained with ``settings``
     and ``seed`` (else None: it must be pretrained).
 
-    The weights were made with ``socalign pretrain --out DIR`` (the default recipe, seed 0) and
-    are checked against the sha256 recorded beside them (:data:`SHIPPED_TOY_SHA256`, as
-    ``sha256sum`` writes it); a
-    mismatch (a damaged install) raises rather than loading other weights.
+    Each folder of :data:`SHIPPED_WEIGHTS` holds one recipe's seed-0 weights (``socalign
+    pretrain``), its ``pretrain_report.json`` (the settings and seed) and the sha256 of its
+    weights (:data:`SHIPPED_TOY_SHA256`, as ``sha256sum`` writes it); a mismatch (a damaged
+    install) raises rather than loading other weights.
 
     Parameters
     ----------
@@ -570,25 +597,30 @@ def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -
     Returns
     -------
     Path or None
-        The shipped folder, or None when it is absent or was trained otherwise.
+        The shipped folder, or None when none was trained so.
 
     Raises
     ------
     OSError
-        When the shipped weights do not match their recorded sha256.
+        When the matching weights do not match their recorded sha256.
     """
-    report_path = SHIPPED_TOY / "pretrain_report.json"
-    if not report_path.exists():
-        return None
-    report = json.loads(report_path.read_text())
-    if report.get("settings") != settings.to_dict() or report.get("seed") != seed:
-        return None
-    weights = SHIPPED_TOY / "model.safetensors"
-    expected = (SHIPPED_TOY / SHIPPED_TOY_SHA256).read_text().split()[0]
-    actual = sha256_file(weights)
-    if actual != expected:
-        raise OSError(f"{weights}: checksum mismatch with {SHIPPED_TOY / SHIPPED_TOY_SHA256}; reinstall socalign")
-    return SHIPPED_TOY
+    wanted = settings.to_dict()
+    folders = sorted(p for p in SHIPPED_WEIGHTS.iterdir() if p.is_dir()) if SHIPPED_WEIGHTS.is_dir() else []
+    if SHIPPED_TOY not in folders:  # tests may point SHIPPED_TOY elsewhere
+        folders.insert(0, SHIPPED_TOY)
+    for folder in folders:
+        report_path = folder / TOY_MARKER
+        if not report_path.exists():
+            continue
+        report = json.loads(report_path.read_text())
+        if report.get("settings") != wanted or report.get("seed") != seed:
+            continue
+        weights = folder / "model.safetensors"
+        expected = (folder / SHIPPED_TOY_SHA256).read_text().split()[0]
+        if sha256_file(weights) != expected:
+            raise OSError(f"{weights}: checksum mismatch with {folder / SHIPPED_TOY_SHA256}; reinstall socalign")
+        return folder
+    return None
 
 
 def ensure_toy_backbone(
@@ -614,7 +646,8 @@ def ensure_toy_backbone(
     seed
         Pretraining seed.
     settings
-        The recipe (default: the perception recipe, whose seed-0 weights ship in the package).
+        The recipe (default: the vocabulary recipe of the TimeSformer toy, whose seed-0 weights
+        ship in the package, as do those of :data:`TOYS`' other recipes).
     device
         cuda, mps or cpu for pretraining (default: the best available).
     progress
@@ -627,11 +660,11 @@ def ensure_toy_backbone(
     Path
         A folder loadable by ``socalign.models.video.load_backbone``.
     """
-    if settings.task not in ("perception", "actions"):
-        raise ValueError(f"settings.task must be 'perception' or 'actions', got {settings.task!r}")
-    if settings.task == "perception" and actions_dir is not None:
-        raise ValueError("the perception recipe makes its own clips; pass no actions_dir")
-    if shipped and actions_dir is None and settings.task == "perception":
+    if settings.task not in ("vocabulary", "perception", "actions"):
+        raise ValueError(f"settings.task must be 'vocabulary', 'perception' or 'actions', got {settings.task!r}")
+    if settings.task != "actions" and actions_dir is not None:
+        raise ValueError(f"the {settings.task} recipe makes its own clips; pass no actions_dir")
+    if shipped and actions_dir is None and settings.task != "actions":
         found = shipped_toy_backbone(settings, seed)
         if found is not None:
             return found
@@ -639,6 +672,15 @@ def ensure_toy_backbone(
     target = cache_dir("toy") / toy_cache_key(actions_path, settings, seed)
 
     def build(out: Path) -> None:
+        if settings.task == "vocabulary":
+            from socalign.models.pretrain import pretrain_vocabulary
+
+            init = None
+            if settings.family == "timesformer":  # stage 1: the perception recipe's weights
+                init = ensure_toy_backbone(seed=seed, settings=perception_stage(settings), device=device,
+                                           progress=progress, shipped=shipped)
+            pretrain_vocabulary(out, settings, seed, device, progress=progress, init=init)
+            return
         if settings.task == "perception":
             pretrain_perception(out, settings, seed, device, progress=progress)
             return
@@ -650,3 +692,56 @@ def ensure_toy_backbone(
             pretrain(actions, out, settings, seed, device, progress=progress)
 
     return build_once(target, "config.json", build)
+
+
+def perception_stage(settings: ToySettings) -> ToySettings:
+    """The perception recipe at ``settings``' architecture: stage 1 of a TimeSformer
+    vocabulary toy.
+
+    Parameters
+    ----------
+    settings : ToySettings
+        A vocabulary recipe.
+
+    Returns
+    -------
+    ToySettings
+        The same sizes and stage-1 training settings, ``task`` "perception".
+    """
+    return replace(settings, task="perception")
+
+
+TOYS: dict[str, ToySettings] = {
+    "toy": ToySettings(),
+    "toy-clip": ToySettings(family="clip"),
+}
+"""The toy backbones by name (what ``--backbone``, ``--model`` and a profile's ``video_model``
+take): the TimeSformer and the frame-wise (CLIP-style) image transformer, both pretrained by
+the vocabulary recipe; their seed-0 weights ship in the package."""
+
+
+def is_toy(name: str | Path) -> bool:
+    """True when ``name`` is one of :data:`TOYS`' names."""
+    return str(name) in TOYS
+
+
+def toy_backbone(name: str, device: str | None = None, progress: bool = False) -> Path:
+    """The folder of the toy backbone called ``name`` (:data:`TOYS`), shipped or pretrained.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`TOYS`.
+    device : str or None, default None
+        Where to pretrain when the weights are not shipped.
+    progress : bool, default False
+        Show progress bars while pretraining.
+
+    Returns
+    -------
+    Path
+        A folder loadable by ``socalign.models.video.load_backbone``.
+    """
+    if name not in TOYS:
+        raise ValueError(f"unknown toy backbone {name!r}; choose from {sorted(TOYS)}")
+    return ensure_toy_backbone(settings=TOYS[name], device=device, progress=progress)

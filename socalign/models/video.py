@@ -392,9 +392,9 @@ def clip_preprocessor(spec: BackboneSpec, preprocessing: Preprocessing = "auto")
         raise ValueError(f"preprocessing must be 'auto', 'hub' or 'fast', got {preprocessing!r}")
     if preprocessing == "fast":
         return ClipPreprocessor(spec, "fast")
-    from socalign.models.toy import TOY_MARKER
+    from socalign.models.toy import TOY_MARKER, TOYS
 
-    is_toy = spec.name == TOY_NAME or (
+    is_toy = spec.name in TOYS or (
         _is_local(spec.source) and (Path(spec.source).expanduser() / TOY_MARKER).is_file())
     if is_toy and preprocessing == "auto":
         return ClipPreprocessor(spec, "fast")

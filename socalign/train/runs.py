@@ -565,10 +565,10 @@ def backbone_record(backbone: str) -> dict[str, Any]:
     from socalign.models.hub import is_hub_id, resolve_commit, split_revision
 
     name, revision = split_revision(backbone)
-    if name == "toy":
-        from socalign.models.toy import ensure_toy_backbone
+    from socalign.models.toy import is_toy, toy_backbone
 
-        return {"source": "socalign", "name": "toy", "files": folder_files(ensure_toy_backbone())}
+    if is_toy(name):
+        return {"source": "socalign", "name": name, "files": folder_files(toy_backbone(name))}
     path = Path(name).expanduser()
     if path.is_dir():
         return {"source": "bundled", "name": path.name, "path": BACKBONE_DIR,
@@ -954,15 +954,16 @@ def _load_export(folder: Path, device: str | None) -> Any:
                                    n_frames=frames)
     elif source == "socalign":
         from socalign.models.embed import folder_files
-        from socalign.models.toy import ensure_toy_backbone
+        from socalign.models.toy import toy_backbone
 
-        if record.get("files") and folder_files(ensure_toy_backbone()) != record["files"]:
+        toy_name = str(record.get("name", "toy"))
+        if record.get("files") and folder_files(toy_backbone(toy_name)) != record["files"]:
             import warnings
 
             warnings.warn(f"{folder}: the toy backbone here differs from the one this model was "
                           "trained on (another socalign version); its embeddings will differ",
                           stacklevel=3)
-        base, spec = load_backbone("toy", device=device, n_frames=frames)
+        base, spec = load_backbone(toy_name, device=device, n_frames=frames)
     else:
         raise ValueError(f"{folder / EXPORT_MARKER}: unknown backbone source {source!r}")
     for name in _MODEL_FILES:

@@ -1,0 +1,502 @@
+"""The vocabulary recipe: a toy backbone pretrained the way a Kinetics model is, for any family.
+
+A video backbone of the registry's families (``timesformer``: divided space-time attention;
+``clip``: a frame-wise image transformer whose pooled frames are averaged over time) is built
+small and from random weights, then trained to name the actions of Kinetics-like clips
+(:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
+multi-label), and to tell how fast its agents move. The class and speed heads read the pooled
+embedding exactly as :func:`socalign.models.video.forward_features` computes it, so the
+geometry that pretraining shapes is the one socalign scores; a dense auxiliary head on the patch
+tokens of hidden state ``patch_layer`` predicts where each agent is, which way it faces and how
+fast it moves, and is discarded after training (it teaches the early layers to find the agents
+in a few hundred steps). The backbone is saved without its heads (``save_pretrained``, safetensors)
+beside a ``pretrain_report.json`` and a model card (``README.md``) that says what it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from socalign.cache import staged_folder
+from socalign.data.layout import atomic_write_text
+from socalign.models.frames import auto_device, preprocess
+from socalign.models.specs import FAMILIES, KINETICS_MEAN, KINETICS_STD, SPEC_FILE, make_spec
+
+REPORT_FILE = "pretrain_report.json"
+SPEED_NAMES = ("speed_slower", "speed_faster")
+
+
+def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
+    """A randomly initialised backbone of ``family`` at the toy's size (no task head).
+
+    Parameters
+    ----------
+    settings : socalign.models.toy.ToySettings
+        Sizes (image, patch, frames, width, layers, heads, MLP) and ``init_std``.
+    family : str
+        ``timesformer`` or ``clip``.
+    label_names : list of str
+        The pretraining classes, recorded in the config's ``id2label``.
+    n_frames : int
+        Frames per clip (TimeSformer's time embeddings).
+
+    Returns
+    -------
+    torch.nn.Module
+        ``TimesformerModel`` or ``CLIPVisionModel``.
+    """
+    common = {"image_size": settings.image_size, "patch_size": settings.patch_size,
+              "hidden_size": settings.hidden_size, "num_hidden_layers": settings.n_layers,
+              "num_attention_heads": settings.n_heads, "intermediate_size": settings.intermediate_size,
+              "initializer_range": settings.init_std,
+              "id2label": dict(enumerate(label_names)),
+              "label2id": {name: i for i, name in enumerate(label_names)}}
+    if family == "timesformer":
+        from transformers import TimesformerConfig, TimesformerModel
+
+        return TimesformerModel(TimesformerConfig(num_frames=n_frames, **common))
+    if family == "clip":
+        from transformers import CLIPVisionConfig, CLIPVisionModel
+
+        return CLIPVisionModel(CLIPVisionConfig(num_channels=3, **common))
+    raise ValueError(f"the vocabulary recipe builds 'timesformer' or 'clip' backbones, not {family!r}")
+
+
+def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -> torch.Tensor:
+    """(B, T, P, D) patch tokens from one hidden state of ``family``'s backbone.
+
+    TimeSformer orders its tokens (CLS, patch-major then frame); a frame-wise model returns
+    (B * T, 1 + P, D).
+
+    Parameters
+    ----------
+    hidden : torch.Tensor
+        The hidden state.
+    family : str
+        ``timesformer`` or a frame-by-frame family.
+    batch, n_frames : int
+        B and T.
+
+    Returns
+    -------
+    torch.Tensor
+        (B, T, P, D).
+    """
+    tokens = hidden[:, 1:]
+    if FAMILIES[family].frame_by_frame:
+        return tokens.reshape(batch, n_frames, tokens.shape[1], -1)
+    return tokens.reshape(batch, -1, n_frames, tokens.shape[-1]).transpose(1, 2)
+
+
+def encoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+    """The transformer blocks of a backbone (``encoder.layer`` in TimeSformer, ``encoder.layers``
+    in CLIP's vision tower, also under ``vision_model`` in older transformers).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A backbone of the registry's families.
+
+    Returns
+    -------
+    torch.nn.ModuleList
+        Its blocks, in order.
+    """
+    root = getattr(model, "vision_model", model)
+    encoder = root.encoder
+    layers = getattr(encoder, "layer", None)
+    return layers if layers is not None else encoder.layers
+
+
+@dataclass(frozen=True)
+class VocabularyResult:
+    """Held-out fit of a vocabulary-pretrained backbone (on a held-out tenth of its clips).
+
+    ``top1``: share of clips whose highest-scoring class is one of their labels (chance about
+    1/13 to 2/13); ``two_agent_top1``: the same on the clips of a two-agent class;
+    ``explained_variance``: 1 - MSE / variance of the speeds and of the per-patch maps.
+    """
+
+    out: str
+    family: str
+    top1: float
+    two_agent_top1: float
+    explained_variance: dict[str, float]
+    n_train: int
+    n_test: int
+    seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    seed: int = 0
+    task: str = "vocabulary"
+    init: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+def model_card(result: VocabularyResult) -> str:
+    """The toy's ``README.md``: what its pretraining saw, which classes resemble SocialWorld's
+    interaction types, and how well it learned them (held out).
+
+    Parameters
+    ----------
+    result : VocabularyResult
+        The pretraining report.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    from socalign.data.socialworld.vocabulary import RESEMBLES, SINGLE_AGENT, TWO_AGENT
+
+    s = result.settings
+    resembling = "\n".join(f"| {name} | {', '.join(RESEMBLES[name])} |" for name in TWO_AGENT)
+    family = {"timesformer": "TimeSformer (divided space-time attention)",
+              "clip": "frame-wise image transformer (CLIP vision tower), pooled frames averaged over time"}
+    if result.init is not None:
+        stage1 = (f"started from the perception stage's weights (`{result.init}`: "
+                  f"`socalign pretrain --recipe perception`, {s['epochs']} epochs over "
+                  f"{s['perception_clips']:,} clips of two independent agents at {s['n_frames']} frames)")
+    else:
+        stage1 = (f"trained from random weights, first on the perception stage ({s['epochs']} epochs "
+                  f"over {s['perception_clips']:,} clips of two independent agents at {s['n_frames']} frames)")
+    return f"""# socalign toy backbone: {family.get(result.family, result.family)}
+
+A tiny video backbone ({s['n_layers']} layers of width {s['hidden_size']}, {s['image_size']} px
+frames in {s['patch_size']} px patches, {s['vocabulary_frames']} frames), {stage1}, then on
+socalign's Kinetics-like action vocabulary (`socalign.data.socialworld.vocabulary`, seed
+{result.seed}): {result.n_train:,} clips generated for it in SocialWorld's look. Neither stage saw a
+benchmark's videos, judgments, captions or ratings.
+
+## What it saw
+- {len(SINGLE_AGENT)} single-agent classes ({', '.join(SINGLE_AGENT)}): two agents in a clip,
+  each doing its own motion pattern, unaware of the other; both patterns are labelled.
+- {len(TWO_AGENT)} two-agent classes ({', '.join(TWO_AGENT)}), the minority, as Kinetics-400 has
+  "hugging" or "shaking hands" among its 400 classes. They resemble these SocialWorld
+  interaction types (the other types have no counterpart):
+
+| pretraining class | resembles SocialWorld's |
+|---|---|
+{resembling}
+
+Targets: the clip's classes (multi-label, from the pooled embedding), the two agents' mean
+speeds (from the pooled embedding), and per-patch maps of where each agent is, which way it
+faces and how fast it moves (from the patch tokens of layer {s['patch_layer']}; that head is
+discarded).
+
+## Held-out fit ({result.n_test} clips)
+- top-1 class is one of the clip's labels: {result.top1:.3f}; on two-agent clips: {result.two_agent_top1:.3f}
+- explained variance: {', '.join(f'{k} {v:.3f}' for k, v in result.explained_variance.items())}
+
+Remade by `socalign pretrain --recipe vocabulary --family {result.family} --out DIR`
+({s['vocabulary_epochs']} epochs over {s['vocabulary_clips']:,} vocabulary clips, {result.seconds:.0f} s here).
+"""
+
+
+def resized_state(state: dict[str, torch.Tensor], target: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with its time embeddings linearly resampled to ``target``'s frame count.
+
+    So that a stage trained at T frames can start another at T' frames (as transformers does
+    at inference, but stored); every other tensor must match in shape.
+
+    Parameters
+    ----------
+    state : dict of str to torch.Tensor
+        The starting weights.
+    target : dict of str to torch.Tensor
+        The new model's weights (only their shapes are read).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        The weights to load.
+    """
+    out = dict(state)
+    for name, value in state.items():
+        if name.endswith("time_embeddings") and value.shape != target[name].shape:
+            resampled = torch.nn.functional.interpolate(
+                value.transpose(1, 2), size=target[name].shape[1], mode="linear", align_corners=True)
+            out[name] = resampled.transpose(1, 2).contiguous()
+    return out
+
+
+@dataclass(frozen=True)
+class StageData:
+    """A pretraining stage's clips and targets: ``frames`` (N, T, S, S, 3) uint8; ``classes``
+    (N, C) 0/1 labels (binary cross-entropy, C may be 0); ``values`` (N, R) regression targets
+    (z-scored, MSE, weight ``clip_weight``); ``maps`` (N, T, 4, P, P) per-patch maps (MSE)."""
+
+    frames: np.ndarray
+    classes: np.ndarray
+    values: np.ndarray
+    maps: np.ndarray
+    class_names: tuple[str, ...]
+    value_names: tuple[str, ...]
+
+
+def stage_data(stage: str, settings: Any, seed: int) -> StageData:
+    """The clips and targets of one stage of the recipe.
+
+    ``perception``: :func:`socalign.data.socialworld.perception.perception_set` (two independent
+    agents; regression of where they are, which way they face and how fast they move, and which
+    motion patterns are present); ``vocabulary``:
+    :func:`socalign.data.socialworld.vocabulary.vocabulary_set` (the action classes and the
+    agents' speeds). Both come with per-patch maps at the backbone's patch grid.
+
+    Parameters
+    ----------
+    stage : str
+        ``perception`` or ``vocabulary``.
+    settings : socalign.models.toy.ToySettings
+        Frames, image and patch sizes, clip counts and agent radii.
+    seed : int
+        Seed of the clips' streams.
+
+    Returns
+    -------
+    StageData
+        The clips and targets.
+    """
+    grid = settings.image_size // settings.patch_size
+    if stage == "perception":
+        from socalign.data.socialworld.perception import PerceptionTargets, perception_set
+
+        targets = PerceptionTargets(patch_grid=grid)
+        frames, values, maps = perception_set(settings.perception_clips, seed, n_frames=settings.n_frames,
+                                              targets=targets, agent_radius=settings.agent_radius)
+        return StageData(frames, np.zeros((len(frames), 0), np.float32), values, maps, (),
+                         tuple(targets.names()))
+    if stage == "vocabulary":
+        from socalign.data.socialworld.vocabulary import VOCABULARY, vocabulary_set
+
+        frames, labels, speeds, maps = vocabulary_set(settings.vocabulary_clips, seed,
+                                                      settings.vocabulary_frames, 64, grid, settings.agent_radius)
+        return StageData(frames, labels, speeds, maps, VOCABULARY, SPEED_NAMES)
+    raise ValueError(f"unknown pretraining stage {stage!r}; choose 'perception' or 'vocabulary'")
+
+
+def train_stage(
+    model: torch.nn.Module, family: str, data: StageData, settings: Any, seed: int,
+    epochs: int, lr: float, value_weight: float, device: torch.device, progress: bool = False,
+) -> dict[str, float]:
+    """Train ``model`` (in place) on one stage's targets; return its held-out fit.
+
+    The class and value heads read the pooled embedding
+    (:func:`socalign.models.video.forward_features`), the map head the patch tokens of hidden
+    state ``settings.patch_layer``; the heads are discarded afterwards. AdamW with a one-cycle
+    learning rate; the first tenth of the clips is held out.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A backbone of ``family`` (trained in place).
+    family : str
+        Its registry family.
+    data : StageData
+        The stage's clips and targets.
+    settings : socalign.models.toy.ToySettings
+        Batch size, weight decay, warmup, ``patch_layer`` and the sizes.
+    seed : int
+        Seeds the heads' initialisation and the batch order.
+    epochs : int
+        Passes over the training clips.
+    lr : float
+        The peak learning rate.
+    value_weight : float
+        Weight of the values' MSE (the classes' and the maps' losses weigh 1).
+    device : torch.device
+        Where to train.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    dict of str to float
+        Held-out ``top1`` (share of clips whose best class is one of theirs; with classes
+        only), ``two_agent_top1`` (vocabulary stage), and the explained variance (1 - MSE /
+        variance) of the values and of the maps.
+    """
+    from tqdm.auto import tqdm
+
+    from socalign.data.socialworld.vocabulary import TWO_AGENT
+    from socalign.models.video import forward_features
+
+    n_frames = data.frames.shape[1]
+    spec = make_spec("toy", family, n_frames=n_frames, image_size=settings.image_size,
+                     n_layers=settings.n_layers, mean=KINETICS_MEAN, std=KINETICS_STD)
+    x = preprocess(data.frames, spec)
+    n = len(x)
+    n_test = max(1, n // 10)
+    test, train = np.arange(n_test), np.arange(n_test, n)
+    classes = torch.from_numpy(data.classes.astype(np.float32))
+    values = torch.from_numpy(data.values.astype(np.float32))
+    values = (values - values[train].mean(0)) / (values[train].std(0) + 1e-3)
+    maps = torch.from_numpy(data.maps)
+    n_classes, n_values = classes.shape[1], values.shape[1]
+    grid = settings.image_size // settings.patch_size
+    n_channels = maps.shape[2]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = torch.nn.Linear(settings.hidden_size, n_classes + n_values).to(device)
+        patch_head = torch.nn.Linear(settings.hidden_size, n_channels).to(device)
+    model.to(device)
+    params = [*model.parameters(), *head.parameters(), *patch_head.parameters()]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=settings.weight_decay)
+    per_epoch = len(train) // settings.batch_size
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=lr, total_steps=max(1, epochs * per_epoch), pct_start=settings.warmup
+    )
+    generator = torch.Generator().manual_seed(seed)
+    patch_layer = encoder_layers(model)[settings.patch_layer - 1]
+
+    def forward(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        captured: dict[str, torch.Tensor] = {}
+
+        def keep(_module: Any, _inputs: Any, output: Any) -> None:
+            captured["h"] = output[0] if isinstance(output, tuple) else output
+
+        hook = patch_layer.register_forward_hook(keep)
+        try:
+            pooled = forward_features(model, spec, x[rows].to(device))
+        finally:
+            hook.remove()
+        tokens = patch_tokens(captured["h"], family, len(rows), n_frames)
+        pred = patch_head(tokens).permute(0, 1, 3, 2)  # (B, T, C, P)
+        return head(pooled), pred.reshape(len(rows), n_frames, n_channels, grid, grid)
+
+    def loss_of(rows: torch.Tensor) -> torch.Tensor:
+        out, pred = forward(rows)
+        loss = torch.nn.functional.mse_loss(pred, maps[rows].to(device))
+        if n_classes:
+            loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
+                out[:, :n_classes], classes[rows].to(device))
+        if n_values:
+            loss = loss + value_weight * torch.nn.functional.mse_loss(
+                out[:, n_classes:], values[rows].to(device))
+        return loss
+
+    for _ in tqdm(range(epochs), desc=f"pretrain toy ({family})", disable=not progress):
+        model.train()
+        order = train[torch.randperm(len(train), generator=generator).numpy()]
+        for start in range(0, per_epoch * settings.batch_size, settings.batch_size):
+            loss = loss_of(torch.from_numpy(order[start : start + settings.batch_size]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+
+    model.eval()
+    outs, map_error = [], 0.0
+    with torch.inference_mode():
+        for start in range(0, n_test, 64):
+            rows = torch.from_numpy(test[start : start + 64])
+            out, pred = forward(rows)
+            outs.append(out.cpu())
+            map_error += float(((pred.cpu() - maps[rows]) ** 2).sum())
+    out = torch.cat(outs)
+    fit: dict[str, float] = {}
+    if n_classes:
+        hit = classes[test][torch.arange(n_test), out[:, :n_classes].argmax(1)] > 0
+        fit["top1"] = float(hit.float().mean())
+        two = [data.class_names.index(c) for c in TWO_AGENT if c in data.class_names]
+        if two:
+            mask = classes[test][:, two].sum(1) > 0
+            fit["two_agent_top1"] = float(hit[mask].float().mean()) if bool(mask.any()) else float("nan")
+    if n_values:
+        error = float(((out[:, n_classes:] - values[test]) ** 2).mean())
+        fit["values"] = 1 - error / float(values[test].var(0).mean())
+    fit["patch_maps"] = 1 - map_error / float(((maps[test] - maps[test].mean(0)) ** 2).sum())
+    return fit
+
+
+def pretrain_vocabulary(
+    out: Path | str,
+    settings: Any,
+    seed: int = 0,
+    device: str | None = None,
+    progress: bool = False,
+    init: Path | str | None = None,
+) -> VocabularyResult:
+    """Pretrain a toy backbone of ``settings.family`` the way a Kinetics model is made.
+
+    Two stages, as a real video backbone (an ImageNet-pretrained ViT, then Kinetics): first
+    *perception* (where the agents are, which way they face, how fast they move; for
+    TimeSformer the weights of :func:`socalign.models.toy.pretrain_perception`, passed as
+    ``init``), then the action *vocabulary* (:mod:`socalign.data.socialworld.vocabulary`).
+
+    Parameters
+    ----------
+    out : path-like
+        Folder to write (missing or empty; written whole or not at all).
+    settings : socalign.models.toy.ToySettings
+        The recipe (``task`` "vocabulary").
+    seed : int, default 0
+        Seeds the clips (perception stream ``(seed, 20, i)``, vocabulary ``(seed, 21, i)``), the
+        initialisation and the batch order.
+    device : str or None, default None
+        cuda, mps or cpu (default: the best available).
+    progress : bool, default False
+        Show progress bars.
+    init : path-like or None, default None
+        A backbone of the same family and size to start from instead of the perception stage
+        (its folder's name is recorded in the report).
+
+    Returns
+    -------
+    VocabularyResult
+        Held-out fit of the vocabulary stage (and of the perception stage when it ran), also
+        written to ``out`` with a model card.
+    """
+    from socalign.data.socialworld.vocabulary import VOCABULARY
+    from socalign.outputs import check_output_folder
+
+    if settings.task != "vocabulary":
+        raise ValueError(f"settings.task must be 'vocabulary' here, got {settings.task!r}")
+    family = settings.family
+    out = check_output_folder(out, "toy backbone", REPORT_FILE)
+    started = time.perf_counter()
+    dev = auto_device(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # initialisation only; the global state is restored on exit
+        model = build_backbone(settings, family, list(VOCABULARY), settings.vocabulary_frames)
+    fits: dict[str, float] = {}
+    if init is not None:
+        from socalign.models.video import load_backbone
+
+        start, _ = load_backbone(str(init))
+        model.load_state_dict(resized_state(start.state_dict(), model.state_dict()))
+    else:
+        perception = train_stage(model, family, stage_data("perception", settings, seed), settings, seed,
+                                 settings.epochs, settings.lr, settings.clip_weight, dev, progress)
+        fits.update({f"perception {k}": v for k, v in perception.items()})
+    vocabulary = train_stage(model, family, stage_data("vocabulary", settings, seed), settings, seed,
+                             settings.vocabulary_epochs, settings.vocabulary_lr,
+                             settings.vocabulary_speed_weight, dev, progress)
+    fits.update({f"vocabulary {k}": v for k, v in vocabulary.items() if k not in ("top1", "two_agent_top1")})
+    result = VocabularyResult(
+        out=str(out), family=family, top1=vocabulary["top1"], two_agent_top1=vocabulary["two_agent_top1"],
+        explained_variance=fits, n_train=settings.vocabulary_clips - max(1, settings.vocabulary_clips // 10),
+        n_test=max(1, settings.vocabulary_clips // 10), seconds=time.perf_counter() - started,
+        settings=settings.to_dict(), labels=[*VOCABULARY, *SPEED_NAMES], seed=seed,
+        init=None if init is None else Path(init).name,
+    )
+    from socalign.models.toy import write_processor_config
+
+    with staged_folder(out) as stage:
+        model.cpu().save_pretrained(stage, safe_serialization=True)
+        write_processor_config(stage, settings)
+        atomic_write_text(stage / REPORT_FILE, json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write_text(stage / "README.md", model_card(result))
+        # the frames it was trained on, for every family (a frame-wise config has no count)
+        atomic_write_text(stage / SPEC_FILE, json.dumps({"n_frames": settings.vocabulary_frames}) + "\n")
+    return result
