@@ -172,6 +172,7 @@ PROFILES: dict[str, Profile] = {
         n_perm=1000,
         probe_folds=5,
         action_videos=200,
+        other_video_models=("toy-clip",),
     ),
     "paper": Profile(
         name="paper",

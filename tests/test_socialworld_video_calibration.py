@@ -90,19 +90,13 @@ def test_no_caption_model_is_refused(bench: Benchmark) -> None:
         video_calibration(bench, oracle_features(bench), {}, n_boot=10)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
-    "bug: video_calibration indexes score()['r2'], but score() returns only a 'not_measured' "
-    "entry for a split under MIN_TRIALS (50) trials, so a small split raises KeyError: 'r2' "
-    "instead of a ValueError that says why (or a not-measured result)"))
 def test_a_split_under_min_trials_is_refused_with_a_reason(tmp_path) -> None:
-    """A test split with fewer than MIN_TRIALS trials gives a ValueError (or a result), never a bare KeyError."""
+    """A test split with fewer than MIN_TRIALS trials is refused with a ValueError that says why."""
     from socalign.data.socialworld.calibration import MIN_TRIALS
 
     synthesize(tmp_path / "w", n_videos=15, n_frames=4, size=16, n_participants=4, trials_per_participant=40,
                test_fraction=0.5, seed=0, calibrate=False)
     small = read_benchmark(tmp_path / "w")
     assert 0 < len(small.split_trials("test")) < MIN_TRIALS
-    try:
+    with pytest.raises(ValueError, match=f"fewer than the {MIN_TRIALS}"):
         video_calibration(small, oracle_features(small), {"pixcap": pixel_features(small)}, n_boot=10)
-    except ValueError:
-        pass

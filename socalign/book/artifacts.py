@@ -470,6 +470,33 @@ def finetuned_run(
     return build_once(cache_dir("book", "runs") / key, REPORT_FILE, train)
 
 
+def seed_runs(settings: Profile, benchmark: Path | str, loss: str, video_model: str | None = None) -> list[Path]:
+    """The runs of every seed of ``settings`` for one loss kind and backbone (trained once, cached).
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (its seeds and training settings).
+    benchmark : path-like
+        The benchmark folder (see :func:`finetuned_run`).
+    loss : str
+        The loss kind.
+    video_model : str or None, default None
+        The backbone (one of the profile's ``video_model`` and ``other_video_models``); None:
+        the profile's ``video_model``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        One run folder per seed, in the profile's seed order.
+    """
+    import dataclasses
+
+    own = settings if video_model in (None, settings.video_model) else dataclasses.replace(
+        settings, video_model=video_model)
+    return [finetuned_run(own, benchmark, loss=loss, seed=seed) for seed in settings.seeds]
+
+
 def action_set(settings: Profile, seed: int = 1) -> Path:
     """SocialWorld's labelled action set for the retention test, synthesized once into the cache.
 

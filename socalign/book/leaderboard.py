@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LOSSES", "LOSS_LABELS", "book_leaderboards", "ceilings_frame",
            "leaderboard_rows", "loss_label", "model_label"]
 
-DEFAULT_LOSSES = ("hybrid", "triplet", "rsa", "budget")
-"""The loss kinds whose runs the leaderboard shows by default (hybrid: fine-tuned; the rest:
-controls)."""
+DEFAULT_LOSSES = ("hybrid", "triplet", "rsa", "budget", "distilled")
+"""The loss kinds whose runs the leaderboard shows by default for the profile's own backbone
+(hybrid: fine-tuned; the rest: controls)."""
+OTHER_FAMILY_LOSSES = ("hybrid", "distilled")
+"""The loss kinds run for the profile's ``other_video_models`` (fine-tuned and the
+language-distilled control: the paper v2's question for each family, at a fraction of the
+cost)."""
 
 LOSS_LABELS = {"hybrid": "hybrid", "triplet": "triplet-only", "rsa": "RSA-only",
                "budget": "budget-matched triplet", "distilled": "language-distilled"}
@@ -100,6 +104,7 @@ def leaderboard_rows(
     losses: Iterable[str] = DEFAULT_LOSSES,
     backbones: Mapping[str, str] | None = None,
     find_run: RunFinder | None = None,
+    other_losses: Iterable[str] = OTHER_FAMILY_LOSSES,
 ) -> list[MeasuredRow]:
     """The measured rows of one benchmark: its gap rows and the profile's fine-tuning runs.
 
@@ -127,10 +132,12 @@ def leaderboard_rows(
     backbones : mapping of str to str or None, default None
         Backbone family -> the profile's ``video_model`` value that selects it; the runs of a
         family are those of the profile with that ``video_model``. None: the profile's own
-        backbone only (``{backbone_family(settings.video_model): settings.video_model}``).
+        backbone and its ``other_video_models``.
     find_run : callable or None, default None
         ``(settings, bench_root, loss=, seed=) -> run folder``; None:
         :func:`socalign.book.artifacts.finetuned_run`.
+    other_losses : iterable of str, default OTHER_FAMILY_LOSSES
+        The loss kinds (among ``losses``) run for the families other than the profile's own.
 
     Returns
     -------
@@ -145,7 +152,8 @@ def leaderboard_rows(
         find_run = artifacts.finetuned_run
     own_family = backbone_family(settings.video_model)
     if backbones is None:
-        backbones = {own_family: settings.video_model}
+        backbones = {own_family: settings.video_model,
+                     **{backbone_family(m): m for m in settings.other_video_models}}
     rows: list[MeasuredRow] = []
     pretrained_families = set()
     for row in gap.rows:
@@ -162,8 +170,10 @@ def leaderboard_rows(
                 family, row.evaluation))
     if bench_root is None:
         return rows
-    losses = tuple(losses)
+    own_losses = tuple(losses)
     for family, video_model in backbones.items():
+        losses = own_losses if video_model == settings.video_model else tuple(
+            k for k in own_losses if k in set(other_losses))
         fs = (settings if video_model == settings.video_model
               else dataclasses.replace(settings, video_model=video_model))
         label = model_label(video_model)

@@ -760,7 +760,7 @@ def pooled_paired_bootstrap_alignment(
         The difference in mean R² (a - b), with a two-sided bootstrap p-value.
     """
     _check_common(n_boot, level)
-    if not models_a or not models_b:
+    if len(models_a) == 0 or len(models_b) == 0:
         raise ValueError("each side needs at least one model")
     gen = as_rng(rng)
     vectors = [pair_vectors(m, human_similarity, observed_mask, indices) for m in (*models_a, *models_b)]

@@ -703,6 +703,11 @@ def video_calibration(
     -------
     VideoCalibration
         The scores, the paired video - pixels interval, the two shares and the checks.
+
+    Raises
+    ------
+    ValueError
+        No caption model, or a split with fewer than :data:`MIN_TRIALS` trials.
     """
     from socalign.scoring import compare, model_similarity
 
@@ -711,12 +716,16 @@ def video_calibration(
     pixels = pixel_features(benchmark)
     caption = max(captions, key=lambda m: evaluate(benchmark, "train", embeddings=captions[m], n_boot=0).r2)
     scores = {"video": score(benchmark, video, split), "pixels": score(benchmark, pixels, split)}
+    if "not_measured" in scores["video"]:
+        raise ValueError(f"{benchmark.name}: the {split!r} split has {scores['video']['n_trials']} trials, "
+                         f"fewer than the {MIN_TRIALS} a calibration needs")
     scores.update({name: score(benchmark, emb, split) for name, emb in captions.items()})
     paired = compare(benchmark, split, model_similarity(benchmark, split, video),
                      model_similarity(benchmark, split, pixels), n_boot=n_boot, seed=seed).r2.to_dict()
     paired = {k: v for k, v in paired.items() if k in ("estimate", "low", "high", "level", "n_boot", "unit")}
-    share = scores["video"]["r2"] / scores[caption]["r2"]
-    pair_share = (scores["video"]["ooo_pair"] - 0.5) / (scores[caption]["ooo_pair"] - 0.5)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a caption model at 0: inf or NaN
+        share = np.float64(scores["video"]["r2"]) / scores[caption]["r2"]
+        pair_share = (np.float64(scores["video"]["ooo_pair"]) - 0.5) / (scores[caption]["ooo_pair"] - 0.5)
     lo, hi = VIDEO_TARGETS["video_share_of_caption_r2"]
     checks = {
         "video_share_of_caption_r2": bool(lo <= share <= hi),
