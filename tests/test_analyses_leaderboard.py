@@ -226,7 +226,9 @@ def test_chapter_rows_from_the_gap_table_and_the_runs(tmp_path) -> None:
     assert not any(m in ("pixel", "oracle") for _, m in names)
     assert ("fine-tuned", "toy CLIP (hybrid)") in names
     assert ("controls", "toy TimeSformer (language-distilled)") in names
-    assert len(asked) == 2 * 3 * 2  # families x losses x seeds
+    # the profile's own family: every loss; another family: hybrid and distilled only
+    assert len(asked) == (3 + 2) * 2  # (own losses + other family's) x seeds
+    assert ("toy-clip", "rsa", 0) not in asked and ("toy-clip", "distilled", 1) in asked
     clip_pre = next(r for r in rows if r.model == "toy CLIP" and r.group == "pretrained vision")
     assert clip_pre.r2 == 0.02 and "before fine-tuning" in clip_pre.note
     hybrid = next(r for r in rows if r.model == "toy TimeSformer (hybrid)")
@@ -241,6 +243,6 @@ def test_chapter_rows_from_the_gap_table_and_the_runs(tmp_path) -> None:
     assert "no TimeSformer" in distilled.note
     assert "no TimeSformer" in board.display_frame().loc[
         ("controls", "toy TimeSformer (language-distilled)"), "note"]
-    assert by_model["toy CLIP (RSA-only)"].paper is None  # the paper has no CLIP controls
+    assert "toy CLIP (RSA-only)" not in by_model  # another family runs hybrid and distilled only
     # no runs without a benchmark to fine-tune on: the gap rows only
     assert len(leaderboard_rows(settings_, None, gap, find_run=find_run)) == 3

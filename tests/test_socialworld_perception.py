@@ -75,20 +75,21 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_shipped_toy_sees_the_agents_on_a_small_world(small_world: Path, tmp_path: Path, monkeypatch) -> None:
     """A fast proxy of the perception floor, on a 150-video world of another seed than the demo's
     (120 train, 30 test videos, so the probes are noisier than on the demo's 250): the frozen
-    shipped toy decodes how far apart the agents are and which way they face (measured here:
-    distance 0.72, facing 0.61; on the demo 0.877 and 0.797, where benchmarks/demo_story.py
-    checks the floor itself), and far better than colour histograms do."""
+    shipped toy (the default, ``toy``) decodes how far apart the agents are, how fast they move
+    and which way they face (benchmarks/demo_story.py checks the floor itself on the demo), and
+    far better than colour histograms do."""
     pytest.importorskip("torch")
     from socalign.analyses.perception import PERCEPTION_FLOOR, perception_probes
     from socalign.data import load_dataset
     from socalign.models.embed import embed_benchmark
-    from socalign.models.toy import SHIPPED_TOY
+    from socalign.models.toy import toy_backbone
 
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
     bench = load_dataset(small_world)
-    emb = embed_benchmark(bench, str(SHIPPED_TOY), cache=False)
+    emb = embed_benchmark(bench, str(toy_backbone("toy")), cache=False)
     probes = perception_probes(bench, emb)
     assert probes.r["distance"] >= PERCEPTION_FLOOR["distance"] - 0.2, probes.r
+    assert probes.r["speed"] >= PERCEPTION_FLOOR["speed"] - 0.1, probes.r
     assert probes.r["facing"] >= PERCEPTION_FLOOR["facing"] - 0.1, probes.r
     pixels = perception_probes(bench, _histograms(bench))
     assert pixels.r["distance"] < probes.r["distance"] - 0.3  # the pixels do not see it

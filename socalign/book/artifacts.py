@@ -470,6 +470,46 @@ def finetuned_run(
     return build_once(cache_dir("book", "runs") / key, REPORT_FILE, train)
 
 
+def input_calibrations(settings: Profile, benchmarks: dict[str, Any]) -> dict[str, Any]:
+    """The pretrained video models' inputs against the paper's, on the SocialWorld benchmark.
+
+    :func:`socalign.data.socialworld.calibration.video_calibration` of the profile's
+    ``video_model`` and each of its ``other_video_models`` (fed :func:`video_frames`), against
+    the profile's caption models; empty when no benchmark is SocialWorld, or its test split has
+    too few trials to calibrate (the ``ci`` profile's tiny world).
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+    benchmarks : dict of str to Benchmark
+        The chapter's benchmarks (:func:`book_benchmarks`).
+
+    Returns
+    -------
+    dict of str to socalign.data.socialworld.calibration.VideoCalibration
+        By backbone name.
+    """
+    import dataclasses
+
+    from socalign.analyses.gap import is_socialworld, model_embeddings
+    from socalign.data.socialworld.calibration import MIN_TRIALS, video_calibration
+
+    found = [b for b in benchmarks.values() if is_socialworld(b) and b.videos.has_files
+             and len(b.split_trials("test")) >= MIN_TRIALS]
+    if not found:
+        return {}
+    bench = found[0]
+    captions = {m: model_embeddings(bench, m) for m in settings.language_models}
+    out = {}
+    for name in (settings.video_model, *settings.other_video_models):
+        own = settings if name == settings.video_model else dataclasses.replace(settings, video_model=name)
+        with progress.step(f"calibration of {name}'s inputs"):
+            video = model_embeddings(bench, video_model(own), n_frames=video_frames(own))
+            out[name] = video_calibration(bench, video, captions, n_boot=settings.n_boot, seed=0)
+    return out
+
+
 def seed_runs(settings: Profile, benchmark: Path | str, loss: str, video_model: str | None = None) -> list[Path]:
     """The runs of every seed of ``settings`` for one loss kind and backbone (trained once, cached).
 
