@@ -172,7 +172,9 @@ PROFILES: dict[str, Profile] = {
         n_perm=1000,
         probe_folds=5,
         action_videos=200,
-        other_video_models=("toy-clip",),
+        # toy-clip (the frame-wise family) is not listed: its weights do not ship yet (its
+        # vocabulary recipe did not learn at the TimeSformer's rates; see socalign.models.toy.TOYS)
+        # and pretraining it here would add about 15 minutes to a cold build
     ),
     "paper": Profile(
         name="paper",
@@ -208,6 +210,8 @@ PROFILES: dict[str, Profile] = {
 _MAPPINGS = ("socialworld", "train", "extra", "trainer_train")
 #: Settings that take a sequence: an override replaces it (a string is split at commas).
 _SEQUENCES = ("language_models", "seeds", "other_video_models")
+#: Sequences an override may empty (``--set other_video_models=[]``: the profile's backbone only).
+_MAY_BE_EMPTY = ("other_video_models",)
 _CHOICES = {"garcia2025": ("off", "auto", "required"), "toy": ("default", "tiny")}
 
 
@@ -227,7 +231,7 @@ def _changed(base: Profile, overrides: dict[str, Any]) -> Profile:
         elif key in _SEQUENCES:
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
-            if not isinstance(value, list | tuple) or not value:
+            if not isinstance(value, list | tuple) or (not value and key not in _MAY_BE_EMPTY):
                 raise ValueError(f"profile setting {key!r} takes a non-empty list, got {value!r}")
             value = tuple(int(v) for v in value) if key == "seeds" else tuple(map(str, value))
         elif key in ("n_boot", "n_perm", "probe_folds", "action_videos"):

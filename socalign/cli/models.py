@@ -77,7 +77,6 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
         ACTION_SETTINGS,
         PERCEPTION_SETTINGS,
         TINY_SETTINGS,
-        ToySettings,
         perception_stage,
         pretrain,
         pretrain_perception,
@@ -96,7 +95,9 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
     if args.family != "timesformer" and recipe != "vocabulary":
         raise CliError(f"--family {args.family}: only the vocabulary recipe builds other families")
     if recipe == "vocabulary":
-        settings = ToySettings(family=args.family)
+        from socalign.models.toy import TOYS
+
+        settings = next(s for s in TOYS.values() if s.family == args.family)
         if args.clips is not None:
             settings = replace(settings, vocabulary_clips=args.clips, perception_clips=args.clips)
         if args.epochs is not None:
