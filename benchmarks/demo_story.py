@@ -14,8 +14,9 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
   towards them): the modality gap; fine-tuning (hybrid, seeds 0-2) and the paper v2's controls
   (triplet-only, RSA-only, budget-matched triplet, language-distilled), above all "did people's
   judgments beat the captions' geometry?" (hybrid against language-distilled, paired over test
-  videos and pooled over seeds); the second backbone family (``toy-clip``, a frame-wise image
-  transformer) pretrained, fine-tuned and language-distilled; what changed (variance
+  videos and pooled over seeds); the profile's other backbone families (``other_video_models``,
+  e.g. ``toy-clip``, a frame-wise image transformer) pretrained, fine-tuned and
+  language-distilled; what changed (variance
   partitioning, the paper's five attribute probes, the rollout mass on the agents, action
   retention).
 
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 
 CONTROLS = ("triplet", "rsa", "budget", "distilled")
-SECOND_FAMILY = "toy-clip"
+SECOND_FAMILY = "toy-clip"  # the frame-wise toy (socalign.models.toy.TOYS)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds (default 0,1,2)")
     parser.add_argument("--seed", type=int, default=None,
                         help="SocialWorld's world seed (default: the demo profile's, 0)")
+    parser.add_argument("--inputs-only", action="store_true",
+                        help="stop after the floors (perception and calibration) and the gap: no "
+                             "fine-tuning (a minute, where the outcomes train 16 runs)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -129,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         rungs.append(reported("3 gap", f"paired R² difference, {paired['language']} - {paired['video']}",
                               interval(paired["r2"])))
 
+    if args.inputs_only:
+        return finish(rungs, detail, settings, began, args.json)
+
     # 4. fine-tuning and the controls (reported)
     kinds = ("hybrid", *CONTROLS)
     reports = {(kind, seed): FinetuneReport.read(finetuned_run(settings, root, loss=kind, seed=seed))
@@ -156,23 +163,29 @@ def main(argv: list[str] | None = None) -> int:
                           interval(versus.r2_difference)))
     rungs.append(reported("4 controls", "same, OOO accuracy (pair rule)", interval(versus.ooo_difference)))
 
-    # 5. a second backbone family (reported)
-    clip = replace(settings, video_model=SECOND_FAMILY)
-    clip_frozen = model_embeddings(bench, video_model(clip), n_frames=frames)
-    clip_inputs = video_calibration(bench, clip_frozen, captions, n_boot=settings.n_boot, seed=0)
-    detail["second_family"] = {"calibration": clip_inputs.to_dict()}
-    rungs.append(reported("5 second family", f"{SECOND_FAMILY} pretrained: R² / caption R²",
-                          f"{clip_inputs.scores['video']['r2']:.3g} / {caption_r2:.3g} = {clip_inputs.share:.3g}"))
-    clip_runs = {kind: [finetuned_run(clip, root, loss=kind, seed=s) for s in seeds]
-                 for kind in ("hybrid", "distilled")}
-    for kind, runs in clip_runs.items():
-        after = [FinetuneReport.read(r).after["r2"] for r in runs]
-        rungs.append(reported("5 second family", f"{SECOND_FAMILY} {kind}: mean test R² after", f"{np.mean(after):.3g}"))
-    clip_versus = compare_runs(bench, clip_runs["hybrid"], clip_runs["distilled"], labels=("hybrid", "distilled"),
-                               n_boot=settings.n_boot, seed=0)
-    detail["second_family"]["judgments_vs_language"] = clip_versus.to_dict()
-    rungs.append(reported("5 second family", f"{SECOND_FAMILY}: R² hybrid - distilled",
-                          interval(clip_versus.r2_difference)))
+    # 5. the profile's other backbone families (reported)
+    if not settings.other_video_models:
+        rungs.append(reported("5 other families", "backbones beside the toy TimeSformer",
+                              f"none in the profile ({SECOND_FAMILY}'s weights do not ship yet)"))
+    detail["other_families"] = {}
+    for other in settings.other_video_models:
+        own = replace(settings, video_model=other)
+        other_inputs = video_calibration(bench, model_embeddings(bench, video_model(own), n_frames=frames),
+                                         captions, n_boot=settings.n_boot, seed=0)
+        rungs.append(reported("5 other families", f"{other} pretrained: R² / caption R²",
+                              f"{other_inputs.scores['video']['r2']:.3g} / {caption_r2:.3g} = "
+                              f"{other_inputs.share:.3g}"))
+        other_runs = {kind: [finetuned_run(own, root, loss=kind, seed=s) for s in seeds]
+                      for kind in ("hybrid", "distilled")}
+        for kind, runs in other_runs.items():
+            after = [FinetuneReport.read(r).after["r2"] for r in runs]
+            rungs.append(reported("5 other families", f"{other} {kind}: mean test R² after", f"{np.mean(after):.3g}"))
+        other_versus = compare_runs(bench, other_runs["hybrid"], other_runs["distilled"],
+                                    labels=("hybrid", "distilled"), n_boot=settings.n_boot, seed=0)
+        detail["other_families"][other] = {"calibration": other_inputs.to_dict(),
+                                           "judgments_vs_language": other_versus.to_dict()}
+        rungs.append(reported("5 other families", f"{other}: R² hybrid - distilled",
+                              interval(other_versus.r2_difference)))
 
     # 6. what changed (the seed-0 hybrid run, as chapters 4 and 5; reported)
     run = finetuned_run(settings, root, loss="hybrid", seed=seeds[0])
@@ -212,10 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     rungs.append(reported("6 retention", "action-probe accuracy, fine-tuned - pretrained",
                           interval(retention["difference"])))
 
+    return finish(rungs, detail, settings, began, args.json)
+
+
+def finish(rungs: list[Rung], detail: dict[str, Any], settings: Any, began: float, as_json: bool) -> int:
+    """Print the rungs (a table, or one JSON object) and the count of floors met."""
     detail["seconds"] = time.perf_counter() - began
     floors = [r for r in rungs if r.passed is not None]
     passed = sum(bool(r.passed) for r in floors)
-    if args.json:
+    if as_json:
         print(json.dumps({"rungs": [asdict(r) for r in rungs], "passed": passed, "floors": len(floors),
                           "detail": detail}, indent=2, default=float))
         return 0

@@ -175,17 +175,18 @@ glue(versus_dataset=bench.name + (" (SocialWorld: synthetic)" if is_socialworld(
      versus_model=settings.video_model, versus_caption=config.distill_model,
      versus_r2_claim=first.r2_claim(), versus_ooo_claim=first.ooo_claim(),
      versus_r2_people=first.r2_a, versus_r2_language=first.r2_b,
-     versus_answer=("yes" if first.r2_difference["low"] > 0 else
-                    "no: the language-distilled model was better aligned" if first.r2_difference["high"] < 0
-                    else "not detectably on these test videos"))
+     versus_answer=("In R², yes" if first.r2_difference["low"] > 0 else
+                    "In R², no: the language-distilled model was better aligned"
+                    if first.r2_difference["high"] < 0 else "In R², not detectably on these test videos"))
 style_frame(pd.concat({m: v.to_frame() for m, v in versus.items()}, names=["backbone"]))
 
 # %% [markdown]
 # On **{glue:text}`versus_dataset`**, did people's judgments beat the captions' geometry?
-# {glue:text}`versus_answer`. For the {glue:text}`versus_model` backbone, the model fine-tuned
-# on people's judgments (mean test R² {glue:text}`versus_r2_people:.3g` over the seeds)
-# {glue:text}`versus_r2_claim` in R² than the one distilled from {glue:text}`versus_caption`
-# ({glue:text}`versus_r2_language:.3g`), and its OOO accuracy {glue:text}`versus_ooo_claim`.
+# {glue:text}`versus_answer`. For the {glue:text}`versus_model` backbone, compared in R² with
+# the model distilled from {glue:text}`versus_caption` (mean test R²
+# {glue:text}`versus_r2_language:.3g` over the seeds), the model fine-tuned on people's
+# judgments ({glue:text}`versus_r2_people:.3g`) {glue:text}`versus_r2_claim`; its OOO accuracy
+# {glue:text}`versus_ooo_claim`.
 # The paper's answer on its real videos, for V-JEPA 2.1: fine-tuned on people 0.165 against
 # language-distilled 0.123 in R², 70.65% against 67.21% in OOO accuracy (its only
 # language-distilled row; chapter 2's leaderboard has the other backbones). Other backbone
