@@ -130,7 +130,7 @@ plt.show()
 # %% tags=["hide-input"]
 from socalign.book.artifacts import input_calibrations
 
-inputs = input_calibrations(settings, benchmarks)
+inputs = input_calibrations(settings, benchmarks, gap)
 own_inputs = inputs.get(settings.video_model)
 glue(inputs_met=sum(own_inputs.checks.values()) if own_inputs else 0,
      inputs_total=len(own_inputs.checks) if own_inputs else 0,

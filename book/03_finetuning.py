@@ -129,7 +129,9 @@ style_frame(table, hide_index=True)
 # %% tags=["hide-input"]
 bench = load_book_benchmark(settings, dataset)  # with the profile's videos
 hybrid = seed_gains(table, "hybrid", "r2")
-language = settings.language_models[0]
+# the best caption model as chapter 2 picks it: the highest R² on the train split
+language = max(settings.language_models, key=lambda m: evaluate(
+    bench, "train", embeddings=model_embeddings(bench, m), n_boot=0).r2)
 language_r2 = evaluate(bench, "test", embeddings=model_embeddings(bench, language), n_boot=0).r2
 glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
      n_seeds_up=hybrid.n_up, seed_claims=hybrid.seed_claims(), gain_unit=hybrid.unit,
@@ -143,7 +145,11 @@ glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
 # {glue:text}`gain_unit`, lies above 0): {glue:text}`seed_claims`. Averaged over seeds it goes
 # from {glue:text}`r2_before:.3g` to {glue:text}`r2_after:.3g`, {glue:text}`after_vs_language`
 # the {glue:text}`language` caption model's {glue:text}`language_r2:.3g` on the same test
-# pairs. The tables above give the same for the single-term ablations; with {glue:text}`n_test_videos` test videos,
+# pairs (the best caption model, chosen on the train split as in chapter 2). In the paper the
+# fine-tuned TimeSformer rose from 0.102 to 0.162, above its best caption model (MPNet, 0.134);
+# on SocialWorld the toy starts further below its caption model than the paper's TimeSformer
+# did (chapter 2's input checks), which is one known reason why it may end below it. The tables
+# above give the same for the controls; with {glue:text}`n_test_videos` test videos,
 # overlapping intervals between the losses are the rule rather than the exception.
 
 # %% mystnb={"figure": {"caption": "Test R\u00b2 before (pretrained, grey) and after fine-tuning (orange), per loss: bars are means over seeds, error bars \u00b1 1 sd over seeds, dots single seeds. Dashed: the caption model's test R\u00b2 (the reference the paper's fine-tuned model overtook).", "name": "fig-ablation"}, "image": {"alt": "Grouped bar chart of test R-squared before and after fine-tuning for the hybrid, triplet-only and RSA-only losses, with error bars over seeds, dots for single seeds and a dashed line at the caption model's R-squared."}} tags=["hide-input"]

@@ -184,12 +184,13 @@ def test_corrupt_toy_backbone_cache_is_reported_and_rebuilt(tmp_path, monkeypatc
         (Path(out) / "model.safetensors").write_bytes(b"w" * 1000)
 
     monkeypatch.setattr(toy, "pretrain_perception", fake_pretrain)
-    folder = toy.ensure_toy_backbone(shipped=False)
-    assert toy.ensure_toy_backbone(shipped=False) == folder and len(calls) == 1
+    perception = toy.PERCEPTION_SETTINGS
+    folder = toy.ensure_toy_backbone(settings=perception, shipped=False)
+    assert toy.ensure_toy_backbone(settings=perception, shipped=False) == folder and len(calls) == 1
     weights = folder / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:10])
     with pytest.warns(CacheWarning, match=r"model\.safetensors: 10 bytes that do not match") as caught:
-        assert toy.ensure_toy_backbone(shipped=False) == folder
+        assert toy.ensure_toy_backbone(settings=perception, shipped=False) == folder
     assert len(caught) == 1 and len(calls) == 2 and weights.read_bytes() == b"w" * 1000
 
 

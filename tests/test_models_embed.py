@@ -179,10 +179,11 @@ def test_cli_pretrain_reports_accuracy(tmp_path: Path, cache: Path, capsys) -> N
 
 
 def test_cli_pretrain_perception_recipe(tmp_path: Path, cache: Path, capsys) -> None:
-    """Without --data, `socalign pretrain` runs the perception recipe (here 40 clips, 1 epoch)
-    and reports held-out explained variance per target group; bad combinations exit 2."""
+    """`socalign pretrain --recipe perception` runs the perception recipe (here 40 clips, 1
+    epoch) and reports held-out explained variance per target group; bad combinations exit 2."""
     out = tmp_path / "toy"
-    assert main(["pretrain", "--out", str(out), "--clips", "40", "--epochs", "1", "--json"]) == 0
+    assert main(["pretrain", "--recipe", "perception", "--out", str(out), "--clips", "40", "--epochs", "1",
+                 "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["task"] == "perception" and (report["n_train"], report["n_test"]) == (36, 4)
     assert {"occupancy map", "speed map", "agent speeds", "patterns", "patch_maps"} <= set(
@@ -192,3 +193,18 @@ def test_cli_pretrain_perception_recipe(tmp_path: Path, cache: Path, capsys) -> 
     assert "--tiny" in capsys.readouterr().err
     assert main(["pretrain", "--out", str(tmp_path / "c"), "--clips", "3"]) == 2
     assert "--clips 3" in capsys.readouterr().err
+    assert main(["pretrain", "--recipe", "perception", "--family", "clip", "--out", str(tmp_path / "d")]) == 2
+    assert "--family clip" in capsys.readouterr().err
+
+
+def test_cli_pretrain_default_is_the_vocabulary_recipe(tmp_path: Path, cache: Path, capsys) -> None:
+    """Without --data or --recipe, `socalign pretrain` runs the shipped toy's recipe: the
+    perception stage, then the vocabulary stage from it (here 40 clips and 1 epoch each, so the
+    perception stage is trained too, not the shipped one), reporting held-out top-1 and
+    explained variance, and writes a model card."""
+    out = tmp_path / "toy"
+    assert main(["pretrain", "--out", str(out), "--clips", "40", "--epochs", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["task"] == "vocabulary" and report["family"] == "timesformer" and report["init"]
+    assert 0 <= report["top1"] <= 1 and (report["n_train"], report["n_test"]) == (36, 4)
+    assert (out / "README.md").read_text().startswith("# socalign toy backbone")

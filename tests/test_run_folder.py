@@ -165,7 +165,7 @@ def test_pretrain_writes_its_folder_whole_or_not_at_all(tmp_path, monkeypatch) -
     pytest.importorskip("torch")
     import socalign.models.toy as toy
 
-    settings = toy.ToySettings(perception_clips=20, epochs=1, n_layers=2, patch_layer=1)
+    settings = toy.ToySettings(task="perception", perception_clips=20, epochs=1, n_layers=2, patch_layer=1)
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")

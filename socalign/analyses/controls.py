@@ -61,13 +61,35 @@ class RunsComparison:
         return pd.DataFrame(rows).set_index("statistic")
 
     def r2_claim(self, up: str = "was higher by", down: str = "was lower by") -> str:
-        """The R² difference in words that follow its interval (see :func:`socalign.text.claim`)."""
+        """The R² difference in words that follow its interval (see :func:`socalign.text.claim`).
+
+        Parameters
+        ----------
+        up, down : str
+            Words for an interval above / below 0.
+
+        Returns
+        -------
+        str
+            The sentence fragment.
+        """
         d = self.r2_difference
         return claim(d["estimate"], d["low"], d["high"], unit=d["unit"], up=up, down=down,
                      none="did not differ detectably")
 
     def ooo_claim(self, up: str = "was higher by", down: str = "was lower by") -> str:
-        """The OOO accuracy difference in words that follow its interval."""
+        """The OOO accuracy difference in words that follow its interval.
+
+        Parameters
+        ----------
+        up, down : str
+            Words for an interval above / below 0.
+
+        Returns
+        -------
+        str
+            The sentence fragment.
+        """
         d = self.ooo_difference
         return claim(d["estimate"], d["low"], d["high"], unit=d["unit"], up=up, down=down,
                      none="did not differ detectably")

@@ -470,12 +470,13 @@ def finetuned_run(
     return build_once(cache_dir("book", "runs") / key, REPORT_FILE, train)
 
 
-def input_calibrations(settings: Profile, benchmarks: dict[str, Any]) -> dict[str, Any]:
+def input_calibrations(settings: Profile, benchmarks: dict[str, Any], gap: dict[str, Any]) -> dict[str, Any]:
     """The pretrained video models' inputs against the paper's, on the SocialWorld benchmark.
 
     :func:`socalign.data.socialworld.calibration.video_calibration` of the profile's
     ``video_model`` and each of its ``other_video_models`` (fed :func:`video_frames`), against
-    the profile's caption models; empty when no benchmark is SocialWorld, or its test split has
+    the caption models its gap table measured (a caption model that could not be loaded here is
+    left out there, and so here); empty when no benchmark is SocialWorld, or its test split has
     too few trials to calibrate (the ``ci`` profile's tiny world).
 
     Parameters
@@ -484,6 +485,8 @@ def input_calibrations(settings: Profile, benchmarks: dict[str, Any]) -> dict[st
         The book profile.
     benchmarks : dict of str to Benchmark
         The chapter's benchmarks (:func:`book_benchmarks`).
+    gap : dict of str to socalign.analyses.gap.GapResult
+        Their gap tables (:func:`modality_gap`), by the same names.
 
     Returns
     -------
@@ -495,12 +498,15 @@ def input_calibrations(settings: Profile, benchmarks: dict[str, Any]) -> dict[st
     from socalign.analyses.gap import is_socialworld, model_embeddings
     from socalign.data.socialworld.calibration import MIN_TRIALS, video_calibration
 
-    found = [b for b in benchmarks.values() if is_socialworld(b) and b.videos.has_files
+    found = [name for name, b in benchmarks.items() if is_socialworld(b) and b.videos.has_files
              and len(b.split_trials("test")) >= MIN_TRIALS]
     if not found:
         return {}
-    bench = found[0]
-    captions = {m: model_embeddings(bench, m) for m in settings.language_models}
+    bench = benchmarks[found[0]]
+    measured = [row.model for row in gap[found[0]].rows if row.kind == "language"]
+    if not measured:
+        return {}
+    captions = {m: model_embeddings(bench, m) for m in measured}
     out = {}
     for name in (settings.video_model, *settings.other_video_models):
         own = settings if name == settings.video_model else dataclasses.replace(settings, video_model=name)

@@ -1,4 +1,5 @@
-"""Clips to a backbone's input tensor, on the best device (torch, no model loading).
+"""Clips to a backbone's input tensor, on the best device, and the pooled forward (torch, no
+model loading).
 
 Below both :mod:`socalign.models.video` (which re-exports these) and
 :mod:`socalign.models.toy`, which preprocesses its pretraining clips with them: the toy never
@@ -8,6 +9,7 @@ imports the loader, which resolves the name ``toy`` by building it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,7 +18,7 @@ import torch.nn.functional as F
 from socalign.models.specs import BackboneSpec
 from socalign.video import sample_frame_indices
 
-__all__ = ["auto_device", "preprocess", "resized_size"]
+__all__ = ["auto_device", "forward_features", "pool", "preprocess", "resized_size"]
 
 
 def auto_device(device: str | torch.device | None = None) -> torch.device:
@@ -136,3 +138,94 @@ def preprocess(clips_uint8: np.ndarray | Sequence[np.ndarray], spec: BackboneSpe
     if not out:
         raise ValueError("no clips to preprocess")
     return torch.stack(out)
+
+
+def pool(outputs: Any, spec: BackboneSpec, layer: int | None = None) -> torch.Tensor:
+    """One vector per input from a transformers output: the spec's pooling over tokens.
+
+    For frame-by-frame models the result is per frame; :func:`forward_features` averages it
+    over frames.
+
+    Parameters
+    ----------
+    outputs : transformers.utils.ModelOutput
+        The backbone's forward output.
+    spec : BackboneSpec
+        The backbone's spec (its pooling, ``cls`` or ``mean``, and layer count).
+    layer : int or None, default None
+        None: the model's final output (for CLIP the post-layernorm pooled CLS); otherwise
+        ``hidden_states[layer]`` (the forward must have been run with
+        ``output_hidden_states=True``; negatives count from the end).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, D) pooled features (B frames for a frame-by-frame model).
+
+    Raises
+    ------
+    ValueError
+        When the layer is out of range, ``outputs`` holds no hidden states for a layer, or the
+        pooling is unknown.
+    """
+    layer = spec.check_layer(layer)
+    if layer is None:
+        if spec.pooling == "cls" and getattr(outputs, "pooler_output", None) is not None:
+            return outputs.pooler_output
+        hidden = outputs.last_hidden_state
+    else:
+        if getattr(outputs, "hidden_states", None) is None:
+            raise ValueError("layer given but the outputs hold no hidden_states")
+        hidden = outputs.hidden_states[layer]
+    if spec.pooling == "cls":
+        return hidden[:, 0]
+    if spec.pooling == "mean":
+        return hidden.mean(dim=1)
+    raise ValueError(f"unknown pooling {spec.pooling!r} (expected 'cls' or 'mean')")
+
+
+def forward_features(
+    model: torch.nn.Module, spec: BackboneSpec, pixel_values: torch.Tensor, layer: int | None = None
+) -> torch.Tensor:
+    """Run the backbone on preprocessed clips ``(B, T, 3, S, S)`` and pool to ``(B, D)``.
+
+    Differentiable (wrap in ``torch.inference_mode()`` to embed). Frame-by-frame models see
+    ``B * T`` images and their features are averaged over the ``T`` frames.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The backbone (:func:`load_backbone`); the inputs are moved to its parameters' device
+        and dtype.
+    spec : BackboneSpec
+        Its spec.
+    pixel_values : torch.Tensor
+        (B, T, 3, S, S) preprocessed clips.
+    layer : int or None, default None
+        The hidden state to pool (None: the final output), as :func:`pool` takes it.
+
+    Returns
+    -------
+    torch.Tensor
+        (B, D) features, in the model's dtype.
+
+    Raises
+    ------
+    ValueError
+        When ``pixel_values`` is not 5-D, or as :func:`pool` raises.
+    """
+    if pixel_values.ndim != 5:
+        raise ValueError(f"pixel_values must be (B, T, 3, S, S), got {tuple(pixel_values.shape)}")
+    batch, n_frames = pixel_values.shape[:2]
+    param = next(model.parameters())
+    inputs = pixel_values.flatten(0, 1) if spec.frame_by_frame else pixel_values
+    inputs = inputs.to(device=param.device, dtype=param.dtype)
+    kwargs: dict[str, Any] = {spec.input_name: inputs}
+    if layer is not None:
+        kwargs["output_hidden_states"] = True
+    if spec.family == "vjepa2":
+        kwargs["skip_predictor"] = True
+    features = pool(model(**kwargs), spec, layer)
+    if spec.frame_by_frame:
+        features = features.view(batch, n_frames, -1).mean(dim=1)
+    return features

@@ -5,7 +5,7 @@ A video backbone of the registry's families (``timesformer``: divided space-time
 small and from random weights, then trained to name the actions of Kinetics-like clips
 (:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
 multi-label), and to tell how fast its agents move. The class and speed heads read the pooled
-embedding exactly as :func:`socalign.models.video.forward_features` computes it, so the
+embedding exactly as :func:`socalign.models.frames.forward_features` computes it, so the
 geometry that pretraining shapes is the one socalign scores; a dense auxiliary head on the patch
 tokens of hidden state ``patch_layer`` predicts where each agent is, which way it faces and how
 fast it moves, and is discarded after training (it teaches the early layers to find the agents
@@ -31,6 +31,43 @@ from socalign.models.specs import FAMILIES, KINETICS_MEAN, KINETICS_STD, SPEC_FI
 
 REPORT_FILE = "pretrain_report.json"
 SPEED_NAMES = ("speed_slower", "speed_faster")
+
+
+def write_processor_config(out: Path, settings: Any) -> Path:
+    """Write the toy's ``preprocessor_config.json`` (the TimeSformer checkpoints' Kinetics
+    normalisation at the toy's size) into ``out``.
+
+    Written as JSON: instantiating the processor class would need torchvision or Pillow, which
+    loading it later does not require of socalign.
+
+    Parameters
+    ----------
+    out : Path
+        The toy backbone's folder.
+    settings : socalign.models.toy.ToySettings
+        The toy's settings (its ``image_size`` is the resize and crop size).
+
+    Returns
+    -------
+    Path
+        The file written, atomically.
+    """
+    processor = {
+        "image_processor_type": "VideoMAEImageProcessor",
+        "do_resize": True,
+        "size": {"shortest_edge": settings.image_size},
+        "resample": 2,
+        "do_center_crop": True,
+        "crop_size": {"height": settings.image_size, "width": settings.image_size},
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": list(KINETICS_MEAN),
+        "image_std": list(KINETICS_STD),
+    }
+    path = out / "preprocessor_config.json"
+    atomic_write_text(path, json.dumps(processor, indent=2) + "\n")
+    return path
 
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
@@ -67,6 +104,38 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
 
         return CLIPVisionModel(CLIPVisionConfig(num_channels=3, **common))
     raise ValueError(f"the vocabulary recipe builds 'timesformer' or 'clip' backbones, not {family!r}")
+
+
+def load_base(folder: Path | str, family: str) -> torch.nn.Module:
+    """The base model of ``family`` (no task head) from a checkpoint folder, e.g. a stage's
+    weights saved with their classification head.
+
+    Read with the family's transformers class directly rather than through
+    :func:`socalign.models.video.load_backbone`, whose registry resolves the toys' names by
+    building them (this module is below it).
+
+    Parameters
+    ----------
+    folder : path-like
+        A ``save_pretrained`` folder (safetensors).
+    family : str
+        A registry family (its ``model_class``).
+
+    Returns
+    -------
+    torch.nn.Module
+        The base model, in eval mode.
+    """
+    import transformers
+    from transformers.utils import logging as hf_logging
+
+    cls = getattr(transformers, FAMILIES[family].model_class)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # a head checkpoint's unused classifier is expected
+    try:
+        return cls.from_pretrained(str(folder), use_safetensors=True).eval()
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
 
 def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -> torch.Tensor:
@@ -292,7 +361,7 @@ def train_stage(
     """Train ``model`` (in place) on one stage's targets; return its held-out fit.
 
     The class and value heads read the pooled embedding
-    (:func:`socalign.models.video.forward_features`), the map head the patch tokens of hidden
+    (:func:`socalign.models.frames.forward_features`), the map head the patch tokens of hidden
     state ``settings.patch_layer``; the heads are discarded afterwards. AdamW with a one-cycle
     learning rate; the first tenth of the clips is held out.
 
@@ -329,7 +398,7 @@ def train_stage(
     from tqdm.auto import tqdm
 
     from socalign.data.socialworld.vocabulary import TWO_AGENT
-    from socalign.models.video import forward_features
+    from socalign.models.frames import forward_features
 
     n_frames = data.frames.shape[1]
     spec = make_spec("toy", family, n_frames=n_frames, image_size=settings.image_size,
@@ -471,9 +540,7 @@ def pretrain_vocabulary(
         model = build_backbone(settings, family, list(VOCABULARY), settings.vocabulary_frames)
     fits: dict[str, float] = {}
     if init is not None:
-        from socalign.models.video import load_backbone
-
-        start, _ = load_backbone(str(init))
+        start = load_base(init, family)
         model.load_state_dict(resized_state(start.state_dict(), model.state_dict()))
     else:
         perception = train_stage(model, family, stage_data("perception", settings, seed), settings, seed,
@@ -490,8 +557,6 @@ def pretrain_vocabulary(
         settings=settings.to_dict(), labels=[*VOCABULARY, *SPEED_NAMES], seed=seed,
         init=None if init is None else Path(init).name,
     )
-    from socalign.models.toy import write_processor_config
-
     with staged_folder(out) as stage:
         model.cpu().save_pretrained(stage, safe_serialization=True)
         write_processor_config(stage, settings)

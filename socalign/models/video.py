@@ -3,9 +3,10 @@
 The same three calls serve embedding and fine-tuning: :func:`load_backbone` (model + spec),
 :func:`preprocess` (uint8 clips -> normalised ``(B, T, 3, S, S)``) and :func:`forward_features`
 (a differentiable forward that returns one ``(B, D)`` vector per clip, optionally from a
-chosen layer), which uses :func:`pool`. :func:`auto_device` and :func:`preprocess` (the fast
-torch path) are defined in :mod:`socalign.models.frames` (below the toy backbone, which uses
-them) and re-exported here. :func:`clip_preprocessor` picks the checkpoint's own
+chosen layer), which uses :func:`pool`. :func:`auto_device`, :func:`preprocess` (the fast
+torch path), :func:`forward_features` and :func:`pool` are defined in
+:mod:`socalign.models.frames` (below the toy backbones, whose pretraining uses them) and
+re-exported here. :func:`clip_preprocessor` picks the checkpoint's own
 transformers processor (``AutoVideoProcessor`` / ``AutoImageProcessor``) for hub backbones,
 the fast path for the toy and for checkpoints that ship no processor settings.
 """
@@ -23,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from socalign.models.frames import auto_device, preprocess
+from socalign.models.frames import auto_device, forward_features, pool, preprocess
 from socalign.models.registry import TOY_NAME, BackboneSpec, get_spec, with_frames
 
 logger = logging.getLogger(__name__)
@@ -145,97 +146,6 @@ def _report_loading(source: str | Path, info: dict[str, Any]) -> None:
     if unused:  # e.g. a classification checkpoint's head: expected for a backbone
         logger.info("%s: %d checkpoint weight(s) not used by the backbone (first: %s)", source,
                     len(unused), unused[0])
-
-
-def pool(outputs: Any, spec: BackboneSpec, layer: int | None = None) -> torch.Tensor:
-    """One vector per input from a transformers output: the spec's pooling over tokens.
-
-    For frame-by-frame models the result is per frame; :func:`forward_features` averages it
-    over frames.
-
-    Parameters
-    ----------
-    outputs : transformers.utils.ModelOutput
-        The backbone's forward output.
-    spec : BackboneSpec
-        The backbone's spec (its pooling, ``cls`` or ``mean``, and layer count).
-    layer : int or None, default None
-        None: the model's final output (for CLIP the post-layernorm pooled CLS); otherwise
-        ``hidden_states[layer]`` (the forward must have been run with
-        ``output_hidden_states=True``; negatives count from the end).
-
-    Returns
-    -------
-    torch.Tensor
-        (B, D) pooled features (B frames for a frame-by-frame model).
-
-    Raises
-    ------
-    ValueError
-        When the layer is out of range, ``outputs`` holds no hidden states for a layer, or the
-        pooling is unknown.
-    """
-    layer = spec.check_layer(layer)
-    if layer is None:
-        if spec.pooling == "cls" and getattr(outputs, "pooler_output", None) is not None:
-            return outputs.pooler_output
-        hidden = outputs.last_hidden_state
-    else:
-        if getattr(outputs, "hidden_states", None) is None:
-            raise ValueError("layer given but the outputs hold no hidden_states")
-        hidden = outputs.hidden_states[layer]
-    if spec.pooling == "cls":
-        return hidden[:, 0]
-    if spec.pooling == "mean":
-        return hidden.mean(dim=1)
-    raise ValueError(f"unknown pooling {spec.pooling!r} (expected 'cls' or 'mean')")
-
-
-def forward_features(
-    model: torch.nn.Module, spec: BackboneSpec, pixel_values: torch.Tensor, layer: int | None = None
-) -> torch.Tensor:
-    """Run the backbone on preprocessed clips ``(B, T, 3, S, S)`` and pool to ``(B, D)``.
-
-    Differentiable (wrap in ``torch.inference_mode()`` to embed). Frame-by-frame models see
-    ``B * T`` images and their features are averaged over the ``T`` frames.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        The backbone (:func:`load_backbone`); the inputs are moved to its parameters' device
-        and dtype.
-    spec : BackboneSpec
-        Its spec.
-    pixel_values : torch.Tensor
-        (B, T, 3, S, S) preprocessed clips.
-    layer : int or None, default None
-        The hidden state to pool (None: the final output), as :func:`pool` takes it.
-
-    Returns
-    -------
-    torch.Tensor
-        (B, D) features, in the model's dtype.
-
-    Raises
-    ------
-    ValueError
-        When ``pixel_values`` is not 5-D, or as :func:`pool` raises.
-    """
-    if pixel_values.ndim != 5:
-        raise ValueError(f"pixel_values must be (B, T, 3, S, S), got {tuple(pixel_values.shape)}")
-    batch, n_frames = pixel_values.shape[:2]
-    param = next(model.parameters())
-    inputs = pixel_values.flatten(0, 1) if spec.frame_by_frame else pixel_values
-    inputs = inputs.to(device=param.device, dtype=param.dtype)
-    kwargs: dict[str, Any] = {spec.input_name: inputs}
-    if layer is not None:
-        kwargs["output_hidden_states"] = True
-    if spec.family == "vjepa2":
-        kwargs["skip_predictor"] = True
-    features = pool(model(**kwargs), spec, layer)
-    if spec.frame_by_frame:
-        features = features.view(batch, n_frames, -1).mean(dim=1)
-    return features
 
 
 @dataclass(frozen=True)
