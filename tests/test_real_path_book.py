@@ -34,7 +34,8 @@ SMALL = {
     "device": "cpu",
     "language_models": ["minilm", "tfidf"],
     "socialworld": {"n_videos": 40, "n_frames": 8, "size": 32, "n_participants": 30},
-    "train": {"epochs": 2, "max_steps_per_epoch": 2, "rsa_steps_per_epoch": 1},
+    "train": {"epochs": 2, "max_steps_per_epoch": 2, "rsa_steps_per_epoch": 1,
+              "distill_model": "minilm"},
     "seeds": [0],
     "n_boot": 20,
     "n_perm": 20,
@@ -114,13 +115,15 @@ def test_the_chapters_ran_the_paper_path(paper_build) -> None:
     assert "garcia2025" in outputs(executed(summary, "02_modality_gap"))
     runs = [p for p in sorted((Path(summary.out).parent / "cache" / "book" / "runs").iterdir())
             if (p / "report.json").is_file()]
-    assert len(runs) == 4  # hybrid, triplet, rsa (paper trainer) and the fast trainer's run
+    # hybrid, triplet, rsa, budget-matched and language-distilled (paper trainer), and the fast
+    # trainer's run
+    assert len(runs) == 6
     for run in runs:
         report = json.loads((run / "report.json").read_text())
         assert Path(report["dataset"]).name == "garcia2025"
     trainers = sorted(json.loads((run / "config.json").read_text())["train"]["trainer"]
                       for run in runs)
-    assert trainers == ["fast", "paper", "paper", "paper"]
+    assert trainers == ["fast", "paper", "paper", "paper", "paper", "paper"]
     # the paper's 16 frames reach every run, though the checkpoint's own are 8 (as k400's)
     assert {json.loads((run / "config.json").read_text())["train"]["n_frames"]
             for run in runs} == {16}
@@ -155,8 +158,12 @@ def test_the_paper_profile_names_what_it_lacks(monkeypatch) -> None:
     with pytest.raises(FileNotFoundError,
                        match="paraphrase-multilingual-mpnet-base-v2.*--set language_models="):
         chapter_settings("paper", device="cpu")
-    with pytest.raises(FileNotFoundError, match="timesformer-base-finetuned-k400.*video_model"):
+    with pytest.raises(FileNotFoundError,
+                       match="paraphrase-multilingual-mpnet-base-v2.*--set train.distill_model=minilm"):
         chapter_settings("paper", device="cpu", language_models=["minilm", "tfidf"])
+    with pytest.raises(FileNotFoundError, match="timesformer-base-finetuned-k400.*video_model"):
+        chapter_settings("paper", device="cpu", language_models=["minilm", "tfidf"],
+                         train={"distill_model": "minilm"})
 
 
 def test_error_bars_of_an_estimate_outside_its_interval_are_zero() -> None:

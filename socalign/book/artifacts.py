@@ -229,9 +229,10 @@ def check_profile(settings: Profile) -> Profile:
     """Fail early, in one message, when something the profile names is not at hand.
 
     Checked: the device (``cuda`` needs a CUDA GPU: set ``device`` to ``cpu`` to run anyway);
-    each language model that is a Hugging Face name (in the local cache, or the Hub
-    reachable); the video backbone when it is a Hugging Face name (likewise). ``minilm``,
-    ``tfidf``, ``toy`` and local folders need nothing. Under ``garcia2025="required"``, the
+    each language model that is a Hugging Face name, and the caption model the
+    language-distilled control learns from (``train.distill_model``) (in the local cache, or the
+    Hub reachable); the video backbone when it is a Hugging Face name (likewise). ``minilm``,
+    ``tfidf``, the toys and local folders need nothing. Under ``garcia2025="required"``, the
     data are looked for by the chapters themselves (:func:`use_garcia2025`).
 
     Parameters
@@ -260,10 +261,15 @@ def check_profile(settings: Profile) -> Profile:
                 "with `--set device=cpu` to run it on the CPU anyway (slow at full size)")
     from socalign.models.language import MINILM, TFIDF
 
+    from socalign.models.toy import is_toy
+
     for name in settings.language_models:
         if name not in (MINILM, TFIDF) and not Path(name).expanduser().exists():
             _require_hub_model(settings, name, "modules.json", "language_models")
-    if settings.video_model != "toy" and not Path(settings.video_model).expanduser().exists():
+    distill = settings.train_config().distill_model
+    if distill not in (MINILM, TFIDF) and not Path(distill).expanduser().exists():
+        _require_hub_model(settings, distill, "modules.json", "train.distill_model")
+    if not is_toy(settings.video_model) and not Path(settings.video_model).expanduser().exists():
         _require_hub_model(settings, settings.video_model, "config.json", "video_model")
     return settings
 
@@ -281,7 +287,7 @@ def _require_hub_model(settings: Profile, name: str, marker: str, setting: str) 
     reason = "HF_HUB_OFFLINE is set" if offline else _hub_unreachable(name)
     if reason is None:
         return
-    example = "minilm,tfidf" if setting == "language_models" else "DIR"
+    example = {"language_models": "minilm,tfidf", "train.distill_model": "minilm"}.get(setting, "DIR")
     raise FileNotFoundError(
         f"profile {settings.name!r} needs the model {name!r} ({setting}): it is not in the "
         f"local Hugging Face cache and cannot be downloaded ({reason}); download it once "
