@@ -260,7 +260,6 @@ def check_profile(settings: Profile) -> Profile:
                 f"profile {settings.name!r} runs on a CUDA GPU and none is available; build "
                 "with `--set device=cpu` to run it on the CPU anyway (slow at full size)")
     from socalign.models.language import MINILM, TFIDF
-
     from socalign.models.toy import is_toy
 
     for name in settings.language_models:
