@@ -143,8 +143,8 @@ style_frame(pd.concat({name: c.to_frame().set_index("input") for name, c in inpu
                       names=["backbone"])) if inputs else None
 
 # %% [markdown]
-# On this build, {glue:text}`inputs_met` of {glue:text}`inputs_total` checks are met for the
-# profile's video model (its R² is {glue:text}`inputs_share:.3g` of the caption model's):
+# Checks met on this build for the profile's video model: {glue:text}`inputs_met` of
+# {glue:text}`inputs_total` (its R² is {glue:text}`inputs_share:.3g` of the caption model's):
 # {glue:text}`inputs_verdict`. The test split holds about 50 videos, so the R² ratio itself is
 # uncertain: other SocialWorld worlds (`benchmarks/demo_story.py --seed N --inputs-only`) give
 # other ratios for the same toy.
