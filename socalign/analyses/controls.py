@@ -73,9 +73,7 @@ class RunsComparison:
         str
             The sentence fragment.
         """
-        d = self.r2_difference
-        return claim(d["estimate"], d["low"], d["high"], unit=d["unit"], up=up, down=down,
-                     none="did not differ detectably")
+        return _claim(self.r2_difference, up, down)
 
     def ooo_claim(self, up: str = "was higher by", down: str = "was lower by") -> str:
         """The OOO accuracy difference in words that follow its interval.
@@ -90,9 +88,13 @@ class RunsComparison:
         str
             The sentence fragment.
         """
-        d = self.ooo_difference
-        return claim(d["estimate"], d["low"], d["high"], unit=d["unit"], up=up, down=down,
-                     none="did not differ detectably")
+        return _claim(self.ooo_difference, up, down)
+
+
+def _claim(d: dict[str, Any], up: str, down: str) -> str:
+    """A stored difference (:func:`_interval`) in words that follow its interval."""
+    return claim(d["estimate"], d["low"], d["high"], unit=d["unit"], up=up, down=down,
+                 none="did not differ detectably")
 
 
 def _interval(iv: Any) -> dict[str, Any]:

@@ -30,7 +30,13 @@ import numpy as np
 from socalign.data.socialworld.actions import ACTION_LABELS, ActionStyle, action_trajectory
 from socalign.data.socialworld.perception import SPEED_SCALE, agent_fields
 from socalign.data.socialworld.render import render_frames, sample_appearance
-from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
+from socalign.data.socialworld.scenes import (
+    DURATION,
+    N_STEPS,
+    Trajectory,
+    frame_times,
+    sample_trajectory,
+)
 
 SINGLE_AGENT: tuple[str, ...] = ACTION_LABELS
 TWO_AGENT: tuple[str, ...] = ("chasing", "hugging", "sparring", "dancing")
@@ -135,16 +141,6 @@ def two_agent_trajectory(label: str, rng: np.random.Generator) -> tuple[np.ndarr
     return _frame(pos, rng), head
 
 
-def _sample(times: np.ndarray, pos: np.ndarray, head: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fine-grid positions and headings interpolated at ``times``."""
-    grid = np.linspace(0.0, DURATION, N_STEPS)
-    flat = pos.reshape(N_STEPS, -1)
-    out = np.stack([np.interp(times, grid, flat[:, c]) for c in range(flat.shape[1])], axis=1)
-    unwrapped = np.unwrap(head, axis=0)
-    heads = np.stack([np.interp(times, grid, unwrapped[:, i]) for i in range(head.shape[1])], axis=1)
-    return out.reshape(len(times), -1, 2), heads
-
-
 def vocabulary_clip(
     rng: np.random.Generator,
     n_frames: int,
@@ -182,7 +178,8 @@ def vocabulary_clip(
     labels[k] = 1.0
     times = frame_times(n_frames)
     if VOCABULARY[k] in TWO_AGENT:
-        positions, headings = _sample(times, *two_agent_trajectory(VOCABULARY[k], rng))
+        positions, headings = sample_trajectory(Trajectory(*two_agent_trajectory(VOCABULARY[k], rng), {}),
+                                                n_frames)
     else:
         other = int(rng.integers(len(SINGLE_AGENT)))
         labels[other] = 1.0
