@@ -49,6 +49,7 @@ import pandas as pd
 from socalign import plots
 from socalign.analyses.ablation import ablation_summary, run_table, seed_gains
 from socalign.analyses.gap import is_socialworld, model_embeddings
+from socalign.analyses.leaderboard import PAPER_V2
 from socalign.analyses.perception import perception_probes
 from socalign.book import glue, profile_settings, settings_frame, style_frame
 from socalign.book.artifacts import finetune_benchmark, finetuned_run, load_book_benchmark
@@ -133,6 +134,11 @@ hybrid = seed_gains(table, "hybrid", "r2")
 language = max(settings.language_models, key=lambda m: evaluate(
     bench, "train", embeddings=model_embeddings(bench, m), n_boot=0).r2)
 language_r2 = evaluate(bench, "test", embeddings=model_embeddings(bench, language), n_boot=0).r2
+paper_rows = {k: PAPER_V2.row(*k) for k in (("pretrained vision", "TimeSformer"),
+                                            ("fine-tuned", "TimeSformer"), ("captions", "MPNet"))}
+glue(paper_tsf_before=paper_rows[("pretrained vision", "TimeSformer")].r2,
+     paper_tsf_after=paper_rows[("fine-tuned", "TimeSformer")].r2,
+     paper_mpnet=paper_rows[("captions", "MPNet")].r2)
 glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
      n_seeds_up=hybrid.n_up, seed_claims=hybrid.seed_claims(), gain_unit=hybrid.unit,
      gain_nboot=hybrid.n_boot, language=language, language_r2=language_r2,
@@ -146,7 +152,8 @@ glue(r2_before=hybrid.before, r2_after=hybrid.after, r2_verdict=hybrid.verdict,
 # from {glue:text}`r2_before:.3g` to {glue:text}`r2_after:.3g`, {glue:text}`after_vs_language`
 # the {glue:text}`language` caption model's {glue:text}`language_r2:.3g` on the same test
 # pairs (the best caption model, chosen on the train split as in chapter 2). In the paper the
-# fine-tuned TimeSformer rose from 0.102 to 0.162, above its best caption model (MPNet, 0.134);
+# fine-tuned TimeSformer rose from {glue:text}`paper_tsf_before` to {glue:text}`paper_tsf_after`,
+# above its best caption model (MPNet, {glue:text}`paper_mpnet`);
 # on SocialWorld the toy starts further below its caption model than the paper's TimeSformer
 # did (chapter 2's input checks), which is one known reason why it may end below it. The tables
 # above give the same for the controls; with {glue:text}`n_test_videos` test videos,
@@ -177,6 +184,10 @@ versus = {m: compare_runs(bench, seed_runs(settings, dataset, "hybrid", m),
                           labels=("people (hybrid)", f"language-distilled ({config.distill_model})"),
                           n_boot=settings.n_boot, seed=0) for m in families}
 first = versus[settings.video_model]
+paper_people = PAPER_V2.row("fine-tuned", "V-JEPA 2.1 ViT-B")
+paper_language = PAPER_V2.row("controls", "V-JEPA 2.1 language-distilled")
+glue(paper_people_r2=paper_people.r2, paper_language_r2=paper_language.r2,
+     paper_people_ooo=f"{100 * paper_people.ooo:.2f}", paper_language_ooo=f"{100 * paper_language.ooo:.2f}")
 glue(versus_dataset=bench.name + (" (SocialWorld: synthetic)" if is_socialworld(bench) else ""),
      versus_model=settings.video_model, versus_caption=config.distill_model,
      versus_r2_claim=first.r2_claim(), versus_ooo_claim=first.ooo_claim(),
@@ -193,8 +204,9 @@ style_frame(pd.concat({m: v.to_frame() for m, v in versus.items()}, names=["back
 # {glue:text}`versus_r2_language:.3g` over the seeds), the model fine-tuned on people's
 # judgments ({glue:text}`versus_r2_people:.3g`) {glue:text}`versus_r2_claim`; its OOO accuracy
 # {glue:text}`versus_ooo_claim`.
-# The paper's answer on its real videos, for V-JEPA 2.1: fine-tuned on people 0.165 against
-# language-distilled 0.123 in R², 70.65% against 67.21% in OOO accuracy (its only
+# The paper's answer on its real videos, for V-JEPA 2.1: fine-tuned on people
+# {glue:text}`paper_people_r2` against language-distilled {glue:text}`paper_language_r2` in R²,
+# {glue:text}`paper_people_ooo`% against {glue:text}`paper_language_ooo`% in OOO accuracy (its only
 # language-distilled row; chapter 2's leaderboard has the other backbones). Other backbone
 # families of this build, each with its own runs, are in the table's other rows.
 
