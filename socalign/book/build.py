@@ -395,13 +395,10 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _stage_assets(root: Path, stage: Path, pages: list[Path]) -> set[Path]:
-    """Copy the config, the table of contents and the non-notebook files under ``book/``."""
-    written: set[Path] = set()
+def _asset_files(root: Path, pages: list[Path]) -> list[Path]:
+    """The config, the table of contents and the non-notebook files under ``book/`` (relative)."""
+    assets = [Path("_config.yml"), Path("_toc.yml")]
     notebook_stems = {p.with_suffix("") for p in pages if p.suffix in NOTEBOOK_SUFFIXES}
-    for name in ("_config.yml", "_toc.yml"):
-        _write_if_changed(stage / name, (root / name).read_bytes())
-        written.add(Path(name))
     folders = sorted({p.parts[0] for p in pages if len(p.parts) > 1})
     for folder in folders:
         for path in sorted((root / folder).rglob("*")):
@@ -412,19 +409,101 @@ def _stage_assets(root: Path, stage: Path, pages: list[Path]) -> set[Path]:
                 continue  # executed notebooks replace the sources and their Colab pairs
             if rel.suffix == ".ipynb" and rel not in pages:
                 continue  # stray notebooks are not pages (.py files may be Sphinx extensions)
-            _write_if_changed(stage / rel, path.read_bytes())
-            written.add(rel)
-    return written
+            assets.append(rel)
+    return assets
 
 
-def _prune(stage: Path, keep: set[Path]) -> None:
-    """Remove staged files that no longer correspond to a source."""
-    for path in sorted(stage.rglob("*"), reverse=True):
-        rel = path.relative_to(stage)
-        if path.is_file() and rel not in keep:
+def _staged_files(root: Path, pages: list[Path]) -> set[Path]:
+    """Every file a build stages under ``src/``: the assets and one notebook per chapter."""
+    notebooks = {p.with_suffix(".ipynb") for p in pages if p.suffix in NOTEBOOK_SUFFIXES}
+    return set(_asset_files(root, pages)) | notebooks
+
+
+#: The build folder's record of the staged files it wrote (``src/``-relative paths): the one
+#: list :func:`_prune` may remove from, and what makes a folder a socalign book build.
+BUILD_MANIFEST = "socalign-build.json"
+#: The files and folders a build writes at the top of its folder (besides ``src/``).
+BUILD_OUTPUTS = ("summary.json", "render.key", "render-shared.key", "_build", "work", "failed",
+                 BUILD_MANIFEST)
+
+
+def _is_legacy_build(out: Path) -> bool:
+    """A build folder of a socalign that kept no manifest (its summary.json names a profile)."""
+    try:
+        summary = json.loads((out / "summary.json").read_text())
+    except (OSError, ValueError):  # no summary, or not one socalign wrote: not a legacy build
+        return False
+    return isinstance(summary, dict) and "profile" in summary and "chapters" in summary
+
+
+def _previous_staged(out: Path) -> set[Path]:
+    """The staged files an earlier build of ``out`` wrote (checked: ``out`` is a build folder).
+
+    Raises
+    ------
+    socalign.outputs.OutputFolderError
+        ``out`` is a file, or a non-empty folder that is not a socalign book build.
+    ValueError
+        Its manifest is not one socalign wrote (named).
+    """
+    from socalign.outputs import folder_state, foreign_folder_error
+
+    manifest = out / BUILD_MANIFEST
+    state = folder_state(out, lambda f: (f / BUILD_MANIFEST).is_file() or _is_legacy_build(f))
+    if state == "foreign":
+        raise foreign_folder_error(out, "book build", BUILD_MANIFEST)
+    if state in ("new", "empty"):
+        return set()
+    if not manifest.is_file():  # an older build: it wrote everything under src/
+        stage = out / "src"
+        return {p.relative_to(stage) for p in stage.rglob("*") if p.is_file()} if stage.is_dir() \
+            else set()
+    try:
+        files = json.loads(manifest.read_text())["staged"]
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise TypeError
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{manifest}: not a socalign build manifest (a JSON object with a list "
+                         f"'staged' of file names); remove it to rebuild ({err})") from err
+    staged = {Path(f) for f in files}
+    if any(f.is_absolute() or ".." in f.parts for f in staged):
+        raise ValueError(f"{manifest}: a 'staged' name leaves the build folder")
+    return staged
+
+
+def _check_staged_targets(stage: Path, keep: set[Path], previous: set[Path]) -> None:
+    """Refuse to overwrite a file under ``src/`` that no build wrote (the user's)."""
+    from socalign.outputs import OutputFolderError
+
+    for rel in sorted(keep - previous):
+        if (stage / rel).exists() or (stage / rel).is_symlink():
+            raise OutputFolderError(
+                stage / rel, "was not written by a socalign build; it is left untouched: move "
+                             "it, or choose another build folder", "--out")
+
+
+def _prune(stage: Path, keep: set[Path], previous: set[Path]) -> None:
+    """Remove the staged files an earlier build wrote that no longer correspond to a source.
+
+    Only files in ``previous`` (the manifest) are removed, and then only the folders that
+    removing them left empty; a file the user put under ``src/`` is never touched.
+    """
+    emptied: set[Path] = set()
+    for rel in sorted(previous - keep):
+        path = stage / rel
+        if path.is_file() and not path.is_symlink():
             path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+            emptied.update(parent for parent in (stage / rel).parents
+                           if parent != stage and stage in parent.parents)
+    for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _write_manifest(out: Path, staged: set[Path]) -> None:
+    atomic_write_bytes(out / BUILD_MANIFEST, json.dumps(
+        {"staged": sorted(str(p) for p in staged), "outputs": list(BUILD_OUTPUTS)},
+        indent=2).encode())
 
 
 def _tree_key(stage: Path, notebooks: bool = True) -> str:
@@ -537,13 +616,18 @@ def build_book(
     settings = profile_settings(profile, **overrides)
     root = find_book_root(root)
     out = Path(out).resolve() if out is not None else root / "_build" / profile
+    previous = _previous_staged(out)  # refuses a folder socalign did not write, before any work
     stage = out / "src"
     say = log or (lambda message: None)
     pages = chapter_sources(root)
     env_key = _environment_key(settings)
     library = library_fingerprint()
     executed_cache = cache_dir("book", "executed")
-    keep = _stage_assets(root, stage, pages)
+    keep = _staged_files(root, pages)
+    _check_staged_targets(stage, keep, previous)
+    _write_manifest(out, previous | keep)  # an interrupted build still knows what it wrote
+    for rel in _asset_files(root, pages):
+        _write_if_changed(stage / rel, (root / rel).read_bytes())
     runs: list[ChapterRun] = []
     for rel in pages:
         if rel.suffix not in NOTEBOOK_SUFFIXES:
@@ -552,7 +636,6 @@ def build_book(
         t0 = time.perf_counter()
         nb = notebook_from_source(root / rel)
         target = rel.with_suffix(".ipynb")
-        keep.add(target)
         if not _is_code_notebook(nb):
             import nbformat
 
@@ -586,7 +669,8 @@ def build_book(
         _write_if_changed(stage / target, data)
         runs.append(ChapterRun(str(rel), status, time.perf_counter() - t0, key))
         say(f"{status:9s} {runs[-1].seconds:6.1f} s  {rel}")
-    _prune(stage, keep)
+    _prune(stage, keep, previous)
+    _write_manifest(out, keep)
     html: Path | None = None
     render_status, render_seconds = "skipped", 0.0
     if do_render:

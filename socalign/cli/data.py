@@ -55,16 +55,17 @@ def similarity_command(args: argparse.Namespace) -> dict[str, Any]:
     """Write the judged similarity of a split's videos (NaN on pairs never shown together)."""
     from socalign.cache import atomic_save_npz
     from socalign.metrics import similarity_from_judgments
+    from socalign.models.embeddings import written_by_socalign
+    from socalign.outputs import check_output_file
 
+    out = check_output_file(args.out, "similarity matrices", ".npz", written_by_socalign,
+                            args.force)
     benchmark = load_benchmark(args)
     trials = benchmark.split_trials(args.split)
     indices = benchmark.split_indices(args.split)
     judged = similarity_from_judgments(trials.triplets, trials.odd, len(benchmark.videos))
     sub = judged.similarity[indices][:, indices]
     counts = judged.counts[indices][:, indices]
-    out = Path(args.out)
-    if out.suffix != ".npz":
-        raise CliError(f"--out must end in .npz, got {out}")
     import json
 
     from socalign.models.embeddings import dataset_record
@@ -211,4 +212,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_dataset_argument(similarity)
     similarity.add_argument("--split", default="train", help="split name, or 'all'")
     similarity.add_argument("--out", required=True, help="output .npz (ids, similarity, counts)")
+    similarity.add_argument("--force", action="store_true",
+                            help="replace --out even when socalign did not write it")
     synth.register(group)

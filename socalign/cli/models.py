@@ -27,11 +27,10 @@ from socalign.cli.common import (
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
     from socalign.data import load_dataset
     from socalign.models.embed import embed
-    from socalign.models.embeddings import dataset_record, save_embeddings
+    from socalign.models.embeddings import dataset_record, save_embeddings, written_by_socalign
+    from socalign.outputs import check_output_file
 
-    out = Path(args.out)
-    if out.suffix != ".npz":
-        raise CliError(f"--out {out}: embeddings are written as .npz (ids + embeddings)")
+    out = check_output_file(args.out, "embeddings", ".npz", written_by_socalign, args.force)
     if args.revision is not None:
         from socalign.models.hub import with_revision
 
@@ -235,6 +234,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="skip videos that cannot be decoded and list them (default: fail)")
     embed.add_argument("--no-cache", action="store_true", help="recompute the embedding and decode the clips again, bypassing both caches")
     embed.add_argument("--out", required=True, help="output .npz (ids + embeddings)")
+    embed.add_argument("--force", action="store_true",
+                       help="replace --out even when socalign did not write it")
 
     pre = add_command(
         sub, "pretrain", _pretrain,

@@ -227,6 +227,29 @@ def read_meta(path: Path | str) -> dict[str, Any]:
     return meta
 
 
+def written_by_socalign(path: Path | str) -> bool:
+    """True when ``path`` is an ``.npz`` that socalign wrote (it holds a JSON ``meta`` object).
+
+    The test :func:`socalign.outputs.check_output_file` asks before an ``embed`` or
+    ``data similarity`` output replaces an existing file: a user's own ``.npz`` (``ids`` and
+    ``embeddings`` without socalign's ``meta``) is never replaced without ``--force``.
+
+    Parameters
+    ----------
+    path : path-like
+        An existing file.
+
+    Returns
+    -------
+    bool
+        False for anything unreadable or without socalign's record.
+    """
+    try:
+        return bool(read_meta(path))
+    except (OSError, ValueError, KeyError, EOFError):  # not an npz socalign can read: not ours
+        return False
+
+
 def _reorder(
     path: Path, file_ids: np.ndarray, videos: HasIds, required: np.ndarray | None
 ) -> np.ndarray:
