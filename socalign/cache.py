@@ -7,23 +7,40 @@ This module holds the package's one hashing helper (:func:`content_key`, with
 with a size and sha256 record (:func:`write_verified`, and a manifest for folders built by
 :func:`build_once`) and checked when read; a corrupt entry is reported once, naming the file
 (:class:`CacheWarning`), removed and rebuilt.
+
+It also holds the package's one opener of input files (:func:`open_input`, with
+:func:`read_input` and :func:`read_json_input`): every file a benchmark or an embeddings
+file is read from passes there, which accepts regular files only (a FIFO, device, socket or
+folder is refused by name, from :func:`os.stat`, before anything is opened), resolves symlinks
+and refuses a target outside the folder the file belongs to, and bounds the size
+(:data:`INPUT_LIMITS`) and the nesting of JSON (:data:`MAX_JSON_DEPTH`).
+
+Environment faults: a cache that cannot be written (a read-only file system, a full disk, no
+permission) is reported once, as a :class:`CacheUnavailableWarning` naming the folder, and the
+command goes on without it (:func:`write_verified`); a folder built by :func:`build_once` that
+cannot be stored, and any other file written through :func:`atomic_path` or
+:func:`staged_folder` on a read-only or full file system, raise :class:`NotWritableError`
+naming the file or folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from platformdirs import user_cache_dir
@@ -35,12 +52,93 @@ _UMASK = os.umask(0)  # read once (os.umask sets it): temporary files get the us
 os.umask(_UMASK)
 
 
+#: errno values of a file system that takes no more writes: read-only, full, over quota.
+NOT_WRITABLE = (errno.EROFS, errno.ENOSPC, errno.EDQUOT)
+
+
+class NotWritableError(OSError):
+    """A file or folder that cannot be written: the file system is read-only or full, or
+    permission is denied. The message names the path (also ``filename``)."""
+
+
+class CacheUnavailableWarning(UserWarning):
+    """The cache folder cannot be written (named in the message); the command goes on without it."""
+
+
+_UNAVAILABLE: set[str] = set()  # cache folders already reported (once per process)
+
+
+def cache_base() -> Path:
+    """The socalign cache folder: ``$SOCALIGN_CACHE``, else the user cache (not created here)."""
+    return Path(os.environ.get(CACHE_ENV) or user_cache_dir("socalign"))
+
+
 def cache_dir(*parts: str) -> Path:
-    """The socalign cache folder (``$SOCALIGN_CACHE`` or the user cache), created on demand."""
-    base = Path(os.environ.get(CACHE_ENV) or user_cache_dir("socalign"))
-    path = base.joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    """The socalign cache folder (``$SOCALIGN_CACHE`` or the user cache), created on demand.
+
+    A folder that cannot be created (read-only or full file system, no permission, a file in
+    the way) is returned all the same: nothing is read from it and writing to it is reported
+    once and skipped (:func:`write_verified`), so commands run without the cache, and
+    ``--no-cache`` never touches it.
+
+    Parameters
+    ----------
+    *parts : str
+        Subfolders below the cache folder.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    path = cache_base().joinpath(*parts)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        logger.debug("cache folder %s cannot be created (%s)", path, err.strerror or err)
     return path
+
+
+def _is_not_writable(err: BaseException) -> bool:
+    """True for an error of a place that takes no writes (not for a bug in the writer)."""
+    return isinstance(err, PermissionError | NotWritableError | FileExistsError |
+                      NotADirectoryError) or (
+        isinstance(err, OSError) and err.errno in NOT_WRITABLE)
+
+
+def _not_writable(path: Path, err: OSError) -> NotWritableError:
+    """The :class:`NotWritableError` for ``err`` raised while writing ``path``."""
+    if isinstance(err, NotWritableError):
+        return err
+    reason = err.strerror or type(err).__name__
+    return NotWritableError(err.errno, f"{path} cannot be written ({reason}); free some space "
+                            "or choose a writable place", str(path))
+
+
+def report_unavailable(path: Path | str, err: BaseException) -> None:
+    """Warn once per process that the cache cannot be written (the command goes on without it).
+
+    Parameters
+    ----------
+    path : path-like
+        The cache file or folder that could not be written.
+    err : BaseException
+        Why (its ``strerror`` is shown).
+
+    Returns
+    -------
+    None
+    """
+    base = cache_base()
+    key = str(base)
+    logger.info("cache not written: %s (%s)", path, err)
+    if key in _UNAVAILABLE:
+        return
+    _UNAVAILABLE.add(key)
+    reason = getattr(err, "strerror", None) or type(err).__name__
+    warnings.warn(f"the cache folder {base} cannot be written ({reason}); working without the "
+                  f"cache (set ${CACHE_ENV} to a writable folder to keep results)",
+                  CacheUnavailableWarning, stacklevel=3)
 
 
 def _feed_file(digest: Any, path: Path) -> None:
@@ -94,19 +192,37 @@ def atomic_path(path: Path | str, keep_suffix: bool = False) -> Iterator[Path]:
     ------
     Path
         The temporary file to write (it exists, empty).
+
+    Raises
+    ------
+    NotWritableError
+        When the file system is read-only or full (naming ``path``); the temporary file is
+        removed.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = ".tmp" + (path.suffix if keep_suffix else "")
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as err:
+        if err.errno in NOT_WRITABLE:
+            raise _not_writable(path, err) from err
+        raise
     os.close(fd)
     tmp = Path(name)
-    tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes it owner-only; the file gets open()'s mode
     try:
+        tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes it owner-only; the file gets open()'s mode
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if err.errno in NOT_WRITABLE:
+            raise _not_writable(path, err) from err
+        raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
 
 
@@ -167,17 +283,31 @@ def staged_folder(out: Path | str) -> Iterator[Path]:
     ------
     Path
         The temporary folder (it exists, empty).
+
+    Raises
+    ------
+    NotWritableError
+        When the file system is read-only or full (naming ``out``).
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it owner-only; the folder gets mkdir()'s mode
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    except OSError as err:
+        if err.errno in NOT_WRITABLE:
+            raise _not_writable(out, err) from err
+        raise
+    try:
+        work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it owner-only; the folder gets mkdir()'s mode
         yield work
         os.replace(work, out)  # out is missing or an empty folder: rename(2) replaces it
+    except OSError as err:
+        if err.errno in NOT_WRITABLE:
+            raise _not_writable(out, err) from err
+        raise
     finally:
         if work.exists():
-            shutil.rmtree(work)
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def atomic_save_npz(path: Path | str, **arrays: np.ndarray) -> Path:
@@ -242,11 +372,20 @@ def write_verified(path: Path | str, data: bytes) -> Path:
     Returns
     -------
     Path
-        ``path``.
+        ``path`` (not written when the cache cannot be written: that is reported once, as a
+        :class:`CacheUnavailableWarning` naming the folder, and the command goes on).
     """
     path = Path(path)
-    atomic_write_bytes(path, data)
-    atomic_write_bytes(_record_path(path), f"{len(data)} {sha256_bytes(data)}\n".encode())
+    try:
+        atomic_write_bytes(path, data)
+        atomic_write_bytes(_record_path(path), f"{len(data)} {sha256_bytes(data)}\n".encode())
+    except OSError as err:
+        if not _is_not_writable(err):
+            raise
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # no entry without its record
+        report_unavailable(path, err)
+        return path
     logger.debug("cache write: %s (%d bytes, with its size/sha256 record)", path, len(data))
     return path
 
@@ -313,6 +452,232 @@ def read_verified(path: Path | str) -> bytes | None:
     return data
 
 
+MiB = 1 << 20
+#: The largest input file read, by kind (bytes): generous bounds that keep memory bounded.
+#: ``json``: benchmark.json and other metadata (64 MiB); ``csv``: a benchmark's tables
+#: (1 GiB); ``npz``/``npy``: embedding and similarity files (8 GiB); ``video``: one video
+#: file (16 GiB; its frames are decoded by FFmpeg, not read whole).
+INPUT_LIMITS: dict[str, int] = {"json": 64 * MiB, "csv": 1024 * MiB, "npz": 8192 * MiB,
+                                "npy": 8192 * MiB, "video": 16384 * MiB}
+#: The deepest nesting of arrays and objects a JSON input may have.
+MAX_JSON_DEPTH = 64
+
+
+class InputFileError(ValueError):
+    """An input file that is refused or cannot be read; the message names it.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (``where`` on the command line).
+    reason : str
+        What is wrong and what to do.
+    """
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.where = str(path)
+        super().__init__(f"{path}: {reason}")
+
+
+def _size_text(n: int) -> str:
+    return f"{n / MiB:,.0f} MiB" if n >= MiB else f"{n} bytes"
+
+
+def _special(mode: int) -> str | None:
+    """What a file of ``mode`` is when it is not a regular file (None: a regular file)."""
+    for test, what in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_input(path: Path | str, kind: str, root: Path | str | None = None) -> os.stat_result:
+    """Check an input file before it is opened: a regular file, inside ``root``, not too large.
+
+    Nothing is opened: :func:`os.stat` tells a FIFO, device, socket or folder apart without
+    blocking, and symlinks are resolved (:func:`os.path.realpath`) before the target is
+    compared with ``root``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    kind : str
+        A key of :data:`INPUT_LIMITS` (the size bound).
+    root : path-like or None, default None
+        The folder the file belongs to (a benchmark folder): a symlink whose target lies
+        outside it is refused. None: no containment check.
+
+    Returns
+    -------
+    os.stat_result
+        The target's status.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file: missing (or a symlink to a missing file), not a regular file, a
+        symlink leaving ``root``, larger than its kind's limit, or unreadable.
+    """
+    path = Path(path)
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputFileError(path, f"a symlink to {os.readlink(path)}, which does not "
+                                 "exist") from None
+        raise InputFileError(path, "file not found") from None
+    except OSError as err:
+        raise InputFileError(path, f"cannot be read ({err.strerror or err})") from err
+    if root is not None:
+        real, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+        if not real.is_relative_to(base):
+            raise InputFileError(path, f"resolves to {real}, outside the folder {root} (a "
+                                 "benchmark only reads files inside its folder; copy the file "
+                                 "in instead of linking it)")
+    special = _special(status.st_mode)
+    if special is not None:
+        raise InputFileError(path, f"is {special}, not a regular file; only regular files "
+                             "are read")
+    limit = INPUT_LIMITS[kind]
+    if status.st_size > limit:
+        raise InputFileError(path, f"is {_size_text(status.st_size)}, more than the "
+                             f"{_size_text(limit)} a {kind} input may have")
+    return status
+
+
+@contextmanager
+def open_input(path: Path | str, kind: str, root: Path | str | None = None) -> Iterator[BinaryIO]:
+    """Open an input file for reading in binary, after :func:`check_input`.
+
+    The package's one opener of input files. The file is opened with ``O_NONBLOCK`` (a file
+    swapped for a FIFO after the check does not block) and checked again on the open
+    descriptor.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    kind : str
+        A key of :data:`INPUT_LIMITS`.
+    root : path-like or None, default None
+        The folder the file must stay inside (see :func:`check_input`).
+
+    Yields
+    ------
+    BinaryIO
+        The open file (closed after the block).
+
+    Raises
+    ------
+    InputFileError
+        As :func:`check_input`, or when the file cannot be opened.
+    """
+    path = Path(path)
+    check_input(path, kind, root)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise InputFileError(path, f"cannot be read ({err.strerror or err})") from err
+    special = _special(os.fstat(fd).st_mode)
+    if special is not None:
+        os.close(fd)
+        raise InputFileError(path, f"is {special}, not a regular file; only regular files "
+                             "are read")
+    with os.fdopen(fd, "rb") as handle:
+        yield handle
+
+
+def read_input(path: Path | str, kind: str, root: Path | str | None = None) -> bytes:
+    """An input file's bytes, through :func:`open_input` (at most its kind's limit).
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    kind : str
+        A key of :data:`INPUT_LIMITS`.
+    root : path-like or None, default None
+        The folder the file must stay inside (see :func:`check_input`).
+
+    Returns
+    -------
+    bytes
+        The content.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`check_input`, or when the file grew past the limit while it was read.
+    """
+    limit = INPUT_LIMITS[kind]
+    with open_input(path, kind, root) as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as err:
+            raise InputFileError(path, f"cannot be read ({err.strerror or err})") from err
+    if len(data) > limit:
+        raise InputFileError(path, f"holds more than the {_size_text(limit)} a {kind} input "
+                             "may have")
+    return data
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in (item.values() if isinstance(item, dict)
+                                                       else item))
+    return deepest
+
+
+def read_json_input(path: Path | str, root: Path | str | None = None) -> Any:
+    """A JSON input file, parsed: bounded in size (:data:`INPUT_LIMITS`) and nesting.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (UTF-8).
+    root : path-like or None, default None
+        The folder the file must stay inside (see :func:`check_input`).
+
+    Returns
+    -------
+    object
+        The parsed value.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file: as :func:`read_input`, not UTF-8, not valid JSON, or nested deeper
+        than :data:`MAX_JSON_DEPTH`.
+    """
+    data = read_input(path, "json", root)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputFileError(path, f"not UTF-8 text (byte {err.start})") from err
+    too_deep = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise InputFileError(path, too_deep) from None
+    except json.JSONDecodeError as err:
+        raise InputFileError(path, f"not valid JSON ({err})") from err
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise InputFileError(path, too_deep)
+    return value
+
+
 class CorruptFileError(ValueError):
     """A file that is not what its name says (truncated, empty, text, corrupt); names the file."""
 
@@ -340,10 +705,14 @@ def read_npz(path: Path | str) -> dict[str, np.ndarray]:
     CorruptFileError
         When it is empty, not a zip of ``.npy`` arrays (e.g. text), truncated or corrupt, or
         holds object arrays (which would need pickle; they are never loaded).
+    InputFileError
+        When it is not a regular file (a FIFO, a device) or is too large
+        (:func:`check_input`).
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: file not found")
+    check_input(path, "npz")
     if path.stat().st_size == 0:
         raise CorruptFileError(f"{path}: the file is empty, not an .npz archive")
     if not zipfile.is_zipfile(path):
@@ -386,11 +755,14 @@ def read_npy(path: Path | str, mmap: bool = False) -> np.ndarray:
         When ``path`` does not exist.
     CorruptFileError
         When it is not an ``.npy`` array (e.g. text), is truncated, or holds objects.
+    InputFileError
+        When it is not a regular file (a FIFO, a device) or is too large
+        (:func:`check_input`).
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: file not found")
-    with open(path, "rb") as handle:
+    with open_input(path, "npy") as handle:
         magic = handle.read(len(NPY_MAGIC))
     if magic != NPY_MAGIC:
         raise CorruptFileError(f"{path}: not an .npy array file")
@@ -485,7 +857,14 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
     Returns
     -------
     Path
-        ``target``, verified.
+        ``target``, verified; when the cache cannot be written (read-only file system, no
+        permission), a folder built in the system's temporary folder instead, removed when
+        the process exits (reported once, a :class:`CacheUnavailableWarning`).
+
+    Raises
+    ------
+    NotWritableError
+        When the disk fills while the folder is built (naming the cache folder).
     """
     from filelock import FileLock
 
@@ -493,8 +872,16 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
     if (target / marker).exists() and check_manifest(target) is None:
         logger.info("cache hit: %s (verified)", target)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target.parent / f".{target.name}.lock")):
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(target.parent / f".{target.name}.lock"))
+        lock.acquire()
+    except OSError as err:
+        if not _is_not_writable(err):
+            raise
+        report_unavailable(target, err)
+        return _build_uncached(target, marker, build)
+    try:
         if target.exists():
             if (target / marker).exists():
                 problem = check_manifest(target)
@@ -509,14 +896,55 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
             else:
                 target.unlink()
         logger.info("cache miss: %s; building it", target)
-        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+        try:
+            work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+        except OSError as err:
+            if not _is_not_writable(err):
+                raise
+            report_unavailable(target, err)
+            return _build_uncached(target, marker, build)
         try:
             build(work / "out")
             if not (work / "out" / marker).is_file():
                 raise RuntimeError(f"building {target}: the build wrote no {marker}")
             write_manifest(work / "out")
             os.replace(work / "out", target)
+        except OSError as err:
+            if err.errno in NOT_WRITABLE:
+                raise _not_writable(target.parent, err) from err
+            raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    finally:
+        lock.release()
     logger.info("cache built: %s", target)
     return target
+
+
+_SCRATCH: list[Path] = []  # folders built outside an unwritable cache, removed at exit
+
+
+def _remove_scratch() -> None:
+    for folder in _SCRATCH:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _build_uncached(target: Path, marker: str, build: Callable[[Path], None]) -> Path:
+    """Build ``target``'s content in a temporary folder that is removed when the process exits."""
+    import atexit
+
+    if not _SCRATCH:
+        atexit.register(_remove_scratch)
+    scratch = Path(tempfile.mkdtemp(prefix=f"socalign-{target.name[:16]}-"))
+    _SCRATCH.append(scratch)
+    out = scratch / target.name
+    try:
+        build(out)
+    except OSError as err:
+        if err.errno in NOT_WRITABLE:
+            raise _not_writable(scratch, err) from err
+        raise
+    if not (out / marker).is_file():
+        raise RuntimeError(f"building {target}: the build wrote no {marker}")
+    logger.info("built without the cache: %s", out)
+    return out

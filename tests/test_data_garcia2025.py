@@ -115,8 +115,11 @@ def test_real_data_catch_trials_are_repeats(garcia_root: Path) -> None:
 
 def test_available_never_downloads(tmp_path: Path, monkeypatch, garcia_root: Path) -> None:
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("SOCALIGN_DATA", str(tmp_path / "none"))
+    monkeypatch.delenv("SOCALIGN_DATA", raising=False)
     assert garcia2025.available() is None
+    monkeypatch.setenv("SOCALIGN_DATA", str(tmp_path / "none"))  # set: only there, and wrong
+    with pytest.raises(BenchmarkError, match=r"\$SOCALIGN_DATA=.*none: the local copy"):
+        garcia2025.available()
     monkeypatch.setenv("SOCALIGN_DATA", str(garcia_root.parent))
     assert garcia2025.available() == garcia_root
 

@@ -7,10 +7,17 @@ load the same way. The videos are not public: attach licensed copies with ``vide
 ``socalign.data.load_dataset(..., videos=DIR)``, ``--videos DIR`` on the command line,
 ``$SOCALIGN_GARCIA2025_VIDEOS``): the folder holds each video under its ``video_mapping.csv``
 name, ``DIR/<video_name>``.
+
+``$SOCALIGN_DATA``, when set, is the only place looked at: a copy there that lacks a file or
+whose file differs from the published one is an error naming the variable, the folder and the
+file, never a reason to download. Every file is read through
+:func:`socalign.cache.open_input` (regular files only, bounded in size); the files may be
+links (e.g. into a git-annex or DVC store) since each is verified against its pinned sha256.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -20,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socalign.cache import cache_dir, sha256_file
+from socalign.cache import InputFileError, cache_dir, open_input
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
 from socalign.data.types import Benchmark, Videos
@@ -61,12 +68,29 @@ def is_garcia2025(root: Path) -> bool:
 
 
 def verify(root: Path) -> Path:
-    """Check every file against the pinned sha256; raise naming the first missing or changed file."""
+    """Check every file against the pinned sha256; raise naming the first missing or changed file.
+
+    Parameters
+    ----------
+    root : Path
+        A copy of the authors' layout.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the first file that is missing, not a regular file, too large, or whose sha256
+        differs from the pinned one.
+    """
     for rel, expected in FILES.items():
         path = Path(root) / rel
-        if not path.exists():
+        if not os.path.lexists(path):
             raise BenchmarkError("file of garcia2025 is missing", path)
-        actual = sha256_file(path)
+        actual = _sha256(path)
         if actual != expected:
             raise BenchmarkError(
                 f"sha256 {actual[:12]}… does not match the pinned {expected[:12]}… "
@@ -74,6 +98,18 @@ def verify(root: Path) -> Path:
                 path,
             )
     return Path(root)
+
+
+def _sha256(path: Path) -> str:
+    """sha256 of a data file read through the one opener (regular files only, bounded)."""
+    digest = hashlib.sha256()
+    try:
+        with open_input(path, "csv") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except InputFileError as err:
+        raise BenchmarkError(err.reason, path) from err
+    return digest.hexdigest()
 
 
 def default_cache(create: bool = True) -> Path:
@@ -191,20 +227,86 @@ def fetch(
     return root
 
 
+class NotFoundError(BenchmarkError):
+    """No local copy of garcia2025 (``$SOCALIGN_DATA`` unset and nothing in the cache)."""
+
+
+def _env_copy(env: str) -> Path:
+    """The verified copy that ``$SOCALIGN_DATA`` names (itself or its ``garcia2025`` folder).
+
+    Parameters
+    ----------
+    env : str
+        The variable's value.
+
+    Returns
+    -------
+    Path
+        The verified copy.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming ``$SOCALIGN_DATA``, the folder and the first file that is missing or differs:
+        the local copy there is wrong (nothing is downloaded instead).
+    """
+    base = Path(env).expanduser()
+    candidates = (base / NAME, base)
+    root = next((c for c in candidates if is_garcia2025(c)), None)
+    if root is None:
+        root = next((c for c in candidates if c.is_dir()), base)
+        if not root.is_dir():
+            problem = "the folder does not exist" if not root.exists() else "it is not a folder"
+        else:
+            first = next(rel for rel in FILES if not (root / rel).is_file())
+            problem = f"{root / first} is missing"
+        raise BenchmarkError(
+            f"${DATA_ENV}={env}: the local copy of garcia2025 there is wrong: {problem}. Point "
+            f"${DATA_ENV} at a clone of {REPOSITORY} at commit {COMMIT[:12]} (or its parent "
+            f"folder), or unset it to use the cache or `socalign data fetch garcia2025`",
+            root,
+        )
+    logger.info("garcia2025: the copy in $%s, %s", DATA_ENV, root)
+    try:
+        return verify(root)
+    except BenchmarkError as err:
+        raise BenchmarkError(
+            f"${DATA_ENV}={env}: the local copy of garcia2025 there is wrong: {err}", err.path
+        ) from err
+
+
 def locate(download: bool = True) -> Path:
-    """Find the data: ``$SOCALIGN_DATA`` (itself or its ``garcia2025`` folder), the cache, a download."""
-    env = os.environ.get(DATA_ENV)
+    """Find the data: ``$SOCALIGN_DATA`` when set (only there), else the cache, else a download.
+
+    Parameters
+    ----------
+    download : bool, default True
+        Download into the cache when ``$SOCALIGN_DATA`` is unset and the cache has no copy.
+
+    Returns
+    -------
+    Path
+        The verified copy.
+
+    Raises
+    ------
+    BenchmarkError
+        ``$SOCALIGN_DATA`` names a wrong copy (the message names the variable and the file;
+        nothing is downloaded instead), or a copy fails verification.
+    NotFoundError
+        No copy and ``download`` is False.
+    FetchError
+        The download failed.
+    """
+    env = os.environ.get(DATA_ENV, "").strip()
     if env:
-        for candidate in (Path(env) / NAME, Path(env)):
-            if is_garcia2025(candidate):
-                logger.info("garcia2025: the copy in $%s, %s", DATA_ENV, candidate)
-                return verify(candidate)
+        return _env_copy(env)
     cached = default_cache(create=False)
     if all((cached / rel).exists() for rel in FILES):
         logger.info("garcia2025: the cached copy, %s", cached)
         return verify(cached)
     if not download:
-        raise BenchmarkError(
+        raise NotFoundError(
             f"garcia2025 not found: set ${DATA_ENV} to a local copy or run "
             "`socalign data fetch garcia2025`"
         )
@@ -215,14 +317,18 @@ def available() -> Path | None:
     """The verified local copy if one is found ($SOCALIGN_DATA or the cache), else None.
 
     Never downloads; for callers such as the book's demo profile that use the real data only
-    when it is already here. A copy that fails verification still raises.
+    when it is already here. A copy that fails verification, and a ``$SOCALIGN_DATA`` that
+    names a wrong copy, still raise.
+
+    Returns
+    -------
+    Path or None
+        The verified copy, or None when ``$SOCALIGN_DATA`` is unset and the cache has none.
     """
     try:
         return locate(download=False)
-    except BenchmarkError as err:
-        if "not found" in str(err):
-            return None
-        raise
+    except NotFoundError:
+        return None
 
 
 def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:

@@ -11,10 +11,17 @@
 ``video_id`` is a unique non-negative integer; ``file`` a path relative to DIR; ratings lie in
 [0, 1] (empty = not rated); ``choice`` is the video id chosen as the odd one out and must be
 one of the three. Errors name the file, line (header = line 1) and column.
+
+Every file is read through :func:`socalign.cache.open_input`: regular files only (a FIFO,
+device or socket is refused by name), symlinks resolved and refused when they leave the
+benchmark folder, sizes bounded (:data:`socalign.cache.INPUT_LIMITS`: 64 MiB of JSON, 1 GiB
+per table) and ``benchmark.json`` nested at most :data:`socalign.cache.MAX_JSON_DEPTH` deep.
+A video file listed in ``videos.csv`` is checked the same way when it is there.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -23,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from socalign.cache import InputFileError, check_input, read_input, read_json_input
 from socalign.cache import atomic_write_text as write_text_atomically
 from socalign.data.errors import BenchmarkError
 from socalign.data.types import Benchmark, Trials, Videos
@@ -34,8 +42,8 @@ TRIAL_COLUMNS = ("participant", "video_1", "video_2", "video_3", "choice")
 RATING_PREFIX = "rating_"
 
 
-def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    """Read a CSV, failing clearly on a missing, empty or incomplete file.
+def read_csv(path: Path, required: Sequence[str], root: Path | None = None) -> pd.DataFrame:
+    """Read a CSV, failing clearly on a missing, empty, incomplete or special file.
 
     Parameters
     ----------
@@ -43,6 +51,9 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
         The CSV file (UTF-8).
     required : sequence of str
         The columns it must have.
+    root : Path or None, default None
+        The folder the file belongs to: a symlink leading outside it is refused (None: no
+        such check).
 
     Returns
     -------
@@ -52,12 +63,13 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
     Raises
     ------
     BenchmarkError
-        Naming the file (and the line of a byte that is not UTF-8): it is missing, not UTF-8,
-        empty, not a readable CSV, lacks a required column, or has a header but no rows.
+        Naming the file (and the line of a byte that is not UTF-8): it is missing, not a
+        regular file, a symlink leaving ``root``, larger than 1 GiB, not UTF-8, empty, not a
+        readable CSV, lacks a required column, or has a header but no rows.
     """
-    if not path.exists():
+    if not os.path.lexists(path):
         raise BenchmarkError("file not found", path)
-    raw = path.read_bytes()
+    raw = read_bytes(path, "csv", root)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -66,7 +78,7 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
             f"byte 0x{raw[err.start]:02x} is not UTF-8 text; save the file as UTF-8", path, line
         ) from err
     try:
-        frame = pd.read_csv(path, encoding="utf-8")
+        frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8")
     except pd.errors.EmptyDataError as err:
         raise BenchmarkError("the file is empty", path) from err
     except pd.errors.ParserError as err:
@@ -79,6 +91,60 @@ def read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if frame.empty:
         raise BenchmarkError("the file has a header but no rows", path)
     return frame
+
+
+def read_bytes(path: Path, kind: str, root: Path | None = None) -> bytes:
+    """A benchmark file's bytes through the one opener (:func:`socalign.cache.read_input`).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    kind : str
+        Its kind, a key of :data:`socalign.cache.INPUT_LIMITS` (``"csv"``, ``"json"``).
+    root : Path or None, default None
+        The benchmark folder the file must stay inside (None: no such check).
+
+    Returns
+    -------
+    bytes
+        The content.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file: not a regular file, a symlink leaving ``root``, too large, unreadable.
+    """
+    try:
+        return read_input(path, kind, root)
+    except InputFileError as err:
+        raise BenchmarkError(err.reason, path) from err
+
+
+def read_json(path: Path, root: Path | None = None) -> object:
+    """A benchmark's JSON file, parsed (:func:`socalign.cache.read_json_input`).
+
+    Parameters
+    ----------
+    path : Path
+        The file (UTF-8).
+    root : Path or None, default None
+        The benchmark folder the file must stay inside (None: no such check).
+
+    Returns
+    -------
+    object
+        The parsed value.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming the file: as :func:`read_bytes`, not UTF-8, not valid JSON, or nested too deep.
+    """
+    try:
+        return read_json_input(path, root)
+    except InputFileError as err:
+        raise BenchmarkError(err.reason, path) from err
 
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -195,7 +261,7 @@ def float_column(
 def read_videos(root: Path) -> Videos:
     """Read and validate ``videos.csv`` (and ``captions.csv`` when present)."""
     path = root / "videos.csv"
-    frame = read_csv(path, VIDEO_COLUMNS)
+    frame = read_csv(path, VIDEO_COLUMNS, root)
     ids = integer_column(frame, "video_id", path)
     if (ids < 0).any():
         row = int(np.flatnonzero(ids < 0)[0])
@@ -214,12 +280,18 @@ def read_videos(root: Path) -> Videos:
     files: list[Path | None] = [None] * len(frame)
     if "file" in frame:
         files = [video_file(root, f, path, row + 2) for row, f in enumerate(frame["file"])]
+        for row, file in enumerate(files):
+            if file is not None and os.path.lexists(file):
+                try:
+                    check_input(file, "video", root)
+                except InputFileError as err:
+                    raise BenchmarkError(f"video file {err}", path, row + 2, "file") from err
     ratings = {
         c[len(RATING_PREFIX):]: float_column(frame, c, path, 0.0, 1.0)
         for c in frame.columns
         if c.startswith(RATING_PREFIX)
     }
-    captions = read_captions(root / "captions.csv", ids)
+    captions = read_captions(root / "captions.csv", ids, root)
     return Videos(
         ids=ids,
         names=tuple(names),
@@ -267,7 +339,9 @@ def video_file(root: Path, value: object, path: Path, line: int) -> Path | None:
     return root / relative
 
 
-def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
+def read_captions(
+    path: Path, ids: np.ndarray, root: Path | None = None
+) -> tuple[tuple[str, ...], ...]:
     """Captions per video, in the order of ``ids`` (empty tuples when there is no file).
 
     Parameters
@@ -276,6 +350,8 @@ def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
         ``captions.csv`` (columns ``video_id`` and ``caption``); it may be absent.
     ids : numpy.ndarray
         The on-disk video ids of ``videos.csv``, in table order.
+    root : Path or None, default None
+        The benchmark folder the file must stay inside (None: no such check).
 
     Returns
     -------
@@ -287,9 +363,9 @@ def read_captions(path: Path, ids: np.ndarray) -> tuple[tuple[str, ...], ...]:
     BenchmarkError
         When a caption names a video id not in ``ids``, or a caption is empty.
     """
-    if not path.exists():
+    if not os.path.lexists(path):
         return tuple(() for _ in ids)
-    frame = read_csv(path, ("video_id", "caption"))
+    frame = read_csv(path, ("video_id", "caption"), root)
     video_ids = integer_column(frame, "video_id", path)
     position = pd.Index(ids).get_indexer(video_ids)
     if (position < 0).any():
@@ -427,20 +503,15 @@ def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
         raise BenchmarkError("dataset path is not a folder", root)
     meta_path = root / "benchmark.json"
     metadata: dict[str, object] = {}
-    if meta_path.exists():
-        try:
-            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as err:
-            raise BenchmarkError(f"not UTF-8 text (byte {err.start})", meta_path) from err
-        except json.JSONDecodeError as err:
-            raise BenchmarkError(f"not valid JSON ({err})", meta_path) from err
+    if os.path.lexists(meta_path):
+        metadata = read_json(meta_path, root)  # type: ignore[assignment]
         if not isinstance(metadata, dict):
             raise BenchmarkError(
                 f"must hold a JSON object, found a {type(metadata).__name__}", meta_path
             )
     videos = read_videos(root)
     trials_path = root / "trials.csv"
-    trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS), videos, trials_path)
+    trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS, root), videos, trials_path)
     kept, excluded = exclusions(trials, exclude_catch)
     return Benchmark(
         name=str(metadata.get("name", root.name)),
