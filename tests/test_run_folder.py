@@ -34,15 +34,27 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _fake_run(out: Path, finished: bool = False, backbone: str = "toy", **changes) -> Path:
-    """A run folder as ``socalign finetune`` leaves it (its marker, a checkpoint, a model)."""
+def _fake_run(out: Path, finished: bool = False, backbone: str = "toy",
+              bench: Path | None = None, **changes) -> Path:
+    """A run folder as ``socalign finetune`` leaves it (its marker, a checkpoint, a model).
+
+    With ``bench``: its marker records the run identity of ``bench`` and ``backbone`` (as
+    runs do since issue 22) and it has no checkpoint yet (killed before its first epoch
+    ended); without, it is a run older than the identity record.
+    """
     from socalign.profiles import profile_config
 
     config = profile_config("demo", seed=0, trainer="fast", loss_kind="hybrid", **changes)
     (out / "checkpoints").mkdir(parents=True)
-    (out / "config.json").write_text(json.dumps(
-        {"dataset": "bench", "backbone": backbone, "train": config.to_dict()}, indent=2))
-    (out / "checkpoints" / "epoch-0000.safetensors").write_bytes(b"not read in these tests")
+    marker = {"dataset": "bench", "backbone": backbone, "train": config.to_dict()}
+    if bench is not None:
+        from socalign.data import load_dataset
+        from socalign.train.runs import run_identity
+
+        marker["identity"] = run_identity(load_dataset(str(bench)), backbone, config.seed)
+    (out / "config.json").write_text(json.dumps(marker, indent=2))
+    if bench is None:
+        (out / "checkpoints" / "epoch-0000.safetensors").write_bytes(b"not read in these tests")
     (out / "model").mkdir()
     (out / "model" / "head.json").write_text("{}")
     if finished:
@@ -113,7 +125,7 @@ def test_start_if_missing_is_the_explicit_way_to_resume_or_start(bench, tmp_path
     config = profile_config("demo", epochs=2, val_fraction=0.5)
     fresh = prepare(bench, tmp_path / "new", config, "toy", resume=True, start_if_missing=True)
     assert not fresh.resuming and not (tmp_path / "new").exists()
-    out = _fake_run(tmp_path / "run", epochs=2, val_fraction=0.5)
+    out = _fake_run(tmp_path / "run", epochs=2, val_fraction=0.5, bench=bench)
     again = prepare(bench, out, config, "toy", resume=True, start_if_missing=True)
     assert again.resuming
     (tmp_path / "junk").mkdir()

@@ -128,15 +128,49 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        """Inverse of :meth:`to_dict`; unknown keys and values of another type are errors.
+
+        Parameters
+        ----------
+        data : dict
+            Options by name (as :meth:`to_dict` writes them; the loss as a nested dict).
+
+        Returns
+        -------
+        TrainConfig
+
+        Raises
+        ------
+        ValueError
+            Naming the option: unknown, of another type than its field's (``"epochs": "x"``,
+            a bool for a number), or out of range.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"the training options must be a JSON object, got "
+                             f"{type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown training option(s) {unknown}")
         data = dict(data)
-        if isinstance(data.get("loss"), dict):
-            data["loss"] = LossConfig(**data["loss"])
-        return cls(**data)
+        if "loss" in data and not isinstance(data["loss"], LossConfig):
+            loss = data["loss"]
+            if not isinstance(loss, dict):
+                raise ValueError(f"option 'loss' must be an object, got {loss!r}")
+            loss_known = {f.name for f in fields(LossConfig)}
+            extra = sorted(set(loss) - loss_known)
+            if extra:
+                raise ValueError(f"unknown loss option(s) {extra}")
+            check_types(LossConfig, loss, "loss.")
+            try:
+                data["loss"] = LossConfig(**loss)
+            except TypeError as err:
+                raise ValueError(f"option 'loss': {err}") from None
+        check_types(cls, data)
+        try:
+            return cls(**data)
+        except TypeError as err:  # a comparison of a value of another type in the checks
+            raise ValueError(f"training options: {err}") from None
 
     def with_changes(self, **changes: Any) -> TrainConfig:
         """A copy with some options changed (``loss_kind`` sets the loss kind)."""
@@ -150,3 +184,44 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """A stable JSON string of the options that change results (for resume checks)."""
         return json.dumps(self.to_dict(), sort_keys=True)
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,),
+                                       "bool": (bool,), "None": (type(None),)}
+
+
+def check_types(cls: type, data: dict[str, Any], prefix: str = "") -> None:
+    """Check that each value of ``data`` has its dataclass field's type (from the annotation).
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass whose field annotations are built from ``int``, ``float``, ``str``,
+        ``bool`` and ``None`` (other annotations are not checked here).
+    data : dict
+        Values by field name (unknown names are left alone).
+    prefix : str, default ""
+        Put before a field's name in the message (``"loss."``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the option, its value and the type it needs. A bool is not a number, and an
+        int is a float.
+    """
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        names = [part.strip() for part in str(f.type).split("|")]
+        if not all(name in _TYPES for name in names):
+            continue
+        allowed = tuple(t for name in names for t in _TYPES[name])
+        value = data[f.name]
+        ok = isinstance(value, allowed) and (bool in allowed or not isinstance(value, bool))
+        if not ok:
+            raise ValueError(f"option {prefix + f.name!r} must be {' or '.join(names)}, got "
+                             f"{value!r}")

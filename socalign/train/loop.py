@@ -24,7 +24,16 @@ from scipy.stats import spearmanr
 
 from socalign.cache import atomic_write_bytes
 from socalign.train import fast, paper  # noqa: F401  (importing them registers them)
-from socalign.train.checkpoint import BEST, load_latest, load_state, save_checkpoint, save_state
+from socalign.train.checkpoint import (
+    BEST,
+    CheckpointError,
+    check_state,
+    check_trainable,
+    load_latest,
+    load_state,
+    save_checkpoint,
+    save_state,
+)
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
@@ -201,6 +210,7 @@ def fit(
     resume: bool = False,
     progress: bool = False,
     on_step: StepHook | None = None,
+    run_id: str | None = None,
 ) -> FitResult:
     """Train ``core`` with the configured trainer; checkpoints and logs go under ``out``.
 
@@ -235,6 +245,9 @@ def fit(
         Show a progress bar over the epochs (on the main process).
     on_step : StepHook or None, default None
         Called as ``on_step(epoch, step)`` after each training step.
+    run_id : str or None, default None
+        The run's id (:func:`socalign.train.runs.run_identity`): written into every
+        checkpoint and ``best.safetensors``; a checkpoint resumed from must carry it.
 
     Returns
     -------
@@ -245,7 +258,9 @@ def fit(
     Raises
     ------
     ValueError
-        When the checkpoint resumed from was written with another configuration, or fewer
+        When the checkpoint resumed from was written with another configuration or by another
+        run, a field of it is missing, of another type or a tensor of another shape
+        (:func:`socalign.train.checkpoint.check_state`, naming the file and field), or fewer
         than 3 validation pairs are observed.
     TrainingDiverged
         When a loss is not finite, or no epoch produced a finite validation score.
@@ -277,8 +292,14 @@ def fit(
         torch.manual_seed(config.seed)
     else:
         last, state = found
+        check_state(state, last, {k: tuple(v.shape) for k, v in core.trainable_state().items()},
+                    [tuple(p.shape) for p in params],
+                    None if state.get("bank") is None else (data.n_videos, config.head_dim))
         if state["config"] != config.fingerprint():
             raise ValueError(f"{last} was written with another configuration; cannot resume")
+        if run_id is not None and state.get("run_id") != run_id:
+            raise CheckpointError(f"{last}: run id {state.get('run_id')!r} is not this run's "
+                                  f"({run_id!r}): the checkpoint belongs to another run")
         core.load_trainable_state(state["trainable"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -314,7 +335,8 @@ def fit(
             best, best_epoch, time_to_best = score, where["epoch"], times["elapsed_s"]
             if main:
                 save_state(out / BEST, {"trainable": core.trainable_state(),
-                                        "epoch": where["epoch"]})
+                                        "epoch": where["epoch"],
+                                        **({"run_id": run_id} if run_id else {})})
         if kind == "step":
             clock.start()
         return score
@@ -358,6 +380,7 @@ def fit(
                 "bank": None if ctx.bank is None else ctx.bank.detach().cpu(),
                 "counts": (ctx.forward_train, ctx.forward_val),
                 "validations": validations, "steps_done": ctx.steps_done,
+                **({"run_id": run_id} if run_id else {}),
             })
         accelerator.wait_for_everyone()
         if bar is not None:
@@ -371,7 +394,13 @@ def fit(
     if best_epoch < 0:
         raise TrainingDiverged("no epoch produced a finite validation score")
     accelerator.wait_for_everyone()
-    core.load_trainable_state(load_state(out / BEST)["trainable"])
+    best_state = load_state(out / BEST)
+    check_trainable(best_state.get("trainable"), out / BEST,
+                    {k: tuple(v.shape) for k, v in core.trainable_state().items()})
+    if run_id is not None and best_state.get("run_id") != run_id:
+        raise CheckpointError(f"{out / BEST}: run id {best_state.get('run_id')!r} is not this "
+                              f"run's ({run_id!r}): it belongs to another run")
+    core.load_trainable_state(best_state["trainable"])
     final_elapsed = history[-1]["elapsed_s"] if history else clock.read()["elapsed_s"]
     return FitResult(tuple(history), best_epoch, best, ctx.forward_train, ctx.forward_val,
                      time_to_best, final_elapsed, stopped, tuple(validations))

@@ -11,6 +11,7 @@ the folder back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -22,13 +23,21 @@ import numpy as np
 from socalign.cache import atomic_write_bytes
 from socalign.train.config import TrainConfig
 from socalign.train.runs import (
+    CHECKPOINTS_DIR,
     EMBEDDINGS_FILES,
     MODEL_DIR,
     REPORT_FILE,
     RUN_MARKER,
+    RUN_RECORD,
     FinetuneReport,
     Run,
+    RunFileError,
+    check_identity,
+    read_marker,
     read_run_marker,
+    run_entries,
+    run_identity,
+    run_lock,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +84,13 @@ def check_out_folder(
     Returns
     -------
     dict or None
-        The marker of the run to resume (None for a new run).
+        The marker of the run to resume (None for a new run), read strictly
+        (:func:`socalign.train.runs.read_marker`).
+
+    Notes
+    -----
+    A writer's lock file (:data:`socalign.train.runs.RUN_LOCK`) is not content: a folder that
+    holds only that is empty.
 
     Raises
     ------
@@ -85,15 +100,17 @@ def check_out_folder(
         run, or (without ``resume``) an unfinished run.
     FileNotFoundError
         ``resume`` without a run in ``out`` (unless ``start_if_missing``).
+    RunFileError
+        ``resume`` with a run whose ``config.json`` is malformed (naming the field).
     """
     from socalign.outputs import folder_state, foreign_folder_error
 
     marker = read_run_marker(out) if out.is_dir() else None
-    state = folder_state(out, lambda folder: marker is not None)  # a file is refused here
+    folder_state(out, lambda folder: marker is not None)  # a file is refused here
     if os.environ.get("RANK", "0") != "0":
         return None  # under accelerate only the main process judges (and then writes) the folder
     if marker is None:
-        empty = state in ("new", "empty")
+        empty = not run_entries(out)
         if resume and not (start_if_missing and empty):
             raise FileNotFoundError(
                 f"--resume: {out} holds no socalign run to resume (no run {RUN_MARKER}); "
@@ -111,11 +128,17 @@ def check_out_folder(
         raise FileExistsError(
             f"--out {out} already holds an unfinished run; pass --resume or choose another --out"
         )
-    return marker
+    return read_marker(out / RUN_MARKER)
 
 
-def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backbone: str) -> None:
+def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backbone: str,
+                   identity: dict[str, Any] | None = None) -> None:
     """Refuse to resume the run in ``out`` with other settings (before anything is written).
+
+    The settings and the backbone's name are compared first; then, with ``identity``, the
+    run's identity record (:func:`socalign.train.runs.check_identity`: the dataset's and the
+    backbone's fingerprints and the seed). A run folder older than the record cannot be
+    checked, so it is not resumed.
 
     Parameters
     ----------
@@ -127,6 +150,9 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
         The settings asked for now.
     backbone : str
         The backbone asked for now (a folder matches its resolved path).
+    identity : dict or None, default None
+        The identity computed now (:func:`socalign.train.runs.run_identity`); None: not
+        compared.
 
     Returns
     -------
@@ -135,7 +161,8 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
     Raises
     ------
     ValueError
-        Naming the first setting that differs.
+        Naming the first setting that differs, the identity field that differs (another
+        dataset, changed backbone weights), or a run that predates the identity record.
     """
     asked = json.loads(json.dumps(config.to_dict()))
     before = marker["train"]
@@ -152,6 +179,20 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
             f"--resume: {out / RUN_MARKER} was written for backbone {stored!r}, not "
             f"{backbone!r}; nothing was changed"
         )
+    if identity is None:
+        return
+    recorded = marker.get(RUN_RECORD)
+    if recorded is None:
+        raise RunFileError(
+            out / RUN_MARKER, "--resume: the run predates socalign's run identity record (the "
+            "dataset's and backbone's fingerprints), so it cannot be checked that the same data "
+            "and weights are continued; start a new run in another --out; nothing was changed",
+            RUN_RECORD)
+    try:
+        check_identity(recorded, identity, out / RUN_MARKER, run_id=False)
+    except RunFileError as err:
+        raise RunFileError(err.path, f"--resume: the run differs from what is asked now: "
+                           f"{err.reason}; nothing was changed", err.field) from None
 
 
 @dataclass(frozen=True)
@@ -164,6 +205,7 @@ class Prepared:
     test_split: str
     data: Any
     resuming: bool = False
+    identity: dict[str, Any] | None = None
 
 
 def prepare(
@@ -204,8 +246,9 @@ def prepare(
     -------
     Prepared
         The benchmark, the backbone's name, the splits, the training set (fit and validation
-        triplets, split with ``numpy.random.default_rng([config.seed, 1])``) and whether a run
-        is resumed. For the language-distilled loss (``distilled``) the training set's odd ones
+        triplets, split with ``numpy.random.default_rng([config.seed, 1])``), whether a run
+        is resumed, and the run's identity (:func:`socalign.train.runs.run_identity`: a new
+        run id, or the resumed run's, whose record and newest checkpoint are checked). For the language-distilled loss (``distilled``) the training set's odd ones
         and fit and validation similarities are ``config.distill_model``'s
         (:func:`socalign.train.data.with_language_targets` of
         :func:`socalign.models.embed.embed_benchmark`, cached), so neither training nor
@@ -251,6 +294,12 @@ def prepare(
         get_spec(name)
     if stored is not None:
         check_same_run(out, stored, config, name)
+        identity = run_identity(benchmark, name, config.seed,
+                                run_id=(stored.get(RUN_RECORD) or {}).get("run_id") or "?")
+        check_same_run(out, stored, config, name, identity)
+        check_resume_checkpoint(out, config, identity["run_id"])
+    else:
+        identity = run_identity(benchmark, name, config.seed)
     trials = benchmark.split_trials(train_split)
     data = make_training_set(trials.triplets, trials.odd, benchmark.split_indices(train_split),
                              len(benchmark.videos), config.val_fraction,
@@ -259,7 +308,50 @@ def prepare(
         from socalign.models.embed import embed_benchmark
 
         data = with_language_targets(data, embed_benchmark(benchmark, config.distill_model))
-    return Prepared(benchmark, name, train_split, test_split, data, stored is not None)
+    return Prepared(benchmark, name, train_split, test_split, data, stored is not None, identity)
+
+
+def check_resume_checkpoint(out: Path, config: TrainConfig, run_id: str) -> None:
+    """Check the newest checkpoint of a run to resume, before any compute (nothing written).
+
+    Parameters
+    ----------
+    out : Path
+        The run folder.
+    config : TrainConfig
+        The run's settings.
+    run_id : str
+        The run's id (its ``config.json`` record).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the checkpoint and field: malformed (:func:`socalign.train.checkpoint.check_state`;
+        shapes are checked again against the model when training resumes), written with other
+        settings, or by another run.
+    """
+    import warnings
+
+    from socalign.train.checkpoint import CheckpointError, check_state, load_latest
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fallback is reported when training resumes
+        found = load_latest(out / CHECKPOINTS_DIR)
+    if found is None:
+        return
+    path, state = found
+    check_state(state, path)
+    if state["config"] != config.fingerprint():
+        raise CheckpointError(f"--resume: {path} was written with another configuration than "
+                              f"{out / RUN_MARKER}; nothing was changed")
+    if state.get("run_id") != run_id:
+        raise CheckpointError(f"--resume: {path}: run id {state.get('run_id')!r} is not this "
+                              f"run's ({run_id!r}, {out / RUN_MARKER}): the checkpoint belongs "
+                              "to another run; nothing was changed")
 
 
 def check_captions(benchmark: Benchmark, model: str) -> None:
@@ -443,9 +535,25 @@ def finetune(
     ------
     FileExistsError, FileNotFoundError, ValueError
         As :func:`prepare` raises, before any compute.
+    socalign.train.runs.RunBusyError
+        Another process is writing ``out`` (its lock, :func:`socalign.train.runs.run_lock`,
+        is held): refused at once, nothing changed.
     """
+    main_rank = os.environ.get("RANK", "0") == "0"  # under accelerate the main process locks
+    with run_lock(out) if main_rank else contextlib.nullcontext():
+        return _finetune_locked(dataset, out, config, backbone, resume, n_boot, progress,
+                                accelerator, on_step, train_split, test_split, start_if_missing)
+
+
+def _finetune_locked(
+    dataset: str | Path, out: Path | str, config: TrainConfig, backbone: str | None,
+    resume: bool, n_boot: int, progress: bool, accelerator: Any, on_step: Any,
+    train_split: str, test_split: str, start_if_missing: bool,
+) -> FinetuneReport:
+    """:func:`finetune` while its process holds the run folder's lock."""
     prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split,
                        start_if_missing)
+    identity = prepared.identity or {}
     import torch
     from accelerate import Accelerator
 
@@ -486,15 +594,18 @@ def finetune(
             {"dataset": str(dataset), "backbone": prepared.backbone, "train": config.to_dict(),
              "lora_targets": list(lora.targets),
              "fit_videos": bench.videos.ids[data.fit_videos].tolist(),
-             "val_videos": bench.videos.ids[data.val_videos].tolist()}, indent=2).encode())
-    result = fit(model, inputs, data, config, out, accelerator, resume, progress, on_step)
+             "val_videos": bench.videos.ids[data.val_videos].tolist(),
+             RUN_RECORD: identity}, indent=2).encode())
+    result = fit(model, inputs, data, config, out, accelerator, resume, progress, on_step,
+                 run_id=identity.get("run_id"))
     accelerator.wait_for_everyone()
     if not main:
         return FinetuneReport(str(dataset), prepared.backbone, prepared.test_split,
                               config.to_dict(), {}, {}, {}, result.to_dict())
     model.to(device).eval()
     after = embed_all(model, inputs, n, device)
-    save_model(model, out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset)})
+    save_model(model, out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset),
+                                        "run_id": identity.get("run_id")})
     from socalign.models.embeddings import save_embeddings
 
     save_embeddings(out / EMBEDDINGS_FILES["before"], bench.videos.ids, before, model="pretrained")
@@ -502,7 +613,7 @@ def finetune(
     ev_before, ev_after, gain = held_out_report(bench, prepared.test_split, before, after,
                                                 n_boot, config.seed)
     report = FinetuneReport(str(dataset), prepared.backbone, prepared.test_split, config.to_dict(),
-                            ev_before, ev_after, gain, result.to_dict())
+                            ev_before, ev_after, gain, result.to_dict(), identity)
     atomic_write_bytes(out / REPORT_FILE, strict_json(report.to_dict()).encode())
     return report
 

@@ -26,15 +26,19 @@ Importing this module does not import torch; the model methods do.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from socalign.train.checkpoint import Fields, ListOf, RunFileError, check_fields, read_json
 from socalign.train.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -61,14 +65,113 @@ BEST_FILE = "best.safetensors"
 EMBEDDINGS_FILES = {"before": "embeddings_before.npz", "after": "embeddings_after.npz"}
 """Every video's embeddings with the pretrained (``before``) and fine-tuned (``after``) model."""
 
+RUN_LOCK = ".socalign-run.lock"
+"""The lock a writer holds on its run folder (:func:`run_lock`); removed when it is done."""
+RUN_RECORD = "identity"
+"""The key of ``config.json`` (and ``report.json``) holding the run's identity (:func:`run_identity`)."""
+DATASET_KEY_VERSION = "socalign-run-dataset/1"
+"""Version tag of :func:`dataset_fingerprint` (change it when the hashed content changes)."""
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
+"""Weight files written by ``torch.save`` or pickle: never loaded (they can run code)."""
+
 Which = Literal["before", "after"]
+
+
+# --- reading a run folder's JSON files: one reader (socalign.train.checkpoint.read_json) -----
+
+CONFIG_FIELDS: Fields = {
+    "backbone": (str, True), "train": (dict, True), "dataset": (str, False),
+    "lora_targets": (ListOf(str), False), "fit_videos": (ListOf(int), False),
+    "val_videos": (ListOf(int), False), RUN_RECORD: (dict, False),
+}
+"""``config.json`` (the run's marker)."""
+IDENTITY_FIELDS: Fields = {"run_id": (str, True), "seed": (int, True),
+                           "dataset": (dict, True), "backbone": (dict, True)}
+"""A run's identity record (:func:`run_identity`)."""
+_DATASET_ID_FIELDS: Fields = {"name": (str, True), "fingerprint": (str, True)}
+_BACKBONE_ID_FIELDS: Fields = {"source": (str, True), "name": (str, True),
+                               "fingerprint": ((str, type(None)), True)}
+REPORT_FIELDS: Fields = {
+    "dataset": (str, True), "backbone": (str, True), "split": (str, True),
+    "config": (dict, True), "before": (dict, True), "after": (dict, True),
+    "gain": (dict, True), "training": (dict, True), RUN_RECORD: (dict, False),
+}
+"""``report.json``."""
+HEAD_FIELDS: Fields = {"hidden": (int, True), "dim": (int, True), "dropout": (float, True),
+                       "run_id": (str, False)}
+"""``model/head.json``."""
+ADAPTER_FIELDS: Fields = {"r": (int, True), "lora_alpha": (float, True),
+                          "target_modules": ((ListOf(str), str), True),
+                          "peft_type": (str, False), "rank_pattern": (dict, False),
+                          "alpha_pattern": (dict, False)}
+"""``model/adapter_config.json`` (peft's), the fields socalign checks."""
+EXPORT_FIELDS: Fields = {"format": (str, True), "backbone": (dict, True), "spec": (dict, True),
+                         "lora_targets": (ListOf(str), False), "head_dim": (int, False)}
+"""An exported folder's marker (:data:`EXPORT_MARKER`)."""
+
+
+def read_marker(path: Path | str) -> dict[str, Any]:
+    """A run's ``config.json`` read strictly: its fields, its identity and its settings' types.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``config.json`` file (of a run, or ``run_config.json`` of an export).
+
+    Returns
+    -------
+    dict
+        The marker.
+
+    Raises
+    ------
+    FileNotFoundError, RunFileError
+        As :func:`read_json`; also an identity record or a training setting of the wrong type.
+    """
+    path = Path(path)
+    marker = read_json(path, CONFIG_FIELDS)
+    identity = marker.get(RUN_RECORD)
+    if identity is not None:
+        check_identity_fields(identity, path)
+    try:
+        TrainConfig.from_dict(marker["train"])
+    except (ValueError, TypeError) as err:
+        raise RunFileError(path, f"field 'train': {err}", "train") from None
+    return marker
+
+
+def check_identity_fields(identity: Any, path: Path | str, prefix: str = RUN_RECORD) -> None:
+    """Check an identity record's fields and types (see :func:`run_identity`).
+
+    Parameters
+    ----------
+    identity : Any
+        The parsed record.
+    path : path-like
+        The file holding it (named in the error).
+    prefix : str, default "identity"
+        Its key in the file.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    RunFileError
+        Naming the file and the field.
+    """
+    check_fields(identity, IDENTITY_FIELDS, path, f"{prefix}.")
+    check_fields(identity["dataset"], _DATASET_ID_FIELDS, path, f"{prefix}.dataset.")
+    check_fields(identity["backbone"], _BACKBONE_ID_FIELDS, path, f"{prefix}.backbone.")
 
 
 def read_run_marker(out: Path | str) -> dict[str, Any] | None:
     """The configuration a ``socalign finetune`` run folder holds, or None when it is not one.
 
     A run folder is recognised by its ``config.json`` marker: a JSON object with the run's
-    ``backbone`` and ``train`` settings (a model folder's ``config.json`` is not one).
+    ``backbone`` and ``train`` settings (a model folder's ``config.json`` is not one). This
+    only recognises a run; :meth:`Run.open` reads it strictly (:func:`read_marker`).
 
     Parameters
     ----------
@@ -84,12 +187,466 @@ def read_run_marker(out: Path | str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        marker = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        marker = read_json(path)
+    except (RunFileError, OSError):
         return None
-    if not isinstance(marker, dict) or not isinstance(marker.get("train"), dict):
+    if not isinstance(marker.get("train"), dict):
         return None
     return marker if isinstance(marker.get("backbone"), str) else None
+
+
+# --- a run's identity: its dataset and backbone fingerprints, its seed and id ----------------
+
+
+class RunMismatchError(RunFileError):
+    """A file of a run that belongs to another run, dataset or backbone (exit status 2)."""
+
+
+def dataset_fingerprint(benchmark: Any) -> str:
+    """A content key (sha256 hex) of what a run trains and is scored on.
+
+    The videos table (:func:`socalign.models.embeddings.videos_key`: ids, names, splits,
+    captions, ratings; file paths left out), every trial (videos shown, choice, participant),
+    which trials are kept, and the size of each video file (so a re-encoded video changes it).
+
+    Parameters
+    ----------
+    benchmark
+        A loaded :class:`socalign.data.types.Benchmark`.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    from socalign.cache import content_key
+    from socalign.models.embeddings import videos_key
+
+    trials = benchmark.trials
+    sizes = [Path(f).stat().st_size if f is not None and Path(f).is_file() else -1
+             for f in benchmark.videos.files]
+    return content_key(
+        DATASET_KEY_VERSION, videos_key(benchmark.videos),
+        np.asarray(trials.triplets, dtype=np.int64), np.asarray(trials.odd, dtype=np.int64),
+        np.asarray(trials.participants, dtype=np.int64),
+        np.asarray(benchmark.kept_mask, dtype=bool), np.asarray(sizes, dtype=np.int64),
+    )
+
+
+def backbone_identity(backbone: str) -> dict[str, Any]:
+    """A backbone's identity: where it comes from and a fingerprint of its weights.
+
+    Parameters
+    ----------
+    backbone : str
+        The run's backbone: ``toy``, a local checkpoint folder, or a hub id (``@REV``).
+
+    Returns
+    -------
+    dict
+        ``source`` and ``name`` as :func:`backbone_record` gives them, and ``fingerprint``:
+        the sha256 of the folder's config and weight files (toy, local folder), or the hub
+        snapshot's commit (None when it cannot be resolved here; ``revision`` is kept).
+    """
+    from socalign.cache import content_key
+
+    record = backbone_record(backbone)
+    out: dict[str, Any] = {"source": record["source"], "name": record["name"]}
+    if record["source"] == "hub":
+        out.update(revision=record["revision"], fingerprint=record.get("commit"))
+    else:
+        out["fingerprint"] = content_key(record["files"])
+    return out
+
+
+def run_identity(benchmark: Any, backbone: str, seed: int, run_id: str | None = None
+                 ) -> dict[str, Any]:
+    """The identity a run folder records in ``config.json`` and every file it writes.
+
+    Parameters
+    ----------
+    benchmark
+        The benchmark trained on.
+    backbone : str
+        The backbone trained from.
+    seed : int
+        The run's seed.
+    run_id : str or None, default None
+        The run's id (None: a new random one).
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``seed``, ``dataset`` (``name``, ``fingerprint``:
+        :func:`dataset_fingerprint`) and ``backbone`` (:func:`backbone_identity`).
+    """
+    import uuid
+
+    return {"run_id": run_id or uuid.uuid4().hex, "seed": int(seed),
+            "dataset": {"name": str(benchmark.name), "fingerprint": dataset_fingerprint(benchmark)},
+            "backbone": backbone_identity(backbone)}
+
+
+def check_identity(recorded: Mapping[str, Any], expected: Mapping[str, Any], path: Path | str,
+                   run_id: bool = True) -> None:
+    """The one identity check (resume, export, load): raise naming the field that differs.
+
+    Parameters
+    ----------
+    recorded : mapping
+        The identity a file records.
+    expected : mapping
+        The identity it must have: the run's own, or the one computed now (dataset and
+        backbone fingerprints, seed).
+    path : path-like
+        The file holding ``recorded`` (named in the error).
+    run_id : bool, default True
+        Compare the run ids too (False when ``expected`` is computed now, for a resume).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    RunMismatchError
+        Naming the file, the field, both values, and what it means.
+    """
+    if run_id and recorded.get("run_id") != expected.get("run_id"):
+        raise RunMismatchError(path, f"run id {recorded.get('run_id')!r} is not this run's "
+                               f"({expected.get('run_id')!r}): the file belongs to another run",
+                               "run_id")
+    if recorded.get("seed") != expected.get("seed"):
+        raise RunMismatchError(path, f"seed {recorded.get('seed')!r} there, "
+                               f"{expected.get('seed')!r} here", "seed")
+    have, want = recorded.get("dataset") or {}, expected.get("dataset") or {}
+    if have.get("fingerprint") != want.get("fingerprint"):
+        raise RunMismatchError(
+            path, f"dataset {have.get('name')!r} (fingerprint {str(have.get('fingerprint'))[:12]}) "
+            f"there, {want.get('name')!r} (fingerprint {str(want.get('fingerprint'))[:12]}) "
+            "here: the trials, videos or splits differ", "dataset.fingerprint")
+    have, want = recorded.get("backbone") or {}, expected.get("backbone") or {}
+    for key in ("source", "name", "revision"):
+        if have.get(key) != want.get(key):
+            raise RunMismatchError(path, f"backbone {key} {have.get(key)!r} there, "
+                                   f"{want.get(key)!r} here", f"backbone.{key}")
+    a, b = have.get("fingerprint"), want.get("fingerprint")
+    if a != b and (have.get("source") != "hub" or (a is not None and b is not None)):
+        what = "commit" if have.get("source") == "hub" else "weights (sha256 of its files)"
+        raise RunMismatchError(
+            path, f"backbone {have.get('name')!r}: its {what} {str(a)[:12]} there, "
+            f"{str(b)[:12]} here: the backbone's weights changed", "backbone.fingerprint")
+
+
+# --- one writer at a time ---------------------------------------------------------------------
+
+
+class RunBusyError(FileExistsError):
+    """Another process is writing the run folder (it holds :data:`RUN_LOCK`)."""
+
+
+@contextlib.contextmanager
+def run_lock(out: Path | str) -> Iterator[None]:
+    """Hold the run folder's writer lock while the block runs; fail at once when it is held.
+
+    The folder is created when missing (and removed again, with the parents created for it,
+    when the block fails and it holds nothing but the lock). The lock file
+    (:data:`RUN_LOCK`, an OS lock through ``filelock``, so a killed writer holds nothing) is
+    removed when the block ends. A path that exists and is not a folder is left to the
+    block's own checks.
+
+    Parameters
+    ----------
+    out : path-like
+        The run folder.
+
+    Yields
+    ------
+    None
+        While the lock is held.
+
+    Raises
+    ------
+    RunBusyError
+        Another writer holds the lock (nothing is changed).
+    """
+    from filelock import FileLock, Timeout
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        yield
+        return
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / RUN_LOCK
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+        fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+        if fd is not None and (not path.exists() or os.stat(path).st_ino != os.fstat(fd).st_ino):
+            lock.release()  # the file was removed by a writer finishing meanwhile: not ours
+            raise Timeout(str(path))
+    except Timeout:
+        _remove_created(created, path, ours=False)
+        raise RunBusyError(
+            17, f"{out} is being written by another socalign finetune (it holds the lock "
+            f"{path}); wait for it to finish or choose another --out; nothing was changed",
+            str(out)) from None
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        path.unlink(missing_ok=True)
+        lock.release()
+        if not ok:
+            _remove_created(created, path, ours=True)
+
+
+def _remove_created(created: list[Path], lock: Path, ours: bool) -> None:
+    """Remove the folders :func:`run_lock` created, when they hold nothing (or only the lock)."""
+    for folder in created:
+        try:
+            if ours and folder == lock.parent:
+                lock.unlink(missing_ok=True)
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def run_entries(out: Path) -> list[Path]:
+    """What a run folder holds, besides a writer's lock file (empty for a missing folder)."""
+    return [p for p in out.iterdir() if p.name != RUN_LOCK] if out.is_dir() else []
+
+
+# --- a saved model's files, checked against the run's own record before anything is loaded ---
+
+
+def _tensor_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Each tensor's shape in a safetensors file, from its header (nothing is unpickled)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            return {key: tuple(handle.get_slice(key).get_shape()) for key in handle.keys()}
+    except Exception as err:  # safetensors raises its own error type for bad bytes
+        raise RunFileError(path, f"unreadable safetensors file ({type(err).__name__}: "
+                           f"{one_line(err)})") from None
+
+
+def one_line(err: Any) -> str:
+    """A message folded into one line."""
+    return " ".join(str(err).split())
+
+
+def refuse_pickles(folder: Path, name: str) -> Path:
+    """``folder / name`` (a safetensors file), refusing pickle weights found in its place.
+
+    Parameters
+    ----------
+    folder : Path
+        A saved model's folder.
+    name : str
+        The safetensors file it must hold.
+
+    Returns
+    -------
+    Path
+        The file.
+
+    Raises
+    ------
+    RunFileError
+        The file is missing and ``folder`` holds pickle weights (``.bin``, ``.pt``, ...), which
+        are never loaded because unpickling can run code.
+    FileNotFoundError
+        The file is missing (and no pickle weights are there).
+    """
+    path = folder / name
+    if path.is_file():
+        return path
+    pickles = sorted(p.name for p in folder.glob("*") if p.suffix in PICKLE_SUFFIXES) \
+        if folder.is_dir() else []
+    if pickles:
+        raise RunFileError(folder / pickles[0], f"pickle weights, which socalign never loads "
+                           f"(unpickling can run code); {name} is missing from {folder}")
+    raise FileNotFoundError(2, f"{path} not found: not a complete saved model", str(path))
+
+
+def adapter_shapes(trainable: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The adapter tensors' shapes by their key in :data:`ADAPTER_FILE`, from a training state.
+
+    Parameters
+    ----------
+    trainable : mapping
+        A state's ``trainable`` tensors (``best.safetensors``), named as in the model
+        (``backbone.base_model.model.<module>.lora_A.default.weight``).
+
+    Returns
+    -------
+    dict
+        ``base_model.model.<module>.lora_A.weight`` -> shape, as peft saves them.
+    """
+    out = {}
+    for name, value in trainable.items():
+        if name.startswith("backbone.") and ".lora_" in name and hasattr(value, "shape"):
+            key = name[len("backbone."):].replace(".default.", ".")
+            out[key] = tuple(int(n) for n in value.shape)
+    return out
+
+
+def _check_against_base(base: Any, key: str, shape: tuple[int, ...], rank: int,
+                        path: Path) -> None:
+    """Refuse an adapter tensor whose module is not in ``base`` or does not fit its sizes."""
+    module_path = key.split(".lora_")[0].removeprefix("base_model.model.")
+    try:
+        module = base.get_submodule(module_path)
+    except AttributeError:
+        raise RunMismatchError(path, f"tensor {key!r}: the backbone has no module "
+                               f"{module_path!r}", key) from None
+    inputs, outputs = getattr(module, "in_features", None), getattr(module, "out_features", None)
+    if inputs is None or outputs is None:
+        return
+    wanted = (rank, int(inputs)) if ".lora_A." in key else (int(outputs), rank)
+    if shape != wanted:
+        raise RunMismatchError(path, f"tensor {key!r} has shape {list(shape)}, the backbone's "
+                               f"module and r = {rank} need {list(wanted)}", key)
+
+
+def model_record(marker: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run's ``config.json`` says its saved model must be (for :func:`check_model_files`).
+
+    Parameters
+    ----------
+    marker : mapping
+        The run's ``config.json`` (or an export's ``run_config.json``).
+
+    Returns
+    -------
+    dict
+        ``r``, ``alpha``, ``targets`` (None when the run did not record them), ``dim``,
+        ``dropout`` (the head's) and ``run_id`` (None for a run older than the record).
+    """
+    config = TrainConfig.from_dict(marker["train"])
+    targets = marker.get("lora_targets")
+    identity = marker.get(RUN_RECORD) or {}
+    return {"r": config.lora_r, "alpha": config.lora_alpha,
+            "targets": None if targets is None else sorted(targets),
+            "dim": config.head_dim, "dropout": config.head_dropout,
+            "run_id": identity.get("run_id")}
+
+
+def check_model_files(folder: Path, record: Mapping[str, Any], record_file: Path | str,
+                      hidden: int | None = None,
+                      shapes: Mapping[str, tuple[int, ...]] | None = None,
+                      base: Any = None) -> dict[str, Any]:
+    """Check a saved model (adapters + head) against the run's record; nothing is loaded.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder holding ``adapter_config.json``, :data:`ADAPTER_FILE`, ``head.json`` and
+        ``head.safetensors`` (a run's ``model/`` or an exported folder).
+    record : mapping
+        :func:`model_record` of the run's configuration.
+    record_file : path-like
+        The file the record comes from (named in messages).
+    hidden : int or None, default None
+        The backbone's hidden size, when known (the head's input).
+    shapes : mapping or None, default None
+        Every adapter tensor's shape by its key, as the run trained it
+        (:func:`adapter_shapes` of its ``best.safetensors``); None: not compared.
+    base : torch.nn.Module or None, default None
+        The pretrained backbone, when loaded: each adapter's module must be in it, with the
+        input and output sizes its tensors have.
+
+    Returns
+    -------
+    dict
+        ``head.json``.
+
+    Raises
+    ------
+    RunFileError
+        Naming the file and field that disagrees with the record (rank, alpha, target
+        modules, a tensor's shape, the head's dimensions, the run id), a malformed file, or
+        pickle weights in place of the safetensors file.
+    FileNotFoundError
+        A file is missing.
+    """
+    adapter_path = folder / "adapter_config.json"
+    adapter = read_json(adapter_path, ADAPTER_FIELDS)
+    weights = refuse_pickles(folder, ADAPTER_FILE)
+    head_weights = refuse_pickles(folder, "head.safetensors")
+    head_path = folder / "head.json"
+    head = read_json(head_path, HEAD_FIELDS)
+
+    def differs(path: Path, field: str, found: Any, wanted: Any) -> RunMismatchError:
+        return RunMismatchError(path, f"{field} {found!r} differs from the run's record "
+                                f"{wanted!r} ({record_file})", field)
+
+    if adapter.get("peft_type", "LORA") != "LORA":
+        raise differs(adapter_path, "peft_type", adapter["peft_type"], "LORA")
+    if adapter["r"] != record["r"]:
+        raise differs(adapter_path, "r", adapter["r"], record["r"])
+    if adapter["lora_alpha"] != record["alpha"]:
+        raise differs(adapter_path, "lora_alpha", adapter["lora_alpha"], record["alpha"])
+    for key in ("rank_pattern", "alpha_pattern"):
+        if adapter.get(key):
+            raise differs(adapter_path, key, adapter[key], {})
+    targets = adapter["target_modules"]
+    targets = sorted([targets] if isinstance(targets, str) else targets)
+    if record.get("targets") is not None and targets != record["targets"]:
+        raise differs(adapter_path, "target_modules", targets, record["targets"])
+    rank = record["r"]
+    found = _tensor_shapes(weights)
+    if shapes is not None:
+        missing = sorted(set(shapes) - set(found))
+        if missing:
+            raise RunMismatchError(weights, f"tensor {missing[0]!r} is missing (the run trained "
+                                   f"{len(shapes)} adapter tensors)", missing[0])
+    for key, shape in found.items():
+        if shapes is not None and key not in shapes:
+            raise RunMismatchError(weights, f"tensor {key!r} is not one the run trained", key)
+        if shapes is not None and tuple(shapes[key]) != shape:
+            raise RunMismatchError(weights, f"tensor {key!r} has shape {list(shape)}, the run "
+                                   f"trained {list(shapes[key])}", key)
+        if base is not None:
+            _check_against_base(base, key, shape, rank, weights)
+        module = key.split(".lora_")[0]
+        if ".lora_" not in key or not any(module == t or module.endswith("." + t)
+                                          for t in targets):
+            raise RunMismatchError(weights, f"tensor {key!r} is not a LoRA weight of the "
+                                   f"target modules {targets}", key)
+        bad = (len(shape) != 2 or (".lora_A." in key and shape[0] != rank)
+               or (".lora_B." in key and shape[1] != rank))
+        if bad:
+            raise RunMismatchError(weights, f"tensor {key!r} has shape {list(shape)}, which "
+                                   f"rank r = {rank} ({record_file}) does not allow", key)
+    if head["dim"] != record["dim"]:
+        raise differs(head_path, "dim", head["dim"], record["dim"])
+    if head["dropout"] != record["dropout"]:
+        raise differs(head_path, "dropout", head["dropout"], record["dropout"])
+    if hidden is not None and head["hidden"] != hidden:
+        raise RunMismatchError(head_path, f"hidden {head['hidden']} differs from the backbone's "
+                               f"hidden size {hidden}", "hidden")
+    if record.get("run_id") is not None and head.get("run_id") != record["run_id"]:
+        raise RunMismatchError(head_path, f"run id {head.get('run_id')!r} is not this run's "
+                               f"({record['run_id']!r}, {record_file}): the model belongs to "
+                               "another run", "run_id")
+    dim, width = head["dim"], head["hidden"]
+    wanted = {"linear.weight": (dim, width), "linear.bias": (dim,), "norm.weight": (dim,),
+              "norm.bias": (dim,)}
+    shapes = _tensor_shapes(head_weights)
+    for key, shape in wanted.items():
+        if shapes.get(key) != shape:
+            found = "missing" if key not in shapes else f"shape {list(shapes[key])}"
+            raise RunMismatchError(head_weights, f"tensor {key!r}: {found}, not "
+                                   f"{list(shape)} (head.json: hidden {width}, dim {dim})", key)
+    extra = sorted(set(shapes) - set(wanted))
+    if extra:
+        raise RunMismatchError(head_weights, f"unknown tensor {extra[0]!r}", extra[0])
+    return head
 
 
 def _which(which: str) -> str:
@@ -119,14 +676,18 @@ class FinetuneReport:
     after: dict[str, Any]
     gain: dict[str, Any]
     training: dict[str, Any]
+    identity: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """``report.json``'s content (the public JSON format)."""
-        return {
+        """``report.json``'s content (the public JSON format; ``identity`` when recorded)."""
+        out = {
             "dataset": self.dataset, "backbone": self.backbone, "split": self.split,
             "config": self.config, "before": self.before, "after": self.after,
             "gain": self.gain, "training": self.training,
         }
+        if self.identity:
+            out[RUN_RECORD] = self.identity
+        return out
 
     def evaluation(self, which: Which) -> Evaluation:
         """The held-out evaluation before or after fine-tuning, typed.
@@ -221,8 +782,19 @@ class FinetuneReport:
 
     @classmethod
     def read(cls, out: Path | str) -> FinetuneReport:
-        """Read ``out/report.json`` (``out`` a finished run folder; see :meth:`Run.report`)."""
-        return cls(**json.loads((Path(out) / REPORT_FILE).read_text()))
+        """Read ``out/report.json`` (``out`` a finished run folder; see :meth:`Run.report`).
+
+        Raises
+        ------
+        FileNotFoundError, RunFileError
+            As :func:`read_json` (the file named; a field missing or of another type).
+        """
+        path = Path(out) / REPORT_FILE
+        data = read_json(path, REPORT_FIELDS)
+        if RUN_RECORD in data:
+            check_identity_fields(data[RUN_RECORD], path)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -266,14 +838,14 @@ class Run:
             raise FileNotFoundError(f"{path} is not a folder: not a socalign finetune run folder")
         if not marker_path.is_file():
             raise FileNotFoundError(f"{marker_path} not found: not a socalign finetune run folder")
-        marker = read_run_marker(path)
-        if marker is None:
+        data = read_json(marker_path)
+        if not isinstance(data.get("train"), dict) or "backbone" not in data:
             raise ValueError(
                 f"{marker_path} is not a run's configuration (it needs 'backbone' and 'train' "
                 "entries; a model folder's config.json is not one): not a socalign finetune run "
                 "folder"
             )
-        return cls(path, marker)
+        return cls(path, read_marker(marker_path))
 
     @staticmethod
     def is_run(path: Path | str) -> bool:
@@ -407,6 +979,112 @@ class Run:
 
         return load_embeddings(self.embeddings_path(which), videos, required)
 
+    # --- its identity: every file belongs to this run --------------------------------------
+
+    @property
+    def identity(self) -> dict[str, Any] | None:
+        """The run's identity record (:func:`run_identity`); None for a run older than it."""
+        value = self.marker.get(RUN_RECORD)
+        return dict(value) if isinstance(value, dict) else None
+
+    def check_model(self, hidden: int | None = None, base: Any = None) -> dict[str, Any]:
+        """Check ``model/`` against the run's record before anything is loaded.
+
+        Parameters
+        ----------
+        hidden : int or None, default None
+            The backbone's hidden size, when it is loaded (the head's input).
+        base : torch.nn.Module or None, default None
+            The pretrained backbone, when loaded (the adapters' modules and sizes).
+
+        Returns
+        -------
+        dict
+            ``model/head.json``.
+
+        Raises
+        ------
+        FileNotFoundError, RunFileError
+            As :func:`check_model_files`: a missing file, pickle weights in place of the
+            safetensors, or a field or tensor shape that disagrees with ``config.json``.
+        """
+        from socalign.train.checkpoint import check_trainable, load_state
+
+        shapes = None
+        best = self.path / BEST_FILE
+        if best.is_file():
+            shapes = adapter_shapes(check_trainable(load_state(best).get("trainable"), best))
+        return check_model_files(self._need(self.model_dir), model_record(self.marker),
+                                 self.config_path, hidden, shapes, base)
+
+    def verify(self) -> None:
+        """Check that config, report, checkpoints and model all belong to this one run.
+
+        Compares ``report.json`` (dataset, backbone, settings, identity), the newest
+        checkpoint (settings, run id), ``best.safetensors`` (run id) and ``model/``
+        (:meth:`check_model`) with ``config.json``. A run older than the identity record is
+        checked by its names and settings only; a file that does carry a record then is
+        another run's.
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        FileNotFoundError
+            The run is not finished.
+        RunFileError
+            Naming the first file (and field) that disagrees, or that is malformed.
+        """
+        report = self.report
+        path = self.report_path
+        for key, mine, theirs in (("dataset", self.dataset, report.dataset),
+                                  ("backbone", self.backbone, report.backbone)):
+            if mine is not None and mine != theirs:
+                raise RunMismatchError(path, f"{key} {theirs!r} differs from {mine!r} "
+                                       f"({self.config_path}): the report is another run's", key)
+        settings = json.loads(json.dumps(self.marker["train"]))
+        changed = sorted(k for k in set(settings) | set(report.config)
+                         if settings.get(k) != report.config.get(k))
+        if changed:
+            key = changed[0]
+            raise RunMismatchError(path, f"config.{key} {report.config.get(key)!r} differs from "
+                                   f"{settings.get(key)!r} ({self.config_path}): the report is "
+                                   "another run's", f"config.{key}")
+        identity = self.identity
+        self._check_run_id(path, (report.identity or {}).get("run_id"), identity)
+        if identity is not None and report.identity:
+            check_identity(report.identity, identity, path)
+        from socalign.train.checkpoint import last_checkpoint, load_state
+
+        newest = last_checkpoint(self.checkpoints_dir) if self.checkpoints_dir.is_dir() else None
+        fingerprint = self.config.fingerprint()
+        if newest is not None:
+            state = load_state(newest)
+            if state.get("config") != fingerprint:
+                raise RunMismatchError(newest, "written with other training settings than "
+                                       f"{self.config_path}: the checkpoint is another run's",
+                                       "config")
+            self._check_run_id(newest, state.get("run_id"), identity)
+        best = self.path / BEST_FILE
+        if best.is_file():
+            self._check_run_id(best, load_state(best).get("run_id"), identity)
+        self.check_model()
+
+    def _check_run_id(self, path: Path, found: Any, identity: Mapping[str, Any] | None) -> None:
+        """Refuse a file whose run id is not the run's (or that has one the run lacks)."""
+        if identity is None:
+            if found is not None:
+                raise RunMismatchError(path, f"run id {found!r}, but {self.config_path} predates "
+                                       "the run identity record: the file is another run's",
+                                       "run_id")
+            return
+        if found != identity["run_id"]:
+            raise RunMismatchError(path, f"run id {found!r} is not this run's "
+                                   f"({identity['run_id']!r}, {self.config_path}): the file "
+                                   "belongs to another run", "run_id")
+
     # --- models --------------------------------------------------------------------------------
 
     def load_model(
@@ -431,8 +1109,10 @@ class Run:
         from socalign.models.video import forward_features, load_backbone
         from socalign.train.model import load_model
 
+        self.check_model()
         base, spec = backbone if backbone is not None else load_backbone(
             self.backbone, device=device, n_frames=self.config.n_frames)
+        self.check_model(_hidden_of(base, spec), base)
         model = load_model(base, self._need(self.model_dir),
                            lambda m, x: forward_features(m, spec, x), spec)
         model.source = str(self.path)
@@ -454,7 +1134,9 @@ class Run:
         from socalign.models.video import load_backbone
         from socalign.train.model import load_model
 
+        self.check_model()
         base, spec = load_backbone(self.backbone, device=device, n_frames=self.config.n_frames)
+        self.check_model(_hidden_of(base, spec), base)
         aligned = load_model(base, self._need(self.model_dir))
         return aligned.backbone.merge_and_unload().eval(), spec
 
@@ -539,8 +1221,8 @@ def is_export(path: Path | str) -> bool:
     if not marker.is_file():
         return False
     try:
-        return json.loads(marker.read_text(encoding="utf-8")).get("format") == EXPORT_FORMAT
-    except (ValueError, UnicodeDecodeError, AttributeError):
+        return read_json(marker).get("format") == EXPORT_FORMAT
+    except (RunFileError, OSError):
         return False
 
 
@@ -580,6 +1262,13 @@ def backbone_record(backbone: str) -> dict[str, Any]:
     except FileNotFoundError:
         commit = None
     return {"source": "hub", "name": name, "revision": revision or "main", "commit": commit}
+
+
+def _hidden_of(base: Any, spec: Any) -> int | None:
+    """A loaded backbone's hidden size (the head's input), None when it does not say."""
+    hidden = getattr(spec, "hidden_size", None) or getattr(getattr(base, "config", None),
+                                                           "hidden_size", None)
+    return int(hidden) if isinstance(hidden, int) and not isinstance(hidden, bool) else None
 
 
 def _cell(section: dict[str, Any], statistic: str, rule: str | None = None) -> str:
@@ -672,7 +1361,7 @@ def model_card(run: Run, record: dict[str, Any] | None = None, ceilings: Any = N
     config = run.config
     record = record or backbone_record(run.backbone)
     marker = run.marker
-    head = json.loads((run.model_dir / "head.json").read_text(encoding="utf-8"))
+    head = read_json(run.model_dir / "head.json", HEAD_FIELDS)
     given = str(run.dataset or report.dataset)
     dataset = dataset_name or Path(given).name or given
     where = ("a local benchmark folder" if Path(given).expanduser().exists()
@@ -865,6 +1554,8 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
     ------
     FileNotFoundError
         The run is not finished.
+    RunFileError
+        A file of the run is malformed or belongs to another run (:meth:`Run.verify`).
     socalign.outputs.OutputFolderError
         ``out`` is a file or a non-empty folder (left untouched).
     """
@@ -878,6 +1569,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
                                 "finished (export needs its report)")
     for name in _MODEL_FILES:
         run._need(run.model_dir / name)
+    run.verify()
     out = check_output_folder(out, "exported model", EXPORT_MARKER, is_export)
     record = backbone_record(run.backbone)
     spec = with_frames(get_spec(run.backbone), run.config.n_frames)
@@ -885,7 +1577,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
     with staged_folder(out) as stage:
         for name in _MODEL_FILES:
             shutil.copy2(run.model_dir / name, stage / name)
-        adapter = json.loads((stage / "adapter_config.json").read_text())
+        adapter = read_json(stage / "adapter_config.json", ADAPTER_FIELDS)
         if record["source"] == "hub":
             adapter["base_model_name_or_path"] = record["name"]
             adapter["revision"] = record.get("commit") or record["revision"]
@@ -893,7 +1585,7 @@ def export_run(run: Run | Path | str, out: Path | str, ceiling: bool = True) -> 
             adapter["base_model_name_or_path"] = (
                 BACKBONE_DIR if record["source"] == "bundled" else "toy")
         atomic_write_text(stage / "adapter_config.json", json.dumps(adapter, indent=2) + "\n")
-        head = json.loads((stage / "head.json").read_text())
+        head = read_json(stage / "head.json", HEAD_FIELDS)
         head["backbone"] = record["name"]
         head["dataset"] = dataset_name or Path(str(head.get("dataset", run.dataset))).name
         atomic_write_text(stage / "head.json", json.dumps(head, indent=2) + "\n")
@@ -942,10 +1634,31 @@ def _load_export(folder: Path, device: str | None) -> Any:
     from socalign.models.video import forward_features, load_backbone
     from socalign.train.model import load_model
 
-    info = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))
-    record = info.get("backbone") or {}
+    info = read_json(folder / EXPORT_MARKER, EXPORT_FIELDS)
+    record = info["backbone"]
     source = record.get("source")
-    frames = (info.get("spec") or {}).get("n_frames")  # as trained (may differ from the base's)
+    frames = info["spec"].get("n_frames")  # as trained (may differ from the base's)
+    if frames is not None and (not isinstance(frames, int) or isinstance(frames, bool)):
+        raise RunFileError(folder / EXPORT_MARKER, f"field 'spec.n_frames' must be an integer "
+                           f"or null, got {frames!r}", "spec.n_frames")
+    run_config = folder / RUN_CONFIG_FILE
+    marker = read_marker(run_config)
+    wanted = model_record(marker)
+    for key, value in (("lora_targets", wanted["targets"]), ("head_dim", wanted["dim"])):
+        have = info.get(key)
+        have = sorted(have) if key == "lora_targets" and have is not None else have
+        if have is not None and value is not None and have != value:
+            raise RunMismatchError(folder / EXPORT_MARKER, f"{key} {have!r} differs from the "
+                                   f"run's record {value!r} ({run_config})", key)
+    check_model_files(folder, wanted, run_config)  # before any weights are read
+    if source == "bundled":
+        from socalign.models.embed import folder_files
+
+        copy = folder / str(record.get("path", BACKBONE_DIR))
+        if record.get("files") is not None and folder_files(copy) != record["files"]:
+            raise RunMismatchError(folder / EXPORT_MARKER, f"the backbone copy {copy} differs "
+                                   "from the sha256 of its files recorded here (backbone.files)",
+                                   "backbone.files")
     if source == "hub":
         pin = record.get("commit") or record.get("revision")
         base, spec = load_backbone(record["name"], device=device, revision=pin, n_frames=frames)
@@ -966,9 +1679,7 @@ def _load_export(folder: Path, device: str | None) -> Any:
         base, spec = load_backbone(toy_name, device=device, n_frames=frames)
     else:
         raise ValueError(f"{folder / EXPORT_MARKER}: unknown backbone source {source!r}")
-    for name in _MODEL_FILES:
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{folder / name} not found: not a complete exported model")
+    check_model_files(folder, wanted, run_config, _hidden_of(base, spec), base=base)
     model = load_model(base, folder, lambda m, x: forward_features(m, spec, x), spec)
     return model
 
@@ -1001,7 +1712,11 @@ def load_aligned(source: Path | str, device: str | None = "cpu",
         A missing folder, an unfinished run, or a hub id that is not cached and cannot be
         fetched.
     ValueError
-        A folder that is neither a run nor an export.
+        A folder that is neither a run nor an export; or (:class:`RunFileError`) a saved
+        model that disagrees with the run's own record (``adapter_config.json``'s rank, alpha
+        or target modules, a tensor's shape, ``head.json``'s dimensions or run id), a
+        malformed JSON file, or pickle weights (``.bin``, ``.pt``) in place of the safetensors
+        files, which are never loaded. Nothing is loaded before these checks pass.
     """
     from socalign.models.hub import download_snapshot, is_hub_id, split_revision, with_revision
 
