@@ -60,6 +60,9 @@ class NotWritableError(OSError):
     """A file or folder that cannot be written: the file system is read-only or full, or
     permission is denied. The message names the path (also ``filename``)."""
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else super().__str__()
+
 
 class CacheUnavailableWarning(UserWarning):
     """The cache folder cannot be written (named in the message); the command goes on without it."""
@@ -106,13 +109,28 @@ def _is_not_writable(err: BaseException) -> bool:
         isinstance(err, OSError) and err.errno in NOT_WRITABLE)
 
 
-def _not_writable(path: Path, err: OSError) -> NotWritableError:
-    """The :class:`NotWritableError` for ``err`` raised while writing ``path``."""
+def not_writable_error(path: Path, err: OSError) -> NotWritableError:
+    """The :class:`NotWritableError` for ``err`` raised while writing ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The file or folder being written (named in the message and ``filename``).
+    err : OSError
+        The error of the file system (read-only, full, no permission).
+
+    Returns
+    -------
+    NotWritableError
+        ``err`` itself when it already is one.
+    """
     if isinstance(err, NotWritableError):
         return err
-    reason = err.strerror or type(err).__name__
-    return NotWritableError(err.errno, f"{path} cannot be written ({reason}); free some space "
-                            "or choose a writable place", str(path))
+    reason = err.strerror or (os.strerror(err.errno) if err.errno else type(err).__name__)
+    out = NotWritableError(f"{path}: cannot be written ({reason}); free some space or choose "
+                           "a writable place")
+    out.errno, out.strerror, out.filename = err.errno, reason, str(path)
+    return out
 
 
 def report_unavailable(path: Path | str, err: BaseException) -> None:
@@ -136,6 +154,8 @@ def report_unavailable(path: Path | str, err: BaseException) -> None:
         return
     _UNAVAILABLE.add(key)
     reason = getattr(err, "strerror", None) or type(err).__name__
+    if isinstance(err, OSError) and err.errno:
+        reason = os.strerror(err.errno)
     warnings.warn(f"the cache folder {base} cannot be written ({reason}); working without the "
                   f"cache (set ${CACHE_ENV} to a writable folder to keep results)",
                   CacheUnavailableWarning, stacklevel=3)
@@ -206,7 +226,7 @@ def atomic_path(path: Path | str, keep_suffix: bool = False) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     except OSError as err:
         if err.errno in NOT_WRITABLE:
-            raise _not_writable(path, err) from err
+            raise not_writable_error(path, err) from err
         raise
     os.close(fd)
     tmp = Path(name)
@@ -218,7 +238,7 @@ def atomic_path(path: Path | str, keep_suffix: bool = False) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         if err.errno in NOT_WRITABLE:
-            raise _not_writable(path, err) from err
+            raise not_writable_error(path, err) from err
         raise
     except BaseException:
         with contextlib.suppress(OSError):
@@ -295,7 +315,7 @@ def staged_folder(out: Path | str) -> Iterator[Path]:
         work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     except OSError as err:
         if err.errno in NOT_WRITABLE:
-            raise _not_writable(out, err) from err
+            raise not_writable_error(out, err) from err
         raise
     try:
         work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it owner-only; the folder gets mkdir()'s mode
@@ -303,7 +323,7 @@ def staged_folder(out: Path | str) -> Iterator[Path]:
         os.replace(work, out)  # out is missing or an empty folder: rename(2) replaces it
     except OSError as err:
         if err.errno in NOT_WRITABLE:
-            raise _not_writable(out, err) from err
+            raise not_writable_error(out, err) from err
         raise
     finally:
         if work.exists():
@@ -341,21 +361,35 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path | str) -> str:
+def sha256_file(path: Path | str, kind: str | None = None) -> str:
     """sha256 hex digest of a file's bytes (read in 1 MiB blocks), as ``sha256sum`` prints it.
 
     Parameters
     ----------
-    path
+    path : path-like
         The file.
+    kind : str or None, default None
+        An input's kind (a key of :data:`INPUT_LIMITS`): the file is then read through
+        :func:`open_input` (a regular file, bounded in size). None: read as it is (files
+        socalign wrote or manages).
 
     Returns
     -------
     str
         64 hex digits.
+
+    Raises
+    ------
+    InputFileError
+        With ``kind``, as :func:`check_input`.
     """
     digest = hashlib.sha256()
-    _feed_file(digest, Path(path))
+    if kind is None:
+        _feed_file(digest, Path(path))
+        return digest.hexdigest()
+    with open_input(path, kind) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
@@ -911,7 +945,7 @@ def build_once(target: Path | str, marker: str, build: Callable[[Path], None]) -
             os.replace(work / "out", target)
         except OSError as err:
             if err.errno in NOT_WRITABLE:
-                raise _not_writable(target.parent, err) from err
+                raise not_writable_error(target.parent, err) from err
             raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -942,7 +976,7 @@ def _build_uncached(target: Path, marker: str, build: Callable[[Path], None]) ->
         build(out)
     except OSError as err:
         if err.errno in NOT_WRITABLE:
-            raise _not_writable(scratch, err) from err
+            raise not_writable_error(scratch, err) from err
         raise
     if not (out / marker).is_file():
         raise RuntimeError(f"building {target}: the build wrote no {marker}")

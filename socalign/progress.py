@@ -6,6 +6,14 @@ build sets :data:`PROGRESS_ENV` to a file; :func:`report` appends each line to i
 echoes the file while the chapter runs. Outside a build the lines go to the ``socalign``
 logger (shown with ``--verbose`` on the command line). Hand-written because no library passes
 messages out of a papermill kernel without also writing them into the notebook.
+
+Progress *bars* are decided here too, in one place: :func:`bars_enabled`. The command line
+decides once per command (:func:`bars`: bars only when stderr is a terminal, or under
+``--progress``; never under ``--json`` without it) and every bar obeys: socalign's own tqdm
+bars ask :func:`bars_enabled`, and those of transformers and huggingface_hub (model loading,
+downloads) are switched off inside :func:`bars` when bars are off. Off a terminal, stderr then
+holds only warnings and the one error line. Outside the command line a library call's own
+``progress`` argument decides.
 """
 
 from __future__ import annotations
@@ -13,17 +21,114 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
-__all__ = ["PROGRESS_ENV", "follow", "report", "step"]
+__all__ = ["PROGRESS_ENV", "bars", "bars_enabled", "follow", "report", "stderr_is_terminal", "step"]
 
 PROGRESS_ENV = "SOCALIGN_PROGRESS_FILE"
 """Environment variable naming the file that :func:`report` appends to (set by the build)."""
 
 logger = logging.getLogger("socalign")
+
+_DECIDED: list[bool] = []  # the decision of the command running now (innermost last)
+
+
+def stderr_is_terminal(stream: TextIO | None = None) -> bool:
+    """True when ``stream`` (default: :data:`sys.stderr`) is a terminal.
+
+    Parameters
+    ----------
+    stream : text stream or None, default None
+        The stream to ask (None: the current ``sys.stderr``).
+
+    Returns
+    -------
+    bool
+        False for a file, a pipe, a closed stream or one without ``isatty``.
+    """
+    stream = sys.stderr if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def bars_enabled(requested: bool = True) -> bool:
+    """Whether a progress bar may be drawn: the one decision every bar of socalign asks.
+
+    Parameters
+    ----------
+    requested : bool, default True
+        The caller's own ``progress`` argument (False: never).
+
+    Returns
+    -------
+    bool
+        False when not ``requested``; inside :func:`bars` (a command of the command line), its
+        decision; otherwise ``requested`` (a library call decides for itself).
+    """
+    if not requested:
+        return False
+    return _DECIDED[-1] if _DECIDED else True
+
+
+def _library_bars(enabled: bool) -> Callable[[], None]:
+    """Switch off the bars of huggingface_hub and transformers unless ``enabled``; returns the undo."""
+    undo: list[Callable[[], None]] = []
+    if enabled:
+        return lambda: None
+    try:
+        from huggingface_hub import utils as hub
+    except ImportError:  # pragma: no cover - a dependency of the models
+        hub = None
+    loaded = sys.modules.get("transformers.utils.logging")
+    if hub is not None and not hub.are_progress_bars_disabled():
+        hub.disable_progress_bars()
+        undo.append(hub.enable_progress_bars)
+        if loaded is None:  # imported inside the block, transformers reads hub's state: undo it
+            undo.append(lambda: getattr(sys.modules.get("transformers.utils.logging"),
+                                        "enable_progress_bar", lambda: None)())
+    if loaded is not None and loaded.is_progress_bar_enabled():
+        loaded.disable_progress_bar()
+        undo.append(loaded.enable_progress_bar)
+
+    def restore() -> None:
+        for step_back in reversed(undo):
+            with contextlib.suppress(Exception):
+                step_back()
+    return restore
+
+
+@contextlib.contextmanager
+def bars(enabled: bool) -> Iterator[None]:
+    """Decide progress bars for the block: socalign's (:func:`bars_enabled`) and the libraries'.
+
+    The command line runs every command inside this block with
+    :func:`socalign.cli.common.progress_enabled`'s answer.
+
+    Parameters
+    ----------
+    enabled : bool
+        Draw bars (False: none, neither socalign's nor those of transformers and
+        huggingface_hub; they are restored afterwards).
+
+    Yields
+    ------
+    None
+        While the decision holds.
+    """
+    _DECIDED.append(bool(enabled))
+    restore = _library_bars(bool(enabled))
+    try:
+        yield
+    finally:
+        restore()
+        _DECIDED.pop()
 
 
 def report(message: str) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
+from socalign.cache import NotWritableError
 from socalign.text import interval, sig
 
 if TYPE_CHECKING:
@@ -46,10 +47,11 @@ class CliError(Exception):
         self.where = where
 
 
-#: Exceptions a user's input or environment causes: exit status 2, one line, no traceback.
+#: Exceptions a user's input or environment causes: exit status 2, one line, no traceback
+#: (:class:`socalign.cache.NotWritableError`: a read-only or full file system).
 USER_ERRORS: tuple[type[BaseException], ...] = (
     CliError, ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError,
-    IsADirectoryError, PermissionError,
+    IsADirectoryError, PermissionError, NotWritableError,
 )
 
 
@@ -192,8 +194,16 @@ def add_command(
                             help="print one JSON object (for scripts) instead of tables")
     add_debug_flag(parser)
     add_verbose_flag(parser)
+    add_progress_flag(parser)
     parser.set_defaults(_handler=handler, _human=human)
     return parser
+
+
+def add_progress_flag(parser: argparse.ArgumentParser) -> None:
+    """``--progress``: draw progress bars on stderr even when it is not a terminal."""
+    parser.add_argument("--progress", action="store_true", default=False,
+                        help="draw progress bars on stderr even when it is not a terminal (they "
+                        "are drawn only on a terminal, and never under --json, otherwise)")
 
 
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
@@ -362,17 +372,20 @@ def run_command(args: argparse.Namespace) -> int:
     """Run the handler that a subcommand registered and print what it returns.
 
     A command with DATASET and ``--videos DIR`` (:func:`add_dataset_argument`) runs with the
-    videos attached to DATASET.
+    videos attached to DATASET, and every command runs with its progress bars decided once
+    (:func:`progress_enabled`, :func:`socalign.progress.bars`).
     """
     from socalign.data.registry import attached_videos
+    from socalign.progress import bars
 
     handler: Handler = args._handler
     dataset, videos = getattr(args, "dataset", None), getattr(args, "videos", None)
-    if dataset is not None and isinstance(videos, Path):  # --videos of add_dataset_argument
-        with attached_videos(dataset, videos):
+    with bars(progress_enabled(args)):  # every bar, socalign's and the libraries', obeys
+        if dataset is not None and isinstance(videos, Path):  # --videos of add_dataset_argument
+            with attached_videos(dataset, videos):
+                result = handler(args)
+        else:
             result = handler(args)
-    else:
-        result = handler(args)
     if result is not None:
         print_result(result, getattr(args, "json", False), getattr(args, "_human", None))
     sys.stdout.flush()
@@ -661,8 +674,28 @@ def join_blocks(*blocks: str) -> str:
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:
-    """True when progress may be drawn: not ``--json`` and stderr is a terminal."""
-    return not getattr(args, "json", False) and sys.stderr.isatty()
+    """True when progress may be drawn: under ``--progress``, else when not ``--json`` and
+    stderr is a terminal (:func:`socalign.progress.stderr_is_terminal`).
+
+    The command line's one decision: :func:`run_command` holds every bar to it
+    (:func:`socalign.progress.bars`), socalign's own and those of transformers and
+    huggingface_hub.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments (``progress`` and ``json`` when it has them).
+
+    Returns
+    -------
+    bool
+        Whether bars are drawn.
+    """
+    from socalign.progress import stderr_is_terminal
+
+    if getattr(args, "progress", False):
+        return True
+    return not getattr(args, "json", False) and stderr_is_terminal()
 
 
 def progress(iterable: Iterable[Any], desc: str, enabled: bool, total: int | None = None,

@@ -17,7 +17,6 @@ links (e.g. into a git-annex or DVC store) since each is verified against its pi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -27,10 +26,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socalign.cache import InputFileError, cache_dir, open_input
+from socalign.cache import (
+    NOT_WRITABLE,
+    InputFileError,
+    cache_dir,
+    not_writable_error,
+    sha256_file,
+)
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
 from socalign.data.types import Benchmark, Videos
+from socalign.progress import bars_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +108,10 @@ def verify(root: Path) -> Path:
 
 def _sha256(path: Path) -> str:
     """sha256 of a data file read through the one opener (regular files only, bounded)."""
-    digest = hashlib.sha256()
     try:
-        with open_input(path, "csv") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return sha256_file(path, "csv")
     except InputFileError as err:
         raise BenchmarkError(err.reason, path) from err
-    return digest.hexdigest()
 
 
 def default_cache(create: bool = True) -> Path:
@@ -172,6 +174,8 @@ def fetch(
     FetchError
         When a download fails (offline or unreachable); the message names the URL and the
         ways out.
+    socalign.cache.NotWritableError
+        When ``dest`` cannot be written (read-only or full file system, no permission).
     """
     files = FILES if files is None else files
     import pooch
@@ -204,7 +208,7 @@ def fetch(
                 logger.info("download: %s%s", url, rel)
             else:
                 logger.debug("present: %s (its sha256 is checked)", root / rel)
-            fetcher.fetch(rel, progressbar=progress)
+            fetcher.fetch(rel, progressbar=bars_enabled(progress))
     except requests.RequestException as err:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
@@ -217,6 +221,12 @@ def fetch(
             "verified against the pinned hashes)",
             f"{url}{rel}",
         ) from err
+    except OSError as err:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        if isinstance(err, PermissionError) or err.errno in NOT_WRITABLE:
+            raise not_writable_error(root, err) from err
+        raise
     except BaseException:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)

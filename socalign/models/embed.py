@@ -220,8 +220,10 @@ def _read_cached(target: Path) -> tuple[np.ndarray, np.ndarray] | None:
 def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: int,
                     device: str | None, progress: bool) -> np.ndarray:
     from socalign.models.language import encode_captions
+    from socalign.progress import bars_enabled  # sentence-transformers' bar obeys it too
 
-    return encode_captions(benchmark.videos.captions, model, pooling, batch_size, device, progress)  # type: ignore[arg-type]
+    return encode_captions(benchmark.videos.captions, model, pooling, batch_size, device,  # type: ignore[arg-type]
+                           bars_enabled(progress))
 
 
 def _embed_video(
@@ -233,6 +235,7 @@ def _embed_video(
     from tqdm import tqdm
 
     from socalign.models.video import clip_preprocessor, forward_features, load_backbone
+    from socalign.progress import bars_enabled
     from socalign.video import VideoDecodeError, cached_clip
 
     preprocess = preprocess or clip_preprocessor(spec, "fast")
@@ -252,7 +255,8 @@ def _embed_video(
         batch.clear()
         batch_rows.clear()
 
-    for row, file in enumerate(tqdm(files, desc=f"embed {model}", unit="video", disable=not progress)):
+    for row, file in enumerate(tqdm(files, desc=f"embed {model}", unit="video",
+                                    disable=not bars_enabled(progress))):
         try:
             if file is None:
                 raise VideoDecodeError(f"<video id {benchmark.videos.ids[row]}>", "no file listed")

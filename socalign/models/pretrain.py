@@ -399,6 +399,7 @@ def train_stage(
 
     from socalign.data.socialworld.vocabulary import TWO_AGENT
     from socalign.models.frames import forward_features
+    from socalign.progress import bars_enabled
 
     n_frames = data.frames.shape[1]
     spec = make_spec("toy", family, n_frames=n_frames, image_size=settings.image_size,
@@ -454,7 +455,8 @@ def train_stage(
                 out[:, n_classes:], values[rows].to(device))
         return loss
 
-    for _ in tqdm(range(epochs), desc=f"pretrain toy ({family})", disable=not progress):
+    for _ in tqdm(range(epochs), desc=f"pretrain toy ({family})",
+                  disable=not bars_enabled(progress)):
         model.train()
         order = train[torch.randperm(len(train), generator=generator).numpy()]
         for start in range(0, per_epoch * settings.batch_size, settings.batch_size):

@@ -270,6 +270,8 @@ def pretrain(
     from tqdm.auto import tqdm
     from transformers import TimesformerForVideoClassification
 
+    from socalign.progress import bars_enabled
+
     out = check_output_folder(out, "toy backbone", TOY_MARKER)
     started = time.perf_counter()
     if not isinstance(actions, ActionSet):
@@ -296,7 +298,7 @@ def pretrain(
         optimizer, max_lr=settings.lr, total_steps=steps, pct_start=settings.warmup
     )
     generator = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not progress):
+    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not bars_enabled(progress)):
         model.train()
         order = torch.randperm(len(train_rows), generator=generator).to(dev)
         for start in range(0, len(order), settings.batch_size):
@@ -422,6 +424,7 @@ def pretrain_perception(
     from transformers import TimesformerForVideoClassification
 
     from socalign.data.socialworld.perception import FIELD_CHANNELS, perception_set
+    from socalign.progress import bars_enabled
 
     if settings.task != "perception":
         raise ValueError(f"settings.task must be 'perception' here, got {settings.task!r} (use pretrain)")
@@ -465,7 +468,7 @@ def pretrain_perception(
         pred = patch_head(tokens).view(len(tokens), grid * grid, settings.n_frames, -1)
         return pred.permute(0, 2, 3, 1).reshape(len(tokens), settings.n_frames, -1, grid, grid)
 
-    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not progress):
+    for _ in tqdm(range(settings.epochs), desc="pretrain toy", disable=not bars_enabled(progress)):
         model.train()
         order = train[torch.randperm(len(train), generator=generator).numpy()]
         for start in range(0, per_epoch * settings.batch_size, settings.batch_size):

@@ -349,7 +349,9 @@ def fit(
     if every is not None and start == 0 and not stopped:
         validate("start")
     bar = None
-    if progress and main:
+    from socalign.progress import bars_enabled  # the one decision of progress bars
+
+    if bars_enabled(progress) and main:
         from tqdm import tqdm
 
         bar = tqdm(total=config.epochs, initial=start, desc=f"finetune ({config.trainer})")
