@@ -17,6 +17,8 @@ every cache key the book derives from the settings.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -213,40 +215,161 @@ _SEQUENCES = ("language_models", "seeds", "other_video_models")
 #: Sequences an override may empty (``--set other_video_models=[]``: the profile's backbone only).
 _MAY_BE_EMPTY = ("other_video_models",)
 _CHOICES = {"garcia2025": ("off", "auto", "required"), "toy": ("default", "tiny")}
+_COUNTS = ("n_boot", "n_perm", "probe_folds", "action_videos")
+#: Arguments of ``socalign.data.socialworld.synthesize`` that are not settings.
+_NOT_SOCIALWORLD = ("out", "observer", "progress", "caption_encoder")
+
+
+class SettingError(ValueError):
+    """A profile override of the wrong kind; ``key`` is the setting (``"train.epochs"``).
+
+    Parameters
+    ----------
+    key : str
+        The setting as ``--set`` names it.
+    message : str
+        What it takes and what it got (after ``profile setting 'KEY'``).
+    whole : bool, default False
+        ``message`` is the whole message.
+    """
+
+    def __init__(self, key: str, message: str, whole: bool = False) -> None:
+        self.key = key
+        super().__init__(message if whole else f"profile setting {key!r} {message}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_finite(key: str, value: Any) -> None:
+    """Refuse NaN and infinite numbers anywhere in ``value`` (e.g. JSON ``1e400``, ``NaN``)."""
+    stack = [(key, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise SettingError(where, f"takes finite numbers, got {item!r}")
+        if isinstance(item, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((where, v) for v in item)
+
+
+def _check_simple(key: str, annotation: str, value: Any) -> None:
+    """Check ``value`` against a field annotation built of int, float, str, bool and None."""
+    names = [part.strip() for part in str(annotation).split("|")]
+    kinds = {"int": _is_int, "float": lambda v: _is_int(v) or isinstance(v, float),
+             "str": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
+             "None": lambda v: v is None}
+    if not all(name in kinds for name in names):
+        raise SettingError(key, "cannot be set from the command line")
+    if not any(kinds[name](value) for name in names):
+        wanted = " or ".join({"int": "an integer", "float": "a number", "str": "a string",
+                              "bool": "true or false", "None": "null"}[n] for n in names)
+        raise SettingError(key, f"takes {wanted}, got {value!r}")
+
+
+def _check_train(key: str, options: Any) -> None:
+    """Check training options against :class:`socalign.train.config.TrainConfig`'s fields."""
+    from socalign.train.config import TrainConfig
+
+    if not isinstance(options, dict):
+        raise SettingError(key, f"takes a mapping of training options, got {options!r}")
+    known = {f.name: f for f in fields(TrainConfig)}
+    for name, value in options.items():
+        where = f"{key}.{name}"
+        if name not in known:
+            raise SettingError(where, f"is an unknown training option; options: {sorted(known)}")
+        if name == "loss":
+            raise SettingError(where, "cannot be set in a profile (the book runs each loss)")
+        _check_simple(where, known[name].type, value)
+        _check_finite(where, value)
+
+
+def _check_socialworld(key: str, values: dict[str, Any]) -> None:
+    """Check SocialWorld options against ``synthesize``'s arguments (their annotations)."""
+    import inspect
+
+    from socalign.data.socialworld.synth import synthesize
+
+    params = {name: param for name, param in inspect.signature(synthesize).parameters.items()
+              if name not in _NOT_SOCIALWORLD}
+    for name, value in values.items():
+        where = f"{key}.{name}"
+        if name not in params:
+            raise SettingError(where, f"is not a SocialWorld option; options: {sorted(params)}")
+        _check_simple(where, params[name].annotation, value)
+        _check_finite(where, value)
+
+
+def _sequence(key: str, value: Any) -> tuple[Any, ...]:
+    """A sequence setting's value: names, or integers for ``seeds`` (checked, no coercion)."""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list | tuple) or (not value and key not in _MAY_BE_EMPTY):
+        raise SettingError(key, f"takes a non-empty list, got {value!r}")
+    if key == "seeds":
+        out = []
+        for item in value:
+            if isinstance(item, str) and re.fullmatch(r"[+-]?\d+", item.strip()):
+                item = int(item)
+            if not _is_int(item) or item < 0:
+                raise SettingError(key, f"takes a list of integers >= 0, got {item!r}")
+            out.append(item)
+        return tuple(out)
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise SettingError(key, f"takes a list of names, got {item!r}")
+    return tuple(value)
+
+
+def _checked(key: str, value: Any, current: Any) -> Any:
+    """One override of setting ``key``, checked against the setting's kind (SettingError)."""
+    if key in _MAPPINGS:
+        if not isinstance(value, dict):
+            raise SettingError(key, f"takes a mapping (e.g. --set {key}.NAME=VALUE), got "
+                               f"{value!r}")
+        if key == "train":
+            _check_train(key, value)
+        elif key == "trainer_train":
+            for trainer, options in value.items():
+                _check_train(f"{key}.{trainer}", options)
+            return {**current, **{t: {**current.get(t, {}), **o} for t, o in value.items()}}
+        elif key == "socialworld":
+            _check_socialworld(key, value)
+        _check_finite(key, value)
+        return {**current, **value}
+    if key in _SEQUENCES:
+        return _sequence(key, value)
+    if key in _COUNTS:
+        if not _is_int(value) or value < 0:
+            raise SettingError(key, f"takes an integer >= 0, got {value!r}")
+        return value
+    if key == "videos":
+        if value is not None and not isinstance(value, str):
+            raise SettingError(key, f"takes a folder, got {value!r}")
+        return None if value in (None, "") else value
+    if not isinstance(value, str):
+        raise SettingError(key, f"takes a string, got {value!r}")
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise SettingError(key, f"must be one of {list(_CHOICES[key])}, got {value!r}")
+    return value
 
 
 def _changed(base: Profile, overrides: dict[str, Any]) -> Profile:
     """``base`` with ``overrides`` applied and checked (ValueError naming the setting)."""
-    known = {f.name: f for f in fields(Profile) if f.name not in ("name", "overrides")}
+    known = {f.name for f in fields(Profile) if f.name not in ("name", "overrides")}
     values: dict[str, Any] = {}
     for key, value in overrides.items():
         if key not in known:
-            raise ValueError(f"unknown profile setting {key!r}; settings: {sorted(known)}")
-        current = getattr(base, key)
-        if key in _MAPPINGS:
-            if not isinstance(value, dict):
-                raise ValueError(f"profile setting {key!r} takes a mapping (e.g. "
-                                 f"--set {key}.NAME=VALUE), got {value!r}")
-            value = {**current, **value}
-        elif key in _SEQUENCES:
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split(",") if v.strip()]
-            if not isinstance(value, list | tuple) or (not value and key not in _MAY_BE_EMPTY):
-                raise ValueError(f"profile setting {key!r} takes a non-empty list, got {value!r}")
-            value = tuple(int(v) for v in value) if key == "seeds" else tuple(map(str, value))
-        elif key in ("n_boot", "n_perm", "probe_folds", "action_videos"):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"profile setting {key!r} takes an integer >= 0, got {value!r}")
-        elif key == "videos":
-            value = None if value in (None, "") else str(value)
-        elif not isinstance(value, str):
-            raise ValueError(f"profile setting {key!r} takes a string, got {value!r}")
-        if key in _CHOICES and value not in _CHOICES[key]:
-            raise ValueError(f"profile setting {key!r} must be one of {list(_CHOICES[key])}, "
-                             f"got {value!r}")
-        values[key] = value
+            raise SettingError(key, f"unknown profile setting {key!r}; settings: "
+                               f"{sorted(known)}", whole=True)
+        values[key] = _checked(key, value, getattr(base, key))
     changed = replace(base, **values, overrides={**base.overrides, **overrides})
-    return changed.check()  # unknown or invalid training options fail here, not mid-build
+    try:
+        return changed.check()  # unknown or invalid training options fail here, not mid-build
+    except TypeError as err:  # a value of another type than a check compares it with
+        raise ValueError(f"profile {base.name!r}: {err}") from None
 
 
 def profile_settings(profile: str, **overrides: Any) -> Profile:
@@ -270,7 +393,8 @@ def profile_settings(profile: str, **overrides: Any) -> Profile:
     ------
     ValueError
         An unknown profile, an unknown setting or training option, or a value of the wrong
-        kind; the message names it.
+        kind (:class:`SettingError`, whose ``key`` names the setting): integers where integers
+        are meant, finite numbers, lists of names or of integers; the message names it.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
@@ -294,7 +418,8 @@ def parse_override(text: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{KEY: VALUE}`` or ``{FIELD: {NAME: VALUE}}``.
+        ``{KEY: VALUE}``, ``{FIELD: {NAME: VALUE}}`` or, deeper, ``{FIELD: {A: {B: VALUE}}}``
+        (``trainer_train.paper.lr=1e-3``).
 
     Raises
     ------
@@ -310,23 +435,24 @@ def parse_override(text: str) -> dict[str, Any]:
         value: Any = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
-    field_name, dot, inner = key.partition(".")
-    if dot:
-        if not inner:
-            raise ValueError(f"--set {text!r}: nothing after {field_name + '.'!r}")
-        return {field_name: {inner: value}}
-    return {key: value}
+    parts = key.split(".")
+    if any(not part.strip() for part in parts):
+        raise ValueError(f"--set {text!r}: an empty name in {key!r}")
+    for part in reversed(parts[1:]):  # FIELD.A.B=V -> {FIELD: {A: {B: V}}}
+        value = {part.strip(): value}
+    return {parts[0].strip(): value}
 
 
 def merge_overrides(items: list[dict[str, Any]]) -> dict[str, Any]:
     """Several :func:`parse_override` results as one mapping (mapping settings merged)."""
+    def merged(old: Any, new: Any) -> Any:
+        if isinstance(old, dict) and isinstance(new, dict):
+            return {**old, **{k: merged(old.get(k), v) for k, v in new.items()}}
+        return new
+
     out: dict[str, Any] = {}
     for item in items:
-        for key, value in item.items():
-            if isinstance(value, dict) and isinstance(out.get(key), dict):
-                out[key] = {**out[key], **value}
-            else:
-                out[key] = value
+        out = merged(out, item)
     return out
 
 

@@ -60,15 +60,20 @@ def book_overrides(args: argparse.Namespace) -> dict[str, Any]:
     Raises
     ------
     CliError
-        A malformed ``--set`` or a setting the profile does not take (naming ``--set``).
+        A malformed ``--set``, a setting the profile does not take, or a value of the wrong
+        type (a string for a number, ``1e400`` or ``NaN``, a fraction for an integer, a list
+        of the wrong elements), naming ``--set KEY`` (``--set`` when no one key is at fault).
     """
-    from socalign.profiles import merge_overrides, parse_override, profile_settings
+    from socalign.profiles import SettingError, merge_overrides, parse_override, profile_settings
 
     try:
         overrides = merge_overrides([parse_override(text) for text in args.overrides])
         if args.videos is not None:
             overrides["videos"] = str(args.videos.resolve())
         profile_settings(args.profile, **overrides)  # a bad setting fails before any work
+    except SettingError as err:
+        where = "--videos" if err.key == "videos" and args.videos is not None else f"--set {err.key}"
+        raise CliError(f"{where}: {err}", where=where) from err
     except ValueError as err:
         raise CliError(str(err).removeprefix("--set "), where="--set") from err
     return overrides
