@@ -34,6 +34,14 @@ number of repeats: a triplet with two showings moves little from the prior, one 
 lot. On SocialWorld, whose observers' probabilities are known, its bias is measured in
 tests/test_ooo_ceiling.py and benchmarks/ceilings.py.
 
+**Cost** (issue 22): time and memory at most linear in the trials. Triplets are grouped by
+one int64 code per trial (a 1-D ``unique``, or a ``bincount`` when there are few items), never
+by per-trial Python objects or a dense items³ array; the split-half ranks sort each split's
+pairs (its memory grows with splits × pairs, computed in chunks, not with the counts); the
+OOO ceiling's Monte Carlo costs ``n_draws`` per distinct pattern of counts, and there are at
+most as many patterns as distinct triplets (and half as many as trials). Every number is the
+same, to the bit, as the earlier per-trial and lookup-table forms gave.
+
 **One function for every caller** (``benchmark_ceilings``): the R² ceiling (split-half, over
 participants), the OOO reliability and the OOO ceiling of one split of a benchmark, with the
 rule and the meaning of each, so that the CLI, the analyses and the book report the same
@@ -179,19 +187,26 @@ def participant_pair_counts(
     kept : scipy.sparse.csr_matrix
         (P, M) number of those trials in which the pair was kept together.
     """
-    co = pid[triplets[:, [0, 0, 1]], triplets[:, [1, 2, 2]]]
-    who = np.repeat(participant_codes, 3)
-    co = co.ravel()
-    use = co >= 0
-    counts = sparse.coo_matrix(
-        (np.ones(use.sum()), (who[use], co[use])), shape=(n_participants, n_pairs)
-    ).tocsr()
+    shape = (n_participants, n_pairs)
+    small = np.int32 if max(shape) < 2**31 else np.int64
+    pid = pid.astype(small, copy=False)
+    who = participant_codes.astype(small, copy=False)
+
+    def tally(pairs: np.ndarray) -> sparse.csr_matrix:
+        """(P, M) number of trials of each participant with each counted pair in ``pairs``."""
+        use = pairs >= 0
+        return sparse.coo_matrix(
+            (np.ones(int(use.sum())), (who[use], pairs[use])), shape=shape
+        ).tocsr()
+
+    # One pair of positions at a time (each trial shows three pairs): the working memory is a
+    # few arrays of n, the result at most the distinct (participant, pair) cells. The counts
+    # are whole numbers, so their sums are exact in any order.
+    counts = tally(pid[triplets[:, 0], triplets[:, 1]])
+    counts = counts + tally(pid[triplets[:, 0], triplets[:, 2]])
+    counts = counts + tally(pid[triplets[:, 1], triplets[:, 2]])
     ka, kb = kept_pairs(triplets, odd)
-    kp = pid[ka, kb]
-    use = kp >= 0
-    kept = sparse.coo_matrix(
-        (np.ones(use.sum()), (participant_codes[use], kp[use])), shape=(n_participants, n_pairs)
-    ).tocsr()
+    kept = tally(pid[ka, kb])
     return counts, kept
 
 
@@ -221,30 +236,53 @@ def random_halves(n_participants: int, n_splits: int, rng: np.random.Generator) 
 def _ratio_ranks(num: np.ndarray, den: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Average ranks, per row, of num/den among the valid entries (other entries: undefined).
 
-    num and den hold small counts, so a lookup table over all (num, den) pairs gives each
-    entry's place among the distinct ratios (equal fractions share one), and each row's ranks
-    follow from a histogram over those few values: no per-row sort. Equal on valid entries to
-    ``scipy.stats.rankdata(..., axis=1, nan_policy="omit")`` of the ratios.
+    One sort per row of the ratios (invalid entries sorted last as +inf), ties found on the
+    sorted rows: memory and time grow with the array's size only, never with the counts (a
+    lookup table over all (num, den) pairs, as this once used, grows with the square of the
+    largest count, i.e. of the trials per pair). The ratios of counts are correctly rounded
+    divisions, so equal fractions (1/2, 2/4) give equal floats and distinct ones (denominators
+    below 2**26) distinct floats: ties are exactly the equal fractions. Equal on valid entries
+    to ``scipy.stats.rankdata(..., axis=1, nan_policy="omit")`` of the ratios.
     """
-    n_rows = num.shape[0]
-    num_i = np.where(valid, num, 0).astype(np.int64)
-    den_i = np.where(valid, den, 1).astype(np.int64)
-    width = int(den_i.max(initial=1)) + 1
-    grid_num, grid_den = np.divmod(np.arange(width * width), width)
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    valid = np.asarray(valid, dtype=bool)
+    n_rows, n_cols = num.shape
+    ranks = np.empty((n_rows, n_cols), dtype=np.float64)
+    if ranks.size == 0:
+        return ranks
+    step = max(1, _RANK_CHUNK // n_cols)  # rows per chunk: bounded working memory
+    for lo in range(0, n_rows, step):
+        hi = min(n_rows, lo + step)
+        ranks[lo:hi] = _row_average_ranks(num[lo:hi], den[lo:hi], valid[lo:hi])
+    return ranks
+
+
+_RANK_CHUNK = 1_000_000
+"""Entries ranked at a time by :func:`_ratio_ranks`."""
+
+_SPLIT_CHUNK = 1_000_000
+"""(split, pair) entries of the split-half computed at a time by :func:`split_half_ceiling`."""
+
+
+def _row_average_ranks(num: np.ndarray, den: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Average ranks per row of num/den (invalid entries ranked last, as +inf)."""
+    n_rows, n_cols = num.shape
     with np.errstate(invalid="ignore", divide="ignore"):
-        grid = grid_num / grid_den
-    ok = np.isfinite(grid) & (grid_num <= grid_den)
-    distinct, dense = np.unique(grid[ok], return_inverse=True)
-    n_values = distinct.size + 1  # the last bin collects invalid entries
-    lut = np.full(width * width, n_values - 1, dtype=np.int64)
-    lut[np.flatnonzero(ok)] = dense.ravel()
-    which = np.where(valid, lut[num_i * width + den_i], n_values - 1)
-    offsets = (np.arange(n_rows) * n_values)[:, None]
-    hist = np.bincount((which + offsets).ravel(), minlength=n_rows * n_values).reshape(
-        n_rows, n_values
-    )
-    table = np.cumsum(hist, axis=1) - hist + (hist + 1) / 2.0
-    return np.take_along_axis(table, which, axis=1)
+        values = np.where(valid, num / np.where(valid, den, 1.0), np.inf)
+    order = np.argsort(values, axis=1)
+    ordered = np.take_along_axis(values, order, axis=1).ravel()
+    starts = np.ones(ordered.size, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    starts[::n_cols] = True  # every row starts a new run of equal values
+    first = np.flatnonzero(starts)
+    run = np.cumsum(starts) - 1
+    sizes = np.diff(np.append(first, ordered.size))
+    # the rank of a run of k equal values after `below` smaller ones: below + (k + 1) / 2
+    average = first % n_cols + (sizes + 1) / 2.0
+    ranks = np.empty((n_rows, n_cols), dtype=np.float64)
+    np.put_along_axis(ranks, order, average[run].reshape(n_rows, n_cols), axis=1)
+    return ranks
 
 
 def _masked_row_correlation(a: np.ndarray, b: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -328,18 +366,33 @@ def split_half_ceiling(
             raise ValueError(f"halves must have shape (n_splits, {n_part}), got {halves.shape}")
     pid, n_pairs = _pair_index(n_items, indices)
     counts, kept = participant_pair_counts(triplets, odd, codes, n_part, pid, n_pairs)
-    h = halves.astype(np.float64)
-    count_a = (counts.T @ h.T).T
-    kept_a = (kept.T @ h.T).T
-    count_b = np.asarray(counts.sum(axis=0)) - count_a
-    kept_b = np.asarray(kept.sum(axis=0)) - kept_a
-    both = (count_a > 0) & (count_b > 0)
-    if correlation == "spearman":
-        val_a = _ratio_ranks(kept_a, count_a, both)
-        val_b = _ratio_ranks(kept_b, count_b, both)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            val_a, val_b = kept_a / count_a, kept_b / count_b
+    count_all = np.asarray(counts.sum(axis=0))
+    kept_all = np.asarray(kept.sum(axis=0))
+    n_rows = halves.shape[0]
+    # Column-major, the layout of the (pairs, splits) products transposed that these arrays
+    # were once computed as: the correlations' sums then run in the same order, to the bit.
+    val_a = np.empty((n_rows, n_pairs), order="F")
+    val_b = np.empty((n_rows, n_pairs), order="F")
+    both = np.empty((n_rows, n_pairs), dtype=bool, order="F")
+    # Each split's counts and values in chunks of about _SPLIT_CHUNK (split, pair) entries:
+    # exact per entry (integer counts, their ratios or ranks), so only the working memory
+    # changes; the correlations are then taken over all splits at once.
+    step = max(1, _SPLIT_CHUNK // max(n_pairs, 1))
+    for lo in range(0, n_rows, step):
+        hi = min(n_rows, lo + step)
+        h = halves[lo:hi].astype(np.float64)
+        count_a = (counts.T @ h.T).T
+        kept_a = (kept.T @ h.T).T
+        count_b = count_all - count_a
+        kept_b = kept_all - kept_a
+        both[lo:hi] = shown = (count_a > 0) & (count_b > 0)
+        if correlation == "spearman":
+            val_a[lo:hi] = _ratio_ranks(kept_a, count_a, shown)
+            val_b[lo:hi] = _ratio_ranks(kept_b, count_b, shown)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                val_a[lo:hi] = kept_a / count_a
+                val_b[lo:hi] = kept_b / count_b
     r = _masked_row_correlation(val_a, val_b, both)
     r_sb = spearman_brown(r)
     finite = np.isfinite(r_sb)
@@ -390,24 +443,21 @@ def ooo_consistency(triplets: np.ndarray, odd: np.ndarray) -> OOOConsistency:
     n = len(odd)
     if n == 0:
         raise ValueError("no trials")
-    ordered = np.sort(triplets, axis=1)
-    _, group = np.unique(ordered, axis=0, return_inverse=True)
-    group = group.ravel()
-    choice = triplets[np.arange(n), odd]
-    position = (ordered == choice[:, None]).argmax(axis=1)
-    n_groups = int(group.max()) + 1
+    group, position, n_groups = _triplet_groups(triplets, odd)
     votes = np.bincount(group * 3 + position, minlength=3 * n_groups).reshape(n_groups, 3)
-    others = votes[group].copy()
-    others[np.arange(n), position] -= 1
-    repeated = others.sum(axis=1) > 0
-    top = others.max(axis=1, keepdims=True)
+    # A trial's agreement depends only on its triplet and choice: one table of (T, 3) values,
+    # each computed as it would be for the trial (the others' votes, modes, 1/k), then looked up.
+    others = votes[:, None, :] - np.eye(3, dtype=votes.dtype)[None]  # (T, own choice, option)
+    top = others.max(axis=2, keepdims=True)
     modes = others == top
-    agreement = modes[np.arange(n), position] / modes.sum(axis=1)
-    agreement = agreement[repeated]
+    table = np.diagonal(modes, axis1=1, axis2=2) / modes.sum(axis=2)
+    repeated_triplet = votes.sum(axis=1) > 1
+    repeated = repeated_triplet[group]
+    agreement = table[group[repeated], position[repeated]]
     return OOOConsistency(
         loo_agreement=float(agreement.mean()) if agreement.size else float("nan"),
         n_trials=int(repeated.sum()),
-        n_triplets=int(np.unique(group[repeated]).size),
+        n_triplets=int(repeated_triplet.sum()),
         n_trials_total=n,
         agreement=agreement,
     )
@@ -515,15 +565,54 @@ def triplet_counts(triplets: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, n
         chosen, and (n,) the triplet of every trial.
     """
     triplets, odd = check_trials(triplets, odd)
-    n = len(odd)
-    ordered = np.sort(triplets, axis=1)
-    _, group = np.unique(ordered, axis=0, return_inverse=True)
-    group = group.ravel()
-    choice = triplets[np.arange(n), odd]
-    position = (ordered == choice[:, None]).argmax(axis=1)
-    n_groups = int(group.max()) + 1 if n else 0
+    group, position, n_groups = _triplet_groups(triplets, odd)
     counts = np.bincount(group * 3 + position, minlength=3 * n_groups).reshape(n_groups, 3)
     return counts, group
+
+
+def _triplet_groups(triplets: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each trial's unordered triplet and the position of its choice among the sorted items.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) int64 item indices (checked).
+    odd : numpy.ndarray
+        (n,) int64 odd positions (checked).
+
+    Returns
+    -------
+    tuple
+        ``(group, position, n_groups)``: (n,) triplet ids 0..T-1 in the lexicographic order of
+        the sorted items (as ``numpy.unique(numpy.sort(triplets, axis=1), axis=0)`` numbers
+        them), (n,) the chosen item's place 0..2 among the sorted items, and T. Each sorted
+        triplet is one int64 code (i·N + j)·N + k, so the grouping is a 1-D ``unique`` (or,
+        when N³ is no larger than n + 65,536, a ``bincount``): no (n, 3) row sort.
+    """
+    n = len(odd)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+    a, b, c = triplets[:, 0], triplets[:, 1], triplets[:, 2]
+    lo = np.minimum(np.minimum(a, b), c)
+    hi = np.maximum(np.maximum(a, b), c)
+    mid = a + b + c - lo - hi
+    choice = triplets[np.arange(n), odd]
+    position = (choice == mid).view(np.int8) + 2 * (choice == hi).view(np.int8)
+    position = position.astype(np.int64)
+    width = int(hi.max()) + 1
+    if width**3 >= 2**62:  # codes would overflow int64: unique over rows
+        ordered = np.stack([lo, mid, hi], axis=1)
+        _, group = np.unique(ordered, axis=0, return_inverse=True)
+        group = group.ravel().astype(np.int64)
+        return group, position, int(group.max()) + 1
+    code = (lo * width + mid) * width + hi
+    del lo, mid, hi
+    if width**3 <= n + 65_536:
+        present = np.bincount(code, minlength=width**3) > 0
+        ids = np.cumsum(present) - 1
+        return ids[code], position, int(present.sum())
+    distinct, group = np.unique(code, return_inverse=True)
+    return group.ravel().astype(np.int64), position, int(distinct.size)
 
 
 def dirichlet_multinomial_loglik(counts: np.ndarray, concentration: float) -> float:
@@ -611,13 +700,42 @@ def dirichlet_expected_max(
     for r, row in enumerate(alpha):
         boost = row < 1
         shape = np.where(boost, row + 1.0, row)
-        log_g = np.log(gen.standard_gamma(shape, size=(n_draws, row.size)))
+        g = gen.standard_gamma(shape, size=(n_draws, row.size))
         u = gen.random((n_draws, row.size))
+        out[r] = _expected_max_of_draws(g, u, row, boost)
+    return out
+
+
+def _expected_max_of_draws(
+    g: np.ndarray, u: np.ndarray, row: np.ndarray, boost: np.ndarray
+) -> float:
+    """mean(max p / sum p) of one row's draws (gammas g, uniforms u; see dirichlet_expected_max).
+
+    Written column by column (numpy's reductions over a short last axis are slow) in the same
+    floating-point operations as the array form kept below for wide rows, so the two give the
+    same bits: the largest p is exp(0) = 1 exactly, and the row sum of fewer than 8 columns is
+    numpy's left-to-right sum.
+    """
+    k = row.size
+    if k >= 8:
+        log_g = np.log(g)
         log_g = np.where(boost, log_g + np.log(u) / row, log_g)
         log_g -= log_g.max(axis=1, keepdims=True)
         p = np.exp(log_g)
-        out[r] = float(np.mean(p.max(axis=1) / p.sum(axis=1)))
-    return out
+        return float(np.mean(p.max(axis=1) / p.sum(axis=1)))
+    cols = []
+    for j in range(k):
+        col = np.log(g[:, j])
+        if boost[j]:
+            col = col + np.log(u[:, j]) / row[j]
+        cols.append(col)
+    top = cols[0].copy()
+    for col in cols[1:]:
+        np.maximum(top, col, out=top)
+    total = np.exp(cols[0] - top)
+    for col in cols[1:]:
+        total += np.exp(col - top)
+    return float(np.mean(1.0 / total))
 
 
 def ooo_ceiling(

@@ -16,7 +16,10 @@ Where scipy gives the same numbers from the same Generator, scipy does the work:
 
 * :func:`bootstrap` / :func:`paired_bootstrap` (means of per-unit values) and
   :func:`bootstrap_statistic` (any vectorised statistic of paired samples, e.g. a probe's r)
-  are ``scipy.stats.bootstrap`` (percentile method) — the same draws, bit for bit;
+  are ``scipy.stats.bootstrap`` (percentile method) — the same draws, bit for bit; for
+  values in halves (OOO scores) :func:`bootstrap` sums one-byte codes of the same draws
+  instead of gathering eight-byte floats (exact sums, so the same bits; at a million trials
+  the gather no longer misses the cache on every draw, issue 22);
 * :func:`pearson_permutation_test` is ``scipy.stats.permutation_test`` with
   ``permutation_type="pairings"``, what ``scipy.stats.pearsonr(method=PermutationMethod(...))``
   runs (exact over all n! orderings when ``n_perm`` reaches n!).
@@ -416,7 +419,9 @@ def bootstrap(
     -------
     Interval
         ``scipy.stats.bootstrap`` of the mean (percentile method, the draws of
-        :func:`resample_indices`), summarised by :func:`summarize`.
+        :func:`resample_indices`), summarised by :func:`summarize`. Values that are multiples
+        of ½ (OOO scores) take an exact shortcut with the same draws and the same bits
+        (:func:`_half_code_means`).
     """
     _check_common(n_boot, level)
     values = np.asarray(values, dtype=np.float64)
@@ -424,8 +429,46 @@ def bootstrap(
         raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
     if not np.isfinite(values).all():
         raise ValueError("values hold NaN or infinite entries")
-    samples = bootstrap_statistic((values,), np.mean, n_boot, rng)
+    codes = _half_codes(values)
+    if codes is None:
+        samples = bootstrap_statistic((values,), np.mean, n_boot, rng)
+    else:
+        samples = _half_code_means(codes, n_boot, as_rng(rng))
     return summarize(statistic, values.mean(), samples, level, unit, n_boot)
+
+
+def _half_codes(values: np.ndarray) -> np.ndarray | None:
+    """``2 * values`` as int8 when every value is a multiple of ½ in [-63.5, 63.5], else None.
+
+    OOO scores (0/1 argmax, 0/½/1 pair, and differences of two models' scores) are such
+    values: any sum of them is exact in float64, so the mean of a resample does not depend on
+    the order of the additions, and a gather from one byte per trial (cache-resident even for
+    millions of trials) replaces the gather from eight.
+    """
+    if values.size < 2 or values.size * 127 >= 2**52:  # one value: scipy's error, as before
+        return None
+    doubled = values * 2.0
+    if np.abs(doubled).max() > 127 or not np.array_equal(doubled, np.round(doubled)):
+        return None
+    return doubled.astype(np.int8)
+
+
+def _half_code_means(codes: np.ndarray, n_boot: int, gen: np.random.Generator) -> np.ndarray:
+    """Bootstrap means of ``codes / 2``, bit for bit those of :func:`bootstrap_statistic`.
+
+    The same index draws (:func:`resample_indices`, the chunks ``scipy.stats.bootstrap`` draws
+    with the batch :func:`bootstrap_statistic` gives it); each resample's sum is an exact
+    integer count of halves, so ``count * 0.5 / n`` equals numpy's mean of the float values.
+    Time per resample is linear in the trials, memory one chunk of draws.
+    """
+    n = codes.size
+    out = np.empty(n_boot, dtype=np.float64)
+    done = 0
+    for draws in resample_indices(n, n_boot, gen):
+        sums = codes[draws].sum(axis=1, dtype=np.int64)
+        out[done:done + len(sums)] = sums * 0.5 / n
+        done += len(sums)
+    return out
 
 
 def paired_bootstrap(
