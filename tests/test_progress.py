@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from socalign import progress
 
@@ -24,3 +25,25 @@ def test_report_without_a_build_goes_to_the_logger(caplog, monkeypatch) -> None:
     with caplog.at_level("INFO", logger="socalign"):
         progress.report("cache hit")
     assert "cache hit" in caplog.text
+
+
+def test_every_progress_bar_asks_the_one_decision() -> None:
+    """Each function of socalign that draws a tqdm bar asks ``bars_enabled`` (the one decision);
+    ``cli.common``'s helpers are handed ``progress_enabled(args)``, which asks it."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "socalign"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).as_posix() == "cli/common.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)
+                     and getattr(n.func, "id", getattr(n.func, "attr", None)) == "tqdm"]
+            names = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+            if calls and "bars_enabled" not in names:
+                offenders.append(f"{path.relative_to(package)}:{function.name}")
+    assert offenders == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +196,17 @@ def test_the_backend_choice_is_logged_once(
     messages = [r.getMessage() for r in caplog.records if r.name == "socalign.video.decode"]
     assert messages == ["video decoding: pyav (auto: decord is not installed)",
                         "video decoding: pyav (as requested)"]
+
+
+@pytest.mark.parametrize("backend", ["auto", "pyav"])
+def test_a_bad_video_leaves_stderr_to_the_one_error_line(tmp_path, capfd, backend) -> None:
+    """What FFmpeg or decord print on file descriptor 2 goes to the debug log, not stderr."""
+    from socalign.video.decode import VideoDecodeError, read_clip
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all" * 20)
+    with pytest.raises(VideoDecodeError):
+        read_clip(bad, 4, backend=backend)
+    assert capfd.readouterr().err == ""
+    os.write(2, b"still here\n")  # the process's stderr is restored
+    assert capfd.readouterr().err == "still here\n"

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from socalign.cache import atomic_write_bytes
+from socalign.cache import (
+    MAX_JSON_DEPTH,
+    InputFileError,
+    atomic_write_bytes,
+    json_depth,
+    read_input,
+)
 
 POINTER = "last.json"
 SUFFIX = ".safetensors"
@@ -160,12 +166,13 @@ def read_json(path: Path | str, fields: Fields | None = None) -> dict[str, Any]:
         or a field is missing or of another type.
     """
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(2, f"{path} not found", str(path))
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(2, f"{path} not found", str(path)) from None
-    except IsADirectoryError:
-        raise RunFileError(path, "is a folder, not a JSON file") from None
+        raw = read_input(path, "json")  # regular files only, bounded in size
+    except InputFileError as err:
+        raise RunFileError(path, err.reason) from None
+    too_deep = f"JSON nested deeper than {MAX_JSON_DEPTH} levels; the file is not socalign's"
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
@@ -173,6 +180,10 @@ def read_json(path: Path | str, fields: Fields | None = None) -> dict[str, Any]:
     except json.JSONDecodeError as err:
         raise RunFileError(path, f"not valid JSON: {err.msg} (line {err.lineno}, column "
                            f"{err.colno}); the file is damaged or truncated") from None
+    except RecursionError:
+        raise RunFileError(path, too_deep) from None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise RunFileError(path, too_deep)
     return check_fields(data, fields or {}, path)
 
 

@@ -7,9 +7,12 @@ cropping and normalisation belong to each model (:func:`socalign.models.video.pr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -144,6 +147,32 @@ def _decord_reads(path: Path) -> bool:
     return width >= 128 or width % 32 == 0
 
 
+@contextlib.contextmanager
+def _native_messages_logged(path: Path) -> Iterator[None]:
+    """Route what the C decoders print on file descriptor 2 to the debug log, not stderr.
+
+    FFmpeg (``moov atom not found``) and decord (``ERROR opening ...``) write straight to the
+    process's stderr, beside socalign's one error line; while a clip decodes, their output is
+    collected and logged (``-vv`` shows it). Decoding is single-threaded, so the swap is safe.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to protect
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", "replace").strip()
+            if text:
+                logger.debug("decoder messages for %s: %s", path, " | ".join(text.splitlines()))
+
+
 def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.ndarray:
     """Decode ``n_frames`` uniformly sampled RGB frames of a video: ``(T, H, W, 3)`` uint8.
 
@@ -171,22 +200,27 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     if os.path.getsize(path) == 0:
         raise VideoDecodeError(path, "the file is empty")
     chosen = resolve_backend(backend)
-    if chosen == "decord" and backend == "auto" and not _decord_reads(path):
-        logger.debug("decode %s with pyav (a frame width decord misreads)", path)
-        chosen = "pyav"
-    else:
-        logger.debug("decode %s with %s", path, chosen)
-    if chosen == "pyav":
-        return np.ascontiguousarray(_read_pyav(path, n_frames), dtype=np.uint8)
-    try:
-        clip = _read_decord(path, n_frames)
-    except VideoDecodeError as err:
-        if backend == "decord":
-            raise
-        # decord 0.6 fails on some frame sizes (e.g. 16, 24, 48 px wide) that FFmpeg reads fine:
-        # in "auto" mode, PyAV (same frames, see the tests) decides; a PyAV failure raises.
-        clip = _read_pyav(path, n_frames)
-        warnings.warn(f"decord failed, PyAV used instead: {err}", RuntimeWarning, stacklevel=2)
+    fallback = None
+    with _native_messages_logged(path):
+        if chosen == "decord" and backend == "auto" and not _decord_reads(path):
+            logger.debug("decode %s with pyav (a frame width decord misreads)", path)
+            chosen = "pyav"
+        else:
+            logger.debug("decode %s with %s", path, chosen)
+        if chosen == "pyav":
+            return np.ascontiguousarray(_read_pyav(path, n_frames), dtype=np.uint8)
+        try:
+            clip = _read_decord(path, n_frames)
+        except VideoDecodeError as err:
+            if backend == "decord":
+                raise
+            # decord 0.6 fails on some frame sizes (e.g. 16, 24, 48 px wide) that FFmpeg reads
+            # fine: in "auto" mode, PyAV (same frames, see the tests) decides; its failure raises.
+            clip = _read_pyav(path, n_frames)
+            fallback = err
+    if fallback is not None:  # warned once the decoders' stderr is back
+        warnings.warn(f"decord failed, PyAV used instead: {fallback}", RuntimeWarning,
+                      stacklevel=2)
     return np.ascontiguousarray(clip, dtype=np.uint8)
 
 

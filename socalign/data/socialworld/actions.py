@@ -33,6 +33,7 @@ from socalign.data.socialworld.render import (
 )
 from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
 from socalign.data.socialworld.synth import check_clip_arguments, staged_output
+from socalign.progress import bars_enabled
 
 PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
 SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
@@ -236,7 +237,7 @@ def _write_actions(
         n_test = max(1, round(test_fraction * len(rows)))
         splits[rows[:n_test]] = "test"
     files = []
-    for i in tqdm(range(n_clips), desc="actions", disable=not progress):
+    for i in tqdm(range(n_clips), desc="actions", disable=not bars_enabled(progress)):
         rng = np.random.default_rng([seed, 11, i])
         app = action_appearance(np.random.default_rng([seed, 12, i]), style)
         frames = _render_action(names[labels[i]], rng, app, n_frames, size, style)

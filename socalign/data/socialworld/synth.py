@@ -68,6 +68,7 @@ from socalign.data.socialworld.scenes import (
     sample_trajectory,
     simulate,
 )
+from socalign.progress import bars_enabled
 
 if TYPE_CHECKING:
     from socalign.data.socialworld.calibration import CaptionEncoder
@@ -336,7 +337,7 @@ def _write(
     boxes = np.empty((n, n_frames, len(OBJECTS), 4), dtype=np.float32)
     positions = np.empty((n, n_frames, 2, 2), dtype=np.float32)
     headings = np.empty((n, n_frames, 2), dtype=np.float32)
-    for i in tqdm(range(n), desc="render + encode", disable=not progress):
+    for i in tqdm(range(n), desc="render + encode", disable=not bars_enabled(progress)):
         def render_one(i: int = i) -> np.ndarray:
             pos, head = sample_trajectory(trajs[i], n_frames)
             boxes[i] = object_boxes(apps[i], pos, times, size)
