@@ -103,7 +103,8 @@ def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> 
     from socalign.train.config import TrainConfig
 
     (run / "config.json").write_text(_json.dumps(
-        {"backbone": str(tmp_path / "base"), "train": TrainConfig().to_dict()}))
+        {"backbone": str(tmp_path / "base"),  # the settings the model above was built with
+         "train": TrainConfig(lora_r=2, lora_dropout=0.0, head_dim=4).to_dict()}))
     merged, spec = finetuned_backbone(run)
     x = torch.rand(2, 2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
