@@ -16,7 +16,6 @@
 # On Google Colab, install socalign with what the chapters need (`socalign[colab]`: Colab brings
 # torch); the paper profile then reads the licensed videos from your Drive
 # (MyDrive/socalign/garcia2025_videos, mounted when first needed). Elsewhere this does nothing.
-# ruff: noqa: E402  (a notebook: imports follow text cells)
 import subprocess
 import sys
 

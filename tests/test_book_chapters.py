@@ -23,6 +23,7 @@ pytest.importorskip("jupyter_book")
 
 from socalign import book
 from socalign import source as socalign_source
+from socalign.book.preamble import preamble_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -98,6 +99,13 @@ def test_every_chapter_has_parameters_and_colab_install_cells() -> None:
         assert "google.colab" in first_code.source, page
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(params) == 1 and 'profile = "demo"' in params[0].source, page
+
+
+def test_every_chapter_uses_the_template_preamble() -> None:
+    pages = [p for p in book.chapter_sources(ROOT) if p.suffix == ".py"]
+    assert len(pages) >= 7
+    problems = [line for page in pages for line in preamble_problems(ROOT, page)]
+    assert problems == []
 
 
 @pytest.mark.skipif(

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from socalign import progress
+from socalign.book import preamble
 from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
 from socalign.profiles import Profile, profile_settings
 from socalign.source import library_files, library_fingerprint  # noqa: F401  (re-exported)
@@ -222,7 +223,9 @@ def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
     "ipynb,py:percent"``), so this is ``jupytext --sync`` over the chapters: the command line,
     CI and an editor with jupytext installed all agree. With ``check`` nothing is written: the
     pairs are synced in a temporary copy and the returned list names the chapters whose
-    ``.py`` or ``.ipynb`` would change.
+    ``.py`` or ``.ipynb`` would change. Where the book has the chapter template
+    (:data:`socalign.book.preamble.TEMPLATE`), each chapter's preamble cells are first copied
+    from it (with ``check``: a chapter whose preamble differs counts as changed).
 
     Parameters
     ----------
@@ -240,11 +243,17 @@ def sync_notebooks(root: Path, check: bool = False) -> list[Path]:
     config = root / "jupytext.toml"
     if not config.exists():
         raise BookError(f"{config}: missing (it declares how chapters and notebooks pair)")
+    has_template = (root / preamble.TEMPLATE).exists()
     changed = []
     for rel in chapter_sources(root):
         if rel.suffix != ".py":
             continue
         pair = [rel, rel.with_suffix(".ipynb")]
+        if has_template and check and preamble.preamble_problems(root, rel):
+            changed.append(rel.with_suffix(".ipynb"))
+            continue
+        if has_template and not check:
+            preamble.write_preamble(root, rel)
         if not check:
             before = {p: (root / p).read_bytes() if (root / p).exists() else None for p in pair}
             for _ in range(3):  # a new pair settles its header metadata on the second pass
