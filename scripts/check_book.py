@@ -117,10 +117,29 @@ def check_page(page, base: str, rel: str, shots: Path) -> PageReport:
     )
     for src in no_alt:
         report.errors.append(f"image without alt text: {src}")
+    check_math(page, report)
     report.links = set(page.evaluate("Array.from(document.querySelectorAll('a[href]'), a => a.href)"))
     name = rel.replace("/", "__").removesuffix(".html") + ".png"
     page.screenshot(path=str(shots / name), full_page=True)
     return report
+
+
+def check_math(page, report: PageReport, timeout_ms: int = 20000) -> None:
+    """Math must be typeset by the book's own MathJax (offline), never left as raw LaTeX.
+
+    Sphinx writes each formula as a ``.math.notranslate`` element holding the LaTeX; MathJax 2
+    leaves a ``script[type^=math/tex]`` in each one it typesets.
+    """
+    formulas = "Array.from(document.querySelectorAll('main .math.notranslate'))"
+    n_math = page.evaluate(f"{formulas}.length")
+    if not n_math:
+        return
+    typeset = f"{formulas}.filter(e => e.querySelector('script[type^=\"math/tex\"]')).length"
+    try:
+        page.wait_for_function(f"{typeset} === {n_math}", timeout=timeout_ms)
+    except Exception:  # playwright's TimeoutError: reported as what the reader sees
+        left = n_math - page.evaluate(typeset)
+        report.errors.append(f"math not rendered ({left} of {n_math} formulas left as raw LaTeX)")
 
 
 def check_links(html: Path, base: str, report: PageReport) -> None:

@@ -374,3 +374,26 @@ def test_a_cached_run_is_keyed_by_the_training_code(tmp_path, monkeypatch) -> No
         f.write("\n# the trainer edited\n")
     assert source.library_fingerprint(artifacts.TRAINING_CODE) != training
     assert source.library_fingerprint(("scoring.py",)) != source.library_fingerprint(("text.py",))
+
+
+def test_math_is_served_by_the_books_own_mathjax(tmp_path) -> None:
+    """The pages load MathJax from the build (offline), and the files _config.yml names exist."""
+    pytest.importorskip("jupyter_server_mathjax")
+    import yaml
+
+    from socalign.book.build import MATHJAX_DIR, bundle_mathjax
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text())
+    path = config["sphinx"]["config"]["mathjax_path"]
+    script, _, query = path.partition("?")
+    html = tmp_path / "html"
+    folder = bundle_mathjax(html)
+    assert folder == html / MATHJAX_DIR
+    assert (html / "_static" / script).is_file()
+    for name in query.removeprefix("config=").split(","):
+        assert (folder / "config" / f"{name}.js").is_file(), name
+    fonts = config["sphinx"]["config"]["mathjax2_config"]["HTML-CSS"]["webFont"]
+    assert (folder / "fonts" / "HTML-CSS" / fonts).is_dir()
+    (folder / "MathJax.js").write_text("changed")
+    bundle_mathjax(html)  # the recorded version matches: nothing is copied again
+    assert (folder / "MathJax.js").read_text() == "changed"

@@ -567,7 +567,54 @@ def render(stage: Path, out: Path, strict: bool = True, everything: bool = False
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
         raise BookError(f"jupyter-book build failed (full log: {log}):\n{tail}")
-    return out / "_build" / "html"
+    html = out / "_build" / "html"
+    bundle_mathjax(html)
+    return html
+
+
+#: Where the built pages load MathJax from (``_config.yml``'s ``mathjax_path`` names it, under
+#: ``_static``), so that math renders when a page is read offline.
+MATHJAX_DIR = Path("_static") / "mathjax"
+
+
+def bundle_mathjax(html: Path) -> Path:
+    """Copy the MathJax that ``jupyter-server-mathjax`` ships into the built pages' ``_static``.
+
+    Sphinx loads MathJax from a CDN by default, so math stays raw LaTeX when a page is read
+    offline; the book's ``_config.yml`` points ``mathjax_path`` at this copy instead. The copy is
+    redone only when the installed MathJax changes (its version is recorded beside it).
+
+    Parameters
+    ----------
+    html : pathlib.Path
+        The built HTML folder (``out/_build/html``).
+
+    Returns
+    -------
+    pathlib.Path
+        The MathJax folder inside ``html``.
+
+    Raises
+    ------
+    BookError
+        ``jupyter-server-mathjax`` (the ``book`` extra) is not installed.
+    """
+    try:
+        import jupyter_server_mathjax
+    except ImportError as err:
+        raise BookError("rendering needs jupyter-server-mathjax (MathJax for offline pages): "
+                        "pip install 'socalign[book]'") from err
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    target = html / MATHJAX_DIR
+    stamp = target / ".socalign-mathjax"
+    version = _package_version("jupyter-server-mathjax")
+    if stamp.is_file() and stamp.read_text() == version:
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    stamp.write_text(version)
+    return target
 
 
 def build_book(
@@ -723,13 +770,18 @@ def _datasets_used(settings: Profile) -> dict[str, str]:
     return used
 
 
-def _jupyter_book_version() -> str:
+def _package_version(name: str) -> str:
+    """The installed version of a distribution, or ``"absent"`` (its user reports the absence)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("jupyter-book")
-    except PackageNotFoundError:  # not installed: render() reports it
+        return version(name)
+    except PackageNotFoundError:
         return "absent"
+
+
+def _jupyter_book_version() -> str:
+    return _package_version("jupyter-book")
 
 
 def _environment_key(settings: Profile) -> dict[str, Any]:
