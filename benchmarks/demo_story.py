@@ -35,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
-CONTROLS = ("triplet", "rsa", "budget", "distilled")
+from socalign.train.kinds import DEFAULT_LOSS, LOSSES
+
+CONTROLS = tuple(kind for kind in LOSSES if kind != DEFAULT_LOSS)  # every other kind of the table
 SECOND_FAMILY = "toy-clip"  # the frame-wise toy (socalign.models.toy.TOYS)
 
 
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     from socalign.data.socialworld.calibration import TARGETS, minilm_r2_share, video_calibration
     from socalign.models.embeddings import load_embeddings
     from socalign.profiles import profile_settings
-    from socalign.train.run import FinetuneReport
+    from socalign.train.report import FinetuneReport
 
     began = time.perf_counter()
     overrides = {} if args.seed is None else {"socialworld": {"seed": args.seed}}

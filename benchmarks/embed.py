@@ -44,7 +44,8 @@ def make_videos(root: Path, n: int, size: int, frames: int):
 def make_benchmark(root: Path, files):
     import pandas as pd
 
-    from socalign.data.layout import read_benchmark, write_benchmark
+    from socalign.data import load_dataset
+    from socalign.data.layout import write_benchmark
 
     n = len(files)
     videos = pd.DataFrame({"video_id": range(n), "split": "test",
@@ -52,7 +53,7 @@ def make_benchmark(root: Path, files):
     trials = pd.DataFrame([("p0", i, (i + 1) % n, (i + 2) % n, i) for i in range(n)],
                           columns=["participant", "video_1", "video_2", "video_3", "choice"])
     write_benchmark(root, videos, trials, metadata={"name": "bench-embed"})
-    return read_benchmark(root)
+    return load_dataset(root)
 
 
 def time_decode(files, backend: str, n_frames: int) -> float:

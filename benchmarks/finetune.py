@@ -548,6 +548,7 @@ def triplet_term_timing(dataset: str, repeats: int, d: int = 128) -> dict[str, A
     import torch
 
     from socalign.data import load_dataset
+    from socalign.metrics.resampling import stream
     from socalign.profiles import profile_config
     from socalign.train.data import make_training_set, triplets_touching
     from socalign.train.steps import bank_triplet_term, triplet_term
@@ -556,7 +557,7 @@ def triplet_term_timing(dataset: str, repeats: int, d: int = 128) -> dict[str, A
     bench = load_dataset(dataset)
     trials = bench.split_trials("train")
     data = make_training_set(trials.triplets, trials.odd, bench.split_indices("train"),
-                             len(bench.videos), config.val_fraction, np.random.default_rng([0, 1]))
+                             len(bench.videos), config.val_fraction, stream(config.seed, "split"))
     rng = np.random.default_rng(0)
     bank = torch.nn.functional.normalize(torch.randn(data.n_videos, d), dim=-1)
     batch = rng.choice(data.fit_videos, config.batch_videos, replace=False)
@@ -633,13 +634,14 @@ def scale_table(frame: pd.DataFrame) -> pd.DataFrame:
 def ablations_mode(runner: Runner, args: argparse.Namespace) -> dict[str, Any]:
     """Before -> after held-out R² and OOO accuracy of each loss (one trainer)."""
     from socalign.profiles import profile_config
+    from socalign.train.kinds import kinds_where
     from socalign.train.sweep import sweep
 
     changes = {"lr": args.lr} if args.lr else {}
     if args.epochs:
         changes["epochs"] = args.epochs
     configs = {kind: profile_config("demo", trainer=args.trainer, loss_kind=kind, **changes)
-               for kind in ("hybrid", "triplet", "rsa", "budget")}
+               for kind in kinds_where(targets="people")}  # every kind on people's judgments
     swept = sweep(_dataset(None, args.dataset), runner.out / "ablations", configs, args.seeds,
                   backbone=runner.backbone, n_boot=runner.n_boot)
     summary = swept.summary()

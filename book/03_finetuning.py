@@ -52,7 +52,8 @@ from socalign.analyses.leaderboard import PAPER_V2
 from socalign.analyses.perception import perception_probes
 from socalign.book import glue, profile_settings, settings_frame, style_frame
 from socalign.book.artifacts import finetune_benchmark, finetuned_run, load_book_benchmark
-from socalign.evaluate import evaluate
+from socalign.scoring import evaluate
+from socalign.train.kinds import LOSSES
 from socalign.train.runs import Run
 
 settings = profile_settings(profile, **overrides)
@@ -89,7 +90,14 @@ glue(alpha=loss.alpha, beta_start=loss.beta_start, beta_step=loss.beta_step,
 # sees a judgment, not even for validation). This build trains LoRA adapters of rank
 # {glue:text}`lora_r` for up to {glue:text}`epochs` epochs with the {glue:text}`trainer`
 # trainer and {glue:text}`n_seeds` seed(s), keeping the epoch with the best validation
-# Spearman correlation (validation videos are held out from the training videos).
+# Spearman correlation (validation videos are held out from the training videos). The loss
+# kinds, as the trainer's table lists them (every kind there is trained below):
+
+# %% tags=["hide-input"]
+style_frame(pd.DataFrame([
+    {"kind": kind.name, "paper's name": kind.label, "triplet term": kind.triplet,
+     "RSA term": kind.rsa, "hard triplets": kind.hard, "targets": kind.targets,
+     "what it trains": kind.description} for kind in LOSSES.values()]), hide_index=True)
 
 # %% tags=["hide-input", "hide-output"]
 settings_frame(config.to_dict())  # every option of the configuration (click to show)
@@ -102,7 +110,7 @@ settings_frame(config.to_dict())  # every option of the configuration (click to 
 # the gain with a paired bootstrap interval (videos for R², trials for OOO accuracy).
 
 # %%
-KINDS = ("hybrid", "triplet", "rsa", "budget", "distilled")
+KINDS = tuple(LOSSES)  # every loss kind of the trainer's table
 runs = {(kind, seed): finetuned_run(settings, dataset, loss=kind, seed=seed)
         for kind in KINDS for seed in settings.seeds}
 reports = {key: Run.open(path).report for key, path in runs.items()}

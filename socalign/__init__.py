@@ -73,7 +73,7 @@ def __getattr__(name: str) -> object:
     Returns
     -------
     object
-        :func:`socalign.train.runs.load_aligned` for ``"load_aligned"``.
+        :func:`socalign.train.export.load_aligned` for ``"load_aligned"``.
 
     Raises
     ------
@@ -81,7 +81,7 @@ def __getattr__(name: str) -> object:
         Any other name.
     """
     if name == "load_aligned":
-        from socalign.train.runs import load_aligned
+        from socalign.train.export import load_aligned
 
         return load_aligned
     raise AttributeError(f"module 'socalign' has no attribute {name!r}")

@@ -13,7 +13,8 @@ decides once per command (:func:`bars`: bars only when stderr is a terminal, or 
 bars ask :func:`bars_enabled`, and those of transformers and huggingface_hub (model loading,
 downloads) are switched off inside :func:`bars` when bars are off. Off a terminal, stderr then
 holds only warnings and the one error line. Outside the command line a library call's own
-``progress`` argument decides.
+``progress`` argument decides. The command line draws its own bars with :func:`progress_bar`
+(a bar over an iterable) and :func:`working` (a ticking line for a step without a bar).
 """
 
 from __future__ import annotations
@@ -24,11 +25,21 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["PROGRESS_ENV", "bars", "bars_enabled", "follow", "report", "stderr_is_terminal", "step"]
+__all__ = [
+    "PROGRESS_ENV",
+    "bars",
+    "bars_enabled",
+    "follow",
+    "progress_bar",
+    "report",
+    "stderr_is_terminal",
+    "step",
+    "working",
+]
 
 PROGRESS_ENV = "SOCALIGN_PROGRESS_FILE"
 """Environment variable naming the file that :func:`report` appends to (set by the build)."""
@@ -108,8 +119,8 @@ def _library_bars(enabled: bool) -> Callable[[], None]:
 def bars(enabled: bool) -> Iterator[None]:
     """Decide progress bars for the block: socalign's (:func:`bars_enabled`) and the libraries'.
 
-    The command line runs every command inside this block with
-    :func:`socalign.cli.common.progress_enabled`'s answer.
+    The command line runs every command inside this block with its one decision
+    (``--progress``, else not ``--json`` and stderr a terminal).
 
     Parameters
     ----------
@@ -129,6 +140,84 @@ def bars(enabled: bool) -> Iterator[None]:
     finally:
         restore()
         _DECIDED.pop()
+
+
+def progress_bar(iterable: Iterable[Any], desc: str, enabled: bool = True,
+                 total: int | None = None, unit: str = "it") -> Iterable[Any]:
+    """``iterable`` wrapped in a tqdm bar on stderr when bars are drawn.
+
+    Parameters
+    ----------
+    iterable : iterable
+        What is iterated.
+    desc : str
+        The bar's label.
+    enabled : bool, default True
+        The caller's wish (:func:`bars_enabled` decides: inside :func:`bars`, its decision).
+    total : int or None, default None
+        The number of items, when ``iterable`` has no length.
+    unit : str, default "it"
+        What one item is called.
+
+    Returns
+    -------
+    iterable
+        ``iterable`` itself when no bar is drawn, else a tqdm bar over it.
+    """
+    if not bars_enabled(enabled):
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False)
+
+
+@contextlib.contextmanager
+def _every(seconds: float, tick: Callable[[], None], name: str) -> Iterator[None]:
+    """Call ``tick`` every ``seconds`` from a daemon thread while the block runs."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(seconds):
+            tick()
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+@contextlib.contextmanager
+def working(desc: str, enabled: bool = True, every: float = 0.5) -> Iterator[None]:
+    """A ticking ``desc: 00:12`` line on stderr while a step without its own bar runs.
+
+    Parameters
+    ----------
+    desc : str
+        The line's label.
+    enabled : bool, default True
+        The caller's wish (:func:`bars_enabled` decides: inside :func:`bars`, its decision).
+    every : float, default 0.5
+        Seconds between ticks.
+
+    Yields
+    ------
+    None
+        While the block runs.
+    """
+    if not bars_enabled(enabled):
+        yield
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False)
+    try:
+        with _every(every, bar.refresh, name="socalign-working"):
+            yield
+    finally:
+        bar.close()
 
 
 def report(message: str) -> None:
@@ -185,7 +274,6 @@ def follow(path: Path, echo: Callable[[str], None], interval: float = 0.5) -> It
     path.write_text("", encoding="utf-8")
     saved = os.environ.get(PROGRESS_ENV)
     os.environ[PROGRESS_ENV] = str(path)
-    done = threading.Event()
     position = 0
 
     def drain() -> None:
@@ -199,17 +287,10 @@ def follow(path: Path, echo: Callable[[str], None], interval: float = 0.5) -> It
                 position = handle.tell()
                 echo(line.rstrip("\n"))
 
-    def watch() -> None:
-        while not done.wait(interval):
-            drain()
-
-    thread = threading.Thread(target=watch, name="socalign-progress", daemon=True)
-    thread.start()
     try:
-        yield
+        with _every(interval, drain, name="socalign-progress"):
+            yield
     finally:
-        done.set()
-        thread.join()
         drain()
         if saved is None:
             os.environ.pop(PROGRESS_ENV, None)

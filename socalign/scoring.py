@@ -17,7 +17,7 @@ same split and seed:
   (:func:`socalign.metrics.benchmark_ceilings`, the one function behind every ceiling).
 
 Resamples and seeds come from :mod:`socalign.metrics.resampling` (``as_rng`` turns a seed into
-a Generator). ``socalign.evaluate`` is the old import path of this module.
+a Generator).
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ def tiny_timesformer(dest: Path, seed: int = 0) -> Path:
     import torch
     from transformers import TimesformerConfig, TimesformerModel
 
-    from socalign.models.toy import ToySettings, write_processor_config
+    from socalign.models.toy import ToySettings
+    from socalign.models.toy.model import write_processor_config
 
     config = TimesformerConfig(image_size=SIZE, patch_size=16, num_frames=CHECKPOINT_FRAMES,
                                hidden_size=32, num_hidden_layers=1, num_attention_heads=2,

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 
 from socalign.analyses.controls import RULE, RunsComparison, compare_runs
-from socalign.data import read_benchmark
+from socalign.data import load_dataset
 from socalign.data.socialworld import oracle_features, synthesize
 from socalign.data.types import Benchmark
 from socalign.models.embeddings import save_embeddings
 from socalign.scoring import evaluate
-from socalign.train.runs import CONFIG_FILE, EMBEDDINGS_FILES, Run
+from socalign.train.runfiles import CONFIG_FILE, EMBEDDINGS_FILES
+from socalign.train.runs import Run
 
 N_BOOT = 200
 
@@ -26,7 +27,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Benchmark:
     out = tmp_path_factory.mktemp("sw") / "w"
     synthesize(out, n_videos=30, n_frames=4, size=16, n_participants=20, test_fraction=0.5, seed=0,
                calibrate=False)
-    return read_benchmark(out)
+    return load_dataset(out)
 
 
 def _run(folder: Path, bench: Benchmark, embeddings: np.ndarray, shuffle: int | None = None) -> Path:

@@ -68,6 +68,21 @@ def test_gap_table_ranks_the_planted_model_first() -> None:
     assert list(frame.columns[:4]) == ["model", "kind", "r2", "r2_low"]
 
 
+def test_a_gap_row_has_the_interval_evaluate_gives_the_same_model() -> None:
+    """One interval computation per quantity: the same data, seed and resamples give the same
+    interval in ``gap`` as in ``evaluate``, for every row, not only the first."""
+    from socalign.scoring import evaluate
+
+    bench, Z, rng = planted_benchmark()
+    embeddings = {name: Z + scale * rng.normal(size=Z.shape)
+                  for name, scale in (("a", 0.1), ("b", 1.0), ("c", 3.0))}
+    result = gap_table(bench, embeddings, split="test", metric="correlation", n_boot=100, seed=3,
+                       ceiling_splits=5)
+    for name, emb in embeddings.items():
+        alone = evaluate(bench, "test", embeddings=emb, metric="correlation", n_boot=100, seed=3)
+        assert result.row(name).evaluation.to_dict() == alone.to_dict(), name
+
+
 def test_gap_without_video_model_says_so() -> None:
     bench, Z, _ = planted_benchmark(n_trials=800)
     result = gap_table(bench, {"caption": Z}, {"caption": "language"}, n_boot=20,
@@ -131,4 +146,3 @@ def test_row_kind_takes_language_or_video_from_the_embedding_owner() -> None:
     with pytest.raises(ValueError):
         model_kind("someone/mystery-model")
     assert gap.row_kind("someone/mystery-model") == "video"  # listed with the video rows
-    assert gap.model_kind is gap.row_kind  # the old name still works

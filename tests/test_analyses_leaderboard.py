@@ -196,7 +196,7 @@ def test_the_builder_never_drops_or_duplicates_a_row(rows, sort) -> None:
 def test_chapter_rows_from_the_gap_table_and_the_runs(tmp_path) -> None:
     from socalign.book.leaderboard import leaderboard_rows
     from socalign.profiles import profile_settings
-    from socalign.train.runs import REPORT_FILE
+    from socalign.train.runfiles import REPORT_FILE
 
     settings_ = profile_settings("ci", seeds=[0, 1])
     gap = GapResult("test", "cosine", tuple(

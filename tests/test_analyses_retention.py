@@ -76,15 +76,16 @@ def test_retention_errors() -> None:
         retention_from_embeddings(X, X[:5], labels, np.arange(4), np.arange(4, 6))
 
 
-def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> None:
+def test_a_runs_merged_backbone_has_the_saved_adapters(tmp_path, monkeypatch) -> None:
     """A run folder written like ``socalign finetune``'s: merged weights give the adapted output."""
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))  # decoded clips stay here
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     import json as _json
 
-    from socalign.analyses.retention import embed_clip_files, finetuned_backbone
-    from socalign.train.model import LoraSettings, build_model, save_model
+    from socalign.analyses.retention import embed_clip_files
+    from socalign.train.model import LoraSettings, build_model
+    from socalign.train.runs import Run
 
     config = transformers.TimesformerConfig(
         image_size=16, patch_size=8, num_frames=2, hidden_size=8, num_hidden_layers=1,
@@ -99,13 +100,13 @@ def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> 
             if "lora_B" in name:
                 p.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
     run = tmp_path / "run"
-    save_model(model, run / "model")
+    model.save(run / "model")
     from socalign.train.config import TrainConfig
 
     (run / "config.json").write_text(_json.dumps(
         {"backbone": str(tmp_path / "base"),  # the settings the model above was built with
          "train": TrainConfig(lora_r=2, lora_dropout=0.0, head_dim=4).to_dict()}))
-    merged, spec = finetuned_backbone(run)
+    merged, spec = Run.open(run).load_merged()
     x = torch.rand(2, 2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         want = model.backbone.eval()(pixel_values=x).last_hidden_state
@@ -115,9 +116,9 @@ def test_finetuned_backbone_merges_the_saved_adapters(tmp_path, monkeypatch) -> 
     assert not torch.allclose(got, plain.last_hidden_state, atol=1e-3)  # the adapters matter
     assert spec.n_frames == 2
     with pytest.raises(FileNotFoundError, match="not a socalign finetune run"):
-        finetuned_backbone(tmp_path)
+        Run.open(tmp_path)
     with pytest.raises(ValueError, match="is not a run's configuration"):
-        finetuned_backbone(tmp_path / "base")  # a model's config.json, not a run's
+        Run.open(tmp_path / "base")  # a model's config.json, not a run's
     # embed_clip_files on real files equals the merged model's pooled features.
     from socalign.models.video import forward_features, preprocess
     from socalign.video import load_clips, write_video

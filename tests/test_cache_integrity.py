@@ -173,6 +173,8 @@ def test_corrupt_toy_backbone_cache_is_reported_and_rebuilt(tmp_path, monkeypatc
     """A truncated ``model.safetensors`` in the toy backbone cache is named, removed, rebuilt."""
     pytest.importorskip("torch")
     import socalign.models.toy as toy
+    import socalign.models.toy.model as toy_model
+    from socalign.models.pretrain import ensure_toy_backbone
 
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
     calls: list[Path] = []
@@ -183,14 +185,14 @@ def test_corrupt_toy_backbone_cache_is_reported_and_rebuilt(tmp_path, monkeypatc
         (Path(out) / "config.json").write_text("{}")
         (Path(out) / "model.safetensors").write_bytes(b"w" * 1000)
 
-    monkeypatch.setattr(toy, "pretrain_perception", fake_pretrain)
+    monkeypatch.setattr(toy_model, "pretrain_perception", fake_pretrain)
     perception = toy.PERCEPTION_SETTINGS
-    folder = toy.ensure_toy_backbone(settings=perception, shipped=False)
-    assert toy.ensure_toy_backbone(settings=perception, shipped=False) == folder and len(calls) == 1
+    folder = ensure_toy_backbone(settings=perception, shipped=False)
+    assert ensure_toy_backbone(settings=perception, shipped=False) == folder and len(calls) == 1
     weights = folder / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:10])
     with pytest.warns(CacheWarning, match=r"model\.safetensors: 10 bytes that do not match") as caught:
-        assert toy.ensure_toy_backbone(settings=perception, shipped=False) == folder
+        assert ensure_toy_backbone(settings=perception, shipped=False) == folder
     assert len(caught) == 1 and len(calls) == 2 and weights.read_bytes() == b"w" * 1000
 
 

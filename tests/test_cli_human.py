@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from socalign.cli import main
-from socalign.cli.common import fmt, fmt_ci, format_fields, format_table
-from socalign.data.layout import read_benchmark, write_benchmark
+from socalign.cli.output import fmt, fmt_ci, format_fields, format_table
+from socalign.data import load_dataset
+from socalign.data.layout import write_benchmark
 from socalign.models.embeddings import dataset_record, read_meta, save_embeddings
 
 DECIMAL = re.compile(r"\d+\.\d+")
@@ -86,7 +87,7 @@ def test_ceiling_human_and_json(tiny_benchmark_dir: Path, capsys: pytest.Capture
 def test_evaluate_human_and_json(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     X = np.random.default_rng(0).normal(size=(len(bench.videos), 4))
     save_embeddings(tmp_path / "e.npz", bench.videos.ids, X, **dataset_record(bench))
     argv = ["evaluate", str(tiny_benchmark_dir), "--split", "train", "--n-boot", "30",
@@ -108,7 +109,7 @@ def test_gap_human_is_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     videos, trials, captions = make_tables(n_videos=18, n_trials=900)
     root = write_benchmark(tmp_path / "b", videos, trials, captions, {"name": "b"})
-    bench = read_benchmark(root)
+    bench = load_dataset(root)
     rng = np.random.default_rng(1)
     for name in ("a", "b"):
         save_embeddings(tmp_path / f"{name}.npz", bench.videos.ids,
@@ -179,7 +180,7 @@ def _other_benchmark(tmp_path: Path) -> Path:
 def test_embeddings_of_another_dataset_are_refused(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    other = read_benchmark(_other_benchmark(tmp_path))
+    other = load_dataset(_other_benchmark(tmp_path))
     X = np.random.default_rng(0).normal(size=(len(other.videos), 4))
     path = save_embeddings(tmp_path / "other.npz", other.videos.ids, X, **dataset_record(other))
     argv = ["evaluate", str(tiny_benchmark_dir), "--split", "train", "--n-boot", "0",
@@ -202,7 +203,7 @@ def test_embeddings_of_another_dataset_are_refused(
 def test_older_files_without_a_record_are_accepted_with_a_note(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     X = np.random.default_rng(0).normal(size=(len(bench.videos), 4))
     path = save_embeddings(tmp_path / "old.npz", bench.videos.ids, X, model="old")
     assert main(["evaluate", str(tiny_benchmark_dir), "--split", "train", "--n-boot", "0",
@@ -215,7 +216,7 @@ def test_older_files_without_a_record_are_accepted_with_a_note(
 def test_embed_and_similarity_record_the_dataset(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     out = tmp_path / "tfidf.npz"
     assert main(["embed", str(tiny_benchmark_dir), "--model", "tfidf", "--out", str(out),
                  "--no-cache"]) == 0

@@ -57,6 +57,19 @@ def test_fetch_downloads_and_verifies(tmp_path: Path, serve) -> None:
     assert not (dest / "b.csv").exists()
 
 
+def test_fetch_never_downloads_over_a_present_file_with_another_hash(tmp_path: Path, serve) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "b.csv").write_text("y\n2\n")
+    files = {"b.csv": hashlib.sha256(b"y\n2\n").hexdigest()}
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "b.csv").write_text("the user's own notes\n")
+    with pytest.raises(FileExistsError, match="sha256 differs"):
+        garcia2025.fetch(dest, base_url=serve(site), files=files)
+    assert (dest / "b.csv").read_text() == "the user's own notes\n"
+
+
 def test_fetch_real_files_from_local_mirror(tmp_path: Path, serve, garcia_root: Path) -> None:
     mirror = tmp_path / "mirror"
     for rel in garcia2025.FILES:

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from conftest import make_tables
 
-from socalign.data import BenchmarkError, load_dataset, read_benchmark, write_benchmark
+from socalign.data import BenchmarkError, load_dataset, write_benchmark
 from socalign.data.layout import benchmark_tables, ensure_fresh_output
 from socalign.data.quality import catch_performance
 
 
 def test_tiny_benchmark_loads(tiny_benchmark_dir: Path) -> None:
-    b = read_benchmark(tiny_benchmark_dir)
+    b = load_dataset(tiny_benchmark_dir)
     assert b.name == "tiny"
     assert len(b.videos) == 12
     assert len(b.trials) == 303
@@ -29,7 +29,7 @@ def test_tiny_benchmark_loads(tiny_benchmark_dir: Path) -> None:
 
 
 def test_split_trials_are_those_inside_the_split(tiny_benchmark_dir: Path) -> None:
-    b = read_benchmark(tiny_benchmark_dir)
+    b = load_dataset(tiny_benchmark_dir)
     train = b.split_indices("train")
     trials = b.split_trials("train")
     assert np.isin(trials.triplets, train).all()
@@ -42,15 +42,15 @@ def test_split_trials_are_those_inside_the_split(tiny_benchmark_dir: Path) -> No
 
 
 def test_catch_trials_scored_per_participant(tiny_benchmark_dir: Path) -> None:
-    report = catch_performance(read_benchmark(tiny_benchmark_dir).trials)
+    report = catch_performance(load_dataset(tiny_benchmark_dir).trials)
     assert report.n_catch.sum() == 3
     assert (report.accuracy == 1.0).all()
 
 
 def test_round_trip_tables(tiny_benchmark_dir: Path, tmp_path: Path) -> None:
-    b = read_benchmark(tiny_benchmark_dir)
+    b = load_dataset(tiny_benchmark_dir)
     videos, trials, captions = benchmark_tables(b)
-    again = read_benchmark(write_benchmark(tmp_path / "again", videos, trials, captions))
+    again = load_dataset(write_benchmark(tmp_path / "again", videos, trials, captions))
     assert np.array_equal(again.trials.triplets, b.trials.triplets)
     assert np.array_equal(again.trials.odd, b.trials.odd)
     assert again.videos.captions == b.videos.captions
@@ -93,7 +93,7 @@ def set_cell(frame, row, column, value):
 def test_validation_errors_name_file_line_column(tmp_path, edit_videos, edit_trials, file, message):
     root = write_with(tmp_path, edit_videos, edit_trials)
     with pytest.raises(BenchmarkError, match=message) as info:
-        read_benchmark(root)
+        load_dataset(root)
     assert info.value.path.name == file
 
 
@@ -101,13 +101,13 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     root = write_with(tmp_path)
     (root / "trials.csv").write_text("")
     with pytest.raises(BenchmarkError, match="trials.csv: the file is empty"):
-        read_benchmark(root)
+        load_dataset(root)
     (root / "trials.csv").write_text("participant,video_1,video_2,video_3,choice\n")
     with pytest.raises(BenchmarkError, match="header but no rows"):
-        read_benchmark(root)
+        load_dataset(root)
     (root / "trials.csv").unlink()
     with pytest.raises(BenchmarkError, match="trials.csv: file not found"):
-        read_benchmark(root)
+        load_dataset(root)
     with pytest.raises(BenchmarkError, match="dataset path does not exist"):
         load_dataset(tmp_path / "nowhere")
 
@@ -115,7 +115,7 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 def test_bad_metadata_json(tiny_benchmark_dir: Path) -> None:
     (tiny_benchmark_dir / "benchmark.json").write_text("{not json")
     with pytest.raises(BenchmarkError, match="benchmark.json: not valid JSON"):
-        read_benchmark(tiny_benchmark_dir)
+        load_dataset(tiny_benchmark_dir)
 
 
 def test_fresh_output_refuses_non_empty_folder(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
 
 
 def test_videos_key_and_check_dataset(tiny_benchmark_dir: Path, tmp_path: Path) -> None:
-    from socalign.data.layout import read_benchmark
+    from socalign.data import load_dataset
     from socalign.models.embeddings import (
         DatasetMismatchError,
         check_dataset,
@@ -100,8 +100,8 @@ def test_videos_key_and_check_dataset(tiny_benchmark_dir: Path, tmp_path: Path) 
         videos_key,
     )
 
-    bench = read_benchmark(tiny_benchmark_dir)
-    assert videos_key(bench.videos) == videos_key(read_benchmark(tiny_benchmark_dir).videos)
+    bench = load_dataset(tiny_benchmark_dir)
+    assert videos_key(bench.videos) == videos_key(load_dataset(tiny_benchmark_dir).videos)
     changed = SimpleNamespace(**{**bench.videos.__dict__,
                                  "captions": (("other",), *bench.videos.captions[1:])})
     assert videos_key(changed) != videos_key(bench.videos)

@@ -20,16 +20,17 @@ from test_train_cli import _args, video_benchmark  # noqa: E402, F401 (the fixtu
 import socalign  # noqa: E402
 from socalign.cli import main  # noqa: E402
 from socalign.text import interval  # noqa: E402
-from socalign.train.runs import (  # noqa: E402
+from socalign.train.export import export_run  # noqa: E402
+from socalign.train.identity import backbone_record  # noqa: E402
+from socalign.train.runfiles import (  # noqa: E402
     BACKBONE_DIR,
     CARD_FILE,
     EXPORT_MARKER,
     REPORT_FILE,
     RUN_CONFIG_FILE,
-    Run,
-    backbone_record,
     is_export,
 )
+from socalign.train.runs import Run  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_model_card_is_filled_from_the_report(finished) -> None:
     for heading in ("## Training data and split", "## Training", "## Results (held-out)",
                     "## Noise ceiling", "## Limitations", "## How to load"):
         assert heading in card
-    assert "Loss: hybrid" in card and "Seeds: 0" in card and "tinyvideo" in card
+    assert "Loss: hybrid" in card and "- Seed: 0; " in card and "tinyvideo" in card
     assert "R² ceiling:" in card  # the benchmark was at hand: the ceiling is in the card
     info = json.loads((model_dir / EXPORT_MARKER).read_text())
     assert info["ceiling"]["r2_ceiling"]["estimate"] > 0
@@ -130,7 +131,7 @@ def test_export_refuses_what_it_must_not_overwrite(finished, tmp_path: Path, cap
 
 def test_without_ceiling_the_card_says_so(finished, tmp_path: Path) -> None:
     run_dir, _, _ = finished
-    out = Run.open(run_dir).export(tmp_path / "m", ceiling=False)
+    out = export_run(Run.open(run_dir), tmp_path / "m", ceiling=False)
     card = (out / CARD_FILE).read_text()
     assert "Not computed for this export" in card and "R² ceiling:" not in card
     assert "More Information Needed" not in card

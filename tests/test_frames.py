@@ -23,7 +23,8 @@ from socalign.cli import main  # noqa: E402
 from socalign.models.registry import SPEC_FILE, get_spec, spec_from_dir, with_frames  # noqa: E402
 from socalign.profiles import profile_settings  # noqa: E402
 from socalign.train.config import TrainConfig  # noqa: E402
-from socalign.train.runs import CARD_FILE, Run  # noqa: E402
+from socalign.train.runfiles import CARD_FILE  # noqa: E402
+from socalign.train.runs import Run  # noqa: E402
 
 
 def test_the_option_is_checked_and_kept_out_of_old_configs() -> None:

@@ -22,7 +22,7 @@ from test_models_embed import bench_dir, cache  # noqa: E402, F401  (fixtures)
 from test_train_cli import video_benchmark  # noqa: E402, F401  (fixture)
 
 from socalign.cli import main  # noqa: E402
-from socalign.data.layout import read_benchmark  # noqa: E402
+from socalign.data import load_dataset  # noqa: E402
 from socalign.models.embed import embed  # noqa: E402
 from socalign.models.hub import (  # noqa: E402
     is_hub_id,
@@ -99,7 +99,7 @@ def test_commit_resolves_from_the_local_snapshot(hub: Path) -> None:
 def test_two_commits_give_two_cache_keys(hub: Path, bench_dir: Path, cache: Path) -> None:  # noqa: F811
     from socalign.models.video import load_backbone
 
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     add_snapshot(hub, REPO, COMMIT_A, seed=0, refs=("main", "v1"))
     first = embed(bench, REPO, device="cpu")
     assert not first.cached and first.identity == f"video-hub:{REPO}@{COMMIT_A}"
@@ -181,7 +181,8 @@ def test_finetune_revision_records_and_reloads_the_pinned_backbone(
         hub: Path, video_benchmark, tmp_path: Path, capsys) -> None:  # noqa: F811
     from test_train_cli import _args
 
-    from socalign.train.runs import EXPORT_MARKER, Run
+    from socalign.train.runfiles import EXPORT_MARKER
+    from socalign.train.runs import Run
 
     bench, _ = video_benchmark
     add_snapshot(hub, REPO, COMMIT_A, seed=0, refs=("main", "v1"))

@@ -154,10 +154,10 @@ def test_benchmark_ceilings_all_is_the_whole_kept_data_with_fresh_halves(
 ) -> None:
     """split "all" = every kept trial and video; the halves come from default_rng(seed) alone,
     so a caller that passed the same seed to split_half_ceiling gets the same reliability."""
-    from socalign.data import read_benchmark
+    from socalign.data import load_dataset
     from socalign.metrics import benchmark_ceilings
 
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     kept = bench.kept
     res = benchmark_ceilings(bench, "all", n_splits=25, seed=5, n_draws=5_000)
     direct = split_half_ceiling(kept.triplets, kept.odd, kept.participants, len(bench.videos),

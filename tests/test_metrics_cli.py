@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from socalign.cli import main
-from socalign.data.layout import read_benchmark
+from socalign.data import load_dataset
 from socalign.models.embeddings import save_embeddings
 
 
@@ -28,7 +28,7 @@ def test_ceiling_json(tiny_benchmark_dir: Path, capsys: pytest.CaptureFixture[st
     assert out["split_half"]["n_splits"] == 20
     assert out["split_half"]["r2_sb"] == pytest.approx(out["split_half"]["r_sb"] ** 2)
     assert set(out["ooo_consistency"]) >= {"loo_agreement", "n_trials"}
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     assert out["n_trials"] == len(bench.split_trials("train"))
     again = _run(
         capsys,
@@ -40,7 +40,7 @@ def test_ceiling_json(tiny_benchmark_dir: Path, capsys: pytest.CaptureFixture[st
 def test_evaluate_json_npz_and_npy(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     X = np.random.default_rng(0).normal(size=(n, 4))
     order = np.arange(n)[::-1]
@@ -62,7 +62,7 @@ def test_evaluate_similarity_file(
     tiny_benchmark_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # the split's own human similarity, as written by `data similarity`, scores R² = 1
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     from socalign.metrics import similarity_from_judgments
 
     trials = bench.split_trials("test")

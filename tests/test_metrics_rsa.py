@@ -121,7 +121,7 @@ def test_metrics_import_without_torch() -> None:
     import sys
 
     code = (
-        "import sys, socalign.metrics, socalign.evaluate, socalign.models.embeddings; "
+        "import sys, socalign.metrics, socalign.scoring, socalign.models.embeddings; "
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,7 +14,8 @@ import transformers
 from conftest import make_tables
 
 from socalign.cli import main
-from socalign.data.layout import read_benchmark, write_benchmark
+from socalign.data import load_dataset
+from socalign.data.layout import write_benchmark
 from socalign.models import embed as embed_module
 from socalign.models.embed import embed, embed_benchmark, model_kind
 from socalign.models.embeddings import load_embeddings
@@ -72,7 +73,7 @@ def test_model_kind() -> None:
 
 
 def test_language_embedding_is_cached_by_caption_content(bench_dir: Path, cache: Path, monkeypatch) -> None:
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     first = embed(bench, "tfidf")
     assert first.embeddings.shape[0] == 12 and not first.cached
     assert first.rows.tolist() == list(range(12))
@@ -92,11 +93,18 @@ def test_language_embedding_is_cached_by_caption_content(bench_dir: Path, cache:
     videos = pd.read_csv(bench_dir / "videos.csv")
     other = write_benchmark(bench_dir.parent / "b2", videos, pd.read_csv(bench_dir / "trials.csv"), captions)
     with pytest.raises(ZeroDivisionError):
-        embed(read_benchmark(other), "tfidf")
+        embed(load_dataset(other), "tfidf")
+
+
+def test_no_cache_leaves_no_cache_folder(bench_dir: Path, cache: Path, tiny_timesformer: Path) -> None:
+    bench = load_dataset(bench_dir)
+    assert embed(bench, "tfidf", cache=False).embeddings.shape[0] == 12
+    assert embed(bench, str(tiny_timesformer), cache=False).embeddings.shape[0] == 12
+    assert not cache.exists()
 
 
 def test_language_rejects_layer_and_bad_pooling(bench_dir: Path, cache: Path) -> None:
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     with pytest.raises(ValueError, match="video models only"):
         embed(bench, "tfidf", layer=1)
     with pytest.raises(ValueError, match="'mean' or 'first'"):
@@ -104,7 +112,7 @@ def test_language_rejects_layer_and_bad_pooling(bench_dir: Path, cache: Path) ->
 
 
 def test_video_embedding_matches_a_manual_forward(bench_dir: Path, tiny_timesformer: Path, cache: Path) -> None:
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     got = embed_benchmark(bench, str(tiny_timesformer), batch_size=5, device="cpu")
     model, spec = load_backbone(tiny_timesformer, device="cpu")
     clips = load_clips(list(bench.videos.files), spec.n_frames)
@@ -121,7 +129,7 @@ def test_video_embedding_matches_a_manual_forward(bench_dir: Path, tiny_timesfor
 
 
 def test_video_cache_keyed_by_file_content(bench_dir: Path, tiny_timesformer: Path, cache: Path) -> None:
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     first = embed(bench, str(tiny_timesformer), device="cpu")
     again = embed(bench, str(tiny_timesformer), device="cpu")
     assert (first.cached, again.cached) == (False, True)
@@ -133,7 +141,7 @@ def test_video_cache_keyed_by_file_content(bench_dir: Path, tiny_timesformer: Pa
 
 
 def test_bad_video_raises_or_is_skipped_and_reported(bench_dir: Path, tiny_timesformer: Path, cache: Path) -> None:
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     bad = bench.videos.files[2]
     bad.write_bytes(b"broken" * 20)
     with pytest.raises(ValueError, match=rf"{bad.name}: cannot decode"):
@@ -152,7 +160,7 @@ def test_cli_embed_writes_npz_that_evaluate_reads(bench_dir: Path, cache: Path, 
     assert main(["embed", str(bench_dir), "--model", "tfidf", "--out", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["model"] == "tfidf" and report["n_videos"] == 12 and report["cached"] is False
-    bench = read_benchmark(bench_dir)
+    bench = load_dataset(bench_dir)
     np.testing.assert_allclose(load_embeddings(out, bench.videos), embed_benchmark(bench, "tfidf"))
     assert main(["embed", str(bench_dir), "--model", "tfidf", "--out", str(tmp_path / "x.csv")]) == 2
     assert "npz" in capsys.readouterr().err

@@ -11,7 +11,12 @@ import pytest
 import torch
 
 import socalign.models.toy as toy
-from socalign.models.pretrain import patch_tokens, pretrain_vocabulary, resized_state
+from socalign.models.pretrain import (
+    ensure_toy_backbone,
+    patch_tokens,
+    pretrain_vocabulary,
+    resized_state,
+)
 
 TINY = toy.ToySettings(
     image_size=16, patch_size=8, n_frames=4, hidden_size=16, n_layers=1, n_heads=2,
@@ -95,7 +100,7 @@ def test_small_vocabulary_stage_reproduces_the_recipe(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
     settings = replace(toy.ToySettings(), vocabulary_clips=1500, vocabulary_epochs=4)
     result = pretrain_vocabulary(tmp_path / "toy", settings, seed=0, device="cpu",
-                                 init=toy.ensure_toy_backbone(settings=toy.PERCEPTION_SETTINGS))
+                                 init=ensure_toy_backbone(settings=toy.PERCEPTION_SETTINGS))
     shipped = json.loads((toy.toy_backbone("toy") / "pretrain_report.json").read_text())
     assert set(result.explained_variance) == set(shipped["explained_variance"])
     assert result.top1 >= 0.25, result

@@ -1,4 +1,5 @@
-"""The toy TimeSformer: pretraining on a tiny action set rendered here, saving, caching, loading."""
+"""The toy TimeSformer: pretraining on a tiny action set rendered here, saving, caching, loading,
+and the registry lookup that never pretrains."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ import torch
 
 from socalign.data.socialworld import ActionSet, read_action_set
 from socalign.models import toy
-from socalign.models.toy import TINY_SETTINGS, ensure_toy_backbone, pretrain
+from socalign.models.pretrain import ensure_toy_backbone
+from socalign.models.toy import TINY_SETTINGS
+from socalign.models.toy import model as toy_model
+from socalign.models.toy import weights as toy_weights
+from socalign.models.toy.model import pretrain
 from socalign.video import write_video
 
 torch.set_num_threads(1)
@@ -101,7 +106,7 @@ def test_ensure_toy_backbone_caches_by_content(action_dir: Path, cache: Path, mo
     def fail(*args, **kwargs):
         raise AssertionError("pretrained again")
 
-    monkeypatch.setattr(toy, "pretrain", fail)
+    monkeypatch.setattr(toy_model, "pretrain", fail)
     assert ensure_toy_backbone(action_dir, seed=0, settings=TINY_SETTINGS) == first
     assert toy.toy_cache_key(action_dir, TINY_SETTINGS, 1) != first.name
     assert not list((cache / "toy").glob(".build-*"))  # the work folder is cleaned up
@@ -113,11 +118,11 @@ def test_default_settings_build_a_working_model() -> None:
     settings = toy.ToySettings()
     assert settings.image_size % settings.patch_size == 0
     assert settings.hidden_size % settings.n_heads == 0
-    model = TimesformerForVideoClassification(toy.toy_config(settings, ["a", "b", "c"]))
+    model = TimesformerForVideoClassification(toy_model.toy_config(settings, ["a", "b", "c"]))
     x = torch.zeros(1, settings.n_frames, 3, settings.image_size, settings.image_size)
     with torch.inference_mode():
         assert model(pixel_values=x).logits.shape == (1, 3)
-    assert toy.toy_config(settings, ["a", "b"]).label2id == {"a": 0, "b": 1}
+    assert toy_model.toy_config(settings, ["a", "b"]).label2id == {"a": 0, "b": 1}
 
 
 def test_action_recipe_learns_socialworld_motion_on_held_out_clips(tmp_path: Path, cache) -> None:
@@ -147,7 +152,7 @@ def test_shipped_weights_are_the_default_backbone_and_are_checked(tmp_path: Path
     def fail(*args, **kwargs):
         raise AssertionError("pretrained although the weights ship")
 
-    monkeypatch.setattr(toy, "pretrain_perception", fail)
+    monkeypatch.setattr(toy_model, "pretrain_perception", fail)
     assert ensure_toy_backbone(settings=toy.PERCEPTION_SETTINGS) == toy.SHIPPED_TOY
     report = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
     assert report["settings"] == toy.PERCEPTION_SETTINGS.to_dict() and report["seed"] == 0
@@ -158,8 +163,8 @@ def test_shipped_weights_are_the_default_backbone_and_are_checked(tmp_path: Path
     data = bytearray((damaged / "model.safetensors").read_bytes())
     data[-1] ^= 0xFF
     (damaged / "model.safetensors").write_bytes(bytes(data))
-    monkeypatch.setattr(toy, "SHIPPED_TOY", damaged)
-    monkeypatch.setattr(toy, "SHIPPED_WEIGHTS", tmp_path / "none")
+    monkeypatch.setattr(toy_weights, "SHIPPED_TOY", damaged)
+    monkeypatch.setattr(toy_weights, "SHIPPED_WEIGHTS", tmp_path / "none")
     with pytest.raises(OSError, match="checksum mismatch"):
         toy.shipped_toy_backbone(toy.PERCEPTION_SETTINGS)
 
@@ -174,7 +179,7 @@ def test_small_perception_pretraining_reproduces_the_recipe(tmp_path: Path, cach
     from transformers import TimesformerForVideoClassification
 
     settings = replace(toy.PERCEPTION_SETTINGS, perception_clips=1200, epochs=6)
-    result = toy.pretrain_perception(tmp_path / "toy", settings, seed=0, device="cpu")
+    result = toy_model.pretrain_perception(tmp_path / "toy", settings, seed=0, device="cpu")
     shipped = json.loads((toy.SHIPPED_TOY / "pretrain_report.json").read_text())
     assert set(result.explained_variance) == set(shipped["explained_variance"])
     assert result.explained_variance["occupancy map"] >= 0.08, result.explained_variance

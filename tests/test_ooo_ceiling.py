@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 from scipy.special import gammaln
 
-from socalign.data import read_benchmark
+from socalign.data import load_dataset
 from socalign.data.socialworld import synthesize
 from socalign.data.socialworld.calibration import (
     ceiling_bias,
@@ -127,7 +127,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_replayed_observers_reproduce_the_stored_choices(world: Path) -> None:
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     weights, draws = participant_weights(bench)
     prob = true_choice_probabilities(bench)
     np.testing.assert_allclose(prob.sum(axis=1), 1.0)
@@ -143,7 +143,7 @@ def test_replayed_observers_reproduce_the_stored_choices(world: Path) -> None:
 def test_ceiling_bias_on_socialworld_is_small_and_below_the_reliabilitys(world: Path) -> None:
     """Measured (30 re-drawn choice sets of the 6,870 kept trials): truth 0.689; the LOO
     reliability's bias -0.109, the new ceiling's -0.012 (sd over re-draws 0.006)."""
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     res = ceiling_bias(bench, "all", n_replicates=30, seed=0).to_dict()
     assert 0.6 < res["truth"] < 0.8 and res["truth_per_trial"] > res["truth"]
     new, old = res["ooo_ceiling"], res["ooo_reliability"]
@@ -157,11 +157,11 @@ def test_ceiling_bias_on_socialworld_is_small_and_below_the_reliabilitys(world: 
 
 
 def test_true_ceiling_is_none_without_the_observers(tiny_benchmark_dir: Path) -> None:
-    assert true_ooo_ceiling(read_benchmark(tiny_benchmark_dir), "train") is None
+    assert true_ooo_ceiling(load_dataset(tiny_benchmark_dir), "train") is None
 
 
 def test_benchmark_ceilings_is_the_three_estimators_with_one_seed(world: Path) -> None:
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     res = benchmark_ceilings(bench, "train", n_splits=20, seed=3, n_draws=10_000)
     trials = bench.split_trials("train")
     half = split_half_ceiling(trials.triplets, trials.odd, trials.participants, len(bench.videos),
@@ -187,7 +187,7 @@ def test_cli_ceiling_reports_the_same_numbers(world: Path, capsys: pytest.Captur
     assert main(["ceiling", str(world), "--split", "test", "--n-splits", "30", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"dataset", "split", "n_trials", "split_half", "ooo_consistency", "seed"} <= set(out)
-    res = benchmark_ceilings(read_benchmark(world), "test", n_splits=30, seed=0)
+    res = benchmark_ceilings(load_dataset(world), "test", n_splits=30, seed=0)
     assert out["split_half"]["r2_ceiling"] == pytest.approx(res.r2_ceiling, rel=1e-12)
     assert out["ooo_consistency"]["loo_agreement"] == pytest.approx(res.ooo_reliability)
     assert out["ooo_ceiling"]["ceiling"] == pytest.approx(res.ooo_ceiling, rel=1e-12)

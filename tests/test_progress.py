@@ -28,15 +28,13 @@ def test_report_without_a_build_goes_to_the_logger(caplog, monkeypatch) -> None:
 
 
 def test_every_progress_bar_asks_the_one_decision() -> None:
-    """Each function of socalign that draws a tqdm bar asks ``bars_enabled`` (the one decision);
-    ``cli.common``'s helpers are handed ``progress_enabled(args)``, which asks it."""
+    """Each function of socalign that draws a tqdm bar asks ``bars_enabled`` (the one decision),
+    the command line's ``progress_bar`` and ``working`` included: no module is exempt."""
     import ast
 
     package = Path(__file__).resolve().parents[1] / "socalign"
     offenders = []
     for path in sorted(package.rglob("*.py")):
-        if path.relative_to(package).as_posix() == "cli/common.py":
-            continue
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -47,3 +45,23 @@ def test_every_progress_bar_asks_the_one_decision() -> None:
             if calls and "bars_enabled" not in names:
                 offenders.append(f"{path.relative_to(package)}:{function.name}")
     assert offenders == []
+
+
+def test_the_command_lines_bars_obey_the_one_decision(capsys) -> None:
+    """``progress_bar`` and ``working`` draw nothing when bars are off (or not asked for)."""
+    import time
+
+    items = [1, 2, 3]
+    with progress.bars(False):
+        assert progress.progress_bar(items, "models") is items
+        with progress.working("step", every=0.01):
+            time.sleep(0.03)
+    assert capsys.readouterr().err == ""
+    with progress.bars(True):
+        assert progress.progress_bar(items, "models", enabled=False) is items
+        bar = progress.progress_bar(items, "models", unit="model")
+        assert bar is not items and list(bar) == items
+        with progress.working("step", every=0.01):
+            time.sleep(0.05)
+    err = capsys.readouterr().err
+    assert "models" in err and "step: 00:00" in err

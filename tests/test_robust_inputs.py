@@ -320,7 +320,7 @@ def test_progress_is_decided_once_and_every_bar_obeys(monkeypatch) -> None:
 
     from huggingface_hub import utils as hub
 
-    from socalign.cli.common import progress_enabled
+    from socalign.cli.parser import progress_enabled
     from socalign.progress import bars, bars_enabled
 
     assert progress_enabled(argparse.Namespace(json=False)) is False  # captured: not a terminal

@@ -62,13 +62,13 @@ def test_kill_during_data_synth_leaves_no_half_benchmark(tmp_path) -> None:
     out = tmp_path / "world"
     _killed("""
         import socalign.data.socialworld.synth as synth
-        real, count = synth.write_mp4, [0]
-        def write_mp4(path, frames, *args, **kwargs):
+        real, count = synth.write_video, [0]
+        def write_video(path, frames, *args, **kwargs):
             count[0] += 1
             if count[0] == 4:
                 die()  # three videos are written, the fourth is being encoded
             return real(path, frames, *args, **kwargs)
-        synth.write_mp4 = write_mp4
+        synth.write_video = write_video
     """, tmp_path / "cache", *SYNTH, "--out", str(out))
     assert not out.exists() or list(out.iterdir()) == []  # no half-written benchmark in --out
     done = _socalign(tmp_path / "cache", *SYNTH, "--out", str(out))

@@ -49,7 +49,7 @@ def _fake_run(out: Path, finished: bool = False, backbone: str = "toy",
     marker = {"dataset": "bench", "backbone": backbone, "train": config.to_dict()}
     if bench is not None:
         from socalign.data import load_dataset
-        from socalign.train.runs import run_identity
+        from socalign.train.identity import run_identity
 
         marker["identity"] = run_identity(load_dataset(str(bench)), backbone, config.seed)
     (out / "config.json").write_text(json.dumps(marker, indent=2))
@@ -141,6 +141,7 @@ def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
     import socalign.data.socialworld.perception as perception
     import socalign.data.socialworld.vocabulary as vocabulary
     import socalign.models.toy as toy
+    import socalign.models.toy.model as toy_model
     from socalign.models.pretrain import pretrain_vocabulary
     from socalign.outputs import OutputFolderError
 
@@ -149,7 +150,7 @@ def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(perception, "perception_set", no_compute)
     monkeypatch.setattr(vocabulary, "vocabulary_set", no_compute)
-    monkeypatch.setattr(toy, "read_action_set", no_compute)
+    monkeypatch.setattr(toy_model, "read_action_set", no_compute)
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
@@ -164,32 +165,33 @@ def test_pretrain_refuses_before_any_compute(tmp_path, monkeypatch) -> None:
     for out, message in cases:
         before = _tree(out) if out.is_dir() else out.read_bytes()
         with pytest.raises(OutputFolderError, match=message) as info:
-            toy.pretrain_perception(out, toy.PERCEPTION_SETTINGS)
+            toy_model.pretrain_perception(out, toy.PERCEPTION_SETTINGS)
         assert str(out) in str(info.value)
         with pytest.raises(OutputFolderError, match=message):
             pretrain_vocabulary(out, toy.ToySettings())
         with pytest.raises(OutputFolderError, match=message):
-            toy.pretrain(tmp_path / "actions", out, toy.ACTION_SETTINGS)
+            toy_model.pretrain(tmp_path / "actions", out, toy.ACTION_SETTINGS)
         assert (_tree(out) if out.is_dir() else out.read_bytes()) == before
 
 
 def test_pretrain_writes_its_folder_whole_or_not_at_all(tmp_path, monkeypatch) -> None:
     pytest.importorskip("torch")
     import socalign.models.toy as toy
+    import socalign.models.toy.model as toy_model
 
     settings = toy.ToySettings(task="perception", perception_clips=20, epochs=1, n_layers=2, patch_layer=1)
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(toy, "write_processor_config", crash)
+    monkeypatch.setattr(toy_model, "write_processor_config", crash)
     with pytest.raises(RuntimeError, match="disk full"):
-        toy.pretrain_perception(tmp_path / "toy", settings)
+        toy_model.pretrain_perception(tmp_path / "toy", settings)
     assert list(tmp_path.iterdir()) == []  # no half-written backbone, no staging folder
     monkeypatch.undo()
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = toy.pretrain_perception(empty, settings)
+    result = toy_model.pretrain_perception(empty, settings)
     assert result.out == str(empty)
     assert {"config.json", "model.safetensors", "preprocessor_config.json",
             "pretrain_report.json"} <= {p.name for p in empty.iterdir()}

@@ -28,19 +28,19 @@ from socalign.cli import main  # noqa: E402
 from socalign.train.checkpoint import (  # noqa: E402
     POINTER_FIELDS,
     ListOf,
+    RunFileError,
     last_checkpoint,
     load_state,
     save_state,
 )
-from socalign.train.runs import (  # noqa: E402
+from socalign.train.identity import run_lock  # noqa: E402
+from socalign.train.runfiles import (  # noqa: E402
     ADAPTER_FIELDS,
     CONFIG_FIELDS,
     HEAD_FIELDS,
     IDENTITY_FIELDS,
     REPORT_FIELDS,
     RUN_LOCK,
-    RunFileError,
-    run_lock,
 )
 
 EXAMPLES = settings(max_examples=12, deadline=None, derandomize=True,
@@ -111,7 +111,7 @@ def test_resume_with_changed_backbone_weights_is_refused(finished, tmp_path, cap
     shutil.copytree(backbone, moved)
     out = _unfinished(run, tmp_path)
     marker = json.loads((out / "config.json").read_text())
-    from socalign.train.runs import backbone_identity
+    from socalign.train.identity import backbone_identity
 
     marker["backbone"] = str(moved)
     marker["identity"]["backbone"] = backbone_identity(str(moved))
@@ -133,6 +133,30 @@ def test_resume_of_a_run_older_than_the_record_is_refused(finished, tmp_path, ca
     (out / "config.json").write_text(json.dumps(marker))
     _refused(capsys, _args(bench, backbone, out, "--trainer", "fast", "--loss", "hybrid",
                            "--resume"), [out], "config.json", "predates")
+
+
+@pytest.mark.parametrize("rule", [None, 0])
+def test_resume_of_a_run_drawn_under_another_stream_rule_is_refused(finished, tmp_path, capsys,
+                                                                     rule) -> None:
+    """A run records the random-stream rule it drew under; one from before named streams (no
+    record) or under another rule is not continued, as its split and batches would mix."""
+    from socalign.metrics.resampling import STREAM_RULE
+
+    run, bench, backbone = finished
+    marker = json.loads((run / "config.json").read_text())
+    assert marker["identity"]["stream_rule"] == STREAM_RULE
+    report = json.loads((run / "report.json").read_text())
+    assert report["identity"]["stream_rule"] == STREAM_RULE
+    out = _unfinished(run, tmp_path)
+    if rule is None:
+        del marker["identity"]["stream_rule"]
+    else:
+        marker["identity"]["stream_rule"] = rule
+    (out / "config.json").write_text(json.dumps(marker))
+    line = _refused(capsys, _args(bench, backbone, out, "--trainer", "fast", "--loss", "hybrid",
+                                  "--resume"), [out], "config.json", "stream_rule",
+                    f"random-stream rule {rule!r} there")
+    assert "start a new run" in line and "nothing was changed" in line
 
 
 def test_resume_from_another_runs_checkpoint_is_refused(finished, tmp_path, capsys) -> None:
@@ -212,7 +236,7 @@ def test_a_second_writer_fails_at_once(finished, tmp_path, capsys, kind) -> None
 def test_a_writer_in_another_process_holds_the_folder(finished, tmp_path, capsys) -> None:
     _, bench, backbone = finished
     out = tmp_path / "busy"
-    code = ("import sys, time\nfrom socalign.train.runs import run_lock\n"
+    code = ("import sys, time\nfrom socalign.train.identity import run_lock\n"
             "with run_lock(sys.argv[1]):\n    print('locked', flush=True)\n"
             "    sys.stdin.readline()\n")
     holder = subprocess.Popen([sys.executable, "-c", code, str(out)], stdin=subprocess.PIPE,

@@ -14,7 +14,8 @@ pytest.importorskip("av")
 from test_train_cli import _args, video_benchmark  # noqa: E402, F401 (the fixture)
 
 from socalign.cli import main  # noqa: E402
-from socalign.train.runs import (  # noqa: E402
+from socalign.train.report import FinetuneReport  # noqa: E402
+from socalign.train.runfiles import (  # noqa: E402
     BEST_FILE,
     CHECKPOINTS_DIR,
     CONFIG_FILE,
@@ -24,9 +25,8 @@ from socalign.train.runs import (  # noqa: E402
     MODEL_DIR,
     REPORT_FILE,
     VALIDATIONS_FILE,
-    FinetuneReport,
-    Run,
 )
+from socalign.train.runs import Run  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,8 @@ def test_open_reads_config_report_history_and_embeddings(finished) -> None:
 
 
 def test_typed_report_values_equal_the_json(finished) -> None:
-    from socalign.evaluate import Comparison, Evaluation
     from socalign.metrics import Interval
+    from socalign.scoring import Comparison, Evaluation
 
     out, _, _ = finished
     stored = json.loads((out / REPORT_FILE).read_text())
@@ -191,11 +191,23 @@ def test_folders_that_are_not_runs_are_refused(finished, tmp_path) -> None:
         run.history()
 
 
-def test_load_run_is_an_alias(finished) -> None:
-    from socalign.train.run import load_run
+def test_run_load_model_is_the_one_loader(finished, tmp_path) -> None:
+    """``Run.load_model`` hands the folder to ``AlignedVideoModel.load``: the same model."""
+    from socalign.train.model import AlignedVideoModel
 
-    out, _, _ = finished
-    model, spec = load_run(out)
-    assert type(model).__name__ == "AlignedVideoModel" and spec.n_frames == 4
-    with pytest.raises(FileNotFoundError, match="not a socalign finetune run folder"):
-        load_run(out.parent / "nothing")
+    out, _, backbone = finished
+    model, spec = Run.open(out).load_model()
+    direct = AlignedVideoModel.load(out)
+    assert spec is model.spec and spec.n_frames == direct.spec.n_frames == 4
+    assert model.source == direct.source == str(out) and not direct.training
+    x = torch.rand(2, spec.n_frames, 3, spec.image_size, spec.image_size)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), direct(x))
+    with pytest.raises(ValueError, match="neither a socalign finetune run folder"):
+        AlignedVideoModel.load(backbone)  # a model checkpoint folder, not a run
+    # a run without its saved model is named as such
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / CONFIG_FILE).write_bytes((out / CONFIG_FILE).read_bytes())
+    with pytest.raises(FileNotFoundError, match="model not found in the unfinished run"):
+        AlignedVideoModel.load(unfinished)

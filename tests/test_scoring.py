@@ -13,8 +13,14 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from socalign import scoring
-from socalign.data.layout import read_benchmark
-from socalign.metrics import benchmark_ceilings
+from socalign.data import load_dataset
+from socalign.metrics import (
+    alignment,
+    benchmark_ceilings,
+    ooo_accuracy,
+    similarity_from_embeddings,
+    similarity_from_judgments,
+)
 from socalign.metrics.resampling import as_rng
 
 
@@ -25,15 +31,111 @@ def _embeddings(n: int, seed: int, signal: float = 1.0) -> np.ndarray:
     return X + rng.normal(scale=0.5, size=X.shape)
 
 
-def test_the_old_path_names_the_same_objects() -> None:
-    import socalign.evaluate as old
+def _group_embeddings(n: int, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    # conftest's tiny benchmark plants two groups: video row k belongs to group k % 2
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, 3))
+    X[np.arange(n), np.arange(n) % 2] = 1.0
+    X[:, 2] = 0.1
+    return X + noise * rng.normal(size=X.shape)
 
-    for name in old.__all__:
-        assert getattr(old, name) is getattr(scoring, name), name
+
+def test_evaluate_matches_direct_metrics(tiny_benchmark_dir: Path) -> None:
+    bench = load_dataset(tiny_benchmark_dir)
+    X = _group_embeddings(len(bench.videos), noise=0.3)
+    ev = scoring.evaluate(bench, "train", embeddings=X, n_boot=200, seed=1)
+    trials = bench.split_trials("train")
+    idx = bench.split_indices("train")
+    human = similarity_from_judgments(trials.triplets, trials.odd, len(bench.videos))
+    model = similarity_from_embeddings(X, "cosine")
+    direct = alignment(model, human.similarity, human.observed, idx)
+    assert ev.r2 == pytest.approx(direct.r2) and ev.pearson == pytest.approx(direct.pearson)
+    assert ev.n_pairs == direct.n_pairs and ev.n_trials == len(trials) and ev.n_videos == 8
+    for rule in ("argmax", "pair"):
+        assert ev.ooo[rule].accuracy == pytest.approx(
+            ooo_accuracy(model, trials.triplets, trials.odd, rule).accuracy
+        )
+    d = ev.to_dict()
+    for key in ("r2", "spearman", "pearson", "ooo_accuracy", "n_pairs", "n_trials", "ci"):
+        assert key in d
+    assert set(d["ooo_accuracy"]) == {"argmax", "pair"}
+    assert d["ci"]["r2"]["unit"] == "videos" and d["ci"]["r2"]["n_boot"] == 200
+    assert d["ci"]["ooo_accuracy"]["pair"]["unit"] == "trials"
+    assert d["ci"]["spearman"]["low"] <= ev.spearman <= d["ci"]["spearman"]["high"]
+    frame = ev.to_frame()
+    assert list(frame["statistic"]) == [
+        "r2", "spearman", "pearson", "ooo_accuracy (argmax)", "ooo_accuracy (pair)"
+    ]
+    again = scoring.evaluate(bench, "train", embeddings=X, n_boot=200, seed=1)
+    assert again.to_dict() == d  # seeded
+
+
+def test_planted_structure_beats_chance_and_random_does_not(tiny_benchmark_dir: Path) -> None:
+    bench = load_dataset(tiny_benchmark_dir)
+    n = len(bench.videos)
+    good = scoring.evaluate(bench, None, embeddings=_group_embeddings(n), n_boot=0)
+    assert good.split == "all" and good.ci == {}
+    assert good.ooo["argmax"].accuracy > 0.6 and good.spearman > 0.5
+    rand = scoring.evaluate(bench, None, embeddings=np.random.default_rng(3).normal(size=(n, 3)), n_boot=0)
+    assert rand.ooo["argmax"].accuracy < good.ooo["argmax"].accuracy
+
+
+def test_similarity_input_and_split_rows_only(tiny_benchmark_dir: Path) -> None:
+    bench = load_dataset(tiny_benchmark_dir)
+    n = len(bench.videos)
+    trials = bench.split_trials("test")
+    human = similarity_from_judgments(trials.triplets, trials.odd, n)
+    ev = scoring.evaluate(bench, "test", similarity=human.similarity, n_boot=0)
+    assert ev.r2 == pytest.approx(1.0) and ev.metric is None
+    X = _group_embeddings(n, noise=0.2)
+    X[bench.split_indices("train")] = np.nan  # rows outside the split never enter
+    ev2 = scoring.evaluate(bench, "test", embeddings=X, metric="correlation", n_boot=0)
+    assert ev2.metric == "correlation" and ev2.n_videos == 4
+
+
+def test_errors(tiny_benchmark_dir: Path) -> None:
+    bench = load_dataset(tiny_benchmark_dir)
+    n = len(bench.videos)
+    with pytest.raises(ValueError, match="exactly one"):
+        scoring.evaluate(bench, "train")
+    with pytest.raises(ValueError, match="one row per benchmark video"):
+        scoring.evaluate(bench, "train", embeddings=np.ones((n - 1, 2)))
+    with pytest.raises(ValueError, match=r"similarity must be \(12, 12\)"):
+        scoring.evaluate(bench, "train", similarity=np.ones((3, 3)))
+    sim = similarity_from_embeddings(_group_embeddings(n, noise=0.1), "cosine")
+    sim[0, 2] = sim[2, 0] = np.nan  # videos 0 and 2 (both train) are judged together
+    with pytest.raises(ValueError, match=r"model_similarity is NaN or infinite on observed pair \(0, 2\)"):
+        scoring.evaluate(bench, "train", similarity=sim)
+    zero = _group_embeddings(n)
+    zero[9] = 0.0  # video id 109, the test split's row 1
+    with pytest.raises(ValueError, match=r"row 1 \(video id 109\) is all zeros"):
+        scoring.evaluate(bench, "test", embeddings=zero)
+    with pytest.raises(KeyError, match="unknown split"):
+        scoring.evaluate(bench, "val", embeddings=np.ones((n, 2)))
+
+
+def test_compare_two_models(tiny_benchmark_dir: Path) -> None:
+    bench = load_dataset(tiny_benchmark_dir)
+    n = len(bench.videos)
+    good = scoring.model_similarity(bench, None, embeddings=_group_embeddings(n, noise=0.1))
+    bad = scoring.model_similarity(bench, None, embeddings=np.random.default_rng(5).normal(size=(n, 3)))
+    same = scoring.compare(bench, None, good, good, n_boot=100, seed=0)
+    assert same.r2.estimate == 0 and same.ooo_accuracy["argmax"].p_value == 1.0
+    diff = scoring.compare(bench, None, good, bad, n_boot=300, seed=0)
+    ev_good = scoring.evaluate(bench, None, similarity=good, n_boot=0)
+    ev_bad = scoring.evaluate(bench, None, similarity=bad, n_boot=0)
+    assert diff.r2.estimate == pytest.approx(ev_good.r2 - ev_bad.r2)
+    for rule in ("argmax", "pair"):
+        assert diff.ooo_accuracy[rule].estimate == pytest.approx(
+            ev_good.ooo[rule].accuracy - ev_bad.ooo[rule].accuracy
+        )
+    assert diff.ooo_accuracy["argmax"].low > 0 and diff.ooo_accuracy["argmax"].unit == "trials"
+    assert diff.r2.unit == "videos" and diff.to_dict()["difference"] == "a - b"
+    assert len(diff.to_frame()) == 4
 
 
 def test_split_human_similarity_equals_a_plain_count(tiny_benchmark_dir: Path) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     human = scoring.split_human_similarity(bench, "train")
     trials = bench.split_trials("train")
@@ -57,7 +159,7 @@ def test_split_human_similarity_equals_a_plain_count(tiny_benchmark_dir: Path) -
 
 
 def test_model_similarity_is_scipys_cosine_among_the_split(tiny_benchmark_dir: Path) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     X = _embeddings(n, 1)
     idx, other = bench.split_indices("train"), bench.split_indices("test")
@@ -71,7 +173,7 @@ def test_model_similarity_is_scipys_cosine_among_the_split(tiny_benchmark_dir: P
 
 
 def test_ceilings_are_benchmark_ceilings(tiny_benchmark_dir: Path) -> None:
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     got = scoring.ceilings(bench, "train", n_splits=10, seed=3, n_draws=2000)
     assert got.to_dict() == benchmark_ceilings(bench, "train", n_splits=10, seed=3,
                                                n_draws=2000).to_dict()
@@ -82,7 +184,8 @@ def test_ceilings_are_benchmark_ceilings(tiny_benchmark_dir: Path) -> None:
 
 
 def test_held_out_report_is_evaluate_and_compare(tiny_benchmark_dir: Path) -> None:
-    """The report's gain is compare(after, before) from the (seed, 2) stream, keys unchanged."""
+    """The report's gain is compare(after, before) from the run's "gain-bootstrap" stream, keys
+    unchanged; the evaluations resample from the seed itself."""
     from socalign.metrics import (
         paired_bootstrap,
         paired_bootstrap_alignment,
@@ -91,7 +194,7 @@ def test_held_out_report_is_evaluate_and_compare(tiny_benchmark_dir: Path) -> No
     )
     from socalign.train.run import held_out_report
 
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     before, after = _embeddings(n, 2, signal=0.3), _embeddings(n, 3, signal=1.5)
     ev_b, ev_a, gain = held_out_report(bench, "train", before, after, 150, 4)
@@ -107,7 +210,9 @@ def test_held_out_report_is_evaluate_and_compare(tiny_benchmark_dir: Path) -> No
         full = np.full((n, n), np.nan)
         full[np.ix_(idx, idx)] = similarity_from_embeddings(emb[idx], "cosine")
         sims.append(full)
-    rng = np.random.default_rng([4, 2])
+    from socalign.metrics.resampling import stream
+
+    rng = stream(4, "gain-bootstrap")
     paired = paired_bootstrap_alignment(sims[0], sims[1], human.similarity, human.observed, idx,
                                         "videos", 150, rng)
     expected = {k: v.to_dict() for k, v in paired.items()}
@@ -126,7 +231,7 @@ def test_held_out_report_is_evaluate_and_compare(tiny_benchmark_dir: Path) -> No
 def test_gap_paired_test_and_ceilings_come_from_the_layer(tiny_benchmark_dir: Path) -> None:
     from socalign.analyses.gap import gap_table
 
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     emb = {"lang": _embeddings(n, 5, 1.5), "vid": _embeddings(n, 6, 0.5)}
     gap = gap_table(bench, emb, {"lang": "language", "vid": "video"}, split="train", n_boot=80,
@@ -149,7 +254,7 @@ def test_partition_predictors_and_target_come_from_the_layer(tiny_benchmark_dir:
                                                              tmp_path: Path) -> None:
     from socalign.analyses.partition import partition_benchmark, predictor_similarity
 
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     n = len(bench.videos)
     X = _embeddings(n, 9)
     np.save(tmp_path / "x.npy", X)
@@ -168,7 +273,7 @@ def test_partition_predictors_and_target_come_from_the_layer(tiny_benchmark_dir:
 def test_calibration_score_is_evaluate(tiny_benchmark_dir: Path) -> None:
     from socalign.data.socialworld.calibration import MIN_TRIALS, score
 
-    bench = read_benchmark(tiny_benchmark_dir)
+    bench = load_dataset(tiny_benchmark_dir)
     X = _embeddings(len(bench.videos), 11)
     assert len(bench.split_trials("train")) >= MIN_TRIALS
     got = score(bench, X, "train")

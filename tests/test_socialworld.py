@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from socalign.cli import main
-from socalign.data import BenchmarkError, read_benchmark
+from socalign.data import BenchmarkError, load_dataset
 from socalign.data.design import pair_counts
 from socalign.data.socialworld import (
     INTERACTION_TYPES,
@@ -57,7 +57,7 @@ def test_same_seed_gives_identical_tables_and_decoded_frames(world: Path, tmp_pa
 
 
 def test_the_loader_accepts_the_output(world: Path) -> None:
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     v = bench.videos
     assert len(v) == 30 and v.has_files and all(f.exists() for f in v.files)
     assert sorted(v.split_names) == ["test", "train"] and (v.splits == "test").sum() == 6
@@ -102,7 +102,7 @@ def test_scene_file_missing_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_oracle_and_pixel_features(world: Path) -> None:
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     oracle = oracle_features(bench)
     assert oracle.shape == (30, len(SOCIAL_ATTRIBUTES) + len(INTERACTION_TYPES))
     pixels = pixel_features(bench)
@@ -191,7 +191,7 @@ def test_a_failing_run_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("encoder crashed")
 
-    monkeypatch.setattr(synth, "write_mp4", broken)
+    monkeypatch.setattr(synth, "write_video", broken)
     with pytest.raises(RuntimeError, match="encoder crashed"):
         synthesize(tmp_path / "out", **SMALL)
     assert list(tmp_path.iterdir()) == []
@@ -283,7 +283,7 @@ def test_action_set_refuses_bad_arguments(tmp_path: Path) -> None:
 def test_calibration_of_a_tiny_instance_reports_what_it_could_not_measure(world: Path) -> None:
     from socalign.data.socialworld.calibration import MIN_TRIALS, calibrate
 
-    cal = calibrate(read_benchmark(world), with_minilm=False)
+    cal = calibrate(load_dataset(world), with_minilm=False)
     test = cal.scores["oracle"]["test"]
     assert test["n_trials"] < MIN_TRIALS and "not_measured" in test
     assert cal.checks["oracle_near_ceiling"] is None and cal.checks["pixels_near_chance"] is None
@@ -296,7 +296,7 @@ def test_calibration_takes_its_caption_encoder_from_the_caller(world: Path) -> N
     """The MiniLM row embeds the captions with the encoder it is given (data/ imports no model)."""
     from socalign.data.socialworld.calibration import NO_ENCODER, calibrate
 
-    bench = read_benchmark(world)
+    bench = load_dataset(world)
     seen: list[int] = []
 
     def encoder(captions: object) -> np.ndarray:

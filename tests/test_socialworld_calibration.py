@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from socalign.data import read_benchmark
+from socalign.data import load_dataset
 from socalign.data.socialworld import synthesize
 from socalign.data.socialworld.calibration import calibrate
 from socalign.models.language import encode_captions
@@ -55,7 +55,7 @@ def test_small_instance_meets_the_established_targets(calibrated: Path) -> None:
 
 
 def test_calibration_object_without_minilm_matches_the_stored_one(calibrated: Path) -> None:
-    bench = read_benchmark(calibrated)
+    bench = load_dataset(calibrated)
     cal = calibrate(bench, with_minilm=False)
     stored = json.loads((calibrated / "benchmark.json").read_text())["calibration"]
     assert cal.consistency == stored["consistency"]

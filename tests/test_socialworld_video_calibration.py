@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socalign.data import read_benchmark
+from socalign.data import load_dataset
 from socalign.data.socialworld import oracle_features, pixel_features, synthesize
 from socalign.data.socialworld.calibration import VIDEO_TARGETS, VideoCalibration, video_calibration
 from socalign.data.types import Benchmark
@@ -21,7 +21,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Benchmark:
     out = tmp_path_factory.mktemp("sw") / "w"
     synthesize(out, n_videos=30, n_frames=4, size=16, n_participants=20, test_fraction=0.5, seed=0,
                calibrate=False)
-    return read_benchmark(out)
+    return load_dataset(out)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_a_split_under_min_trials_is_refused_with_a_reason(tmp_path) -> None:
 
     synthesize(tmp_path / "w", n_videos=15, n_frames=4, size=16, n_participants=4, trials_per_participant=40,
                test_fraction=0.5, seed=0, calibrate=False)
-    small = read_benchmark(tmp_path / "w")
+    small = load_dataset(tmp_path / "w")
     assert 0 < len(small.split_trials("test")) < MIN_TRIALS
     with pytest.raises(ValueError, match=f"fewer than the {MIN_TRIALS}"):
         video_calibration(small, oracle_features(small), {"pixcap": pixel_features(small)}, n_boot=10)

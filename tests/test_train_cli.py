@@ -66,7 +66,8 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
     from socalign.data import load_dataset
     from socalign.models.embeddings import load_embeddings
     from socalign.models.video import preprocess
-    from socalign.train.run import FinetuneReport, load_run
+    from socalign.train.model import AlignedVideoModel
+    from socalign.train.report import FinetuneReport
     from socalign.video import load_clips
 
     frame = FinetuneReport.read(out).to_frame()
@@ -74,7 +75,8 @@ def test_finetune_writes_report_log_and_reloadable_model(video_benchmark, tmp_pa
                                            "ooo_accuracy (pair)"]
     assert frame["gain"].to_numpy() == pytest.approx(
         (frame["after"] - frame["before"]).to_numpy(), abs=1e-9)
-    model, spec = load_run(out)
+    model = AlignedVideoModel.load(out)
+    spec = model.spec
     bm = load_dataset(str(bench))
     clips = load_clips(list(bm.videos.files), spec.n_frames)
     with torch.no_grad():

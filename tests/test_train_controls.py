@@ -135,6 +135,62 @@ def test_the_loss_kinds_are_one_table() -> None:
     assert not losses.LossConfig(kind="triplet").uses_hard
 
 
+HARD_ONLY = losses.LossKind("hard-only", "hard triplets alone",
+                            "hard triplets mined among the batch's videos, nothing else (a test kind)",
+                            triplet=False, rsa=False, hard=True)
+
+
+@pytest.mark.parametrize("trainer", ["fast", "paper"])
+def test_a_new_loss_kind_is_one_table_entry(tmp_path, monkeypatch, capsys, trainer) -> None:
+    """A kind added to the table (nowhere else) is offered by the CLI, passes the
+    configuration's check, and trains a step on either trainer, by its fields alone."""
+    import argparse
+
+    from socalign.cli import build_parser
+    from socalign.train.kinds import LOSSES
+
+    monkeypatch.setitem(LOSSES, HARD_ONLY.name, HARD_ONLY)
+    # the command line: its choices and help come from the table
+    commands = next(a for a in build_parser()._actions
+                    if isinstance(a, argparse._SubParsersAction)).choices
+    args = commands["finetune"].parse_args(["somewhere", "--loss", "hard-only", "--out", "x"])
+    assert args.loss == "hard-only"
+    with pytest.raises(SystemExit):
+        main(["finetune", "--help"])
+    helptext = " ".join(capsys.readouterr().out.split())
+    assert "hard-only = hard triplets alone: hard triplets mined among the batch's" in helptext
+    assert "hard-only = hard triplets alone) train on people's judgments" in helptext
+    # the configuration's check and its round trip
+    config = TrainConfig(trainer=trainer, epochs=1, lr=1e-3, batch_videos=8, max_steps_per_epoch=1,
+                         rsa_subset=10, rsa_grad_videos=4, rsa_steps_per_epoch=1, head_dim=16
+                         ).with_changes(loss_kind="hard-only")
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert config.loss.triplet_weight() == 1.0 and config.loss.rsa_weight(3) == 0.0
+    # one step of the trainer: the hard-triplet term only
+    from socalign.train.loop import fit
+    from socalign.train.model import LoraSettings, build_model
+
+    torch.set_num_threads(1)
+    clips, data = toy_problem()
+    lora = LoraSettings(config.lora_r, config.lora_alpha, config.lora_dropout)
+    model = build_model(tiny_backbone(), 32, lora, config.head_dim, config.head_dropout,
+                        generator=torch.Generator().manual_seed(0))
+    row = fit(model, inputs_from(clips), data, config, tmp_path / "run").history[0]
+    assert row["steps"] == 1 and np.isfinite(row["loss"]) and np.isfinite(row["hard"])
+    assert np.isnan(row["triplet"]) and np.isnan(row["rsa"])
+
+
+def test_a_loss_kind_must_train_something() -> None:
+    with pytest.raises(ValueError, match="trains nothing"):
+        losses.LossKind("none", "none", "nothing", triplet=False, rsa=False)
+    with pytest.raises(ValueError, match="hard and rsa"):
+        losses.LossKind("both", "both", "both", triplet=True, rsa=True, hard=True)
+    with pytest.raises(ValueError, match="targets"):
+        losses.LossKind("other", "other", "other", triplet=True, rsa=False, targets="robots")
+    with pytest.raises(ValueError, match="unknown loss 'hard-only'"):
+        losses.LossConfig(kind="hard-only")  # not in the table: refused
+
+
 def test_distill_model_is_recorded_for_distilled_runs_only() -> None:
     distilled = TrainConfig().with_changes(loss_kind="distilled", distill_model="tfidf")
     assert distilled.to_dict()["distill_model"] == "tfidf"
@@ -256,7 +312,8 @@ def test_distilled_finetune_trains_and_validates_on_caption_targets(
         np.testing.assert_allclose(target[observed], cosine[observed], atol=1e-6)
     # the held-out report is against people, as for every run
     assert np.isfinite(report.after["r2"]) and report.after["n_trials"] > 0
-    from socalign.train.runs import Run, model_card
+    from socalign.train.export import model_card
+    from socalign.train.runs import Run
 
     card = model_card(Run.open(tmp_path / "run"), {"source": "local", "name": str(backbone)})
     assert "Loss: distilled (language-distilled)" in card and "caption model tfidf" in card

@@ -56,6 +56,26 @@ def test_same_seed_same_run(tmp_path, trainer) -> None:
     assert (tmp_path / "a" / "metrics.csv").read_text().count("\n") == 4  # header + 3 epochs
 
 
+def test_the_loop_draws_from_the_runs_named_streams(tmp_path, monkeypatch) -> None:
+    """Each epoch's trainer gets the run's ("epoch", e) stream, dropout the ("dropout") one."""
+    import socalign.train.loop as loop
+    from socalign.metrics.resampling import stream
+
+    torch.set_num_threads(1)
+    real = loop.get_trainer("fast")
+    seen = []
+
+    def spy(ctx, epoch, rng):
+        seen.append((epoch, rng.bit_generator.state["state"], torch.initial_seed()))
+        return real(ctx, epoch, rng)
+
+    monkeypatch.setattr(loop, "get_trainer", lambda name: spy)
+    _run(tmp_path / "a", _config(epochs=2, seed=5))
+    dropout = int(stream(5, "dropout").integers(2**63))
+    assert seen == [(e, stream(5, "epoch", e).bit_generator.state["state"], dropout)
+                    for e in range(2)]
+
+
 def test_forward_pass_counts(tmp_path) -> None:
     torch.set_num_threads(1)
     fast, _, data = _run(tmp_path / "f", _config(epochs=2, max_steps_per_epoch=None))

@@ -13,12 +13,11 @@ from socalign.profiles import profile_config  # noqa: E402
 from socalign.train.config import TrainConfig  # noqa: E402
 from socalign.train.data import make_training_set, split_by_video, triplets_within  # noqa: E402
 from socalign.train.model import (  # noqa: E402
+    AlignedVideoModel,
     LoraSettings,
     ProjectionHead,
     build_model,
     count_trainable,
-    load_model,
-    save_model,
 )
 
 
@@ -67,14 +66,41 @@ def test_save_and_reload_give_same_embeddings(tmp_path) -> None:
     x = torch.randn(3, N_FRAMES, 3, SIZE, SIZE)
     with torch.no_grad():
         before = model(x)
-    save_model(model, tmp_path / "m", {"backbone": "tiny"})
+    assert model.save(tmp_path / "m", {"backbone": "tiny"}) == tmp_path / "m"
     assert (tmp_path / "m" / "adapter_model.safetensors").exists()
-    loaded = load_model(tiny_backbone(), tmp_path / "m")
+    loaded = AlignedVideoModel.load(tmp_path / "m", backbone=tiny_backbone())
+    assert not loaded.training and loaded.source == str(tmp_path / "m")
     with torch.no_grad():
         after = loaded(x)
     assert torch.allclose(before, after, atol=1e-6)
-    with pytest.raises(FileNotFoundError, match="not a saved socalign model"):
-        load_model(tiny_backbone(), tmp_path)
+    with pytest.raises(FileNotFoundError, match="adapter_config.json not found"):
+        AlignedVideoModel.load(tmp_path, backbone=tiny_backbone())
+    with pytest.raises(ValueError, match="neither a socalign finetune run folder"):
+        AlignedVideoModel.load(tmp_path / "m")  # no run, no export: the backbone is unknown
+
+
+def test_load_checks_a_bare_saved_model_before_reading_a_weight(tmp_path, monkeypatch) -> None:
+    """Without a run's record the files are checked against each other; pickles are refused."""
+    from safetensors.torch import load_file, save_file
+
+    from socalign.train.checkpoint import RunFileError
+
+    model = _model()
+    folder = model.save(tmp_path / "m")
+    head = load_file(folder / "head.safetensors")
+    save_file({**head, "linear.bias": torch.zeros(3)}, folder / "head.safetensors")
+    with pytest.raises(RunFileError, match=r"head\.safetensors: tensor 'linear\.bias'"):
+        AlignedVideoModel.load(folder, backbone=tiny_backbone())
+    model.save(folder)
+    torch.save(load_file(folder / "adapter_model.safetensors"), folder / "adapter_model.bin")
+    (folder / "adapter_model.safetensors").unlink()
+
+    def no_unpickling(*args, **kwargs):
+        raise AssertionError("torch.load was called")
+
+    monkeypatch.setattr(torch, "load", no_unpickling)
+    with pytest.raises(RunFileError, match=r"adapter_model\.bin: pickle weights"):
+        AlignedVideoModel.load(folder, backbone=tiny_backbone())
 
 
 def test_split_by_video_is_seeded_and_disjoint() -> None:
@@ -112,17 +138,6 @@ def test_config_rejects_bad_values_and_round_trips() -> None:
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="unknown training option"):
         TrainConfig.from_dict({"epochz": 3})
-
-
-def test_book_profile_settings_map_to_config() -> None:
-    from socalign.train.run import config_from_settings
-
-    cfg = config_from_settings({"epochs": 5, "batch_size": 16, "lr": 1e-3, "lora_rank": 4,
-                                "trainer": "fast"}, seed=2, loss_kind="rsa")
-    assert (cfg.epochs, cfg.batch_videos, cfg.lora_r, cfg.lora_alpha) == (5, 16, 4, 8)
-    assert (cfg.seed, cfg.loss.kind, cfg.trainer) == (2, "rsa", "fast")
-    with pytest.raises(ValueError, match=r"unknown training option\(s\) \['batch'\]"):
-        config_from_settings({"batch": 3})
 
 
 def test_gradient_checkpointing_gives_the_same_gradients() -> None:

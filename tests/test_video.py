@@ -180,6 +180,26 @@ def test_write_video_rejects_bad_frames(tmp_path: Path) -> None:
     assert not (tmp_path / "x.mp4").exists()
 
 
+def test_write_video_is_a_fixed_function_of_the_frames_in_both_modes(tmp_path: Path) -> None:
+    """The one mp4 writer: the same frames give the same bytes (crf, and qp=0 as SocialWorld
+    writes), qp=0 decodes closer to the frames than the default crf, and a Fraction rate sets
+    the clip's duration."""
+    from fractions import Fraction
+
+    import av
+
+    frames = ramp_frames(8)
+    crf = [write_video(tmp_path / f"crf{i}.mp4", frames).read_bytes() for i in range(2)]
+    qp = [write_video(tmp_path / f"qp{i}.mp4", frames, fps=Fraction(8, 3), qp=0) for i in range(2)]
+    assert crf[0] == crf[1] and qp[0].read_bytes() == qp[1].read_bytes()
+    error = {name: np.abs(read_clip(path, 8, backend="pyav").astype(int) - frames).mean()
+             for name, path in (("crf", tmp_path / "crf0.mp4"), ("qp", qp[0]))}
+    assert error["qp"] <= error["crf"], error
+    with av.open(str(qp[0])) as container:
+        stream = container.streams.video[0]
+        assert float(stream.frames / stream.average_rate) == pytest.approx(3.0)
+
+
 def test_the_backend_choice_is_logged_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -45,8 +45,8 @@ from IPython.display import display
 from socalign import metrics
 from socalign.book import profile_settings, use_page_format
 from socalign.book.artifacts import book_benchmarks
-from socalign.evaluate import evaluate
 from socalign.models.language import encode_captions
+from socalign.scoring import evaluate
 
 settings = profile_settings(profile, **overrides)
 use_page_format()  # three significant digits in every table below

@@ -1,6 +1,6 @@
 """The hybrid loss against its ablations, over seeds: one table per question a reader asks.
 
-Fine-tuning reports (``socalign.train.run.FinetuneReport``) hold one run each. Chapter 3
+Fine-tuning reports (``socalign.train.report.FinetuneReport``) hold one run each. Chapter 3
 needs them side by side: every run's before/after/gain (:func:`run_table`), the loss ×
 statistic summary as mean ± sd over seeds (:func:`ablation_summary`), and for one loss the
 per-seed gains with their paired intervals and the words they allow (:func:`seed_gains`).

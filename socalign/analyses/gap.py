@@ -29,17 +29,47 @@ if TYPE_CHECKING:
 
 KINDS = ("language", "video", "baseline", "oracle", "unknown")
 LANGUAGE_DEFAULTS = ("tfidf", "minilm")
-SOCIALWORLD_DEFAULTS = ("pixel", "toy", "tfidf", "minilm", "oracle")
 
 
 def is_socialworld(benchmark: Benchmark) -> bool:
-    """True for a SocialWorld benchmark (its benchmark.json has a ``socialworld`` block)."""
-    return isinstance(benchmark.metadata.get("socialworld"), Mapping)
+    """True for a benchmark whose dataset has latent truth (SocialWorld), as the dataset
+    registry says (:func:`socalign.data.registry.dataset_of`).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A loaded benchmark.
+
+    Returns
+    -------
+    bool
+    """
+    from socalign.data.registry import dataset_of
+
+    return dataset_of(benchmark).latent_truth
 
 
 def default_models(benchmark: Benchmark) -> tuple[str, ...]:
-    """The default rows: SocialWorld gets pixel, toy, TF-IDF, MiniLM, oracle; others language."""
-    return SOCIALWORLD_DEFAULTS if is_socialworld(benchmark) else LANGUAGE_DEFAULTS
+    """The default rows: the language models, and for a dataset with latent truth (SocialWorld)
+    also the ``pixel`` baseline, the dataset's default backbone and the ``oracle``.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A loaded benchmark.
+
+    Returns
+    -------
+    tuple of str
+        SocialWorld: ``("pixel", "toy", "tfidf", "minilm", "oracle")``; others
+        :data:`LANGUAGE_DEFAULTS`.
+    """
+    from socalign.data.registry import dataset_of
+
+    dataset = dataset_of(benchmark)
+    if not dataset.latent_truth:
+        return LANGUAGE_DEFAULTS
+    return ("pixel", dataset.default_backbone, *LANGUAGE_DEFAULTS, "oracle")
 
 
 def row_kind(name: str) -> str:
@@ -79,25 +109,22 @@ def row_kind(name: str) -> str:
         return "video"
 
 
-model_kind = row_kind  # the old name, kept for one release: use row_kind
-
-
 def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None,
                      n_frames: int | None = None) -> np.ndarray:
     """Embeddings (N, D) in benchmark row order for a model name, a SocialWorld reference, or a file.
 
     ``pixel``/``oracle``: SocialWorld's colour histograms / latent features; ``*.npz``/``*.npy``:
-    read with :func:`socalign.models.embeddings.load_embeddings`; ``toy``: the cached toy TimeSformer;
-    anything else (``tfidf``, ``minilm``, a sentence-transformers or video model name or folder):
-    :func:`socalign.models.embed.embed_benchmark` (cached by content).
+    read with :func:`socalign.models.embeddings.load_embeddings`; anything else (``tfidf``,
+    ``minilm``, a sentence-transformers or video model name, a registered backbone such as
+    ``toy``, or a folder): :func:`socalign.models.embed.embed_benchmark` (cached by content).
 
     Parameters
     ----------
     benchmark : Benchmark
         The benchmark whose N videos are embedded.
     name : str
-        ``pixel``, ``oracle``, ``toy``, an ``.npz``/``.npy`` embeddings file, or a model name or
-        folder that :func:`socalign.models.embed.embed_benchmark` takes.
+        ``pixel``, ``oracle``, an ``.npz``/``.npy`` embeddings file, or a model name or folder
+        that :func:`socalign.models.embed.embed_benchmark` takes.
     layer : int or None, default None
         The hidden layer to embed from (the model's default when None); passed to
         :func:`socalign.models.embed.embed_benchmark` only, ignored by the references and files.
@@ -118,10 +145,7 @@ def model_embeddings(benchmark: Benchmark, name: str, layer: int | None = None,
 
         return load_embeddings(name, benchmark.videos)
     from socalign.models.embed import embed_benchmark
-    from socalign.models.toy import is_toy, toy_backbone
 
-    if is_toy(name):
-        name = str(toy_backbone(name))
     return np.asarray(embed_benchmark(benchmark, name, layer=layer, n_frames=n_frames))
 
 
@@ -422,7 +446,8 @@ def gap_table(
     n_boot : int, default 1000
         Bootstrap resamples of each interval and of the paired test; 0 skips both.
     seed : int or numpy.random.Generator, default 0
-        Seed or Generator of the resamples; an integer also seeds the ceilings as
+        Seed or Generator of the resamples; an integer scores each row as ``socalign evaluate
+        --seed`` does (the same interval for the same model) and seeds the ceilings as
         ``socalign ceiling --seed`` does.
     layers : mapping of str to (int, mapping of int to float) or None, default None
         Name -> (chosen layer, train R² per layer), recorded in the rows.
@@ -449,9 +474,12 @@ def gap_table(
     if bad:
         raise ValueError(f"unknown model kind(s) {bad}; choose from {list(KINDS)}")
     rng = as_rng(seed)
+    # an integer seed scores every row exactly as `socalign evaluate --seed` scores that model
+    # (the same resamples, so the same interval); a Generator is drawn from in turn
+    row_seed = int(seed) if isinstance(seed, int | np.integer) else rng
     rows = []
     for name, emb in embeddings.items():
-        ev = evaluate(benchmark, split, embeddings=emb, metric=metric, n_boot=n_boot, seed=rng)
+        ev = evaluate(benchmark, split, embeddings=emb, metric=metric, n_boot=n_boot, seed=row_seed)
         layer, scores = (layers or {}).get(name, (None, None))
         rows.append(GapRow(name, kinds.get(name) or row_kind(name), ev, layer, scores))
     ceiling = noise_ceilings(benchmark, split, ceiling_splits, seed if isinstance(seed, int) else rng)

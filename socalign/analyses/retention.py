@@ -199,36 +199,6 @@ def retention_from_embeddings(
     )
 
 
-def finetuned_backbone(run_dir: Path | str, device: str | None = "cpu") -> tuple[Any, Any]:
-    """The backbone of a ``socalign finetune`` run with its LoRA adapters merged in, and its spec.
-
-    ``Run.open(run_dir).load_merged(device)`` (:class:`socalign.train.runs.Run`): the backbone
-    the run started from with the adapters of its ``model/``; the projection head is not part
-    of it.
-
-    Parameters
-    ----------
-    run_dir
-        A ``socalign finetune`` run folder.
-    device
-        Where to load the backbone.
-
-    Returns
-    -------
-    (torch.nn.Module, socalign.models.video.BackboneSpec)
-
-    Raises
-    ------
-    FileNotFoundError
-        ``run_dir`` has no ``config.json`` or no saved model.
-    ValueError
-        Its ``config.json`` is not a run's.
-    """
-    from socalign.train.runs import Run
-
-    return Run.open(run_dir).load_merged(device)
-
-
 def embed_clip_files(
     files: Sequence[Path], backbone: str | Path | tuple[Any, Any], batch_size: int = 8,
     device: str | None = None,
@@ -277,7 +247,7 @@ def action_retention(
     names: tuple[str, str] = ("pretrained", "fine-tuned"),
 ) -> Retention:
     """Retention on SocialWorld's action set for two backbones (names/folders or loaded pairs,
-    e.g. ``finetuned_backbone(run_dir)``).
+    e.g. ``Run.open(run_dir).load_merged()``, :class:`socalign.train.runs.Run`).
 
     Parameters
     ----------

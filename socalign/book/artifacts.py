@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from socalign import progress
 from socalign.cache import build_once, cache_dir, content_key
 from socalign.profiles import Profile
-from socalign.train.runs import REPORT_FILE
+from socalign.train.runfiles import REPORT_FILE
 
 if TYPE_CHECKING:
     from socalign.data.types import Benchmark
@@ -363,18 +363,21 @@ def _gap_rows(defaults: tuple[str, ...], languages: tuple[str, ...]) -> list[str
 
 
 def video_model(settings: Profile) -> str:
-    """The video backbone to load: a toy's folder (``toy``, ``toy-clip``: shipped or cached), or
-    a checkpoint name."""
+    """The video backbone to load: a toy's folder (``toy``: shipped; ``toy-clip``: pretrained
+    here once, explicitly, then cached), or a checkpoint name."""
     from socalign.models import toy
+    from socalign.models.pretrain import ensure_toy_backbone, pretrain_backbone
 
     if not toy.is_toy(settings.video_model):
         return settings.video_model
-    if settings.toy == "default":  # the toy's own recipe (its seed-0 weights ship)
-        return str(toy.toy_backbone(settings.video_model))
+    if settings.toy == "default":  # the toy's own recipe (the TimeSformer's seed-0 weights ship)
+        if not toy.is_shipped(settings.video_model):
+            progress.report(f"the {settings.video_model} backbone (pretrained once, then cached)")
+        return str(pretrain_backbone(settings.video_model))
     if settings.toy == "tiny":  # tiny model, pretrained on the profile's small action set
         actions = action_set(settings, seed=0)
         progress.report("the tiny toy backbone (pretrained once, then cached)")
-        return str(toy.ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
+        return str(ensure_toy_backbone(actions, seed=0, settings=toy.TINY_SETTINGS))
     raise ValueError(f"profile {settings.name!r}: toy must be 'default' or 'tiny'")
 
 
@@ -587,7 +590,8 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
 
     Loadable like any backbone (``socalign.models.video.load_backbone``), so the retention and
     attention analyses treat the pretrained and the fine-tuned backbone alike. Cached per run;
-    the merge itself is :meth:`socalign.train.runs.Run.merged_backbone`.
+    the merge itself is :meth:`socalign.train.runs.Run.merged_backbone` (the model loaded by
+    :meth:`socalign.train.model.AlignedVideoModel.load`).
 
     Parameters
     ----------

@@ -25,26 +25,23 @@ from socalign.analyses.leaderboard import (
     leaderboard,
     loss_group,
 )
+from socalign.train.kinds import LOSSES
 
 if TYPE_CHECKING:
     from socalign.analyses.gap import GapResult
     from socalign.profiles import Profile
 
-__all__ = ["DEFAULT_LOSSES", "LOSS_LABELS", "book_leaderboards", "ceilings_frame",
-           "leaderboard_rows", "loss_label", "model_label"]
+__all__ = ["DEFAULT_LOSSES", "book_leaderboards", "ceilings_frame", "leaderboard_rows",
+           "loss_label", "model_label"]
 
-DEFAULT_LOSSES = ("hybrid", "triplet", "rsa", "budget", "distilled")
-"""The loss kinds whose runs the leaderboard shows by default for the profile's own backbone
-(hybrid: fine-tuned; the rest: controls)."""
+DEFAULT_LOSSES = tuple(LOSSES)
+"""The loss kinds whose runs the leaderboard shows by default for the profile's own backbone:
+every kind of the trainer's table, :data:`socalign.train.kinds.LOSSES` (hybrid: fine-tuned;
+the rest: controls)."""
 OTHER_FAMILY_LOSSES = ("hybrid", "distilled")
 """The loss kinds run for the profile's ``other_video_models`` (fine-tuned and the
 language-distilled control: the paper v2's question for each family, at a fraction of the
 cost)."""
-
-LOSS_LABELS = {"hybrid": "hybrid", "triplet": "triplet-only", "rsa": "RSA-only",
-               "budget": "budget-matched triplet", "distilled": "language-distilled"}
-"""How a loss kind reads in a row's name when the trainer's table of loss kinds gives it no
-label (:func:`loss_label`); an unknown kind reads as itself."""
 
 _FAMILY_LABELS = {"timesformer": "TimeSformer", "clip": "CLIP", "videomae": "VideoMAE",
                   "x3d": "X3D", "qwen": "Qwen"}
@@ -73,7 +70,7 @@ def model_label(video_model: str) -> str:
 
 
 def loss_label(loss: str) -> str:
-    """How a loss kind reads in a row's name: the trainer's label for it, else :data:`LOSS_LABELS`.
+    """How a loss kind reads in a row's name: its label in the trainer's table of loss kinds.
 
     Parameters
     ----------
@@ -83,14 +80,11 @@ def loss_label(loss: str) -> str:
     Returns
     -------
     str
-        The ``label`` of the kind in ``socalign.train.losses.LOSSES`` when that table gives one,
-        else its entry in :data:`LOSS_LABELS`, else ``loss`` itself.
+        The ``label`` of the kind in :data:`socalign.train.kinds.LOSSES`; a kind not there
+        reads as itself.
     """
-    from socalign.train import losses
-
-    kinds = losses.LOSSES
-    label = getattr(kinds.get(loss), "label", None) if isinstance(kinds, Mapping) else None
-    return str(label) if label else LOSS_LABELS.get(loss, loss)
+    kind = LOSSES.get(loss)
+    return kind.label if kind is not None else loss
 
 
 def _short(name: str) -> str:
@@ -113,7 +107,7 @@ def leaderboard_rows(
     are left out, as they are no group of the paper. For each backbone family and each loss
     kind, the runs of every seed in ``settings.seeds`` (``find_run``, by default
     :func:`socalign.book.artifacts.finetuned_run`, which trains them once and caches them) are
-    read (:meth:`socalign.train.runs.FinetuneReport.read`) and their ``after`` evaluations
+    read (:meth:`socalign.train.report.FinetuneReport.read`) and their ``after`` evaluations
     averaged into one row: ``fine-tuned`` for the hybrid loss, ``controls`` for the others. A
     family whose pretrained backbone is not in the gap table gets its pretrained row from its
     runs' ``before`` evaluation (the first loss kind's first seed).
@@ -144,7 +138,7 @@ def leaderboard_rows(
     list of MeasuredRow
         The gap rows in the gap table's order, then the runs by family and loss kind.
     """
-    from socalign.train.runs import FinetuneReport
+    from socalign.train.report import FinetuneReport
 
     if find_run is None:
         from socalign.book import artifacts

@@ -11,24 +11,29 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from socalign import __version__
 from socalign.cli import analyses, book, data, export, metrics, models, train
-from socalign.cli.common import (
-    _JSON_ERRORS,
+from socalign.cli.errors import (
     DEBUG_ENV,
     USER_ERRORS,
-    Parser,
-    add_debug_flag,
-    add_verbose_flag,
     debug_enabled,
     error_message,
     error_where,
-    logging_to_stderr,
+    json_errors,
     one_line,
     report_error,
-    run_command,
+)
+from socalign.cli.output import print_result
+from socalign.cli.parser import (
+    Handler,
+    Parser,
+    add_debug_flag,
+    add_verbose_flag,
+    logging_to_stderr,
+    progress_enabled,
     verbosity,
 )
 
@@ -49,6 +54,42 @@ def build_parser() -> argparse.ArgumentParser:
     for topic in _TOPICS:
         topic.register(sub)
     return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the handler that a subcommand registered and print what it returns.
+
+    A command with DATASET and ``--videos DIR``
+    (:func:`socalign.cli.arguments.add_dataset_argument`) runs with the videos attached to
+    DATASET, and every command runs with its progress bars decided once
+    (:func:`socalign.cli.parser.progress_enabled`, :func:`socalign.progress.bars`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments (``_handler`` and ``_human`` set by
+        :func:`socalign.cli.parser.add_command`).
+
+    Returns
+    -------
+    int
+        The exit status, 0 (errors are raised).
+    """
+    from socalign.data.registry import attached_videos
+    from socalign.progress import bars
+
+    handler: Handler = args._handler
+    dataset, videos = getattr(args, "dataset", None), getattr(args, "videos", None)
+    with bars(progress_enabled(args)):  # every bar, socalign's and the libraries', obeys
+        if dataset is not None and isinstance(videos, Path):  # --videos of add_dataset_argument
+            with attached_videos(dataset, videos):
+                result = handler(args)
+        else:
+            result = handler(args)
+    if result is not None:
+        print_result(result, getattr(args, "json", False), getattr(args, "_human", None))
+    sys.stdout.flush()
+    return 0
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -76,8 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = debug_enabled(argv)
-    _JSON_ERRORS["on"] = "--json" in argv
+    with json_errors("--json" in argv):
+        return _main(argv, debug_enabled(argv))
+
+
+def _main(argv: list[str], debug: bool) -> int:
+    """:func:`main` with its errors as JSON too under ``--json``."""
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -98,8 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = "" if debug else f" (rerun with --debug or {DEBUG_ENV}=1 for the traceback)"
         report_error(f"{type(err).__name__}: {error_message(err)}{hint}", None, internal=True)
         return 1
-    finally:
-        _JSON_ERRORS["on"] = False
 
 
 if __name__ == "__main__":  # pragma: no cover

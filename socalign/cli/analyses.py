@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socalign.cli.common import (
-    CliError,
-    add_command,
+from socalign.cli.arguments import (
     add_dataset_argument,
     add_dataset_mismatch_flag,
     check_files_dataset,
+)
+from socalign.cli.errors import CliError
+from socalign.cli.output import (
     fmt,
     fmt_ci,
     fmt_interval,
@@ -18,12 +19,11 @@ from socalign.cli.common import (
     format_fields,
     format_table,
     join_blocks,
-    progress,
-    progress_enabled,
     rest,
     section,
-    working,
 )
+from socalign.cli.parser import add_command, progress_enabled
+from socalign.progress import progress_bar, working
 
 
 def _split(value: str | None) -> str | None:
@@ -110,7 +110,7 @@ def _gap_embeddings(
 
     embeddings: dict[str, Any] = {}
     layers: dict[str, Any] = {}
-    bar = progress(names, "gap: models", show, unit="model")
+    bar = progress_bar(names, "gap: models", show, unit="model")
     for name in bar:
         if show:
             bar.set_postfix_str(name.rstrip("/").split("/")[-1])  # type: ignore[attr-defined]

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socalign.cli.common import CliError, add_command, video_folder
+from socalign.cli.arguments import video_folder
+from socalign.cli.errors import CliError
+from socalign.cli.parser import add_command
 from socalign.profiles import PROFILES
 
 

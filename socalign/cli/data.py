@@ -9,20 +9,18 @@ from typing import Any
 import numpy as np
 
 from socalign.cli import synth
-from socalign.cli.common import (
-    CliError,
-    add_command,
-    add_dataset_argument,
-    add_group,
+from socalign.cli.arguments import add_dataset_argument, load_benchmark
+from socalign.cli.errors import CliError
+from socalign.cli.output import (
     fmt,
     format_fields,
     format_mapping,
     format_table,
     join_blocks,
-    load_benchmark,
     rest,
     section,
 )
+from socalign.cli.parser import add_command, add_group
 
 
 def fetch_command(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from socalign.cli.common import add_command, format_fields, join_blocks, progress_enabled, working
+from socalign.cli.output import format_fields, join_blocks
+from socalign.cli.parser import add_command, progress_enabled
+from socalign.progress import working
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
@@ -25,7 +27,9 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     """
     import json
 
-    from socalign.train.runs import EXPORT_MARKER, Run, export_run
+    from socalign.train.export import export_run
+    from socalign.train.runfiles import EXPORT_MARKER
+    from socalign.train.runs import Run
 
     run = Run.open(args.run)
     with working("export: writing the model folder", progress_enabled(args)):

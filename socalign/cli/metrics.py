@@ -5,20 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socalign.cli.common import (
-    CliError,
-    add_command,
+from socalign.cli.arguments import (
     add_dataset_argument,
     add_dataset_mismatch_flag,
     check_files_dataset,
-    fmt,
-    fmt_ci,
-    format_fields,
-    format_table,
-    join_blocks,
-    rest,
-    section,
 )
+from socalign.cli.errors import CliError
+from socalign.cli.output import fmt, fmt_ci, format_fields, format_table, join_blocks, rest, section
+from socalign.cli.parser import add_command
 
 
 def _split(value: str | None) -> str | None:

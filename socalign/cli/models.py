@@ -7,21 +7,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from socalign.cli.common import (
-    CliError,
-    add_command,
-    add_dataset_argument,
+from socalign.cli.arguments import add_dataset_argument
+from socalign.cli.errors import CliError, note
+from socalign.cli.output import (
     fmt,
     format_fields,
     format_mapping,
     format_table,
     join_blocks,
-    note,
-    progress_enabled,
     rest,
     section,
-    working,
 )
+from socalign.cli.parser import add_command, progress_enabled
+from socalign.progress import working
 
 
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
@@ -77,9 +75,8 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
         PERCEPTION_SETTINGS,
         TINY_SETTINGS,
         perception_stage,
-        pretrain,
-        pretrain_perception,
     )
+    from socalign.models.toy.model import pretrain, pretrain_perception
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -111,8 +108,7 @@ def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
         settings = replace(settings, epochs=args.epochs)
     with working("pretrain: generating clips and training", progress_enabled(args)):
         if recipe == "vocabulary":
-            from socalign.models.pretrain import pretrain_vocabulary
-            from socalign.models.toy import ensure_toy_backbone
+            from socalign.models.pretrain import ensure_toy_backbone, pretrain_vocabulary
 
             init = None
             if settings.family == "timesformer":  # stage 1: the perception recipe (shipped or cached)

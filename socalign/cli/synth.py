@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socalign.cli.common import add_command, add_group
+from socalign.cli.parser import add_command, add_group
 
 
 def socialworld_command(args: argparse.Namespace) -> dict[str, Any]:

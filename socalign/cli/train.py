@@ -5,16 +5,46 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socalign.cli.common import CliError, add_command, add_dataset_argument
+from socalign.cli.arguments import add_dataset_argument
+from socalign.cli.errors import CliError
+from socalign.cli.parser import add_command
 from socalign.profiles import PROFILES
-from socalign.train.kinds import LOSSES  # = socalign.train.losses.LOSSES, without torch
+from socalign.train.kinds import (  # = socalign.train.losses.LOSSES, without torch
+    DEFAULT_LOSS,
+    LOSSES,
+    kinds_where,
+)
+
+
+def _named(name: str) -> str:
+    """A kind as the help names it: ``budget = budget-matched triplet``, or just ``hybrid``."""
+    label = LOSSES[name].label
+    return name if label == name else f"{name} = {label}"
 
 
 def _loss_help() -> str:
     """``--loss``'s help: every kind of :data:`socalign.train.losses.LOSSES` with its label."""
-    kinds = "; ".join((kind.name if kind.label == kind.name else f"{kind.name} = {kind.label}")
-                      + f": {kind.description}" for kind in LOSSES.values())
-    return f"the loss (default: hybrid): {kinds}"
+    kinds = "; ".join(f"{_named(name)}: {kind.description}" for name, kind in LOSSES.items())
+    return f"the loss (default: {DEFAULT_LOSS}): {kinds}"
+
+
+def _distill_help() -> str:
+    """``--distill-model``'s help: which kinds take a caption model's targets (from the table)."""
+    captions = " or ".join(f"{name} ({LOSSES[name].label})" if LOSSES[name].label != name
+                           else name for name in kinds_where(targets="captions"))
+    people = ", ".join(_named(name) for name in kinds_where(targets="people"))
+    return (f"with --loss {captions}: the caption model whose odd ones and similarity replace "
+            "people's (minilm, tfidf, a sentence-transformers name or folder; default: the "
+            "profile's, demo minilm, paper "
+            "sentence-transformers/paraphrase-multilingual-mpnet-base-v2); the other losses "
+            f"({people}) train on people's judgments and take none")
+
+
+_SEED_HELP = ("the run's seed, an integer >= 0 (default 0): every random stream of the run, the "
+             "fit/validation split, each epoch's batches, the initialisation, dropout and the "
+             "gain's bootstrap, is drawn from it and the stream's name, so no two coincide; the "
+             "held-out evaluations resample from the seed itself, as socalign evaluate --seed "
+             "does. Runs of one seed share their fit/validation split whatever their --loss")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,25 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", default=None, metavar="REV",
                         help="with a hub --backbone: the branch, tag or commit to load (the run "
                         "records NAME@REV)")
-    parser.add_argument("--loss", choices=tuple(LOSSES), default="hybrid", help=_loss_help())
-    parser.add_argument("--distill-model", default=None, metavar="NAME",
-                        help="with --loss distilled (language-distilled): the caption model whose "
-                        "odd ones and similarity replace people's (minilm, tfidf, a "
-                        "sentence-transformers name or folder; default: the profile's, demo "
-                        "minilm, paper sentence-transformers/paraphrase-multilingual-mpnet-base-v2)"
-                        "; the other losses (hybrid, triplet, rsa, budget = budget-matched "
-                        "triplet) train on people's judgments and take none")
+    parser.add_argument("--loss", choices=tuple(LOSSES), default=DEFAULT_LOSS, help=_loss_help())
+    parser.add_argument("--distill-model", default=None, metavar="NAME", help=_distill_help())
     parser.add_argument("--triplet-loss", choices=("margin", "softmax"), default="margin",
                         help="triplet term: margin on cosine distance, or SPoSE-style softmax")
     parser.add_argument("--trainer", choices=("paper", "fast"), default=None,
                         help="default: the profile's (demo: fast, paper: paper)")
     parser.add_argument("--profile", choices=tuple(PROFILES), default="demo",
                         help="training settings (demo: minutes on a CPU; paper: the released ones)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="the run's seed (fit/validation split, batches, initialisation, "
-                        "bootstrap), the same for every --loss: hybrid, triplet, rsa, budget "
-                        "(budget-matched triplet) and distilled (language-distilled) runs of one "
-                        "seed share their fit/validation split")
+    parser.add_argument("--seed", type=int, default=0, help=_SEED_HELP)
     parser.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     parser.add_argument("--lr", type=float, default=None, help="override the learning rate")
     parser.add_argument("--max-steps-per-epoch", type=int, default=None,
@@ -74,7 +94,8 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
     changes: dict[str, Any] = {"seed": args.seed, "loss_kind": args.loss}
     if args.distill_model is not None:
         if LOSSES[args.loss].targets != "captions":
-            raise CliError(f"--distill-model applies to --loss distilled only (not {args.loss})",
+            takers = " or ".join(kinds_where(targets="captions"))
+            raise CliError(f"--distill-model applies to --loss {takers} only (not {args.loss})",
                            "--distill-model")
         changes["distill_model"] = args.distill_model
     if args.trainer is not None:

@@ -1,7 +1,7 @@
 """Benchmarks of odd-one-out judgments: types, the on-disk layout, validation, splits, datasets."""
 
 from socalign.data.errors import BenchmarkError
-from socalign.data.layout import read_benchmark, write_benchmark
+from socalign.data.layout import write_benchmark
 from socalign.data.registry import load_dataset, resolve_dataset
 from socalign.data.types import Benchmark, Trials, Videos
 
@@ -11,7 +11,6 @@ __all__ = [
     "Trials",
     "Videos",
     "load_dataset",
-    "read_benchmark",
     "resolve_dataset",
     "write_benchmark",
 ]

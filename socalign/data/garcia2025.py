@@ -35,6 +35,7 @@ from socalign.cache import (
 )
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
+from socalign.data.registry import Dataset, register_dataset
 from socalign.data.types import Benchmark, Videos
 from socalign.progress import bars_enabled
 
@@ -146,7 +147,9 @@ def fetch(
 ) -> Path:
     """Download every file from the pinned commit with pooch, verifying each sha256.
 
-    Files already present with the right hash are not downloaded again; a hash mismatch raises.
+    Files already present with the right hash are not downloaded again; a present file whose
+    hash differs is refused (never downloaded over), and a downloaded file whose hash differs
+    raises.
 
     Parameters
     ----------
@@ -201,6 +204,13 @@ def fetch(
     try:
         root.mkdir(parents=True, exist_ok=True)
         missing = [r for r in files if not (root / r).is_file()]
+        for present in (r for r in files if r not in missing):
+            if pooch.file_hash(str(root / present), alg="sha256") != files[present]:
+                # pooch would download over it: a file the user put there is never replaced
+                raise FileExistsError(
+                    f"{root / present}: present, but its sha256 differs from the pinned one; it "
+                    "is left untouched: move it away (or choose another --dest) to download "
+                    "the pinned file")
         logger.info("garcia2025: %d of %d files to download from %s into %s",
                     len(missing), len(files), url, root)
         for rel in files:
@@ -409,17 +419,20 @@ def read_videos(root: Path, videos_dir: Path | None = None) -> Videos:
     )
 
 
-def load(
-    root: Path | str | None = None,
+def read_copy(
+    root: Path | str,
     exclude_catch: bool = True,
     videos_dir: Path | str | None = None,
 ) -> Benchmark:
-    """Load garcia2025 from the authors' layout (located or fetched when ``root`` is None).
+    """Read a copy of the authors' layout: the dataset registry's reader for garcia2025.
+
+    Load garcia2025 with ``socalign.data.load_dataset("garcia2025")`` (located or fetched) or
+    ``load_dataset(COPY)``, which come here.
 
     Parameters
     ----------
-    root : path-like or None
-        A copy of the authors' layout (None: :func:`locate`).
+    root : path-like
+        A copy of the authors' layout.
     exclude_catch : bool
         Exclude catch trials from the kept trials (the published files hold none).
     videos_dir : path-like or None
@@ -429,8 +442,13 @@ def load(
     Returns
     -------
     Benchmark
+
+    Raises
+    ------
+    BenchmarkError
+        When ``root`` is not a copy of the authors' layout, or a file is missing or malformed.
     """
-    root = locate() if root is None else Path(root)
+    root = Path(root)
     if not is_garcia2025(root):
         raise BenchmarkError("not a copy of garcia2025 (no data/interim/similarity/all_triplets.csv)", root)
     videos = read_videos(root, None if videos_dir is None else Path(videos_dir))
@@ -457,33 +475,6 @@ def load(
     )
 
 
-def read_published_similarity(root: Path | str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The authors' similarity matrix of a split: (video ids, matrix; 0 where never shown together).
-
-    The published test matrix was built from all 451 all-test trials, catch trials included
-    (a catch trial (a, a, b) adds two co-occurrences of (a, b) and no kept pair), so 12 of its
-    637 observed pairs differ from socalign's, which excludes catch trials; the train matrix
-    matches exactly (tests/test_metrics_similarity.py checks both).
-
-    Parameters
-    ----------
-    root : path-like
-        A copy of the authors' layout.
-    split : str
-        ``train`` or ``test`` (the file ``sim_judg_<split>_rsm.csv``).
-
-    Returns
-    -------
-    ids : numpy.ndarray
-        The video ids of the matrix's rows and columns (its header).
-    similarity : numpy.ndarray
-        The published (n, n) matrix.
-    """
-    path = Path(root) / SIMILARITY / f"sim_judg_{split}_rsm.csv"
-    frame = read_csv(path, ())
-    return frame.columns.astype(int).to_numpy(), frame.to_numpy(dtype=float)
-
-
 def read_published_split_trials(root: Path | str, split: str) -> pd.DataFrame:
     """The authors' ``<split>_triplets.csv`` as published (for checks against socalign's splits).
 
@@ -502,3 +493,19 @@ def read_published_split_trials(root: Path | str, split: str) -> pd.DataFrame:
     """
     path = Path(root) / SIMILARITY / f"{split}_triplets.csv"
     return read_csv(path, ("stim1_name", "stim2_name", "stim3_name", "choice"))
+
+
+def _load(root: Path, exclude_catch: bool, videos: Path | None) -> Benchmark:
+    return read_copy(root, exclude_catch=exclude_catch, videos_dir=videos)
+
+
+def _describes(benchmark: Benchmark) -> bool:
+    return benchmark.name == NAME and benchmark.metadata.get("source") == f"{REPOSITORY}@{COMMIT}"
+
+
+DATASET = register_dataset(Dataset(
+    name=NAME, recognises=is_garcia2025, load=_load, describes=_describes, locate=locate,
+    videos_env=VIDEOS_ENV,
+))
+"""garcia2025 in the dataset registry: located or fetched by name, the paper's backbone by
+default, human judgments only (no latent truth)."""

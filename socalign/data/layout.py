@@ -1,5 +1,8 @@
 """The socalign on-disk layout for any odd-one-out benchmark: read, validate, write.
 
+Benchmarks are loaded through :func:`socalign.data.load_dataset` (the dataset registry), which
+reads a folder in this layout with :func:`read_layout`.
+
 ::
 
     DIR/
@@ -475,8 +478,11 @@ def exclusions(trials: Trials, exclude_catch: bool = True) -> tuple[np.ndarray, 
     return kept, excluded
 
 
-def read_benchmark(root: Path | str, exclude_catch: bool = True) -> Benchmark:
-    """Load a benchmark written in the socalign layout, validating every file.
+def read_layout(root: Path | str, exclude_catch: bool = True) -> Benchmark:
+    """Read a benchmark folder in the socalign layout, validating every file.
+
+    The dataset registry's reader for socalign-layout folders (SocialWorld's among them); load
+    a benchmark with :func:`socalign.data.load_dataset`, which comes here for such a folder.
 
     Parameters
     ----------
@@ -627,7 +633,7 @@ def write_benchmark(
     atomic_write_text(root / "trials.csv", trials.to_csv(index=False))
     if captions is not None:
         atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
-    read_benchmark(root)  # validate what was written
+    read_layout(root)  # validate what was written
     return root
 
 

@@ -32,13 +32,16 @@ Hand-written, because scipy has no equivalent:
 * the Mantel-style permutation (:func:`permutation_pvalue`) — scipy's permutation tests permute
   observations, not the item labels of a similarity matrix.
 
-Seeds: :func:`as_rng` is the one seed-to-Generator rule of the package.
+Seeds: :func:`as_rng` is the one seed-to-Generator rule of the package; :func:`stream` derives
+the several streams one seed feeds (a fine-tuning run's, named in :data:`STREAMS`) so that no
+two of them coincide.
 """
 
 from __future__ import annotations
 
 import inspect
 import warnings
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -80,6 +83,79 @@ def as_rng(rng: np.random.Generator | int | Sequence[int]) -> np.random.Generato
             and all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in rng)):
         return np.random.default_rng([int(k) for k in rng])
     raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+STREAM_RULE = 1
+"""The version of the rule by which :func:`stream` derives a named stream from a seed.
+
+A fine-tuning run records it (``identity.stream_rule`` in ``config.json``,
+:func:`socalign.train.identity.run_identity`) and is resumed only under the same rule, so a run
+never mixes draws of two rules. 1: named streams (this module's :func:`stream`). Runs without
+the record drew numbered streams, ``default_rng([seed, k])``, which collided: the
+validation split ``[seed, 1]`` was epoch 1's batches, the gain's bootstrap ``[seed, 2]`` epoch
+2's, and epoch 0's ``[seed, 0]`` the seed itself (numpy pads a short seed with zeros).
+"""
+
+STREAMS: dict[str, str] = {
+    "split": "the fit/validation split of a fine-tuning run's training videos",
+    "init": "the initialisation of the adapters and the head (one torch seed drawn from it)",
+    "dropout": "torch's global generator while training, i.e. dropout (one torch seed drawn "
+               "from it)",
+    "epoch": "one epoch's batches and subsets (index: the epoch, from 0)",
+    "gain-bootstrap": "the paired bootstrap of a run's held-out gain (after - before)",
+}
+"""Every named stream, with what draws from it: the one table of a run's random streams.
+
+A run's held-out evaluations (before and after) are not named streams: they resample from
+``as_rng(seed)``, the seed itself, exactly as ``socalign evaluate --seed`` does, and no named
+stream equals it.
+"""
+
+
+def _stream_key(name: str) -> int:
+    """A stream name's fixed 32-bit key (CRC-32 of its UTF-8 bytes; never Python's ``hash``)."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def stream(seed: int, name: str, *index: int) -> np.random.Generator:
+    """The random stream ``name`` (and ``index``, e.g. an epoch) of ``seed``.
+
+    The Generator is seeded by ``numpy.random.SeedSequence(seed, spawn_key=(key(name),
+    *index))``, where ``key`` is the CRC-32 of the name: the seed fills its own words, the
+    name's key and the indices follow, so streams of different names, indices or seeds never
+    share their seed material, and none equals ``as_rng(seed)`` or a numbered
+    ``default_rng([seed, k, ...])`` stream.
+
+    Parameters
+    ----------
+    seed : int
+        The seed (0 to 2**128 - 1), e.g. a run's ``TrainConfig.seed``.
+    name : str
+        A name in :data:`STREAMS`.
+    *index : int
+        Indices within the stream (0 to 2**32 - 1 each), e.g. the epoch of ``"epoch"``.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh Generator: the same arguments give the same draws.
+
+    Raises
+    ------
+    ValueError
+        For a name not in :data:`STREAMS`, or a seed or index out of range.
+    TypeError
+        For a seed or index that is not an integer (a bool included).
+    """
+    if name not in STREAMS:
+        raise ValueError(f"unknown random stream {name!r}; the streams are {list(STREAMS)}")
+    for what, value, top in (("seed", seed, 2**128), *(("index", k, 2**32) for k in index)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"a stream's {what} must be an integer, got {type(value).__name__}")
+        if not 0 <= int(value) < top:
+            raise ValueError(f"a stream's {what} must lie in [0, {top}), got {value}")
+    key = (_stream_key(name), *(int(k) for k in index))
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key))
 
 
 @dataclass(frozen=True)

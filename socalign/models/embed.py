@@ -167,8 +167,8 @@ def model_identity(model: str, kind: str, revision: str | None = None) -> str:
     str
         For a hub video model ``video-hub:owner/name@<commit>``, the commit of the local
         snapshot the revision resolves to (:func:`socalign.models.hub.resolve_commit`, which
-        asks the hub when online); for folders and the toy the content of their config and
-        weight files.
+        asks the hub when online); for folders and registered backbones (the toy) the content
+        of their config and weight files.
 
     Raises
     ------
@@ -183,10 +183,11 @@ def model_identity(model: str, kind: str, revision: str | None = None) -> str:
         import sklearn
 
         return f"tfidf:sklearn-{sklearn.__version__}"
-    from socalign.models.toy import is_toy, toy_backbone
+    from socalign.models.registry import registered_folder
 
-    if is_toy(model):
-        return f"{model}:{_folder_identity(toy_backbone(model))}"
+    folder = registered_folder(model)
+    if folder is not None:  # a registered backbone (the toy): its weights' content
+        return f"{model}:{_folder_identity(folder)}"
     path = Path(model).expanduser()
     if path.is_dir():
         return f"{kind}-folder:{_folder_identity(path)}"
@@ -394,8 +395,8 @@ def embed(
         EMBED_CACHE_VERSION, which, identity, layer, pooling,
         None if spec is None else spec.n_frames, benchmark.videos.ids, *inputs,
     )
-    target = _cache_path(key)
-    stored = _read_cached(target) if cache else None
+    target = _cache_path(key) if cache else None  # no cache: not even its folder is made
+    stored = _read_cached(target) if target is not None else None
     if not cache:
         logger.info("embedding cache bypassed (no cache): %s", model)
     elif stored is None:
@@ -420,7 +421,7 @@ def embed(
     if not np.isfinite(embeddings).all():
         bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])
         raise ValueError(f"{model}: non-finite embedding for video id {benchmark.videos.ids[rows[bad]]}")
-    if cache and not skipped:
+    if target is not None and not skipped:
         buffer = io.BytesIO()
         np.savez(buffer, embeddings=embeddings, rows=rows)
         write_verified(target, buffer.getvalue())

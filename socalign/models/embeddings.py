@@ -370,7 +370,7 @@ def load_similarity(
     """(N, N) model similarity in the benchmark's video row order (matched by ``ids`` for .npz).
 
     NaN is allowed (e.g. a judged similarity's unobserved pairs);
-    :func:`socalign.evaluate.evaluate` fails naming any NaN pair it needs.
+    :func:`socalign.scoring.evaluate` fails naming any NaN pair it needs.
 
     Parameters
     ----------

@@ -1,9 +1,9 @@
 """Clips to a backbone's input tensor, on the best device, and the pooled forward (torch, no
 model loading).
 
-Below both :mod:`socalign.models.video` (which re-exports these) and
-:mod:`socalign.models.toy`, which preprocesses its pretraining clips with them: the toy never
-imports the loader, which resolves the name ``toy`` by building it.
+Below both :mod:`socalign.models.video` (which re-exports these) and the toy's pretraining
+(:mod:`socalign.models.toy.model`, :mod:`socalign.models.pretrain`), which preprocesses its
+clips with them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""The vocabulary recipe: a toy backbone pretrained the way a Kinetics model is, for any family.
+"""Pretraining the toy backbones, an explicit step, and its recipe for every family.
+
+A registry lookup of a toy never pretrains it: its weights ship, or this module made them.
+:func:`pretrain_backbone` pretrains a registered name (``toy-clip``) and caches it under that
+name; :func:`ensure_toy_backbone` finds or pretrains any recipe (:mod:`socalign.models.toy`) and
+caches it; ``socalign pretrain`` writes one to a folder.
+
+The vocabulary recipe (:func:`pretrain_vocabulary`): a toy pretrained the way a Kinetics model is.
 
 A video backbone of the registry's families (``timesformer``: divided space-time attention;
 ``clip``: a frame-wise image transformer whose pooled frames are averaged over time) is built
@@ -16,6 +23,7 @@ beside a ``pretrain_report.json`` and a model card (``README.md``) that says wha
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,50 +32,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from socalign.cache import staged_folder
+from socalign.cache import build_once, staged_folder
 from socalign.data.layout import atomic_write_text
 from socalign.models.frames import auto_device, preprocess
 from socalign.models.specs import FAMILIES, KINETICS_MEAN, KINETICS_STD, SPEC_FILE, make_spec
+from socalign.models.toy.model import write_processor_config
+from socalign.models.toy.settings import ToySettings, perception_stage
+from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, shipped_toy_backbone
 
-REPORT_FILE = "pretrain_report.json"
 SPEED_NAMES = ("speed_slower", "speed_faster")
-
-
-def write_processor_config(out: Path, settings: Any) -> Path:
-    """Write the toy's ``preprocessor_config.json`` (the TimeSformer checkpoints' Kinetics
-    normalisation at the toy's size) into ``out``.
-
-    Written as JSON: instantiating the processor class would need torchvision or Pillow, which
-    loading it later does not require of socalign.
-
-    Parameters
-    ----------
-    out : Path
-        The toy backbone's folder.
-    settings : socalign.models.toy.ToySettings
-        The toy's settings (its ``image_size`` is the resize and crop size).
-
-    Returns
-    -------
-    Path
-        The file written, atomically.
-    """
-    processor = {
-        "image_processor_type": "VideoMAEImageProcessor",
-        "do_resize": True,
-        "size": {"shortest_edge": settings.image_size},
-        "resample": 2,
-        "do_center_crop": True,
-        "crop_size": {"height": settings.image_size, "width": settings.image_size},
-        "do_rescale": True,
-        "rescale_factor": 1 / 255,
-        "do_normalize": True,
-        "image_mean": list(KINETICS_MEAN),
-        "image_std": list(KINETICS_STD),
-    }
-    path = out / "preprocessor_config.json"
-    atomic_write_text(path, json.dumps(processor, indent=2) + "\n")
-    return path
 
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
@@ -110,9 +83,8 @@ def load_base(folder: Path | str, family: str) -> torch.nn.Module:
     """The base model of ``family`` (no task head) from a checkpoint folder, e.g. a stage's
     weights saved with their classification head.
 
-    Read with the family's transformers class directly rather than through
-    :func:`socalign.models.video.load_backbone`, whose registry resolves the toys' names by
-    building them (this module is below it).
+    Read with the family's transformers class directly (a stage's folder is no registered
+    backbone, and its classification head is left out quietly).
 
     Parameters
     ----------
@@ -534,7 +506,7 @@ def pretrain_vocabulary(
     if settings.task != "vocabulary":
         raise ValueError(f"settings.task must be 'vocabulary' here, got {settings.task!r}")
     family = settings.family
-    out = check_output_folder(out, "toy backbone", REPORT_FILE)
+    out = check_output_folder(out, "toy backbone", TOY_MARKER)
     started = time.perf_counter()
     dev = auto_device(device)
     with torch.random.fork_rng(devices=[]):
@@ -562,8 +534,115 @@ def pretrain_vocabulary(
     with staged_folder(out) as stage:
         model.cpu().save_pretrained(stage, safe_serialization=True)
         write_processor_config(stage, settings)
-        atomic_write_text(stage / REPORT_FILE, json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write_text(stage / TOY_MARKER, json.dumps(result.to_dict(), indent=2) + "\n")
         atomic_write_text(stage / "README.md", model_card(result))
         # the frames it was trained on, for every family (a frame-wise config has no count)
         atomic_write_text(stage / SPEC_FILE, json.dumps({"n_frames": settings.vocabulary_frames}) + "\n")
     return result
+
+
+def ensure_toy_backbone(
+    actions_dir: Path | str | None = None,
+    seed: int = 0,
+    settings: ToySettings | None = None,
+    device: str | None = None,
+    progress: bool = False,
+    shipped: bool = True,
+) -> Path:
+    """The toy backbone's folder: the shipped weights when they match, else pretrained on first
+    use and cached.
+
+    The cached folder is checked against its size/sha256 manifest each time it is reused; a
+    damaged one (e.g. a truncated ``model.safetensors``) is reported once, naming the file, then
+    removed and pretrained again (:func:`socalign.cache.build_once`, which also makes a second
+    process wait for the first one's build instead of building it too).
+
+    Parameters
+    ----------
+    actions_dir
+        An action set to pretrain on (``settings.task`` "actions"); None synthesizes the data.
+    seed
+        Pretraining seed.
+    settings
+        The recipe (None: the vocabulary recipe of the TimeSformer toy, ``ToySettings()``,
+        whose seed-0 weights ship in the package).
+    device
+        cuda, mps or cpu for pretraining (default: the best available).
+    progress
+        Show progress bars while pretraining.
+    shipped
+        Use the shipped weights when they match (False: pretrain, or reuse the cache).
+
+    Returns
+    -------
+    Path
+        A folder loadable by ``socalign.models.video.load_backbone``.
+    """
+    settings = settings or ToySettings()
+    if settings.task not in ("vocabulary", "perception", "actions"):
+        raise ValueError(f"settings.task must be 'vocabulary', 'perception' or 'actions', got {settings.task!r}")
+    if settings.task != "actions" and actions_dir is not None:
+        raise ValueError(f"the {settings.task} recipe makes its own clips; pass no actions_dir")
+    if shipped and actions_dir is None and settings.task != "actions":
+        found = shipped_toy_backbone(settings, seed)
+        if found is not None:
+            return found
+    actions_path = None if actions_dir is None else Path(actions_dir)
+    target = cached_toy(settings, seed, actions_path)
+
+    def build(out: Path) -> None:
+        from socalign.models.toy.model import pretrain, pretrain_perception
+
+        if settings.task == "vocabulary":
+            init = None
+            if settings.family == "timesformer":  # stage 1: the perception recipe's weights
+                init = ensure_toy_backbone(seed=seed, settings=perception_stage(settings), device=device,
+                                           progress=progress, shipped=shipped)
+            pretrain_vocabulary(out, settings, seed, device, progress=progress, init=init)
+            return
+        if settings.task == "perception":
+            pretrain_perception(out, settings, seed, device, progress=progress)
+            return
+        from socalign.data.socialworld import synthesize_actions
+
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".actions-") as scratch:
+            actions = actions_path
+            if actions is None:
+                actions = Path(scratch) / "actions"
+                synthesize_actions(actions, n_clips=settings.action_clips, seed=seed, progress=progress)
+            pretrain(actions, out, settings, seed, device, progress=progress)
+
+    return build_once(target, CACHE_MARKER, build)
+
+def pretrain_backbone(name: str, device: str | None = None, progress: bool = False) -> Path:
+    """Pretrain the registered backbone called ``name`` (e.g. ``toy-clip``), or find its weights
+    shipped or already pretrained: the explicit step a registry lookup never takes.
+
+    The weights are cached under the name, so that ``name`` then loads everywhere
+    (``--backbone``, ``--model``, a profile's ``video_model``).
+
+    Parameters
+    ----------
+    name : str
+        A registered name (:func:`socalign.models.registry.registered_names`).
+    device : str or None, default None
+        cuda, mps or cpu for pretraining (default: the best available).
+    progress : bool, default False
+        Show progress bars while pretraining.
+
+    Returns
+    -------
+    Path
+        The weights' folder.
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not a registered backbone's.
+    """
+    from socalign.models.registry import registered_names, resolver_for
+
+    resolver = resolver_for(name)
+    if resolver is None:
+        raise ValueError(f"{name!r} is not a registered backbone (registered: {registered_names()})")
+    return resolver.pretrain(name, device=device, progress=progress)

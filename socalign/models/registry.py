@@ -1,17 +1,21 @@
 """What each video backbone needs: preprocessing, pooling, layers and LoRA target modules.
 
 A :class:`BackboneSpec` is looked up by Hugging Face name (known names are listed in
-:data:`KNOWN`) or read from a local folder's ``config.json`` (and ``preprocessor_config.json``
-/ ``video_preprocessor_config.json`` when present), so local folders load the same way as
-names. No weights are read here and nothing is fetched for a known name. The families, the
-spec type and :func:`make_spec` are defined in :mod:`socalign.models.specs` and re-exported
-here.
+:data:`KNOWN`), by a name a plug-in registered (a :class:`BackboneResolver`: the toys of
+:mod:`socalign.models.toy` register theirs), or read from a local folder's ``config.json`` (and
+``preprocessor_config.json`` / ``video_preprocessor_config.json`` when present), so local
+folders load the same way as names. No weights are read here, nothing is fetched for a known
+name, and a lookup never pretrains: a registered name whose weights neither ship nor were
+pretrained raises :class:`NotPretrainedError`, naming the explicit step. The families, the spec
+type and :func:`make_spec` are defined in :mod:`socalign.models.specs` and re-exported here.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,156 @@ from socalign.models.specs import (  # noqa: F401  (re-exported: the registry's 
     make_spec,
 )
 
-TOY_NAME = "toy"
+BUILTIN_BACKBONES = ("socalign.models.toy",)
+"""The modules that register the built-in backbone plug-ins (imported on the first lookup)."""
+
+
+class NotPretrainedError(FileNotFoundError):
+    """A registered backbone whose weights neither ship nor were pretrained on this machine
+    (the message names the explicit pretraining step)."""
+
+
+@dataclass(frozen=True)
+class BackboneResolver:
+    """Backbones known by name whose weights a plug-in finds on disk (the toys, for one).
+
+    Attributes
+    ----------
+    names : tuple of str
+        The names it resolves (``--backbone``, ``--model``, a profile's ``video_model``).
+    folder : callable
+        ``folder(name) -> Path``: the checkpoint folder of the weights (shipped, or pretrained
+        earlier). A lookup: it never pretrains, and raises :class:`NotPretrainedError` when the
+        weights are not there.
+    pretrain : callable
+        ``pretrain(name, device=None, progress=False) -> Path``: the explicit step that makes
+        the weights (or finds them shipped or cached) and returns their folder.
+    shipped : callable
+        ``shipped(name) -> bool``: whether the weights ship in the package (pretrained from
+        shipped weights, no step needed).
+    preprocessing : {"auto", "hub", "fast"}, default "auto"
+        How its clips are preprocessed by default (:func:`default_preprocessing`).
+    marker : str or None, default None
+        A file every folder it makes holds: such a folder, passed as a path, gets its default
+        preprocessing too.
+    """
+
+    names: tuple[str, ...]
+    folder: Callable[[str], Path]
+    pretrain: Callable[..., Path]
+    shipped: Callable[[str], bool]
+    preprocessing: str = "auto"
+    marker: str | None = None
+
+
+_RESOLVERS: list[BackboneResolver] = []
+_LOADED: list[bool] = []  # set once the built-in plug-ins were imported
+
+
+def register_backbone(resolver: BackboneResolver) -> BackboneResolver:
+    """Register a plug-in's backbone names (called by the plug-in's module, when imported).
+
+    Parameters
+    ----------
+    resolver : BackboneResolver
+        The plug-in; its names must not clash with :data:`KNOWN` or another plug-in's.
+
+    Returns
+    -------
+    BackboneResolver
+        ``resolver``.
+
+    Raises
+    ------
+    ValueError
+        When one of its names is already taken.
+    """
+    taken = set(KNOWN).union(*(r.names for r in _RESOLVERS if r is not resolver))
+    clash = sorted(taken.intersection(resolver.names))
+    if clash:
+        raise ValueError(f"backbone name(s) {clash} are already registered")
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+    return resolver
+
+
+def backbone_resolvers() -> tuple[BackboneResolver, ...]:
+    """The registered plug-ins (the built-in ones imported on first use).
+
+    Returns
+    -------
+    tuple of BackboneResolver
+        In registration order.
+    """
+    if not _LOADED:
+        for module in BUILTIN_BACKBONES:
+            importlib.import_module(module)
+        _LOADED.append(True)
+    return tuple(_RESOLVERS)
+
+
+def registered_names() -> list[str]:
+    """Every name a plug-in registered (e.g. ``toy``, ``toy-clip``), sorted."""
+    return sorted(name for r in backbone_resolvers() for name in r.names)
+
+
+def resolver_for(name: str | Path) -> BackboneResolver | None:
+    """The plug-in that registered ``name``, or None.
+
+    Parameters
+    ----------
+    name : str or path-like
+        A backbone name.
+
+    Returns
+    -------
+    BackboneResolver or None
+    """
+    return next((r for r in backbone_resolvers() if str(name) in r.names), None)
+
+
+def registered_folder(name: str | Path) -> Path | None:
+    """The weights' folder of a registered name (a lookup: never pretrains), None for any other
+    name or folder.
+
+    Parameters
+    ----------
+    name : str or path-like
+        A backbone name.
+
+    Returns
+    -------
+    Path or None
+
+    Raises
+    ------
+    NotPretrainedError
+        A registered name whose weights neither ship nor were pretrained here.
+    """
+    resolver = resolver_for(name)
+    return None if resolver is None else resolver.folder(str(name))
+
+
+def default_preprocessing(spec: BackboneSpec) -> str:
+    """How ``spec``'s clips are preprocessed by default: its plug-in's choice for a registered
+    name or a folder holding the plug-in's marker file (the toys: ``fast``), else ``auto``.
+
+    Parameters
+    ----------
+    spec : BackboneSpec
+        The backbone's spec.
+
+    Returns
+    -------
+    str
+        ``"auto"``, ``"hub"`` or ``"fast"``.
+    """
+    source = Path(spec.source).expanduser()
+    for resolver in backbone_resolvers():
+        marked = resolver.marker is not None and (source / resolver.marker).is_file()
+        if spec.name in resolver.names or marked:
+            return resolver.preprocessing
+    return "auto"
 
 
 KNOWN: dict[str, BackboneSpec] = {
@@ -172,22 +325,25 @@ def with_frames(spec: BackboneSpec, n_frames: int | None) -> BackboneSpec:
     return replace(spec, n_frames=n_frames)
 
 
-def _is_toy(name: str) -> bool:
-    """True for a toy backbone's name (``toy``, ``toy-clip``: :data:`socalign.models.toy.TOYS`)."""
-    from socalign.models.toy import is_toy
-
-    return is_toy(name)
-
-
 def is_video_model(name_or_path: str | Path) -> bool:
-    """True for ``toy``, a known video name, a folder whose config is a supported backbone, or
-    a hub id (``owner/name``, optionally ``@REV``) whose config in the local Hugging Face cache
-    is one (nothing is fetched: :func:`get_spec` fetches an uncached hub id's config).
+    """True for a known video name, a registered name (``toy``), a folder whose config is a
+    supported backbone, or a hub id (``owner/name``, optionally ``@REV``) whose config in the
+    local Hugging Face cache is one (nothing is fetched: :func:`get_spec` fetches an uncached
+    hub id's config).
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A backbone name, folder or hub id.
+
+    Returns
+    -------
+    bool
     """
     from socalign.models.hub import is_hub_id
 
     name, revision = split_revision(str(name_or_path))
-    if name == TOY_NAME or name in KNOWN or _is_toy(name):
+    if name in KNOWN or resolver_for(name) is not None:
         return True
     path = Path(name).expanduser()
     if (path / "config.json").is_file():
@@ -228,15 +384,16 @@ def _hub_spec(name: str, revision: str | None, local_only: bool | None = None) -
 def get_spec(name_or_path: str | Path, revision: str | None = None) -> BackboneSpec:
     """The spec of a known name, a local checkpoint folder, or (from the HF cache/online) a name.
 
-    ``toy`` resolves to the cached toy backbone (pretrained on first use). A hub id may be
-    pinned as ``owner/name@REV`` or with ``revision`` (the spec records it; the weights are
-    loaded at that revision). Nothing is fetched for a known name.
+    A registered name (``toy``) resolves to its plug-in's weights (shipped, or pretrained by an
+    explicit step: a lookup never pretrains). A hub id may be pinned as ``owner/name@REV`` or
+    with ``revision`` (the spec records it; the weights are loaded at that revision). Nothing
+    is fetched for a known name.
 
     Parameters
     ----------
     name_or_path : str or path-like
-        ``toy``, a known name, a local checkpoint folder, or a hub id (optionally
-        ``owner/name@REV``).
+        A registered name (``toy``), a known name, a local checkpoint folder, or a hub id
+        (optionally ``owner/name@REV``).
     revision : str or None, default None
         A branch, tag or commit pinning a hub id (refused when the name pins another one).
 
@@ -248,17 +405,18 @@ def get_spec(name_or_path: str | Path, revision: str | None = None) -> BackboneS
     Raises
     ------
     ValueError
-        An unknown name, or a revision given for a local folder or ``toy``.
+        An unknown name, or a revision given for a local folder or a registered name.
+    NotPretrainedError
+        A registered name whose weights neither ship nor were pretrained here.
     """
     from socalign.models.hub import split_revision, with_revision
 
     name, pinned = split_revision(str(name_or_path))
     if revision is not None:
         name, pinned = split_revision(with_revision(str(name_or_path), revision))
-    if _is_toy(name):
-        from socalign.models.toy import toy_backbone
-
-        return replace(spec_from_dir(toy_backbone(name)), name=name)
+    folder = registered_folder(name)
+    if folder is not None:
+        return replace(spec_from_dir(folder), name=name)
     if name in KNOWN:
         return replace(KNOWN[name], revision=pinned)
     path = Path(name).expanduser()

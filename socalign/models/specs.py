@@ -2,9 +2,9 @@
 
 The lowest layer of :mod:`socalign.models`: :class:`Family` (per-architecture facts),
 :class:`BackboneSpec` (one checkpoint's preprocessing, pooling, layers and LoRA targets) and
-:func:`make_spec`. Name and folder resolution (which may build the toy backbone) is
-:mod:`socalign.models.registry`, which re-exports everything here; the toy imports this
-module, not the registry, so that the registry can build the toy without an import cycle.
+:func:`make_spec`. Name and folder resolution is :mod:`socalign.models.registry`, which re-exports everything
+here; a lookup there never builds a backbone (the toy's plug-in registers with it, and its
+pretraining, :mod:`socalign.models.pretrain`, is an explicit step).
 """
 
 from __future__ import annotations

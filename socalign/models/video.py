@@ -25,7 +25,13 @@ import numpy as np
 import torch
 
 from socalign.models.frames import auto_device, forward_features, pool, preprocess
-from socalign.models.registry import TOY_NAME, BackboneSpec, get_spec, with_frames
+from socalign.models.registry import (
+    BackboneSpec,
+    default_preprocessing,
+    get_spec,
+    registered_names,
+    with_frames,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +72,7 @@ def load_backbone(
     ----------
     name_or_path : str or path-like
         A Hugging Face name (optionally ``owner/name@REV``), a local checkpoint folder, or
-        ``toy`` (the toy TimeSformer, pretrained and cached on first use).
+        a registered name (``toy``: shipped or pretrained weights, never pretrained here).
     device : str or torch.device or None, default None
         Where to put it (None: cuda, then mps, then cpu).
     dtype : torch.dtype or None, default None
@@ -110,7 +116,7 @@ def load_backbone(
     except OSError as err:
         raise FileNotFoundError(
             f"cannot load {spec.model_class} from {source!r} ({err}); offline, pass a local "
-            f"folder or {TOY_NAME!r}"
+            f"folder or a registered backbone ({', '.join(registered_names())})"
         ) from err
     _report_loading(source, info)
     model.eval()
@@ -285,8 +291,9 @@ def clip_preprocessor(spec: BackboneSpec, preprocessing: Preprocessing = "auto")
         The backbone's spec.
     preprocessing
         ``"auto"``: the checkpoint's own processor (:func:`load_processor`) for hub ids and
-        checkpoint folders that ship processor settings, the fast path for the toy (its folder
-        holds ``pretrain_report.json``) and for folders without such settings; ``"hub"``: the
+        checkpoint folders that ship processor settings, the registry's default for a
+        registered backbone or a folder it made (:func:`socalign.models.registry.default_preprocessing`:
+        the toys' fast path) and the fast path for folders without such settings; ``"hub"``: the
         checkpoint's processor (an error when it has none); ``"fast"``: :func:`preprocess`.
 
     Returns
@@ -302,11 +309,7 @@ def clip_preprocessor(spec: BackboneSpec, preprocessing: Preprocessing = "auto")
         raise ValueError(f"preprocessing must be 'auto', 'hub' or 'fast', got {preprocessing!r}")
     if preprocessing == "fast":
         return ClipPreprocessor(spec, "fast")
-    from socalign.models.toy import TOY_MARKER, TOYS
-
-    is_toy = spec.name in TOYS or (
-        _is_local(spec.source) and (Path(spec.source).expanduser() / TOY_MARKER).is_file())
-    if is_toy and preprocessing == "auto":
+    if preprocessing == "auto" and default_preprocessing(spec) == "fast":
         return ClipPreprocessor(spec, "fast")
     processor = load_processor(spec)
     if processor is None:

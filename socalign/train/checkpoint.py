@@ -197,7 +197,7 @@ def _tensor() -> type:
     return torch.Tensor
 
 
-#: ``last.json``'s fields (read with :func:`socalign.train.runs.read_json`).
+#: ``last.json``'s fields (read with :func:`read_json`).
 POINTER_FIELDS: dict[str, tuple[Any, bool]] = {"epoch": (int, True), "file": (str, True)}
 
 
@@ -453,7 +453,7 @@ def load_latest(folder: Path | str) -> tuple[Path, dict[str, Any]] | None:
 def state_fields() -> dict[str, tuple[Any, bool]]:
     """A training checkpoint's fields and their types (torch imported here)."""
     tensor = _tensor()
-    number = float  # an int or a float (socalign.train.runs.check_fields)
+    number = float  # an int or a float (see check_fields)
     return {
         "config": (str, True), "epoch": (int, True), "trainable": (dict, True),
         "optimizer": (dict, True), "scheduler": (dict, True), "torch_rng": (tensor, True),

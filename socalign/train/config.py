@@ -87,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ValueError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed!r}")
         if self.rsa_grad_videos > self.rsa_subset:
             raise ValueError("rsa_grad_videos cannot exceed rsa_subset")
         if self.rsa_steps_per_epoch < 0 or self.patience < 1:

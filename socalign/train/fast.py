@@ -147,8 +147,8 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
         above 0 with ``bank_refresh="epoch"``, and is passed to
         :func:`~socalign.train.trainers.optimizer_step` and ``ctx.on_step``.
     rng : numpy.random.Generator
-        Draws the order of the fit videos (or the permutation
-        :func:`graph_batches` grows its batches from).
+        The run's ``"epoch"`` stream of this epoch: draws the order of the fit videos (or the
+        permutation :func:`graph_batches` grows its batches from).
 
     Returns
     -------

@@ -2,13 +2,21 @@
 
 Imports no torch, so that the command line can list them (``socalign finetune --loss``);
 :mod:`socalign.train.losses` re-exports :data:`LOSSES` and :class:`LossKind`.
+
+Adding a loss kind is one entry in :data:`LOSSES`: the command line's ``--loss`` choices and
+help, the configuration's check (:class:`socalign.train.losses.LossConfig`), both trainers
+(which branch on a kind's ``triplet``, ``rsa``, ``hard`` and ``targets``, never on its name),
+the book's chapter 3 and its leaderboard all read the table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LOSSES", "LossKind"]
+__all__ = ["DEFAULT_LOSS", "LOSSES", "TARGETS", "LossKind", "kinds_where"]
+
+TARGETS = ("people", "captions")
+"""Whose judgments a kind's targets are (:attr:`LossKind.targets`)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,18 @@ class LossKind:
     hard: bool = False
     targets: str = "people"
 
+    def __post_init__(self) -> None:
+        if not self.name.strip() or self.name != self.name.strip():
+            raise ValueError(f"a loss kind needs a name without outer spaces, got {self.name!r}")
+        if not (self.triplet or self.rsa or self.hard):
+            raise ValueError(f"loss kind {self.name!r} trains nothing: set triplet, rsa or hard")
+        if self.hard and self.rsa:
+            raise ValueError(f"loss kind {self.name!r}: hard triplets take the RSA term's place, "
+                             "so hard and rsa cannot both be on")
+        if self.targets not in TARGETS:
+            raise ValueError(f"loss kind {self.name!r}: targets must be one of {list(TARGETS)}, "
+                             f"got {self.targets!r}")
+
 
 #: The loss kinds by name, in the order the command line lists them. ``budget`` and
 #: ``distilled`` are the paper's (v2) controls; both run on the same trainer, steps and
@@ -64,3 +84,32 @@ LOSSES: dict[str, LossKind] = {
                  "similarity in place of people's", triplet=True, rsa=True, targets="captions"),
     )
 }
+
+DEFAULT_LOSS = "hybrid"
+"""The kind a configuration and ``socalign finetune --loss`` use unless told otherwise."""
+
+
+def kinds_where(**fields: object) -> tuple[str, ...]:
+    """The names of the kinds in :data:`LOSSES` whose fields have the given values.
+
+    Parameters
+    ----------
+    **fields : object
+        :class:`LossKind` fields and the values asked for (e.g. ``targets="captions"``).
+
+    Returns
+    -------
+    tuple of str
+        The matching kinds' names, in the table's order.
+
+    Raises
+    ------
+    TypeError
+        For a name that is not a field of :class:`LossKind`.
+    """
+    known = set(LossKind.__dataclass_fields__)
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise TypeError(f"not a field of LossKind: {unknown}")
+    return tuple(name for name, kind in LOSSES.items()
+                 if all(getattr(kind, key) == value for key, value in fields.items()))

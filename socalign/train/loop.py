@@ -23,6 +23,7 @@ import torch
 from scipy.stats import spearmanr
 
 from socalign.cache import atomic_write_bytes
+from socalign.metrics.resampling import stream
 from socalign.train import fast, paper  # noqa: F401  (importing them registers them)
 from socalign.train.checkpoint import (
     BEST,
@@ -37,7 +38,12 @@ from socalign.train.checkpoint import (
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
-from socalign.train.runs import CHECKPOINTS_DIR, HISTORY_FILE, HISTORY_JSON_FILE, VALIDATIONS_FILE
+from socalign.train.runfiles import (
+    CHECKPOINTS_DIR,
+    HISTORY_FILE,
+    HISTORY_JSON_FILE,
+    VALIDATIONS_FILE,
+)
 from socalign.train.trainers import (  # noqa: F401  (Context, embed, ... stay importable here)
     Context,
     Inputs,
@@ -246,7 +252,7 @@ def fit(
     on_step : StepHook or None, default None
         Called as ``on_step(epoch, step)`` after each training step.
     run_id : str or None, default None
-        The run's id (:func:`socalign.train.runs.run_identity`): written into every
+        The run's id (:func:`socalign.train.identity.run_identity`): written into every
         checkpoint and ``best.safetensors``; a checkpoint resumed from must carry it.
 
     Returns
@@ -288,8 +294,9 @@ def fit(
     counts, steps_done = (0, 0), 0
     found = load_latest(ckpt_dir) if resume else None
     if found is None:
-        # dropout (LoRA, head) draws from torch's global generator: seed it from the run's seed
-        torch.manual_seed(config.seed)
+        # dropout (LoRA, head) draws from torch's global generator: seed it from the run's
+        # "dropout" stream
+        torch.manual_seed(int(stream(config.seed, "dropout").integers(2**63)))
     else:
         last, state = found
         check_state(state, last, {k: tuple(v.shape) for k, v in core.trainable_state().items()},
@@ -360,7 +367,7 @@ def fit(
         best_before = best
         model.train()
         clock.start()
-        stats = trainer(ctx, epoch, np.random.default_rng([config.seed, epoch]))
+        stats = trainer(ctx, epoch, stream(config.seed, "epoch", epoch))
         score = validate("epoch")
         scheduler.step(score if math.isfinite(score) else -math.inf)
         bad = 0 if best > best_before else bad + 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from socalign.train.kinds import LOSSES, LossKind
+from socalign.train.kinds import DEFAULT_LOSS, LOSSES, LossKind
 
 __all__ = ["LOSSES", "TRIPLET_KINDS", "LossConfig", "LossKind", "cosine_distance",
            "margin_hinge", "ooo_cross_entropy", "ooo_softmax_loss", "pearson", "rsa_loss",
@@ -231,7 +231,7 @@ class LossConfig:
     (6 x (15 + 6 x 18)), at no extra embedding.
     """
 
-    kind: str = "hybrid"
+    kind: str = DEFAULT_LOSS
     alpha: float = 0.7
     beta_start: float = 0.3
     beta_step: float = 0.1

@@ -1,7 +1,10 @@
 """The fine-tuned model: a video backbone with LoRA adapters (peft) and a projection head.
 
-Only the adapters and the head train. A model is saved in peft's own format (adapter
-safetensors + adapter_config.json) beside ``head.safetensors`` and ``head.json``.
+Only the adapters and the head train. :class:`AlignedVideoModel` has the one save/load pair:
+:meth:`AlignedVideoModel.save` writes peft's own format (adapter safetensors +
+``adapter_config.json``) beside ``head.safetensors`` and ``head.json``, and
+:meth:`AlignedVideoModel.load` reads a run folder, an exported folder or a saved folder back,
+its files checked first (:mod:`socalign.train.modelfiles`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +58,6 @@ class ProjectionHead(nn.Module):
         return F.normalize(self.dropout(torch.relu(self.norm(self.linear(x)))), dim=-1)
 
 
-
 @contextlib.contextmanager
 def _peft_quietly() -> Iterator[None]:
     """Silence peft's read of transformers' deprecated ``is_gradient_checkpointing`` (not ours)."""
@@ -63,6 +65,14 @@ def _peft_quietly() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing",
                                 category=FutureWarning)
         yield
+
+
+def _spec_features(spec: Any) -> Features:
+    """The pooled features a backbone's spec names (``socalign.models.video.forward_features``)."""
+    from socalign.models.video import forward_features
+
+    return lambda module, pixel_values: forward_features(module, spec, pixel_values)
+
 
 def cls_features(backbone: nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
     """TimeSformer-style features: the CLS token of ``last_hidden_state``.
@@ -203,6 +213,110 @@ class AlignedVideoModel(nn.Module):
             for name, value in state.items():
                 own[name].copy_(value)
 
+    def save(self, folder: Path | str, meta: dict[str, Any] | None = None) -> Path:
+        """Save the adapters (peft's format, safetensors) and the head (safetensors + json).
+
+        Written into a temporary folder that is then renamed to ``folder`` (replacing an
+        older one); :meth:`load` reads it back.
+
+        Parameters
+        ----------
+        folder : path-like
+            The folder to write (its parent is created when missing).
+        meta : dict of str to Any or None, default None
+            Extra entries of ``head.json`` (beside ``hidden``, ``dim`` and ``dropout``; values
+            that are not JSON-able are written as strings), e.g. the run's id.
+
+        Returns
+        -------
+        Path
+            ``folder``.
+        """
+        from safetensors.torch import save
+
+        from socalign.train.runfiles import HEAD_CONFIG_FILE, HEAD_FILE
+
+        out = Path(folder)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+        try:
+            self.backbone.save_pretrained(str(tmp), safe_serialization=True)
+            head = self.head
+            state = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
+            (tmp / HEAD_FILE).write_bytes(save(state))
+            info = {"hidden": head.hidden, "dim": head.dim, "dropout": head.dropout_p,
+                    **(meta or {})}
+            (tmp / HEAD_CONFIG_FILE).write_text(json.dumps(info, indent=2, default=str))
+            if out.exists():
+                shutil.rmtree(out)
+            os.replace(tmp, out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return out
+
+    @classmethod
+    def load(cls, folder: Path | str, device: str | None = "cpu",
+             backbone: nn.Module | tuple[nn.Module, Any] | None = None) -> AlignedVideoModel:
+        """The one loader of a fine-tuned model: its files checked, then its backbone adapted.
+
+        Every file is checked before a weight is read
+        (:class:`socalign.train.modelfiles.SavedModel`): the adapters' settings and tensor
+        shapes and the head's sizes against the run's own record, pickle weights refused.
+        Then the pretrained backbone is loaded (unless given), checked against the adapters,
+        and wrapped with them (peft's ``PeftModel.from_pretrained``) and the head.
+
+        Parameters
+        ----------
+        folder : path-like
+            A ``socalign finetune`` run folder (its ``model/``), a folder ``socalign export``
+            wrote, or, with ``backbone``, a folder :meth:`save` wrote.
+        device : str or None, default "cpu"
+            Where to load the backbone and put the model (None: left where it is loaded).
+        backbone : torch.nn.Module or tuple of (torch.nn.Module, BackboneSpec) or None
+            The pretrained backbone already loaded (it is wrapped, not copied), with its spec
+            when the features are the spec's (``socalign.models.video.forward_features``);
+            None: the one the run records, loaded here.
+
+        Returns
+        -------
+        AlignedVideoModel
+            In eval mode, with ``spec`` (the backbone's, as trained) and ``source``
+            (``folder``).
+
+        Raises
+        ------
+        FileNotFoundError
+            A missing file (or a run without its saved model).
+        ValueError
+            A folder that is neither a run nor an export (without ``backbone``); or
+            (:class:`socalign.train.checkpoint.RunFileError`) a saved model that disagrees
+            with the run's record, a malformed JSON file, or pickle weights (``.bin``,
+            ``.pt``) in place of the safetensors files, which are never loaded.
+        """
+        from peft import PeftModel
+        from safetensors.torch import load
+
+        from socalign.train.modelfiles import SavedModel, hidden_of
+        from socalign.train.runfiles import HEAD_FILE
+
+        saved = SavedModel.of(folder, plain=backbone is not None)
+        saved.check()  # before anything is loaded
+        if backbone is None:
+            from socalign.models.video import load_backbone
+
+            base, spec = load_backbone(str(saved.backbone), device=device,
+                                       revision=saved.revision, n_frames=saved.n_frames)
+        else:
+            base, spec = backbone if isinstance(backbone, tuple) else (backbone, None)
+        info = saved.check(hidden_of(base, spec), base)
+        with _peft_quietly():
+            wrapped = PeftModel.from_pretrained(base, str(saved.weights))
+        head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
+        head.load_state_dict(load((saved.weights / HEAD_FILE).read_bytes()))
+        model = cls(wrapped, head, cls_features if spec is None else _spec_features(spec), spec)
+        model.source = str(folder)
+        return model.to(device).eval() if device is not None else model.eval()
+
 
 def build_model(
     backbone: nn.Module,
@@ -263,95 +377,3 @@ def count_trainable(model: nn.Module) -> tuple[int, int]:
     """(trainable, total) parameter counts."""
     total = sum(p.numel() for p in model.parameters())
     return sum(p.numel() for p in model.parameters() if p.requires_grad), total
-
-
-def save_model(model: AlignedVideoModel, out: Path | str, meta: dict[str, Any] | None = None) -> Path:
-    """Save adapters (peft format, safetensors) and the head (safetensors + head.json).
-
-    Written into a temporary folder that is then renamed to ``out`` (replacing an older one).
-
-    Parameters
-    ----------
-    model : AlignedVideoModel
-        The model; its backbone must be a peft model.
-    out : path-like
-        The folder to write (its parent is created when missing).
-    meta : dict of str to Any or None, default None
-        Extra entries of ``head.json`` (beside ``hidden``, ``dim`` and ``dropout``; values that
-        are not JSON-able are written as strings).
-
-    Returns
-    -------
-    Path
-        ``out``.
-    """
-    from safetensors.torch import save
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
-        model.backbone.save_pretrained(str(tmp), safe_serialization=True)
-        head = model.head
-        state = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
-        (tmp / "head.safetensors").write_bytes(save(state))
-        info = {"hidden": head.hidden, "dim": head.dim, "dropout": head.dropout_p, **(meta or {})}
-        (tmp / "head.json").write_text(json.dumps(info, indent=2, default=str))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
-
-
-def load_model(
-    backbone: nn.Module, path: Path | str, features: Features = cls_features, spec: Any = None
-) -> AlignedVideoModel:
-    """Rebuild a saved model on a freshly loaded (un-adapted) ``backbone`` (``spec`` attached).
-
-    Parameters
-    ----------
-    backbone : torch.nn.Module
-        The backbone the model was trained from, freshly loaded (it is wrapped, not copied).
-    path : path-like
-        A folder :func:`save_model` wrote.
-    features : callable, default cls_features
-        ``(backbone, pixel_values) -> (B, hidden)`` pooled features, as in training.
-    spec : BackboneSpec or None, default None
-        The backbone's spec, attached for :meth:`AlignedVideoModel.embed_clips`.
-
-    Returns
-    -------
-    AlignedVideoModel
-        In eval mode.
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` lacks ``adapter_config.json``, ``head.safetensors`` or ``head.json``.
-    """
-    from peft import PeftModel
-    from safetensors.torch import load
-
-    path = Path(path)
-    for name in ("adapter_config.json", "head.safetensors", "head.json"):
-        if not (path / name).exists():
-            raise FileNotFoundError(f"{path / name} not found: not a saved socalign model")
-    info = json.loads((path / "head.json").read_text())
-    with _peft_quietly():
-        wrapped = PeftModel.from_pretrained(backbone, str(path))
-    head = ProjectionHead(int(info["hidden"]), int(info["dim"]), float(info["dropout"]))
-    head.load_state_dict(load((path / "head.safetensors").read_bytes()))
-    model = AlignedVideoModel(wrapped, head, features, spec)
-    model.eval()
-    return model
-
-
-def lora_settings_from(targets: Sequence[str] | None, **kwargs: Any) -> LoraSettings:
-    """LoraSettings with the backbone's own targets when it names some."""
-    base = asdict(LoraSettings())
-    base.update(kwargs)
-    if targets:
-        base["targets"] = tuple(targets)
-    return LoraSettings(**base)

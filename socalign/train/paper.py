@@ -81,8 +81,8 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
         The epoch's index, from 0 (it sets the RSA weight's schedule and is passed to
         :func:`~socalign.train.trainers.optimizer_step` and ``ctx.on_step``).
     rng : numpy.random.Generator
-        Draws the order of the fit triplets and the video subsets of the
-        RSA (or budget-matched hard-triplet) steps.
+        The run's ``"epoch"`` stream of this epoch: draws the order of the fit triplets and
+        the video subsets of the RSA (or budget-matched hard-triplet) steps.
 
     Returns
     -------
@@ -104,7 +104,7 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
     sums: dict[str, list[float]] = {"loss": [], "triplet": [], "rsa": [], "hard": []}
     step = 0
     for s in range(n_steps):
-        if cfg.loss.kind == "rsa":
+        if not cfg.loss.uses_triplet:  # RSA only: every step a subset step
             result = _subset_step(ctx, epoch, step, rng)
             for key, value in result.items():
                 sums[key].append(value)

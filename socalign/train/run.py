@@ -5,7 +5,7 @@ video files, backbone, output folder), decodes the clips once (cached), trains w
 trainer, and writes under ``out``: ``config.json``, ``metrics.csv``/``metrics.json`` (one row per
 epoch), ``checkpoints/``, ``best.safetensors``, ``model/`` (peft adapters + head), ``embeddings_before.npz``
 and ``embeddings_after.npz``, and ``report.json`` (held-out alignment before vs after). The
-file names live in :mod:`socalign.train.runs`, whose :class:`~socalign.train.runs.Run` reads
+file names live in :mod:`socalign.train.runfiles`; :class:`socalign.train.runs.Run` reads
 the folder back.
 """
 
@@ -21,50 +21,49 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from socalign.cache import atomic_write_bytes
+from socalign.metrics.resampling import stream
+from socalign.train.checkpoint import RunFileError
 from socalign.train.config import TrainConfig
-from socalign.train.runs import (
+from socalign.train.identity import check_identity, run_identity, run_lock
+from socalign.train.report import FinetuneReport
+from socalign.train.runfiles import (
     CHECKPOINTS_DIR,
     EMBEDDINGS_FILES,
     MODEL_DIR,
     REPORT_FILE,
     RUN_MARKER,
     RUN_RECORD,
-    FinetuneReport,
-    Run,
-    RunFileError,
-    check_identity,
     read_marker,
     read_run_marker,
     run_entries,
-    run_identity,
-    run_lock,
 )
 
 if TYPE_CHECKING:
     from socalign.data.types import Benchmark
 
-__all__ = ["PAPER_BACKBONE", "PROFILE_KEYS", "RUN_MARKER", "TOY_BACKBONE", "FinetuneReport",
-           "Prepared", "Run", "check_captions", "check_out_folder", "check_same_run",
-           "config_from_settings", "default_backbone", "embed_all", "finetune",
-           "held_out_report", "load_run", "prepare", "read_run_marker", "strict_json"]
-
-PAPER_BACKBONE = "facebook/timesformer-base-finetuned-k400"
-TOY_BACKBONE = "toy"
-# book profile keys (socalign.profiles.Profile.train) -> TrainConfig fields
-PROFILE_KEYS = {"batch_size": "batch_videos", "lora_rank": "lora_r"}
-
-
-def config_from_settings(settings: dict[str, Any], **changes: Any) -> TrainConfig:
-    """A TrainConfig from a book profile's ``train`` dict (``batch_size``, ``lora_rank`` ...)."""
-    mapped = {PROFILE_KEYS.get(k, k): v for k, v in settings.items()}
-    if "lora_r" in mapped and "lora_alpha" not in mapped:
-        mapped["lora_alpha"] = 2 * int(mapped["lora_r"])  # the paper's alpha = 2 r
-    return TrainConfig().with_changes(**{**mapped, **changes})
+__all__ = ["Prepared", "check_captions", "check_out_folder",
+           "check_same_run", "default_backbone", "embed_all", "finetune", "held_out_report",
+           "prepare", "strict_json"]
 
 
 def default_backbone(benchmark: Benchmark) -> str:
-    """The toy backbone for SocialWorld benchmarks, the paper's TimeSformer elsewhere."""
-    return TOY_BACKBONE if "socialworld" in dict(benchmark.metadata) else PAPER_BACKBONE
+    """The video backbone fine-tuning uses when none is named: the dataset's own, as the
+    dataset registry has it (:func:`socalign.data.registry.dataset_of`: SocialWorld's toy, the
+    paper's TimeSformer for garcia2025 and any other benchmark).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark to fine-tune on.
+
+    Returns
+    -------
+    str
+        A backbone name (:func:`socalign.models.registry.get_spec` takes it).
+    """
+    from socalign.data.registry import dataset_of
+
+    return dataset_of(benchmark).default_backbone
 
 
 def check_out_folder(
@@ -85,11 +84,11 @@ def check_out_folder(
     -------
     dict or None
         The marker of the run to resume (None for a new run), read strictly
-        (:func:`socalign.train.runs.read_marker`).
+        (:func:`socalign.train.runfiles.read_marker`).
 
     Notes
     -----
-    A writer's lock file (:data:`socalign.train.runs.RUN_LOCK`) is not content: a folder that
+    A writer's lock file (:data:`socalign.train.runfiles.RUN_LOCK`) is not content: a folder that
     holds only that is empty.
 
     Raises
@@ -136,9 +135,9 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
     """Refuse to resume the run in ``out`` with other settings (before anything is written).
 
     The settings and the backbone's name are compared first; then, with ``identity``, the
-    run's identity record (:func:`socalign.train.runs.check_identity`: the dataset's and the
-    backbone's fingerprints and the seed). A run folder older than the record cannot be
-    checked, so it is not resumed.
+    run's identity record (:func:`socalign.train.identity.check_identity`: the dataset's and the
+    backbone's fingerprints, the seed and the random-stream rule). A run folder older than the
+    record cannot be checked, so it is not resumed.
 
     Parameters
     ----------
@@ -151,7 +150,7 @@ def check_same_run(out: Path, marker: dict[str, Any], config: TrainConfig, backb
     backbone : str
         The backbone asked for now (a folder matches its resolved path).
     identity : dict or None, default None
-        The identity computed now (:func:`socalign.train.runs.run_identity`); None: not
+        The identity computed now (:func:`socalign.train.identity.run_identity`); None: not
         compared.
 
     Returns
@@ -246,8 +245,9 @@ def prepare(
     -------
     Prepared
         The benchmark, the backbone's name, the splits, the training set (fit and validation
-        triplets, split with ``numpy.random.default_rng([config.seed, 1])``), whether a run
-        is resumed, and the run's identity (:func:`socalign.train.runs.run_identity`: a new
+        triplets, split with the run's ``"split"`` stream,
+        :func:`socalign.metrics.resampling.stream`), whether a run
+        is resumed, and the run's identity (:func:`socalign.train.identity.run_identity`: a new
         run id, or the resumed run's, whose record and newest checkpoint are checked). For the language-distilled loss (``distilled``) the training set's odd ones
         and fit and validation similarities are ``config.distill_model``'s
         (:func:`socalign.train.data.with_language_targets` of
@@ -288,10 +288,9 @@ def prepare(
             "fine-tuning needs the videos"
         )
     name = backbone or default_backbone(benchmark)
-    if name != TOY_BACKBONE and not is_video_model(name):
+    if not is_video_model(name):
         raise ValueError(f"unknown backbone {name!r}: not a registered video model or model folder")
-    if name != TOY_BACKBONE:
-        get_spec(name)
+    get_spec(name)  # before any compute: an unknown name, or a toy that is not pretrained
     if stored is not None:
         check_same_run(out, stored, config, name)
         identity = run_identity(benchmark, name, config.seed,
@@ -303,7 +302,7 @@ def prepare(
     trials = benchmark.split_trials(train_split)
     data = make_training_set(trials.triplets, trials.odd, benchmark.split_indices(train_split),
                              len(benchmark.videos), config.val_fraction,
-                             np.random.default_rng([config.seed, 1]))
+                             stream(config.seed, "split"))
     if distilled:
         from socalign.models.embed import embed_benchmark
 
@@ -451,8 +450,9 @@ def held_out_report(
     n_boot : int
         Bootstrap resamples; 0: no intervals and no gain.
     seed : int
-        The run's seed: each evaluation resamples from ``seed``, the gain from
-        ``numpy.random.default_rng([seed, 2])``.
+        The run's seed: each evaluation resamples from ``seed`` itself (as ``socalign
+        evaluate --seed`` does), the gain from the run's ``"gain-bootstrap"`` stream
+        (:func:`socalign.metrics.resampling.stream`).
 
     Returns
     -------
@@ -461,7 +461,6 @@ def held_out_report(
         (:meth:`socalign.scoring.Comparison.to_dict` of after - before without its ``split``
         and ``difference`` entries; empty when ``n_boot`` is 0), as report.json stores them.
     """
-    from socalign.metrics.resampling import as_rng
     from socalign.scoring import compare, evaluate, model_similarity
 
     ev_before = evaluate(benchmark, split, embeddings=before, n_boot=n_boot, seed=seed)
@@ -471,7 +470,7 @@ def held_out_report(
         sim_after = model_similarity(benchmark, split, embeddings=after)
         sim_before = model_similarity(benchmark, split, embeddings=before)
         paired = compare(benchmark, split, sim_after, sim_before, n_boot,
-                         as_rng((seed, 2))).to_dict()
+                         stream(seed, "gain-bootstrap")).to_dict()
         gain = {key: paired[key] for key in ("spearman", "r2", "ooo_accuracy")}
     return ev_before.to_dict(), ev_after.to_dict(), gain
 
@@ -535,8 +534,8 @@ def finetune(
     ------
     FileExistsError, FileNotFoundError, ValueError
         As :func:`prepare` raises, before any compute.
-    socalign.train.runs.RunBusyError
-        Another process is writing ``out`` (its lock, :func:`socalign.train.runs.run_lock`,
+    socalign.train.identity.RunBusyError
+        Another process is writing ``out`` (its lock, :func:`socalign.train.identity.run_lock`,
         is held): refused at once, nothing changed.
     """
     main_rank = os.environ.get("RANK", "0") == "0"  # under accelerate the main process locks
@@ -559,7 +558,7 @@ def _finetune_locked(
 
     from socalign.models.video import forward_features, load_backbone
     from socalign.train.loop import fit
-    from socalign.train.model import LoraSettings, build_model, save_model
+    from socalign.train.model import LoraSettings, build_model
     from socalign.video import load_clips
 
     out = Path(out)
@@ -586,7 +585,8 @@ def _finetune_locked(
                         tuple(spec.lora_targets) or LoraSettings().targets)
     hidden = spec.hidden_size or int(module.config.hidden_size)
     model = build_model(module, hidden, lora, config.head_dim, config.head_dropout, features,
-                        generator=torch.Generator().manual_seed(config.seed),
+                        generator=torch.Generator().manual_seed(
+                            int(stream(config.seed, "init").integers(2**63))),
                         gradient_checkpointing=on_gpu)
     if main and not prepared.resuming:
         out.mkdir(parents=True, exist_ok=True)
@@ -604,8 +604,8 @@ def _finetune_locked(
                               config.to_dict(), {}, {}, {}, result.to_dict())
     model.to(device).eval()
     after = embed_all(model, inputs, n, device)
-    save_model(model, out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset),
-                                        "run_id": identity.get("run_id")})
+    model.save(out / MODEL_DIR, {"backbone": prepared.backbone, "dataset": str(dataset),
+                                 "run_id": identity.get("run_id")})
     from socalign.models.embeddings import save_embeddings
 
     save_embeddings(out / EMBEDDINGS_FILES["before"], bench.videos.ids, before, model="pretrained")
@@ -631,7 +631,7 @@ def strict_json(value: Any) -> str:
     str
         JSON that every parser accepts (no bare ``NaN``).
     """
-    from socalign.cli.common import to_jsonable
+    from socalign.jsonable import to_jsonable
 
     return json.dumps(to_jsonable(value), indent=2, allow_nan=False, default=_json_default)
 
@@ -644,21 +644,3 @@ def _json_default(value: Any) -> Any:
         return str(value)
     raise TypeError(f"not JSON-able: {type(value).__name__}")
 
-
-def load_run(run_dir: Path | str, device: str = "cpu") -> tuple[Any, Any]:
-    """The fine-tuned model of a finished run (adapters + head, eval mode) and its spec.
-
-    A thin alias of ``Run.open(run_dir).load_model(device)`` (see :class:`Run`).
-
-    Parameters
-    ----------
-    run_dir
-        A ``socalign finetune`` run folder.
-    device
-        Where to put the model.
-
-    Returns
-    -------
-    (socalign.train.model.AlignedVideoModel, socalign.models.video.BackboneSpec)
-    """
-    return Run.open(run_dir).load_model(device)

@@ -1,7 +1,11 @@
 """What a trainer is given, and the table of trainers by name.
 
 A trainer decides only what one epoch's steps are: a function ``run_epoch(ctx, epoch, rng)``
-returning the epoch's mean loss terms. It works on a :class:`Context` with :func:`embed` and
+returning the epoch's mean loss terms; ``rng`` is the run's ``"epoch"`` stream of that epoch
+(:func:`socalign.metrics.resampling.stream`), the only random numbers a trainer draws besides
+torch's dropout. A trainer branches on the loss kind's fields (``cfg.loss.uses_triplet``,
+``uses_rsa``, ``uses_hard``), never on its name, so a kind added to
+:data:`socalign.train.kinds.LOSSES` runs on every trainer. It works on a :class:`Context` with :func:`embed` and
 :func:`optimizer_step`, which live here, below both the trainers and the loop: the trainer
 modules (``paper``, ``fast``) import this module and register themselves with
 :func:`register`, and :mod:`socalign.train.loop` imports them and looks a trainer up with

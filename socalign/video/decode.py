@@ -13,6 +13,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -224,28 +225,42 @@ def read_clip(path: Path | str, n_frames: int, backend: Backend = "auto") -> np.
     return np.ascontiguousarray(clip, dtype=np.uint8)
 
 
-def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 18) -> Path:
-    """Encode ``(T, H, W, 3)`` uint8 RGB frames to an H.264 mp4 with PyAV (even H and W).
+def write_video(path: Path | str, frames: np.ndarray, fps: int | Fraction = 8, crf: int = 18,
+                qp: int | None = None) -> Path:
+    """Encode ``(T, H, W, 3)`` uint8 RGB frames to an H.264 (libx264, yuv420p) mp4 with PyAV.
 
-    Written through a temporary name and a rename, so a crash leaves no half file.
+    socalign's one video writer (SocialWorld's benchmarks and action sets, the tests' clips,
+    users' clips). The encoding is a fixed function of the frames: an explicit conversion to
+    yuv420p, then libx264 on one thread without B-frames (libx264's lossy decisions were seen
+    to differ, rarely, between runs with several threads). ``qp=0`` is lossless coding of the
+    yuv420p frames, which SocialWorld uses so that its decoded frames are a fixed function of
+    the rendered ones; otherwise ``crf`` sets the quality. Written through a temporary name and
+    a rename, so a crash leaves no half file.
 
     Parameters
     ----------
     path : path-like
-        The file to write.
+        The file to write (replaced if present).
     frames : numpy.ndarray
         ``(T, H, W, 3)`` uint8 RGB frames, T >= 1, H and W even.
-    fps : int, default 8
-        Frame rate.
+    fps : int or fractions.Fraction, default 8
+        Frame rate (a Fraction for a clip of a set duration: ``Fraction(T) / duration``).
     crf : int, default 18
-        libx264's constant rate factor (lower: higher quality).
+        libx264's constant rate factor (lower: higher quality); unused when ``qp`` is given.
+    qp : int or None, default None
+        libx264's constant quantisation parameter instead of ``crf`` (0: lossless).
 
     Returns
     -------
     pathlib.Path
         ``path``.
+
+    Raises
+    ------
+    ValueError
+        When the frames are not ``(T, H, W, 3)`` uint8 with T >= 1 and even H and W.
     """
-    import av
+    import av  # the optional `video` extra
 
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -253,16 +268,16 @@ def write_video(path: Path | str, frames: np.ndarray, fps: int = 8, crf: int = 1
     n, height, width, _ = frames.shape
     if n < 1 or height % 2 or width % 2:
         raise ValueError(f"need >= 1 frame and even height/width for yuv420p, got {frames.shape}")
+    quality = {"crf": str(crf)} if qp is None else {"qp": str(qp)}
     path = Path(path)
     with atomic_path(path, keep_suffix=True) as tmp:
-        with av.open(str(tmp), "w") as container:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = {"crf": str(crf)}
+            stream.codec_context.thread_count = 1
+            stream.options = {**quality, "preset": "veryfast", "bframes": "0", "threads": "1"}
             for image in frames:
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                container.mux(stream.encode(rgb.reformat(format="yuv420p")))
+            container.mux(stream.encode(None))
     return path

@@ -1,13 +1,15 @@
 """SocialWorld: a procedural benchmark of two-agent social interaction videos (runs offline).
 
 Modules, in pipeline order: ``scenes`` (kinematics per interaction type), ``attributes`` (social
-attributes computed from the motion), ``render`` (nuisance appearance, frames, H.264 mp4),
+attributes computed from the motion), ``render`` (nuisance appearance, frames, the clips' frame
+rate; :func:`socalign.video.write_video` writes them),
 ``captions``, ``observers`` (trial schedule and simulated OOO judgments), ``synth`` (writes the
 benchmark), ``scenefile`` (per-frame object boxes), ``features`` (oracle and pixel baselines),
 ``calibration`` (measured targets; its caption encoder comes from the caller, so nothing here
-imports ``socalign.models``), ``actions`` (the action-recognition pretraining set) and
+imports ``socalign.models``), ``actions`` (the action-recognition pretraining set),
 ``generator`` (the generator's version and seeded streams, shared by ``synth`` and
-``calibration``).
+``calibration``) and ``dataset`` (SocialWorld in the dataset registry: default backbone, latent
+truth).
 """
 
 

@@ -23,17 +23,19 @@ from tqdm import tqdm
 
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import atomic_write_text, read_csv
+from socalign.data.socialworld.generator import stream
 from socalign.data.socialworld.render import (
     AGENT_RADIUS,
     Appearance,
+    frame_rate,
     reflect_into_arena,
     render_frames,
     sample_appearance,
-    write_mp4,
 )
 from socalign.data.socialworld.scenes import DURATION, N_STEPS, frame_times
 from socalign.data.socialworld.synth import check_clip_arguments, staged_output
 from socalign.progress import bars_enabled
+from socalign.video import write_video
 
 PATTERNS: tuple[str, ...] = ("still", "linear", "circular", "zigzag", "jumping")
 SPEEDS = {"slow": (0.06, 0.1), "fast": (0.18, 0.26)}  # arena units per second
@@ -229,7 +231,7 @@ def _write_actions(
     """Render, encode and list the clips into ``out`` (a staging folder)."""
     (out / "videos").mkdir()
     labels = np.resize(np.arange(len(names)), n_clips)
-    labels = labels[np.random.default_rng([seed, 10]).permutation(n_clips)]
+    labels = labels[stream(seed, "action-labels").permutation(n_clips)]
     # Stratified split: within each label, the first test_fraction (in random order) is test.
     splits = np.full(n_clips, "train", dtype=object)
     for k in range(len(names)):
@@ -238,11 +240,11 @@ def _write_actions(
         splits[rows[:n_test]] = "test"
     files = []
     for i in tqdm(range(n_clips), desc="actions", disable=not bars_enabled(progress)):
-        rng = np.random.default_rng([seed, 11, i])
-        app = action_appearance(np.random.default_rng([seed, 12, i]), style)
+        rng = stream(seed, "action-clips", i)
+        app = action_appearance(stream(seed, "action-looks", i), style)
         frames = _render_action(names[labels[i]], rng, app, n_frames, size, style)
         name = f"videos/{i:05d}.mp4"
-        write_mp4(out / name, frames)
+        write_video(out / name, frames, fps=frame_rate(len(frames)), qp=0)
         files.append(name)
     table = pd.DataFrame({"file": files, "label": [names[k] for k in labels], "split": splits})
     meta = {

@@ -427,7 +427,7 @@ def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:
     weights = np.empty((len(names), len(mean_w)))
     draws = np.empty(len(judged))
     where = {int(k): i for i, k in enumerate(number)}
-    for code, rows, w, u, _ in observer_draws(mean_w, judged, model, stream(int(meta["seed"]), 6)):
+    for code, rows, w, u, _ in observer_draws(mean_w, judged, model, stream(int(meta["seed"]), "observers")):
         weights[where[code]] = w
         draws[rows] = u
     return weights, draws

@@ -27,6 +27,7 @@ from socalign.data.socialworld.actions import (
     ActionStyle,
     action_trajectory,
 )
+from socalign.data.socialworld.generator import stream
 from socalign.data.socialworld.render import AGENT_RADIUS, render_frames, sample_appearance
 from socalign.data.socialworld.scenes import frame_times
 
@@ -168,7 +169,8 @@ def perception_set(
     agent_radius: tuple[float, float] = AGENT_RADIUS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n_clips`` perception clips in memory: frames (N, T, S, S, 3) uint8, clip targets (N, D),
-    per-patch targets (N, T, 4, P, P). Clip ``i`` comes from the stream ``(seed, 20, i)``.
+    per-patch targets (N, T, 4, P, P). Clip ``i`` comes from the stream ``(seed, "perception", i)``
+    (:func:`socalign.data.socialworld.generator.stream`).
 
     Parameters
     ----------
@@ -192,7 +194,7 @@ def perception_set(
     """
     if not isinstance(n_clips, int | np.integer) or n_clips < 1:
         raise ValueError(f"n_clips must be a positive integer, got {n_clips}")
-    out = [perception_clip(np.random.default_rng([seed, 20, i]), n_frames, size, targets, agent_radius)
+    out = [perception_clip(stream(seed, "perception", i), n_frames, size, targets, agent_radius)
            for i in range(n_clips)]
     frames, clip_targets, patch = (np.stack(parts) for parts in zip(*out, strict=True))
     return frames, clip_targets, patch

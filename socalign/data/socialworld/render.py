@@ -1,4 +1,5 @@
-"""Appearance (the nuisance factors), frame rendering in numpy, and H.264 mp4 files through PyAV.
+"""Appearance (the nuisance factors), frame rendering in numpy, the clips' frame rate (they are
+written by :func:`socalign.video.write_video`) and reading them back through PyAV.
 
 Nuisance factors are drawn independently of the social content: background colour and texture,
 the agents' shapes, colours and sizes, a distractor object, brightness (and, in ``scenes``, the
@@ -8,7 +9,6 @@ real videos. Each agent carries a small "eye" dot on the side it faces, so facin
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -291,53 +291,25 @@ def object_boxes(app: Appearance, positions: np.ndarray, times: np.ndarray, size
     return np.clip(boxes, 0, size).astype(np.float32)
 
 
-def write_mp4(path: Path | str, frames: np.ndarray, qp: int = 0) -> Path:
-    """Write frames (T, H, W, 3) uint8 as an H.264 (libx264, yuv420p) mp4 lasting :data:`DURATION` s.
+def frame_rate(n_frames: int) -> Fraction:
+    """The frame rate of a SocialWorld clip of ``n_frames`` frames: every clip lasts
+    :data:`DURATION` seconds.
 
-    The default ``qp=0`` is lossless coding of the yuv420p frames, so the decoded frames are a
-    fixed function of the rendered ones: libx264's lossy decisions were seen to differ, rarely,
-    between runs with identical input and one thread, and determinism of the decoded frames is
-    a promise of SocialWorld. The files stay small (flat synthetic scenes). The file is written
-    under a temporary name and renamed.
+    SocialWorld writes its clips with :func:`socalign.video.write_video` at this rate and
+    ``qp=0`` (lossless coding of the yuv420p frames, so the decoded frames are a fixed function
+    of the rendered ones, a promise of SocialWorld; the files stay small, the scenes being flat).
 
     Parameters
     ----------
-    path : path-like
-        The mp4 file to write (replaced if present).
-    frames : numpy.ndarray
-        (T, H, W, 3) uint8 RGB frames; H and W must be even.
-    qp : int, default 0
-        libx264's quantisation parameter (0: lossless).
+    n_frames : int
+        Frames in the clip.
 
     Returns
     -------
-    pathlib.Path
-        ``path``.
+    fractions.Fraction
+        Frames per second.
     """
-    import av  # the optional `video` extra
-
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
-    n, height, width, _ = frames.shape
-    if height % 2 or width % 2:
-        raise ValueError(f"H.264 (yuv420p) needs even frame sides, got {width}x{height}")
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    rate = Fraction(n) / Fraction(DURATION)
-    with av.open(str(tmp), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.thread_count = 1
-        stream.options = {"qp": str(qp), "preset": "veryfast", "bframes": "0", "threads": "1"}
-        for frame in frames:
-            # An explicit conversion to yuv420p (fixed swscale settings), then the encoder.
-            rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            packet = stream.encode(rgb.reformat(format="yuv420p"))
-            container.mux(packet)
-        container.mux(stream.encode(None))
-    os.replace(tmp, path)
-    return path
+    return Fraction(n_frames) / Fraction(DURATION)
 
 
 def read_mp4(path: Path | str) -> np.ndarray:

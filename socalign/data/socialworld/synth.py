@@ -56,10 +56,10 @@ from socalign.data.socialworld.observers import (
 )
 from socalign.data.socialworld.render import (
     OBJECTS,
+    frame_rate,
     object_boxes,
     render_frames,
     sample_appearance,
-    write_mp4,
 )
 from socalign.data.socialworld.scenefile import SCENE_FILE, SceneBoxes, write_scene_boxes
 from socalign.data.socialworld.scenes import (
@@ -69,10 +69,12 @@ from socalign.data.socialworld.scenes import (
     simulate,
 )
 from socalign.progress import bars_enabled
+from socalign.video import write_video
 
 if TYPE_CHECKING:
     from socalign.data.socialworld.calibration import CaptionEncoder
 
+METADATA_KEY = "socialworld"  # benchmark.json's block of generator settings: marks SocialWorld
 DEFAULT_PARTICIPANTS = 214  # x 231 trials = 49,434 judgments, as the paper's ~49,500
 MIN_VIDEOS = 15
 
@@ -318,15 +320,15 @@ def _write(
     (out / "videos").mkdir()
     timer = _Timer()
     interactions = np.resize(np.asarray(INTERACTION_TYPES), n)
-    interactions = interactions[_stream(seed, 0).permutation(n)]
-    splits = _splits(interactions, test_fraction, _stream(seed, 1))
+    interactions = interactions[_stream(seed, "order").permutation(n)]
+    splits = _splits(interactions, test_fraction, _stream(seed, "split"))
     times = frame_times(n_frames)
 
     def simulate_all() -> tuple[list, list, list]:
         trajs, apps = [], []
         for i in range(n):
-            trajs.append(simulate(str(interactions[i]), _stream(seed, 2, i)))
-            apps.append(sample_appearance(_stream(seed, 3, i)))
+            trajs.append(simulate(str(interactions[i]), _stream(seed, "scenes", i)))
+            apps.append(sample_appearance(_stream(seed, "looks", i)))
         kin = [kinematics(t) for t in trajs]
         return trajs, apps, kin
 
@@ -345,13 +347,14 @@ def _write(
             return render_frames(apps[i], pos, head, times, size)
 
         frames = timer.run("render", render_one)
-        timer.run("encode", lambda i=i, frames=frames: write_mp4(out / "videos" / f"{i:04d}.mp4", frames))
+        timer.run("encode", lambda i=i, frames=frames: write_video(
+            out / "videos" / f"{i:04d}.mp4", frames, fps=frame_rate(len(frames)), qp=0))
 
     def captions_all() -> pd.DataFrame:
         rows = []
         for i in range(n):
             r = {a: float(ratings[a][i]) for a in SOCIAL_ATTRIBUTES}
-            for c in make_captions(str(interactions[i]), r, apps[i], _stream(seed, 4, i), n_captions):
+            for c in make_captions(str(interactions[i]), r, apps[i], _stream(seed, "captions", i), n_captions):
                 rows.append((i, c))
         return pd.DataFrame(rows, columns=["video_id", "caption"])
 
@@ -362,9 +365,9 @@ def _write(
         bg = appearance_features(np.array([a.background_rgb for a in apps]))
         weights = mean_weights(observer, len(SOCIAL_ATTRIBUTES), len(INTERACTION_TYPES), bg.shape[1])
         triplets, who = make_schedule(
-            n, n_participants, trials_per_participant, catch_per_participant, _stream(seed, 5)
+            n, n_participants, trials_per_participant, catch_per_participant, _stream(seed, "design")
         )
-        odd, rt = judge(np.hstack([social, bg]), weights, triplets, who, observer, _stream(seed, 6))
+        odd, rt = judge(np.hstack([social, bg]), weights, triplets, who, observer, _stream(seed, "observers"))
         return triplets, who, odd, rt
 
     triplets, who, odd, rt = timer.run("judge", judge_all)
@@ -394,7 +397,7 @@ def _write(
         "name": "socialworld",
         "description": "SocialWorld: procedural two-agent social interaction videos with simulated "
         "odd-one-out judgments (socalign)",
-        "socialworld": {
+        METADATA_KEY: {
             "generator": GENERATOR,
             "seed": int(seed),
             "n_videos": n,
@@ -423,10 +426,10 @@ def _write(
     timer.run("write", write_all)
     calibration = None
     if calibrate:
-        from socalign.data.layout import read_benchmark
+        from socalign.data.registry import load_dataset
         from socalign.data.socialworld.calibration import calibrate as run_calibration
 
-        bench = read_benchmark(out)
+        bench = load_dataset(out)
         calibration = timer.run(
             "calibrate",
             lambda: run_calibration(bench, seed=seed, caption_encoder=caption_encoder).to_dict(),

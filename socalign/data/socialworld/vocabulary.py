@@ -28,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from socalign.data.socialworld.actions import ACTION_LABELS, ActionStyle, action_trajectory
+from socalign.data.socialworld.generator import STREAMS, stream
 from socalign.data.socialworld.perception import SPEED_SCALE, agent_fields
 from socalign.data.socialworld.render import render_frames, sample_appearance
 from socalign.data.socialworld.scenes import (
@@ -48,7 +49,7 @@ RESEMBLES: dict[str, tuple[str, ...]] = {
     "sparring": ("fight", "hinder"),
     "dancing": ("mirror", "play"),
 }
-CLIP_STREAM = 21  # clip i of seed s comes from default_rng([s, CLIP_STREAM, i])
+CLIP_STREAM = STREAMS["vocabulary"]  # clip i of seed s: stream(s, "vocabulary", i) (a cache key)
 
 
 def _unit(angle: np.ndarray | float) -> np.ndarray:
@@ -202,7 +203,7 @@ def vocabulary_set(
     agent_radius: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``n_clips`` clips of :func:`vocabulary_clip`, stacked; clip ``i`` from stream
-    ``(seed, CLIP_STREAM, i)``.
+    ``(seed, "vocabulary", i)`` (:func:`socalign.data.socialworld.generator.stream`).
 
     Parameters
     ----------
@@ -222,7 +223,7 @@ def vocabulary_set(
     """
     if not isinstance(n_clips, int | np.integer) or n_clips < 1:
         raise ValueError(f"n_clips must be a positive integer, got {n_clips}")
-    out = [vocabulary_clip(np.random.default_rng([seed, CLIP_STREAM, i]), n_frames, size, patch_grid,
+    out = [vocabulary_clip(stream(seed, "vocabulary", i), n_frames, size, patch_grid,
                            agent_radius) for i in range(n_clips)]
     return tuple(np.stack(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
 

@@ -1,18 +1,20 @@
-"""The toy video backbone: a tiny TimeSformer pretrained on SocialWorld's action-recognition set.
+"""The toy backbone's model: its transformers config, its files, and its two first recipes.
 
-It is the ``demo`` profile's "pretrained video model": the same transformers class as the
-paper's backbone (``TimesformerForVideoClassification``, saved with ``save_pretrained`` as
-safetensors + config + image-processor config), small enough to train on a CPU in minutes.
-Load it with ``load_backbone(path)`` (the backbone) or ``from_pretrained`` (with its head).
+The toy is the same transformers class as the paper's backbone
+(``TimesformerForVideoClassification``, saved with ``save_pretrained`` as safetensors + config +
+image-processor config), small enough to train on a CPU in minutes. The *perception* recipe
+(:func:`pretrain_perception`: where the agents are, which way each faces, how fast each moves)
+is stage 1 of the vocabulary recipe (:func:`socalign.models.pretrain.pretrain_vocabulary`); the
+*actions* recipe (:func:`pretrain`) trains on an action set. Pretraining is an explicit step:
+``socalign pretrain``, or :func:`socalign.models.pretrain.ensure_toy_backbone`.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,101 +22,56 @@ import numpy as np
 import pandas as pd
 import torch
 
-from socalign import __version__
-from socalign.cache import build_once, cache_dir, content_key, sha256_file, staged_folder
+from socalign.cache import staged_folder
 from socalign.data.layout import atomic_write_text
-from socalign.data.socialworld import ActionSet, read_action_set, synthesize_actions
-from socalign.data.socialworld.actions import ActionStyle
-from socalign.data.socialworld.perception import PerceptionTargets
-from socalign.data.socialworld.render import AGENT_RADIUS
+from socalign.data.socialworld import ActionSet, read_action_set
 from socalign.models.frames import auto_device, preprocess
-from socalign.models.pretrain import REPORT_FILE, write_processor_config
-from socalign.models.specs import make_spec
+from socalign.models.specs import KINETICS_MEAN, KINETICS_STD, make_spec
+from socalign.models.toy.settings import (
+    ACTION_SETTINGS,
+    PERCEPTION_SETTINGS,
+    ToySettings,
+    perception_targets,
+)
+from socalign.models.toy.weights import TOY_MARKER
 from socalign.outputs import check_output_folder
 
-TOY_CACHE_VERSION = "socalign-toy/3"
-SHIPPED_WEIGHTS = Path(__file__).parent / "weights"  # one folder per shipped recipe, seed 0
-SHIPPED_TOY = SHIPPED_WEIGHTS / "toy"  # the perception recipe's seed-0 weights
-SHIPPED_TOY_SHA256 = "model.safetensors.sha256"
-TOY_MARKER = REPORT_FILE  # a toy backbone folder socalign wrote holds it
 
+def write_processor_config(out: Path, settings: Any) -> Path:
+    """Write the toy's ``preprocessor_config.json`` (the TimeSformer checkpoints' Kinetics
+    normalisation at the toy's size) into ``out``.
 
-@dataclass(frozen=True)
-class ToySettings:
-    """Architecture and training settings of a toy backbone.
+    Written as JSON: instantiating the processor class would need torchvision or Pillow, which
+    loading it later does not require of socalign.
 
-    The default is the *vocabulary* recipe (:func:`socalign.models.pretrain.pretrain_vocabulary`),
-    made the way a Kinetics model is: 3 layers of width 64 over 32 px frames in 8-px patches,
-    first the *perception* stage (:func:`pretrain_perception`, the fields up to ``patch_layer``:
-    where the agents are, which way each faces and how fast each moves, on clips of two
-    independent agents), then the action vocabulary
-    (:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
-    multi-label, and the agents' speeds, from the pooled embedding; ``vocabulary_*`` fields).
-    ``family`` picks the backbone: ``timesformer`` (divided space-time attention) or ``clip``
-    (a frame-wise image transformer, pooled frames averaged over time). Why the perception
-    stage (measured, see ``benchmarks/demo_story.py``): the per-patch maps teach the early layers
-    to find the agents within a few hundred steps; trained from random weights on the
-    vocabulary alone the same model reached a held-out top-1 of 0.28-0.35, against 0.65-0.69
-    after the perception stage (8 frames), and 0.69 at 16 frames, the shipped run. ``task`` "perception" is that stage alone (the earlier default,
-    whose weights ship as ``toy``), "actions" the action-recognition recipe of :func:`pretrain`.
+    Parameters
+    ----------
+    out : Path
+        The toy backbone's folder.
+    settings : socalign.models.toy.ToySettings
+        The toy's settings (its ``image_size`` is the resize and crop size).
+
+    Returns
+    -------
+    Path
+        The file written, atomically.
     """
-
-    image_size: int = 32
-    patch_size: int = 8
-    n_frames: int = 8
-    hidden_size: int = 64
-    n_layers: int = 3
-    n_heads: int = 4
-    intermediate_size: int = 128
-    init_std: float = 0.02  # TimesformerConfig.initializer_range
-    epochs: int = 24
-    batch_size: int = 16
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    warmup: float = 0.1  # fraction of the steps with a rising learning rate (one-cycle)
-    augment: bool = False  # actions recipe only: mirror, time reversal, colour permutation
-    action_clips: int = 1800  # clips in the action set ``ensure_toy_backbone`` synthesizes
-    task: str = "vocabulary"  # "vocabulary" (models.pretrain), "perception" or "actions" (pretrain)
-    perception_clips: int = 5000  # clips generated in memory (a tenth held out)
-    clip_weight: float = 0.3  # weight of the clip-level maps against the per-patch maps
-    patch_layer: int = 2  # hidden state whose patch tokens predict the per-patch maps
-    family: str = "timesformer"  # vocabulary recipe: the backbone family (timesformer or clip)
-    agent_radius: tuple[float, float] = AGENT_RADIUS  # vocabulary recipe: the agents' radii
-    vocabulary_frames: int = 16  # vocabulary recipe, stage 2 (and the toy's): frames per clip
-    vocabulary_clips: int = 5000  # vocabulary recipe, stage 2: clips (a tenth held out)
-    vocabulary_epochs: int = 16  # vocabulary recipe, stage 2: epochs
-    vocabulary_lr: float = 1e-3  # vocabulary recipe, stage 2: peak learning rate
-    vocabulary_speed_weight: float = 1.0  # vocabulary recipe, stage 2: weight of the speeds' MSE
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields (the vocabulary recipe's own fields only for that recipe, so that the
-        reports of the older recipes, written before those fields existed, still match)."""
-        fields = asdict(self)
-        if self.task != "vocabulary":
-            for name in VOCABULARY_FIELDS:
-                fields.pop(name)
-        else:
-            fields["agent_radius"] = list(self.agent_radius)
-        return fields
-
-
-VOCABULARY_FIELDS = ("family", "agent_radius", "vocabulary_frames", "vocabulary_clips",
-                     "vocabulary_epochs", "vocabulary_lr", "vocabulary_speed_weight")
-"""The settings only the vocabulary recipe reads."""
-# The perception recipe: the weights shipped in ``weights/toy``, and stage 1 of the TimeSformer
-# toy's vocabulary recipe (whose weights ship in ``weights/toy-vocabulary``).
-PERCEPTION_SETTINGS = ToySettings(task="perception")
-# The action-recognition recipe (the toy before the perception recipe; see ``pretrain``).
-ACTION_SETTINGS = ToySettings(
-    n_layers=2, init_std=0.2, epochs=27, weight_decay=0.0, warmup=0.15, augment=True, task="actions",
-)
-# The CI profile's tiny model (and the unit tests' two-direction set, which mirroring and time
-# reversal would relabel): the earlier recipe, no augmentation.
-TINY_SETTINGS = ToySettings(
-    image_size=16, patch_size=8, n_frames=4, hidden_size=16, n_layers=1, n_heads=2,
-    intermediate_size=32, init_std=0.02, epochs=40, batch_size=4, lr=3e-3, weight_decay=0.05,
-    warmup=0.3, augment=False, action_clips=600, task="actions",
-)
+    processor = {
+        "image_processor_type": "VideoMAEImageProcessor",
+        "do_resize": True,
+        "size": {"shortest_edge": settings.image_size},
+        "resample": 2,
+        "do_center_crop": True,
+        "crop_size": {"height": settings.image_size, "width": settings.image_size},
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": list(KINETICS_MEAN),
+        "image_std": list(KINETICS_STD),
+    }
+    path = out / "preprocessor_config.json"
+    atomic_write_text(path, json.dumps(processor, indent=2) + "\n")
+    return path
 
 
 @dataclass(frozen=True)
@@ -364,11 +321,6 @@ class PerceptionResult:
         )
 
 
-def perception_targets(settings: ToySettings) -> PerceptionTargets:
-    """The target layout the perception recipe trains (per-patch maps at the patch grid)."""
-    return PerceptionTargets(patch_grid=settings.image_size // settings.patch_size)
-
-
 def _target_groups(names: Sequence[str]) -> dict[str, np.ndarray]:
     """Column indices of each clip-target group: one per map channel, speeds, patterns."""
     groups: dict[str, list[int]] = {}
@@ -509,209 +461,3 @@ def pretrain_perception(
     )
     _save_toy(out, model, settings, result.to_dict())
     return result
-
-
-def toy_cache_key(actions_dir: Path | None, settings: ToySettings, seed: int) -> str:
-    """Cache key: settings, seed, socalign version and the pretraining data (the action set's
-    content when given, else the generator and style of the synthesized clips).
-
-    Parameters
-    ----------
-    actions_dir : Path or None
-        The action set pretrained on (its files' content enters the key), or None for
-        synthesized data.
-    settings : ToySettings
-        The toy's settings (for synthesized data, ``task`` picks the perception or action
-        clips).
-    seed : int
-        The pretraining seed.
-
-    Returns
-    -------
-    str
-        24 hex digits.
-    """
-    items: list[Any] = [TOY_CACHE_VERSION, __version__, settings.to_dict(), seed]
-    if actions_dir is not None:
-        items += [Path(p) for p in sorted(Path(actions_dir).rglob("*")) if p.is_file()]
-    elif settings.task == "perception":
-        items += ["perception-clips", perception_targets(settings).to_dict(), list(AGENT_RADIUS)]
-    elif settings.task == "vocabulary":
-        from socalign.data.socialworld import vocabulary
-
-        items += ["vocabulary-clips", list(vocabulary.VOCABULARY), vocabulary.CLIP_STREAM]
-    else:
-        items += ["synthesized-actions", ActionStyle().to_dict()]
-    return content_key(*items)[:24]
-
-
-def shipped_toy_backbone(settings: ToySettings = ToySettings(), seed: int = 0) -> Path | None:
-    """The toy backbone that ships inside the package, when one was trained with ``settings``
-    and ``seed`` (else None: it must be pretrained).
-
-    Each folder of :data:`SHIPPED_WEIGHTS` holds one recipe's seed-0 weights (``socalign
-    pretrain``), its ``pretrain_report.json`` (the settings and seed) and the sha256 of its
-    weights (:data:`SHIPPED_TOY_SHA256`, as ``sha256sum`` writes it); a mismatch (a damaged
-    install) raises rather than loading other weights.
-
-    Parameters
-    ----------
-    settings : ToySettings, default ToySettings()
-        The settings the shipped weights must have been trained with.
-    seed : int, default 0
-        The seed they must have been trained with.
-
-    Returns
-    -------
-    Path or None
-        The shipped folder, or None when none was trained so.
-
-    Raises
-    ------
-    OSError
-        When the matching weights do not match their recorded sha256.
-    """
-    wanted = settings.to_dict()
-    folders = sorted(p for p in SHIPPED_WEIGHTS.iterdir() if p.is_dir()) if SHIPPED_WEIGHTS.is_dir() else []
-    if SHIPPED_TOY not in folders:  # tests may point SHIPPED_TOY elsewhere
-        folders.insert(0, SHIPPED_TOY)
-    for folder in folders:
-        report_path = folder / TOY_MARKER
-        if not report_path.exists():
-            continue
-        report = json.loads(report_path.read_text())
-        if report.get("settings") != wanted or report.get("seed") != seed:
-            continue
-        weights = folder / "model.safetensors"
-        expected = (folder / SHIPPED_TOY_SHA256).read_text().split()[0]
-        if sha256_file(weights) != expected:
-            raise OSError(f"{weights}: checksum mismatch with {folder / SHIPPED_TOY_SHA256}; reinstall socalign")
-        return folder
-    return None
-
-
-def ensure_toy_backbone(
-    actions_dir: Path | str | None = None,
-    seed: int = 0,
-    settings: ToySettings = ToySettings(),
-    device: str | None = None,
-    progress: bool = False,
-    shipped: bool = True,
-) -> Path:
-    """The toy backbone's folder: the shipped weights when they match, else pretrained on first
-    use and cached.
-
-    The cached folder is checked against its size/sha256 manifest each time it is reused; a
-    damaged one (e.g. a truncated ``model.safetensors``) is reported once, naming the file, then
-    removed and pretrained again (:func:`socalign.cache.build_once`, which also makes a second
-    process wait for the first one's build instead of building it too).
-
-    Parameters
-    ----------
-    actions_dir
-        An action set to pretrain on (``settings.task`` "actions"); None synthesizes the data.
-    seed
-        Pretraining seed.
-    settings
-        The recipe (default: the vocabulary recipe of the TimeSformer toy, whose seed-0 weights
-        ship in the package, as do those of :data:`TOYS`' other recipes).
-    device
-        cuda, mps or cpu for pretraining (default: the best available).
-    progress
-        Show progress bars while pretraining.
-    shipped
-        Use the shipped weights when they match (False: pretrain, or reuse the cache).
-
-    Returns
-    -------
-    Path
-        A folder loadable by ``socalign.models.video.load_backbone``.
-    """
-    if settings.task not in ("vocabulary", "perception", "actions"):
-        raise ValueError(f"settings.task must be 'vocabulary', 'perception' or 'actions', got {settings.task!r}")
-    if settings.task != "actions" and actions_dir is not None:
-        raise ValueError(f"the {settings.task} recipe makes its own clips; pass no actions_dir")
-    if shipped and actions_dir is None and settings.task != "actions":
-        found = shipped_toy_backbone(settings, seed)
-        if found is not None:
-            return found
-    actions_path = None if actions_dir is None else Path(actions_dir)
-    target = cache_dir("toy") / toy_cache_key(actions_path, settings, seed)
-
-    def build(out: Path) -> None:
-        if settings.task == "vocabulary":
-            from socalign.models.pretrain import pretrain_vocabulary
-
-            init = None
-            if settings.family == "timesformer":  # stage 1: the perception recipe's weights
-                init = ensure_toy_backbone(seed=seed, settings=perception_stage(settings), device=device,
-                                           progress=progress, shipped=shipped)
-            pretrain_vocabulary(out, settings, seed, device, progress=progress, init=init)
-            return
-        if settings.task == "perception":
-            pretrain_perception(out, settings, seed, device, progress=progress)
-            return
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".actions-") as scratch:
-            actions = actions_path
-            if actions is None:
-                actions = Path(scratch) / "actions"
-                synthesize_actions(actions, n_clips=settings.action_clips, seed=seed, progress=progress)
-            pretrain(actions, out, settings, seed, device, progress=progress)
-
-    return build_once(target, "config.json", build)
-
-
-def perception_stage(settings: ToySettings) -> ToySettings:
-    """The perception recipe at ``settings``' architecture: stage 1 of a TimeSformer
-    vocabulary toy.
-
-    Parameters
-    ----------
-    settings : ToySettings
-        A vocabulary recipe.
-
-    Returns
-    -------
-    ToySettings
-        The same sizes and stage-1 training settings, ``task`` "perception".
-    """
-    return replace(settings, task="perception")
-
-
-TOYS: dict[str, ToySettings] = {
-    "toy": ToySettings(),
-    # the frame-wise family: its weights do not ship, as the recipe does not yet teach it the
-    # vocabulary (measured, held out: top-1 0.162 and two-agent top-1 0.0 at these rates; 0.156
-    # and 0.0 at 5e-4 in both stages; a TimeSformer of the same size reaches 0.692 and 0.901)
-    "toy-clip": ToySettings(family="clip"),
-}
-"""The toy backbones by name (what ``--backbone``, ``--model`` and a profile's ``video_model``
-take): the TimeSformer and the frame-wise (CLIP-style) image transformer, both pretrained by
-the vocabulary recipe; their seed-0 weights ship in the package."""
-
-
-def is_toy(name: str | Path) -> bool:
-    """True when ``name`` is one of :data:`TOYS`' names."""
-    return str(name) in TOYS
-
-
-def toy_backbone(name: str, device: str | None = None, progress: bool = False) -> Path:
-    """The folder of the toy backbone called ``name`` (:data:`TOYS`), shipped or pretrained.
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`TOYS`.
-    device : str or None, default None
-        Where to pretrain when the weights are not shipped.
-    progress : bool, default False
-        Show progress bars while pretraining.
-
-    Returns
-    -------
-    Path
-        A folder loadable by ``socalign.models.video.load_backbone``.
-    """
-    if name not in TOYS:
-        raise ValueError(f"unknown toy backbone {name!r}; choose from {sorted(TOYS)}")
-    return ensure_toy_backbone(settings=TOYS[name], device=device, progress=progress)
