@@ -393,6 +393,43 @@ def sha256_file(path: Path | str, kind: str | None = None) -> str:
     return digest.hexdigest()
 
 
+def git_blob_id(path: Path | str, kind: str | None = None) -> str:
+    """The id git gives a file's content: sha1 of ``b"blob <size>\\0"`` and the bytes.
+
+    For a pinned download whose sha256 could not be measured (:mod:`socalign.data.pinned`): a
+    commit's tree names each file by this id.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    kind : str or None, default None
+        An input's kind (a key of :data:`INPUT_LIMITS`): read through :func:`open_input`.
+        None: read as it is.
+
+    Returns
+    -------
+    str
+        40 hex digits, as ``git hash-object`` prints them.
+
+    Raises
+    ------
+    InputFileError
+        With ``kind``, as :func:`check_input`.
+    """
+    path = Path(path)
+    if kind is None:
+        digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size, usedforsecurity=False)
+        _feed_file(digest, path)
+        return digest.hexdigest()
+    with open_input(path, kind) as handle:
+        digest = hashlib.sha1(b"blob %d\0" % os.fstat(handle.fileno()).st_size,
+                              usedforsecurity=False)
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_verified(path: Path | str, data: bytes) -> Path:
     """Write a cache entry atomically with a size and sha256 record beside it (``.sha256``).
 
@@ -490,9 +527,10 @@ MiB = 1 << 20
 #: The largest input file read, by kind (bytes): generous bounds that keep memory bounded.
 #: ``json``: benchmark.json and other metadata (64 MiB); ``csv``: a benchmark's tables
 #: (1 GiB); ``npz``/``npy``: embedding and similarity files (8 GiB); ``video``: one video
-#: file (16 GiB; its frames are decoded by FFmpeg, not read whole).
+#: file (16 GiB; its frames are decoded by FFmpeg, not read whole); ``pickle``: a PHASE
+#: trajectory file, read by its restricted unpickler (64 MiB; the generalization set's is 1.4 MiB).
 INPUT_LIMITS: dict[str, int] = {"json": 64 * MiB, "csv": 1024 * MiB, "npz": 8192 * MiB,
-                                "npy": 8192 * MiB, "video": 16384 * MiB}
+                                "npy": 8192 * MiB, "video": 16384 * MiB, "pickle": 64 * MiB}
 #: The deepest nesting of arrays and objects a JSON input may have.
 MAX_JSON_DEPTH = 64
 

@@ -9,12 +9,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from test_analyses_gap import planted_benchmark  # tests/ is on sys.path (rootdir import)
 
 from socalign import plots
 from socalign.analyses.gap import gap_table
 from socalign.analyses.partition import partition_similarity
 from socalign.analyses.probes import probe_arrays
+from tests.helpers.tables import planted_benchmark  # tests/ is on sys.path (rootdir import)
 
 
 def _bars(ax) -> list:

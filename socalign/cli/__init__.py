@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from socalign import __version__
-from socalign.cli import analyses, book, data, export, metrics, models, train
+from socalign.cli import analyses, book, data, export, metrics, models, train, transfer
 from socalign.cli.errors import (
     DEBUG_ENV,
     USER_ERRORS,
@@ -37,7 +37,7 @@ from socalign.cli.parser import (
     verbosity,
 )
 
-_TOPICS = (data, metrics, models, train, analyses, book, export)
+_TOPICS = (data, metrics, models, train, analyses, transfer, book, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

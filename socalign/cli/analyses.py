@@ -12,6 +12,7 @@ from socalign.cli.arguments import (
 )
 from socalign.cli.errors import CliError
 from socalign.cli.output import (
+    SPREAD_LABEL,
     fmt,
     fmt_ci,
     fmt_interval,
@@ -58,6 +59,26 @@ def _layers(value: str | None, models: list[str] | None) -> dict[str, list[int]]
     if models is not None and model not in models:
         raise CliError(f"--choose-layer names {model!r}, which is not in --models {models}")
     return {model: chosen}
+
+
+def _check_videos(benchmark: Any, names: list[str]) -> None:
+    """Refuse, before any model is loaded, video models on a benchmark without video files.
+
+    ``names`` are the models a command will embed (references such as ``pixel`` and
+    embeddings or similarity files are skipped); the first video model among them meets
+    :func:`socalign.models.embed.check_video_files`, so ``gap --models tfidf,toy`` on
+    garcia2025 without ``--videos`` fails before tfidf is fitted.
+    """
+    from pathlib import Path
+
+    from socalign.models.embed import check_video_files, model_kind
+
+    for name in names:
+        if name in ("pixel", "oracle") or Path(name).suffix in (".npz", ".npy"):
+            continue
+        if model_kind(name) == "video":
+            check_video_files(benchmark)
+            return
 
 
 def _gap_revisions(names: list[str], revision: str | None) -> dict[str, str]:
@@ -137,6 +158,7 @@ def gap_command(args: argparse.Namespace) -> dict[str, Any]:
     models = _names(args.models)
     check_files_dataset(models or [], benchmark, args)
     names = list(models) if models else list(default_models(benchmark))
+    _check_videos(benchmark, names)
     show = progress_enabled(args)
     revisions = _gap_revisions(names, args.revision)
     embeddings, layers = _gap_embeddings(
@@ -219,7 +241,7 @@ def gap_text(result: dict[str, Any]) -> str:
 
 def _gap_ceiling_fields(ceiling: dict[str, Any]) -> str:
     """The gap's ceiling block: one aligned line per entry, then what each one means."""
-    labels = {"r2": "R² ceiling", "ooo_accuracy": "OOO reliability",
+    labels = {"r2": "R² ceiling = r_sb", "ooo_accuracy": "OOO reliability",
               "ooo_ceiling": "OOO-accuracy ceiling"}
     fields: list[Any] = []
     meanings: list[str] = []
@@ -229,17 +251,20 @@ def _gap_ceiling_fields(ceiling: dict[str, Any]) -> str:
             fields.append((label, value))
             continue
         estimate = value.get("estimate")
-        shown = (fmt_ci(estimate, value.get("low"), value.get("high")) if estimate is not None
+        shown = (fmt(estimate) if estimate is not None
                  else f"n/a ({value.get('error', 'not computed')})")
         if key == "r2":
-            what = (f"split-half reliability r_sb, random halves of "
-                    f"{fmt(value.get('n_participants'))} participants (2.5-97.5 percentiles)")
+            what = (f"split-half reliability of the judged similarity, mean over random halves of "
+                    f"{fmt(value.get('n_participants'))} participants")
         elif key == "ooo_accuracy":
             what = f"{value.get('kind', '')}, {fmt(value.get('n_trials'))} trials".strip(", ")
         else:
             n = value.get("n", value.get("n_trials"))
             what = f"{value.get('unit', '')}; {fmt(n)} {value.get('n_of', 'trials')}".strip("; ")
         fields.append((label, shown, what))
+        if estimate is not None and (value.get("low") is not None or value.get("high") is not None):
+            fields.append(("", f"{fmt(value.get('low'))} to {fmt(value.get('high'))}",
+                           SPREAD_LABEL))
         if value.get("meaning"):
             meanings.append(_wrap(f"{label}: {value['meaning']}.", indent=""))
     return "\n".join([format_fields(fields), *meanings])
@@ -284,6 +309,7 @@ def partition_command(args: argparse.Namespace) -> dict[str, Any]:
     benchmark = load_dataset(args.dataset)
     predictors = _names(args.predictors) or []
     check_files_dataset(predictors, benchmark, args)
+    _check_videos(benchmark, predictors)
     with working(f"partition: {args.n_boot} bootstrap resamples", progress_enabled(args)):
         result = partition_benchmark(
             benchmark, predictors, split=_split(args.split),
@@ -303,6 +329,7 @@ def probe_command(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--n-perm must be >= 0, got {args.n_perm}")
     benchmark = load_dataset(args.dataset)
     check_files_dataset([args.embeddings], benchmark, args)
+    _check_videos(benchmark, [args.embeddings])
     show = progress_enabled(args)
     embeddings, _ = _gap_embeddings(benchmark, [args.embeddings], None, args.train_split,
                                     "cosine", show)
@@ -346,6 +373,11 @@ def rollout_command(args: argparse.Namespace) -> dict[str, Any]:
     if args.max_clips is not None and args.max_clips < 1:
         raise CliError(f"--max-clips must be >= 1, got {args.max_clips}")
     benchmark = load_dataset(args.dataset)
+    from socalign.models.embed import check_video_files
+
+    # rollout reads the split's clips: a benchmark without any video file is refused before a
+    # backbone loads (a clip of the split that is missing fails when it is read)
+    check_video_files(benchmark, on_error="skip")
     backbones = _labelled_backbones(args.backbones)
     with working(f"rollout: {len(backbones)} backbone(s)", progress_enabled(args)):
         result = benchmark_rollout(benchmark, backbones, split=_split(args.split),
@@ -509,12 +541,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", default="cosine", help="embedding similarity: cosine, correlation, dot")
     p.add_argument(
         "--choose-layer", default=None, metavar="MODEL:L1,L2",
-        help="choose MODEL's layer among these by R² on --train-split videos (never the test split)",
+        help="choose MODEL's layer among these by R² on --train-split videos (never the test "
+        "split; default: no choice, each model's output)",
     )
     p.add_argument("--train-split", default="train", help="split used to choose a layer")
     p.add_argument("--revision", default=None, metavar="REV",
                    help="the branch, tag or commit of the hub video model in --models (one; "
-                   "or write NAME@REV in --models)")
+                   "or write NAME@REV in --models; default: main)")
 
     p = add_command(
         sub, "partition", partition_command,
@@ -528,7 +561,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--predictors", required=True,
         help="2-3 comma-separated embeddings/similarity files (.npz/.npy) or model names",
     )
-    p.add_argument("--names", default=None, help="comma-separated names for the predictors")
+    p.add_argument("--names", default=None,
+                   help="comma-separated names for the predictors (default: each file's stem, "
+                   "or the model's name)")
     p.add_argument(
         "--regression", choices=("ols_ranks", "ols_raw"), default="ols_ranks",
         help="OLS on ranks (Spearman-like) or on raw similarity values",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from socalign.cli.errors import note
+from socalign.cli.parser import describe_help
 
 if TYPE_CHECKING:
     from socalign.data.types import Benchmark
@@ -30,6 +31,16 @@ def video_folder(value: str) -> Path:
     return path
 
 
+def _registered_names() -> str:
+    """DATASET's names, from the dataset registry (read when the help is shown)."""
+    from socalign.data.registry import locatable_names
+
+    names = locatable_names()
+    about = {"garcia2025": "the paper's data, fetched when absent",
+             "socialworld": "the demo world, synthesized into the cache on first use"}
+    return ": " + ", ".join(f"{n} ({about[n]})" if n in about else n for n in names)
+
+
 def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
     """DATASET (a benchmark folder or a registered name such as garcia2025) and ``--videos DIR``.
 
@@ -39,11 +50,11 @@ def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
     makes, in the handler or the library, gets the videos. Handlers may also load it
     explicitly with :func:`load_benchmark`.
     """
-    parser.add_argument(
+    describe_help(parser.add_argument(
         "dataset",
         metavar="DATASET",
-        help="a benchmark folder, or a registered name (garcia2025)",
-    )
+        help="a benchmark folder, or a registered name",
+    ), _registered_names)
     parser.add_argument("--videos", metavar="DIR", type=video_folder, default=None,
                         help=VIDEOS_HELP)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from socalign.cli.arguments import (
@@ -11,8 +12,17 @@ from socalign.cli.arguments import (
     check_files_dataset,
 )
 from socalign.cli.errors import CliError
-from socalign.cli.output import fmt, fmt_ci, format_fields, format_table, join_blocks, rest, section
+from socalign.cli.output import (
+    SPREAD_LABEL,
+    fmt,
+    format_fields,
+    format_table,
+    join_blocks,
+    rest,
+    section,
+)
 from socalign.cli.parser import add_command
+from socalign.text import DIGITS
 
 
 def _split(value: str | None) -> str | None:
@@ -92,16 +102,77 @@ _CEILING_NAMES = {
     "ooo_reliability": "OOO reliability",
     "ooo_ceiling": "OOO-accuracy ceiling",
 }
+#: The R² ceiling and the similarity reliability are one number (r_sb): one row names both.
+_R2_IS_RSB = "R² ceiling = r_sb (split-half reliability)"
+#: The OOO ceiling's fields that the table and the lines about the three estimates show.
+_OOO_SHOWN = ("ceiling", "repeated_ceiling", "prior_ceiling", "chance", "n_trials",
+              "n_repeated_trials", "rule", "model")
 
 
 def _wrapped(label: str, text: str, width: int = 96) -> str:
-    import textwrap
-
     return textwrap.fill(text, width=width, initial_indent=f"{label}: ", subsequent_indent="    ")
 
 
+def _sentence(text: Any) -> str:
+    text = str(text or "").strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else ""
+
+
+def _ceiling_rows(ceilings: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The table's rows (each quantity once) and one line per row saying what it is."""
+    r2, rel = ceilings.get("r2_ceiling"), ceilings.get("reliability")
+    merged = bool(r2 and rel) and r2.get("estimate") == rel.get("estimate")
+    rows, lines = [], []
+    for key, c in ceilings.items():
+        if merged and key == "reliability":
+            continue
+        label = _R2_IS_RSB if merged and key == "r2_ceiling" else _CEILING_NAMES.get(key, key)
+        spread = (f"{fmt(c.get('low'))} to {fmt(c.get('high'))}"
+                  if c.get("low") is not None or c.get("high") is not None else "")
+        unit = c.get("unit")
+        if merged and key == "r2_ceiling":
+            unit = f"{rel.get('unit')}, the bound on R²"
+        rows.append({"measure": label, "estimate": c.get("estimate"),
+                     "spread over splits": spread, "unit": unit,
+                     "from": f"{fmt(c.get('n'))} {c.get('n_of', '')}".strip()})
+        if merged and key == "r2_ceiling":
+            text = (f"{_sentence(rel.get('rule'))} {_sentence(rel.get('meaning'))} So it is also "
+                    f"{r2.get('meaning')}.")
+        else:
+            text = f"{_sentence(c.get('rule'))} {_sentence(c.get('meaning'))}"
+        lines.append(_wrapped(label, text))
+    return rows, lines
+
+
+def _ooo_ceiling_text(ooo: dict[str, Any]) -> str:
+    """The OOO ceiling's three estimates (once when they print the same) and its fit."""
+    values = {k: ooo.get(k) for k in ("ceiling", "repeated_ceiling", "prior_ceiling")}
+    n, n_rep = fmt(ooo.get("n_trials")), fmt(ooo.get("n_repeated_trials"))
+    if len({fmt(v) for v in values.values()}) == 1:
+        lines = [textwrap.fill(
+            f"The OOO-accuracy ceiling above is one value (to {DIGITS} significant digits) whether "
+            f"averaged over all {n} trials, over the {n_rep} trials of repeated triplets only, or taken "
+            "for a triplet shown once (the fitted prior alone).", width=96,
+            subsequent_indent="    ")]
+    else:
+        lines = [format_fields([
+            ("over repeated triplets only", values["repeated_ceiling"],
+             f"the same mean over the {n_rep} trials of triplets shown twice or more"),
+            ("for a triplet shown once", values["prior_ceiling"],
+             "E[max p] under the fitted prior alone, what each once-shown triplet contributes"),
+        ]), _wrapped("so", f"the ceiling above ({fmt(values['ceiling'])}, over all {n} trials) "
+                     "lies between the two, weighing them by their trials")]
+    numbers = [(k.replace("_", " "), v) for k, v in ooo.items()
+               if k not in _OOO_SHOWN and not isinstance(v, str)]
+    text = [_wrapped(k, str(v)) for k, v in ooo.items()
+            if k not in _OOO_SHOWN and isinstance(v, str)]
+    if ooo.get("model"):
+        text.append(_wrapped("model", str(ooo["model"])))
+    return "\n".join([*lines, format_fields(numbers), *text])
+
+
 def ceiling_text(result: dict[str, Any]) -> str:
-    """``socalign ceiling`` for people: ceilings and reliabilities, each with its unit and rule.
+    """``socalign ceiling`` for people: each ceiling and reliability once, with unit and rule.
 
     Parameters
     ----------
@@ -111,8 +182,12 @@ def ceiling_text(result: dict[str, Any]) -> str:
     Returns
     -------
     str
-        A table of the ceilings and reliabilities, what each one is, then the details of the
-        split-half and repeated-triplet estimates; keys it does not know are printed last.
+        A table of the ceilings and reliabilities (the R² ceiling and the split-half
+        reliability r_sb, one number, in one row naming both; the split-half's spread over
+        splits labelled as such, not as a confidence interval), what each one is, then the
+        details of the split-half, the repeated triplets and the OOO ceiling's fit (its three
+        estimates once when they print the same, else one line each); keys it does not know
+        are printed last.
     """
     half = result.get("split_half") or {}
     cons = result.get("ooo_consistency") or {}
@@ -120,18 +195,18 @@ def ceiling_text(result: dict[str, Any]) -> str:
     blocks = [head]
     ceilings = result.get("ceilings") or {}
     if ceilings:
-        rows = [
-            {"measure": _CEILING_NAMES.get(key, key),
-             "estimate": fmt_ci(c.get("estimate"), c.get("low"), c.get("high")),
-             "unit": c.get("unit"),
-             "from": f"{fmt(c.get('n'))} {c.get('n_of', '')}".strip()}
-            for key, c in ceilings.items()
-        ]
+        rows, lines = _ceiling_rows(ceilings)
+        if not any(r["spread over splits"] for r in rows):
+            for r in rows:
+                del r["spread over splits"]
         blocks.append(format_table(rows))
-        blocks.append("\n".join(
-            _wrapped(_CEILING_NAMES.get(key, key), f"{c.get('rule')}. {c.get('meaning')}.")
-            for key, c in ceilings.items()
-        ))
+        if any(r.get("spread over splits") for r in rows):
+            lines.insert(0, textwrap.fill(
+                f"{SPREAD_LABEL}: how much r_sb varies with which of the "
+                f"{fmt(half.get('n_splits'))} random halves of these participants is drawn, "
+                "not how it would vary with other participants", width=96,
+                subsequent_indent="    "))
+        blocks.append("\n".join(lines))
     if half:
         unit = half.get("unit", "participants (random halves)")
         blocks.append(section(
@@ -139,24 +214,18 @@ def ceiling_text(result: dict[str, Any]) -> str:
             f"correlation over video pairs; {fmt(half.get('n_splits'))} random halves of "
             f"{fmt(half.get('n_participants'))} participants)",
             format_fields([
-                ("r (one half vs the other)", fmt_ci(half.get("r")),
-                 f"sd {fmt(half.get('sd_r'))} over splits"),
-                ("r_sb (Spearman–Brown, all participants)",
-                 fmt_ci(half.get("r_sb"), half.get("low"), half.get("high")),
-                 f"[{half.get('interval', '2.5 and 97.5 percentiles over splits')}]"),
-                ("r_sb²", fmt(half.get("r2_sb")), "squared reliability"),
-                ("R² ceiling", fmt(half.get("r2_ceiling")),
-                 "bound on a model's R² (squared Spearman): the reliability r_sb"),
+                ("r (one half vs the other)", fmt(half.get("r")),
+                 f"sd {fmt(half.get('sd_r'))} over splits; r_sb = 2r / (1 + r) above"),
+                ("r_sb²", fmt(half.get("r2_sb")),
+                 "the squared reliability RSA papers quote; not the R² ceiling (which is r_sb)"),
                 ("pairs per half (mean)", fmt(half.get("n_pairs_mean")), f"resampled: {unit}"),
             ]),
         ))
     if cons:
         blocks.append(section(
-            "OOO consistency of repeated triplets (each trial vs the majority of the other "
-            "repeats; argmax rule)",
+            "OOO reliability: each trial of a repeated triplet vs the majority of its other "
+            "showings (argmax rule)",
             format_fields([
-                ("leave-one-out agreement", fmt(cons.get("loo_agreement")),
-                 f"chance {fmt(cons.get('chance'))}"),
                 ("trials in repeated triplets", fmt(cons.get("n_trials")),
                  f"{fmt(cons.get('n_triplets'))} triplets, of {fmt(cons.get('n_trials_total'))} "
                  "trials"),
@@ -164,12 +233,8 @@ def ceiling_text(result: dict[str, Any]) -> str:
         ))
     ooo = result.get("ooo_ceiling") or {}
     if ooo:
-        text = {k: v for k, v in ooo.items() if isinstance(v, str)}
-        numbers = [(k.replace("_", " "), v) for k, v in ooo.items() if k not in text]
-        body = format_fields(numbers)
-        if text:
-            body += "\n" + "\n".join(_wrapped(k, v) for k, v in text.items())
-        blocks.append(section("OOO-accuracy ceiling (empirical Bayes over triplets)", body))
+        blocks.append(section("OOO-accuracy ceiling (empirical Bayes over triplets)",
+                              _ooo_ceiling_text(ooo)))
     blocks.append(rest(result, _CEILING_KEYS))
     return join_blocks(*blocks)
 

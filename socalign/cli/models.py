@@ -211,7 +211,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     embed.add_argument("--kind", choices=("auto", "language", "video"), default="auto",
                        help="model kind when the name does not tell (default: auto)")
     embed.add_argument("--layer", type=int, default=None,
-                       help="video models: hidden-state index (0 = patch embeddings; -1 = last)")
+                       help="video models: hidden-state index (0 = patch embeddings; -1 = last; "
+                            "default: the model's output)")
     embed.add_argument("--pooling", default=None,
                        help="captions: mean|first (default mean); video: cls|mean (default: the model's)")
     embed.add_argument("--batch-size", type=int, default=8, help="videos per batch (default 8)")
@@ -225,7 +226,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "folders without processor settings the fast path")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     embed.add_argument("--backend", choices=("auto", "pyav", "decord"), default="auto",
-                       help="video decoder (default: decord when installed, else PyAV)")
+                       help="video decoder (default: auto, decord when installed, else PyAV)")
     embed.add_argument("--skip-bad-videos", action="store_true",
                        help="skip videos that cannot be decoded and list them (default: fail)")
     embed.add_argument("--no-cache", action="store_true", help="recompute the embedding and decode the clips again, bypassing both caches")

@@ -23,6 +23,10 @@ from socalign.text import DIGITS, interval, sig
 #: What a missing value (None, NaN) prints as.
 MISSING = "n/a"
 
+#: The words under the bracket of a split-half reliability: percentiles of random participant
+#: halves, which people would otherwise read as a confidence interval.
+SPREAD_LABEL = "spread over splits (2.5–97.5 percentiles), not a confidence interval"
+
 
 def print_result(result: dict[str, Any], as_json: bool, human: Human | None = None) -> None:
     """Print a handler's result: one JSON object, or text for people.

@@ -23,11 +23,20 @@ class HelpFormatter(argparse.HelpFormatter):
     """Help that shows each option's default: ``(default: X)`` unless the help already says.
 
     Left out where a default says nothing: None (the help tells what happens instead), False
-    (a flag that is off) and suppressed defaults.
+    (a flag that is off) and suppressed defaults. An option whose default depends on other
+    settings (None until the command resolves it) shows the text :func:`describe_default`
+    attached to it, and an argument the end of help that :func:`describe_help` attached, both
+    computed only when the help is shown.
     """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         help = action.help
+        more = getattr(action, HELP_TEXT, None)
+        if help and more is not None:
+            help = f"{help}{more().replace('%', '%%')}"
+        describe = getattr(action, DEFAULT_TEXT, None)
+        if help and describe is not None and "default" not in help.lower():
+            return f"{help} (default: {describe().replace('%', '%%')})"
         if not help or "%(default)" in help or "default" in help.lower():
             return help
         default = action.default
@@ -36,6 +45,58 @@ class HelpFormatter(argparse.HelpFormatter):
         if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
             return f"{help} (default: %(default)s)"
         return help
+
+
+#: The attribute of an :class:`argparse.Action` holding its default's description (a callable).
+DEFAULT_TEXT = "socalign_default_text"
+#: The attribute of an :class:`argparse.Action` holding the rest of its help (a callable).
+HELP_TEXT = "socalign_help_text"
+
+
+def describe_help(action: argparse.Action, describe: Callable[[], str]) -> argparse.Action:
+    """Attach to an argument the end of its help, computed only when the help is shown.
+
+    For help that reads a registry (DATASET: the registered names), which parsing should not
+    import.
+
+    Parameters
+    ----------
+    action : argparse.Action
+        The argument, as ``add_argument`` returned it.
+    describe : callable
+        Returns the text that :class:`HelpFormatter` appends to the help as it is.
+
+    Returns
+    -------
+    argparse.Action
+        ``action``.
+    """
+    setattr(action, HELP_TEXT, describe)
+    return action
+
+
+def describe_default(action: argparse.Action, describe: Callable[[], str]) -> argparse.Action:
+    """Attach to an option the description of a default that other settings decide.
+
+    For an option whose value is None until the command resolves it (``finetune --epochs``:
+    the ``--profile``'s), :class:`HelpFormatter` appends ``(default: <describe()>)`` to its
+    help; ``describe`` runs only when the help is shown, so it may import what parsing should
+    not.
+
+    Parameters
+    ----------
+    action : argparse.Action
+        The option, as ``add_argument`` returned it.
+    describe : callable
+        Returns the default's description, e.g. ``"the --profile's: demo 16, paper 50"``.
+
+    Returns
+    -------
+    argparse.Action
+        ``action``.
+    """
+    setattr(action, DEFAULT_TEXT, describe)
+    return action
 
 
 class Parser(argparse.ArgumentParser):

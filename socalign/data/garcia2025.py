@@ -19,25 +19,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from socalign.cache import (
-    NOT_WRITABLE,
-    InputFileError,
-    cache_dir,
-    not_writable_error,
-    sha256_file,
-)
+from socalign.cache import InputFileError, cache_dir, sha256_file
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
+from socalign.data.pinned import FetchError as FetchError  # raised by fetch, named here too
+from socalign.data.pinned import fetch_pinned
 from socalign.data.registry import Dataset, register_dataset
 from socalign.data.types import Benchmark, Videos
-from socalign.progress import bars_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -121,24 +114,6 @@ def default_cache(create: bool = True) -> Path:
     return cache_dir(NAME, COMMIT[:12]) if create else cache_dir() / NAME / COMMIT[:12]
 
 
-class FetchError(ValueError):
-    """A download that failed: names the URL, the reason, and the two ways out."""
-
-    def __init__(self, message: str, url: str) -> None:
-        super().__init__(message)
-        self.where = url
-
-
-def _first_missing_ancestor(path: Path) -> Path | None:
-    """The outermost folder of ``path`` (itself included) that does not exist yet."""
-    missing = None
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            break
-        missing = candidate
-    return missing
-
-
 def fetch(
     dest: Path | str | None = None,
     base_url: str | None = None,
@@ -149,7 +124,7 @@ def fetch(
 
     Files already present with the right hash are not downloaded again; a present file whose
     hash differs is refused (never downloaded over), and a downloaded file whose hash differs
-    raises.
+    raises (:func:`socalign.data.pinned.fetch_pinned`, the datasets' one downloader).
 
     Parameters
     ----------
@@ -180,71 +155,16 @@ def fetch(
     socalign.cache.NotWritableError
         When ``dest`` cannot be written (read-only or full file system, no permission).
     """
-    files = FILES if files is None else files
-    import pooch
-    import requests
-
     root = Path(dest) if dest is not None else default_cache(create=False)
-    if root.exists() and not root.is_dir():
-        raise FileExistsError(f"--dest {root} is a file, not a folder")
-    created = _first_missing_ancestor(root.absolute())
     url = base_url or os.environ.get(URL_ENV) or BASE_URL
-    if not url.endswith("/"):
-        url += "/"
-    fetcher = pooch.create(
-        path=root,
-        base_url=url,
-        registry={rel: f"sha256:{digest}" for rel, digest in files.items()},
-        retry_if_failed=1,
+    return fetch_pinned(
+        root, url, FILES if files is None else files, dataset=NAME, progress=progress,
+        log=logger,
+        offline_hint=lambda folder: (
+            f"Either set ${DATA_ENV} to a local copy of garcia2025 (a clone of {REPOSITORY} at "
+            f"commit {COMMIT[:12]}), or copy its files into {folder} (they are verified against "
+            "the pinned hashes)"),
     )
-    rel = ""
-    pooch_logger = pooch.get_logger()
-    level = pooch_logger.level
-    pooch_logger.setLevel("ERROR")  # a failure is reported once, in one line, below
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        missing = [r for r in files if not (root / r).is_file()]
-        for present in (r for r in files if r not in missing):
-            if pooch.file_hash(str(root / present), alg="sha256") != files[present]:
-                # pooch would download over it: a file the user put there is never replaced
-                raise FileExistsError(
-                    f"{root / present}: present, but its sha256 differs from the pinned one; it "
-                    "is left untouched: move it away (or choose another --dest) to download "
-                    "the pinned file")
-        logger.info("garcia2025: %d of %d files to download from %s into %s",
-                    len(missing), len(files), url, root)
-        for rel in files:
-            if rel in missing:
-                logger.info("download: %s%s", url, rel)
-            else:
-                logger.debug("present: %s (its sha256 is checked)", root / rel)
-            fetcher.fetch(rel, progressbar=bars_enabled(progress))
-    except requests.RequestException as err:
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        found = re.search(r"\[Errno [^\]]*\][^'\")]*|\d{3} \w+ Error[^'\")]*", str(err))
-        reason = found.group(0).strip() if found else (str(err)[:200] or "no detail")
-        raise FetchError(
-            f"could not download {url}{rel} ({type(err).__name__}: {reason}); offline or "
-            f"unreachable. Either set ${DATA_ENV} to a local copy of garcia2025 (a clone of "
-            f"{REPOSITORY} at commit {COMMIT[:12]}), or copy its files into {root} (they are "
-            "verified against the pinned hashes)",
-            f"{url}{rel}",
-        ) from err
-    except OSError as err:
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        if isinstance(err, PermissionError) or err.errno in NOT_WRITABLE:
-            raise not_writable_error(root, err) from err
-        raise
-    except BaseException:
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        raise
-    finally:
-        pooch_logger.setLevel(level)
-    logger.info("garcia2025: %d files verified in %s", len(files), root)
-    return root
 
 
 class NotFoundError(BenchmarkError):

@@ -15,6 +15,14 @@ reads a folder in this layout with :func:`read_layout`.
 [0, 1] (empty = not rated); ``choice`` is the video id chosen as the odd one out and must be
 one of the three. Errors name the file, line (header = line 1) and column.
 
+A *labelled* benchmark (``"layout": "socalign-labels/1"``, :data:`LABELS_LAYOUT_VERSION`) has
+people's labels of each video instead of odd-one-out judgments, as PHASE does: ``videos.csv``
+needs a ``label`` column (no empty cell; other text columns, e.g. PHASE's ``set``, are kept
+as written), ``trials.csv`` is optional (none: the benchmark has no trials), and
+:func:`read_labels` reads such a column in the benchmark's video order. Commands that need
+judgments (ceilings, similarity, fine-tuning) find no trials in it; embedding its videos does
+not need any. Write one with :func:`write_labelled_benchmark`.
+
 Every file is read through :func:`socalign.cache.open_input`: regular files only (a FIFO,
 device or socket is refused by name), symlinks resolved and refused when they leave the
 benchmark folder, sizes bounded (:data:`socalign.cache.INPUT_LIMITS`: 64 MiB of JSON, 1 GiB
@@ -40,6 +48,13 @@ from socalign.data.types import Benchmark, Trials, Videos
 from socalign.outputs import OutputFolderError, check_output_folder
 
 LAYOUT_VERSION = "socalign-ooo/1"
+#: The layout of a benchmark with people's labels of each video and no odd-one-out trials.
+LABELS_LAYOUT_VERSION = "socalign-labels/1"
+#: The column of a labelled benchmark's ``videos.csv`` that holds the label.
+LABEL_COLUMN = "label"
+#: The optional column of a labelled benchmark's ``videos.csv`` naming the set a video is from
+#: (PHASE: ``main`` or ``generalization``; the transfer analysis trains on one, tests on the other).
+SET_COLUMN = "set"
 VIDEO_COLUMNS = ("video_id", "split")
 TRIAL_COLUMNS = ("participant", "video_1", "video_2", "video_3", "choice")
 RATING_PREFIX = "rating_"
@@ -517,9 +532,13 @@ def read_layout(root: Path | str, exclude_catch: bool = True) -> Benchmark:
             )
     videos = read_videos(root)
     trials_path = root / "trials.csv"
-    trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS, root), videos, trials_path)
+    labelled = metadata.get("layout") == LABELS_LAYOUT_VERSION
+    if labelled and not os.path.lexists(trials_path):
+        trials = no_trials()
+    else:
+        trials = trials_from_frame(read_csv(trials_path, TRIAL_COLUMNS, root), videos, trials_path)
     kept, excluded = exclusions(trials, exclude_catch)
-    return Benchmark(
+    benchmark = Benchmark(
         name=str(metadata.get("name", root.name)),
         root=root,
         videos=videos,
@@ -528,6 +547,66 @@ def read_layout(root: Path | str, exclude_catch: bool = True) -> Benchmark:
         excluded=excluded,
         metadata=metadata,
     )
+    if labelled:
+        read_labels(benchmark)  # a labelled benchmark's labels are checked when it is loaded
+    return benchmark
+
+
+def no_trials() -> Trials:
+    """The trials of a benchmark that has none (a labelled benchmark without ``trials.csv``).
+
+    Returns
+    -------
+    Trials
+        Zero trials.
+    """
+    return Trials(
+        triplets=np.zeros((0, 3), dtype=np.int64),
+        odd=np.zeros(0, dtype=np.int64),
+        participants=np.zeros(0, dtype=np.int64),
+        participant_names=(),
+        response_time=np.zeros(0),
+        row=np.zeros(0, dtype=np.int64),
+    )
+
+
+def read_labels(benchmark: Benchmark, column: str = LABEL_COLUMN) -> np.ndarray:
+    """A text column of a benchmark's ``videos.csv`` (its labels), in the benchmark's video order.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A benchmark loaded from a folder in the socalign layout.
+    column : str, default LABEL_COLUMN
+        The column (``label``; PHASE's ``set`` too).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_videos,) object array of strings, row i the value of ``benchmark.videos.ids[i]``.
+
+    Raises
+    ------
+    BenchmarkError
+        Naming ``videos.csv`` (and the line): the benchmark has no folder, the column is
+        missing, or a cell is empty.
+    """
+    if benchmark.root is None:
+        raise BenchmarkError(f"the benchmark has no folder, so its {column!r} column cannot be read")
+    root = Path(benchmark.root)
+    path = root / "videos.csv"
+    frame = read_csv(path, ("video_id", column), root)
+    values = frame[column]
+    empty = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        row = int(np.flatnonzero(empty)[0])
+        raise BenchmarkError(f"empty {column}", path, row + 2, column)
+    ids = integer_column(frame, "video_id", path)
+    position = pd.Index(ids).get_indexer(benchmark.videos.ids)
+    if (position < 0).any():
+        missing = benchmark.videos.ids[position < 0][0]
+        raise BenchmarkError(f"video id {missing} has no row", path, column="video_id")
+    return values.astype(str).to_numpy(dtype=object)[position]
 
 
 def ensure_fresh_output(
@@ -631,6 +710,49 @@ def write_benchmark(
     atomic_write_text(root / "benchmark.json", json.dumps(meta, indent=2) + "\n")
     atomic_write_text(root / "videos.csv", videos.to_csv(index=False))
     atomic_write_text(root / "trials.csv", trials.to_csv(index=False))
+    if captions is not None:
+        atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
+    read_layout(root)  # validate what was written
+    return root
+
+
+def write_labelled_benchmark(
+    root: Path | str,
+    videos: pd.DataFrame,
+    captions: pd.DataFrame | None = None,
+    metadata: Mapping[str, object] | None = None,
+) -> Path:
+    """Write a labelled benchmark (:data:`LABELS_LAYOUT_VERSION`: no trials) and validate it.
+
+    Parameters
+    ----------
+    root : path-like
+        The benchmark folder (created when missing; files of the same names are replaced).
+    videos : pandas.DataFrame
+        The ``videos.csv`` table: at least ``video_id``, ``split`` and ``label``.
+    captions : pandas.DataFrame or None, default None
+        The ``captions.csv`` table (None: no captions file is written).
+    metadata : mapping of str to object or None, default None
+        Extra entries of ``benchmark.json``, over ``layout`` and ``name`` (the folder's name).
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Raises
+    ------
+    BenchmarkError
+        When the table lacks a required column, or what was written does not read back.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    missing = [c for c in (*VIDEO_COLUMNS, LABEL_COLUMN) if c not in videos.columns]
+    if missing:
+        raise BenchmarkError(f"table to write lacks column(s) {missing}", root / "videos.csv")
+    meta = {"name": root.name, **dict(metadata or {}), "layout": LABELS_LAYOUT_VERSION}
+    atomic_write_text(root / "benchmark.json", json.dumps(meta, indent=2) + "\n")
+    atomic_write_text(root / "videos.csv", videos.to_csv(index=False))
     if captions is not None:
         atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
     read_layout(root)  # validate what was written

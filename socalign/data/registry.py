@@ -33,7 +33,8 @@ from socalign.data.types import Benchmark
 DEFAULT_BACKBONE = "facebook/timesformer-base-finetuned-k400"
 """The video backbone of a dataset that names none: the paper's TimeSformer (Kinetics-400)."""
 
-BUILTIN_DATASETS = ("socalign.data.garcia2025", "socalign.data.socialworld.dataset")
+BUILTIN_DATASETS = ("socalign.data.garcia2025", "socalign.data.socialworld.dataset",
+                    "socalign.data.phase.dataset")
 """The modules that register the built-in datasets (imported on the registry's first use)."""
 
 
@@ -54,8 +55,9 @@ class Dataset:
         ``describes(benchmark) -> bool``: whether a loaded benchmark is of this dataset (from
         what it holds, e.g. its metadata).
     locate : callable or None, default None
-        ``locate() -> Path``: the folder the name alone stands for (found, or fetched); None
-        when the dataset is only ever a folder (SocialWorld is generated into one).
+        ``locate() -> Path``: the folder the name alone stands for (found, fetched, or
+        generated into the cache: SocialWorld's demo world); None when the dataset is only
+        ever a folder.
     default_backbone : str, default DEFAULT_BACKBONE
         The video backbone fine-tuning uses when none is named.
     latent_truth : bool, default False

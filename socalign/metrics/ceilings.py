@@ -32,7 +32,7 @@ ceiling is the trial-weighted mean of these posterior means over all trials (a o
 triplet gets the prior mean E[max p], which is also its posterior mean). It accounts for the
 number of repeats: a triplet with two showings moves little from the prior, one with seven a
 lot. On SocialWorld, whose observers' probabilities are known, its bias is measured in
-tests/test_ooo_ceiling.py and benchmarks/ceilings.py.
+tests/metrics/test_ceilings_ooo.py and benchmarks/ceilings.py.
 
 **Cost** (issue 22): time and memory at most linear in the trials. Triplets are grouped by
 one int64 code per trial (a 1-D ``unique``, or a ``bincount`` when there are few items), never

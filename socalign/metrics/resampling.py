@@ -103,6 +103,14 @@ STREAMS: dict[str, str] = {
                "from it)",
     "epoch": "one epoch's batches and subsets (index: the epoch, from 0)",
     "gain-bootstrap": "the paired bootstrap of a run's held-out gain (after - before)",
+    "transfer-folds": "the transfer analysis's cv protocol: one repeat's stratified folds "
+                      "(index: the repeat; the same for every backbone)",
+    "transfer-search": "the stratified folds that choose a transfer probe's C inside its "
+                       "training videos (indices: repeat and fold under cv; none under paper)",
+    "transfer-bootstrap": "the bootstrap over videos of one backbone's cv transfer accuracy "
+                          "(index: the backbone's position)",
+    "transfer-paired-bootstrap": "the paired bootstrap of two backbones' transfer accuracy "
+                                 "difference (indices: their positions)",
 }
 """Every named stream, with what draws from it: the one table of a run's random streams.
 

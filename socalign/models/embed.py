@@ -81,6 +81,62 @@ class EmbeddingResult:
         return pd.DataFrame(self.embeddings, index=pd.Index(self.ids, name="video_id"))
 
 
+class NoVideoFilesError(ValueError):
+    """A video model was asked to embed videos that have no file here.
+
+    Raised by :func:`check_video_files` before any model is loaded; the command line reports it
+    in one line (exit status 2) pointing at ``--videos`` (``where``).
+    """
+
+    where = "--videos"
+
+
+def check_video_files(benchmark: Benchmark, on_error: Literal["raise", "skip"] = "raise") -> None:
+    """Refuse, before any model is loaded, to embed a benchmark's videos that have no file here.
+
+    A video model embeds the benchmark's files; garcia2025 lists none until its videos are
+    attached (``--videos DIR``, :func:`socalign.data.registry.attached_videos`, or the
+    dataset's environment variable), and an attached folder may lack them. Every caller that
+    embeds with a video model (:func:`embed`, so ``socalign embed``, ``gap``, ``probe`` and
+    ``partition``) meets this check first.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark whose videos a video model is about to embed.
+    on_error : {"raise", "skip"}, default "raise"
+        ``"skip"`` lets some missing files through (they are skipped and listed); no file at
+        all is refused either way.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    NoVideoFilesError
+        One line naming the dataset and ``--videos DIR`` (and the dataset's environment
+        variable, when it has one): when no video has a file here, or, under ``"raise"``, when
+        some have none.
+    """
+    from socalign.data.registry import dataset_of
+
+    files = benchmark.videos.files
+    missing = [k for k, f in enumerate(files) if f is None or not Path(f).is_file()]
+    if not missing or (on_error == "skip" and len(missing) < len(files)):
+        return
+    env = dataset_of(benchmark).videos_env
+    hint = "attach them with --videos DIR" + (f" (or set ${env})" if env else "")
+    if all(f is None for f in files):
+        raise NoVideoFilesError(f"{benchmark.name} has no videos here; {hint}")
+    first = files[missing[0]]
+    shown = first if first is not None else f"video id {benchmark.videos.ids[missing[0]]}"
+    which = (f"none of the {len(files)} video files of {benchmark.name} is here"
+             if len(missing) == len(files) else
+             f"{len(missing)} of the {len(files)} video files of {benchmark.name} are not here")
+    raise NoVideoFilesError(f"{which} (first missing: {shown}); {hint}")
+
+
 def model_kind(model: str, kind: Kind = "auto") -> str:
     """``language`` or ``video`` for a model name (``kind`` overrides the guess).
 
@@ -353,6 +409,9 @@ def embed(
     ValueError
         When an option is invalid or does not apply to the model's kind, no video can be
         decoded, or an embedding is not finite.
+    NoVideoFilesError
+        A video model on videos without files here (:func:`check_video_files`), before the
+        model is loaded.
     """
     started = time.perf_counter()
     if batch_size < 1:
@@ -360,6 +419,8 @@ def embed(
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     which = model_kind(model, kind)
+    if which == "video":  # before any model is loaded: a clear error for videos without files
+        check_video_files(benchmark, on_error)
     spec = None
     prep = None
     if which == "language":

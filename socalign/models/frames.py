@@ -95,7 +95,7 @@ def preprocess(clips_uint8: np.ndarray | Sequence[np.ndarray], spec: BackboneSpe
     shortest edge 224, crop 224, bilinear) redone in torch; against that processor's PIL
     backend it differs by under 0.06 grey levels on average and by at most 2 (94.8-99.96% of
     values equal; measured on 240x320, 256x341, 360x640, 720x1280 and 500x375 clips in
-    ``tests/test_hub_preprocess.py``), where hand-rounded sizes and a one-pass float resize
+    ``tests/models/test_hub_preprocess.py``), where hand-rounded sizes and a one-pass float resize
     gave 1.4 on average and 9 at most (issue 15's measurement). Hub checkpoints embedded by
     :func:`socalign.models.embed.embed` use their own processor
     (:func:`socalign.models.video.clip_preprocessor`).

@@ -1,0 +1,1 @@
+"""What several test modules share: tables, tiny backbones and books, fixtures."""
