@@ -24,11 +24,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socalign.cache import InputFileError, cache_dir, sha256_file
+from socalign.cache import InputFileError, sha256_file
 from socalign.data.errors import BenchmarkError
 from socalign.data.layout import exclusions, float_column, read_csv, trials_from_frame
+from socalign.data.pinned import (  # the shared machinery, named here too
+    DATA_ENV,
+    NotFoundError,
+    commit_cache,
+    fetch_pinned,
+    locate_copy,
+)
 from socalign.data.pinned import FetchError as FetchError  # raised by fetch, named here too
-from socalign.data.pinned import fetch_pinned
 from socalign.data.registry import Dataset, register_dataset
 from socalign.data.types import Benchmark, Videos
 
@@ -38,7 +44,6 @@ NAME = "garcia2025"
 REPOSITORY = "garciakathy/similarity-judgments-finetuning"
 COMMIT = "093ffeaf9e03fcf18ef2e78708ab9356bca76137"
 BASE_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{COMMIT}/"
-DATA_ENV = "SOCALIGN_DATA"
 URL_ENV = "SOCALIGN_GARCIA2025_URL"
 #: A folder of the licensed videos, each under its video_mapping.csv name (used when none is given).
 VIDEOS_ENV = "SOCALIGN_GARCIA2025_VIDEOS"
@@ -111,7 +116,7 @@ def _sha256(path: Path) -> str:
 def default_cache(create: bool = True) -> Path:
     """Where downloads go: ``<socalign cache>/garcia2025/<commit>`` (created unless ``create``
     is False)."""
-    return cache_dir(NAME, COMMIT[:12]) if create else cache_dir() / NAME / COMMIT[:12]
+    return commit_cache(NAME, COMMIT, create)
 
 
 def fetch(
@@ -166,9 +171,6 @@ def fetch(
             "the pinned hashes)"),
     )
 
-
-class NotFoundError(BenchmarkError):
-    """No local copy of garcia2025 (``$SOCALIGN_DATA`` unset and nothing in the cache)."""
 
 
 def _env_copy(env: str) -> Path:
@@ -238,19 +240,8 @@ def locate(download: bool = True) -> Path:
     FetchError
         The download failed.
     """
-    env = os.environ.get(DATA_ENV, "").strip()
-    if env:
-        return _env_copy(env)
-    cached = default_cache(create=False)
-    if all((cached / rel).exists() for rel in FILES):
-        logger.info("garcia2025: the cached copy, %s", cached)
-        return verify(cached)
-    if not download:
-        raise NotFoundError(
-            f"garcia2025 not found: set ${DATA_ENV} to a local copy or run "
-            "`socalign data fetch garcia2025`"
-        )
-    return fetch(cached)
+    return locate_copy(NAME, FILES, _env_copy, default_cache(create=False), verify, fetch,
+                       download)
 
 
 def available() -> Path | None:

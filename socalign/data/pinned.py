@@ -16,18 +16,90 @@ so the check is git's own content check; its sha256 can replace it once measured
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from socalign.cache import NOT_WRITABLE, git_blob_id, not_writable_error, sha256_file
+from socalign.cache import NOT_WRITABLE, cache_dir, git_blob_id, not_writable_error, sha256_file
+from socalign.data.errors import BenchmarkError
 from socalign.progress import bars_enabled
 
 logger = logging.getLogger(__name__)
 
 #: The prefix of a pin that is a git blob id rather than a sha256.
 GIT_BLOB = "git-blob:"
+#: The one place a user's local copies of the pinned datasets are looked for (never a download).
+DATA_ENV = "SOCALIGN_DATA"
+
+
+class NotFoundError(BenchmarkError):
+    """No local copy of a pinned dataset (``$SOCALIGN_DATA`` unset and nothing in the cache)."""
+
+
+def commit_cache(name: str, commit: str, create: bool = True) -> Path:
+    """Where a dataset's download goes: ``<socalign cache>/<name>/<commit[:12]>``.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registered name.
+    commit : str
+        The pinned commit.
+    create : bool, default True
+        Create the folder.
+
+    Returns
+    -------
+    Path
+    """
+    return cache_dir(name, commit[:12]) if create else cache_dir() / name / commit[:12]
+
+
+def locate_copy(name: str, files: Mapping[str, str], env_copy: Callable[[str], Path],
+                cached: Path, verify: Callable[[Path], Path], fetch: Callable[[Path], Path],
+                download: bool = True) -> Path:
+    """A pinned dataset's verified copy: ``$SOCALIGN_DATA`` when set (only there), else the
+    cache, else a download into the cache.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registered name (for messages and the log).
+    files : mapping of str to str
+        Its pinned files (relative path → pin): a cache holding all of them is a copy.
+    env_copy : callable
+        ``$SOCALIGN_DATA``'s value → the verified copy there (raises naming the variable).
+    cached : Path
+        The dataset's cache folder (:func:`commit_cache`).
+    verify : callable
+        A folder → the same folder, verified against the pins.
+    fetch : callable
+        A folder → the folder, downloaded into.
+    download : bool, default True
+        Download when ``$SOCALIGN_DATA`` is unset and the cache has no copy.
+
+    Returns
+    -------
+    Path
+        The verified copy.
+
+    Raises
+    ------
+    NotFoundError
+        No copy and ``download`` is False.
+    """
+    env = os.environ.get(DATA_ENV, "").strip()
+    if env:
+        return env_copy(env)
+    if all((cached / rel).exists() for rel in files):
+        logger.info("%s: the cached copy, %s", name, cached)
+        return verify(cached)
+    if not download:
+        raise NotFoundError(
+            f"{name} not found: set ${DATA_ENV} to a local copy or run `socalign data fetch {name}`")
+    return fetch(cached)
 
 
 class FetchError(ValueError):

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from socalign.cache import InputFileError, cache_dir, read_input
+from socalign.cache import InputFileError, read_input
 from socalign.data.errors import BenchmarkError
 from socalign.data.phase.pins import (
     BASE_URL,
@@ -46,11 +46,19 @@ from socalign.data.phase.pins import (
     REPOSITORY,
     REQUIRED,
 )
-from socalign.data.pinned import fetch_pinned, file_pin, pin_kind, pin_text
+from socalign.data.pinned import (  # the shared machinery, named here too
+    DATA_ENV,
+    NotFoundError,
+    commit_cache,
+    fetch_pinned,
+    file_pin,
+    locate_copy,
+    pin_kind,
+    pin_text,
+)
 
 logger = logging.getLogger(__name__)
 
-DATA_ENV = "SOCALIGN_DATA"
 URL_ENV = "SOCALIGN_PHASE_URL"
 #: A folder of the original PHASE videos, each under its PHASE file name (used when none is given).
 VIDEOS_ENV = "SOCALIGN_PHASE_VIDEOS"
@@ -438,7 +446,7 @@ def default_cache(create: bool = True) -> Path:
     -------
     Path
     """
-    return cache_dir(NAME, COMMIT[:12]) if create else cache_dir() / NAME / COMMIT[:12]
+    return commit_cache(NAME, COMMIT, create)
 
 
 def _offline_hint(folder: Path) -> str:
@@ -486,9 +494,6 @@ def fetch(
                         offline_hint=_offline_hint, progress=progress, log=logger)
 
 
-class NotFoundError(BenchmarkError):
-    """No local copy of phase (``$SOCALIGN_DATA`` unset and nothing in the cache)."""
-
 
 def _env_copy(env: str) -> Path:
     """The verified copy that ``$SOCALIGN_DATA`` names (a folder of it, or itself)."""
@@ -535,17 +540,8 @@ def locate(download: bool = True) -> Path:
     socalign.data.pinned.FetchError
         The download failed.
     """
-    env = os.environ.get(DATA_ENV, "").strip()
-    if env:
-        return _env_copy(env)
-    cached = default_cache(create=False)
-    if all((cached / rel).exists() for rel in FILES):
-        logger.info("phase: the cached copy, %s", cached)
-        return verify(cached)
-    if not download:
-        raise NotFoundError(
-            f"phase not found: set ${DATA_ENV} to a local copy or run `socalign data fetch phase`")
-    return fetch(cached)
+    return locate_copy(NAME, FILES, _env_copy, default_cache(create=False), verify, fetch,
+                       download)
 
 
 def available() -> Path | None:
