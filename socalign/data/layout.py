@@ -697,19 +697,25 @@ def write_benchmark(
     BenchmarkError
         When a table lacks a required column, or what was written does not read back.
     """
-    root = Path(root)
+    return _write_tables(Path(root), LAYOUT_VERSION,
+                         {"videos.csv": (videos, VIDEO_COLUMNS), "trials.csv": (trials, TRIAL_COLUMNS)},
+                         captions, metadata)
+
+
+def _write_tables(root: Path, layout: str, tables: Mapping[str, tuple[pd.DataFrame, Sequence[str]]],
+                  captions: pd.DataFrame | None, metadata: Mapping[str, object] | None) -> Path:
+    """Check each table's required columns, write ``benchmark.json``, the tables and the
+    captions, and validate what was written by reading it back (both layouts' one writer)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name, frame, required in (
-        ("videos.csv", videos, VIDEO_COLUMNS),
-        ("trials.csv", trials, TRIAL_COLUMNS),
-    ):
+    for name, (frame, required) in tables.items():
         missing = [c for c in required if c not in frame.columns]
         if missing:
             raise BenchmarkError(f"table to write lacks column(s) {missing}", root / name)
-    meta = {"layout": LAYOUT_VERSION, "name": root.name, **dict(metadata or {})}
+    meta = {"layout": layout, "name": root.name, **dict(metadata or {})}
+    meta["layout"] = layout  # the layout written is the one the tables are in
     atomic_write_text(root / "benchmark.json", json.dumps(meta, indent=2) + "\n")
-    atomic_write_text(root / "videos.csv", videos.to_csv(index=False))
-    atomic_write_text(root / "trials.csv", trials.to_csv(index=False))
+    for name, (frame, _) in tables.items():
+        atomic_write_text(root / name, frame.to_csv(index=False))
     if captions is not None:
         atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
     read_layout(root)  # validate what was written
@@ -745,18 +751,8 @@ def write_labelled_benchmark(
     BenchmarkError
         When the table lacks a required column, or what was written does not read back.
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    missing = [c for c in (*VIDEO_COLUMNS, LABEL_COLUMN) if c not in videos.columns]
-    if missing:
-        raise BenchmarkError(f"table to write lacks column(s) {missing}", root / "videos.csv")
-    meta = {"name": root.name, **dict(metadata or {}), "layout": LABELS_LAYOUT_VERSION}
-    atomic_write_text(root / "benchmark.json", json.dumps(meta, indent=2) + "\n")
-    atomic_write_text(root / "videos.csv", videos.to_csv(index=False))
-    if captions is not None:
-        atomic_write_text(root / "captions.csv", captions.to_csv(index=False))
-    read_layout(root)  # validate what was written
-    return root
+    return _write_tables(Path(root), LABELS_LAYOUT_VERSION,
+                         {"videos.csv": (videos, (*VIDEO_COLUMNS, LABEL_COLUMN))}, captions, metadata)
 
 
 def benchmark_tables(benchmark: Benchmark) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
