@@ -27,4 +27,4 @@ def tiny_benchmark_dir(tmp_path: Path) -> Path:
     videos, trials, captions = make_tables()
     return write_benchmark(tmp_path / "tiny", videos, trials, captions, {"name": "tiny"})
 
-from tests.helpers.fixtures import bench_dir, cache, video_benchmark  # noqa: E402, F401  (registered)
+from tests.helpers.fixtures import bench_dir, cache, serve, video_benchmark  # noqa: E402, F401  (registered)

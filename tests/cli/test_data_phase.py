@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,23 +35,6 @@ def _run(capsys, *argv: str) -> tuple[int, dict, str]:
     return code, json.loads(captured.out) if captured.out.strip() else {}, captured.err
 
 
-@pytest.fixture
-def serve() -> Iterator:
-    """Serve a folder over HTTP on 127.0.0.1; yields a function folder -> base URL."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *a, **k: None
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def test_fetch_phase_downloads_and_verifies(tmp_path: Path, serve, monkeypatch, capsys) -> None:

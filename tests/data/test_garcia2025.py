@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,25 +12,6 @@ import pytest
 
 from socalign.cli import main
 from socalign.data import BenchmarkError, garcia2025, load_dataset
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """Serve a folder over HTTP on 127.0.0.1; yields a function folder -> base URL."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *a, **k: None  # keep test output clean
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def test_fetch_downloads_and_verifies(tmp_path: Path, serve) -> None:

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import builtins
 import collections
-import functools
 import hashlib
-import http.server
 import itertools
 import os
 import pickle
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -146,23 +142,6 @@ def test_a_malformed_entry_is_named(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ the pinned download
 
 
-@pytest.fixture
-def serve() -> Iterator:
-    """Serve a folder over HTTP on 127.0.0.1; yields a function folder -> base URL."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *a, **k: None
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def _git_blob(data: bytes) -> str:

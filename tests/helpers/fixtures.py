@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +67,22 @@ def bench_dir(tmp_path: Path) -> Path:
     for k, vid in enumerate(videos["video_id"]):
         write_video(root / "videos" / f"{vid}.mp4", clip_frames(k))
     return write_benchmark(root, videos, trials, captions, {"name": "tiny-video"})
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """Serve a folder over HTTP on 127.0.0.1; yields a function folder -> base URL."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        handler.log_message = lambda *a, **k: None  # keep test output clean
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
