@@ -1,7 +1,7 @@
 """GPU embedding check: a base-size TimeSformer (random init; no weights are fetched) in bf16.
 
     python benchmarks/gpu_embed.py [--clips 250] [--batch-size 16] [--frames 16] [--dtype bf16]
-                                   [--json] [--tiny]
+                                   [--precision auto] [--json] [--tiny]
 
 Builds ``TimesformerConfig()`` (the paper's base architecture: 12 layers, 768 wide, 8 frames of
 224 px, as the k400 checkpoint), saves it with ``save_pretrained`` and loads it back through
@@ -27,7 +27,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=250)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16")
+    parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16",
+                        help="the dtype the weights are loaded in")
+    parser.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"), default=None,
+                        help="instead: fp32 weights under autocast, as `socalign embed "
+                        "--precision` runs (auto: bf16, or fp16 on a GPU without bf16)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--frames", type=int, default=16,
                         help="frames per clip fed to the 8-frame backbone (the paper's 16)")
@@ -46,6 +50,13 @@ def main() -> int:
         print("no CUDA device: this check needs a GPU (or --smoke-cpu)", file=sys.stderr)
         return 3
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
+    mixed = None
+    if args.precision is not None:  # fp32 weights, autocast as `socalign embed --precision`
+        from socalign.train.precision import autocast_dtype, resolve_precision
+
+        resolved = resolve_precision(args.precision, device)
+        dtype, mixed = torch.float32, autocast_dtype(resolved)
+        args.dtype = f"fp32 weights, {resolved} autocast"
     config = transformers.TimesformerConfig()  # base size, as the paper's checkpoint
     if args.smoke_cpu:
         config = transformers.TimesformerConfig(image_size=32, patch_size=16, hidden_size=32,
@@ -61,7 +72,8 @@ def main() -> int:
 
     def run_batch(n: int) -> torch.Tensor:
         pixels = preprocess(clips[:n], spec).to(device, non_blocking=True)
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast(device, dtype=mixed,
+                                                    enabled=mixed is not None):
             return forward_features(model, spec, pixels)
 
     run_batch(args.batch_size)  # warm-up (kernels, allocator)

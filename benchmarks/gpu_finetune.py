@@ -1,6 +1,6 @@
-"""GPU check of fine-tuning: base-size TimeSformer (random init) with LoRA in bf16.
+"""GPU check of fine-tuning: base-size TimeSformer (random init) with LoRA, bf16 against fp32.
 
-For each trainer (paper, fast) it times training steps on synthetic clips and judgments
+For each precision (``--precision``, default bf16 and fp32) and trainer (paper, fast) it times training steps on synthetic clips and judgments
 (``--frames`` x ``--image-size``², default 16 x 224²) and reports videos per second (video
 forward+backward passes per second of step time, no validation), peak GPU memory, and the
 physical estimate beside it: the analytic FLOPs of one forward pass (``forward_flops``), three
@@ -9,7 +9,11 @@ times that for forward+backward, and the videos per second that the device's pea
 it also trains both trainers with :func:`socalign.train.loop.fit` on the synthetic problem (the
 clips carry the latent that drives the judgments, so there is something to learn) and reports
 the time each needs to first reach the paper trainer's best validation Spearman, measured as in
-``benchmarks/finetune.py``. One prepared script; prints one JSON object.
+``benchmarks/finetune.py``. ``--memory-batches`` (default 1 2 4 8 16) measures one step's peak
+GPU memory per batch beside the memory model's prediction
+(:func:`socalign.train.memory.step_memory`) with its MFU, then runs the batch the planner
+(:func:`socalign.train.memory.plan_batch`) picks for the free memory, which must not run out
+of memory. One prepared script; prints one JSON object.
 
 Usage on a GPU machine: ``python benchmarks/gpu_finetune.py [--steps 20] [--batch 32]
 [--checkpointing] [--time-to-target --epochs 6] [--out results.json]``. ``--tiny`` runs a
@@ -96,15 +100,29 @@ def build(tiny: bool, checkpointing: bool, seed: int, frames: int = 8, size: int
     return model, config
 
 
-def time_trainer(trainer: str, args: argparse.Namespace) -> dict:
+def planner_shape(config):
+    """The memory model's :class:`socalign.train.memory.BackboneShape` of ``config``, with the
+    paper's LoRA targets and head (:func:`socalign.train.memory.shape_of`)."""
+    from dataclasses import replace
+
+    from socalign.models.registry import get_spec
+    from socalign.train.memory import shape_of
+
+    spec = replace(get_spec("facebook/timesformer-base-finetuned-k400"),
+                   image_size=config.image_size, n_frames=config.num_frames)
+    return shape_of(config, spec)
+
+
+def time_trainer(trainer: str, args: argparse.Namespace, precision: str = "bf16") -> dict:
     import torch
-    from accelerate import Accelerator
 
     from socalign.train import fast, paper
     from socalign.train.config import TrainConfig
     from socalign.train.loop import Context
+    from socalign.train.memory import step_memory, videos_per_step
+    from socalign.train.precision import make_accelerator
 
-    accelerator = Accelerator(mixed_precision="no" if args.tiny else "bf16", cpu=args.tiny)
+    accelerator = make_accelerator("fp32" if args.tiny else precision, cpu=args.tiny)
     model, config = build(args.tiny, args.checkpointing, args.seed, args.frames, args.image_size)
     data = synthetic_problem(args.videos, args.trials, args.seed)
     clips = synthetic_clips(args, config).to(accelerator.device)
@@ -133,8 +151,13 @@ def time_trainer(trainer: str, args: argparse.Namespace) -> dict:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - began
     videos = ctx.forward_train - before
+    predicted = step_memory(planner_shape(config), videos_per_step(train_config),
+                            "fp32" if args.tiny else precision, args.checkpointing)
     return {
         "trainer": trainer,
+        "precision": "fp32" if args.tiny else precision,
+        "videos_with_grad_per_step": videos_per_step(train_config),
+        "predicted_peak_gib": predicted["total"] / 2**30,
         "steps": int(stats["steps"]),
         "videos_embedded": int(videos),
         "seconds": seconds,
@@ -143,6 +166,57 @@ def time_trainer(trainer: str, args: argparse.Namespace) -> dict:
         "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else None,
         "loss": stats["loss"],
     }
+
+
+def memory_per_batch(args: argparse.Namespace, precision: str) -> dict:
+    """One step per batch (:func:`socalign.train.memory.probe_step`): measured peak memory,
+    the memory model's prediction, the time and MFU; then the planner's batch for the free
+    memory, measured too (it must run without running out of memory)."""
+    import torch
+
+    from socalign.models.video import random_backbone
+    from socalign.train.memory import free_memory, plan_batch, probe_step, shape_of
+
+    layers = 1 if args.tiny else None  # --tiny: one base-width block on 4 frames of 32 px
+    frames, size = (4, 32) if args.tiny else (args.frames, args.image_size)
+    rows = []
+    config = model_config(args.tiny, args.frames, args.image_size)
+    flops = forward_flops(config)
+    for batch in args.memory_batches:
+        try:
+            result = probe_step(n_layers=layers, n_frames=frames, image_size=size, batch=batch,
+                                precision=precision, checkpointing=args.checkpointing,
+                                steps=3, cpu=args.tiny)
+        except torch.OutOfMemoryError:
+            rows.append({"batch": batch, "out_of_memory": True})
+            torch.cuda.empty_cache()
+            continue
+        seconds = float(np.median(result["step_s"][1:] or result["step_s"]))
+        rows.append({"batch": batch, "peak_gib": result["peak_bytes"] / 2**30,
+                     "predicted_gib": result["predicted"]["total"] / 2**30,
+                     "predicted_over_measured": result["predicted"]["total"]
+                     / max(1, result["peak_bytes"]),
+                     "seconds_per_step": seconds, "videos_per_s": batch / seconds,
+                     "mfu": batch / seconds * 3 * flops / (args.peak_tflops * 1e12)})
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    module, spec = random_backbone("facebook/timesformer-base-finetuned-k400", layers, frames,
+                                   size)
+    shape = shape_of(module.config, spec)
+    device = "cpu" if args.tiny else "cuda"
+    free = free_memory(device)
+    planned = plan_batch(shape, precision, args.checkpointing, free, 1024)
+    check = None
+    if planned and not args.tiny:
+        try:
+            result = probe_step(n_frames=frames, image_size=size, batch=planned,
+                                precision=precision, checkpointing=args.checkpointing, steps=2)
+            check = {"peak_gib": result["peak_bytes"] / 2**30, "out_of_memory": False,
+                     "predicted_gib": result["predicted"]["total"] / 2**30}
+        except torch.OutOfMemoryError:
+            check = {"out_of_memory": True}
+    return {"precision": precision, "per_batch": rows,
+            "planner": {"free_gib": free / 2**30, "planned_batch": planned, "measured": check}}
 
 
 def time_to_target(args: argparse.Namespace) -> dict:
@@ -201,10 +275,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--val-every", type=int, default=5)
+    parser.add_argument("--precision", nargs="+", default=None,
+                        choices=("bf16", "fp16", "fp32"),
+                        help="precisions compared (default bf16 and fp32; --tiny: fp32)")
+    parser.add_argument("--memory-batches", nargs="*", type=int, default=None,
+                        help="batches whose peak memory is measured beside the memory model's "
+                        "prediction, then the planner's batch for the free memory is run "
+                        "(default 1 2 4 8 16; --tiny: none)")
     parser.add_argument("--tiny", action="store_true", help="CPU smoke test of this script")
     parser.add_argument("--tmp", default="/tmp/socalign_gpu_finetune")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
+    if args.precision is None:
+        args.precision = ["fp32"] if args.tiny else ["bf16", "fp32"]
+    if args.memory_batches is None:
+        args.memory_batches = [] if args.tiny else [1, 2, 4, 8, 16]
 
     import torch
 
@@ -218,15 +303,18 @@ def main(argv: list[str] | None = None) -> int:
             "peak_tflops": args.peak_tflops,
             "videos_per_s_at_peak": args.peak_tflops * 1e12 / (3 * flops),
         },
-        "precision": "fp32" if args.tiny else "bf16 autocast",
+        "precision": "fp32" if args.tiny else " and ".join(args.precision) + " autocast",
         "model": "tiny TimeSformer" if args.tiny else "TimeSformer base (random init)",
         "lora": "r 8, alpha 16, qkv/attention.output.dense/intermediate.dense/temporal_dense",
         "gradient_checkpointing": args.checkpointing,
-        "trainers": [time_trainer(t, args) for t in ("paper", "fast")],
+        "trainers": [time_trainer(t, args, p) for p in args.precision
+                     for t in ("paper", "fast")],
     }
-    for row in result["trainers"]:
+    for row in result["trainers"]:  # model FLOPs utilisation (MFU)
         row["share_of_peak"] = row["videos_per_s"] / result["physical_estimate"][
             "videos_per_s_at_peak"]
+    if args.memory_batches:
+        result["memory"] = [memory_per_batch(args, p) for p in args.precision]
     if args.time_to_target:
         result["time_to_target"] = time_to_target(args)
     text = json.dumps(result, indent=2)

@@ -199,7 +199,11 @@ PROFILES: dict[str, Profile] = {
         train={"trainer": "paper", "epochs": 50, "lr": 1e-4, "weight_decay": 0.01,
                "patience": 5, "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.1,
                "n_frames": 16,
-               "distill_model": "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"},
+               "distill_model": "sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
+               # the paper trains under bf16 autocast (auto: fp16 with loss scaling on a GPU
+               # without bf16); batch auto lowers the 4 triplets per step to what fits the GPU
+               # (socalign.train.memory), e.g. a free Colab T4's 16 GB
+               "precision": "auto", "batch": "auto"},
         seeds=(0, 1, 2, 3, 4),
         n_boot=1000,
         n_perm=10000,

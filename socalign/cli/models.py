@@ -20,6 +20,7 @@ from socalign.cli.output import (
 )
 from socalign.cli.parser import add_command, progress_enabled
 from socalign.progress import working
+from socalign.train.precision import PRECISIONS
 
 
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
         progress=not args.json,
         revision=args.revision,
         preprocessing=args.preprocessing,
+        autocast_dtype=_autocast(args.precision, args.device),
     )
     save_embeddings(
         out, result.ids, result.embeddings, model=args.model, kind=result.kind,
@@ -65,6 +67,14 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     )
     return {"out": str(out), "dataset": benchmark.name, **result.to_dict(),
             "revision": args.revision}
+
+
+def _autocast(precision: str, device: str | None) -> Any:
+    """``--precision`` as the autocast dtype of ``embed`` on ``--device`` (None: fp32)."""
+    from socalign.models.frames import auto_device
+    from socalign.train.precision import autocast_dtype, resolve_precision
+
+    return autocast_dtype(resolve_precision(precision, auto_device(device)))
 
 
 def _pretrain(args: argparse.Namespace) -> dict[str, Any]:
@@ -225,6 +235,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "path (fast), or auto: hub checkpoints their processor, the toy and "
                             "folders without processor settings the fast path")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    embed.add_argument("--precision", choices=PRECISIONS, default="auto",
+                       help="video models' forward passes: auto is bf16 autocast on a GPU that "
+                       "supports it, fp16 on one that does not, fp32 on the CPU; bf16 also runs "
+                       "on the CPU, fp16 needs a GPU (a precision other than fp32 is part of the "
+                       "cache key)")
     embed.add_argument("--backend", choices=("auto", "pyav", "decord"), default="auto",
                        help="video decoder (default: auto, decord when installed, else PyAV)")
     embed.add_argument("--skip-bad-videos", action="store_true",

@@ -25,6 +25,7 @@ from socalign.train.kinds import (  # = socalign.train.losses.LOSSES, without to
     LOSSES,
     kinds_where,
 )
+from socalign.train.precision import PRECISIONS
 
 
 def _named(name: str) -> str:
@@ -136,6 +137,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     describe_default(parser.add_argument("--head-dropout", type=float, default=None,
                                          help="dropout of the projection head"),
                      _profile_default("head_dropout"))
+    describe_default(parser.add_argument(
+        "--precision", choices=PRECISIONS, default=None,
+        help="numeric precision (autocast through accelerate): auto is bf16 on a GPU that "
+        "supports it, fp16 with loss scaling on one that does not (a T4), fp32 on the CPU; "
+        "bf16 also runs on the CPU, fp16 needs a GPU. The run records the precision used and "
+        "a resume must use the same"), _profile_default("precision"))
+    describe_default(parser.add_argument(
+        "--batch", default=None, metavar="auto|fixed|N",
+        help="the step's batch: auto lowers the profile's to the largest that fits the "
+        "device's free memory (a memory model of the backbone, frames, precision and "
+        "checkpointing); fixed keeps it; N sets it (fast trainer: videos per step, at least 2; "
+        "paper trainer: triplets per step). A batch that cannot fit is refused before "
+        "training, naming what to change"), _profile_default("batch"))
     parser.add_argument("--out", required=True, help="output folder of the run")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--n-boot", type=int, default=1000,
@@ -172,6 +186,10 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
             raise CliError(f"--frames must be >= 0 (0: the backbone's own), got {args.frames}",
                            "--frames")
         changes["n_frames"] = args.frames or None
+    if args.precision is not None:
+        changes["precision"] = args.precision
+    changes.update(_batch_changes(args.batch, changes.get("trainer") or
+                                  profile_settings(args.profile).train_config().trainer))
     config = profile_settings(args.profile).train_config(**changes)
     config = replace(config, loss=replace(config.loss, triplet=args.triplet_loss))
     backbone = args.backbone
@@ -214,6 +232,26 @@ def _finetune(args: argparse.Namespace) -> dict[str, Any] | None:
         "time_to_best_s": report.training["time_to_best_s"],
         "report": f"{args.out}/report.json",
     }
+
+
+def _batch_changes(value: str | None, trainer: str) -> dict[str, Any]:
+    """``--batch``'s training options: ``auto``/``fixed``, or a number in the trainer's unit."""
+    from socalign.train.config import BATCH_CHOICES  # (imports torch: only when run)
+
+    if value is None:
+        return {}
+    if value in BATCH_CHOICES:
+        return {"batch": value}
+    try:
+        number = int(value)
+    except ValueError:
+        raise CliError(f"--batch takes auto, fixed or a number, got {value!r}", "--batch") from None
+    smallest = 2 if trainer == "fast" else 1
+    if number < smallest:
+        raise CliError(f"--batch {number}: the {trainer} trainer takes at least {smallest}",
+                       "--batch")
+    key = "batch_videos" if trainer == "fast" else "triplets_per_step"
+    return {"batch": "fixed", key: number}
 
 
 _FINETUNE_KEYS = ("out", "backbone", "trainer", "loss", "distill_model", "seed", "split", "before",

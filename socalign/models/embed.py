@@ -11,6 +11,7 @@ stale result.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import time
@@ -286,7 +287,7 @@ def _embed_language(benchmark: Benchmark, model: str, pooling: str, batch_size: 
 def _embed_video(
     benchmark: Benchmark, model: str, spec: Any, layer: int | None, batch_size: int,
     device: str | None, backend: str, on_error: str, progress: bool, dtype: Any,
-    cache: bool = True, preprocess: Any = None,
+    cache: bool = True, preprocess: Any = None, autocast_dtype: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, str], ...]]:
     import torch
     from tqdm import tqdm
@@ -304,8 +305,12 @@ def _embed_video(
     batch: list[np.ndarray] = []
     batch_rows: list[int] = []
 
+    where = next(net.parameters()).device.type
+    mixed = (torch.autocast(where, dtype=autocast_dtype) if autocast_dtype is not None
+             else contextlib.nullcontext())
+
     def flush() -> None:
-        with torch.inference_mode():
+        with torch.inference_mode(), mixed:
             feats = forward_features(net, spec, preprocess(batch), layer)
         chunks.append(feats.float().cpu().numpy())
         rows.extend(batch_rows)
@@ -350,6 +355,7 @@ def embed(
     dtype: Any = None,
     revision: str | None = None,
     preprocessing: Literal["auto", "hub", "fast"] = "auto",
+    autocast_dtype: Any = None,
 ) -> EmbeddingResult:
     """Embed every video of ``benchmark`` with ``model``; see :func:`embed_benchmark`.
 
@@ -397,6 +403,11 @@ def embed(
         Video models: ``"auto"`` uses a hub checkpoint's own transformers processor and the
         fast torch path for the toy and for folders without processor settings; ``"hub"`` /
         ``"fast"`` force one (see :func:`socalign.models.video.clip_preprocessor`).
+    autocast_dtype : torch.dtype or None, default None
+        Video models: run the forward passes under autocast in this dtype (``torch.bfloat16``
+        or ``torch.float16``; ``socalign embed --precision`` resolves it with
+        :func:`socalign.train.precision.resolve_precision`); None: the weights' own dtype. Part
+        of the cache key when set.
 
     Returns
     -------
@@ -448,6 +459,8 @@ def embed(
         pooling = spec.pooling
         prep = clip_preprocessor(spec, preprocessing)
         inputs = [resolve_backend(backend), str(dtype), prep.name]
+        if autocast_dtype is not None:  # (absent at None: the keys of earlier results hold)
+            inputs.append(f"autocast:{autocast_dtype}")
         inputs += [Path(f) if f is not None and Path(f).is_file() else f"missing:{f}"
                    for f in benchmark.videos.files]
     identity = model_identity(model, which, revision)
@@ -477,7 +490,7 @@ def embed(
     else:
         embeddings, rows, skipped = _embed_video(
             benchmark, model, spec, layer, batch_size, device, backend, on_error, progress, dtype,
-            cache, prep,
+            cache, prep, autocast_dtype,
         )
     if not np.isfinite(embeddings).all():
         bad = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])

@@ -322,3 +322,58 @@ def clip_preprocessor(spec: BackboneSpec, preprocessing: Preprocessing = "auto")
 
 __all__ = ["ClipPreprocessor", "auto_device", "clip_preprocessor", "forward_features",
            "load_backbone", "load_processor", "pool", "preprocess", "processor_inputs"]
+
+
+def random_backbone(name: str, n_layers: int | None = None, n_frames: int | None = None,
+                    image_size: int | None = None, seed: int = 0
+                    ) -> tuple[torch.nn.Module, BackboneSpec]:
+    """A registered TimeSformer's architecture with random weights (nothing is downloaded).
+
+    The config is built from the spec's values (width, layers, image size, the checkpoint's
+    frames) and transformers' ``TimesformerConfig`` defaults for the rest, which are those of
+    the Kinetics-400 base checkpoints (12 heads, patch 16, MLP 3072). Fed more frames than the
+    checkpoint's (``n_frames``), transformers interpolates the time embeddings, as it does for
+    the pretrained weights.
+
+    Parameters
+    ----------
+    name : str
+        A registered TimeSformer (``facebook/timesformer-base-finetuned-k400``).
+    n_layers : int or None, default None
+        Blocks to build (None: the checkpoint's): fewer for a cheaper check of the same wiring.
+    n_frames : int or None, default None
+        Frames per clip the returned spec feeds (None: the checkpoint's).
+    image_size : int or None, default None
+        Frame size (None: the checkpoint's; another size gets its own position embeddings:
+        for measuring, not for loading weights).
+    seed : int, default 0
+        Seeds the random weights (torch's global generator is left as it was).
+
+    Returns
+    -------
+    model : torch.nn.Module
+        The backbone in eval mode, on the CPU.
+    spec : BackboneSpec
+        Its spec, fed ``n_frames``.
+
+    Raises
+    ------
+    ValueError
+        The name is not a registered TimeSformer.
+    """
+    from transformers import TimesformerConfig, TimesformerModel
+
+    spec = get_spec(name)
+    if spec.model_class != "TimesformerModel" or spec.hidden_size is None or spec.n_layers is None:
+        raise ValueError(f"{name!r} is not a registered TimeSformer (with its width and depth)")
+    if image_size is not None:
+        from dataclasses import replace
+
+        spec = replace(spec, image_size=int(image_size))
+    config = TimesformerConfig(image_size=spec.image_size, num_frames=spec.n_frames,
+                               hidden_size=spec.hidden_size,
+                               num_hidden_layers=n_layers or spec.n_layers)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = TimesformerModel(config).eval()
+    return model, with_frames(spec, n_frames)

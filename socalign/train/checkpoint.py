@@ -462,7 +462,7 @@ def state_fields() -> dict[str, tuple[Any, bool]]:
         "bank": ((tensor, type(None)), True), "counts": ((tuple, list), True),
         "train_s": (number, False), "train_cpu_s": (number, False),
         "validations": (list, False), "steps_done": (int, False), "cuda_rng": (list, False),
-        "run_id": (str, False),
+        "run_id": (str, False), "scaler": (dict, False),
     }
 
 

@@ -7,15 +7,20 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from socalign.train.losses import LossConfig
+from socalign.train.precision import PRECISIONS
 
 TRAINERS = ("paper", "fast")
 BANK_REFRESH = ("batch", "epoch")
 BATCH_ORDERS = ("random", "graph")
+BATCH_CHOICES = ("fixed", "auto")
+"""``TrainConfig.batch``: keep the configured batch (checked against the device's memory), or
+lower it to the largest that fits (:mod:`socalign.train.memory`)."""
 # options added after runs were cached: left out of to_dict() while at their defaults, so the
 # dict (and the cache keys and resume checks built on it) of a run that does not use them is
 # unchanged
 LATER_OPTIONS = {"val_every_steps": None, "bank_refresh": "batch", "batch_order": "random",
-                 "lr_warmup_steps": 0, "n_frames": None}
+                 "lr_warmup_steps": 0, "n_frames": None, "precision": "fp32",
+                 "batch": "fixed"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,15 @@ class TrainConfig:
     ``"tfidf"``, a sentence-transformers name or folder; see
     :func:`socalign.train.data.language_targets`). It decides nothing for the other kinds, so
     :meth:`to_dict` records it for a distilled run only.
+    ``precision`` (:mod:`socalign.train.precision`): ``"fp32"``, ``"bf16"`` or ``"fp16"``
+    (loss-scaled) autocast, or ``"auto"``, which a run resolves for its device before it starts
+    (:func:`socalign.train.precision.resolve_precision`) and records resolved, so that a resume
+    with another precision is refused as any other change is; fp32 (every run before the option
+    existed) is left out of :meth:`to_dict`. ``batch`` (:mod:`socalign.train.memory`):
+    ``"fixed"`` checks before training that the trainer's batch fits the device's free memory
+    (refusing with what to change); ``"auto"`` lowers it, when it does not fit, to the largest
+    batch that does (fast: ``batch_videos``; paper: ``triplets_per_step``, ``rsa_grad_videos``),
+    which the run records (a resume keeps the recorded batch).
     """
 
     trainer: str = "fast"
@@ -74,6 +88,8 @@ class TrainConfig:
     lr_warmup_steps: int = 0
     n_frames: int | None = None
     distill_model: str = "minilm"
+    precision: str = "fp32"
+    batch: str = "fixed"
 
     def __post_init__(self) -> None:
         if self.trainer not in TRAINERS:
@@ -111,6 +127,10 @@ class TrainConfig:
                                           or not isinstance(self.n_frames, int)
                                           or self.n_frames < 1):
             raise ValueError(f"n_frames must be an integer >= 1 or None, got {self.n_frames!r}")
+        if self.batch not in BATCH_CHOICES:
+            raise ValueError(f"batch must be one of {list(BATCH_CHOICES)}, got {self.batch!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}")
         if not isinstance(self.distill_model, str) or not self.distill_model.strip():
             raise ValueError(f"distill_model must name a caption model, got {self.distill_model!r}")
 

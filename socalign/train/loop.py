@@ -38,6 +38,12 @@ from socalign.train.checkpoint import (
 from socalign.train.config import TrainConfig
 from socalign.train.data import TrainingSet
 from socalign.train.model import AlignedVideoModel
+from socalign.train.precision import (
+    make_accelerator,
+    restore_scaler,
+    scaler_state,
+    with_accelerator_precision,
+)
 from socalign.train.runfiles import (
     CHECKPOINTS_DIR,
     HISTORY_FILE,
@@ -243,10 +249,12 @@ def fit(
     out : path-like
         The run folder for checkpoints, the metrics log and ``best.safetensors``.
     accelerator : accelerate.Accelerator or None, default None
-        The accelerator to train with (None: a new one, on the CPU unless CUDA is available).
+        The accelerator to train with (None: a new one running ``config.precision``, on the
+        CPU unless CUDA is available, :func:`socalign.train.precision.make_accelerator`). Its
+        mixed precision must be the configuration's (``auto`` takes the accelerator's).
     resume : bool, default False
         Continue from the last checkpoint in ``out/checkpoints`` when there is one (it must
-        have been written with the same configuration).
+        have been written with the same configuration; fp16's loss scaler is restored too).
     progress : bool, default False
         Show a progress bar over the epochs (on the main process).
     on_step : StepHook or None, default None
@@ -270,11 +278,12 @@ def fit(
         than 3 validation pairs are observed.
     TrainingDiverged
         When a loss is not finite, or no epoch produced a finite validation score.
+    socalign.train.precision.PrecisionError
+        When the accelerator's precision is not the configuration's.
     """
-    from accelerate import Accelerator
-
     trainer = get_trainer(config.trainer)
-    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    accelerator = accelerator or make_accelerator(config.precision)
+    config = with_accelerator_precision(config, accelerator)
     out = Path(out)
     ckpt_dir = out / CHECKPOINTS_DIR
     main = accelerator.is_main_process
@@ -308,6 +317,7 @@ def fit(
             raise CheckpointError(f"{last}: run id {state.get('run_id')!r} is not this run's "
                                   f"({run_id!r}): the checkpoint belongs to another run")
         core.load_trainable_state(state["trainable"])
+        restore_scaler(accelerator, state.get("scaler"), last)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         restore_rng(state)
@@ -390,6 +400,7 @@ def fit(
                 "counts": (ctx.forward_train, ctx.forward_val),
                 "validations": validations, "steps_done": ctx.steps_done,
                 **({"run_id": run_id} if run_id else {}),
+                **({"scaler": scaled} if (scaled := scaler_state(accelerator)) else {}),
             })
         accelerator.wait_for_everyone()
         if bar is not None:

@@ -550,11 +550,17 @@ def _finetune_locked(
     train_split: str, test_split: str, start_if_missing: bool,
 ) -> FinetuneReport:
     """:func:`finetune` while its process holds the run folder's lock."""
+    from socalign.train.memory import recorded_batch
+    from socalign.train.precision import make_accelerator, with_accelerator_precision
+
+    accelerator = accelerator or make_accelerator(config.precision)  # auto: resolved here
+    config = with_accelerator_precision(config, accelerator)
+    if resume:
+        config = recorded_batch(config, out)  # batch auto: the batch the run planned
     prepared = prepare(dataset, out, config, backbone, resume, train_split, test_split,
                        start_if_missing)
     identity = prepared.identity or {}
     import torch
-    from accelerate import Accelerator
 
     from socalign.models.video import forward_features, load_backbone
     from socalign.train.loop import fit
@@ -563,10 +569,15 @@ def _finetune_locked(
 
     out = Path(out)
     bench = prepared.benchmark
-    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     main = accelerator.is_main_process
     module, spec = load_backbone(prepared.backbone, device="cpu", n_frames=config.n_frames)
     on_gpu = accelerator.device.type == "cuda"
+    from socalign.train.memory import plan_config, shape_of
+
+    # before any compute: the step fits the device's free memory (batch auto: lowered to fit)
+    config = plan_config(config, shape_of(module.config, spec, config.lora_r, config.head_dim,
+                                          tuple(spec.lora_targets) or None),
+                         accelerator.device, checkpointing=on_gpu)
     clips = load_clips(list(bench.videos.files), spec.n_frames)
     inputs = _inputs(clips, spec)
 
