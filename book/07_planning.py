@@ -1,0 +1,172 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove-cell"]
+# On Google Colab, install socalign with what the chapters need (`socalign[colab]`: Colab brings
+# torch); the paper profile then reads the licensed videos from your Drive
+# (MyDrive/socalign/garcia2025_videos, mounted when first needed). Elsewhere this does nothing.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "socalign[colab] @ git+https://github.com/socalign/socalign"],
+        check=True,
+    )
+
+# %% [markdown]
+# # 7. Planning your own study
+#
+# The paper's own limitation is the cost of people's time: 49,484 odd-one-out judgments for 250
+# videos. A lab that brings its own videos must decide, before collecting any, how many trials
+# to run, which triplets to show, how many to repeat for the ceiling and how many catch trials
+# to add. SocialWorld is the place to measure these choices: its simulated people can judge
+# any triplet, and the similarity they judge from is known. This chapter compares three ways of
+# choosing triplets at equal budgets, then asks how many judgments a study needs for 80% power.
+#
+# The three designs each spend 30% of the budget on repeats of triplets they already showed
+# (for the OOO ceiling):
+#
+# * **set cover**: every pair of videos shown together at least once (and as often as the
+#   budget allows), as SocialWorld's own schedule and `socalign design` do;
+# * **random**: uniformly random triplets;
+# * **adaptive**: batches chosen from the judgments so far: an ordinal embedding of the videos
+#   is fitted to bootstrap resamples of the judgments, and the next triplets are those whose
+#   answer the fits disagree on most (expected information gain, as in active crowd-kernel
+#   learning).
+#
+# Quality is the Spearman correlation between a design's estimated similarity and the
+# observers' true expected similarity (the probability that a pair is kept together when the
+# third video is random), with two estimators: the library's counts (kept / shown) and the
+# fitted embedding.
+
+# %% tags=["parameters"]
+profile = "demo"  # the build replaces this line (papermill): "demo", "paper" or "ci"
+overrides = {}  # the build's --set/--videos changes to the profile (papermill)
+
+# %% tags=["hide-input"]
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from socalign.analyses.adaptive import BOOK_VIDEOS, cached_comparison, plot_design_curves
+from socalign.analyses.planning import cached_power, plot_power
+from socalign.book import glue, profile_settings, style_frame
+
+settings = profile_settings(profile, **overrides)
+n_videos = min(int(settings.socialworld["n_videos"]), BOOK_VIDEOS)
+seed = int(settings.seeds[0])
+comparison = cached_comparison((seed,), n_videos)
+full = int(comparison.settings["full_budget"])
+budgets = tuple(sorted({max(30, round(full * f)) for f in (0.05, 0.1, 0.2, 0.4, 0.7, 1.0)}))
+power = cached_power(n_videos, seed, budgets, n_studies=20 if profile == "ci" else 60)
+glue(n_videos=n_videos, seed=seed, full_budget=f"{full:,}")
+
+# %% [markdown]
+# This page simulates SocialWorld world {glue:text}`seed` with {glue:text}`n_videos` videos
+# (synthetic: generated scenes and simulated participants), fewer than the paper's 250 to keep
+# the page quick; its full budget, {glue:text}`full_budget` judgments, covers the pairs as
+# densely as the paper's 49,484 cover 250 videos. The benchmark `benchmarks/adaptive_design.py`
+# repeats this with 250 videos on three worlds (`benchmarks/results/adaptive_design.json`).
+#
+# ## Quality against judgments
+
+# %% mystnb={"figure": {"caption": "Spearman correlation between each design's estimated similarity and the observers' true expected similarity, against the judgments collected. Left: the count estimator (kept / shown; pairs never shown together get the mean); right: the ordinal embedding fitted to the same judgments. Dashed: the set-cover design's quality at the full budget.", "name": "fig-design-curves"}, "image": {"alt": "Two line charts of Spearman correlation against judgments for the set-cover, random and adaptive designs."}} tags=["hide-input"]
+plot_design_curves(comparison.curves)
+plt.show()
+
+# %% tags=["hide-input"]
+reach = comparison.reach
+table = reach.pivot_table(index=["reference", "design"], columns="share", values="judgments").round(0)
+table.columns = [f"{c:.0%} of set cover's full quality" for c in table.columns]
+style_frame(table, caption="judgments each design needs (interpolated; empty: not reached within the full budget)")
+
+# %% tags=["remove-cell"]
+strict = reach[(reach["design"] == "adaptive") & (reach["reference"] == "embedding") & (reach["share"] == 1.0)]
+paper = reach[(reach["design"] == "adaptive") & (reach["reference"] == "paper-pipeline") & (reach["share"] == 1.0)]
+cover_counts = reach[(reach["design"] == "set-cover") & (reach["reference"] == "counts") & (reach["share"] == 1.0)]
+
+
+def _saving(frame: pd.DataFrame) -> str:
+    value = float(frame["saving"].iloc[0])
+    return "not reached within the full budget" if value != value else f"{value:.0%}"
+
+
+glue(adaptive_saving=_saving(strict), paper_saving=_saving(paper),
+     cover_counts=f"{float(cover_counts['reference_spearman'].iloc[0]):.3f}",
+     cover_embedding=f"{float(strict['reference_spearman'].iloc[0]):.3f}")
+
+# %% [markdown]
+# Two things set the cost of a study here, and they are worth telling apart. **The
+# estimator**: at the full budget the set cover's count estimate reaches a Spearman of
+# {glue:text}`cover_counts` with the truth, while an embedding fitted to the same judgments
+# reaches {glue:text}`cover_embedding`: pooling every judgment about a video into one point
+# helps far more than any choice of triplets. **The selection**: with the embedding as the
+# estimator for every design, the adaptive design reaches the set cover's full-budget quality
+# with {glue:text}`adaptive_saving` fewer judgments (the reference "embedding" in the table);
+# against the library's current pipeline (set cover, counts) it needs
+# {glue:text}`paper_saving` fewer. These are one simulated world; the benchmark
+# `benchmarks/adaptive_design.py` measures the same with 250 videos on three worlds, and its
+# results file says whether the selection's saving reached the 30% aimed for.
+#
+# ## The OOO ceiling
+
+# %% mystnb={"figure": {"caption": "Absolute error of the empirical-Bayes OOO ceiling (from each design's repeated triplets) against the true ceiling of the same triplets (the mean of their largest population choice probability).", "name": "fig-ceiling-error"}, "image": {"alt": "Line chart of the OOO ceiling's absolute error against judgments for three designs."}} tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(4.6, 2.8), layout="constrained")
+for k, (design, d) in enumerate(comparison.curves.groupby("design", sort=False)):
+    ax.plot(d["judgments"], d["ceiling_error"], marker="o", color=f"C{k}", label=design)
+ax.set_xlabel("judgments")
+ax.set_ylabel("|ceiling estimate - truth|")
+ax.set_ylim(bottom=0)
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## How many judgments for 80% power?
+#
+# `socalign power` simulates studies of a given size and counts how often they tell two models
+# apart. Here the two models are the mean observer's own features (the oracle) and the oracle
+# blurred with noise; the studies are random triplets judged by fresh simulated people. The
+# right panel asks how many judgments estimate the split-half R² ceiling to within ±0.05.
+
+# %% mystnb={"figure": {"caption": "Left: power to detect the R\u00b2 difference between the oracle and a noisy oracle (z-test at alpha 0.05, standard error from the simulated studies); dashed: 80%. Right: half-width of the 95% spread of the split-half R\u00b2 ceiling; dashed: \u00b10.05.", "name": "fig-power"}, "image": {"alt": "Two line charts: power and the ceiling's half-width against judgments."}} tags=["hide-input"]
+plot_power(power)
+plt.show()
+
+# %% tags=["remove-cell"]
+def _needed(entry: dict) -> str:
+    n = entry.get("needed_judgments")
+    return f"{n:,}" if n is not None else "more than the largest budget simulated"
+
+
+glue(power_needed=_needed(power["power"]), ceiling_needed=_needed(power["ceiling"]))
+
+# %% [markdown]
+# In this world, {glue:text}`power_needed` judgments give 80% power for this pair of models,
+# and {glue:text}`ceiling_needed` estimate the R² ceiling to ±0.05 (the smallest simulated
+# budget that reaches each; the grid is coarse).
+#
+# ## For your own videos
+#
+# ```bash
+# # a schedule: pair-covering triplets, 30% repeats, 2 catch trials per participant, and one
+# # jsPsych timeline per participant (schedule.csv + the choices = trials.csv)
+# socalign design --videos my_videos/ --participants 60 --trials-per-participant 231 --out my_study
+# # power from a pilot (a benchmark folder) for two models' embeddings, with the curves
+# socalign power --pilot my_pilot/ --model-a a.npy --model-b b.npy --plot power.png
+# # or from SocialWorld's simulated people
+# socalign power --metric ooo --plot power.png
+# ```
+#
+# A budget too small to show every pair once is refused with the shortfall named.

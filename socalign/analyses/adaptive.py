@@ -1,0 +1,657 @@
+"""Adaptive triplet selection, measured against the set-cover design and random triplets.
+
+A sequential design chooses the next batch of triplets from the judgments so far. Here the
+judgments are explained by an ordinal embedding (:func:`fit_embedding`): every video gets a
+point ``x_i`` in ``dim`` dimensions, and a triplet's odd one out is drawn from a softmax over
+the dot products of the three pairs (the pair that is kept together is the most similar),
+mixed with a uniform lapse, as SocialWorld's observers choose. The fit maximises the
+likelihood with an L2 penalty (``scipy.optimize.minimize``, L-BFGS-B, analytic gradient).
+
+The adaptive rule (:func:`run_design` with ``design="adaptive"``) keeps a small ensemble of
+embeddings fitted to bootstrap weights of the trials so far and picks, among random candidate
+triplets, those of largest expected information gain about the embedding (the BALD score:
+entropy of the ensemble's mean prediction minus the mean entropy of the members'
+predictions, as in active crowd-kernel learning), with each video used at most a few times
+per batch.
+
+Every design spends the same share of its budget (:data:`REPEAT_SHARE`, as
+:func:`socalign.data.socialworld.observers.make_schedule`) on repeats of triplets it already
+showed (to new participants), so the OOO ceiling can be estimated from each design alike; the
+set-cover design is ``make_schedule`` itself.
+
+Quality (:func:`socalign.analyses.planning.quality`) is the Spearman correlation (and R²)
+between a design's estimated similarity and the observers' true expected similarity
+(:func:`socalign.analyses.planning.true_expected_similarity`), with two estimators: ``counts``
+(the library's kept / shown, missing pairs filled with the mean) and ``embedding`` (the fitted
+embedding's expected keep probability with a uniform third video,
+:func:`socalign.analyses.planning.keep_probability`).
+
+Random draws: SocialWorld's ``design`` stream of the world's seed draws the designs (index 0:
+the set cover, as the benchmark; :data:`DESIGN_INDEX` for the others) and its ``observers``
+stream the simulated people (index :data:`OBSERVER_INDEX` of each design).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from socalign.analyses.planning import (
+    ObserverWorld,
+    _random_triplets,
+    filled_similarity,
+    keep_probability,
+    population_probabilities,
+    quality,
+)
+from socalign.data.socialworld.generator import stream
+from socalign.data.socialworld.observers import make_schedule
+from socalign.metrics.ceilings import ooo_ceiling
+
+DESIGNS = ("set-cover", "random", "adaptive")
+DESIGN_INDEX = {"set-cover": 0, "random": 2, "adaptive": 3}
+"""Index of SocialWorld's ``design`` stream per design (0 is the benchmark's own set cover)."""
+OBSERVER_INDEX = {"set-cover": 10, "random": 12, "adaptive": 13}
+"""Index of SocialWorld's ``observers`` stream per design (0 is the benchmark's people, 1 the
+truth's observers)."""
+
+BOOK_VIDEOS = 100
+"""Most videos of the book chapter's world: one world of 250 videos takes about 3 CPU minutes,
+over a cold build's budget of 2 (the benchmark runs 250)."""
+
+REPEAT_SHARE = 0.3
+"""Share of every design's budget spent on repeated triplets (make_schedule's default)."""
+TRIALS_PER_PARTICIPANT = 229
+"""Regular trials per simulated participant (SocialWorld's 231 less its 2 catch trials)."""
+FULL_BUDGET = 214 * TRIALS_PER_PARTICIPANT
+"""The default SocialWorld budget of regular judgments (214 participants)."""
+LAPSE = 0.1
+"""The lapse rate the embedding's likelihood assumes."""
+WARM_ITERATIONS = 100
+"""L-BFGS iterations at most of a warm-started refit (the adaptive loop, random checkpoints)."""
+MEMBER_ITERATIONS = 30
+"""L-BFGS iterations at most of a bootstrap member's warm-started refit."""
+
+
+@dataclass(frozen=True)
+class EmbeddingFit:
+    """A fitted ordinal embedding.
+
+    Attributes
+    ----------
+    points : numpy.ndarray
+        (N, dim) the videos' points.
+    loss : float
+        Penalised negative log-likelihood per trial at the optimum.
+    iterations : int
+        L-BFGS iterations used.
+    """
+
+    points: np.ndarray
+    loss: float
+    iterations: int
+
+    def similarity(self) -> np.ndarray:
+        """(N, N) dot products of the points (the softmax's pair scores)."""
+        return self.points @ self.points.T
+
+    def expected_similarity(self) -> np.ndarray:
+        """(N, N) the model's P(pair kept together) with a uniform third video."""
+        return keep_probability(self.similarity(), 1.0, LAPSE)
+
+
+def _pair_scores(x: np.ndarray, triplets: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+    """(n, 3) dot product of the pair that leaves out each position (read off ``x @ x.T``)."""
+    n = x.shape[0]
+    codes = _pair_codes(triplets, n) if codes is None else codes
+    return (x @ x.T).ravel()[codes].reshape(3, -1).T
+
+
+def _loss_grad(flat: np.ndarray, triplets: np.ndarray, odd: np.ndarray, weights: np.ndarray,
+               n: int, dim: int, penalty: float, codes: np.ndarray) -> tuple[float, np.ndarray]:
+    x = flat.reshape(n, dim)
+    s = _pair_scores(x, triplets, codes)
+    s -= s.max(axis=1, keepdims=True)
+    q = np.exp(s)
+    q /= q.sum(axis=1, keepdims=True)
+    rows = np.arange(len(odd))
+    qy = q[rows, odd]
+    py = (1 - LAPSE) * qy + LAPSE / 3
+    wsum = weights.sum()
+    loss = -(weights * np.log(py)).sum() / wsum + penalty * (x**2).sum() / n
+    # d(-log py)/d s_k = -(1 - lapse) qy (delta_yk - q_k) / py
+    coef = -(1 - LAPSE) * qy / py * weights / wsum
+    g = coef[:, None] * (-q)
+    g[rows, odd] += coef
+    # Pair weights: s_0 = x_b . x_c, s_1 = x_a . x_c, s_2 = x_a . x_b (codes in that order).
+    pw = np.bincount(codes, weights=g.T.ravel(), minlength=n * n).reshape(n, n)
+    grad = (pw + pw.T) @ x + 2 * penalty * x / n
+    return float(loss), grad.ravel()
+
+
+def _pair_codes(triplets: np.ndarray, n: int) -> np.ndarray:
+    a, b, c = triplets[:, 0], triplets[:, 1], triplets[:, 2]
+    return np.concatenate([b * n + c, a * n + c, a * n + b])
+
+
+def fit_embedding(
+    triplets: np.ndarray, odd: np.ndarray, n_items: int, dim: int = 10, penalty: float = 0.01,
+    init: np.ndarray | None = None, weights: np.ndarray | None = None, max_iter: int = 300,
+    rng: np.random.Generator | None = None,
+) -> EmbeddingFit:
+    """Fit an ordinal embedding to OOO judgments by penalised maximum likelihood.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) item indices (no catch trials).
+    odd : numpy.ndarray
+        (n,) odd positions 0..2.
+    n_items : int
+        N.
+    dim : int, default 10
+        Embedding dimensions.
+    penalty : float, default 0.01
+        L2 penalty on the points (per item, relative to the mean log-likelihood per trial).
+    init : numpy.ndarray, optional
+        (N, dim) starting points (a warm start); None: small random points.
+    weights : numpy.ndarray, optional
+        (n,) non-negative trial weights (a bootstrap); None: all 1.
+    max_iter : int, default 300
+        L-BFGS iterations at most.
+    rng : numpy.random.Generator, optional
+        Draws the random start; None: ``numpy.random.default_rng(0)``.
+
+    Returns
+    -------
+    EmbeddingFit
+        The points, the final loss and the iterations used.
+    """
+    t = np.asarray(triplets, dtype=np.int64)
+    y = np.asarray(odd, dtype=np.int64)
+    if len(t) == 0:
+        raise ValueError("no trials to fit an embedding to")
+    w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
+    if init is None:
+        rng = np.random.default_rng(0) if rng is None else rng
+        init = 0.1 * rng.standard_normal((n_items, dim))
+    res = minimize(_loss_grad, np.asarray(init, dtype=float).ravel(), jac=True, method="L-BFGS-B",
+                   args=(t, y, w, int(n_items), int(dim), float(penalty), _pair_codes(t, int(n_items))),
+                   options={"maxiter": int(max_iter)})
+    return EmbeddingFit(res.x.reshape(n_items, dim), float(res.fun), int(res.nit))
+
+
+def triplet_probabilities(points: np.ndarray, triplets: np.ndarray) -> np.ndarray:
+    """(m, 3) the embedding's probability that each position is chosen as odd (with lapse).
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        (N, dim) points.
+    triplets : numpy.ndarray
+        (m, 3) item indices.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows sum to 1.
+    """
+    s = _pair_scores(points, np.asarray(triplets))
+    s -= s.max(axis=1, keepdims=True)
+    q = np.exp(s)
+    q /= q.sum(axis=1, keepdims=True)
+    return (1 - LAPSE) * q + LAPSE / 3
+
+
+def information_gain(ensemble: list[np.ndarray], triplets: np.ndarray) -> np.ndarray:
+    """(m,) BALD score of each triplet: H(mean prediction) - mean H(member prediction).
+
+    Parameters
+    ----------
+    ensemble : list of numpy.ndarray
+        The members' (N, dim) points.
+    triplets : numpy.ndarray
+        (m, 3) candidate triplets.
+
+    Returns
+    -------
+    numpy.ndarray
+        Non-negative (mutual information between the answer and the member, in nats).
+    """
+    probs = np.stack([triplet_probabilities(x, triplets) for x in ensemble])  # (M, m, 3)
+
+    def entropy(p: np.ndarray) -> np.ndarray:
+        return -(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=-1)
+
+    return np.maximum(entropy(probs.mean(axis=0)) - entropy(probs).mean(axis=0), 0.0)
+
+
+def pick_diverse(candidates: np.ndarray, score: np.ndarray, k: int, n_items: int, cap: int) -> np.ndarray:
+    """The ``k`` best-scoring candidates such that no item appears more than ``cap`` times.
+
+    Parameters
+    ----------
+    candidates : numpy.ndarray
+        (m, 3) candidate triplets.
+    score : numpy.ndarray
+        (m,) scores (higher is better).
+    k : int
+        How many to pick.
+    n_items : int
+        N.
+    cap : int
+        Most appearances of one item among the picks.
+
+    Returns
+    -------
+    numpy.ndarray
+        (<= k, 3) the picks, best first.
+    """
+    use = np.zeros(n_items, dtype=np.int64)
+    out = []
+    for row in np.argsort(-score, kind="stable"):
+        tri = candidates[row]
+        if (use[tri] < cap).all():
+            out.append(tri)
+            use[tri] += 1
+            if len(out) == k:
+                break
+    return np.array(out, dtype=np.int64).reshape(-1, 3)
+
+
+def _with_repeats(new: np.ndarray, n_repeats: int, shown_once: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if n_repeats <= 0 or len(shown_once) == 0:
+        return new
+    pool = shown_once[rng.choice(len(shown_once), size=min(len(shown_once), n_repeats), replace=False)]
+    return np.vstack([new, pool[np.arange(n_repeats) % len(pool)]])
+
+
+@dataclass
+class DesignRun:
+    """The trials of one design in the order they were judged, and its quality curve."""
+
+    design: str
+    seed: int
+    curve: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _measure(world: ObserverWorld, truth: np.ndarray, triplets: np.ndarray, odd: np.ndarray,
+             points: np.ndarray | None, dim: int, penalty: float, rng: np.random.Generator) -> dict[str, Any]:
+    n = world.n_items
+    counts_q = quality(filled_similarity(triplets, odd, n), truth)
+    if points is None:
+        points = fit_embedding(triplets, odd, n, dim, penalty, rng=rng).points
+    emb_q = quality(keep_probability(points @ points.T, 1.0, LAPSE), truth)
+    key = np.sort(triplets, axis=1)
+    _, inverse, size = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    repeated = size[inverse.ravel()] > 1
+    if repeated.sum() >= 2:
+        est = ooo_ceiling(triplets[repeated], odd[repeated], n_draws=5000, rng=0).ceiling
+        true_c = float(population_probabilities(world, triplets[repeated]).max(axis=1).mean())
+    else:
+        est, true_c = float("nan"), float("nan")
+    return {"spearman_counts": counts_q["spearman"], "r2_counts": counts_q["r2"],
+            "spearman_embedding": emb_q["spearman"], "r2_embedding": emb_q["r2"],
+            "ceiling_estimate": float(est), "ceiling_true": true_c,
+            "ceiling_error": float(abs(est - true_c)) if np.isfinite(est) else float("nan"),
+            "n_repeated_trials": int(repeated.sum())}
+
+
+def run_design(
+    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray, dim: int = 10,
+    penalty: float = 0.01, batch: int = 2450, ensemble: int = 3, n_candidates: int = 20000,
+    start: int | None = None,
+) -> DesignRun:
+    """Judge one design's trials with simulated people and measure its quality at each budget.
+
+    Parameters
+    ----------
+    world : ObserverWorld
+        The simulated people.
+    truth : numpy.ndarray
+        (N, N) the true expected similarity.
+    design : {"set-cover", "random", "adaptive"}
+        Which design (see the module docstring).
+    budgets : numpy.ndarray
+        Numbers of judgments (regular trials) at which to measure, increasing.
+    dim, penalty : int, float
+        The embedding's dimensions and penalty (:func:`fit_embedding`).
+    batch : int, default 2450
+        Adaptive: trials per batch (new and repeated).
+    ensemble : int, default 3
+        Adaptive: bootstrap members scoring the candidates.
+    n_candidates : int, default 20000
+        Adaptive: random candidate triplets scored per batch.
+    start : int, optional
+        Adaptive: random triplets judged before the first adaptive batch; None: the smallest
+        budget.
+
+    Returns
+    -------
+    DesignRun
+        ``curve``: one row per budget with :func:`quality`'s figures for both estimators and
+        the OOO ceiling (estimate, truth over the repeated triplets, absolute error).
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"unknown design {design!r}; choose one of {list(DESIGNS)}")
+    budgets = np.asarray(sorted(int(b) for b in budgets))
+    n = world.n_items
+    drng = stream(world.seed, "design", DESIGN_INDEX[design])
+    orng = stream(world.seed, "observers", OBSERVER_INDEX[design])
+    rows = []
+    if design == "set-cover":
+        for b in budgets:
+            # 229 trials each as SocialWorld's people (at least 3 people for a small budget)
+            participants = max(3, round(b / TRIALS_PER_PARTICIPANT))
+            per = max(1, round(b / participants))
+            t, who = make_schedule(n, participants, per, 0, drng, REPEAT_SHARE)
+            odd = world.judge(t, who, orng)
+            rows.append({"judgments": len(t), **_measure(world, truth, t, odd, None, dim, penalty, drng)})
+        return DesignRun(design, world.seed, pd.DataFrame(rows), {"dim": dim, "penalty": penalty})
+    total = int(budgets[-1])
+    trip: list[np.ndarray] = []
+    answers: list[np.ndarray] = []
+    count = 0
+    next_code = 0
+
+    def judge_batch(t: np.ndarray) -> None:
+        nonlocal count, next_code
+        if len(t) == 0:
+            return
+        who = next_code + np.arange(len(t)) // TRIALS_PER_PARTICIPANT
+        next_code = int(who.max()) + 1
+        trip.append(t)
+        answers.append(world.judge(t, who, orng))
+        count += len(t)
+
+    def shown_once() -> np.ndarray:
+        t = np.vstack(trip)
+        key = np.sort(t, axis=1)
+        _, first, size = np.unique(key, axis=0, return_index=True, return_counts=True)
+        return t[first[size == 1]]
+
+    def add(new_fn: Any, size: int) -> None:
+        n_rep = round(REPEAT_SHARE * size)
+        new = new_fn(size - n_rep)
+        if len(new) < size - n_rep:  # the item cap left too few picks: random ones fill in
+            new = np.vstack([new, _random_triplets(n, size - n_rep - len(new), drng)])
+        judge_batch(new)
+        repeats = _with_repeats(np.empty((0, 3), dtype=np.int64), n_rep, shown_once(), drng)
+        # no triplet shown once yet to repeat: new random ones keep the budget
+        judge_batch(repeats if len(repeats) else _random_triplets(n, n_rep, drng))
+
+    points: np.ndarray | None = None
+    members: list[np.ndarray] = []
+    first = int(budgets[0]) if start is None else int(start)
+    add(lambda m: _random_triplets(n, m, drng), min(first, total))
+    b_i = 0
+    while True:
+        t_all, y_all = np.vstack(trip), np.concatenate(answers)
+        if design == "adaptive" or (b_i < len(budgets) and count >= budgets[b_i]):
+            fit = fit_embedding(t_all, y_all, n, dim, penalty, init=points, rng=drng,
+                                max_iter=300 if points is None else WARM_ITERATIONS)
+            points = fit.points
+        while b_i < len(budgets) and count >= budgets[b_i]:
+            rows.append({"judgments": count, **_measure(world, truth, t_all, y_all, points, dim, penalty, drng)})
+            b_i += 1
+        if count >= total:
+            break
+        size = min(batch, total - count)
+        if b_i < len(budgets):
+            size = min(size, int(budgets[b_i]) - count) if design == "random" else size
+        if design == "random":
+            add(lambda m: _random_triplets(n, m, drng), size)
+            continue
+        assert points is not None
+        members = [
+            fit_embedding(t_all, y_all, n, dim, penalty, init=members[k] if len(members) > k else points,
+                          weights=drng.poisson(1.0, len(t_all)).astype(float), max_iter=MEMBER_ITERATIONS).points
+            for k in range(ensemble)
+        ]
+        cands = _random_triplets(n, n_candidates, drng)
+        gain = information_gain(members, cands)
+        cap = max(1, int(np.ceil(3 * size / n * 2)))
+        add(lambda m, c=cands, g=gain, cap=cap: pick_diverse(c, g, m, n, cap), size)
+    return DesignRun(design, world.seed, pd.DataFrame(rows),
+                     {"dim": dim, "penalty": penalty, "batch": batch, "ensemble": ensemble,
+                      "n_candidates": n_candidates})
+
+
+def judgments_to_reach(curve: pd.DataFrame, target: float, column: str) -> float:
+    """The judgments at which a quality curve first reaches ``target`` (linear interpolation).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        ``judgments`` and ``column``, increasing in ``judgments``.
+    target : float
+        The quality aimed for.
+    column : str
+        The quality column.
+
+    Returns
+    -------
+    float
+        Interpolated between the two budgets around the first crossing; the first budget when
+        it already reaches the target; NaN when the curve never does.
+    """
+    x = curve["judgments"].to_numpy(dtype=float)
+    y = curve[column].to_numpy(dtype=float)
+    hit = np.flatnonzero(y >= target)
+    if hit.size == 0:
+        return float("nan")
+    i = int(hit[0])
+    if i == 0:
+        return float(x[0])
+    x0, x1, y0, y1 = x[i - 1], x[i], y[i - 1], y[i]
+    return float(x0 + (target - y0) * (x1 - x0) / (y1 - y0))
+
+
+REACH_SHARES = (0.9, 0.95, 1.0)
+"""Shares of the set-cover design's full-budget quality whose cost :func:`compare_designs`
+reports."""
+
+
+@dataclass(frozen=True)
+class DesignComparison:
+    """The three designs' quality curves on SocialWorld and the judgments each needs.
+
+    Attributes
+    ----------
+    curves : pandas.DataFrame
+        One row per seed, design and budget (:func:`run_design`'s columns, with ``seed`` and
+        ``design``).
+    reach : pandas.DataFrame
+        One row per seed, design, estimator and share of :data:`REACH_SHARES`: ``reference``
+        (the set-cover design's quality at the full budget with that estimator, or with the
+        better estimator for ``reference="best"``), ``target``, ``judgments`` (interpolated;
+        NaN when not reached) and ``saving`` (1 - judgments / the full budget).
+    settings : dict
+        The sizes, budgets and embedding settings.
+    """
+
+    curves: pd.DataFrame
+    reach: pd.DataFrame
+    settings: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: settings, curves and the reach table."""
+        return {"settings": self.settings, "curves": self.curves.to_dict(orient="records"),
+                "reach": self.reach.to_dict(orient="records")}
+
+
+def reach_table(curves: pd.DataFrame, full_budget: int) -> pd.DataFrame:
+    """Judgments each design needs to reach shares of the set-cover design's full-budget quality.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        :attr:`DesignComparison.curves`.
+    full_budget : int
+        The budget the reference is measured at (the set-cover row with the most judgments).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`DesignComparison.reach`. Three references per seed: ``counts`` and
+        ``embedding`` (set cover with that estimator, each design measured with the same
+        estimator) and ``paper-pipeline`` (set cover with counts, as the library scores a
+        benchmark today; every design measured with the embedding).
+    """
+    rows = []
+    for seed, per_seed in curves.groupby("seed"):
+        cover = per_seed[per_seed["design"] == "set-cover"].sort_values("judgments")
+        full = cover.iloc[-1]
+        refs = {"counts": ("spearman_counts", float(full["spearman_counts"])),
+                "embedding": ("spearman_embedding", float(full["spearman_embedding"])),
+                "paper-pipeline": ("spearman_embedding", float(full["spearman_counts"]))}
+        for design, curve in per_seed.groupby("design"):
+            curve = curve.sort_values("judgments")
+            for ref, (column, value) in refs.items():
+                for share in REACH_SHARES:
+                    need = judgments_to_reach(curve, share * value, column)
+                    rows.append({"seed": int(seed), "design": design, "reference": ref, "share": share,
+                                 "reference_spearman": value, "target": share * value,
+                                 "judgments": need,
+                                 "saving": 1 - need / full_budget if np.isfinite(need) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def compare_designs(
+    seeds: tuple[int, ...] = (0, 1, 2), n_videos: int = 250, budgets: tuple[int, ...] | None = None,
+    dim: int = 10, penalty: float = 0.01, n_observers: int = 32, processes: int = 1,
+) -> DesignComparison:
+    """Set cover, random triplets and adaptive selection on SocialWorld, at equal budgets.
+
+    Parameters
+    ----------
+    seeds : tuple of int, default (0, 1, 2)
+        SocialWorld worlds.
+    n_videos : int, default 250
+        Videos per world.
+    budgets : tuple of int, optional
+        Judgments to measure at; None: 10% to 100% of :data:`FULL_BUDGET` scaled by
+        (n_videos / 250)^2, in multiples of the adaptive batch.
+    dim, penalty : int, float
+        The embedding (:func:`fit_embedding`).
+    n_observers : int, default 32
+        Observers the truth averages over (two draws of 16 agree to Spearman 0.99).
+    processes : int, default 1
+        Worlds run in parallel (a process pool of this size).
+
+    Returns
+    -------
+    DesignComparison
+        Curves and the reach table.
+    """
+    full = max(30, round(FULL_BUDGET * (n_videos / 250) ** 2))
+    batch = max(10, round(full / 20))
+    if budgets is None:
+        budgets = tuple(batch * k for k in (2, 4, 6, 8, 10, 14, 20))
+    args = [(int(s), int(n_videos), tuple(int(b) for b in budgets), dim, penalty, n_observers, batch) for s in seeds]
+    if processes > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(processes) as pool:
+            frames = list(pool.map(_one_world, args))
+    else:
+        frames = [_one_world(a) for a in args]
+    curves = pd.concat(frames, ignore_index=True)
+    full_measured = int(curves[curves["design"] == "set-cover"]["judgments"].max())
+    settings = {"seeds": list(seeds), "n_videos": int(n_videos), "budgets": list(budgets), "dim": dim,
+                "penalty": penalty, "truth_observers": n_observers, "batch": batch,
+                "repeat_share": REPEAT_SHARE, "trials_per_participant": TRIALS_PER_PARTICIPANT,
+                "full_budget": full_measured}
+    return DesignComparison(curves, reach_table(curves, full_measured), settings)
+
+
+def _one_world(arg: tuple[int, int, tuple[int, ...], int, float, int, int]) -> pd.DataFrame:
+    from socalign.analyses.planning import observer_world, true_expected_similarity
+
+    seed, n_videos, budgets, dim, penalty, n_observers, batch = arg
+    world = observer_world(seed, n_videos)
+    truth = true_expected_similarity(world, n_observers)
+    frames = []
+    for design in DESIGNS:
+        run = run_design(world, truth, design, np.asarray(budgets), dim, penalty, batch=batch)
+        frames.append(run.curve.assign(seed=seed, design=design))
+    return pd.concat(frames, ignore_index=True)
+
+
+def cached_comparison(seeds: tuple[int, ...], n_videos: int, processes: int = 1) -> DesignComparison:
+    """:func:`compare_designs` built once into the cache (the book's chapter reads it back).
+
+    Parameters
+    ----------
+    seeds : tuple of int
+        SocialWorld worlds.
+    n_videos : int
+        Videos per world.
+    processes : int, default 1
+        Worlds run in parallel.
+
+    Returns
+    -------
+    DesignComparison
+        Read from ``cache_dir("planning") / key``, where the key covers the arguments and this
+        module's settings.
+    """
+    import json
+
+    from socalign.cache import build_once, cache_dir, content_key
+
+    key = content_key("adaptive-designs/1", list(seeds), int(n_videos), REPEAT_SHARE, TRIALS_PER_PARTICIPANT,
+                      WARM_ITERATIONS, MEMBER_ITERATIONS, LAPSE)
+
+    def build(work: Any) -> None:
+        work.mkdir(parents=True, exist_ok=True)  # build_once hands a missing folder
+        result = compare_designs(tuple(seeds), int(n_videos), processes=processes)
+        result.curves.to_csv(work / "curves.csv", index=False)
+        result.reach.to_csv(work / "reach.csv", index=False)
+        (work / "settings.json").write_text(json.dumps(result.settings, default=float))
+
+    folder = build_once(cache_dir("planning") / key, "settings.json", build)
+    return DesignComparison(pd.read_csv(folder / "curves.csv"), pd.read_csv(folder / "reach.csv"),
+                            json.loads((folder / "settings.json").read_text()))
+
+
+def plot_design_curves(curves: pd.DataFrame, axes: Any = None) -> Any:
+    """Quality against judgments per design: counts (left) and embedding (right) estimators.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        :attr:`DesignComparison.curves` (the mean over seeds of each budget is drawn).
+    axes : sequence of two matplotlib Axes, optional
+        None: a new figure.
+
+    Returns
+    -------
+    numpy.ndarray
+        The two axes; the dashed line is the set-cover design's full-budget quality.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(7.0, 2.8), sharey=True, constrained_layout=True)
+    for ax, column, title in ((axes[0], "spearman_counts", "counts (kept / shown)"),
+                              (axes[1], "spearman_embedding", "ordinal embedding")):
+        for k, design in enumerate(DESIGNS):
+            d = curves[curves["design"] == design]
+            # the k-th budget of every seed (the adaptive design's budgets differ by a few trials)
+            d = d.sort_values(["seed", "judgments"])
+            mean = d.assign(step=d.groupby("seed").cumcount()).groupby("step")[[column, "judgments"]].mean()
+            ax.plot(mean["judgments"], mean[column], marker="o", color=f"C{k}", label=design)
+        full = curves[curves["design"] == "set-cover"].sort_values("judgments").groupby("seed").tail(1)[column].mean()
+        ax.axhline(full, ls="--", color="grey")
+        ax.set_title(title)
+        ax.set_xlabel("judgments")
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("Spearman with the true similarity")
+    axes[1].legend(loc="lower right")
+    return axes

@@ -1,0 +1,137 @@
+"""Adaptive triplet selection: the embedding's likelihood and gradient, BALD, the designs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import check_grad
+from scipy.stats import entropy, spearmanr
+
+from socalign.analyses.adaptive import (
+    DESIGNS,
+    LAPSE,
+    _loss_grad,
+    _pair_codes,
+    compare_designs,
+    fit_embedding,
+    information_gain,
+    judgments_to_reach,
+    pick_diverse,
+    reach_table,
+    run_design,
+    triplet_probabilities,
+)
+from socalign.analyses.planning import _random_triplets, observer_world, true_expected_similarity
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 1000), dim=st.integers(1, 4), penalty=st.floats(0.0, 1.0))
+def test_the_gradient_is_the_losss(seed, dim, penalty) -> None:
+    rng = np.random.default_rng(seed)
+    n = 9
+    t = _random_triplets(n, 60, rng)
+    y = rng.integers(0, 3, 60)
+    w = rng.random(60) + 0.1
+    codes = _pair_codes(t, n)
+
+    def f(v):
+        return _loss_grad(v, t, y, w, n, dim, penalty, codes)[0]
+
+    def g(v):
+        return _loss_grad(v, t, y, w, n, dim, penalty, codes)[1]
+
+    x0 = rng.normal(size=n * dim)
+    assert check_grad(f, g, x0) < 1e-5 * max(1.0, np.linalg.norm(g(x0)))
+
+
+def test_the_loss_is_the_mean_negative_log_likelihood() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 2))
+    t = _random_triplets(6, 20, rng)
+    y = rng.integers(0, 3, 20)
+    p = triplet_probabilities(x, t)
+    assert np.allclose(p.sum(axis=1), 1) and p.min() >= LAPSE / 3
+    loss, _ = _loss_grad(x.ravel(), t, y, np.ones(20), 6, 2, 0.0, _pair_codes(t, 6))
+    assert loss == pytest.approx(-np.log(p[np.arange(20), y]).mean())
+
+
+def test_a_planted_embedding_is_recovered() -> None:
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=(20, 2)) * 1.5
+    t = _random_triplets(20, 4000, rng)
+    p = triplet_probabilities(truth, t)
+    y = (rng.random(len(t))[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, 2)
+    fit = fit_embedding(t, y, 20, dim=2, penalty=0.001)
+    iu = np.triu_indices(20, 1)
+    assert spearmanr(fit.similarity()[iu], (truth @ truth.T)[iu]).statistic > 0.85
+
+
+def test_information_gain_is_bald_against_scipy_entropy() -> None:
+    rng = np.random.default_rng(2)
+    members = [rng.normal(size=(7, 3)) for _ in range(3)]
+    t = _random_triplets(7, 15, rng)
+    probs = np.stack([triplet_probabilities(x, t) for x in members])
+    expected = entropy(probs.mean(axis=0), axis=1) - np.mean([entropy(p, axis=1) for p in probs], axis=0)
+    np.testing.assert_allclose(information_gain(members, t), np.maximum(expected, 0), atol=1e-12)
+    assert np.allclose(information_gain([members[0]] * 3, t), 0)  # members agree: nothing to learn
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 99), cap=st.integers(1, 4), k=st.integers(1, 30))
+def test_pick_diverse_respects_the_cap_and_the_order(seed, cap, k) -> None:
+    rng = np.random.default_rng(seed)
+    c = _random_triplets(10, 50, rng)
+    s = rng.random(50)
+    picks = pick_diverse(c, s, k, 10, cap)
+    assert len(picks) <= k
+    assert np.bincount(picks.ravel(), minlength=10).max(initial=0) <= cap
+    if len(picks):
+        assert (picks[0] == c[np.argmax(s)]).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(ys=st.lists(st.floats(0, 1), min_size=2, max_size=8), target=st.floats(0, 1))
+def test_judgments_to_reach_interpolates_the_first_crossing(ys, target) -> None:
+    ys = np.sort(ys)
+    curve = pd.DataFrame({"judgments": np.arange(1, len(ys) + 1) * 100, "q": ys})
+    got = judgments_to_reach(curve, target, "q")
+    if ys[-1] < target:
+        assert np.isnan(got)
+    else:
+        i = int(np.argmax(ys >= target))
+        assert (i == 0 and got == 100) or (curve["judgments"][i - 1] <= got <= curve["judgments"][i])
+        if i > 0 and ys[i] > ys[i - 1]:
+            assert np.interp(got, curve["judgments"], ys) == pytest.approx(target, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    world = observer_world(seed=1, n_videos=18)
+    return world, true_expected_similarity(world, 8)
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_every_design_measures_its_budgets(tiny, design) -> None:
+    world, truth = tiny
+    run = run_design(world, truth, design, [120, 240], dim=3, batch=60, n_candidates=500)
+    curve = run.curve
+    assert len(curve) == 2
+    assert (np.diff(curve["judgments"]) > 0).all()
+    assert curve["judgments"].iloc[-1] == pytest.approx(240, abs=30)
+    assert curve[["spearman_counts", "spearman_embedding"]].notna().all().all()
+    assert (curve["spearman_embedding"] > 0).all()
+
+
+def test_compare_designs_and_the_reach_table(tiny) -> None:
+    result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8)
+    assert set(result.curves["design"]) == set(DESIGNS)
+    reach = result.reach
+    assert set(reach["reference"]) == {"counts", "embedding", "paper-pipeline"}
+    cover = reach[(reach["design"] == "set-cover") & (reach["share"] == 1.0) & (reach["reference"] != "paper-pipeline")]
+    full = result.settings["full_budget"]
+    assert (cover["judgments"] <= full).all()  # the set cover reaches its own quality by its full budget
+    again = reach_table(result.curves, full)
+    pd.testing.assert_frame_equal(again, reach)
