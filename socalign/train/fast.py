@@ -184,7 +184,7 @@ def run_epoch(ctx: Context, epoch: int, rng: np.random.Generator) -> dict[str, A
                 total = total + cfg.loss.triplet_weight() * term
                 sums["triplet"].append(float(term.detach()))
         if cfg.loss.uses_rsa:
-            term = rsa_term(emb, batch, every[fit_t], fit, data.fit_similarity)
+            term = rsa_term(emb, batch, every[fit_t], fit, data.fit_similarity, cfg.loss)
             if term is not None:
                 total = total + cfg.loss.rsa_weight(epoch) * term
                 sums["rsa"].append(float(term.detach()))

@@ -4,20 +4,26 @@ All take L2-normalised embeddings (torch tensors) and are batched and differenti
 kinds a run can train with (the paper's hybrid, its ablations and its controls) are one table,
 :data:`LOSSES` (defined in :mod:`socalign.train.kinds`, which imports no torch, so that the
 command line can offer it as ``socalign finetune --loss`` without loading torch).
+
+A loss of your own: :func:`register_loss` (from :mod:`socalign.train.kinds`) adds a kind whose
+triplet and/or RSA term is your function; :class:`LossConfig` calls it wherever the trainers
+compute that term (:meth:`LossConfig.triplet_term`,
+:meth:`LossConfig.triplet_term_from_similarities`, :meth:`LossConfig.rsa_term`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from socalign.train.kinds import DEFAULT_LOSS, LOSSES, LossKind
+from socalign.train.kinds import DEFAULT_LOSS, LOSSES, LossKind, register_loss
 
 __all__ = ["LOSSES", "TRIPLET_KINDS", "LossConfig", "LossKind", "cosine_distance",
-           "margin_hinge", "ooo_cross_entropy", "ooo_softmax_loss", "pearson", "rsa_loss",
-           "rsa_loss_pairs", "split_kept_and_odd", "triplet_margin_loss"]
+           "margin_hinge", "ooo_cross_entropy", "ooo_softmax_loss", "pearson", "register_loss",
+           "rsa_loss", "rsa_loss_pairs", "split_kept_and_odd", "triplet_margin_loss"]
 
 TRIPLET_KINDS = ("margin", "softmax")
 
@@ -181,6 +187,7 @@ def rsa_loss(
     cols: torch.Tensor,
     human_dissimilarity: torch.Tensor,
     observed: torch.Tensor,
+    pairs: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = rsa_loss_pairs,
 ) -> torch.Tensor:
     """RSA loss between rows (R, D) and cols (C, D) over observed pairs only.
 
@@ -196,18 +203,20 @@ def rsa_loss(
         (R, C) 1 - p(kept together).
     observed : torch.Tensor
         (R, C) bool, the pairs to use; at least 3.
+    pairs : callable, default rsa_loss_pairs
+        The loss of the observed pairs' ``(model_distance, human_dissimilarity)`` vectors.
 
     Returns
     -------
     torch.Tensor
-        The scalar :func:`rsa_loss_pairs` of the cosine distances and the human dissimilarities
-        of the observed pairs.
+        The scalar ``pairs`` of the cosine distances and the human dissimilarities of the
+        observed pairs.
     """
     distance = 1.0 - F.normalize(rows, dim=-1) @ F.normalize(cols, dim=-1).T
     mask = observed.bool()
     if int(mask.sum()) < 3:
         raise ValueError(f"rsa_loss needs at least 3 observed pairs, got {int(mask.sum())}")
-    return rsa_loss_pairs(distance[mask], human_dissimilarity[mask])
+    return pairs(distance[mask], human_dissimilarity[mask].to(distance.dtype))
 
 
 @dataclass(frozen=True)
@@ -242,9 +251,13 @@ class LossConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in LOSSES:
-            raise ValueError(f"unknown loss {self.kind!r}; choose one of {list(LOSSES)}")
+            raise ValueError(f"unknown loss {self.kind!r}; choose one of {list(LOSSES)} (a "
+                             "user's loss is known once register_loss has added it)")
         if self.triplet not in TRIPLET_KINDS:
             raise ValueError(f"unknown triplet loss {self.triplet!r}; choose {list(TRIPLET_KINDS)}")
+        if self.spec.triplet_fn is not None and self.triplet != "margin":
+            raise ValueError(f"loss {self.kind!r} has a user's triplet function, which takes "
+                             "distances: it needs triplet='margin'")
         if min(self.alpha, self.beta_start, self.beta_max) < 0 or self.margin < 0:
             raise ValueError("loss weights and margin must be non-negative")
 
@@ -307,6 +320,9 @@ class LossConfig:
             return ooo_softmax_loss(first, second, third, odd, self.temperature)
         stacked = torch.stack([first, second, third], dim=1)
         anchor, positive, negative = split_kept_and_odd(stacked, odd)
+        if self.spec.triplet_fn is not None:
+            return self._user("triplet", self.spec.triplet_fn, cosine_distance(anchor, positive),
+                              cosine_distance(anchor, negative), self.margin)
         return triplet_margin_loss(anchor, positive, negative, self.margin)
 
     def triplet_term_from_similarities(self, similarity: torch.Tensor,
@@ -340,7 +356,38 @@ class LossConfig:
         # without the second kept one
         kept = 1.0 - similarity[rows, odd]
         odd_distance = 1.0 - similarity[rows, second_kept]
+        if self.spec.triplet_fn is not None:
+            return self._user("triplet", self.spec.triplet_fn, kept, odd_distance, self.margin)
         return margin_hinge(kept, odd_distance, self.margin)
+
+    def rsa_term(self, rows: torch.Tensor, cols: torch.Tensor, human_dissimilarity: torch.Tensor,
+                 observed: torch.Tensor) -> torch.Tensor:
+        """The RSA term: :func:`rsa_loss` with the kind's user function, if any, on the pairs.
+
+        Parameters
+        ----------
+        rows, cols, human_dissimilarity, observed : torch.Tensor
+            As :func:`rsa_loss` takes them.
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar loss, unweighted.
+        """
+        fn = self.spec.rsa_fn
+        if fn is None:
+            return rsa_loss(rows, cols, human_dissimilarity, observed)
+        return rsa_loss(rows, cols, human_dissimilarity, observed,
+                        pairs=lambda model, human: self._user("RSA", fn, model, human))
+
+    def _user(self, term: str, fn: Callable[..., torch.Tensor], *args: object) -> torch.Tensor:
+        """Call a user's term and check that it returned a scalar tensor."""
+        value = fn(*args)
+        if not isinstance(value, torch.Tensor) or value.ndim != 0:
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise TypeError(f"loss {self.kind!r}: the user's {term} function returned {shape}, "
+                            "not a scalar tensor")
+        return value
 
 
 def split_kept_and_odd(

@@ -61,7 +61,7 @@ def _subset_step(ctx: Context, epoch: int, step: int, rng: np.random.Generator) 
                              cfg.loss.margin)
         weight, key = cfg.loss.triplet_weight(), "hard"
     else:
-        term = rsa_term(cols, col_ids, cols, col_ids, data.fit_similarity)
+        term = rsa_term(cols, col_ids, cols, col_ids, data.fit_similarity, cfg.loss)
         weight, key = cfg.loss.rsa_weight(epoch), "rsa"
     if term is None:
         return {}

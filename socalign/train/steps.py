@@ -136,6 +136,7 @@ def rsa_term(
     cols: torch.Tensor,
     col_ids: np.ndarray,
     similarity: np.ndarray,
+    loss: LossConfig | None = None,
 ) -> torch.Tensor | None:
     """RSA between rows and cols over observed human pairs, each unordered pair once.
 
@@ -155,6 +156,9 @@ def rsa_term(
         (C,) their benchmark rows.
     similarity : numpy.ndarray
         (N, N) human similarity (NaN where unobserved); the dissimilarity is 1 - similarity.
+    loss : LossConfig or None, default None
+        The loss settings, whose :meth:`~socalign.train.losses.LossConfig.rsa_term` (a user's
+        RSA function, if its kind has one) is applied; None: :func:`rsa_loss`.
 
     Returns
     -------
@@ -171,7 +175,8 @@ def rsa_term(
         return None
     device = rows.device
     dissim = torch.as_tensor(1.0 - np.nan_to_num(sim), dtype=rows.dtype, device=device)
-    return rsa_loss(rows, cols, dissim, torch.as_tensor(observed, device=device))
+    term = rsa_loss if loss is None else loss.rsa_term
+    return term(rows, cols, dissim, torch.as_tensor(observed, device=device))
 
 
 def hard_triplets(
