@@ -5,6 +5,17 @@ Nuisance factors are drawn independently of the social content: background colou
 the agents' shapes, colours and sizes, a distractor object, brightness (and, in ``scenes``, the
 scene's position and rotation). They dominate the pixel statistics, as scene and background do in
 real videos. Each agent carries a small "eye" dot on the side it faces, so facing is visible.
+
+Looks (:data:`LOOKS`): ``"socialworld"``, the look above, every SocialWorld benchmark's and the
+toy backbone's pretraining clips'; and ``"phase"``, a held-out look never used in training, drawn
+after socalign's PHASE renderer (:mod:`socalign.data.phase.render`, whose colours and sizes it
+takes): a white room with black outer walls, PHASE's four translucent landmark squares in the
+corners (their colours in a random order per video), the two agents as plain circles in PHASE's
+red and green (randomly swapped) without the eye dot, the distractor as one of PHASE's object
+colours (light blue or pink), no texture, no brightness change. The agents keep SocialWorld's
+radii (PHASE's, about 0.05 of the room, would be under 2 pixels at the toy's 32), and no inner
+walls are drawn (SocialWorld's agents do not avoid walls). It is what the labelled transfer set
+(:mod:`socalign.data.socialworld.transfer`) is drawn in.
 """
 
 from __future__ import annotations
@@ -15,6 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
+from socalign.data.phase.render import GREEN as PHASE_GREEN
+from socalign.data.phase.render import (
+    LANDMARK_HALF,
+    LIGHT_BLUE,
+    MARGIN,
+    PINK,
+    ROOM,
+    WALL_WIDTH,
+    landmark_colours,
+)
+from socalign.data.phase.render import RED as PHASE_RED
 from socalign.data.socialworld.scenes import DURATION
 
 PALETTE: dict[str, tuple[float, float, float]] = {
@@ -40,6 +62,15 @@ BOX_EXTENT = 1.25  # half-width of an object's box, in units of its radius (cove
 # smaller). Large enough for a small video model to see them; the backgrounds still dominate.
 AGENT_RADIUS = (0.06, 0.085)
 DISTRACTOR_RADIUS = (0.03, 0.06)
+DEFAULT_LOOK = "socialworld"
+#: The looks a video can be drawn in (see the module docstring); the first is SocialWorld's own.
+LOOKS: tuple[str, ...] = (DEFAULT_LOOK, "phase")
+#: The phase look's entity colours by name (PHASE's, as :mod:`socalign.data.phase.render` has them).
+PHASE_COLOURS: dict[str, tuple[float, float, float]] = {
+    name: (rgb[0] / 255, rgb[1] / 255, rgb[2] / 255)
+    for name, rgb in (("red", PHASE_RED), ("green", PHASE_GREEN), ("light_blue", LIGHT_BLUE),
+                      ("pink", PINK))
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,7 @@ class Appearance:
     distractor_start: tuple[float, float]
     distractor_velocity: tuple[float, float]
     texture_seed: int
+    look: str = DEFAULT_LOOK  # one of LOOKS; "phase" also orders its landmarks by texture_seed
 
     def to_row(self) -> dict[str, object]:
         """Flat ``nuisance_*`` columns for the videos table."""
@@ -80,8 +112,46 @@ def _jitter(rgb: tuple[float, float, float], rng: np.random.Generator, amount: f
     return (float(out[0]), float(out[1]), float(out[2]))
 
 
-def sample_appearance(rng: np.random.Generator) -> Appearance:
-    """Draw the nuisance factors of one video, independently of its social content."""
+def check_look(look: str) -> str:
+    """``look`` when it is one of :data:`LOOKS`.
+
+    Parameters
+    ----------
+    look : str
+        A look's name.
+
+    Returns
+    -------
+    str
+        ``look``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``--look`` and the looks there are.
+    """
+    if look not in LOOKS:
+        raise ValueError(f"--look must be one of {list(LOOKS)}, got {look!r}")
+    return look
+
+
+def sample_appearance(rng: np.random.Generator, look: str = DEFAULT_LOOK) -> Appearance:
+    """Draw the nuisance factors of one video, independently of its social content.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws every factor.
+    look : str, default "socialworld"
+        One of :data:`LOOKS` (the default look draws exactly as it always has).
+
+    Returns
+    -------
+    Appearance
+        The video's nuisance factors, in that look.
+    """
+    if check_look(look) == "phase":
+        return _phase_appearance(rng)
     background = str(rng.choice(COLOUR_NAMES))
     others = [c for c in COLOUR_NAMES if c != background]
     colours = tuple(str(c) for c in rng.choice(others, size=3, replace=True))
@@ -102,6 +172,72 @@ def sample_appearance(rng: np.random.Generator) -> Appearance:
         distractor_velocity=tuple(float(v) for v in rng.uniform(-0.05, 0.05, 2) * rng.integers(0, 2)),  # type: ignore[arg-type]
         texture_seed=int(rng.integers(0, 2**31 - 1)),
     )
+
+
+def _phase_appearance(rng: np.random.Generator) -> Appearance:
+    """The phase look: PHASE's white room, red and green circles, a light blue or pink object."""
+    agents = ("red", "green") if rng.integers(2) == 0 else ("green", "red")
+    colours = (*agents, "light_blue" if rng.integers(2) == 0 else "pink")
+    return Appearance(
+        background="white",
+        background_rgb=(1.0, 1.0, 1.0),
+        texture="plain",
+        texture_params=(0.0, 0.0, 0.0),
+        brightness=1.0,
+        shapes=("circle", "circle", "circle"),
+        colours=colours,  # type: ignore[arg-type]
+        colours_rgb=tuple(PHASE_COLOURS[c] for c in colours),
+        sizes=(float(rng.uniform(*AGENT_RADIUS)), float(rng.uniform(*AGENT_RADIUS)),
+               float(rng.uniform(*DISTRACTOR_RADIUS))),
+        distractor_start=(float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.15, 0.85))),
+        distractor_velocity=tuple(float(v) for v in rng.uniform(-0.05, 0.05, 2) * rng.integers(0, 2)),  # type: ignore[arg-type]
+        texture_seed=int(rng.integers(0, 2**31 - 1)),
+        look="phase",
+    )
+
+
+def phase_room(app: Appearance, size: int) -> np.ndarray:
+    """The phase look's still layer (size, size, 3) in [0, 1]: PHASE's room in the arena's frame.
+
+    The arena's unit square is PHASE's frame (its room and :data:`~socalign.data.phase.render.
+    MARGIN`), so the outer walls and the landmarks sit where PHASE's renderer puts them; the
+    landmarks' colours are permuted by ``app.texture_seed``.
+
+    Parameters
+    ----------
+    app : Appearance
+        A phase-look appearance.
+    size : int
+        The side of the square frame in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (size, size, 3) float RGB in [0, 1].
+    """
+    x0, x1, y0, y1 = ROOM
+    span = x1 - x0 + 2 * MARGIN
+
+    def arena(value: float, low: float) -> float:
+        return (value - (low - MARGIN)) / span
+
+    coords = (np.arange(size) + 0.5) / size
+    y, x = np.meshgrid(coords, coords, indexing="ij")
+    img = np.ones((size, size, 3))
+    colours = np.asarray(landmark_colours(), dtype=float) / 255
+    order = np.random.default_rng(app.texture_seed).permutation(len(colours))
+    half = LANDMARK_HALF / span
+    inset = LANDMARK_HALF / span  # PHASE's landmarks fill the room's corners (centres 2.5 in)
+    lo_x, hi_x, lo_y, hi_y = arena(x0, x0), arena(x1, x0), arena(y0, y0), arena(y1, y0)
+    centres = [(lo_x + inset, lo_y + inset), (hi_x - inset, lo_y + inset),
+               (hi_x - inset, hi_y - inset), (lo_x + inset, hi_y - inset)]
+    for (cx, cy), colour in zip(centres, colours[order], strict=True):
+        img[(np.abs(x - cx) <= half) & (np.abs(y - cy) <= half)] = colour
+    wall = max(WALL_WIDTH / span / 2, 0.5 / size)  # at least one pixel wide
+    inside = (x >= lo_x - wall) & (x <= hi_x + wall) & (y >= lo_y - wall) & (y <= hi_y + wall)
+    interior = (x > lo_x + wall) & (x < hi_x - wall) & (y > lo_y + wall) & (y < hi_y - wall)
+    img[inside & ~interior] = 0.0
+    return img
 
 
 def reflect_into_arena(raw: np.ndarray, lo: float = 0.08, hi: float = 0.92) -> np.ndarray:
@@ -145,7 +281,8 @@ def distractor_path(app: Appearance, times: np.ndarray) -> np.ndarray:
 
 
 def background_image(app: Appearance, size: int) -> np.ndarray:
-    """The (size, size, 3) background in [0, 1]: colour times a texture pattern.
+    """The (size, size, 3) background in [0, 1]: colour times a texture pattern (the phase
+    look: :func:`phase_room`).
 
     Parameters
     ----------
@@ -159,6 +296,8 @@ def background_image(app: Appearance, size: int) -> np.ndarray:
     numpy.ndarray
         (size, size, 3) float RGB in [0, 1].
     """
+    if app.look == "phase":
+        return phase_room(app, size)
     coords = (np.arange(size) + 0.5) / size
     y, x = np.meshgrid(coords, coords, indexing="ij")
     freq, angle, contrast = app.texture_params
@@ -258,7 +397,7 @@ def render_frames(
     heads = {2: np.zeros(n), **{k: headings[:, k] for k in range(n_agents)}}
     for i in (2, *range(n_agents)):  # distractor first, agents on top
         _draw(img, app.shapes[i], centres[i], heads[i], app.sizes[i], np.asarray(app.colours_rgb[i]), size)
-        if i < 2:
+        if i < 2 and app.look != "phase":  # the phase look's agents are plain circles
             eye_at = centres[i] + 0.55 * app.sizes[i] * np.stack([np.cos(heads[i]), np.sin(heads[i])], axis=1)
             eye_rgb = np.array([0.05, 0.05, 0.05]) if np.mean(app.colours_rgb[i]) > 0.5 else np.array([1.0, 1.0, 1.0])
             _draw(img, "circle", eye_at, heads[i], 0.35 * app.sizes[i], eye_rgb, size)

@@ -213,8 +213,23 @@ def check_clip_arguments(seed: int, n_frames: int, size: int, test_fraction: flo
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
 
 
-def _splits(interactions: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """Train/test labels, stratified by interaction type (largest-remainder rounding)."""
+def stratified_split(interactions: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Train/test labels, stratified by interaction type (or any label; largest-remainder rounding).
+
+    Parameters
+    ----------
+    interactions : numpy.ndarray
+        (n,) each video's type (or label), the strata.
+    test_fraction : float
+        Share of the videos labelled ``test`` (``round(test_fraction * n)`` of them).
+    rng : numpy.random.Generator
+        Draws the order within each stratum and the sampling offset.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) ``"train"`` or ``"test"``.
+    """
     n = len(interactions)
     n_test = round(test_fraction * n)
     order = rng.permutation(n)
@@ -321,7 +336,7 @@ def _write(
     timer = _Timer()
     interactions = np.resize(np.asarray(INTERACTION_TYPES), n)
     interactions = interactions[_stream(seed, "order").permutation(n)]
-    splits = _splits(interactions, test_fraction, _stream(seed, "split"))
+    splits = stratified_split(interactions, test_fraction, _stream(seed, "split"))
     times = frame_times(n_frames)
 
     def simulate_all() -> tuple[list, list, list]:
