@@ -1,8 +1,12 @@
 """Drive headless Chromium over the built book: load the index and every page, save screenshots.
 
-Fails (exit status 1) on a JavaScript error (uncaught), a missing image, a broken internal link (a page or
-an anchor that does not exist) or a same-site resource that does not load. External resources
-(CDNs, Colab, GitHub) are not fetched offline: their failures are listed as notes, not errors.
+Fails (exit status 1) on a JavaScript error (uncaught, or logged by a same-site script), a missing
+image, a broken internal link (a page or an anchor that does not exist), a same-site resource
+that does not load, and on what misleads a reader: a table that runs past the page instead of
+scrolling inside its own box, a figure shrunk until its text is under 9 pt, ``glue(`` visible in a page's text, a chapter page without the
+line naming its data (SocialWorld named without "synthetic"), a <video> or animated image with no
+size, or a <video> that does not advance when played. External resources (CDNs, Colab, GitHub)
+are not fetched offline: their failures are listed as notes, not errors.
 
     python scripts/check_book.py [HTML_DIR] [--screenshots DIR] [--chromium PATH]
 
@@ -26,6 +30,13 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+BENIGN_CONSOLE = ("Got invalid theme mode", "Access to font at 'about:blank'")
+"""Console errors that are not the book's: pydata-sphinx-theme logs the first on a browser
+profile with no stored light/dark mode (every fresh headless browser), then resets to auto;
+the offline MathJax 2 logs the second when it probes for a web font it does not ship, then
+typesets with its own fonts (:func:`check_math` checks that every formula was typeset)."""
+CHAPTER_PREFIXES = tuple(f"book/{n:02d}_" for n in range(1, 100))
+"""Pages that must name their data: the numbered chapters (labs and back matter need not)."""
 
 
 @dataclass
@@ -89,8 +100,16 @@ def check_page(page, base: str, rel: str, shots: Path) -> PageReport:
     page.on("pageerror", lambda exc: report.errors.append(f"JavaScript error: {exc}"))
 
     def on_console(msg) -> None:
-        if msg.type == "error":  # logged, not thrown: a note (offline CDN loads land here too)
-            report.notes.append(f"console error: {msg.text}")
+        if msg.type != "error" or any(benign in msg.text for benign in BENIGN_CONSOLE):
+            return
+        where = (msg.location or {}).get("url", "")
+        if where.endswith("/favicon.ico"):  # the browser asks for one; the theme has none
+            return
+        # a same-site script's error is the book's; an offline CDN load logs under its own URL
+        target = report.errors if where.startswith(base) or not where else report.notes
+        if "Failed to load resource" in msg.text and not where.startswith(base):
+            target = report.notes
+        target.append(f"console error: {msg.text} ({where or 'inline'})")
 
     def on_failed(request) -> None:
         where = report.errors if request.url.startswith(base) else report.notes
@@ -118,6 +137,9 @@ def check_page(page, base: str, rel: str, shots: Path) -> PageReport:
     for src in no_alt:
         report.errors.append(f"image without alt text: {src}")
     check_math(page, report)
+    check_layout(page, report)
+    check_figures(page, report)
+    check_media(page, report)
     report.links = set(page.evaluate("Array.from(document.querySelectorAll('a[href]'), a => a.href)"))
     name = rel.replace("/", "__").removesuffix(".html") + ".png"
     page.screenshot(path=str(shots / name), full_page=True)
@@ -140,6 +162,116 @@ def check_math(page, report: PageReport, timeout_ms: int = 20000) -> None:
     except Exception:  # playwright's TimeoutError: reported as what the reader sees
         left = n_math - page.evaluate(typeset)
         report.errors.append(f"math not rendered ({left} of {n_math} formulas left as raw LaTeX)")
+
+
+OVERFLOWING_TABLES = r"""
+() => {
+  const main = document.querySelector('main') || document.body;
+  const box = (document.querySelector('main article') || main).getBoundingClientRect();
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const out = [];
+  for (const table of main.querySelectorAll('table')) {
+    const r = table.getBoundingClientRect();
+    if (r.width === 0 || r.right <= box.right + 2) continue;
+    let el = table.parentElement, held = false;
+    while (el && el !== main) {
+      if (scrolls(el) && el.getBoundingClientRect().right <= box.right + 2) { held = true; break; }
+      el = el.parentElement;
+    }
+    if (!held) {
+      const cap = table.querySelector('caption');
+      out.push((cap ? cap.innerText : table.innerText).slice(0, 60).replace(/\s+/g, ' '));
+    }
+  }
+  return out;
+}
+"""
+
+
+def is_chapter(page) -> bool:
+    """A page with executed notebook cells (a chapter or a lab), not a plain text page."""
+    return bool(page.evaluate("document.querySelectorAll('main .cell').length"))
+
+
+def check_layout(page, report: PageReport) -> None:
+    """Tables fit the page or scroll in their own box; no ``glue(`` in the text a reader sees;
+    every chapter names its data in a visible line (SocialWorld as synthetic)."""
+    for table in page.evaluate(OVERFLOWING_TABLES):
+        report.errors.append(f"table wider than the page and not in a scrolling box: {table!r}")
+    text = page.evaluate("(document.querySelector('main') || document.body).innerText")
+    if "glue(" in text:
+        report.errors.append("`glue(` is visible in the page's text (tag the cell remove-cell)")
+    if report.page.startswith(CHAPTER_PREFIXES) and is_chapter(page):
+        lines = page.evaluate(
+            "Array.from(document.querySelectorAll('main p.socalign-data'))"
+            ".filter(p => p.offsetWidth > 0).map(p => p.innerText)")
+        if not lines:
+            report.errors.append("no visible line names the data this chapter ran on")
+        for line in lines:
+            if "SocialWorld" in line and "synthetic" not in line:
+                report.errors.append(f"SocialWorld named without 'synthetic': {line[:80]!r}")
+
+
+MEDIA = r"""
+async () => {
+  const main = document.querySelector('main') || document.body;
+  const out = [];
+  const animated = /(\.(gif|apng|webp)(\?|$))|(^data:image\/(gif|apng|webp)[;,])/i;
+  const folded = el => el.closest('details:not([open])');  // shown when the reader opens it
+  for (const img of main.querySelectorAll('img')) {
+    if (!animated.test(img.getAttribute('src') || '') || folded(img)) continue;
+    img.scrollIntoView();
+    const r = img.getBoundingClientRect();
+    const name = img.getAttribute('alt') || (img.getAttribute('src') || '').slice(0, 60);
+    if (!(r.width > 0 && r.height > 0)) out.push(`animated image with no size: ${name}`);
+  }
+  for (const video of main.querySelectorAll('video')) {
+    if (folded(video)) continue;
+    const name = video.currentSrc || video.getAttribute('src') ||
+                 (video.querySelector('source') || {}).src || '(no source)';
+    video.scrollIntoView();
+    const r = video.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) { out.push(`video with no size: ${name}`); continue; }
+    video.muted = true;
+    const start = video.currentTime;
+    try { await video.play(); } catch (e) { out.push(`video does not play: ${name} (${e})`); continue; }
+    await new Promise(done => setTimeout(done, 700));
+    if (!(video.currentTime > start)) out.push(`video does not advance when played: ${name}`);
+    video.pause();
+  }
+  return out;
+}
+"""
+
+
+SHRUNK_FIGURES = """
+(least) => Array.from(document.querySelectorAll('main .cell_output img'))
+  .filter(i => i.naturalWidth > 0 && i.clientWidth > 0 && i.clientWidth / i.naturalWidth < least)
+  .map(i => `${i.getAttribute('alt') || i.getAttribute('src')} (${i.naturalWidth} px shown at ${i.clientWidth})`)
+"""
+
+
+def least_figure_scale() -> float:
+    """The smallest display scale of a figure image at which its smallest text stays 9 pt.
+
+    A figure saved at ``dpi`` draws an ``f``-point text ``f * dpi / 72`` pixels high; shown at
+    scale ``s`` it is ``f * dpi / 96 * s`` CSS points, so the smallest text
+    (:data:`socalign.plots.MIN_FONT_PT`) stays at 9 pt for ``s >= 9 * 96 / (MIN_FONT_PT * dpi)``.
+    """
+    from socalign.plots import BOOK_STYLE, MIN_FONT_PT
+
+    return 9.0 * 96.0 / (MIN_FONT_PT * BOOK_STYLE["figure.dpi"])
+
+
+def check_figures(page, report: PageReport) -> None:
+    """No figure is shrunk so far that its smallest text falls below 9 pt at page width."""
+    for figure in page.evaluate(SHRUNK_FIGURES, least_figure_scale() - 0.005):
+        report.errors.append(f"figure shrunk below 9 pt text: {figure}")
+
+
+def check_media(page, report: PageReport) -> None:
+    """Every <video> and animated image has a size, and every <video> advances when played."""
+    report.errors.extend(page.evaluate(MEDIA))
 
 
 def check_links(html: Path, base: str, report: PageReport) -> None:

@@ -20,6 +20,43 @@ import pandas as pd
 
 from socalign.text import sig
 
+PAGE_WIDTH_IN = 6.7
+"""Width (inches, at the book's 100 dpi) a book figure may take: the article column is 672 CSS
+px wide in a 1280 px window, and a wider figure is shrunk to it, its text with it; every
+chapter figure, legends included, is at most this wide (``scripts/check_book.py`` checks)."""
+
+MIN_FONT_PT = 9.0
+"""Smallest text (points) on a book figure at page width."""
+
+BOOK_STYLE = {
+    "font.size": 10.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
+    "legend.title_fontsize": MIN_FONT_PT,
+    "figure.titlesize": 11.0,
+    "figure.dpi": 100.0,
+}
+"""matplotlib settings of the book's figures (:func:`use_book_style`)."""
+
+
+def use_book_style() -> None:
+    """Set :data:`BOOK_STYLE` for this session (each chapter does, via its settings call)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(BOOK_STYLE)
+
+
+def _sparse_ticks(ax: Any, n: int, most: int = 8) -> None:
+    """At most ``most`` whole-number ticks on both axes of an n-by-n heat map."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=min(most, max(n, 1)), integer=True))
+
+
 KIND_COLOURS = {
     "language": "tab:blue",
     "video": "tab:orange",
@@ -54,7 +91,7 @@ def _short(name: str) -> str:
 def _legend_outside(ax: Any, **kwargs: Any) -> None:
     """Put the legend to the right of the axes, away from the data."""
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8,
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=MIN_FONT_PT,
                   borderaxespad=0.0, **kwargs)
 
 
@@ -95,11 +132,10 @@ def coverage_heatmap(coverage: np.ndarray, ax: Any = None) -> Any:
     image = ax.imshow(coverage, cmap=cmap, vmin=-0.5, vmax=top + 0.5, interpolation="nearest")
     ax.set_xlabel("video")
     ax.set_ylabel("video")
-    _integer_ticks(ax.xaxis)
-    _integer_ticks(ax.yaxis)
+    _sparse_ticks(ax, len(coverage))
     bar = ax.figure.colorbar(image, ax=ax, label="triplets holding the pair",
                              ticks=range(top + 1))
-    bar.ax.tick_params(labelsize=8)
+    bar.ax.tick_params(labelsize=MIN_FONT_PT)
     return ax
 
 
@@ -124,8 +160,7 @@ def similarity_heatmap(similarity: np.ndarray, ax: Any = None, title: str | None
     image = ax.imshow(shown, cmap="magma", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xlabel("video")
     ax.set_ylabel("video")
-    _integer_ticks(ax.xaxis)
-    _integer_ticks(ax.yaxis)
+    _sparse_ticks(ax, len(similarity))
     if title:
         ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, label="judged similarity")
@@ -473,12 +508,12 @@ def rollout_overlay(
         ax.imshow(frames[t])
         ax.imshow(big, cmap=cmap, alpha=alpha, vmin=0, vmax=vmax)
         ax.set_axis_off()
-        ax.set_title(f"frame {t}", fontsize=7)
+        ax.set_title(f"frame {t}", fontsize=MIN_FONT_PT)
     return axes
 
 
 def rollout_figure(frames: np.ndarray, maps: dict[str, np.ndarray], n_show: int = 4,
-                   size: float = 2.2, alpha: float = 0.55, cmap: str = "inferno") -> Any:
+                   size: float = 1.3, alpha: float = 0.55, cmap: str = "inferno") -> Any:
     """One row of frames per model with its rollout map on top, and one shared colour bar.
 
     Parameters

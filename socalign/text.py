@@ -24,6 +24,7 @@ __all__ = [
     "decimals_for",
     "direction",
     "interval",
+    "relative_size",
     "settings_frame",
     "sig",
     "style_frame",
@@ -188,7 +189,7 @@ def claim(
     estimate: float, low: float, high: float, *, p_value: float | None = None,
     unit: str | None = None, level: float = 0.95, up: str = "rose by",
     down: str = "fell by", none: str = "did not change detectably",
-    digits: int = DIGITS,
+    digits: int = DIGITS, baseline: float | None = None, detectable: float | None = None,
 ) -> str:
     """The sentence fragment a page prints for a comparison: the words follow the interval.
 
@@ -211,6 +212,13 @@ def claim(
         Words for an interval that holds 0; the signed estimate follows in parentheses.
     digits : int
         Significant digits.
+    baseline : float, optional
+        The value the change is measured from (the "before"); when given, the change is also
+        stated relative to it (``+25.0% of the baseline 0.240``), so that a reader sees its size.
+    detectable : float, optional
+        The smallest change the test could have detected
+        (:func:`socalign.metrics.detectable.detectable_change`); printed beside a verdict of
+        no detectable change, so that "no change" is read with the test's power.
 
     Returns
     -------
@@ -235,14 +243,53 @@ def claim(
     if p_value is not None and _finite(p_value):
         extras.append(f"p = {float(p_value):.3f}" if p_value >= 0.001 else "p < 0.001")
     detail = ", ".join(extras)
+    size = relative_size(estimate, baseline, digits)
+    if size:
+        detail = f"{detail}; {size}" if detail else size
     if way == "none":
         inside = f"{float(estimate):.{decimals}f}" + (f"; {detail}" if detail else "")
+        if detectable is not None and _finite(detectable):
+            inside += f"; the smallest change this test could detect: {sig(detectable, digits)}"
         return f"{none} ({inside})"
     words = up if way == "up" else down
     return f"{words} {abs(float(estimate)):.{decimals}f}" + (f" ({detail})" if detail else "")
 
 
-def style_frame(frame: pd.DataFrame, hide_index: bool = False, digits: int = DIGITS) -> Any:
+def relative_size(estimate: float, baseline: float | None, digits: int = DIGITS) -> str:
+    """A change as a share of its baseline, ``"+25.0% of the baseline 0.240"`` ("" without one).
+
+    Parameters
+    ----------
+    estimate : float
+        The change (after minus before).
+    baseline : float or None
+        The value it is measured from; nothing is said when it is None, not finite or not
+        above 0 (a share of a zero or negative baseline, such as a shared variance part that
+        suppression made negative, means nothing).
+    digits : int
+        Significant digits of the share and the baseline.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> relative_size(-0.132, 0.421)
+    '−31.4% of the baseline 0.421'
+    """
+    if baseline is None or not _finite(baseline) or float(baseline) <= 0 or not _finite(estimate):
+        return ""
+    share = 100.0 * float(estimate) / float(baseline)
+    text = sig(abs(share), digits)
+    sign = "+" if share > 0 else "−" if share < 0 else ""
+    return f"{sign}{text}% of the baseline {sig(baseline, digits)}"
+
+
+def style_frame(
+    frame: pd.DataFrame, hide_index: bool = False, digits: int = DIGITS, *,
+    caption: str | None = None, first: Iterable[Any] = (),
+) -> Any:
     """A pandas Styler that shows every number of ``frame`` with :func:`sig`.
 
     Parameters
@@ -253,14 +300,33 @@ def style_frame(frame: pd.DataFrame, hide_index: bool = False, digits: int = DIG
         Hide the row index (for tables whose index is a plain range).
     digits : int
         Significant digits.
+    caption : str, optional
+        A line above the table (the book names each table's dataset there).
+    first : iterable
+        Columns to move to the front, in this order (the columns the prose cites, so that
+        they stay in view when a wide table scrolls); every name must be a column.
 
     Returns
     -------
     pandas.io.formats.style.Styler
+
+    Raises
+    ------
+    KeyError
+        A name in ``first`` that is not a column of ``frame``.
     """
+    lead = list(first)
+    missing = [c for c in lead if c not in frame.columns]
+    if missing:
+        raise KeyError(f"style_frame: no column(s) {missing} to put first; columns are "
+                       f"{list(frame.columns)}")
+    if lead:
+        frame = frame[lead + [c for c in frame.columns if c not in lead]]
     styler = frame.style.format(lambda v: sig(v, digits), na_rep="")
     if hide_index:
         styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
     return styler
 
 

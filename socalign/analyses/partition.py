@@ -447,3 +447,177 @@ def partition_benchmark(
         human.similarity, mats, human.observed, benchmark.split_indices(split),
         regression, n_boot, seed, split=split or "all",
     )
+
+
+PARTS = ("unique to the video model", "unique to the other model", "shared", "full R²")
+"""The rows of a :class:`PartitionChange`, in order."""
+
+
+@dataclass(frozen=True)
+class PartitionChange:
+    """How each part of a two-predictor partition changes when the video model changes.
+
+    The video model is given before and after (one similarity per seed each); the other model
+    (the language model) stays. ``rows``: part -> before and after (means over seeds), the
+    change (after - before, mean over seeds) and its percentile interval from resampling
+    test videos and seeds together (``n_boot`` times; the same videos for before and after, so
+    the interval is paired).
+    """
+
+    rows: Mapping[str, Mapping[str, float]]
+    n_pairs: int
+    n_videos: int
+    n_seeds: int
+    n_boot: int
+    ci_level: float = 0.95
+    ci_unit: str = "test videos and seeds"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per part: before, after, change, ci_low, ci_high."""
+        return pd.DataFrame([{"part": part, **values} for part, values in self.rows.items()])
+
+    def to_dict(self) -> dict:
+        """A JSON-able summary."""
+        return {"rows": {k: dict(v) for k, v in self.rows.items()}, "n_pairs": self.n_pairs,
+                "n_videos": self.n_videos, "n_seeds": self.n_seeds, "n_boot": self.n_boot,
+                "ci_level": self.ci_level, "ci_unit": self.ci_unit}
+
+
+def _two_parts(y: np.ndarray, video: np.ndarray, other: np.ndarray, regression: str) -> np.ndarray:
+    """(unique video, unique other, shared, full R²) of one two-predictor partition."""
+    r2, comps = commonality(y, {"v": video, "o": other}, regression)
+    return np.array([comps[("v",)], comps[("o",)], comps[("v", "o")], r2[("v", "o")]])
+
+
+def partition_change_similarity(
+    human: np.ndarray,
+    observed: np.ndarray,
+    before: Sequence[np.ndarray],
+    after: Sequence[np.ndarray],
+    other: np.ndarray,
+    indices: np.ndarray | None = None,
+    regression: str = "ols_ranks",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    ci_level: float = 0.95,
+) -> PartitionChange:
+    """Paired change of a partition's parts from ``before`` to ``after``, over videos and seeds.
+
+    Each seed's before and after video similarities are partitioned with ``other`` on the same
+    pairs; the change of each part is the mean over seeds of after minus before. Its interval
+    resamples the videos (pairs inherit them) and the seeds, both with replacement, in each of
+    ``n_boot`` replicates, so that it holds the variation of the test videos and of training.
+
+    Parameters
+    ----------
+    human : numpy.ndarray
+        (N, N) human similarity.
+    observed : numpy.ndarray
+        (N, N) mask of the judged pairs.
+    before, after : sequence of numpy.ndarray
+        The video model's (N, N) similarity per seed, before and after (same length, >= 1).
+    other : numpy.ndarray
+        (N, N) similarity of the other predictor (the language model).
+    indices : numpy.ndarray or None, default None
+        The videos whose pairs are used (all N when None).
+    regression : str, default "ols_ranks"
+        ``ols_ranks`` or ``ols_raw`` (see :func:`commonality`).
+    n_boot : int, default 1000
+        Replicates; 0 skips the intervals (NaN).
+    seed : int or numpy.random.Generator, default 0
+        Seed of the resampling.
+    ci_level : float, default 0.95
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    PartitionChange
+
+    Raises
+    ------
+    ValueError
+        ``before`` and ``after`` differ in length or are empty, or too few pairs are observed.
+    """
+    _check_regression(regression)
+    if len(before) != len(after) or not before:
+        raise ValueError(f"before and after need one similarity per seed each, got "
+                         f"{len(before)} and {len(after)}")
+    human = np.asarray(human, dtype=float)
+    observed = np.asarray(observed, dtype=bool)
+    n = human.shape[0]
+    order = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
+    mats = [np.asarray(m, dtype=float) for m in (*before, *after, other)]
+    for m in mats:
+        if m.shape != (n, n):
+            raise ValueError(f"a similarity has shape {m.shape}, expected {(n, n)}")
+    k = len(before)
+
+    def parts(sample: np.ndarray) -> np.ndarray | None:
+        y, *xs = _pair_values([human, *mats], observed, sample)
+        if y.size < 4:
+            return None
+        return np.array([[_two_parts(y, xs[s], xs[-1], regression) for s in range(k)],
+                         [_two_parts(y, xs[k + s], xs[-1], regression) for s in range(k)]])
+
+    point = parts(order)
+    if point is None:
+        raise ValueError("too few observed pairs for a two-predictor partition")
+    n_pairs = int(_pair_values([human], observed, order)[0].size)
+    rng = as_rng(seed)
+    changes = []
+    if n_boot > 0:
+        draws = (row for chunk in resample_indices(order.size, n_boot, rng) for row in chunk)
+        for drawn in draws:
+            seeds = rng.integers(0, k, k)
+            found = parts(order[drawn])
+            if found is not None:
+                changes.append((found[1][seeds] - found[0][seeds]).mean(axis=0))
+    alpha = (1.0 - ci_level) / 2
+    bounds = (np.nanquantile(np.array(changes), [alpha, 1 - alpha], axis=0) if changes
+              else np.full((2, len(PARTS)), np.nan))
+    before_mean, after_mean = point[0].mean(axis=0), point[1].mean(axis=0)
+    rows = {part: {"before": float(before_mean[i]), "after": float(after_mean[i]),
+                   "change": float(after_mean[i] - before_mean[i]),
+                   "ci_low": float(bounds[0][i]), "ci_high": float(bounds[1][i])}
+            for i, part in enumerate(PARTS)}
+    return PartitionChange(rows, n_pairs, int(order.size), k, int(n_boot), ci_level)
+
+
+def partition_change_benchmark(
+    benchmark: Benchmark,
+    before: Sequence[str],
+    after: Sequence[str],
+    other: str,
+    split: str = "test",
+    regression: str = "ols_ranks",
+    metric: str = "cosine",
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+) -> PartitionChange:
+    """:func:`partition_change_similarity` on a split of a benchmark, from files or model names.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark.
+    before, after : sequence of str
+        The video model's sources per seed (embeddings files, as :func:`predictor_similarity`
+        takes them), before and after fine-tuning.
+    other : str
+        The other predictor's source (a model name such as ``minilm``, or a file).
+    split : str, default "test"
+        The split whose judged similarity is partitioned.
+    regression, metric, n_boot, seed
+        As :func:`partition_benchmark`.
+
+    Returns
+    -------
+    PartitionChange
+    """
+    human = split_human_similarity(benchmark, split)
+    sims = [predictor_similarity(benchmark, s, split, metric) for s in (*before, *after)]
+    k = len(before)
+    return partition_change_similarity(
+        human.similarity, human.observed, sims[:k], sims[k:],
+        predictor_similarity(benchmark, other, split, metric), benchmark.split_indices(split),
+        regression, n_boot, seed)

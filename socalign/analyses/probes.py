@@ -375,6 +375,11 @@ def probe_benchmark(
 
 PAPER_ATTRIBUTES: tuple[str, ...] = ("intimacy", "valence", "dominance", "communication", "arousal")
 
+PAPER_PROBE_DIRECTION = 1.0
+"""Sign of the paper's change in held-out decoding of :data:`PAPER_ATTRIBUTES` after
+fine-tuning: it reports the social attributes easier to read out (a rise). Its per-attribute
+figures are not held in this package; the book compares directions only."""
+
 
 @dataclass(frozen=True)
 class ProbeChange:

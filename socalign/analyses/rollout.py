@@ -393,8 +393,9 @@ class RolloutResult:
         Returns
         -------
         dict
-            ``region``, ``difference`` (``"second - first"``) and the fields of the bootstrap
-            interval (estimate, low, high, level, p_value, ...).
+            ``region``, ``difference`` (``"second - first"``), ``baseline`` (the first
+            model's mean share, what the change is relative to) and the fields of the
+            bootstrap interval (estimate, low, high, level, p_value, ...).
         """
         from socalign.metrics.resampling import paired_bootstrap
 
@@ -403,7 +404,8 @@ class RolloutResult:
         first, second = self.models[:2]
         interval = paired_bootstrap(self.clip_mass[second][region], self.clip_mass[first][region],
                                     n_boot, seed, unit="clips")
-        return {"region": region, "difference": f"{second} - {first}", **interval.to_dict()}
+        return {"region": region, "difference": f"{second} - {first}",
+                "baseline": float(np.mean(self.clip_mass[first][region])), **interval.to_dict()}
 
     def to_dict(self) -> dict:
         """A JSON-able summary."""
