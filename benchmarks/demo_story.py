@@ -20,7 +20,7 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
   partitioning, the paper's five attribute probes, the rollout mass on the agents, action
   retention).
 
-Usage: ``python benchmarks/demo_story.py [--json] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
+Usage: ``python benchmarks/demo_story.py [--json] [--record] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
 builds (and fine-tunes on) a SocialWorld of another seed, as a new user would.
 """
 
@@ -28,9 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +42,7 @@ import numpy as np
 from socalign.train.kinds import DEFAULT_LOSS, LOSSES
 
 CONTROLS = tuple(kind for kind in LOSSES if kind != DEFAULT_LOSS)  # every other kind of the table
+RESULTS = Path(__file__).resolve().parent / "results"  # where --record writes
 SECOND_FAMILY = "toy-clip"  # the frame-wise toy (socalign.models.toy.TOYS)
 
 
@@ -72,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after the floors (perception and calibration) and the gap: no "
                              "fine-tuning (a minute, where the outcomes train 16 runs)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the JSON to benchmarks/results/demo_story_world<SEED>.json, "
+                             "where scripts/readme_figures.py reads the README's figures")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
 
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                               interval(paired["r2"])))
 
     if args.inputs_only:
-        return finish(rungs, detail, settings, began, args.json)
+        return finish(rungs, detail, settings, began, args.json, args.record)
 
     # 4. fine-tuning and the controls (reported)
     kinds = ("hybrid", *CONTROLS)
@@ -227,17 +235,42 @@ def main(argv: list[str] | None = None) -> int:
     rungs.append(reported("6 retention", "action-probe accuracy, fine-tuned - pretrained",
                           interval(retention["difference"])))
 
-    return finish(rungs, detail, settings, began, args.json)
+    return finish(rungs, detail, settings, began, args.json, args.record)
 
 
-def finish(rungs: list[Rung], detail: dict[str, Any], settings: Any, began: float, as_json: bool) -> int:
-    """Print the rungs (a table, or one JSON object) and the count of floors met."""
+def provenance(settings: Any) -> dict[str, Any]:
+    """Where and when a run was measured: date, the library's commit (``+dirty`` when its source
+    has uncommitted changes), the world seed and the machine."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--", "socalign", "benchmarks/demo_story.py"):
+        commit += "+dirty"
+    return {"date": time.strftime("%Y-%m-%d"), "commit": commit,
+            "world_seed": settings.socialworld["seed"],
+            "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}, torch threads "
+                       f"{__import__('torch').get_num_threads()}"}
+
+
+def finish(rungs: list[Rung], detail: dict[str, Any], settings: Any, began: float, as_json: bool,
+           record: bool = False) -> int:
+    """Print the rungs (a table, or one JSON object) and the count of floors met; with ``record``
+    also write the JSON to :data:`RESULTS` (``demo_story_world<SEED>.json``)."""
     detail["seconds"] = time.perf_counter() - began
     floors = [r for r in rungs if r.passed is not None]
     passed = sum(bool(r.passed) for r in floors)
+    result = {"rungs": [asdict(r) for r in rungs], "passed": passed, "floors": len(floors),
+              "detail": detail, "recorded": provenance(settings)}
+    text = json.dumps(result, indent=2, default=float)
+    if record:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"demo_story_world{settings.socialworld['seed']}.json").write_text(text + "\n")
     if as_json:
-        print(json.dumps({"rungs": [asdict(r) for r in rungs], "passed": passed, "floors": len(floors),
-                          "detail": detail}, indent=2, default=float))
+        print(text)
         return 0
     width = max(len(r.claim) for r in rungs)
     for r in rungs:
