@@ -46,7 +46,15 @@ import pandas as pd
 from IPython.display import display
 
 from socalign import metrics, plots
-from socalign.book import glue, profile_settings, settings_frame, style_frame
+from socalign.book import (
+    data_caption,
+    data_line,
+    dataset_label,
+    glue,
+    profile_settings,
+    settings_frame,
+    style_frame,
+)
 from socalign.book.artifacts import book_benchmarks
 from socalign.data.design import pair_counts, set_cover_triplets
 from socalign.data.quality import catch_performance
@@ -55,9 +63,11 @@ from socalign.data.summary import summarize
 
 settings = profile_settings(profile, **overrides)
 benchmarks = book_benchmarks(settings)
+data_line(benchmarks, f"{settings.name} profile; both side by side wherever both apply")
+
+# %% tags=["remove-cell"]
 glue(profile=settings.name)
-glue(datasets=", ".join(benchmarks))
-settings_frame(settings.to_dict())
+glue(datasets=", ".join(dataset_label(b) for b in benchmarks.values()))
 
 # %% [markdown]
 # This page ran under the **{glue:text}`profile`** profile, on: {glue:text}`datasets`.
@@ -76,11 +86,50 @@ overview = pd.DataFrame(
     {name: {k: v for k, v in info.to_dict().items() if np.isscalar(v)}
      for name, info in infos.items()}
 )
-style_frame(overview)
+style_frame(overview, caption=data_caption(benchmarks, "counts, one column per benchmark"))
 
 # %% tags=["hide-input"]
 for name, info in infos.items():
-    display(style_frame(info.to_frame().assign(benchmark=name)))
+    display(style_frame(info.to_frame().assign(benchmark=name),
+                        caption=data_caption([benchmarks[name]], "what the exclusions removed")))
+
+# %% [markdown]
+# ## The stimuli
+#
+# Every trial shows three 3-second clips of two agents interacting. SocialWorld's clips come
+# from {glue:text}`n_types` interaction types; here is one of each (the type's most typical
+# clip: the medoid of its latent social features, which is what the simulated participants
+# judge). The clips loop.
+
+# %% tags=["remove-cell"]
+from IPython.display import Markdown
+
+from socalign.analyses.gap import is_socialworld
+from socalign.book.stimuli import interaction_clips, stimulus_models, triplet_gallery
+
+type_clips = interaction_clips(benchmarks["SocialWorld"])
+glue(n_types=len(type_clips.clips), type_clips_kb=round(type_clips.nbytes / 1000))
+
+# %% tags=["hide-input"]
+type_clips
+
+# %% [markdown]
+# A trial asks which of three clips is the odd one out. Below are three triplets of the test
+# split with the share of participants who chose each clip (among the most judged triplets,
+# each video shown about equally often) and the clip each model picks: the caption model, and the
+# video model before and after fine-tuning (chapter 3), each by the `argmax` rule described
+# below (the clip outside its most similar pair). On garcia2025 (its videos are licensed
+# separately and never copied into a page), the gallery shows each video's first caption
+# instead.
+
+# %% tags=["hide-input"]
+# the clips of SocialWorld only: garcia2025's licensed videos are never copied into a page
+galleries = {name: triplet_gallery(b, stimulus_models(settings, b), n=3, split="test", seed=0,
+                                   clips=is_socialworld(b))
+             for name, b in benchmarks.items()}
+for name, gallery in galleries.items():
+    display(Markdown(f"**{dataset_label(benchmarks[name])}**"))
+    display(gallery)
 
 # %% [markdown]
 # ## Triplet design and coverage
@@ -91,7 +140,7 @@ for name, info in infos.items():
 # cover pairs not yet seen, breaking ties towards the least-used videos so that each video
 # appears about equally often. For a small example with 12 videos:
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 n_small = 12
 design = set_cover_triplets(n_small, k=1, rng=np.random.default_rng(0))
 coverage = pair_counts(design, n_small)
@@ -145,15 +194,18 @@ for name, j in judged.items():
     })
 coverage_table = pd.DataFrame(coverage_rows).set_index("benchmark")
 first = next(iter(judged))
-glue(first_name=first)
+style_frame(coverage_table, caption=data_caption(benchmarks, "pairs observed and judged similarity"),
+            first=["share of pairs observed", "mean similarity"])
+
+# %% tags=["remove-cell"]
+glue(first_name=dataset_label(benchmarks[first]))
 glue(first_mean_sim=coverage_table.loc[first, "mean similarity"])
 glue(first_share=coverage_table.loc[first, "share of pairs observed"])
-style_frame(coverage_table)
 
 # %% mystnb={"figure": {"caption": "Judged similarity (share of trials in which a pair was kept together). Blank: never shown together.", "name": "fig-judged"}, "image": {"alt": "Heat maps of the judged similarity matrix of each benchmark; unobserved pairs are blank."}}
-fig, axes = plt.subplots(1, len(judged), figsize=(4.4 * len(judged), 3.6), squeeze=False,
-                         layout="constrained")
-for ax, (name, j) in zip(axes[0], judged.items(), strict=True):
+fig, axes = plt.subplots(len(judged), 1, figsize=(4.4, 3.6 * len(judged)), squeeze=False,
+                         layout="constrained")  # one above the other: readable at page width
+for ax, (name, j) in zip(axes[:, 0], judged.items(), strict=True):
     plots.similarity_heatmap(j.similarity, ax=ax, title=name)
 plt.show()
 
@@ -177,7 +229,7 @@ for name, b in benchmarks.items():
     report = catch_performance(b.trials)
     catch_rows.append({"benchmark": name, **report.to_dict()})
 catch_table = pd.DataFrame(catch_rows).set_index("benchmark")
-style_frame(catch_table)
+style_frame(catch_table, caption=data_caption(benchmarks, "catch trials"))
 
 # %% [markdown]
 # ## Reliability and the two noise ceilings
@@ -224,9 +276,11 @@ ceilings = pd.DataFrame(
      for name, c in found.items()}).T.rename_axis("benchmark")
 split_r = {name: metrics.spearman_brown(c.split_half.split_r) for name, c in found.items()
            if c.split_half is not None}
+style_frame(ceilings, caption=data_caption(benchmarks, "noise ceilings, all trials"))
+
+# %% tags=["remove-cell"]
 glue(ceil_r2=found[first].r2_ceiling, ceil_rsb=found[first].reliability,
      ceil_ooo=found[first].ooo_ceiling, ceil_ooo_rel=found[first].ooo_reliability)
-style_frame(ceilings)
 
 # %% mystnb={"figure": {"caption": "Split-half reliability over random splits of the participants (Spearman\u2013Brown corrected); its mean is the R\u00b2 ceiling.", "name": "fig-splithalf"}, "image": {"alt": "Histograms of the Spearman-Brown corrected split-half correlation over random participant splits, one per benchmark."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5.5, 3), layout="constrained")
@@ -245,10 +299,13 @@ plt.show()
 bias = ceiling_bias(benchmarks["SocialWorld"], "test", n_replicates=20 if settings.name == "ci" else 100,
                     seed=0)
 bias_frame = bias.to_frame()
+style_frame(bias_frame, caption=data_caption([benchmarks["SocialWorld"]],
+                                             "ceiling estimators against the known truth"))
+
+# %% tags=["remove-cell"]
 glue(true_ceiling=bias.to_dict()["truth"],
      bias_ceiling=bias_frame.loc["ooo_ceiling", "bias"],
      bias_reliability=bias_frame.loc["ooo_reliability", "bias"])
-style_frame(bias_frame)
 
 # %% [markdown]
 # On SocialWorld's test trials the true ceiling (population choice probabilities) is
@@ -296,7 +353,15 @@ for name, b in benchmarks.items():
             acc = metrics.ooo_accuracy(sim, kept.triplets, kept.odd, rule=rule)
             rule_rows.append({"benchmark": name, "similarity": label, **acc.to_dict()})
 rules = pd.DataFrame(rule_rows)
-style_frame(rules.pivot_table(index=["benchmark", "similarity"], columns="rule", values="accuracy"))
+style_frame(rules.pivot_table(index=["benchmark", "similarity"], columns="rule", values="accuracy"),
+            caption=data_caption(benchmarks, "OOO accuracy of two reference similarities"))
 
 # %% [markdown]
 # The next chapter scores real models with both rules and against both ceilings.
+#
+# ## Settings of this build
+#
+# Every setting of the profile this page ran under (folded: click to show).
+
+# %% tags=["hide-input", "hide-output"]
+style_frame(settings_frame(settings.to_dict()), caption=f"profile {settings.name}")

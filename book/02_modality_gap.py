@@ -45,11 +45,22 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from socalign import plots
-from socalign.book import claim, glue, interval, profile_settings, style_frame
-from socalign.book.artifacts import book_benchmarks, modality_gap
+from socalign.book import (
+    claim,
+    data_caption,
+    data_line,
+    dataset_label,
+    glue,
+    interval,
+    profile_settings,
+    style_frame,
+)
+from socalign.book.artifacts import book_benchmarks, modality_gap, reference_language_model
+from socalign.book.divergence import direction_differs, divergence
 
 settings = profile_settings(profile, **overrides)
 benchmarks = book_benchmarks(settings)
+data_line(benchmarks, "side by side; without garcia2025's videos only its caption models are scored")
 
 # %% [markdown]
 # ## Embeddings from two modalities
@@ -77,7 +88,7 @@ gap = {name: modality_gap(settings, bench) for name, bench in benchmarks.items()
 
 # %% tags=["hide-input"]
 scores = pd.concat({name: g.display_frame() for name, g in gap.items()}, names=["benchmark"])
-style_frame(scores)
+style_frame(scores, caption=data_caption(benchmarks, "test split, every model"))
 
 # %% [markdown]
 # Each score is followed by its 95% percentile bootstrap interval: over test videos for R², over
@@ -87,34 +98,36 @@ style_frame(scores)
 # the expected accuracy of always picking each triplet's most likely choice, estimated from the
 # repeated triplets, and the repeat agreement beside it is a reliability, not a ceiling.
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 glue(n_boot=settings.n_boot,
      n_test_videos=int(next(iter(benchmarks.values())).split_indices("test").size))
+
+# %% tags=["hide-input"]
 ceilings = pd.DataFrame(
     [{"benchmark": name, "R² ceiling (split-half reliability)": g.ceiling["r2"].get("estimate"),
       "OOO ceiling (argmax)": g.ceiling["ooo_ceiling"]["estimate"],
       "OOO reliability (repeat agreement)": g.ceiling["ooo_accuracy"]["estimate"],
       "trials of repeated triplets": g.ceiling["ooo_accuracy"]["n_trials"]}
      for name, g in gap.items()]).set_index("benchmark")
-style_frame(ceilings)
+style_frame(ceilings, caption=data_caption(benchmarks, "noise ceilings of the test split"))
 
 # %% mystnb={"figure": {"caption": "Agreement with human similarity on the test videos (R\u00b2, 95% bootstrap interval over videos), coloured by kind of model (language, video, baseline, oracle). Grey band and dashed line: the split-half noise ceiling with its interval over participant splits.", "name": "fig-gap"}, "image": {"alt": "Bar charts of R-squared with the human similarity for each model, one panel per benchmark, with bootstrap error bars and a band at the split-half noise ceiling."}} tags=["hide-input"]
-fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
-                         layout="constrained")
-for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
+fig, axes = plt.subplots(len(gap), 1, figsize=(4.8, 3.4 * len(gap)), squeeze=False,
+                         layout="constrained")  # one above the other: readable at page width
+for ax, (name, g) in zip(axes[:, 0], gap.items(), strict=True):
     plots.gap_bars(g, statistic="r2", ax=ax)
     ax.set_title(name)
 plt.show()
 
 # %% mystnb={"figure": {"caption": "OOO accuracy on the test trials under the argmax rule (95% bootstrap interval over trials); dashed: the OOO ceiling (expected accuracy of each triplet's most likely choice); dash-dotted: the repeat agreement of repeated triplets (a reliability); dotted: chance (1/3).", "name": "fig-gap-ooo"}, "image": {"alt": "Bar charts of odd-one-out accuracy under the argmax rule for each model, with bootstrap error bars, the consistency ceiling and the chance level."}} tags=["hide-input"]
-fig, axes = plt.subplots(1, len(gap), figsize=(4.8 * len(gap), 3.4), squeeze=False,
+fig, axes = plt.subplots(len(gap), 1, figsize=(4.8, 3.4 * len(gap)), squeeze=False,
                          layout="constrained")
-for ax, (name, g) in zip(axes[0], gap.items(), strict=True):
+for ax, (name, g) in zip(axes[:, 0], gap.items(), strict=True):
     plots.gap_bars(g, statistic="ooo_argmax", ax=ax)
     ax.set_title(name)
 plt.show()
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 from socalign.analyses.leaderboard import PAPER_V2
 
 paper_video, paper_caption = (PAPER_V2.row("pretrained vision", "TimeSformer"),
@@ -144,6 +157,11 @@ from socalign.book.artifacts import input_calibrations
 
 inputs = input_calibrations(settings, benchmarks, gap)
 own_inputs = inputs.get(settings.video_model)
+style_frame(pd.concat({name: c.to_frame().set_index("input") for name, c in inputs.items()},
+                      names=["backbone"]),
+            caption=data_caption([benchmarks["SocialWorld"]], "input checks")) if inputs else None
+
+# %% tags=["remove-cell"]
 glue(inputs_met=sum(own_inputs.checks.values()) if own_inputs else 0,
      inputs_total=len(own_inputs.checks) if own_inputs else 0,
      inputs_share=own_inputs.share if own_inputs else float("nan"),
@@ -151,8 +169,6 @@ glue(inputs_met=sum(own_inputs.checks.values()) if own_inputs else 0,
                      else "where a check is not met, the chapters that follow start from inputs further "
                           "from the paper's than intended, and the outcomes must be read with that in mind"
                      if own_inputs else "no SocialWorld benchmark with enough test trials to check"))
-style_frame(pd.concat({name: c.to_frame().set_index("input") for name, c in inputs.items()},
-                      names=["backbone"])) if inputs else None
 
 # %% [markdown]
 # Checks met on this build for the profile's video model: {glue:text}`inputs_met` of
@@ -186,13 +202,18 @@ for name, g in gap.items():
             "low": result["low"], "high": result["high"]})
 paired = pd.DataFrame(paired_rows)
 have_gap = bool(len(paired))
+style_frame(paired.drop(columns=["estimate", "low", "high"], errors="ignore"), hide_index=True,
+            caption=data_caption(benchmarks, "best language minus best video model, test split"))
+
+# %% tags=["remove-cell"]
 if have_gap:
     first = paired.iloc[0]
     r2_row = paired[(paired["benchmark"] == first["benchmark"]) & (paired["statistic"] == "R²")].iloc[0]
+    n_test = int(benchmarks[first["benchmark"]].split_indices("test").size)
     ooo_row = paired[(paired["benchmark"] == first["benchmark"])
                      & (paired["statistic"] == "OOO accuracy (argmax)")].iloc[0]
     words = {"up": "was higher by", "down": "was lower by", "none": "did not differ detectably"}
-    glue(gap_bench=first["benchmark"], gap_lm=first["language"], gap_vm=first["video"],
+    glue(gap_bench=dataset_label(benchmarks[first["benchmark"]]), gap_lm=first["language"], gap_vm=first["video"],
          gap_chosen=first["chosen by"],
          gap_r2_claim=claim(r2_row["estimate"], r2_row["low"], r2_row["high"],
                             p_value=r2_row["p"], unit="test videos", up=words["up"],
@@ -208,7 +229,8 @@ else:
          gap_r2_low=float("nan"), gap_r2_high=float("nan"),
          gap_ooo_claim="could not be measured", gap_ooo_low=float("nan"),
          gap_ooo_high=float("nan"))
-style_frame(paired.drop(columns=["estimate", "low", "high"], errors="ignore"), hide_index=True)
+reference = reference_language_model(settings, benchmarks["SocialWorld"])
+glue(reference_model=reference)
 
 # %% [markdown]
 # On {glue:text}`gap_bench`, the language model ({glue:text}`gap_lm`, the best caption model
@@ -219,6 +241,28 @@ style_frame(paired.drop(columns=["estimate", "low", "high"], errors="ignore"), h
 # on that statistic, which is common for R² on {glue:text}`n_test_videos` test videos (SocialWorld's test split). Under the demo profile this is a
 # property of SocialWorld and the toy backbone, not a replication of the paper's numbers; the
 # paper profile measures it with the pretrained TimeSformer on the real videos.
+#
+# One caption model stands for language in the chapters that follow: {glue:text}`reference_model`,
+# the profile's caption model with the highest R² on SocialWorld's *train* split (the rule that
+# picks the language side of the gap above), chosen once here; chapters 3 to 5 compare the
+# fine-tuned video model with it and with no other.
+
+# %% tags=["hide-input"]
+(divergence(
+        "gap_r2", topic="which modality agrees with people better (R²)",
+        paper=(f"captions above video: MPNet {paper_caption.r2:.3g} against TimeSformer "
+               f"{paper_video.r2:.3g} (difference {paper_caption.r2 - paper_video.r2:+.3g})."),
+        build=(f"on {dataset_label(benchmarks[first['benchmark']])}, {first['language']} minus "
+               f"{first['video']}: {interval(r2_row['estimate'], r2_row['low'], r2_row['high'])} "
+               f"(95% interval over {n_test} test videos)."),
+        why=("the build's world, backbone and caption models are stand-ins (a toy video model and "
+             "templated captions); with few test videos the R² difference is uncertain, and the "
+             "toy's calibration targets (the table above) say how far its inputs are from the "
+             "paper's."),
+        differs=direction_differs(paper_caption.r2 - paper_video.r2, r2_row["low"], r2_row["high"]))
+ if have_gap else None)  # the last expression of the cell: its box shows
+
+# %% [markdown]
 #
 # Why would captions win? A caption names what the people are doing and how they relate,
 # which is close to what participants attend
@@ -258,14 +302,17 @@ from socalign.book.leaderboard import book_leaderboards, ceilings_frame
 
 boards = book_leaderboards(settings, benchmarks, gap)  # trains the profile's runs once (cached)
 tuned = next((b for b in boards.values() if b.group("fine-tuned")), next(iter(boards.values())))
+board_frame = pd.concat({name: b.display_frame() for name, b in boards.items()}, names=["benchmark"])
+style_frame(board_frame, caption=data_caption(benchmarks, "the leaderboard"),  # cited columns first
+            first=[c for c in board_frame.columns if c.startswith(("R² [", "paper R²", "OOO", "paper OOO"))])
+
+# %% tags=["remove-cell"]
 glue(board_dataset=tuned.dataset,
      board_kind=("synthetic: generated scenes, not the paper's videos" if tuned.synthetic
                  else "the paper's own videos and judgments"),
      board_seeds=len(settings.seeds), paper_n_triplets=PAPER_V2.n_triplets,
      paper_ooo_margin=f"{100 * PAPER_V2.ooo_margin:.1f}",
      paper_ceiling=PAPER_V2.r2_ceiling)
-style_frame(pd.concat({name: b.display_frame() for name, b in boards.items()},
-                      names=["benchmark"]))
 
 # %% [markdown]
 # The paper states its split-half R² ceiling as {glue:text}`paper_ceiling`, under its own
@@ -273,10 +320,10 @@ style_frame(pd.concat({name: b.display_frame() for name, b in boards.items()},
 # by it:
 
 # %% tags=["hide-input"]
-style_frame(ceilings_frame(boards))
+style_frame(ceilings_frame(boards), caption=data_caption(benchmarks, "R² ceilings beside the paper's"))
 
 # %% [markdown]
 # The paper's own table, by group (click to show):
 
 # %% tags=["hide-input", "hide-output"]
-style_frame(paper_frame())
+style_frame(paper_frame(), caption="the paper's table (garcia2025, the paper's own videos and judgments)")

@@ -32,8 +32,13 @@ __all__ = [
     "load_book_benchmark",
     "merged_backbone",
     "modality_gap",
+    "phase_benchmark",
+    "phase_copy",
     "pretrained_backbone",
+    "reference_language_model",
     "socialworld_benchmark",
+    "transfer_embeddings",
+    "transfer_set",
     "use_garcia2025",
     "video_frames",
     "video_model",
@@ -616,6 +621,183 @@ def merged_backbone(settings: Profile, run: Path | str) -> Path:
         opened.merged_backbone(out)
 
     return build_once(cache_dir("book", "merged") / key, "config.json", build)
+
+
+def reference_language_model(settings: Profile, benchmark: Benchmark) -> str:
+    """The one caption model chapters 2 to 5 compare the video model with, chosen once.
+
+    The profile's language model with the highest R² on ``benchmark``'s *train* split (never
+    its test split), as chapter 2's paired test chooses it; chapters 3 to 5 call this with the
+    benchmark they fine-tune on, so that every chapter names the same model.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile (its ``language_models``).
+    benchmark : Benchmark
+        The benchmark whose train split decides.
+
+    Returns
+    -------
+    str
+        The model's name (one of ``settings.language_models``).
+    """
+    from socalign.analyses.gap import model_embeddings
+    from socalign.scoring import evaluate
+
+    def train_r2(name: str) -> float:
+        r2 = evaluate(benchmark, "train", embeddings=model_embeddings(benchmark, name), n_boot=0).r2
+        return float(r2) if r2 == r2 else float("-inf")
+
+    return max(settings.language_models, key=train_r2)
+
+
+TRANSFER_SEED_OFFSET = 1
+"""The transfer set's seed is the profile's SocialWorld seed plus this: a world never trained on."""
+
+
+def transfer_set(settings: Profile) -> Path:
+    """Chapter 6's SocialWorld transfer set (PHASE's look, labelled), synthesized once.
+
+    :func:`socalign.data.socialworld.transfer.synthesize_transfer_set` with the profile's
+    SocialWorld size (``n_videos``, ``n_frames``, ``size``), the seed of its world plus
+    :data:`TRANSFER_SEED_OFFSET` and the held-out look
+    (:data:`socalign.data.socialworld.transfer.DEFAULT_LOOK`); keyed by those, the generator
+    and the library version.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    pathlib.Path
+        The labelled folder (``socalign-labels/1``) in the cache.
+    """
+    from socalign import __version__
+    from socalign.data.socialworld.generator import GENERATOR
+    from socalign.data.socialworld.transfer import DEFAULT_LOOK, synthesize_transfer_set
+
+    sw = settings.socialworld
+    args = {"n_videos": int(sw["n_videos"]), "seed": int(sw.get("seed", 0)) + TRANSFER_SEED_OFFSET,
+            "n_frames": int(sw["n_frames"]), "size": int(sw["size"]), "look": DEFAULT_LOOK}
+    key = content_key("socialworld-transfer/1", __version__, GENERATOR, args)[:16]
+    return build_once(
+        cache_dir("book", "transfer-sets") / key, "videos.csv",
+        lambda out: _reported(f"synthesizing the SocialWorld transfer set ({args['n_videos']} "
+                              f"videos, {args['look']} look)", synthesize_transfer_set, out, **args),
+    )
+
+
+def phase_copy() -> Path | None:
+    """The local copy of PHASE's public files, or None; never downloads.
+
+    ``$SOCALIGN_DATA`` (when set, and holding a ``socialgnn-phase`` or ``phase`` folder or
+    being one) or the cache (:func:`socalign.data.phase.source.available`). A
+    ``$SOCALIGN_DATA`` that holds other data only (garcia2025) counts as no copy; a copy there
+    that fails verification still raises.
+
+    Returns
+    -------
+    pathlib.Path or None
+    """
+    import os
+
+    from socalign.data.phase.source import DATA_ENV, FOLDER_NAMES, available, is_phase_copy
+
+    env = os.environ.get(DATA_ENV, "").strip()
+    if env:
+        base = Path(env).expanduser()
+        if not any(is_phase_copy(c) for c in (*(base / n for n in FOLDER_NAMES), base)):
+            return None
+    return available()
+
+
+def phase_benchmark(settings: Profile) -> Path | None:
+    """PHASE rendered once (``socalign data render phase``) at the profile's clip size, or None.
+
+    Rendered from the local copy (:func:`phase_copy`) at the profile's SocialWorld frame size
+    and frame count (the clips the book's backbones see), with people's agreement measured
+    with the profile's ``n_boot``; keyed by the renderer, the pinned commit, whether the main
+    set is there, those settings and the library version.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The labelled folder in the cache; None when no copy of PHASE is here.
+    """
+    from socalign import __version__
+    from socalign.data.phase.benchmark import RENDERER, render_benchmark
+    from socalign.data.phase.pins import COMMIT
+    from socalign.data.phase.source import has_main_trajectories
+
+    root = phase_copy()
+    if root is None:
+        return None
+    sw = settings.socialworld
+    args = {"size": int(sw["size"]), "n_frames": int(sw["n_frames"]), "n_boot": int(settings.n_boot)}
+    key = content_key("phase-render/1", __version__, RENDERER, COMMIT,
+                      has_main_trajectories(root), args)[:16]
+    return build_once(
+        cache_dir("book", "phase") / key, "videos.csv",
+        lambda out: _reported("rendering PHASE from its trajectories", render_benchmark,
+                              root, out, **args),
+    )
+
+
+def transfer_embeddings(settings: Profile, labelled: Path | str,
+                        runs: dict[str, Path]) -> dict[str, Any]:
+    """Frozen features of a labelled benchmark's videos: the pretrained backbone, then each run.
+
+    The pretrained backbone as :func:`modality_gap` embeds it (:func:`video_model`, fed
+    :func:`video_frames`; cached by content); each fine-tuned run by its encoder
+    (:func:`socalign.analyses.transfer.aligned_features`), cached per run and benchmark folder.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+    labelled : path-like
+        A labelled benchmark folder with videos (:func:`transfer_set`, :func:`phase_benchmark`).
+    runs : dict of str to pathlib.Path
+        Label -> a run folder (:func:`finetuned_run`), in the order to report.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"pretrained"`` first, then each label of ``runs``: (N, D) in the benchmark's video
+        row order.
+    """
+    import numpy as np
+
+    from socalign.analyses.gap import model_embeddings
+    from socalign.analyses.transfer import aligned_features
+    from socalign.data import load_dataset
+
+    bench = load_dataset(labelled)
+    with progress.step(f"embedding {bench.name} with the pretrained {settings.video_model}"):
+        out: dict[str, Any] = {"pretrained": model_embeddings(bench, video_model(settings),
+                                                              n_frames=video_frames(settings))}
+    for label, run in runs.items():
+        # the run folder's and the benchmark folder's names are content keys; videos.csv by content
+        key = content_key("transfer-embeddings/1", Path(run).name, Path(labelled).name,
+                          Path(labelled) / "videos.csv")[:20]
+
+        def build(folder: Path, run: Path = Path(run), label: str = label) -> None:
+            with progress.step(f"embedding {bench.name} with the {label} run"):
+                features = aligned_features(bench, run)
+            folder.mkdir(parents=True, exist_ok=True)
+            np.save(folder / "features.npy", features)
+
+        found = build_once(cache_dir("book", "transfer-embeddings") / key, "features.npy", build)
+        out[label] = np.load(found / "features.npy")
+    return out
 
 
 def _reported(message: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ listed) and the kernel; the working tree is never written to.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -676,7 +677,7 @@ def build_book(
     stage = out / "src"
     say = log or (lambda message: None)
     pages = chapter_sources(root)
-    env_key = _environment_key(settings)
+    env_key = _environment_key(settings, root)
     library = library_fingerprint()
     executed_cache = cache_dir("book", "executed")
     keep = _staged_files(root, pages)
@@ -784,9 +785,11 @@ def _jupyter_book_version() -> str:
     return _package_version("jupyter-book")
 
 
-def _environment_key(settings: Profile) -> dict[str, Any]:
-    """What outside the source changes a chapter's output: the real data present or not."""
-    from socalign.book.artifacts import garcia2025_location
+def _environment_key(settings: Profile, root: Path | None = None) -> dict[str, Any]:
+    """What outside the source changes a chapter's output: the real data present or not (garcia2025,
+    PHASE), and the scripts under ``book/_static`` that a chapter inlines into its output (the
+    participant page's widget)."""
+    from socalign.book.artifacts import garcia2025_location, phase_copy
 
     found = None
     if settings.garcia2025 != "off":
@@ -796,7 +799,11 @@ def _environment_key(settings: Profile) -> dict[str, Any]:
     key: dict[str, Any] = {
         "garcia2025": None if found is None else str(found),
         "cuda_visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "phase": None if (phase := phase_copy()) is None else str(phase),
     }
+    if root is not None:
+        key["static_scripts"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                                 for p in sorted((root / "book" / "_static").glob("*.js"))}
     if found is not None and settings.videos is None and os.environ.get(VIDEOS_ENV):
         key["garcia2025_videos"] = os.environ[VIDEOS_ENV]  # the videos the chapters will read
     return key

@@ -15,7 +15,18 @@ from pathlib import Path
 from typing import TextIO
 
 from socalign import __version__
-from socalign.cli import analyses, book, data, export, metrics, models, train, transfer
+from socalign.cli import (
+    analyses,
+    book,
+    data,
+    design,
+    export,
+    labs,
+    metrics,
+    models,
+    train,
+    transfer,
+)
 from socalign.cli.errors import (
     DEBUG_ENV,
     USER_ERRORS,
@@ -37,7 +48,7 @@ from socalign.cli.parser import (
     verbosity,
 )
 
-_TOPICS = (data, metrics, models, train, analyses, transfer, book, export)
+_TOPICS = (data, metrics, models, train, analyses, transfer, design, book, export, labs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -357,3 +357,17 @@ def test_math_is_served_by_the_books_own_mathjax(tmp_path) -> None:
     (folder / "MathJax.js").write_text("changed")
     bundle_mathjax(html)  # the recorded version matches: nothing is copied again
     assert (folder / "MathJax.js").read_text() == "changed"
+
+
+def test_a_script_a_chapter_inlines_and_the_phase_copy_are_part_of_its_key(tmp_path, cache, monkeypatch) -> None:
+    root = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    static = root / "book" / "_static"
+    static.mkdir()
+    (static / "widget.js").write_text("let a = 1;")
+    assert book.build_book(root, profile="ci", out=out, do_render=False).executed == 1
+    assert book.build_book(root, profile="ci", out=out, do_render=False).executed == 0
+    (static / "widget.js").write_text("let a = 2;")
+    assert book.build_book(root, profile="ci", out=out, do_render=False).executed == 1
+    monkeypatch.setattr("socalign.book.artifacts.phase_copy", lambda: tmp_path / "phase")
+    assert book.build_book(root, profile="ci", out=out, do_render=False).executed == 1

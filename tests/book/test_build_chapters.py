@@ -177,3 +177,94 @@ def test_every_glued_claim_agrees_with_its_interval(built) -> None:
                                                     "down" if any(w in value for w in DOWN)
                                                     else "none"), f"{page}: {name}"
     assert checked >= 3, f"only {checked} claims found in the chapters"
+
+
+def chapter_cells(page: Path) -> list:
+    """The code cells of a chapter source, as a notebook's (source, tags)."""
+    nb = book.notebook_from_source(ROOT / page)
+    return [(c.source, c.metadata.get("tags", [])) for c in nb.cells if c.cell_type == "code"]
+
+
+def test_glue_and_settings_cells_are_off_the_page() -> None:
+    """No cell a reader can open holds ``glue(``; settings tables are folded."""
+    checked = 0
+    for page in book.chapter_sources(ROOT):
+        if page.suffix != ".py" or not page.name[:2].isdigit():
+            continue
+        for source, tags in chapter_cells(page):
+            if "glue(" in source:
+                assert "remove-cell" in tags, f"{page}: a cell holding glue( is not remove-cell"
+                checked += 1
+            if "settings_frame(" in source and "import" not in source.split("settings_frame(")[0][-60:]:
+                assert {"hide-output", "hide-cell", "remove-cell"} & set(tags), \
+                    f"{page}: a settings table is not folded"
+    assert checked >= 5
+
+
+def chapter_pages(out: Path) -> list[Path]:
+    return [p for p in book.chapter_sources(ROOT)
+            if p.suffix == ".py" and p.name[:2].isdigit() and int(p.name[:2]) <= 5]
+
+
+def test_every_chapter_page_names_its_data_and_shows_no_glue(built) -> None:
+    from html.parser import HTMLParser
+
+    class Visible(HTMLParser):
+        """The page's text outside scripts and styles; and the data lines."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.skip = 0
+            self.text: list[str] = []
+            self.data_lines: list[str] = []
+            self.in_data = 0
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag in ("script", "style"):
+                self.skip += 1
+            if tag == "p" and "socalign-data" in (dict(attrs).get("class") or ""):
+                self.in_data = 1
+                self.data_lines.append("")
+
+        def handle_endtag(self, tag) -> None:
+            if tag in ("script", "style"):
+                self.skip -= 1
+            if tag == "p":
+                self.in_data = 0
+
+        def handle_data(self, data) -> None:
+            if not self.skip:
+                self.text.append(data)
+                if self.in_data:
+                    self.data_lines[-1] += data
+
+    _, _, _, summary = built
+    pages = chapter_pages(summary.html)
+    assert len(pages) == 5
+    for page in pages:
+        parsed = Visible()
+        parsed.feed((summary.html / page.with_suffix(".html")).read_text())
+        assert "glue(" not in "".join(parsed.text), f"{page}: glue( in the page"
+        assert parsed.data_lines, f"{page}: no line naming its data"
+        for line in parsed.data_lines:
+            assert "SocialWorld" not in line or "synthetic" in line, f"{page}: {line}"
+
+
+def test_each_comparison_with_the_paper_renders_its_divergence_box(built) -> None:
+    from socalign.book.divergence import BOX_CLASS
+
+    _, out, _, summary = built
+    decided = 0
+    for page in chapter_pages(summary.html):
+        glued = glued_values(out / "src" / page.with_suffix(".ipynb"))
+        html = (summary.html / page.with_suffix(".html")).read_text()
+        keys = {name.removeprefix("divergence_"): value for name, value in glued.items()
+                if name.startswith("divergence_")}
+        if any(name.startswith("paper_") for name in glued):
+            assert keys, f"{page} compares with the paper but decides no divergence"
+        for key, differs in keys.items():
+            shown = f'id="divergence-{key}"' in html
+            assert shown == bool(differs), f"{page}: divergence {key} differs={differs}, shown={shown}"
+            decided += 1
+        assert html.count(BOX_CLASS) == sum(bool(v) for v in keys.values()), page
+    assert decided >= 6, f"only {decided} comparisons with the paper decided"
