@@ -71,6 +71,8 @@ comparison = cached_comparison((seed,), n_videos)
 full = int(comparison.settings["full_budget"])
 budgets = tuple(sorted({max(30, round(full * f)) for f in (0.05, 0.1, 0.2, 0.4, 0.7, 1.0)}))
 power = cached_power(n_videos, seed, budgets, n_studies=20 if profile == "ci" else 60)
+
+# %% tags=["remove-cell"]
 glue(n_videos=n_videos, seed=seed, full_budget=f"{full:,}")
 
 # %% [markdown]

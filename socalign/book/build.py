@@ -342,10 +342,9 @@ def _execute(
                 err.ename, err.evalue, err.source, kept if kept.exists() else None,
             ) from None
         executed = nbformat.read(outp, as_version=4)
-    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
-    for cell in executed.cells:  # show the profile papermill injected, not the default it replaced
+    for cell in executed.cells:  # parameters are plumbing: each page's data line names the profile
         tags = cell.metadata.get("tags", [])
-        if injected and "parameters" in tags and "remove-cell" not in tags:
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     return executed
 

@@ -53,6 +53,10 @@ def test_second_build_executes_nothing_and_profile_is_injected(tmp_path, cache) 
     printed = "".join(
         "".join(o.get("text", "")) for c in staged["cells"] for o in c.get("outputs", []))
     assert "profile ci 50" in printed  # papermill replaced profile = "demo"
+    parameter_cells = [c for c in staged["cells"]
+                       if {"parameters", "injected-parameters"} & set(c["metadata"].get("tags", []))]
+    assert len(parameter_cells) == 2  # the default and papermill's: both off the page
+    assert all("remove-cell" in c["metadata"]["tags"] for c in parameter_cells)
     second = book.build_book(root, profile="ci", out=out, do_render=False)
     assert second.executed == 0
     assert [c.status for c in second.chapters] == ["static", "cached"]
