@@ -73,6 +73,7 @@ from socalign.data import load_dataset
 from socalign.data.layout import LABEL_COLUMN, read_labels
 from socalign.data.phase.benchmark import summary as phase_summary
 from socalign.data.socialworld.transfer import VALENCE_THRESHOLDS, read_transfer_set
+from socalign.plots import PAGE_WIDTH_IN
 from socalign.train.losses import LOSSES
 
 settings = profile_settings(profile, **overrides)
@@ -289,7 +290,7 @@ style_frame(pd.concat([paper_table, *[m[paper_table.columns] for m in measured]]
 
 # %% mystnb={"figure": {"caption": "Held-out probe accuracy per backbone (error bars: 95% intervals: Wilson over the test videos for SocialWorld's transfer set; a bootstrap over videos under cross-validation for PHASE). Dotted: chance (1/3); dashed: the majority-class share. Grey: the paper's reported PHASE figures.", "name": "fig-transfer"}, "image": {"alt": "Horizontal bar charts of held-out linear-probe accuracy for the pretrained and each fine-tuned backbone on SocialWorld's transfer set and on PHASE, with the paper's reported accuracies."}} tags=["hide-input"]
 panels = [(SW_NAME, sw_result)] + ([(PHASE_NAME, phase_result)] if phase_result is not None else [])
-fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 3.2),
+fig, axes = plt.subplots(len(panels) + 1, 1, figsize=(PAGE_WIDTH_IN, 2.1 * (len(panels) + 1)),
                          layout="constrained", sharex=True)
 for ax, (name, result) in zip(axes, panels, strict=False):
     accs = [b.accuracy for b in result.backbones]
@@ -306,5 +307,5 @@ axes[-1].invert_yaxis()
 axes[-1].set_title("PHASE, paper v2 (reported)", fontsize=9)
 for ax in axes:
     ax.set_xlim(0, 1)
-    ax.set_xlabel("held-out accuracy")
+axes[-1].set_xlabel("held-out accuracy")
 plt.show()

@@ -59,10 +59,12 @@ overrides = {}  # the build's --set/--videos changes to the profile (papermill)
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 from socalign.analyses.adaptive import BOOK_VIDEOS, cached_comparison, plot_design_curves
 from socalign.analyses.planning import cached_power, plot_power
-from socalign.book import glue, profile_settings, style_frame
+from socalign.book import data_line, glue, profile_settings, style_frame
+from socalign.book.chapter import DATASET_KINDS
 
 settings = profile_settings(profile, **overrides)
 n_videos = min(int(settings.socialworld["n_videos"]), BOOK_VIDEOS)
@@ -71,6 +73,8 @@ comparison = cached_comparison((seed,), n_videos)
 full = int(comparison.settings["full_budget"])
 budgets = tuple(sorted({max(30, round(full * f)) for f in (0.05, 0.1, 0.2, 0.4, 0.7, 1.0)}))
 power = cached_power(n_videos, seed, budgets, n_studies=20 if profile == "ci" else 60)
+display(data_line([f"SocialWorld world {seed}, {n_videos} videos ({DATASET_KINDS['socialworld']})"],
+                  "simulated studies: schedules, judgments and power"))
 
 # %% tags=["remove-cell"]
 glue(n_videos=n_videos, seed=seed, full_budget=f"{full:,}")

@@ -194,11 +194,13 @@ def is_chapter(page) -> bool:
 
 
 def check_layout(page, report: PageReport) -> None:
-    """Tables fit the page or scroll in their own box; no ``glue(`` in the text a reader sees;
+    """Tables fit the page or scroll in their own box; no ``glue(`` in a code cell a reader sees;
     every chapter names its data in a visible line (SocialWorld as synthetic)."""
     for table in page.evaluate(OVERFLOWING_TABLES):
         report.errors.append(f"table wider than the page and not in a scrolling box: {table!r}")
-    text = page.evaluate("(document.querySelector('main') || document.body).innerText")
+    # code cells only: the API reference documents glue() in prose, which is not plumbing
+    text = page.evaluate("Array.from(document.querySelectorAll('main div.cell'))"
+                         ".map(c => c.innerText).join('\\n')")
     if "glue(" in text:
         report.errors.append("`glue(` is visible in the page's text (tag the cell remove-cell)")
     if report.page.startswith(CHAPTER_PREFIXES) and is_chapter(page):

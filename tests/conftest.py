@@ -28,3 +28,14 @@ def tiny_benchmark_dir(tmp_path: Path) -> Path:
     return write_benchmark(tmp_path / "tiny", videos, trials, captions, {"name": "tiny"})
 
 from tests.helpers.fixtures import bench_dir, cache, serve, video_benchmark  # noqa: E402, F401  (registered)
+
+
+@pytest.fixture(autouse=True)
+def _user_loss_kinds_stay_in_their_test():
+    """A loss a test (or a lab it grades) registers is forgotten when the test ends."""
+    from socalign.train.kinds import LOSSES
+
+    before = dict(LOSSES)
+    yield
+    LOSSES.clear()
+    LOSSES.update(before)

@@ -55,7 +55,7 @@ from scipy import stats
 
 from socalign.book import claim, data_line, profile_settings, use_page_format
 from socalign.book.artifacts import video_model
-from socalign.book.labs import lab_finetune_benchmark
+from socalign.book.labs import lab_finetune_benchmark, lab_videos
 from socalign.train import losses
 from socalign.train.kinds import LOSSES, register_loss
 from socalign.train.run import finetune
@@ -182,8 +182,9 @@ assert pairs.grad is not None and float(pairs.grad.abs().sum()) > 0
 # `register_loss("lab3", triplet=triplet_hinge, rsa=rsa_term)` (it keeps the paper's weights
 # and schedule, and returns the name to train with) and call the name `kind`. Fine-tune the
 # toy model on the training videos with `finetune(dataset, run, config, backbone=...)` for the
-# short schedule below, keep its report in `report`, and read the held-out gain in R² with its
-# paired 95% interval (`report.gain_of("r2")`). Did the short run change the alignment?
+# short schedule below, inside the `with lab_videos(...)` block (it attaches the paper
+# profile's videos; SocialWorld needs nothing), keep its report in `report`, and read the
+# held-out gain in R² with its paired 95% interval (`report.gain_of("r2")`). Did the short run change the alignment?
 # ```
 
 # %% mystnb={"code_prompt_hide": "Hide the solution", "code_prompt_show": "Solution"} tags=["hide-cell"]
@@ -192,8 +193,9 @@ short = {"epochs": min(settings.train_config().epochs, 3)}  # a short schedule: 
 run = Path(tempfile.mkdtemp(prefix="socalign-lab3-")) / "run"
 kind = register_loss("lab3", triplet=triplet_hinge, rsa=rsa_term)  # SOLUTION
 config = settings.train_config(loss_kind=kind, **short)
-report = finetune(dataset, run, config, backbone=video_model(settings),  # SOLUTION
-                  n_boot=settings.n_boot, progress=False)  # SOLUTION NO PROMPT
+with lab_videos(settings, dataset):  # the paper profile's videos sit outside the benchmark
+    report = finetune(dataset, run, config, backbone=video_model(settings),  # SOLUTION
+                      n_boot=settings.n_boot, progress=False)  # SOLUTION NO PROMPT
 gain = report.gain_of("r2")
 print(f"loss {kind}: {LOSSES[kind].description}")
 print(f"held-out R² {report.before['r2']:.3g} before, {report.after['r2']:.3g} after; gain "

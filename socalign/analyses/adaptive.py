@@ -637,8 +637,10 @@ def plot_design_curves(curves: pd.DataFrame, axes: Any = None) -> Any:
     """
     import matplotlib.pyplot as plt
 
+    from socalign.plots import PAGE_WIDTH_IN
+
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(7.0, 2.8), sharey=True, constrained_layout=True)
+        _, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH_IN, 2.8), sharey=True, constrained_layout=True)
     for ax, column, title in ((axes[0], "spearman_counts", "counts (kept / shown)"),
                               (axes[1], "spearman_embedding", "ordinal embedding")):
         for k, design in enumerate(DESIGNS):

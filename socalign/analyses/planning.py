@@ -615,8 +615,10 @@ def plot_power(result: dict[str, Any], axes: Any = None) -> Any:
     """
     import matplotlib.pyplot as plt
 
+    from socalign.plots import PAGE_WIDTH_IN
+
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(7.0, 2.8), constrained_layout=True)
+        _, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH_IN, 2.8), constrained_layout=True)
     for ax, key, column, label in ((axes[0], "power", "power", "power"),
                                    (axes[1], "ceiling", "half_width", "R² ceiling: 95% half-width")):
         r = result.get(key)

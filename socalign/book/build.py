@@ -11,7 +11,6 @@ listed) and the kernel; the working tree is never written to.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -29,7 +28,14 @@ import pandas as pd
 
 from socalign import progress
 from socalign.book import preamble
-from socalign.cache import atomic_write_bytes, cache_dir, content_key, read_verified, write_verified
+from socalign.cache import (
+    atomic_write_bytes,
+    cache_dir,
+    content_key,
+    read_verified,
+    sha256_file,
+    write_verified,
+)
 from socalign.profiles import Profile, profile_settings
 from socalign.source import library_files, library_fingerprint  # noqa: F401  (re-exported)
 
@@ -801,7 +807,7 @@ def _environment_key(settings: Profile, root: Path | None = None) -> dict[str, A
         "phase": None if (phase := phase_copy()) is None else str(phase),
     }
     if root is not None:
-        key["static_scripts"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        key["static_scripts"] = {p.name: sha256_file(p)
                                  for p in sorted((root / "book" / "_static").glob("*.js"))}
     if found is not None and settings.videos is None and os.environ.get(VIDEOS_ENV):
         key["garcia2025_videos"] = os.environ[VIDEOS_ENV]  # the videos the chapters will read

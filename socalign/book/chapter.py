@@ -153,8 +153,9 @@ def data_line(benchmarks: Mapping[str, Any] | Iterable[Any], what: str = "") -> 
 
     Parameters
     ----------
-    benchmarks : mapping of name to Benchmark, or iterable of Benchmark
-        The benchmarks the page reports on (side by side when there are two).
+    benchmarks : mapping of name to Benchmark, or iterable of Benchmark or str
+        The benchmarks the page reports on (side by side when there are two); a str is a label
+        written as given, for data no benchmark folder holds (a page that simulates its own).
     what : str, optional
         What the page does on them (e.g. ``"fine-tuning and every score below"``).
 
@@ -168,7 +169,8 @@ def data_line(benchmarks: Mapping[str, Any] | Iterable[Any], what: str = "") -> 
     from IPython.display import HTML
 
     found = list(benchmarks.values()) if isinstance(benchmarks, Mapping) else list(benchmarks)
-    names = " and ".join(f"<strong>{escape(dataset_label(b))}</strong>" for b in found)
+    names = " and ".join(f"<strong>{escape(b if isinstance(b, str) else dataset_label(b))}</strong>"
+                         for b in found)
     tail = f" ({escape(what)})" if what else ""
     return HTML(f'<p class="socalign-data">Data on this page{tail}: {names}.</p>')
 
@@ -178,7 +180,7 @@ def glue(**values: Any) -> None:
 
     numpy scalars are converted first (myst-nb formats ``{glue:text}`name:.3f``` from the
     value's text form, which for ``np.float64`` is not a number). Returns nothing, so that a
-    cell ending in ``glue(...)`` shows no output.
+    cell whose last line glues values shows no output.
     """
     from myst_nb import glue as nb_glue
 

@@ -37,7 +37,7 @@ from socalign.book.build import find_book_root, notebook_from_source
 
 __all__ = ["ASSIGNMENT_CONFIG", "LABS_FOLDER", "AssignedLab", "LabCheck",
            "Question", "assign", "check_lab", "lab_benchmark", "lab_finetune_benchmark",
-           "lab_sources", "questions",
+           "lab_sources", "lab_videos", "questions",
            "static_check"]
 
 LABS_FOLDER = Path("book") / "labs"
@@ -488,3 +488,31 @@ def lab_finetune_benchmark(settings: Any) -> tuple[Path, Any]:
 
     path = finetune_benchmark(settings)
     return path, load_book_benchmark(settings, path)
+
+
+@contextlib.contextmanager
+def lab_videos(settings: Any, dataset: Path | str) -> Iterator[None]:
+    """Attach the profile's videos to ``dataset`` while a lab fine-tunes on it.
+
+    :func:`socalign.train.run.finetune` loads its dataset itself; under the paper profile the
+    licensed videos live outside the benchmark folder (``--videos``, the Colab Drive folder), so
+    a lab calls it inside this block, as the chapters do. SocialWorld lists its own videos and
+    nothing is attached.
+
+    Parameters
+    ----------
+    settings : Profile
+        The book profile.
+    dataset : path-like
+        The benchmark folder :func:`lab_finetune_benchmark` returned.
+
+    Yields
+    ------
+    None
+        While the videos are attached.
+    """
+    from socalign.book.artifacts import garcia2025_videos
+    from socalign.data.registry import attached_videos
+
+    with attached_videos(dataset, garcia2025_videos(settings, dataset)):
+        yield

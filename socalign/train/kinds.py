@@ -14,12 +14,13 @@ function you wrote (the book's lab 3 writes both), and returns the name to train
 
 from __future__ import annotations
 
-import hashlib
 import re
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from socalign.cache import content_key
 
 __all__ = ["DEFAULT_LOSS", "LOSSES", "TARGETS", "USER_NAME", "LossKind", "kinds_where",
            "register_loss"]
@@ -142,23 +143,25 @@ USER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 """What the name given to :func:`register_loss` may be (the digest is appended to it)."""
 
 
-def _code_digest(fn: Callable[..., Any], digest: Any) -> None:
-    """Feed a function's code (bytecode, names, constants, nested code) and defaults."""
+def _code_parts(fn: Callable[..., Any]) -> list[bytes]:
+    """A function's code (bytecode, names, constants, nested code) and defaults, as bytes."""
     code = getattr(fn, "__code__", None)
     if not isinstance(code, types.CodeType):
         raise TypeError(f"register_loss takes plain functions (def or lambda), got {fn!r}")
+    parts: list[bytes] = []
 
     def feed(c: types.CodeType) -> None:
-        digest.update(c.co_code)
-        digest.update(repr((c.co_names, c.co_varnames, c.co_argcount)).encode())
+        parts.append(c.co_code)
+        parts.append(repr((c.co_names, c.co_varnames, c.co_argcount)).encode())
         for const in c.co_consts:
             if isinstance(const, types.CodeType):
                 feed(const)
             else:
-                digest.update(repr(const).encode())
+                parts.append(repr(const).encode())
 
     feed(code)
-    digest.update(repr((fn.__defaults__, fn.__kwdefaults__)).encode())
+    parts.append(repr((fn.__defaults__, fn.__kwdefaults__)).encode())
+    return parts
 
 
 def register_loss(
@@ -231,12 +234,12 @@ def register_loss(
     if spec.hard:
         raise ValueError(f"base {base!r} mines hard triplets with socalign's own margin loss; "
                          "choose a base without them")
-    digest = hashlib.sha256(name.encode())
+    items: list[Any] = [name]
     for part, fn in (("triplet", triplet), ("rsa", rsa)):
-        digest.update(part.encode())
+        items.append(part)
         if fn is not None:
-            _code_digest(fn, digest)
-    full = f"{name}-{digest.hexdigest()[:10]}"
+            items.extend(_code_parts(fn))
+    full = f"{name}-{content_key(*items)[:10]}"
     if full not in LOSSES:
         what = " and ".join(t for t, f in (("triplet", triplet), ("RSA", rsa)) if f is not None)
         LOSSES[full] = LossKind(full, label or name,

@@ -42,6 +42,12 @@ def test_data_line_and_caption_name_every_benchmark(kinds) -> None:
     assert data_caption([Bench("SocialWorld")]) == dataset_label(Bench("SocialWorld"))
 
 
+def test_data_line_writes_a_label_as_given_and_escaped(kinds) -> None:
+    html = data_line(["SocialWorld world 0 <simulated>", Bench("mine")], "studies").data
+    assert "<strong>SocialWorld world 0 &lt;simulated&gt;</strong> and <strong>mine (" in html
+    assert "(studies)" in html
+
+
 def test_seed_claims_carry_size_and_power() -> None:
     class Gains:
         seeds, gains, lows, highs, before = (0, 1), (0.05, 0.01), (0.02, -0.03), (0.08, 0.05), 0.2
