@@ -762,7 +762,7 @@ def build_book(
 
 def _datasets_used(settings: Profile) -> dict[str, str]:
     """Which benchmarks a build under ``settings`` reported on, and how to add a missing one."""
-    from socalign.book.artifacts import garcia2025_location
+    from socalign.book.artifacts import garcia2025_location, phase_copy
 
     used = {"SocialWorld": "synthesized (embedded, offline)"}
     found = None if settings.garcia2025 == "off" else garcia2025_location()
@@ -773,6 +773,10 @@ def _datasets_used(settings: Profile) -> dict[str, str]:
     else:
         used["garcia2025"] = ("not found: run `socalign data fetch garcia2025` or set "
                               "$SOCALIGN_DATA to a local copy, then build again")
+    phase = phase_copy()
+    used["PHASE"] = (f"public trajectories and labels from {phase} (chapter 6)" if phase is not None
+                     else "not found: chapter 6 shows the paper's PHASE figures only; run "
+                          "`socalign data fetch phase` or set $SOCALIGN_DATA to a local copy")
     return used
 
 

@@ -248,6 +248,7 @@ def test_long_library_steps_report_to_the_build_log_not_the_page(tmp_path, cache
                               log=lines.append)
     assert summary.executed == 1
     assert summary.datasets["garcia2025"] == "not used by the 'ci' profile"
+    assert "PHASE" in summary.datasets  # found or not, the summary says which and how to add it
     assert "dataset   SocialWorld" in summary.report()
     echoed = [re.sub(r"^\s+\d+ s  ", "", line) for line in lines if line.startswith("    ")]
     assert echoed[:2] == ["a long step ...", "halfway"]
