@@ -492,6 +492,34 @@ def recorded_batch(config: Any, out: Any) -> Any:
 # --- measuring a step (for the memory model's checks and the benchmarks) -----------------------
 
 
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak resident memory (Linux: ``/proc/self/clear_refs``), if allowed.
+
+    The peak otherwise counts everything since the process began (building the model, reading
+    weights), so its growth over a step overstates the step when those peaked higher.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes (since the last :func:`_reset_peak_rss`)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # no /proc (not Linux): the peak since the process began
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dict[str, Any]:
     """Run training steps of ``core`` on ``clips`` and measure time, loss and peak memory.
 
@@ -515,11 +543,9 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
     dict
         ``loss`` (the last), ``step_s`` (wall seconds of each step), ``peak_bytes`` (CUDA:
         ``max_memory_allocated`` during the steps; CPU: the growth of the process's peak
-        resident memory over the steps, meaningful in a fresh process), ``device`` and
-        ``precision``.
+        resident memory over the steps, the peak reset first where Linux allows, else
+        meaningful only in a fresh process), ``device`` and ``precision``.
     """
-    import resource
-
     import torch
 
     from socalign.train.losses import triplet_margin_loss
@@ -543,6 +569,8 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
     import psutil  # accelerate's own dependency
 
     rss_before = psutil.Process().memory_info().rss
+    if not cuda:
+        _reset_peak_rss()  # the peak of building the model is not the step's
     times, value = [], float("nan")
     for _ in range(steps):
         started = time.perf_counter()
@@ -561,7 +589,7 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
         peak = int(torch.cuda.max_memory_allocated(device))
         step_peak = peak - base
     else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak = _peak_rss()
         step_peak = peak - rss_before
     return {"loss": value, "step_s": times, "peak_bytes": int(peak),
             "step_peak_bytes": int(step_peak), "device": str(device),

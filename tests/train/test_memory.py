@@ -4,6 +4,7 @@ promise (the largest batch that fits), and refusals that name what to change."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -143,3 +144,20 @@ def test_a_resume_keeps_the_batch_the_run_planned(tmp_path):
     assert recorded_batch(TrainConfig(batch="auto"), tmp_path).batch_videos == 6
     assert recorded_batch(TrainConfig(), tmp_path) == TrainConfig()  # fixed: as asked
     assert recorded_batch(TrainConfig(batch="auto"), tmp_path / "none") == TrainConfig(batch="auto")
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+def test_the_step_peak_forgets_what_came_before_the_step() -> None:
+    import numpy as np
+
+    from socalign.train.memory import _peak_rss, _reset_peak_rss
+
+    before = np.ones(300_000_000 // 8)  # 300 MB touched, then freed: an earlier, higher peak
+    del before
+    high = _peak_rss()
+    assert _reset_peak_rss()
+    low = _peak_rss()
+    assert low < high - 200_000_000
+    during = np.ones(100_000_000 // 8)
+    assert _peak_rss() >= low + 80_000_000
+    del during
