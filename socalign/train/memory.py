@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from socalign.train.precision import ELEMENT_BYTES
@@ -476,8 +477,6 @@ def recorded_batch(config: Any, out: Any) -> Any:
         recorded them when both plan the batch; otherwise ``config`` (the resume checks then
         compare as usual).
     """
-    from pathlib import Path
-
     from socalign.train.runfiles import read_run_marker
 
     folder = Path(out)
@@ -510,14 +509,12 @@ def _peak_rss() -> int:
     """This process's peak resident memory in bytes (since the last :func:`_reset_peak_rss`)."""
     import resource
 
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:  # no /proc (not Linux): the peak since the process began
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    status = Path("/proc/self/status")
+    lines = status.read_text().splitlines() if status.is_file() else []
+    for line in lines:
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # not Linux: since start
 
 
 def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dict[str, Any]:
@@ -544,7 +541,8 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
         ``loss`` (the last), ``step_s`` (wall seconds of each step), ``peak_bytes`` (CUDA:
         ``max_memory_allocated`` during the steps; CPU: the growth of the process's peak
         resident memory over the steps, the peak reset first where Linux allows, else
-        meaningful only in a fresh process), ``device`` and ``precision``.
+        meaningful only in a fresh process; ``peak_reset`` says whether it was), ``device`` and
+        ``precision``.
     """
     import torch
 
@@ -569,8 +567,7 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
     import psutil  # accelerate's own dependency
 
     rss_before = psutil.Process().memory_info().rss
-    if not cuda:
-        _reset_peak_rss()  # the peak of building the model is not the step's
+    peak_reset = not cuda and _reset_peak_rss()  # building the model's peak is not the step's
     times, value = [], float("nan")
     for _ in range(steps):
         started = time.perf_counter()
@@ -592,7 +589,7 @@ def measure_step(core: Any, clips: Any, accelerator: Any, steps: int = 1) -> dic
         peak = _peak_rss()
         step_peak = peak - rss_before
     return {"loss": value, "step_s": times, "peak_bytes": int(peak),
-            "step_peak_bytes": int(step_peak), "device": str(device),
+            "step_peak_bytes": int(step_peak), "peak_reset": peak_reset, "device": str(device),
             "precision": accelerator_precision(accelerator)}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,7 @@ def _check_step(result: dict, layers: int, batch: int) -> None:
     assert result["params"] * 4 == result["predicted"]["weights"]
     predicted = sum(result["predicted"][k] for k in ("activations", "optimizer", "overhead"))
     measured = result["step_peak_bytes"]
+    assert result["peak_reset"] is Path("/proc/self/clear_refs").exists()
     assert predicted / MEMORY_TOLERANCE <= measured <= predicted * MEMORY_TOLERANCE, (
         predicted, measured)
 
