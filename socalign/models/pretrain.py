@@ -40,8 +40,6 @@ from socalign.models.toy.model import write_processor_config
 from socalign.models.toy.settings import ToySettings, perception_stage
 from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, shipped_toy_backbone
 
-SPEED_NAMES = ("speed_slower", "speed_faster")
-
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
     """A randomly initialised backbone of ``family`` at the toy's size (no task head).
@@ -162,7 +160,7 @@ class VocabularyResult:
 
     ``top1``: share of clips whose highest-scoring class is one of their labels (chance about
     1/13 to 2/13); ``two_agent_top1``: the same on the clips of a two-agent class;
-    ``explained_variance``: 1 - MSE / variance of the speeds and of the per-patch maps.
+    ``explained_variance``: 1 - MSE / variance of the values (speeds, distance) and of the per-patch maps.
     """
 
     out: str
@@ -231,8 +229,8 @@ benchmark's videos, judgments, captions or ratings.
 {resembling}
 
 Targets: the clip's classes (multi-label, from the pooled embedding), the two agents' mean
-speeds (from the pooled embedding), and per-patch maps of where each agent is, which way it
-faces and how fast it moves (from the patch tokens of layer {s['patch_layer']}; that head is
+speeds and mean distance apart (from the pooled embedding), and per-patch maps of where each
+agent is, which way it faces and how fast it moves (from the patch tokens of layer {s['patch_layer']}; that head is
 discarded).
 
 ## Held-out fit ({result.n_test} clips)
@@ -292,7 +290,7 @@ def stage_data(stage: str, settings: Any, seed: int) -> StageData:
     agents; regression of where they are, which way they face and how fast they move, and which
     motion patterns are present); ``vocabulary``:
     :func:`socalign.data.socialworld.vocabulary.vocabulary_set` (the action classes and the
-    agents' speeds). Both come with per-patch maps at the backbone's patch grid.
+    agents' speeds and distance apart). Both come with per-patch maps at the backbone's patch grid.
 
     Parameters
     ----------
@@ -318,11 +316,11 @@ def stage_data(stage: str, settings: Any, seed: int) -> StageData:
         return StageData(frames, np.zeros((len(frames), 0), np.float32), values, maps, (),
                          tuple(targets.names()))
     if stage == "vocabulary":
-        from socalign.data.socialworld.vocabulary import VOCABULARY, vocabulary_set
+        from socalign.data.socialworld.vocabulary import VALUE_NAMES, VOCABULARY, vocabulary_set
 
-        frames, labels, speeds, maps = vocabulary_set(settings.vocabulary_clips, seed,
+        frames, labels, values, maps = vocabulary_set(settings.vocabulary_clips, seed,
                                                       settings.vocabulary_frames, 64, grid, settings.agent_radius)
-        return StageData(frames, labels, speeds, maps, VOCABULARY, SPEED_NAMES)
+        return StageData(frames, labels, values, maps, VOCABULARY, VALUE_NAMES)
     raise ValueError(f"unknown pretraining stage {stage!r}; choose 'perception' or 'vocabulary'")
 
 
@@ -500,7 +498,7 @@ def pretrain_vocabulary(
         Held-out fit of the vocabulary stage (and of the perception stage when it ran), also
         written to ``out`` with a model card.
     """
-    from socalign.data.socialworld.vocabulary import VOCABULARY
+    from socalign.data.socialworld.vocabulary import VALUE_NAMES, VOCABULARY
     from socalign.outputs import check_output_folder
 
     if settings.task != "vocabulary":
@@ -528,7 +526,7 @@ def pretrain_vocabulary(
         out=str(out), family=family, top1=vocabulary["top1"], two_agent_top1=vocabulary["two_agent_top1"],
         explained_variance=fits, n_train=settings.vocabulary_clips - max(1, settings.vocabulary_clips // 10),
         n_test=max(1, settings.vocabulary_clips // 10), seconds=time.perf_counter() - started,
-        settings=settings.to_dict(), labels=[*VOCABULARY, *SPEED_NAMES], seed=seed,
+        settings=settings.to_dict(), labels=[*VOCABULARY, *VALUE_NAMES], seed=seed,
         init=None if init is None else Path(init).name,
     )
     with staged_folder(out) as stage:

@@ -92,11 +92,12 @@ def test_the_shipped_toy_is_the_registry_default_and_matches_its_recipe(monkeypa
 
 def test_small_vocabulary_stage_reproduces_the_recipe(tmp_path: Path, monkeypatch) -> None:
     """The vocabulary stage, scaled down (1,500 clips, 4 epochs, from the shipped perception
-    weights: ~45 s), starts to learn the classes and the speeds on held-out clips, in the same
-    target groups as the shipped run (5,000 clips, 16 epochs: top-1 0.69, two-agent top-1 0.90,
-    speeds 0.77). Chance: a class drawn at random is one of a clip's labels about 2/13 of the
-    time. Measured for this small run: top-1 0.32, speeds' explained variance 0.65 (two-agent
-    top-1 0.08: those classes come later in training); a broken recipe stays near chance and 0."""
+    weights: ~50 s), starts to learn the classes and the values (speeds, distance apart) on
+    held-out clips, in the same target groups as the shipped run (5,000 clips, 16 epochs: top-1
+    0.696, two-agent top-1 0.939, values 0.768). Chance: a class drawn at random is one of a
+    clip's labels about 2/13 of the time. Measured for this small run: top-1 0.373, values'
+    explained variance 0.609 (two-agent top-1 0.154: those classes come later in training); a
+    broken recipe stays near chance and 0."""
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
     settings = replace(toy.ToySettings(), vocabulary_clips=1500, vocabulary_epochs=4)
     result = pretrain_vocabulary(tmp_path / "toy", settings, seed=0, device="cpu",

@@ -74,8 +74,16 @@ TARGETS = {
     "pixels_above_chance": 0.06,  # |pixel test OOO accuracy - 1/3| < 0.06
     "minilm_above_pixels": 0.05,  # minilm test OOO accuracy >= pixels + 0.05
     # minilm test R² / the R² ceiling (split-half r_sb): captions as informative as people's
-    # (on garcia2025 MiniLM reaches 0.129 of 0.447, 29%)
+    # (on garcia2025 MiniLM reaches 0.129 of 0.436 on the test videos, 30%)
     "minilm_share_of_r2_ceiling": (0.2, 0.35),
+}
+#: What the caption models reach on the paper's own data, the figures SocialWorld's captions are
+#: calibrated to (``socalign gap garcia2025 --models tfidf,minilm --split SPLIT``; R² and the R²
+#: ceiling r_sb, three significant digits; a real-data test re-measures them). TF-IDF, which
+#: needs the same words, is far below the sentence encoder on people's varied captions.
+GARCIA2025_CAPTIONS: dict[str, dict[str, float]] = {
+    "test": {"minilm": 0.129, "tfidf": 0.0287, "r2_ceiling": 0.436},
+    "train": {"minilm": 0.202, "tfidf": 0.0765, "r2_ceiling": 0.488},
 }
 SPLITS = ("test", "train")
 NO_ENCODER = "not measured: no caption encoder was given (pass caption_encoder=...)"
@@ -275,8 +283,10 @@ def calibrate(
     return Calibration(consistency, split_half, scores, checks)
 
 
-def minilm_r2_share(scores: dict[str, dict[str, dict[str, Any]]], split_half: dict[str, Any]) -> float:
-    """MiniLM's test R² as a share of the R² ceiling (``r2_ceiling``, else ``r_sb``).
+def minilm_r2_share(
+    scores: dict[str, dict[str, dict[str, Any]]], split_half: dict[str, Any], split: str = "test"
+) -> float:
+    """MiniLM's R² on a split as a share of the R² ceiling (``r2_ceiling``, else ``r_sb``).
 
     Parameters
     ----------
@@ -284,13 +294,16 @@ def minilm_r2_share(scores: dict[str, dict[str, dict[str, Any]]], split_half: di
         The calibration's scores (model -> split -> values).
     split_half : dict
         The calibration's split-half entry.
+    split : str, default "test"
+        The split whose MiniLM R² is taken (``test`` for the target; ``train`` has four times
+        the videos, so a more precise figure for a frozen model, which never saw either).
 
     Returns
     -------
     float
         The share; NaN when either was not measured.
     """
-    r2 = scores.get("minilm", {}).get("test", {}).get("r2", np.nan)
+    r2 = scores.get("minilm", {}).get(split, {}).get("r2", np.nan)
     ceiling = split_half.get("r2_ceiling", split_half.get("r_sb", np.nan))
     if r2 is None or ceiling is None or not np.isfinite(ceiling) or ceiling <= 0:
         return float("nan")

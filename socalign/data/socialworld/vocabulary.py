@@ -16,6 +16,8 @@ judgments, captions or ratings:
   SocialWorld's interaction types each one looks like; the other seven types (converse, help,
   ignore, ... ) have no counterpart in the vocabulary.
 
+The pooled embedding is also asked for each clip's :data:`VALUE_NAMES`: the agents' mean
+speeds and how far apart they are on average (perception, as the first stage's targets).
 Every clip also carries per-agent maps (where each agent is, which way it faces, how fast it
 moves) at the backbone's patch grid (:func:`socalign.data.socialworld.perception.agent_fields`),
 a dense auxiliary target for the patch tokens, never for the pooled embedding.
@@ -49,6 +51,8 @@ RESEMBLES: dict[str, tuple[str, ...]] = {
     "sparring": ("fight", "hinder"),
     "dancing": ("mirror", "play"),
 }
+#: The per-clip values the pooled embedding is asked for beside the classes (perception targets).
+VALUE_NAMES: tuple[str, ...] = ("speed_slower", "speed_faster", "distance_mean")
 CLIP_STREAM = STREAMS["vocabulary"]  # clip i of seed s: stream(s, "vocabulary", i) (a cache key)
 
 
@@ -170,9 +174,10 @@ def vocabulary_clip(
     Returns
     -------
     tuple of numpy.ndarray
-        ``(frames, labels, speeds, patch_maps)``: (T, S, S, 3) uint8, (len(VOCABULARY),) 0/1
-        float32, (2,) the agents' mean speeds (slower first, in units of the speed scale) and
-        (T, 4, P, P) float32 maps.
+        ``(frames, labels, values, patch_maps)``: (T, S, S, 3) uint8, (len(VOCABULARY),) 0/1
+        float32, (3,) :data:`VALUE_NAMES` (the agents' mean speeds, slower first, in units of
+        the speed scale, and their mean distance apart in arena units) and (T, 4, P, P) float32
+        maps.
     """
     k = int(rng.integers(len(VOCABULARY)))
     labels = np.zeros(len(VOCABULARY), dtype=np.float32)
@@ -193,9 +198,11 @@ def vocabulary_clip(
     app = replace(app, sizes=(float(radii[0]), float(radii[1]), app.sizes[2]))
     frames = render_frames(app, positions, headings, times, size)
     speeds = np.linalg.norm(np.gradient(positions, times, axis=0), axis=-1)
-    mean_speeds = np.sort(speeds.mean(axis=0)).astype(np.float32) / SPEED_SCALE
+    mean_speeds = np.sort(speeds.mean(axis=0)) / SPEED_SCALE
+    distance = np.linalg.norm(positions[:, 0] - positions[:, 1], axis=-1).mean()
+    values = np.append(mean_speeds, distance).astype(np.float32)
     patch = agent_fields(positions, headings, speeds, patch_grid, sigma=0.5 / patch_grid)
-    return frames, labels, mean_speeds, patch
+    return frames, labels, values, patch
 
 
 def vocabulary_set(
@@ -219,7 +226,7 @@ def vocabulary_set(
     Returns
     -------
     tuple of numpy.ndarray
-        ``(frames, labels, speeds, patch_maps)``, each stacked over the clips.
+        ``(frames, labels, values, patch_maps)``, each stacked over the clips.
     """
     if not isinstance(n_clips, int | np.integer) or n_clips < 1:
         raise ValueError(f"n_clips must be a positive integer, got {n_clips}")
@@ -228,5 +235,5 @@ def vocabulary_set(
     return tuple(np.stack(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
 
 
-__all__ = ["RESEMBLES", "SINGLE_AGENT", "TWO_AGENT", "VOCABULARY", "two_agent_trajectory",
+__all__ = ["RESEMBLES", "SINGLE_AGENT", "TWO_AGENT", "VALUE_NAMES", "VOCABULARY", "two_agent_trajectory",
            "vocabulary_clip", "vocabulary_set"]

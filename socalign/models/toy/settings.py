@@ -129,7 +129,7 @@ TOYS: dict[str, ToySettings] = {
     "toy": ToySettings(),
     # the frame-wise family: its weights do not ship, as the recipe does not yet teach it the
     # vocabulary (measured, held out: top-1 0.162 and two-agent top-1 0.0 at these rates; 0.156
-    # and 0.0 at 5e-4 in both stages; a TimeSformer of the same size reaches 0.692 and 0.901)
+    # and 0.0 at 5e-4 in both stages; a TimeSformer of the same size reached 0.692 and 0.901)
     "toy-clip": ToySettings(family="clip"),
 }
 """The toy backbones by name (what ``--backbone``, ``--model`` and a profile's ``video_model``

@@ -72,3 +72,19 @@ def test_data_info_prints_the_calibration(calibrated: Path, capsys: pytest.Captu
     assert main(["data", "info", str(calibrated), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["calibration"]["checks"]["oracle_near_ceiling"] is True
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("split", ["test", "train"])
+def test_the_paper_data_caption_figures_are_as_measured(garcia_root: Path, split: str) -> None:
+    """GARCIA2025_CAPTIONS, the figures SocialWorld's captions are calibrated to, re-measured on
+    the paper's data: MiniLM and TF-IDF R² and the R² ceiling of the split."""
+    from socalign.analyses.gap import run_gap
+    from socalign.data.socialworld.calibration import GARCIA2025_CAPTIONS
+
+    gap = run_gap(load_dataset(garcia_root), models=["tfidf", "minilm"], split=split, n_boot=0)
+    measured = {row.model: row.evaluation.r2 for row in gap.rows}
+    expected = GARCIA2025_CAPTIONS[split]
+    for model in ("tfidf", "minilm"):
+        assert f"{measured[model]:.3g}" == f"{expected[model]:.3g}"
+    assert f"{gap.ceiling['r2']['r_sb']:.3g}" == f"{expected['r2_ceiling']:.3g}"

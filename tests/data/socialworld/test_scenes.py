@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socalign.data.socialworld.attributes import (
     KINEMATIC_FEATURES,
@@ -211,8 +215,12 @@ def test_captions_describe_the_action_mostly() -> None:
     rng = np.random.default_rng(0)
     caps = [c for _ in range(40) for c in make_captions("chase", ratings, app, rng, n_captions=5)]
     assert len(caps) == 200 and all(c == c.lower() for c in caps)
-    on_topic = np.mean([any(w in c for w in ("chase", "runs after", "pursuing")) for c in caps])
+    wordings = [re.compile(re.escape(t).replace(r"\{a\}", ".+").replace(r"\{b\}", ".+"))
+                for t in ACTIONS["chase"]]
+    on_topic = np.mean([any(w.search(c) for w in wordings) for c in caps])
     assert 0.6 < on_topic < 1.0  # mostly right, with some imprecision
+    used = {t for t, w in zip(ACTIONS["chase"], wordings, strict=True) if any(w.search(c) for c in caps)}
+    assert len(used) >= 8  # people word one action many ways
     assert any(app.background in c for c in caps)  # sometimes about the nuisance
 
 
@@ -247,5 +255,38 @@ def test_manner_phrases_follow_the_ratings() -> None:
     hostile_words = " ".join(_manner(hostile, rng, 1.0) for _ in range(30))
     assert any(w in calm_words for w in low) and not any(w in calm_words for w in high)
     assert any(w in hostile_words for w in high)
-    assert "angrily" in hostile_words or "aggressively" in hostile_words
+    hostile_valence = {w for row in MANNER if row[0] == "valence" for w in row[2]}
+    assert any(w in hostile_words for w in hostile_valence)
     assert _manner(dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5), rng, 1.0) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(0.0, 1.0), min_size=len(SOCIAL_ATTRIBUTES), max_size=len(SOCIAL_ATTRIBUTES)),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_pair_is_named_only_by_a_relationship_its_ratings_show(values: list[float], seed: int) -> None:
+    """Every relationship name drawn belongs to a side of :data:`RELATIONS` that the ratings
+    cross (below the low threshold or above the high one); with no side crossed, none is drawn."""
+    from socalign.data.socialworld.captions import RELATIONS, _relation
+
+    ratings = dict(zip(SOCIAL_ATTRIBUTES, values, strict=True))
+    shown = {pair for attribute, low, low_pairs, high, high_pairs in RELATIONS
+             for pair in (low_pairs if ratings[attribute] < low else high_pairs if ratings[attribute] > high else ())}
+    pair = _relation(ratings, np.random.default_rng(seed), 1.0)
+    assert (pair is None) == (not shown)
+    assert pair is None or pair in shown
+    assert _relation(ratings, np.random.default_rng(seed), 0.0) is None
+
+
+def test_relationship_names_reach_the_captions_at_their_rate() -> None:
+    """A warm scene is often captioned as a close pair, never as strangers; about ``p_relation``
+    of its captions name the pair so."""
+    from socalign.data.socialworld.captions import RELATIONS
+
+    app = sample_appearance(np.random.default_rng(3))
+    warm = {**dict.fromkeys(SOCIAL_ATTRIBUTES, 0.5), "intimacy": 0.9}
+    caps = make_captions("converse", warm, app, np.random.default_rng(4), n_captions=400, p_relation=0.3)
+    close = [b for row in RELATIONS if row[0] == "intimacy" for _, b in row[4]]
+    strangers = [b for row in RELATIONS if row[0] == "intimacy" for _, b in row[2]]
+    rate = np.mean([any(b in c for b in close) for c in caps])
+    assert 0.2 < rate < 0.4
+    assert not any(b in c for b in strangers for c in caps)

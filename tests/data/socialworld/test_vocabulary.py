@@ -12,6 +12,7 @@ from socalign.data.socialworld.vocabulary import (
     RESEMBLES,
     SINGLE_AGENT,
     TWO_AGENT,
+    VALUE_NAMES,
     VOCABULARY,
     two_agent_trajectory,
     vocabulary_clip,
@@ -60,10 +61,11 @@ def test_unknown_two_agent_class_is_refused() -> None:
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_a_clip_has_one_two_agent_label_or_one_to_two_single_agent_labels(seed: int) -> None:
-    frames, labels, speeds, maps = vocabulary_clip(np.random.default_rng(seed), 4, 32, 4, (0.06, 0.085))
+    frames, labels, values, maps = vocabulary_clip(np.random.default_rng(seed), 4, 32, 4, (0.06, 0.085))
     assert frames.shape == (4, 32, 32, 3) and frames.dtype == np.uint8
     assert maps.shape == (4, 4, 4, 4)
-    assert speeds.shape == (2,) and speeds[0] <= speeds[1]
+    assert values.shape == (len(VALUE_NAMES),) and values[0] <= values[1]
+    assert 0 < values[2] < np.sqrt(2)  # the agents' mean distance apart, inside the unit arena
     two = labels[len(SINGLE_AGENT):].sum()
     one = labels[: len(SINGLE_AGENT)].sum()
     assert set(np.unique(labels)) <= {0.0, 1.0}
