@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = ["GENERATOR", "STREAMS", "stream"]
 
-GENERATOR = "socialworld/2"  # 2: framing camera, larger agents, richer captions
+GENERATOR = "socialworld/3"  # 2: framing camera, larger agents, richer captions; 3: captions calibrated to the paper's (wordings, relationship names)
 
 STREAMS: dict[str, int] = {
     # a benchmark (socalign.data.socialworld.synth; "observers" also in calibration)
