@@ -64,3 +64,15 @@ def test_box_is_glued_and_shown_only_when_it_differs(glued) -> None:
 def test_bad_key_is_refused(glued) -> None:
     with pytest.raises(ValueError):
         div.divergence("a key", topic="t", paper="p", build="b", why="w", differs=True)
+
+
+@given(share=st.floats(0.0, 3.0), paper=st.floats(0.01, 3.0))
+def test_the_start_against_the_paper_follows_the_two_shares(share: float, paper: float) -> None:
+    """'further below' exactly when the build's share is below the paper's, and both shares are
+    stated at three significant digits."""
+    from socalign.book.divergence import start_against_paper
+
+    text = start_against_paper(share, paper)
+    assert (", further below it" in text) == (share < paper)
+    assert ("above it" in text) == (share > 1 and share >= paper)
+    assert f"{share:.3g}" in text and f"{paper:.3g}" in text
