@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from socalign.data.socialworld import perception
@@ -73,13 +74,14 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_shipped_toy_sees_the_agents_on_a_small_world(small_world: Path, tmp_path: Path, monkeypatch) -> None:
-    """A fast proxy of the perception floor, on a 150-video world of another seed than the demo's
-    (120 train, 30 test videos, so the probes are noisier than on the demo's 250): the frozen
-    shipped toy (the default, ``toy``) decodes how far apart the agents are, how fast they move
-    and which way they face (benchmarks/demo_story.py checks the floor itself on the demo), and
-    far better than colour histograms do."""
+    """A fast proxy of the perception floor, on a 150-video world of another seed than the demo's:
+    the frozen shipped toy (the default, ``toy``) decodes how far apart the agents are, how fast
+    they move and which way they face (benchmarks/demo_story.py checks the floor itself on the
+    demo), and far better than colour histograms do. Measured by 5-fold cross-validation over
+    all 150 videos: its 30 test videos alone were too few (the same toy's distance probe read
+    r = 0.338 on them and 0.745 cross-validated)."""
     pytest.importorskip("torch")
-    from socalign.analyses.perception import PERCEPTION_FLOOR, perception_probes
+    from socalign.analyses.perception import PERCEPTION_FLOOR
     from socalign.data import load_dataset
     from socalign.models.embed import embed_benchmark
     from socalign.models.toy import toy_backbone
@@ -87,12 +89,25 @@ def test_shipped_toy_sees_the_agents_on_a_small_world(small_world: Path, tmp_pat
     monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
     bench = load_dataset(small_world)
     emb = embed_benchmark(bench, str(toy_backbone("toy")), cache=False)
-    probes = perception_probes(bench, emb)
-    assert probes.r["distance"] >= PERCEPTION_FLOOR["distance"] - 0.2, probes.r
-    assert probes.r["speed"] >= PERCEPTION_FLOOR["speed"] - 0.1, probes.r
-    assert probes.r["facing"] >= PERCEPTION_FLOOR["facing"] - 0.1, probes.r
-    pixels = perception_probes(bench, _histograms(bench))
-    assert pixels.r["distance"] < probes.r["distance"] - 0.3  # the pixels do not see it
+    latent = pd.read_csv(small_world / "videos.csv")  # benchmark row order
+    r = {m: _cross_validated_r(emb, latent[f"latent_{m}"].to_numpy()) for m in ("distance", "speed", "facing")}
+    assert r["distance"] >= PERCEPTION_FLOOR["distance"] - 0.2, r
+    assert r["speed"] >= PERCEPTION_FLOOR["speed"] - 0.1, r
+    assert r["facing"] >= PERCEPTION_FLOOR["facing"] - 0.1, r
+    pixels = _cross_validated_r(_histograms(bench), latent["latent_distance"].to_numpy())
+    assert pixels < r["distance"] - 0.3  # the pixels do not see it
+
+
+def _cross_validated_r(features: np.ndarray, target: np.ndarray) -> float:
+    """Pearson r of a standardised ridge probe's 5-fold out-of-fold predictions (one shuffle)."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    probe = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13)))
+    predicted = cross_val_predict(probe, features, target, cv=KFold(5, shuffle=True, random_state=0))
+    return float(np.corrcoef(predicted, target)[0, 1])
 
 
 def _histograms(bench):
