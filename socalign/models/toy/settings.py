@@ -23,13 +23,14 @@ class ToySettings:
     where the agents are, which way each faces and how fast each moves, on clips of two
     independent agents), then the action vocabulary
     (:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
-    multi-label, and the agents' speeds, from the pooled embedding; ``vocabulary_*`` fields).
+    multi-label, and the agents' speeds and distance apart, from the pooled embedding;
+    ``vocabulary_*`` fields).
     ``family`` picks the backbone: ``timesformer`` (divided space-time attention) or ``clip``
     (a frame-wise image transformer, pooled frames averaged over time). Why the perception
     stage (measured, see ``benchmarks/demo_story.py``): the per-patch maps teach the early layers
     to find the agents within a few hundred steps; trained from random weights on the
     vocabulary alone the same model reached a held-out top-1 of 0.28-0.35, against 0.65-0.69
-    after the perception stage (8 frames), and 0.69 at 16 frames, the shipped run. ``task`` "perception" is that stage alone (the earlier default,
+    after the perception stage (8 frames), and 0.696 at 16 frames, the shipped run. ``task`` "perception" is that stage alone (the earlier default,
     whose weights ship as ``toy``), "actions" the action-recognition recipe of
     :func:`socalign.models.toy.model.pretrain`.
     """
