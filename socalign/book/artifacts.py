@@ -368,7 +368,7 @@ def _gap_rows(defaults: tuple[str, ...], languages: tuple[str, ...]) -> list[str
 
 
 def video_model(settings: Profile) -> str:
-    """The video backbone to load: a toy's folder (``toy``: shipped; ``toy-clip``: pretrained
+    """The video backbone to load: a toy's folder (``toy``, ``toy-videomae``: shipped; ``toy-clip``: pretrained
     here once, explicitly, then cached), or a checkpoint name."""
     from socalign.models import toy
     from socalign.models.pretrain import ensure_toy_backbone, pretrain_backbone

@@ -265,9 +265,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     pre.add_argument("--recipe", choices=("vocabulary", "perception"), default="vocabulary",
                      help="vocabulary (default; the shipped toy and toy-clip): perception, then "
                           "Kinetics-like action classes; perception: the first stage alone")
-    pre.add_argument("--family", choices=("timesformer", "clip"), default="timesformer",
-                     help="vocabulary recipe: timesformer (the toy) or clip (toy-clip, a frame-wise "
-                          "image transformer whose frames are averaged)")
+    pre.add_argument("--family", choices=("timesformer", "videomae", "clip"), default="timesformer",
+                     help="vocabulary recipe: timesformer (the toy), videomae (toy-videomae, joint "
+                          "space-time attention over two-frame tubelets) or clip (toy-clip, a "
+                          "frame-wise image transformer whose frames are averaged)")
     pre.add_argument("--seed", type=int, default=0, help="clips, initialisation and shuffling seed")
     pre.add_argument("--epochs", type=int, default=None,
                      help="training epochs, each stage (default: the recipe's: 24 perception then "

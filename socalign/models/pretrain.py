@@ -8,7 +8,9 @@ caches it; ``socalign pretrain`` writes one to a folder.
 The vocabulary recipe (:func:`pretrain_vocabulary`): a toy pretrained the way a Kinetics model is.
 
 A video backbone of the registry's families (``timesformer``: divided space-time attention;
-``clip``: a frame-wise image transformer whose pooled frames are averaged over time) is built
+``videomae``: joint space-time attention over tubelets of two frames, mean-pooled, the
+architecture of VideoMAE and V-JEPA 2; ``clip``: a frame-wise image transformer whose pooled
+frames are averaged over time) is built
 small and from random weights, then trained to name the actions of Kinetics-like clips
 (:mod:`socalign.data.socialworld.vocabulary`: 9 single-agent classes and 4 two-agent ones,
 multi-label), and to tell how fast its agents move. The class and speed heads read the pooled
@@ -40,6 +42,7 @@ from socalign.models.toy.model import write_processor_config
 from socalign.models.toy.settings import ToySettings, perception_stage
 from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, shipped_toy_backbone
 
+TUBELET_FRAMES = 2  # frames per VideoMAE tubelet (VideoMAE's and V-JEPA 2's own)
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
     """A randomly initialised backbone of ``family`` at the toy's size (no task head).
@@ -49,7 +52,7 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
     settings : socalign.models.toy.ToySettings
         Sizes (image, patch, frames, width, layers, heads, MLP) and ``init_std``.
     family : str
-        ``timesformer`` or ``clip``.
+        ``timesformer``, ``videomae`` (tubelets of :data:`TUBELET_FRAMES` frames) or ``clip``.
     label_names : list of str
         The pretraining classes, recorded in the config's ``id2label``.
     n_frames : int
@@ -58,7 +61,7 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
     Returns
     -------
     torch.nn.Module
-        ``TimesformerModel`` or ``CLIPVisionModel``.
+        ``TimesformerModel``, ``VideoMAEModel`` or ``CLIPVisionModel``.
     """
     common = {"image_size": settings.image_size, "patch_size": settings.patch_size,
               "hidden_size": settings.hidden_size, "num_hidden_layers": settings.n_layers,
@@ -70,11 +73,16 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
         from transformers import TimesformerConfig, TimesformerModel
 
         return TimesformerModel(TimesformerConfig(num_frames=n_frames, **common))
+    if family == "videomae":
+        from transformers import VideoMAEConfig, VideoMAEModel
+
+        return VideoMAEModel(VideoMAEConfig(num_frames=n_frames, tubelet_size=TUBELET_FRAMES,
+                                            use_mean_pooling=True, **common))
     if family == "clip":
         from transformers import CLIPVisionConfig, CLIPVisionModel
 
         return CLIPVisionModel(CLIPVisionConfig(num_channels=3, **common))
-    raise ValueError(f"the vocabulary recipe builds 'timesformer' or 'clip' backbones, not {family!r}")
+    raise ValueError(f"the vocabulary recipe builds 'timesformer', 'videomae' or 'clip' backbones, not {family!r}")
 
 
 def load_base(folder: Path | str, family: str) -> torch.nn.Module:
@@ -109,9 +117,10 @@ def load_base(folder: Path | str, family: str) -> torch.nn.Module:
 
 
 def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -> torch.Tensor:
-    """(B, T, P, D) patch tokens from one hidden state of ``family``'s backbone.
+    """(B, T', P, D) patch tokens from one hidden state of ``family``'s backbone.
 
-    TimeSformer orders its tokens (CLS, patch-major then frame); a frame-wise model returns
+    TimeSformer orders its tokens (CLS, patch-major then frame); VideoMAE has no CLS token and
+    orders them tubelet-major (T' = T / tubelet frames); a frame-wise model returns
     (B * T, 1 + P, D).
 
     Parameters
@@ -126,12 +135,54 @@ def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -
     Returns
     -------
     torch.Tensor
-        (B, T, P, D).
+        (B, T', P, D): T' is T, or the tubelets for VideoMAE.
     """
+    if family == "videomae":
+        n_times = token_times(family, n_frames)
+        return hidden.reshape(batch, n_times, hidden.shape[1] // n_times, -1)
     tokens = hidden[:, 1:]
     if FAMILIES[family].frame_by_frame:
         return tokens.reshape(batch, n_frames, tokens.shape[1], -1)
     return tokens.reshape(batch, -1, n_frames, tokens.shape[-1]).transpose(1, 2)
+
+
+def token_times(family: str, n_frames: int) -> int:
+    """The time steps of ``family``'s patch tokens for clips of ``n_frames`` frames.
+
+    Parameters
+    ----------
+    family : str
+        A registry family.
+    n_frames : int
+        Frames per clip.
+
+    Returns
+    -------
+    int
+        ``n_frames``, or its tubelets for VideoMAE.
+    """
+    return n_frames // TUBELET_FRAMES if family == "videomae" else n_frames
+
+
+def maps_per_token(maps: torch.Tensor, n_times: int) -> torch.Tensor:
+    """Per-frame maps ``(B, T, C, P, P)`` averaged over the frames of each token's time step.
+
+    Parameters
+    ----------
+    maps : torch.Tensor
+        (B, T, C, P, P).
+    n_times : int
+        The tokens' time steps T' (T for per-frame tokens; a divisor of T).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, T', C, P, P).
+    """
+    batch, n_frames = maps.shape[:2]
+    if n_times == n_frames:
+        return maps
+    return maps.reshape(batch, n_times, n_frames // n_times, *maps.shape[2:]).mean(2)
 
 
 def encoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
@@ -201,6 +252,8 @@ def model_card(result: VocabularyResult) -> str:
     s = result.settings
     resembling = "\n".join(f"| {name} | {', '.join(RESEMBLES[name])} |" for name in TWO_AGENT)
     family = {"timesformer": "TimeSformer (divided space-time attention)",
+              "videomae": "VideoMAE-style transformer (joint space-time attention over two-frame tubelets, "
+                          "tokens mean-pooled)",
               "clip": "frame-wise image transformer (CLIP vision tower), pooled frames averaged over time"}
     if result.init is not None:
         stage1 = (f"started from the perception stage's weights (`{result.init}`: "
@@ -381,7 +434,8 @@ def train_stage(
     classes = torch.from_numpy(data.classes.astype(np.float32))
     values = torch.from_numpy(data.values.astype(np.float32))
     values = (values - values[train].mean(0)) / (values[train].std(0) + 1e-3)
-    maps = torch.from_numpy(data.maps)
+    n_times = token_times(family, n_frames)
+    maps = maps_per_token(torch.from_numpy(data.maps), n_times)
     n_classes, n_values = classes.shape[1], values.shape[1]
     grid = settings.image_size // settings.patch_size
     n_channels = maps.shape[2]
@@ -412,7 +466,7 @@ def train_stage(
             hook.remove()
         tokens = patch_tokens(captured["h"], family, len(rows), n_frames)
         pred = patch_head(tokens).permute(0, 1, 3, 2)  # (B, T, C, P)
-        return head(pooled), pred.reshape(len(rows), n_frames, n_channels, grid, grid)
+        return head(pooled), pred.reshape(len(rows), n_times, n_channels, grid, grid)
 
     def loss_of(rows: torch.Tensor) -> torch.Tensor:
         out, pred = forward(rows)
@@ -510,14 +564,16 @@ def pretrain_vocabulary(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # initialisation only; the global state is restored on exit
         model = build_backbone(settings, family, list(VOCABULARY), settings.vocabulary_frames)
+        # stage 1 at its own frame count (VideoMAE's position table is fixed to its frames)
+        start = None if init is not None else build_backbone(settings, family, list(VOCABULARY), settings.n_frames)
     fits: dict[str, float] = {}
-    if init is not None:
+    if start is None:
         start = load_base(init, family)
-        model.load_state_dict(resized_state(start.state_dict(), model.state_dict()))
     else:
-        perception = train_stage(model, family, stage_data("perception", settings, seed), settings, seed,
+        perception = train_stage(start, family, stage_data("perception", settings, seed), settings, seed,
                                  settings.epochs, settings.lr, settings.clip_weight, dev, progress)
         fits.update({f"perception {k}": v for k, v in perception.items()})
+    model.load_state_dict(resized_state(start.cpu().state_dict(), model.state_dict()))
     vocabulary = train_stage(model, family, stage_data("vocabulary", settings, seed), settings, seed,
                              settings.vocabulary_epochs, settings.vocabulary_lr,
                              settings.vocabulary_speed_weight, dev, progress)

@@ -45,9 +45,10 @@ def test_generic_model_modules_never_import_the_toy_or_socialworld(module: str) 
 def test_the_toy_registers_itself_and_resolves_to_its_shipped_weights() -> None:
     from socalign.models import toy
 
-    assert {"toy", "toy-clip"} <= set(registered_names())
+    assert {"toy", "toy-videomae", "toy-clip"} <= set(registered_names())
     assert registry.resolver_for("toy") is toy.RESOLVER and toy.RESOLVER.shipped("toy")
-    assert not toy.RESOLVER.shipped("toy-clip")
+    assert toy.RESOLVER.shipped("toy-videomae") and not toy.RESOLVER.shipped("toy-clip")
+    assert get_spec("toy-videomae").family == "videomae"
     spec = get_spec("toy")
     assert spec.name == "toy" and Path(spec.source).parent == toy.SHIPPED_WEIGHTS
     assert default_preprocessing(spec) == "fast" and is_video_model("toy")

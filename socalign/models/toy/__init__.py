@@ -5,7 +5,7 @@ They are the ``demo`` profile's "pretrained video model": the same transformers 
 paper's backbone, small enough to train on a CPU in minutes. Importing this package registers
 the toys with :mod:`socalign.models.registry` (a :class:`~socalign.models.registry.BackboneResolver`:
 their names, where their weights are, the fast clip preprocessing, whether the weights ship),
-so ``toy`` and ``toy-clip`` load like any other backbone. The modules:
+so ``toy``, ``toy-videomae`` and ``toy-clip`` load like any other backbone. The modules:
 
 - :mod:`~socalign.models.toy.settings`: the recipes (:class:`ToySettings`) and :data:`TOYS`;
 - :mod:`~socalign.models.toy.weights`: where the weights are (shipped or cached), never
