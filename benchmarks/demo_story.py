@@ -200,19 +200,26 @@ def main(argv: list[str] | None = None) -> int:
     detail["other_families"] = {}
     for other in settings.other_video_models:
         own = replace(settings, video_model=other)
-        other_inputs = video_calibration(bench, model_embeddings(bench, video_model(own), n_frames=frames),
-                                         captions, n_boot=settings.n_boot, seed=0)
+        other_frozen = model_embeddings(bench, video_model(own), n_frames=frames)
+        other_perception = perception_probes(bench, other_frozen)
+        rungs.append(reported("5 other families", f"{other} frozen: perception probes, r",
+                              ", ".join(f"{m} {other_perception.r[m]:.3g}" for m in other_perception.floor)))
+        other_inputs = video_calibration(bench, other_frozen, captions, n_boot=settings.n_boot, seed=0)
         rungs.append(reported("5 other families", f"{other} pretrained: R² / caption R²",
                               f"{other_inputs.scores['video']['r2']:.3g} / {caption_r2:.3g} = "
                               f"{other_inputs.share:.3g}"))
         other_runs = {kind: [finetuned_run(own, root, loss=kind, seed=s) for s in seeds]
                       for kind in ("hybrid", "distilled")}
+        for seed, run in zip(seeds, other_runs["hybrid"], strict=True):
+            rungs.append(reported("5 other families", f"{other} hybrid seed {seed}: R² gain",
+                                  interval(FinetuneReport.read(run).gain["r2"])))
         for kind, runs in other_runs.items():
             after = [FinetuneReport.read(r).after["r2"] for r in runs]
             rungs.append(reported("5 other families", f"{other} {kind}: mean test R² after", f"{np.mean(after):.3g}"))
         other_versus = compare_runs(bench, other_runs["hybrid"], other_runs["distilled"],
                                     labels=("hybrid", "distilled"), n_boot=settings.n_boot, seed=0)
-        detail["other_families"][other] = {"calibration": other_inputs.to_dict(),
+        detail["other_families"][other] = {"perception": other_perception.to_dict(),
+                                           "calibration": other_inputs.to_dict(),
                                            "judgments_vs_language": other_versus.to_dict()}
         rungs.append(reported("5 other families", f"{other}: R² hybrid - distilled",
                               interval(other_versus.r2_difference)))

@@ -263,9 +263,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "which makes its own clips)")
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
     pre.add_argument("--recipe", choices=("vocabulary", "perception"), default="vocabulary",
-                     help="vocabulary (default; the shipped toy and toy-clip): perception, then "
+                     help="vocabulary (default; the shipped toy and toy-videomae, and toy-clip): perception, then "
                           "Kinetics-like action classes; perception: the first stage alone")
-    pre.add_argument("--family", choices=("timesformer", "videomae", "clip"), default="timesformer",
+    from socalign.models.toy.settings import TOYS
+
+    families = tuple(dict.fromkeys(s.family for s in TOYS.values()))  # the toys' families, in order
+    pre.add_argument("--family", choices=families, default="timesformer",
                      help="vocabulary recipe: timesformer (the toy), videomae (toy-videomae, joint "
                           "space-time attention over two-frame tubelets) or clip (toy-clip, a "
                           "frame-wise image transformer whose frames are averaged)")
