@@ -263,7 +263,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "which makes its own clips)")
     pre.add_argument("--out", required=True, help="new folder for the checkpoint")
     pre.add_argument("--recipe", choices=("vocabulary", "perception"), default="vocabulary",
-                     help="vocabulary (default; the shipped toy and toy-videomae, and toy-clip): perception, then "
+                     help="vocabulary (default; every toy's: toy, toy-videomae, toy-clip): perception, then "
                           "Kinetics-like action classes; perception: the first stage alone")
     from socalign.models.toy.settings import TOYS
 

@@ -44,6 +44,7 @@ from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, sh
 
 TUBELET_FRAMES = 2  # frames per VideoMAE tubelet (VideoMAE's and V-JEPA 2's own)
 
+
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
     """A randomly initialised backbone of ``family`` at the toy's size (no task head).
 
@@ -465,7 +466,7 @@ def train_stage(
         finally:
             hook.remove()
         tokens = patch_tokens(captured["h"], family, len(rows), n_frames)
-        pred = patch_head(tokens).permute(0, 1, 3, 2)  # (B, T, C, P)
+        pred = patch_head(tokens).permute(0, 1, 3, 2)  # (B, T', C, P)
         return head(pooled), pred.reshape(len(rows), n_times, n_channels, grid, grid)
 
     def loss_of(rows: torch.Tensor) -> torch.Tensor:
