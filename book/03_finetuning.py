@@ -279,11 +279,13 @@ glue(versus_dataset=dataset_label(bench),
                             down="was lower by", none="did not differ detectably"),
      versus_r2_people=first.r2_a, versus_r2_language=first.r2_b,
      versus_others=" ".join(
-         f"For {m}, compared with its language-distilled model ({v.r2_b:.3g}), the model "
-         f"fine-tuned on people's judgments ({v.r2_a:.3g}) "
-         + claim(*(v.r2_difference[k] for k in ("estimate", "low", "high")), unit=v.r2_difference["unit"],
-                 up="was higher by", down="was lower by", none="did not differ detectably") + "."
-         for m, v in versus.items() if m != settings.video_model) or "This build fine-tuned no other family.",
+         ["The table's other rows are this build's other backbone families, each with its own runs."]
+         + [f"For {m}, compared with its language-distilled model ({v.r2_b:.3g}), the model "
+            f"fine-tuned on people's judgments ({v.r2_a:.3g}) "
+            + claim(*(v.r2_difference[k] for k in ("estimate", "low", "high")), unit=v.r2_difference["unit"],
+                    up="was higher by", down="was lower by", none="did not differ detectably") + "."
+            for m, v in versus.items() if m != settings.video_model]
+     ) if settings.other_video_models else "This build fine-tuned no other backbone family.",
      versus_answer=("In R², yes" if first.r2_difference["low"] > 0 else
                     "In R², no: the language-distilled model was better aligned"
                     if first.r2_difference["high"] < 0 else "In R², not detectably on these test videos"))
@@ -312,8 +314,7 @@ divergence(
 # The paper's answer on its real videos, for V-JEPA 2.1: fine-tuned on people
 # {glue:text}`paper_people_r2` against language-distilled {glue:text}`paper_language_r2` in R²,
 # {glue:text}`paper_people_ooo`% against {glue:text}`paper_language_ooo`% in OOO accuracy (its only
-# language-distilled row; chapter 2's leaderboard has the other backbones). The table's other
-# rows are this build's other backbone families, each with its own runs:
+# language-distilled row; chapter 2's leaderboard has the other backbones).
 # {glue:text}`versus_others`
 
 # %% [markdown]
