@@ -42,10 +42,11 @@ if "google.colab" in sys.modules:
 # * **set cover**: every pair of videos shown together at least once (and as often as the
 #   budget allows), as SocialWorld's own schedule and `socalign design` do;
 # * **random**: uniformly random triplets;
-# * **adaptive**: batches chosen from the judgments so far: an ordinal embedding of the videos
-#   is fitted to bootstrap resamples of the judgments, and the next triplets are those whose
-#   answer the fits disagree on most (expected information gain, as in active crowd-kernel
-#   learning).
+# * **adaptive**: small batches chosen from the judgments so far: an ordinal embedding of the
+#   videos is refitted after every batch, and the next triplets are those whose answer would
+#   tell most about the videos' points where they are still uncertain (the expected Fisher
+#   information of the answer, weighed by each point's current uncertainty: a D-optimal
+#   design, as in active ordinal embedding).
 #
 # Quality is the Spearman correlation between a design's estimated similarity and the
 # observers' true expected similarity (the probability that a pair is kept together when the
@@ -122,7 +123,10 @@ glue(adaptive_saving=_saving(strict), paper_saving=_saving(paper),
 # estimator for every design, the adaptive design reaches the set cover's full-budget quality
 # with {glue:text}`adaptive_saving` fewer judgments (the reference "embedding" in the table);
 # against the library's current pipeline (set cover, counts) it needs
-# {glue:text}`paper_saving` fewer. These are one simulated world; the benchmark
+# {glue:text}`paper_saving` fewer. The adaptive design's own counts are poor (left panel): it
+# picks the triplets still uncertain, not uniform ones, so kept / shown is no estimate of the
+# similarity with a random third video; score an adaptive study with the embedding. These are one
+# simulated world; the benchmark
 # `benchmarks/adaptive_design.py` measures the same with 250 videos on three worlds, and its
 # results file says whether the selection's saving reached the 30% aimed for.
 #

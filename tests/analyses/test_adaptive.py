@@ -1,4 +1,4 @@
-"""Adaptive triplet selection: the embedding's likelihood and gradient, BALD, the designs."""
+"""Adaptive triplet selection: the embedding's likelihood and gradient, the information score, the designs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import check_grad
-from scipy.stats import entropy, spearmanr
+from scipy.stats import spearmanr
 
 from socalign.analyses.adaptive import (
     DESIGNS,
@@ -17,7 +17,8 @@ from socalign.analyses.adaptive import (
     _pair_codes,
     compare_designs,
     fit_embedding,
-    information_gain,
+    information_score,
+    item_information,
     judgments_to_reach,
     pick_diverse,
     reach_table,
@@ -69,14 +70,50 @@ def test_a_planted_embedding_is_recovered() -> None:
     assert spearmanr(fit.similarity()[iu], (truth @ truth.T)[iu]).statistic > 0.85
 
 
-def test_information_gain_is_bald_against_scipy_entropy() -> None:
-    rng = np.random.default_rng(2)
-    members = [rng.normal(size=(7, 3)) for _ in range(3)]
-    t = _random_triplets(7, 15, rng)
-    probs = np.stack([triplet_probabilities(x, t) for x in members])
-    expected = entropy(probs.mean(axis=0), axis=1) - np.mean([entropy(p, axis=1) for p in probs], axis=0)
-    np.testing.assert_allclose(information_gain(members, t), np.maximum(expected, 0), atol=1e-12)
-    assert np.allclose(information_gain([members[0]] * 3, t), 0)  # members agree: nothing to learn
+def _score_gradients(x: np.ndarray, triplet: np.ndarray) -> list[np.ndarray]:
+    """d log p(answer = y) / dx for y = 0, 1, 2, read off the (gradient-checked) loss."""
+    n, dim = x.shape
+    t = triplet[None, :]
+    return [-_loss_grad(x.ravel(), t, np.array([y]), np.ones(1), n, dim, 0.0, _pair_codes(t, n))[1].reshape(n, dim)
+            for y in range(3)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), dim=st.integers(1, 4), m=st.integers(1, 12))
+def test_item_information_is_the_expected_outer_product_of_the_score(seed, dim, m) -> None:
+    rng = np.random.default_rng(seed)
+    n = 7
+    x = rng.normal(size=(n, dim))
+    t = _random_triplets(n, m, rng)
+    expected = np.zeros((n, dim, dim))
+    for tri, p in zip(t, triplet_probabilities(x, t), strict=True):
+        for p_y, g in zip(p, _score_gradients(x, tri), strict=True):
+            expected += p_y * np.einsum("nd,ne->nde", g, g)  # only the triplet's items are non-zero
+    np.testing.assert_allclose(item_information(x, t), expected, atol=1e-10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), dim=st.integers(1, 4))
+def test_information_score_is_the_trace_of_covariance_times_information(seed, dim) -> None:
+    rng = np.random.default_rng(seed)
+    n = 8
+    x = rng.normal(size=(n, dim))
+    a = rng.normal(size=(n, dim, dim))
+    cov = a @ a.transpose(0, 2, 1) + np.eye(dim)
+    cands = _random_triplets(n, 10, rng)
+    got = information_score(x, cov, cands)
+    expected = [np.einsum("nde,ned->", cov, item_information(x, c[None, :])) for c in cands]
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert (got >= 0).all()
+    np.testing.assert_allclose(information_score(x, 2 * cov, cands), 2 * got, rtol=1e-9, atol=1e-12)
+
+
+def test_a_settled_triplet_scores_below_an_open_one() -> None:
+    # points 0 and 1 together, 2 far: the answer (2 is odd) is nearly certain; 3, 4, 5 equidistant
+    x = np.array([[3.0, 0.0], [3.0, 0.1], [-3.0, 0.0], [1.0, 0.0], [-0.5, 0.87], [-0.5, -0.87]])
+    cov = np.broadcast_to(np.eye(2), (6, 2, 2))
+    settled, open_ = information_score(x, cov, np.array([[0, 1, 2], [3, 4, 5]]))
+    assert settled < 0.1 * open_
 
 
 @settings(max_examples=20, deadline=None)
@@ -116,7 +153,7 @@ def tiny():
 @pytest.mark.parametrize("design", DESIGNS)
 def test_every_design_measures_its_budgets(tiny, design) -> None:
     world, truth = tiny
-    run = run_design(world, truth, design, [120, 240], dim=3, batch=60, n_candidates=500)
+    run = run_design(world, truth, design, [120, 240], dim=3, batch=40, n_candidates=500)
     curve = run.curve
     assert len(curve) == 2
     assert (np.diff(curve["judgments"]) > 0).all()
