@@ -173,6 +173,8 @@ glue(power_needed=_needed(power["power"]), ceiling_needed=_needed(power["ceiling
 # # a schedule: pair-covering triplets, 30% repeats, 2 catch trials per participant, and one
 # # jsPsych timeline per participant (schedule.csv + the choices = trials.csv)
 # socalign design --videos my_videos/ --participants 60 --trials-per-participant 231 --out my_study
+# continue adaptively: the next batch chosen from the judgments collected so far (socalign layout)
+# socalign design --from-judgments my_judged/ --participants 10 --out my_batch_2
 # # power from a pilot (a benchmark folder) for two models' embeddings, with the curves
 # socalign power --pilot my_pilot/ --model-a a.npy --model-b b.npy --plot power.png
 # # or from SocialWorld's simulated people

@@ -18,10 +18,15 @@ at most a few times per batch. What was tried before (the benchmark's three worl
 the BALD score of a three-member bootstrap ensemble, refitted every 2,450 trials, saved 12-22%
 of the set cover's judgments; this Fisher score with the same 2,450-trial batches reached a
 Spearman of 0.958, 0.961 and 0.957 at 34,300 judgments (the set cover's full-budget 0.962,
-0.963 and 0.955: short on two worlds); refitting after every 490 trials is what lifted it
-(``benchmarks/results/adaptive_design.json``). Scoring the picks' uncertainty against the pair
-scores' variance, an A-optimal score, a wider item cap, or choosing the repeats by the same score
-did not change the quality at 34,300 judgments by more than 0.004 on world 0.
+0.963 and 0.955: short on two worlds); refitting after every 490 trials lifted it to about the
+30% floor (``benchmarks/results/adaptive_design.json``; one realisation saved 30-32% on every
+world, the current one, whose only change is distinct candidates, 24-31%). Scoring the picks'
+uncertainty against the pair scores' variance, an A-optimal score, a wider item cap, choosing the
+repeats by the same score, 245-trial batches or an earlier start (1,470 random trials) did not
+change the quality at 34,300 judgments by more than 0.004 on world 0.
+
+A lab runs the same rule on its own judgments with :func:`next_batch` (the regular trials of the
+next batch) or :func:`plan_next_batch` (its schedule, ``socalign design --from-judgments``).
 
 Every design spends the same share of its budget (:data:`REPEAT_SHARE`, as
 :func:`socalign.data.socialworld.observers.make_schedule`) on repeats of triplets it already
@@ -57,8 +62,15 @@ from socalign.analyses.planning import (
     population_probabilities,
     quality,
 )
+from socalign.data.schedule import (
+    Schedule,
+    ScheduleError,
+    check_budget,
+    schedule_summary,
+    schedule_table,
+)
 from socalign.data.socialworld.generator import stream
-from socalign.data.socialworld.observers import make_schedule
+from socalign.data.socialworld.observers import deal_trials, make_schedule
 from socalign.metrics.ceilings import ooo_ceiling
 
 DESIGNS = ("set-cover", "random", "adaptive")
@@ -322,7 +334,9 @@ def pick_diverse(candidates: np.ndarray, score: np.ndarray, k: int, n_items: int
         (<= k, 3) the picks, best first.
     """
     use = np.zeros(n_items, dtype=np.int64)
-    out = []
+    out: list[np.ndarray] = []
+    if k <= 0:
+        return np.empty((0, 3), dtype=np.int64)
     for row in np.argsort(-score, kind="stable"):
         tri = candidates[row]
         if (use[tri] < cap).all():
@@ -331,6 +345,48 @@ def pick_diverse(candidates: np.ndarray, score: np.ndarray, k: int, n_items: int
             if len(out) == k:
                 break
     return np.array(out, dtype=np.int64).reshape(-1, 3)
+
+
+def select_triplets(
+    points: np.ndarray, judged: np.ndarray, size: int, penalty: float, rng: np.random.Generator,
+    n_candidates: int = CANDIDATES, batch: int | None = None,
+) -> np.ndarray:
+    """The adaptive rule's next ``size`` new triplets, given the embedding of the trials judged.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        (N, dim) the embedding fitted to ``judged`` (:func:`fit_embedding`).
+    judged : numpy.ndarray
+        (n, 3) the trials judged so far (their information sets each point's uncertainty).
+    size : int
+        New triplets to pick.
+    penalty : float
+        The fit's penalty (its share of each point's information).
+    rng : numpy.random.Generator
+        Draws the candidates (and random triplets where the item cap leaves too few picks).
+    n_candidates : int, default CANDIDATES
+        Random candidate triplets scored (:func:`information_score`).
+    batch : int, optional
+        Trials of the whole batch the picks belong to (repeats included); None: ``size``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (size, 3) distinct, best first; no video in more than twice its even share of the batch's
+        trials (random triplets fill in where that cap leaves too few).
+    """
+    n, dim = points.shape
+    # the penalty's share of the information: its Hessian in the likelihood's units (sum over trials)
+    prior = 2 * penalty * len(judged) / n * np.eye(dim)
+    covariance = np.linalg.inv(item_information(points, judged) + prior)
+    # distinct candidates (a small study has fewer triplets than candidates drawn)
+    cands = np.unique(np.sort(_random_triplets(n, n_candidates, rng), axis=1), axis=0)
+    picks = pick_diverse(cands, information_score(points, covariance, cands), size, n,
+                         cap=max(1, int(np.ceil(3 * (size if batch is None else batch) / n * 2))))
+    if len(picks) < size:  # the item cap left too few picks: random ones fill in
+        picks = np.vstack([picks, _random_triplets(n, size - len(picks), rng)])
+    return picks
 
 
 def _with_repeats(new: np.ndarray, n_repeats: int, shown_once: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -445,10 +501,7 @@ def run_design(
 
     def add(new_fn: Any, size: int) -> None:
         n_rep = round(REPEAT_SHARE * size)
-        new = new_fn(size - n_rep)
-        if len(new) < size - n_rep:  # the item cap left too few picks: random ones fill in
-            new = np.vstack([new, _random_triplets(n, size - n_rep - len(new), drng)])
-        judge_batch(new)
+        judge_batch(new_fn(size - n_rep))
         repeats = _with_repeats(np.empty((0, 3), dtype=np.int64), n_rep, shown_once(), drng)
         # no triplet shown once yet to repeat: new random ones keep the budget
         judge_batch(repeats if len(repeats) else _random_triplets(n, n_rep, drng))
@@ -475,15 +528,118 @@ def run_design(
             add(lambda m: _random_triplets(n, m, drng), size)
             continue
         assert points is not None
-        # the penalty's share of the information: its Hessian in the likelihood's units (sum over trials)
-        prior = 2 * penalty * len(t_all) / n * np.eye(dim)
-        covariance = np.linalg.inv(item_information(points, t_all) + prior)
-        cands = _random_triplets(n, n_candidates, drng)
-        gain = information_score(points, covariance, cands)
-        cap = max(1, int(np.ceil(3 * size / n * 2)))
-        add(lambda m, c=cands, g=gain, cap=cap: pick_diverse(c, g, m, n, cap), size)
+        add(lambda m, x=points, t=t_all, b=size: select_triplets(x, t, m, penalty, drng, n_candidates, b), size)
     return DesignRun(design, world.seed, pd.DataFrame(rows),
                      {"dim": dim, "penalty": penalty, "batch": batch, "n_candidates": n_candidates})
+
+
+def next_batch(
+    triplets: np.ndarray, odd: np.ndarray, n_items: int, n_trials: int, repeat_share: float = REPEAT_SHARE,
+    dim: int = 10, penalty: float = 0.01, seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A lab's next batch of regular trials, chosen adaptively from the judgments collected so far.
+
+    The embedding is fitted to every judgment (:func:`fit_embedding`); ``1 - repeat_share`` of
+    the batch are new triplets picked by the adaptive rule (:func:`select_triplets`), the rest
+    repeat triplets judged exactly once so far (for the OOO ceiling; any judged triplet when none
+    was judged once), as every design in :func:`run_design` does.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) video indices of the regular trials judged so far (no catch trials).
+    odd : numpy.ndarray
+        (n,) their odd positions 0..2.
+    n_items : int
+        N, the study's videos.
+    n_trials : int
+        Regular trials of the batch, at least 1.
+    repeat_share : float, default REPEAT_SHARE
+        Share of the batch repeating triplets judged before.
+    dim, penalty : int, float
+        The embedding (:func:`fit_embedding`).
+    seed : int, default 0
+        Seed of the fit's start, the candidates and the repeats.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(trials, repeated)``: (n_trials, 3) the new picks (best first), then the repeats;
+        (n_trials,) True for a repeat.
+
+    Raises
+    ------
+    ValueError
+        No judgment to fit, a judgment naming a video outside 0..N-1, or a bad count.
+    """
+    t = np.asarray(triplets, dtype=np.int64).reshape(-1, 3)
+    y = np.asarray(odd, dtype=np.int64)
+    if len(t) == 0:
+        raise ValueError("no judgments to choose the next batch from: collect a first batch (e.g. socalign design)")
+    if t.min() < 0 or t.max() >= n_items:
+        raise ValueError(f"a judged trial names video {int(t.max() if t.max() >= n_items else t.min())}, "
+                         f"outside the study's {n_items} videos")
+    if int(n_trials) < 1:
+        raise ValueError(f"the batch needs at least 1 trial, got {n_trials}")
+    rng = np.random.default_rng(seed)
+    points = fit_embedding(t, y, n_items, dim, penalty, rng=rng).points
+    n_rep = round(repeat_share * int(n_trials))
+    new = select_triplets(points, t, int(n_trials) - n_rep, penalty, rng, batch=int(n_trials))
+    key = np.sort(t, axis=1)
+    _, first, size = np.unique(key, axis=0, return_index=True, return_counts=True)
+    pool = t[first[size == 1]] if (size == 1).any() else t[first]
+    repeats = _with_repeats(np.empty((0, 3), dtype=np.int64), n_rep, pool, rng)
+    return np.vstack([new, repeats]), np.arange(len(new) + len(repeats)) >= len(new)
+
+
+def plan_next_batch(
+    triplets: np.ndarray, odd: np.ndarray, n_videos: int, participants: int, trials_per_participant: int,
+    catch_per_participant: int = 2, repeat_share: float = REPEAT_SHARE, seed: int = 0,
+) -> Schedule:
+    """The schedule of an adaptive study's next batch (``socalign design --from-judgments``).
+
+    Parameters
+    ----------
+    triplets, odd : numpy.ndarray
+        The regular trials judged so far and their odd positions (:func:`next_batch`).
+    n_videos : int
+        The study's videos.
+    participants : int
+        Participants of the batch.
+    trials_per_participant : int
+        Trials per participant, catch trials included.
+    catch_per_participant : int, default 2
+        Catch trials per participant.
+    repeat_share : float, default REPEAT_SHARE
+        Share of the regular trials repeating triplets judged before.
+    seed : int, default 0
+        Seed of the choice, the catch trials and the order.
+
+    Returns
+    -------
+    Schedule
+        ``schedule.csv``'s rows (``kind``: ``cover`` for a new triplet, ``repeat`` for one judged
+        before, ``catch``) and the summary of :func:`socalign.data.schedule.schedule_summary`
+        with ``judged_trials`` (the judgments the choice was made from) and ``design``
+        (``adaptive``).
+
+    Raises
+    ------
+    socalign.data.schedule.ScheduleError
+        Bad counts (:func:`socalign.data.schedule.check_budget`), no judgment, or a judgment
+        naming a video outside the study.
+    """
+    check_budget(participants, trials_per_participant, catch_per_participant, repeat_share)
+    regular = participants * (trials_per_participant - catch_per_participant)
+    try:
+        trials, _ = next_batch(triplets, odd, int(n_videos), regular, repeat_share, seed=seed)
+    except ValueError as err:
+        raise ScheduleError(str(err)) from err
+    rng = np.random.default_rng([seed, 1])
+    shown, who = deal_trials(trials, int(n_videos), participants, catch_per_participant, rng)
+    table = schedule_table(shown, who, shown_before=np.asarray(triplets))
+    summary = {**schedule_summary(table, int(n_videos)), "design": "adaptive", "judged_trials": len(triplets)}
+    return Schedule(table, summary)
 
 
 def judgments_to_reach(curve: pd.DataFrame, target: float, column: str) -> float:

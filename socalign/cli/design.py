@@ -25,16 +25,17 @@ DEFAULT_BUDGETS = "2000,5000,10000,20000,35000,50000"
 
 
 def design_command(args: argparse.Namespace) -> dict[str, Any]:
-    """Write the schedule of a study of ``--videos`` with the budget asked for.
+    """Write the schedule of a study of ``--videos`` (or its next adaptive batch) with the budget asked for.
 
     The ``--json`` object is the schedule's summary (:func:`socalign.data.schedule.
-    schedule_summary`) with ``out`` (the folder written) and ``timelines`` (files written).
+    schedule_summary`) with ``out`` (the folder written) and ``timelines`` (files written); a
+    next batch (``--from-judgments``) adds ``design`` (``adaptive``) and ``judged_trials``.
 
     Parameters
     ----------
     args : argparse.Namespace
-        ``videos``, ``out``, ``participants``, ``total_trials``, ``trials_per_participant``,
-        ``catch``, ``repeat_share``, ``seed``, ``video_prefix``.
+        ``videos`` or ``from_judgments``, ``out``, ``participants``, ``total_trials``,
+        ``trials_per_participant``, ``catch``, ``repeat_share``, ``seed``, ``video_prefix``.
 
     Returns
     -------
@@ -53,11 +54,39 @@ def design_command(args: argparse.Namespace) -> dict[str, Any]:
         participants = math.ceil(args.total_trials / per)
     else:
         participants = args.participants
-    videos = study_videos(args.videos)
-    schedule = plan_schedule(len(videos), participants, per, args.catch, args.repeat_share, args.seed)
+    if args.from_judgments is not None:
+        videos, schedule = _next_batch(args, participants, per)
+    elif args.videos is None:
+        raise CliError("--videos is required (or give --from-judgments to continue a study)", "--videos")
+    else:
+        videos = study_videos(args.videos)
+        schedule = plan_schedule(len(videos), participants, per, args.catch, args.repeat_share, args.seed)
     files = timelines(schedule.table, videos, args.video_prefix)
     out = write_schedule(args.out, videos, schedule, files)
     return {"out": str(out), **schedule.to_dict(), "timelines": len(files), "seed": args.seed}
+
+
+def _next_batch(args: argparse.Namespace, participants: int, per: int) -> tuple[Any, Any]:
+    """The study's videos and the adaptive schedule of its next batch (``--from-judgments``)."""
+    from socalign.analyses.adaptive import plan_next_batch
+    from socalign.data.registry import load_dataset
+    from socalign.data.schedule import StudyVideos
+
+    if args.videos is not None:
+        raise CliError("give --videos or --from-judgments, not both: the judgments' videos.csv names the "
+                       "videos of a continued study", "--videos")
+    bench = load_dataset(args.from_judgments)
+    ids = np.asarray(bench.videos.ids)
+    if not np.array_equal(ids, np.arange(len(ids))):
+        raise CliError(f"--from-judgments {args.from_judgments}: video ids must be 0..{len(ids) - 1} in "
+                       "videos.csv's order, as socalign design writes them (the next batch's schedule "
+                       "and timelines use the same ids)", "--from-judgments")
+    files = [None if f is None else Path(f).name for f in bench.videos.files]
+    videos = StudyVideos(list(bench.videos.names), files)
+    kept = bench.kept
+    schedule = plan_next_batch(kept.triplets, kept.odd, len(videos), participants, per, args.catch,
+                               args.repeat_share, args.seed)
+    return videos, schedule
 
 
 def design_text(result: dict[str, Any]) -> str:
@@ -76,6 +105,9 @@ def design_text(result: dict[str, Any]) -> str:
          "value": f"{result.get('repeated_triplets')} ({result.get('repeat_showings')})"},
         {"what": "OOO ceiling: pair agreement SE at most", "value": fmt(result.get("ooo_agreement_se_max"))},
     ]
+    if result.get("design") == "adaptive":
+        rows.insert(0, {"what": "design", "value": f"adaptive: chosen from {result.get('judged_trials')} "
+                        "judgments collected (new triplets: cover; triplets judged before: repeat)"})
     return join_blocks(f"design: schedule written to {result.get('out')} (seed {result.get('seed')})",
                        format_table(rows),
                        f"{result.get('timelines')} jsPsych timelines under jspsych/ (one per participant); "
@@ -201,9 +233,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ceiling, catch trials per participant, one jsPsych timeline per participant, a summary",
         human=design_text,
     )
-    p.add_argument("--videos", required=True,
+    p.add_argument("--videos",
                    help="the study's videos: a folder of video files, a CSV with a 'file' or 'name' "
-                   "column, or a count of videos")
+                   "column, or a count of videos (required unless --from-judgments)")
+    p.add_argument("--from-judgments", metavar="DATASET",
+                   help="continue an adaptive study: the judgments collected so far (a benchmark folder in "
+                   "the socalign layout whose video ids are the schedule's); the next batch's new "
+                   "triplets are those an ordinal embedding of these judgments is least sure about "
+                   "(socalign.analyses.adaptive), the rest repeats triplets judged once")
     p.add_argument("--out", required=True, help="the schedule folder to write (new or empty)")
     budget = p.add_mutually_exclusive_group(required=True)
     budget.add_argument("--participants", type=int, help="the budget as participants (or give --total-trials)")

@@ -13,11 +13,12 @@ layout's ``trials.csv`` without the judgments, so that collected choices are add
                                         (:mod:`socalign.data.jspsych`)
 
 ``kind`` is ``cover`` (a first showing of a triplet), ``repeat`` (a further showing, to another
-participant: the OOO ceiling is estimated from these) or ``catch`` (a video shown twice; its
-odd one out is the third video). The trials come from
-:func:`socalign.data.socialworld.observers.make_schedule`, the set-cover design SocialWorld's
-simulated study uses: every pair covered ``k`` times as the budget allows, ``repeat_share`` of
-the budget for repeats, catch trials per participant.
+participant, or a showing of a triplet judged in an earlier batch: the OOO ceiling is estimated
+from these) or ``catch`` (a video shown twice; its odd one out is the third video). The trials
+come from :func:`socalign.data.socialworld.observers.make_schedule`, the set-cover design
+SocialWorld's simulated study uses: every pair covered ``k`` times as the budget allows,
+``repeat_share`` of the budget for repeats, catch trials per participant; or, for the next batch
+of an adaptive study, from :func:`socalign.analyses.adaptive.plan_next_batch`.
 """
 
 from __future__ import annotations
@@ -148,6 +149,34 @@ class Schedule:
         return dict(self.summary)
 
 
+def check_budget(participants: int, trials_per_participant: int, catch_per_participant: int, repeat_share: float) -> None:
+    """Refuse a study's counts that cannot make a schedule (the message names the argument).
+
+    Parameters
+    ----------
+    participants, trials_per_participant, catch_per_participant : int
+        As :func:`plan_schedule`'s.
+    repeat_share : float
+        As :func:`plan_schedule`'s.
+
+    Raises
+    ------
+    ScheduleError
+        A count that is not an integer or too small, a share outside [0, 1), or no regular trial
+        left beside the catch trials.
+    """
+    for name, value, low in (("--participants", participants, 1), ("--trials-per-participant", trials_per_participant, 1),
+                             ("--catch", catch_per_participant, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ScheduleError(f"{name} must be an integer >= {low}, got {value!r}")
+    if not 0 <= repeat_share < 1:
+        raise ScheduleError(f"--repeat-share must lie in [0, 1), got {repeat_share}")
+    if trials_per_participant <= catch_per_participant:
+        raise ScheduleError(
+            f"--trials-per-participant ({trials_per_participant}) must exceed the catch trials "
+            f"({catch_per_participant})")
+
+
 def cover_size(n_videos: int, rng: np.random.Generator | None = None) -> int:
     """Triplets of the greedy set cover of every pair of ``n_videos`` once (the minimum budget).
 
@@ -201,16 +230,7 @@ def plan_schedule(
     ScheduleError
         Naming the shortfall: too few regular trials to cover every pair once, a bad count.
     """
-    for name, value, low in (("--participants", participants, 1), ("--trials-per-participant", trials_per_participant, 1),
-                             ("--catch", catch_per_participant, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ScheduleError(f"{name} must be an integer >= {low}, got {value!r}")
-    if not 0 <= repeat_share < 1:
-        raise ScheduleError(f"--repeat-share must lie in [0, 1), got {repeat_share}")
-    if trials_per_participant <= catch_per_participant:
-        raise ScheduleError(
-            f"--trials-per-participant ({trials_per_participant}) must exceed the catch trials "
-            f"({catch_per_participant})")
+    check_budget(participants, trials_per_participant, catch_per_participant, repeat_share)
     n = int(n_videos)
     regular = trials_per_participant - catch_per_participant
     budget = participants * regular
@@ -227,23 +247,49 @@ def plan_schedule(
             "trials per participant")
     rng = np.random.default_rng(seed)
     triplets, who = make_schedule(n, participants, trials_per_participant, catch_per_participant, rng, repeat_share)
-    catch = (triplets[:, 0] == triplets[:, 1]) | (triplets[:, 1] == triplets[:, 2]) | (triplets[:, 0] == triplets[:, 2])
-    key = np.sort(triplets, axis=1)
-    order = np.arange(len(triplets))
-    first = pd.DataFrame(key).assign(order=order).groupby([0, 1, 2])["order"].transform("min").to_numpy()
-    kind = np.where(catch, "catch", np.where(first == order, "cover", "repeat"))
-    trial = np.zeros(len(who), dtype=np.int64)
-    for p in np.unique(who):
-        rows = np.flatnonzero(who == p)
-        trial[rows] = np.arange(len(rows))
-    table = pd.DataFrame({"participant": who, "trial": trial, "video_1": triplets[:, 0],
-                          "video_2": triplets[:, 1], "video_3": triplets[:, 2], "kind": kind})
+    table = schedule_table(triplets, who)
     summary = schedule_summary(table, n)
     if summary["pairs_covered"] < n_pairs:  # the schedule's own cover drew other ties
         raise ScheduleError(
             f"budget too small to cover every pair: {budget} regular trials cover "
             f"{summary['pairs_covered']} of {n_pairs} pairs; add participants or trials")
     return Schedule(table, summary)
+
+
+def schedule_table(triplets: np.ndarray, participants: np.ndarray, shown_before: np.ndarray | None = None) -> pd.DataFrame:
+    """``schedule.csv``'s rows of dealt trials, each marked cover, repeat or catch.
+
+    Parameters
+    ----------
+    triplets : numpy.ndarray
+        (n, 3) video ids as shown, grouped by participant in trial order.
+    participants : numpy.ndarray
+        (n,) participant codes.
+    shown_before : numpy.ndarray, optional
+        (m, 3) triplets judged in an earlier batch: a showing of one of them is a ``repeat``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SCHEDULE_COLUMNS`; ``trial`` numbers each participant's trials from 0.
+    """
+    triplets = np.asarray(triplets, dtype=np.int64)
+    who = np.asarray(participants)
+    catch = (triplets[:, 0] == triplets[:, 1]) | (triplets[:, 1] == triplets[:, 2]) | (triplets[:, 0] == triplets[:, 2])
+    key = np.sort(triplets, axis=1)
+    order = np.arange(len(triplets))
+    first = pd.DataFrame(key).assign(order=order).groupby([0, 1, 2])["order"].transform("min").to_numpy()
+    repeat = first != order
+    if shown_before is not None and len(shown_before):
+        before = pd.MultiIndex.from_arrays(np.sort(np.asarray(shown_before, dtype=np.int64), axis=1).T)
+        repeat |= pd.MultiIndex.from_arrays(key.T).isin(before)
+    kind = np.where(catch, "catch", np.where(repeat, "repeat", "cover"))
+    trial = np.zeros(len(who), dtype=np.int64)
+    for p in np.unique(who):
+        rows = np.flatnonzero(who == p)
+        trial[rows] = np.arange(len(rows))
+    return pd.DataFrame({"participant": who, "trial": trial, "video_1": triplets[:, 0],
+                         "video_2": triplets[:, 1], "video_3": triplets[:, 2], "kind": kind})
 
 
 def schedule_summary(table: pd.DataFrame, n_videos: int) -> dict[str, Any]:

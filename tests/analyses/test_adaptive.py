@@ -20,9 +20,12 @@ from socalign.analyses.adaptive import (
     information_score,
     item_information,
     judgments_to_reach,
+    next_batch,
     pick_diverse,
+    plan_next_batch,
     reach_table,
     run_design,
+    select_triplets,
     triplet_probabilities,
 )
 from socalign.analyses.planning import _random_triplets, observer_world, true_expected_similarity
@@ -172,3 +175,73 @@ def test_compare_designs_and_the_reach_table(tiny) -> None:
     assert (cover["judgments"] <= full).all()  # the set cover reaches its own quality by its full budget
     again = reach_table(result.curves, full)
     pd.testing.assert_frame_equal(again, reach)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), n=st.integers(5, 30), judged=st.integers(1, 200), size=st.integers(1, 80),
+       share=st.sampled_from([0.0, 0.3, 0.5]))
+def test_next_batch_keeps_its_promises(seed, n, judged, size, share) -> None:
+    rng = np.random.default_rng(seed)
+    t = _random_triplets(n, judged, rng)
+    y = rng.integers(0, 3, judged)
+    trials, repeated = next_batch(t, y, n, size, share, dim=2, seed=seed)
+    assert trials.shape == (size, 3) and repeated.shape == (size,)
+    assert trials.min() >= 0 and trials.max() < n and (np.diff(np.sort(trials, axis=1), axis=1) > 0).all()
+    assert repeated.sum() == round(share * size)
+    before = {tuple(r) for r in np.sort(t, axis=1).tolist()}
+    assert all(tuple(r) in before for r in np.sort(trials[repeated], axis=1).tolist())
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), n=st.integers(6, 30), size=st.integers(1, 60))
+def test_select_triplets_picks_distinct_triplets(seed, n, size) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    t = _random_triplets(n, 50, rng)
+    picks = select_triplets(x, t, size, 0.01, rng, n_candidates=3000)
+    assert picks.shape == (size, 3)
+    if size <= n * (n - 1) * (n - 2) // 6 // 4:  # room enough that the item cap never forces a random fill
+        assert len(np.unique(np.sort(picks, axis=1), axis=0)) == size
+
+
+def test_next_batch_picks_more_informative_triplets_than_random() -> None:
+    world = observer_world(seed=2, n_videos=40)
+    rng = np.random.default_rng(0)
+    t = _random_triplets(40, 600, rng)
+    y = world.judge(t, np.arange(600) // 100, rng)
+    picks, repeated = next_batch(t, y, 40, 200, repeat_share=0.0, dim=3, penalty=0.01)
+    x = fit_embedding(t, y, 40, 3, 0.01, rng=np.random.default_rng(0)).points
+    prior = 2 * 0.01 * len(t) / 40 * np.eye(3)
+    cov = np.linalg.inv(item_information(x, t) + prior)
+    assert not repeated.any()
+    random_score = information_score(x, cov, _random_triplets(40, 2000, rng)).mean()
+    assert information_score(x, cov, picks).mean() > 1.5 * random_score
+
+
+def test_next_batch_refuses_what_it_cannot_fit() -> None:
+    t = np.array([[0, 1, 2]])
+    with pytest.raises(ValueError, match="no judgments"):
+        next_batch(np.empty((0, 3)), np.empty(0), 5, 10)
+    with pytest.raises(ValueError, match="outside the study's 3 videos"):
+        next_batch(np.array([[0, 1, 5]]), np.array([0]), 3, 10)
+    with pytest.raises(ValueError, match="at least 1 trial"):
+        next_batch(t, np.array([0]), 5, 0)
+
+
+def test_plan_next_batch_deals_marks_and_summarises() -> None:
+    rng = np.random.default_rng(3)
+    t = _random_triplets(20, 300, rng)
+    y = rng.integers(0, 3, 300)
+    schedule = plan_next_batch(t, y, 20, participants=4, trials_per_participant=25, catch_per_participant=2)
+    table = schedule.table
+    assert len(table) == 100 and (table.groupby("participant").size() == 25).all()
+    assert (table.groupby("participant")["trial"].apply(lambda s: sorted(s) == list(range(25)))).all()
+    assert schedule.summary["trials_by_kind"]["catch"] == 8
+    assert schedule.summary["trials_by_kind"]["repeat"] >= round(0.3 * 92)
+    assert schedule.summary["design"] == "adaptive" and schedule.summary["judged_trials"] == 300
+    # every copy of a triplet goes to a different participant
+    regular = table[table["kind"] != "catch"]
+    key = regular[["video_1", "video_2", "video_3"]].apply(lambda r: tuple(sorted(r)), axis=1)
+    assert not pd.DataFrame({"k": key, "p": regular["participant"]}).duplicated().any()
+    again = plan_next_batch(t, y, 20, participants=4, trials_per_participant=25, catch_per_participant=2)
+    pd.testing.assert_frame_equal(again.table, table)  # a seed gives the same schedule

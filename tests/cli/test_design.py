@@ -108,3 +108,59 @@ def test_bad_power_input_is_one_line_exit_2(pilot, capsys, args, fragment) -> No
     assert main(["power", "--world-videos", "12", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0], err
+
+
+def test_design_continues_an_adaptive_study_from_its_judgments(tmp_path, capsys) -> None:
+    # a first batch: socalign design's schedule of 30 videos, judged by people who follow a planted embedding
+    first = _json(capsys, ["design", "--videos", "30", "--out", str(tmp_path / "first"), "--participants", "3",
+                           "--trials-per-participant", "120"])
+    assert first["pairs_covered"] == 435
+    table = pd.read_csv(tmp_path / "first" / "schedule.csv")
+    t = table[["video_1", "video_2", "video_3"]].to_numpy()
+    x = np.random.default_rng(1).normal(size=(30, 2))
+    d = ((x[:, None] - x[None]) ** 2).sum(-1)
+    pair = np.stack([d[t[:, 1], t[:, 2]], d[t[:, 0], t[:, 2]], d[t[:, 0], t[:, 1]]], 1)
+    table["choice"] = t[np.arange(len(t)), np.argmin(pair, axis=1)]
+    videos = pd.read_csv(tmp_path / "first" / "videos.csv")
+    write_benchmark(tmp_path / "judged", videos, table.drop(columns=["trial", "kind"]))
+    out = _json(capsys, ["design", "--from-judgments", str(tmp_path / "judged"), "--out", str(tmp_path / "next"),
+                         "--participants", "3", "--trials-per-participant", "22", "--catch", "2"])
+    assert out["design"] == "adaptive" and out["judged_trials"] == 354  # 360 less the 6 catch trials
+    kinds = out["trials_by_kind"]
+    assert kinds["catch"] == 6 and kinds["cover"] + kinds["repeat"] == 60 and kinds["repeat"] >= 18
+    schedule = pd.read_csv(tmp_path / "next" / "schedule.csv")
+    judged = table[table["kind"] != "catch"]
+    before = {tuple(sorted(r)) for r in judged[["video_1", "video_2", "video_3"]].to_numpy().tolist()}
+    shown = schedule[schedule["kind"] != "catch"]
+    keys = [tuple(sorted(r)) for r in shown[["video_1", "video_2", "video_3"]].to_numpy().tolist()]
+    is_before = np.array([k in before for k in keys])
+    repeat = (shown["kind"] == "repeat").to_numpy()
+    assert repeat[is_before].all()  # a triplet judged before is a repeat
+    again = pd.Series(keys).duplicated(keep=False).to_numpy()
+    assert again[repeat & ~is_before].all()  # any other repeat is a second showing within the batch
+    assert len(list((tmp_path / "next" / "jspsych").glob("participant_*.json"))) == 3
+    assert main(["design", "--from-judgments", str(tmp_path / "judged"), "--out", str(tmp_path / "again"),
+                 "--participants", "3", "--trials-per-participant", "22"]) == 0
+    assert "adaptive: chosen from 354 judgments" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--from-judgments", "BENCH", "--videos", "12", "--participants", "2"], "not both"),
+    (["--from-judgments", "ODDIDS", "--participants", "2"], "video ids must be 0..11"),
+    (["--from-judgments", "nowhere", "--participants", "2"], "nowhere"),
+    (["--participants", "2"], "--videos is required"),
+    (["--from-judgments", "BENCH", "--participants", "2", "--trials-per-participant", "2"],
+     "must exceed the catch trials"),
+])
+def test_bad_next_batch_input_is_one_line_exit_2(pilot, tmp_path, capsys, args, fragment) -> None:
+    odd_ids = tmp_path / "odd"
+    trials = pd.read_csv(pilot / "bench" / "trials.csv")
+    for col in ("video_1", "video_2", "video_3", "choice"):
+        trials[col] += 100
+    write_benchmark(odd_ids, pd.DataFrame({"video_id": np.arange(12) + 100, "split": "test"}), trials)
+    args = [str(pilot / "bench") if a == "BENCH" else str(odd_ids) if a == "ODDIDS" else a for a in args]
+    code = main(["design", *args, "--out", str(tmp_path / "s")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("socalign: error:") and fragment in err[0], err
+    assert not (tmp_path / "s" / "schedule.csv").exists()

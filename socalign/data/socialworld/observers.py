@@ -168,7 +168,33 @@ def make_schedule(
         pool = cover[rng.choice(len(cover), size=min(len(cover), max(1, n_extra // 2)), replace=False)]
         repeats = pool[np.arange(n_extra) % len(pool)]
         base = cover
-    trials = np.vstack([base, repeats])
+    return deal_trials(np.vstack([base, repeats]), n_items, n_participants, catch_per_participant, rng)
+
+
+def deal_trials(
+    trials: np.ndarray, n_items: int, n_participants: int, catch_per_participant: int, rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deal regular trials to participants, copies of a triplet to different people, and add catch trials.
+
+    Parameters
+    ----------
+    trials : numpy.ndarray
+        (n, 3) the regular trials, a triplet's copies included.
+    n_items : int
+        Number of videos (the catch trials draw from them).
+    n_participants : int
+        Number of participants, at least 1.
+    catch_per_participant : int
+        Catch trials (a video shown twice) per participant.
+    rng : numpy.random.Generator
+        Draws the catch trials and each participant's trial order.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(triplets, participants)`` as :func:`make_schedule`: grouped by participant, each
+        participant's trials in shuffled order.
+    """
     # Copies of a triplet sit next to each other after sorting, so dealing the sorted list
     # round-robin gives them to different participants.
     key = np.sort(trials, axis=1)
