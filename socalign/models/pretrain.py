@@ -42,7 +42,7 @@ from socalign.models.toy.model import write_processor_config
 from socalign.models.toy.settings import ToySettings, perception_stage
 from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, shipped_toy_backbone
 
-TUBELET_FRAMES = 2  # frames per VideoMAE tubelet (VideoMAE's and V-JEPA 2's own)
+TUBELET_FRAMES = FAMILIES["videomae"].tubelet_frames  # frames per VideoMAE tubelet (the registry's)
 
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
@@ -120,9 +120,9 @@ def load_base(folder: Path | str, family: str) -> torch.nn.Module:
 def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -> torch.Tensor:
     """(B, T', P, D) patch tokens from one hidden state of ``family``'s backbone.
 
-    TimeSformer orders its tokens (CLS, patch-major then frame); VideoMAE has no CLS token and
-    orders them tubelet-major (T' = T / tubelet frames); a frame-wise model returns
-    (B * T, 1 + P, D).
+    TimeSformer orders its tokens (CLS, patch-major then frame); a family without a CLS token
+    (VideoMAE, V-JEPA 2: :attr:`Family.cls_token`) orders them tubelet-major (T' = T / its
+    :attr:`Family.tubelet_frames`); a frame-wise model returns (B * T, 1 + P, D).
 
     Parameters
     ----------
@@ -136,9 +136,9 @@ def patch_tokens(hidden: torch.Tensor, family: str, batch: int, n_frames: int) -
     Returns
     -------
     torch.Tensor
-        (B, T', P, D): T' is T, or the tubelets for VideoMAE.
+        (B, T', P, D): T' is T, or the tubelets (:func:`token_times`).
     """
-    if family == "videomae":
+    if not FAMILIES[family].cls_token:
         n_times = token_times(family, n_frames)
         return hidden.reshape(batch, n_times, hidden.shape[1] // n_times, -1)
     tokens = hidden[:, 1:]
@@ -160,9 +160,9 @@ def token_times(family: str, n_frames: int) -> int:
     Returns
     -------
     int
-        ``n_frames``, or its tubelets for VideoMAE.
+        ``n_frames`` over the family's frames per tubelet (:attr:`Family.tubelet_frames`).
     """
-    return n_frames // TUBELET_FRAMES if family == "videomae" else n_frames
+    return n_frames // FAMILIES[family].tubelet_frames
 
 
 def maps_per_token(maps: torch.Tensor, n_times: int) -> torch.Tensor:

@@ -54,6 +54,8 @@ class Family:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     resize_ratio: float = 1.0  # shortest edge = round(image_size * ratio), then centre crop
+    tubelet_frames: int = 1  # frames per patch token's time step (VideoMAE's and V-JEPA 2's tubelets: 2)
+    cls_token: bool = True  # a CLS token leads the patch tokens (VideoMAE and V-JEPA 2 have none)
 
 
 FAMILIES: dict[str, Family] = {
@@ -66,11 +68,11 @@ FAMILIES: dict[str, Family] = {
     ),
     "videomae": Family(
         "VideoMAEModel", "pixel_values", "mean", False, ("query", "key", "value"),
-        IMAGENET_MEAN, IMAGENET_STD,
+        IMAGENET_MEAN, IMAGENET_STD, tubelet_frames=2, cls_token=False,
     ),
     "vjepa2": Family(
         "VJEPA2Model", "pixel_values_videos", "mean", False, ("query", "key", "value"),
-        IMAGENET_MEAN, IMAGENET_STD, resize_ratio=256 / 224,
+        IMAGENET_MEAN, IMAGENET_STD, resize_ratio=256 / 224, tubelet_frames=2, cls_token=False,
     ),
     "clip": Family(
         "CLIPVisionModel", "pixel_values", "cls", True, ("q_proj", "k_proj", "v_proj"),

@@ -17,7 +17,9 @@ from socalign.models.pretrain import (
     patch_tokens,
     pretrain_vocabulary,
     resized_state,
+    token_times,
 )
+from socalign.models.specs import FAMILIES
 
 TINY = toy.ToySettings(
     image_size=16, patch_size=8, n_frames=4, hidden_size=16, n_layers=1, n_heads=2,
@@ -74,6 +76,28 @@ def test_patch_tokens_are_frame_major_for_both_layouts() -> None:
     out = patch_tokens(tubelets[..., None].expand(-1, -1, width), "videomae", batch, 4)
     assert out.shape == (batch, 2, patches, width)
     assert torch.equal(out[..., 0], tubelets.view(batch, 2, patches))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_familys_tokens_follow_its_registry_layout(family: str) -> None:
+    spec = FAMILIES[family]
+    batch, patches, width = 2, 3, 4
+    frames = 2 * spec.tubelet_frames
+    times = token_times(family, frames)
+    assert times == frames // spec.tubelet_frames
+    code = torch.arange(batch * times * patches, dtype=torch.float32)
+    if spec.frame_by_frame:  # (B * T, CLS + P, D)
+        hidden = torch.cat([torch.zeros(batch * times, 1), code.view(batch * times, patches)], 1)
+        expected = code.view(batch, times, patches)
+    elif spec.cls_token:  # CLS, then patch-major, time-minor
+        hidden = torch.cat([torch.zeros(batch, 1), code.view(batch, patches * times)], 1)
+        expected = code.view(batch, patches, times).transpose(1, 2)
+    else:  # no CLS, time-major (tubelets)
+        hidden = code.view(batch, times * patches)
+        expected = code.view(batch, times, patches)
+    out = patch_tokens(hidden[..., None].expand(-1, -1, width), family, batch, frames)
+    assert out.shape == (batch, times, patches, width)
+    assert torch.equal(out[..., 0], expected)
 
 
 def test_maps_are_averaged_over_each_tokens_frames() -> None:
