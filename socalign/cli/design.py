@@ -56,8 +56,6 @@ def design_command(args: argparse.Namespace) -> dict[str, Any]:
         participants = args.participants
     if args.from_judgments is not None:
         videos, schedule = _next_batch(args, participants, per)
-    elif args.videos is None:
-        raise CliError("--videos is required (or give --from-judgments to continue a study)", "--videos")
     else:
         videos = study_videos(args.videos)
         schedule = plan_schedule(len(videos), participants, per, args.catch, args.repeat_share, args.seed)
@@ -72,9 +70,6 @@ def _next_batch(args: argparse.Namespace, participants: int, per: int) -> tuple[
     from socalign.data.registry import load_dataset
     from socalign.data.schedule import StudyVideos
 
-    if args.videos is not None:
-        raise CliError("give --videos or --from-judgments, not both: the judgments' videos.csv names the "
-                       "videos of a continued study", "--videos")
     bench = load_dataset(args.from_judgments)
     ids = np.asarray(bench.videos.ids)
     if not np.array_equal(ids, np.arange(len(ids))):
@@ -233,10 +228,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ceiling, catch trials per participant, one jsPsych timeline per participant, a summary",
         human=design_text,
     )
-    p.add_argument("--videos",
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--videos",
                    help="the study's videos: a folder of video files, a CSV with a 'file' or 'name' "
-                   "column, or a count of videos (required unless --from-judgments)")
-    p.add_argument("--from-judgments", metavar="DATASET",
+                   "column, or a count of videos (or give --from-judgments)")
+    source.add_argument("--from-judgments", metavar="DATASET",
                    help="continue an adaptive study: the judgments collected so far (a benchmark folder in "
                    "the socalign layout whose video ids are the schedule's); the next batch's new "
                    "triplets are those an ordinal embedding of these judgments is least sure about "
