@@ -126,9 +126,9 @@ glue(adaptive_saving=_saving(strict), paper_saving=_saving(paper),
 # {glue:text}`paper_saving` fewer. The adaptive design's own counts are poor (left panel): it
 # picks the triplets still uncertain, not uniform ones, so kept / shown is no estimate of the
 # similarity with a random third video; score an adaptive study with the embedding. These are one
-# simulated world; the benchmark
-# `benchmarks/adaptive_design.py` measures the same with 250 videos on three worlds, and its
-# results file says whether the selection's saving reached the 30% aimed for.
+# simulated world; the benchmark `benchmarks/adaptive_design.py` measures the same with 250 videos
+# on three worlds, and its results file says whether the selection's saving reached the 30% aimed
+# for.
 #
 # ## The OOO ceiling
 
@@ -173,7 +173,7 @@ glue(power_needed=_needed(power["power"]), ceiling_needed=_needed(power["ceiling
 # # a schedule: pair-covering triplets, 30% repeats, 2 catch trials per participant, and one
 # # jsPsych timeline per participant (schedule.csv + the choices = trials.csv)
 # socalign design --videos my_videos/ --participants 60 --trials-per-participant 231 --out my_study
-# continue adaptively: the next batch chosen from the judgments collected so far (socalign layout)
+# # continue adaptively: the next batch chosen from the judgments collected so far
 # socalign design --from-judgments my_judged/ --participants 10 --out my_batch_2
 # # power from a pilot (a benchmark folder) for two models' embeddings, with the curves
 # socalign power --pilot my_pilot/ --model-a a.npy --model-b b.npy --plot power.png
