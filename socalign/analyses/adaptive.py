@@ -570,7 +570,8 @@ def next_batch(
     Raises
     ------
     ValueError
-        No judgment to fit, a judgment naming a video outside 0..N-1, or a bad count.
+        No judgment to fit, a judgment naming a video outside 0..N-1, an odd position outside
+        0..2 (or not one per trial), or a bad count.
     """
     t = np.asarray(triplets, dtype=np.int64).reshape(-1, 3)
     y = np.asarray(odd, dtype=np.int64)
@@ -579,6 +580,8 @@ def next_batch(
     if t.min() < 0 or t.max() >= n_items:
         raise ValueError(f"a judged trial names video {int(t.max() if t.max() >= n_items else t.min())}, "
                          f"outside the study's {n_items} videos")
+    if y.shape != (len(t),) or y.min() < 0 or y.max() > 2:
+        raise ValueError(f"odd must hold one position 0..2 per judged trial ({len(t)}), got shape {y.shape}")
     if int(n_trials) < 1:
         raise ValueError(f"the batch needs at least 1 trial, got {n_trials}")
     rng = np.random.default_rng(seed)

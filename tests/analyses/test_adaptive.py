@@ -226,6 +226,10 @@ def test_next_batch_refuses_what_it_cannot_fit() -> None:
         next_batch(np.array([[0, 1, 5]]), np.array([0]), 3, 10)
     with pytest.raises(ValueError, match="at least 1 trial"):
         next_batch(t, np.array([0]), 5, 0)
+    with pytest.raises(ValueError, match="one position 0..2 per judged trial"):
+        next_batch(t, np.array([3]), 5, 10)
+    with pytest.raises(ValueError, match="one position 0..2 per judged trial"):
+        next_batch(t, np.array([0, 1]), 5, 10)
 
 
 def test_plan_next_batch_deals_marks_and_summarises() -> None:
