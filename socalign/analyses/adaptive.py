@@ -389,11 +389,18 @@ def select_triplets(
     return picks
 
 
-def _with_repeats(new: np.ndarray, n_repeats: int, shown_once: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if n_repeats <= 0 or len(shown_once) == 0:
-        return new
-    pool = shown_once[rng.choice(len(shown_once), size=min(len(shown_once), n_repeats), replace=False)]
-    return np.vstack([new, pool[np.arange(n_repeats) % len(pool)]])
+def _shown_once(triplets: np.ndarray) -> np.ndarray:
+    """The triplets shown exactly once (as first shown), whatever the order of their videos."""
+    _, first, size = np.unique(np.sort(triplets, axis=1), axis=0, return_index=True, return_counts=True)
+    return triplets[first[size == 1]]
+
+
+def _repeats(n_repeats: int, pool: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(n_repeats, 3) copies of a random subset of ``pool``, evenly (empty when the pool is)."""
+    if n_repeats <= 0 or len(pool) == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    chosen = pool[rng.choice(len(pool), size=min(len(pool), n_repeats), replace=False)]
+    return chosen[np.arange(n_repeats) % len(chosen)]
 
 
 @dataclass
@@ -493,16 +500,10 @@ def run_design(
         answers.append(world.judge(t, who, orng))
         count += len(t)
 
-    def shown_once() -> np.ndarray:
-        t = np.vstack(trip)
-        key = np.sort(t, axis=1)
-        _, first, size = np.unique(key, axis=0, return_index=True, return_counts=True)
-        return t[first[size == 1]]
-
     def add(new_fn: Any, size: int) -> None:
         n_rep = round(REPEAT_SHARE * size)
         judge_batch(new_fn(size - n_rep))
-        repeats = _with_repeats(np.empty((0, 3), dtype=np.int64), n_rep, shown_once(), drng)
+        repeats = _repeats(n_rep, _shown_once(np.vstack(trip)), drng)
         # no triplet shown once yet to repeat: new random ones keep the budget
         judge_batch(repeats if len(repeats) else _random_triplets(n, n_rep, drng))
 
@@ -588,10 +589,10 @@ def next_batch(
     points = fit_embedding(t, y, n_items, dim, penalty, rng=rng).points
     n_rep = round(repeat_share * int(n_trials))
     new = select_triplets(points, t, int(n_trials) - n_rep, penalty, rng, batch=int(n_trials))
-    key = np.sort(t, axis=1)
-    _, first, size = np.unique(key, axis=0, return_index=True, return_counts=True)
-    pool = t[first[size == 1]] if (size == 1).any() else t[first]
-    repeats = _with_repeats(np.empty((0, 3), dtype=np.int64), n_rep, pool, rng)
+    pool = _shown_once(t)
+    if len(pool) == 0:  # every triplet was judged more than once: repeat any of them
+        pool = t[np.unique(np.sort(t, axis=1), axis=0, return_index=True)[1]]
+    repeats = _repeats(n_rep, pool, rng)
     return np.vstack([new, repeats]), np.arange(len(new) + len(repeats)) >= len(new)
 
 

@@ -42,8 +42,6 @@ from socalign.models.toy.model import write_processor_config
 from socalign.models.toy.settings import ToySettings, perception_stage
 from socalign.models.toy.weights import CACHE_MARKER, TOY_MARKER, cached_toy, shipped_toy_backbone
 
-TUBELET_FRAMES = FAMILIES["videomae"].tubelet_frames  # frames per VideoMAE tubelet (the registry's)
-
 
 def build_backbone(settings: Any, family: str, label_names: list[str], n_frames: int) -> torch.nn.Module:
     """A randomly initialised backbone of ``family`` at the toy's size (no task head).
@@ -53,7 +51,7 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
     settings : socalign.models.toy.ToySettings
         Sizes (image, patch, frames, width, layers, heads, MLP) and ``init_std``.
     family : str
-        ``timesformer``, ``videomae`` (tubelets of :data:`TUBELET_FRAMES` frames) or ``clip``.
+        ``timesformer``, ``videomae`` (tubelets of the registry's ``tubelet_frames``) or ``clip``.
     label_names : list of str
         The pretraining classes, recorded in the config's ``id2label``.
     n_frames : int
@@ -77,7 +75,7 @@ def build_backbone(settings: Any, family: str, label_names: list[str], n_frames:
     if family == "videomae":
         from transformers import VideoMAEConfig, VideoMAEModel
 
-        return VideoMAEModel(VideoMAEConfig(num_frames=n_frames, tubelet_size=TUBELET_FRAMES,
+        return VideoMAEModel(VideoMAEConfig(num_frames=n_frames, tubelet_size=FAMILIES[family].tubelet_frames,
                                             use_mean_pooling=True, **common))
     if family == "clip":
         from transformers import CLIPVisionConfig, CLIPVisionModel
