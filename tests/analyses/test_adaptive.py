@@ -165,6 +165,34 @@ def test_every_design_measures_its_budgets(tiny, design) -> None:
     assert (curve["spearman_embedding"] > 0).all()
 
 
+@settings(max_examples=6, deadline=None)
+@given(others=st.lists(st.integers(40, 300), max_size=3), draws=st.integers(1, 2))
+def test_a_set_cover_budget_is_measured_alike_whatever_the_other_budgets(tiny, others, draws) -> None:
+    """The set cover at a budget is its own draw: which other budgets are measured beside it
+    (the grid) cannot move it, so the reach table's reference is not a product of the grid."""
+    world, truth = tiny
+    alone = run_design(world, truth, "set-cover", [120], dim=3, draws=draws).curve.iloc[0]
+    grid = sorted(set(others) | {120})
+    beside = run_design(world, truth, "set-cover", grid, dim=3, draws=draws).curve
+    row = beside[beside["judgments"] == alone["judgments"]].iloc[0]
+    for column in ("spearman_counts", "spearman_embedding", "ceiling_estimate"):
+        assert row[column] == pytest.approx(alone[column], nan_ok=True)
+    assert row["draws"] == draws
+    assert np.isnan(row["spearman_embedding_sd"]) == (draws == 1)
+
+
+def test_the_set_cover_row_is_the_mean_of_its_draws(tiny) -> None:
+    world, truth = tiny
+    one = run_design(world, truth, "set-cover", [120], dim=3, draws=1).curve.iloc[0]
+    two = run_design(world, truth, "set-cover", [120], dim=3, draws=2).curve.iloc[0]
+    # draw 0 is shared, so the second draw is 2 * mean - first; both are correlations
+    second = 2 * two["spearman_embedding"] - one["spearman_embedding"]
+    assert -1 <= second <= 1 and second != pytest.approx(one["spearman_embedding"])
+    assert two["spearman_embedding_sd"] == pytest.approx(abs(second - one["spearman_embedding"]) / np.sqrt(2))
+    with pytest.raises(ValueError, match="draws must be at least 1"):
+        run_design(world, truth, "set-cover", [120], dim=3, draws=0)
+
+
 def test_compare_designs_and_the_reach_table(tiny) -> None:
     result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8)
     assert set(result.curves["design"]) == set(DESIGNS)

@@ -115,6 +115,16 @@ def test_socialworld_streams_are_one_table_with_their_historical_numbers() -> No
         generator.stream(0, "weather")
 
 
+@given(seed=st.integers(0, 2**32 - 1), index=st.integers(0, 2**32 - 1),
+       sub=st.lists(st.integers(1, 2**32 - 1), min_size=1, max_size=3))
+def test_socialworld_sub_streams_append_their_indices(seed, index, sub) -> None:
+    """A sub-stream (e.g. a design's budget and draw) is the seed list with its indices appended,
+    and never the stream it belongs to."""
+    got = _first(generator.stream(seed, "design", index, *sub))
+    assert got == _first(np.random.default_rng([seed, generator.STREAMS["design"], index, *sub]))
+    assert got != _first(generator.stream(seed, "design", index))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 5])
 def test_no_two_socialworld_streams_of_a_seed_coincide(seed) -> None:
     draws = {(name, i): _first(generator.stream(seed, name, i))

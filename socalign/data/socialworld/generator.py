@@ -38,7 +38,7 @@ streams of one seed coincide (``[s, k]`` is ``[s, k, 0]``: numpy pads a short se
 zeros)."""
 
 
-def stream(seed: int, name: str, index: int = 0) -> np.random.Generator:
+def stream(seed: int, name: str, index: int = 0, *sub_index: int) -> np.random.Generator:
     """The random generator of one stream of SocialWorld.
 
     Parameters
@@ -49,12 +49,15 @@ def stream(seed: int, name: str, index: int = 0) -> np.random.Generator:
         Which stream: a name in :data:`STREAMS`.
     index : int, optional
         The video or clip index for per-video streams (0 for the others).
+    *sub_index : int
+        Further indices within the stream (e.g. a design's budget and draw), appended to the
+        seed.
 
     Returns
     -------
     numpy.random.Generator
-        Seeded by ``[seed, STREAMS[name], index]``, so a stream never depends on another's
-        draws.
+        Seeded by ``[seed, STREAMS[name], index, *sub_index]``, so a stream never depends on
+        another's draws.
 
     Raises
     ------
@@ -63,4 +66,4 @@ def stream(seed: int, name: str, index: int = 0) -> np.random.Generator:
     """
     if name not in STREAMS:
         raise KeyError(f"unknown SocialWorld stream {name!r}; the streams are {list(STREAMS)}")
-    return np.random.default_rng([seed, STREAMS[name], index])
+    return np.random.default_rng([seed, STREAMS[name], index, *sub_index])
