@@ -174,7 +174,7 @@ def test_a_set_cover_budget_is_measured_alike_whatever_the_other_budgets(tiny, o
     alone = run_design(world, truth, "set-cover", [120], dim=3, draws=draws).curve.iloc[0]
     grid = sorted(set(others) | {120})
     beside = run_design(world, truth, "set-cover", grid, dim=3, draws=draws).curve
-    row = beside[beside["judgments"] == alone["judgments"]].iloc[0]
+    row = beside.iloc[grid.index(120)]  # by position: a nearby budget can give as many trials
     for column in ("spearman_counts", "spearman_embedding", "ceiling_estimate"):
         assert row[column] == pytest.approx(alone[column], nan_ok=True)
     assert row["draws"] == draws
