@@ -9,11 +9,11 @@ the estimated similarity and the observers' true expected similarity
 (:func:`socalign.analyses.planning.true_expected_similarity`), with the library's count
 estimator and with an ordinal-embedding estimator (:mod:`socalign.analyses.adaptive`). Printed
 per seed: the judgments each design needs to reach 90%, 95% and 100% of the set-cover design's
-full-budget quality (about 49,000 judgments; the mean of five set-cover draws), against three
-references: ``counts`` (set cover and every design scored by counts), ``embedding`` (all scored
-by the embedding: the selection's own gain) and ``paper-pipeline`` (the set cover scored by
-counts as the library scores a benchmark today, every design by the embedding: the estimator's
-and the selection's gains together).
+full-budget quality (about 49,000 judgments; the mean of ``REFERENCE_DRAWS`` set-cover draws),
+against three references: ``counts`` (set cover and every design scored by counts),
+``embedding`` (all scored by the embedding: the selection's own gain) and ``paper-pipeline``
+(the set cover scored by counts as the library scores a benchmark today, every design by the
+embedding: the estimator's and the selection's gains together).
 
 Floor (issue 27): the adaptive design reaches 100% of the set-cover design's full-budget quality
 with at least 30% fewer judgments (goal: 50%), read on the ``embedding`` reference (the strict

@@ -126,7 +126,7 @@ glue(adaptive_saving=_saving(strict), paper_saving=_saving(paper),
 # with {glue:text}`adaptive_saving` fewer judgments (the reference "embedding" in the table;
 # the set cover's quality at each budget is the mean of {glue:text}`reference_draws`
 # independent draws of its schedule and people, whose Spearman at the full budget differ by
-# {glue:text}`reference_sd` (standard deviation), so one draw would move the saving);
+# {glue:text}`reference_sd` (standard deviation): one draw alone is a noisier reference);
 # against the library's current pipeline (set cover, counts) it needs
 # {glue:text}`paper_saving` fewer. The adaptive design's own counts are poor (left panel): it
 # picks the triplets still uncertain, not uniform ones, so kept / shown is no estimate of the
