@@ -21,7 +21,10 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
   retention).
 
 Usage: ``python benchmarks/demo_story.py [--json] [--record] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
-builds (and fine-tunes on) a SocialWorld of another seed, as a new user would.
+builds (and fine-tunes on) a SocialWorld of another seed, as a new user would. ``--worlds 0-7``
+measures the inputs alone on several worlds (about 30 s a world once built): the test split's
+368-odd trials make its floors noisy, so one world meeting them says less than how often they
+are met.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from socalign.train.kinds import DEFAULT_LOSS, LOSSES
 CONTROLS = tuple(kind for kind in LOSSES if kind != DEFAULT_LOSS)  # every other kind of the table
 RESULTS = Path(__file__).resolve().parent / "results"  # where --record writes
 SECOND_FAMILY = "toy-videomae"  # the demo's second family (socalign.models.toy.TOYS)
+WORLDS_RECORD = "demo_story_worlds"  # the --worlds record's name (a README block of its own)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Rung:
     measured: str
     floor: str
     passed: bool | None
+    value: float | None = None  # the measured number, where one number is measured (for --worlds)
 
 
 def interval(d: dict[str, Any]) -> str:
@@ -63,9 +68,104 @@ def interval(d: dict[str, Any]) -> str:
     return f"{d['estimate']:.3g} [{d['low']:.3g}, {d['high']:.3g}]"
 
 
-def reported(rung: str, claim: str, measured: str) -> Rung:
+def reported(rung: str, claim: str, measured: str, value: float | None = None) -> Rung:
     """An outcome, measured with no floor."""
-    return Rung(rung, claim, measured, "reported", None)
+    return Rung(rung, claim, measured, "reported", None, value)
+
+
+@dataclass
+class Inputs:
+    """The demo's inputs on one world: the rungs measured before any fine-tuning, and what the
+    outcome rungs go on with."""
+
+    settings: Any
+    root: Path
+    bench: Any
+    backbone: str
+    frames: int
+    captions: dict[str, np.ndarray]
+    calibration: Any  # the test split's video_calibration
+    rungs: list[Rung]
+    detail: dict[str, Any]
+
+
+def measure_inputs(settings: Any) -> Inputs:
+    """Rungs 1-3 on the settings' world: perception and calibration floors, the same inputs on
+    the train videos, what the captions' content could reach (reported) and the modality gap."""
+    from socalign.analyses.gap import model_embeddings, run_gap
+    from socalign.analyses.perception import perception_probes
+    from socalign.book.artifacts import socialworld_benchmark, video_model
+    from socalign.data import load_dataset
+    from socalign.data.socialworld.calibration import (
+        GARCIA2025_CAPTIONS,
+        TARGETS,
+        minilm_r2_share,
+        score,
+        video_calibration,
+    )
+    from socalign.data.socialworld.features import oracle_features
+
+    root = socialworld_benchmark(settings)
+    bench = load_dataset(root)
+    backbone = video_model(settings)
+    rungs: list[Rung] = []
+    detail: dict[str, Any] = {"dataset": str(root), "world_seed": settings.socialworld["seed"],
+                              "backbone": backbone}
+    frames = settings.train_config().n_frames
+
+    # 1. perception (floors)
+    frozen = model_embeddings(bench, backbone, n_frames=frames)
+    perception = perception_probes(bench, frozen)
+    detail["perception"] = perception.to_dict()
+    for measure, floor in perception.floor.items():
+        rungs.append(Rung("1 perception", f"frozen toy encodes {measure}", f"r = {perception.r[measure]:.3g}",
+                          f">= {floor}", perception.floor_met[measure], float(perception.r[measure])))
+
+    # 2. calibration of the inputs (floors)
+    calibration = bench.metadata["calibration"]
+    share = minilm_r2_share(calibration["scores"], calibration["split_half"])
+    lo, hi = TARGETS["minilm_share_of_r2_ceiling"]
+    rungs.append(Rung("2 calibration", "MiniLM test R² / R² ceiling", f"{share:.3g}", f"{lo}-{hi}",
+                      bool(lo <= share <= hi), share))
+    captions = {m: model_embeddings(bench, m) for m in settings.language_models}
+    inputs = video_calibration(bench, frozen, captions, n_boot=settings.n_boot, seed=0)
+    detail["video_calibration"] = inputs.to_dict()
+    for row in inputs.to_frame().itertuples(index=False):
+        rungs.append(Rung("2 calibration", f"pretrained toy: {row.input} ({inputs.caption})", row.measured,
+                          row.target, bool(row.met), float(row.value)))
+    # The same inputs on the train videos (reported): no frozen model saw either split, and the
+    # train split's 200 videos measure R² with about half the test split's spread.
+    train_share = minilm_r2_share(calibration["scores"], calibration["split_half"], split="train")
+    paper = GARCIA2025_CAPTIONS["train"]
+    rungs.append(reported("2 calibration", "train videos: MiniLM R² / R² ceiling",
+                          f"{train_share:.3g} (garcia2025 {paper['minilm'] / paper['r2_ceiling']:.3g})",
+                          train_share))
+    on_train = video_calibration(bench, frozen, captions, split="train", n_boot=settings.n_boot, seed=0)
+    detail["video_calibration_train"] = on_train.to_dict()
+    for row in on_train.to_frame().itertuples(index=False):
+        rungs.append(reported("2 calibration", f"train videos: pretrained toy: {row.input} ({on_train.caption})",
+                              row.measured, float(row.value)))
+    if {"tfidf", "minilm"} <= set(captions):
+        ratio = on_train.scores["tfidf"]["r2"] / on_train.scores["minilm"]["r2"]
+        rungs.append(reported("2 calibration", "train videos: TF-IDF R² / MiniLM R²",
+                              f"{ratio:.3g} (garcia2025 {paper['tfidf'] / paper['minilm']:.3g})", ratio))
+    # What a description could reach (reported): the observers' own features, the interaction
+    # type alone (all a caption naming only the action carries) and the graded attributes alone.
+    ceiling = calibration["split_half"]["r2_ceiling"]
+    for part in ("types", "attributes", "all"):
+        reach = score(bench, oracle_features(bench, part), "train")["r2"] / ceiling
+        name = {"types": "the interaction type alone", "attributes": "the graded attributes alone",
+                "all": "every latent feature (the oracle)"}[part]
+        rungs.append(reported("2 calibration", f"train videos: {name}, R² / R² ceiling", f"{reach:.3g}", reach))
+
+    # 3. the modality gap (reported)
+    gap = run_gap(bench, models=["toy", *settings.language_models], n_boot=settings.n_boot, seed=0)
+    detail["gap"] = gap.to_dict()
+    paired = gap.paired.get("language_vs_video") or {}
+    if paired:
+        rungs.append(reported("3 gap", f"paired R² difference, {paired['language']} - {paired['video']}",
+                              interval(paired["r2"]), paired["r2"]["estimate"]))
+    return Inputs(settings, root, bench, backbone, frames, captions, inputs, rungs, detail)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,89 +180,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true",
                         help="also write the JSON to benchmarks/results/demo_story_world<SEED>.json, "
                              "where scripts/readme_figures.py reads the README's figures")
+    parser.add_argument("--worlds", default=None,
+                        help="measure the inputs (as --inputs-only) on several world seeds, e.g. 0-7 or "
+                             "0,1,5, and print how often each floor is met; --record writes "
+                             f"benchmarks/results/{WORLDS_RECORD}.json")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        worlds = parse_worlds(args.worlds) if args.worlds is not None else []
+    except ValueError as err:
+        parser.error(f"argument --worlds: {err}")  # one line, exit 2
 
     from socalign.analyses.controls import compare_runs
-    from socalign.analyses.gap import model_embeddings, run_gap
+    from socalign.analyses.gap import model_embeddings
     from socalign.analyses.partition import partition_benchmark
     from socalign.analyses.perception import perception_probes
     from socalign.analyses.probes import probe_change
     from socalign.analyses.retention import action_retention
     from socalign.analyses.rollout import benchmark_rollout
-    from socalign.book.artifacts import (
-        action_set,
-        finetuned_run,
-        merged_backbone,
-        socialworld_benchmark,
-        video_model,
-    )
-    from socalign.data import load_dataset
-    from socalign.data.socialworld.calibration import (
-        GARCIA2025_CAPTIONS,
-        TARGETS,
-        minilm_r2_share,
-        video_calibration,
-    )
+    from socalign.book.artifacts import action_set, finetuned_run, merged_backbone, video_model
+    from socalign.data.socialworld.calibration import video_calibration
     from socalign.models.embeddings import load_embeddings
     from socalign.profiles import profile_settings
     from socalign.train.report import FinetuneReport
 
     began = time.perf_counter()
+    if worlds:
+        return across_worlds(worlds, began, args.json, args.record)
     overrides = {} if args.seed is None else {"socialworld": {"seed": args.seed}}
     settings = profile_settings("demo", **overrides)
-    root = socialworld_benchmark(settings)
-    bench = load_dataset(root)
-    backbone = video_model(settings)
-    rungs: list[Rung] = []
-    detail: dict[str, Any] = {"dataset": str(root), "world_seed": settings.socialworld["seed"],
-                              "backbone": backbone, "seeds": seeds}
-    frames = settings.train_config().n_frames
-
-    # 1. perception (floors)
-    frozen = model_embeddings(bench, backbone, n_frames=frames)
-    perception = perception_probes(bench, frozen)
-    detail["perception"] = perception.to_dict()
-    for measure, floor in perception.floor.items():
-        rungs.append(Rung("1 perception", f"frozen toy encodes {measure}", f"r = {perception.r[measure]:.3g}",
-                          f">= {floor}", perception.floor_met[measure]))
-
-    # 2. calibration of the inputs (floors)
-    calibration = bench.metadata["calibration"]
-    share = minilm_r2_share(calibration["scores"], calibration["split_half"])
-    lo, hi = TARGETS["minilm_share_of_r2_ceiling"]
-    rungs.append(Rung("2 calibration", "MiniLM test R² / R² ceiling", f"{share:.3g}", f"{lo}-{hi}",
-                      bool(lo <= share <= hi)))
-    captions = {m: model_embeddings(bench, m) for m in settings.language_models}
-    inputs = video_calibration(bench, frozen, captions, n_boot=settings.n_boot, seed=0)
-    detail["video_calibration"] = inputs.to_dict()
-    for row in inputs.to_frame().itertuples(index=False):
-        rungs.append(Rung("2 calibration", f"pretrained toy: {row.input} ({inputs.caption})", row.measured,
-                          row.target, bool(row.met)))
-    # The same inputs on the train videos (reported): no frozen model saw either split, and the
-    # train split's 200 videos measure R² with about half the test split's spread.
-    train_share = minilm_r2_share(calibration["scores"], calibration["split_half"], split="train")
-    paper = GARCIA2025_CAPTIONS["train"]
-    rungs.append(reported("2 calibration", "train videos: MiniLM R² / R² ceiling",
-                          f"{train_share:.3g} (garcia2025 {paper['minilm'] / paper['r2_ceiling']:.3g})"))
-    on_train = video_calibration(bench, frozen, captions, split="train", n_boot=settings.n_boot, seed=0)
-    detail["video_calibration_train"] = on_train.to_dict()
-    for row in on_train.to_frame().itertuples(index=False):
-        rungs.append(reported("2 calibration", f"train videos: pretrained toy: {row.input} ({on_train.caption})",
-                              row.measured))
-    if {"tfidf", "minilm"} <= set(captions):
-        ratio = on_train.scores["tfidf"]["r2"] / on_train.scores["minilm"]["r2"]
-        rungs.append(reported("2 calibration", "train videos: TF-IDF R² / MiniLM R²",
-                              f"{ratio:.3g} (garcia2025 {paper['tfidf'] / paper['minilm']:.3g})"))
-
-    # 3. the modality gap (reported)
-    gap = run_gap(bench, models=["toy", *settings.language_models], n_boot=settings.n_boot, seed=0)
-    detail["gap"] = gap.to_dict()
-    paired = gap.paired.get("language_vs_video") or {}
-    if paired:
-        rungs.append(reported("3 gap", f"paired R² difference, {paired['language']} - {paired['video']}",
-                              interval(paired["r2"])))
-
+    measured = measure_inputs(settings)
+    root, bench, backbone, frames = measured.root, measured.bench, measured.backbone, measured.frames
+    rungs, detail, captions, inputs = measured.rungs, measured.detail, measured.captions, measured.calibration
+    detail["seeds"] = seeds
     if args.inputs_only:
         return finish(rungs, detail, settings, began, args.json, args.record)
 
@@ -263,6 +313,59 @@ def main(argv: list[str] | None = None) -> int:
                           interval(retention["difference"])))
 
     return finish(rungs, detail, settings, began, args.json, args.record)
+
+
+def parse_worlds(text: str) -> list[int]:
+    """World seeds from ``0-7`` or ``0,1,5``; a ValueError names a text that is neither."""
+    try:
+        if "-" in text:
+            first, last = (int(x) for x in text.split("-"))
+            worlds = list(range(first, last + 1))
+        else:
+            worlds = [int(x) for x in text.split(",")]
+    except ValueError:
+        worlds = []
+    if not worlds or min(worlds) < 0 or len(set(worlds)) < len(worlds):
+        raise ValueError(f"{text!r} is not a range A-B or a list A,B,... of distinct world seeds >= 0")
+    return worlds
+
+
+def across_worlds(worlds: list[int], began: float, as_json: bool, record: bool) -> int:
+    """The input rungs on every world of ``worlds``: per rung the measured value on each world, the
+    mean where a number is measured, and (for a floor) on how many worlds it is met."""
+    from socalign.profiles import profile_settings
+
+    per_world: dict[int, list[Rung]] = {}
+    for world in worlds:
+        per_world[world] = measure_inputs(profile_settings("demo", socialworld={"seed": world})).rungs
+        print(f"world {world}: measured in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+    table = []
+    for k, first in enumerate(per_world[worlds[0]]):
+        row = [per_world[w][k] for w in worlds]
+        if any(r.claim != first.claim for r in row):  # the same rungs in the same order on every world
+            raise RuntimeError(f"rung {k} differs between worlds: {[r.claim for r in row]}")
+        values = [r.value for r in row]
+        table.append({
+            "rung": first.rung, "claim": first.claim, "floor": first.floor,
+            "measured": [r.measured for r in row], "values": values,
+            "mean": None if None in values else float(np.mean(values)),
+            "met": None if first.passed is None else sum(bool(r.passed) for r in row),
+        })
+    result = {"worlds": worlds, "table": table, "detail": {"seconds": time.perf_counter() - began},
+              "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
+    text = json.dumps(result, indent=2, default=float)
+    if record:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{WORLDS_RECORD}.json").write_text(text + "\n")
+    if as_json:
+        print(text)
+        return 0
+    width = max(len(r["claim"]) for r in table)
+    for r in table:
+        met = "" if r["met"] is None else f"  met on {r['met']} of {len(worlds)}"
+        mean = "" if r["mean"] is None else f"  mean {r['mean']:.3g}"
+        print(f"{r['claim']:<{width}}  {' | '.join(r['measured'])}{mean}  (floor: {r['floor']}){met}")
+    return 0
 
 
 def provenance(settings: Any) -> dict[str, Any]:

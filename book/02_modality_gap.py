@@ -157,7 +157,7 @@ from socalign.book.artifacts import input_calibrations
 
 inputs = input_calibrations(settings, benchmarks, gap)
 own_inputs = inputs.get(settings.video_model)
-style_frame(pd.concat({name: c.to_frame().set_index("input") for name, c in inputs.items()},
+style_frame(pd.concat({name: c.to_frame().drop(columns="value").set_index("input") for name, c in inputs.items()},
                       names=["backbone"]),
             caption=data_caption([benchmarks["SocialWorld"]], "input checks")) if inputs else None
 

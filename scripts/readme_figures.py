@@ -1,7 +1,8 @@
 """Write the README's measured figures from the benchmarks' recorded JSON: no typed result.
 
 The README's demo figures live between generated markers, one block per recorded run of
-``benchmarks/demo_story.py`` (``--record`` writes ``benchmarks/results/demo_story_world<SEED>.json``)::
+``benchmarks/demo_story.py`` (``--record`` writes ``benchmarks/results/demo_story_world<SEED>.json``;
+``--worlds A-B --record`` writes ``demo_story_worlds.json``, the inputs over several worlds)::
 
     <!-- BEGIN GENERATED demo_story_world0 -->
     ...
@@ -67,11 +68,48 @@ def render(record: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n\n" + summary + "\n"
 
 
+def render_worlds(record: dict[str, Any]) -> str:
+    """The markdown of one recorded ``demo_story.py --worlds`` run: a row per input rung, a column
+    per world (the number measured, three significant digits), the mean and, for a floor, on how
+    many worlds it is met.
+
+    Parameters
+    ----------
+    record : dict
+        What ``demo_story.py --worlds ... --record`` wrote: ``worlds``, ``table`` (rung, claim,
+        floor, measured, values, mean, met), ``detail`` (``seconds``) and ``recorded``.
+
+    Returns
+    -------
+    str
+        The block's body, ending in a newline.
+    """
+    worlds = record["worlds"]
+    rows = ["| claim | floor | " + " | ".join(f"world {w}" for w in worlds) + " | mean | met |",
+            "|---|---|" + "---|" * len(worlds) + "---|---|"]
+    for row in record["table"]:
+        cells = [text if value is None else f"{value:.3g}" for text, value in zip(row["measured"], row["values"])]
+        mean = "" if row["mean"] is None else f"{row['mean']:.3g}"
+        met = "reported" if row["met"] is None else f"{row['met']} of {len(worlds)}"
+        rows.append("| " + " | ".join(_cell(c) for c in (row["claim"], row["floor"], *cells, mean, met)) + " |")
+    recorded = record.get("recorded", {})
+    floors = [r for r in record["table"] if r["met"] is not None]
+    every = sum(r["met"] == len(worlds) for r in floors)
+    summary = (f"Worlds {worlds[0]}-{worlds[-1]}: {every} of {len(floors)} floors met on every world; "
+               f"recorded {recorded.get('date', '?')} at commit `{recorded.get('commit', '?')}` in "
+               f"{record['detail']['seconds']:.0f} s ({recorded.get('machine', 'machine not recorded')}).")
+    if worlds != list(range(worlds[0], worlds[-1] + 1)):
+        summary = summary.replace(f"Worlds {worlds[0]}-{worlds[-1]}", "Worlds " + ", ".join(map(str, worlds)))
+    return "\n".join(rows) + "\n\n" + summary + "\n"
+
+
 def recorded_blocks(results: Path = RESULTS) -> dict[str, str]:
-    """Every recorded run under ``results`` (``demo_story_world*.json``), rendered, by block name."""
+    """Every recorded run under ``results`` (``demo_story_world*.json``: one world's run, or
+    ``demo_story_worlds.json``, the inputs over several worlds), rendered, by block name."""
     blocks = {}
     for path in sorted(results.glob("demo_story_world*.json")):
-        blocks[path.stem] = render(json.loads(path.read_text()))
+        record = json.loads(path.read_text())
+        blocks[path.stem] = render_worlds(record) if "worlds" in record else render(record)
     return blocks
 
 

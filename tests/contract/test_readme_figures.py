@@ -88,3 +88,35 @@ def test_a_block_without_a_recorded_run_fails_the_check(figures, tmp_path) -> No
     readme.write_text("<!-- BEGIN GENERATED demo_story_world7 -->\nold\n<!-- END GENERATED demo_story_world7 -->\n")
     (tmp_path / "results").mkdir()
     assert figures.main(["--check", "--readme", str(readme), "--results", str(tmp_path / "results")]) == 1
+
+
+def worlds_record(values: list[float], floor: bool) -> dict:
+    return {"worlds": list(range(len(values))),
+            "table": [{"rung": "2 calibration", "claim": "MiniLM share", "floor": "0.2-0.35" if floor else "reported",
+                       "measured": [f"{v:.3g}" for v in values], "values": values,
+                       "mean": sum(values) / len(values),
+                       "met": sum(0.2 <= v <= 0.35 for v in values) if floor else None}],
+            "detail": {"seconds": 30.0},
+            "recorded": {"date": "2026-12-06", "commit": "abc1234", "world_seed": list(range(len(values))),
+                         "machine": "2 CPU cores"}}
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.floats(0, 1), min_size=1, max_size=8), floor=st.booleans())
+def test_a_worlds_record_renders_a_column_per_world_the_mean_and_the_count_met(
+        figures, tmp_path_factory, values, floor) -> None:
+    folder = tmp_path_factory.mktemp("worlds")
+    results = folder / "results"
+    results.mkdir()
+    (results / "demo_story_worlds.json").write_text(json.dumps(worlds_record(values, floor)))
+    readme = folder / "README.md"
+    readme.write_text("<!-- BEGIN GENERATED demo_story_worlds -->\nold\n<!-- END GENERATED demo_story_worlds -->\n")
+    assert figures.main(["--readme", str(readme), "--results", str(results)]) == 0
+    header, _, row = readme.read_text().splitlines()[1:4]
+    assert header.count("| world ") == len(values)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2:2 + len(values)] == [f"{v:.3g}" for v in values]
+    assert cells[-2] == f"{sum(values) / len(values):.3g}"
+    met = sum(0.2 <= v <= 0.35 for v in values)
+    assert cells[-1] == (f"{met} of {len(values)}" if floor else "reported")
+    assert figures.main(["--check", "--readme", str(readme), "--results", str(results)]) == 0

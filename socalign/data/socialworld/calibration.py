@@ -673,18 +673,19 @@ class VideoCalibration:
         })
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per check: the measured value and the target."""
+        """One row per check: the measured value (as text, and as ``value``) and the target."""
         low = self.video_minus_pixels["low"]
         lo, hi = VIDEO_TARGETS["video_share_of_caption_r2"]
         rows = [
             ("video R² / caption R²", f"{self.share:.3g}", f"{lo}-{hi} (paper 0.76)",
-             self.checks["video_share_of_caption_r2"]),
-            ("video R² - pixels R², 95% low bound", f"{low:.3g}", "> 0", self.checks["video_above_pixels"]),
+             self.checks["video_share_of_caption_r2"], self.share),
+            ("video R² - pixels R², 95% low bound", f"{low:.3g}", "> 0", self.checks["video_above_pixels"],
+             float(low)),
             ("video pair OOO above chance / caption's", f"{self.pair_share:.3g}",
              f">= {VIDEO_TARGETS['video_pair_share_of_caption']} (paper 0.67)",
-             self.checks["video_pair_share_of_caption"]),
+             self.checks["video_pair_share_of_caption"], self.pair_share),
         ]
-        return pd.DataFrame(rows, columns=["input", "measured", "target", "met"])
+        return pd.DataFrame(rows, columns=["input", "measured", "target", "met", "value"])
 
 
 def video_calibration(

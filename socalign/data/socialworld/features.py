@@ -1,7 +1,9 @@
 """Reference embeddings for the modality-gap table: the latent-feature oracle and a pixel baseline.
 
 * :func:`oracle_features`: the latent social features weighted as the average simulated observer
-  weights them (appearance left out), so cosine similarity approximates the mean observer.
+  weights them (appearance left out), so cosine similarity approximates the mean observer; its
+  parts (the graded attributes, the interaction type) tell what a description carrying only
+  one of them could reach.
 * :func:`pixel_features`: colour histograms of the frames (4 bins per RGB channel, 64 bins,
   averaged over frames), a baseline that sees only pixel statistics.
 """
@@ -47,8 +49,35 @@ def interactions(benchmark: Benchmark) -> np.ndarray:
     return lookup.loc[benchmark.videos.ids].astype(str).to_numpy()
 
 
-def oracle_features(benchmark: Benchmark) -> np.ndarray:
-    """(N, 8 + K) latent social features scaled by the square root of the mean observer weights."""
+#: the parts of the oracle: every latent feature, the attributes only, the interaction type only
+ORACLE_PARTS = ("all", "attributes", "types")
+
+
+def oracle_features(benchmark: Benchmark, part: str = "all") -> np.ndarray:
+    """Latent social features scaled by the square root of the mean observer weights.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark.
+    part : {"all", "attributes", "types"}, default "all"
+        Every feature (8 + K columns), only the 8 graded attributes, or only the K interaction-type
+        columns. A part tells how much of the observers' similarity a description that carries
+        only it could reach (the interaction type alone is what a caption naming only the action
+        carries).
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, 8 + K), (N, 8) or (N, K) features in benchmark row order.
+
+    Raises
+    ------
+    ValueError
+        When ``part`` is not one of :data:`ORACLE_PARTS`.
+    """
+    if part not in ORACLE_PARTS:
+        raise ValueError(f"unknown oracle part {part!r}; choose from {list(ORACLE_PARTS)}")
     meta = socialworld_metadata(benchmark)
     model = ObserverModel(**meta["observer"])
     types = list(meta["interaction_types"])
@@ -61,7 +90,9 @@ def oracle_features(benchmark: Benchmark) -> np.ndarray:
         np.full(len(SOCIAL_ATTRIBUTES), np.sqrt(model.attribute_weight)),
         np.full(len(types), np.sqrt(model.type_weight)),
     ])
-    return feats * scale
+    scaled = feats * scale
+    n_attributes = len(SOCIAL_ATTRIBUTES)
+    return {"all": scaled, "attributes": scaled[:, :n_attributes], "types": scaled[:, n_attributes:]}[part]
 
 
 def colour_histograms(clips: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:

@@ -67,11 +67,14 @@ def test_checks_are_booleans_consistent_with_the_targets(measured: VideoCalibrat
 
 
 def test_to_frame_and_to_dict(measured: VideoCalibration) -> None:
-    """to_frame has 3 rows (input, measured, target, met), met equal to the checks; to_dict is JSON-able."""
+    """to_frame has 3 rows (input, measured, target, met, value), met equal to the checks and value
+    the number measured shows; to_dict is JSON-able."""
     frame = measured.to_frame()
     assert isinstance(frame, pd.DataFrame) and len(frame) == 3
-    assert list(frame.columns) == ["input", "measured", "target", "met"]
+    assert list(frame.columns) == ["input", "measured", "target", "met", "value"]
     assert list(frame["met"]) == [measured.checks[k] for k in VIDEO_TARGETS]
+    assert list(frame["value"]) == [measured.share, measured.video_minus_pixels["low"], measured.pair_share]
+    assert list(frame["measured"]) == [f"{v:.3g}" for v in frame["value"]]
     data = json.loads(json.dumps(measured.to_dict()))
     assert data["checks"] == measured.checks and data["caption"] == "pixcap"
 

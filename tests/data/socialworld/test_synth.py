@@ -110,6 +110,23 @@ def test_oracle_and_pixel_features(world: Path) -> None:
     np.testing.assert_allclose(pixels.sum(axis=1), 1.0)
 
 
+def test_oracle_parts_split_its_columns(world: Path) -> None:
+    """The attribute and type parts are the oracle's columns, in its order, and the squared
+    distances of the whole are the sums of the parts' (so each part is a share of the oracle)."""
+    bench = load_dataset(world)
+    whole = oracle_features(bench)
+    attributes, types = oracle_features(bench, "attributes"), oracle_features(bench, "types")
+    assert attributes.shape == (30, len(SOCIAL_ATTRIBUTES)) and types.shape == (30, len(INTERACTION_TYPES))
+    np.testing.assert_array_equal(np.hstack([attributes, types]), whole)
+
+    def squared(x: np.ndarray) -> np.ndarray:
+        return ((x[:, None] - x[None]) ** 2).sum(-1)
+
+    np.testing.assert_allclose(squared(whole), squared(attributes) + squared(types))
+    with pytest.raises(ValueError, match="oracle part"):
+        oracle_features(bench, "captions")
+
+
 def test_colour_histogram_hand_case() -> None:
     clips = np.zeros((2, 1, 2, 2, 3), dtype=np.uint8)
     clips[1, 0, 0, 0] = (255, 255, 255)  # one white pixel of four
