@@ -330,6 +330,17 @@ def parse_worlds(text: str) -> list[int]:
     return worlds
 
 
+def any_caption_model(rung: Rung, models: tuple[str, ...] | list[str]) -> Rung:
+    """``rung`` with the caption model it names (each world compares its best one) moved from the
+    claim to the measured text, so that the same claim reads alike on every world."""
+    for model in models:
+        for named in (f"({model})", f"{model} - "):
+            if named in rung.claim:
+                return replace(rung, claim=rung.claim.replace(named, named.replace(model, "best caption model")),
+                               measured=f"{rung.measured} ({model})")
+    return rung
+
+
 def across_worlds(worlds: list[int], began: float, as_json: bool, record: bool) -> int:
     """The input rungs on every world of ``worlds``: per rung the measured value on each world, the
     mean where a number is measured, and (for a floor) on how many worlds it is met."""
@@ -337,7 +348,9 @@ def across_worlds(worlds: list[int], began: float, as_json: bool, record: bool) 
 
     per_world: dict[int, list[Rung]] = {}
     for world in worlds:
-        per_world[world] = measure_inputs(profile_settings("demo", socialworld={"seed": world})).rungs
+        settings = profile_settings("demo", socialworld={"seed": world})
+        per_world[world] = [any_caption_model(r, settings.language_models)
+                            for r in measure_inputs(settings).rungs]
         print(f"world {world}: measured in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     table = []
     for k, first in enumerate(per_world[worlds[0]]):
