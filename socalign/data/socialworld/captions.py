@@ -22,11 +22,18 @@ The rates are inputs calibrated to the paper's captions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from socalign.data.socialworld.render import Appearance
+from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+from socalign.data.socialworld.generator import stream
+from socalign.data.socialworld.render import Appearance, sample_appearance
+
+if TYPE_CHECKING:
+    from socalign.data.types import Benchmark
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     "chase": (
@@ -202,9 +209,9 @@ def _relation(ratings: Mapping[str, float], rng: np.random.Generator, p_relation
     return options[int(rng.integers(len(options)))]
 
 
-def _manner(ratings: Mapping[str, float], rng: np.random.Generator, p_manner: float) -> str:
+def _manner(ratings: Mapping[str, float], rng: np.random.Generator, p_manner: float, max_manner: int = 2) -> str:
     """Manner phrases from the ratings: each applicable one (see :data:`MANNER`) is added with
-    probability ``p_manner``, at most two, in random order."""
+    probability ``p_manner``, at most ``max_manner``, in random order."""
     options: list[str] = []
     for attribute, low, low_words, high, high_words in MANNER:
         value = ratings[attribute]
@@ -213,7 +220,7 @@ def _manner(ratings: Mapping[str, float], rng: np.random.Generator, p_manner: fl
             options.append(str(rng.choice(words)))
     if not options:
         return ""
-    picked = rng.permutation(len(options))[:2]
+    picked = rng.permutation(len(options))[:max_manner]
     return "".join(" " + options[k] for k in sorted(picked))
 
 
@@ -240,6 +247,7 @@ def make_captions(
     p_person: float = 0.8,
     p_manner: float = 0.4,
     p_relation: float = 0.3,
+    max_manner: int = 2,
 ) -> list[str]:
     """``n_captions`` distinct-as-possible captions of one video.
 
@@ -268,6 +276,8 @@ def make_captions(
     p_relation : float, default 0.3
         Probability that the pair is named by its relationship when one applies
         (:data:`RELATIONS`).
+    max_manner : int, default 2
+        Most manner phrases in one caption.
 
     Returns
     -------
@@ -292,8 +302,92 @@ def make_captions(
             kind = interaction
             if r < p_vague + p_confuse:
                 kind = str(rng.choice(CONFUSABLE[interaction]))
-            text = str(rng.choice(ACTIONS[kind])).format(a=a, b=b) + _manner(ratings, rng, p_manner)
+            text = str(rng.choice(ACTIONS[kind])).format(a=a, b=b) + _manner(ratings, rng, p_manner, max_manner)
         if rng.random() < p_nuisance:
             text += _nuisance(app, rng)
         captions.append(text.lower())
     return captions
+
+
+def world_captions(
+    seed: int,
+    interactions: Sequence[str],
+    ratings: Mapping[str, np.ndarray],
+    n_captions: int,
+    appearances: Sequence[Appearance] | None = None,
+    **rates: Any,
+) -> pd.DataFrame:
+    """The captions of a SocialWorld's videos, as :func:`socalign.data.socialworld.synthesize`
+    writes them: video ``i`` draws from the world's ``captions`` stream ``i``.
+
+    Parameters
+    ----------
+    seed : int
+        The world's seed.
+    interactions : sequence of str
+        (N,) each video's interaction type, video ``i`` at position ``i``.
+    ratings : mapping of str to numpy.ndarray
+        Attribute -> (N,) ratings.
+    n_captions : int
+        Captions per video.
+    appearances : sequence of Appearance, optional
+        Each video's look (default: drawn again from the world's ``looks`` streams, as the
+        generator draws it).
+    **rates
+        Keyword arguments of :func:`make_captions` (``p_manner``, ``max_manner``, ...); the
+        defaults are the generator's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``video_id`` and ``caption``, ``n_captions`` rows a video.
+    """
+    rows = []
+    for i, interaction in enumerate(interactions):
+        look = appearances[i] if appearances is not None else sample_appearance(stream(seed, "looks", i))
+        values = {a: float(ratings[a][i]) for a in SOCIAL_ATTRIBUTES}
+        for caption in make_captions(str(interaction), values, look, stream(seed, "captions", i), n_captions, **rates):
+            rows.append((i, caption))
+    return pd.DataFrame(rows, columns=["video_id", "caption"])
+
+
+def recaption(benchmark: Benchmark, **rates: Any) -> list[list[str]]:
+    """A written SocialWorld's captions drawn again with other caption rates, from the same streams.
+
+    With no ``rates`` this gives the captions the benchmark holds (up to the rounding of the
+    ratings in videos.csv to six decimals, which can flip a manner phrase only for a rating within
+    1e-6 of a threshold). It lets the caption rates be calibrated without rendering a world again
+    (``benchmarks/caption_calibration.py``).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark as :func:`socalign.data.socialworld.synthesize` wrote it (video
+        ids 0..N-1).
+    **rates
+        Keyword arguments of :func:`make_captions`.
+
+    Returns
+    -------
+    list of list of str
+        Each video's captions, in benchmark row order, as many a video as the benchmark holds.
+
+    Raises
+    ------
+    socalign.data.errors.BenchmarkError
+        Not a SocialWorld benchmark, or video ids that are not the generator's 0..N-1.
+    """
+    from socalign.data.errors import BenchmarkError
+    from socalign.data.socialworld.features import interactions, socialworld_metadata
+
+    meta = socialworld_metadata(benchmark)
+    ids = np.asarray(benchmark.videos.ids)
+    if sorted(ids.tolist()) != list(range(len(ids))):
+        raise BenchmarkError("video ids are not the generator's 0..N-1, so the caption streams cannot be replayed")
+    order = np.argsort(ids)
+    kinds = interactions(benchmark)[order]
+    ratings = {a: np.asarray(benchmark.videos.ratings[a])[order] for a in SOCIAL_ATTRIBUTES}
+    n_captions = max(len(c) for c in benchmark.videos.captions)
+    rows = world_captions(int(meta["seed"]), list(kinds), ratings, n_captions, **rates)
+    grouped = rows.groupby("video_id")["caption"].apply(list)
+    return [grouped.loc[int(i)] for i in ids]

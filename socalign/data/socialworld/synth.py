@@ -43,7 +43,7 @@ from socalign.data.socialworld.attributes import (
     kinematics,
     social_ratings,
 )
-from socalign.data.socialworld.captions import make_captions
+from socalign.data.socialworld.captions import world_captions
 from socalign.data.socialworld.generator import GENERATOR
 from socalign.data.socialworld.generator import stream as _stream
 from socalign.data.socialworld.observers import (
@@ -365,15 +365,7 @@ def _write(
         timer.run("encode", lambda i=i, frames=frames: write_video(
             out / "videos" / f"{i:04d}.mp4", frames, fps=frame_rate(len(frames)), qp=0))
 
-    def captions_all() -> pd.DataFrame:
-        rows = []
-        for i in range(n):
-            r = {a: float(ratings[a][i]) for a in SOCIAL_ATTRIBUTES}
-            for c in make_captions(str(interactions[i]), r, apps[i], _stream(seed, "captions", i), n_captions):
-                rows.append((i, c))
-        return pd.DataFrame(rows, columns=["video_id", "caption"])
-
-    captions = timer.run("simulate", captions_all)
+    captions = timer.run("simulate", lambda: world_captions(seed, list(interactions), ratings, n_captions, apps))
 
     def judge_all() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         social, _ = social_features(ratings, list(interactions), INTERACTION_TYPES)

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socalign.cli import main
 from socalign.data import BenchmarkError, load_dataset
@@ -329,3 +331,58 @@ def test_calibration_takes_its_caption_encoder_from_the_caller(world: Path) -> N
     assert without.checks["minilm_above_pixels"] is None
     with pytest.raises(ValueError, match="one row for each"):
         calibrate(bench, caption_encoder=lambda caps: np.zeros((3, 4)))
+
+
+def test_recaption_replays_the_written_captions(world: Path) -> None:
+    """With the generator's rates, recaption gives back every caption the world holds."""
+    from socalign.data.socialworld.captions import recaption
+
+    bench = load_dataset(world)
+    assert recaption(bench) == [list(c) for c in bench.videos.captions]
+
+
+@settings(max_examples=15, deadline=None)
+@given(p_manner=st.floats(0, 1), max_manner=st.integers(0, 8), p_relation=st.floats(0, 1))
+def test_recaption_with_other_rates_keeps_the_layout(
+        world: Path, p_manner: float, max_manner: int, p_relation: float) -> None:
+    """Any rates give as many captions a video, deterministically."""
+    from socalign.data.socialworld.captions import recaption
+
+    bench = load_dataset(world)
+    rates = {"p_manner": p_manner, "max_manner": max_manner, "p_relation": p_relation}
+    again = recaption(bench, **rates)
+    assert again == recaption(bench, **rates)
+    assert [len(c) for c in again] == [len(c) for c in bench.videos.captions]
+
+
+@settings(max_examples=40, deadline=None)
+@given(max_manner=st.integers(0, 10), seed=st.integers(0, 2**16), high=st.booleans())
+def test_manner_adds_at_most_max_manner_phrases(max_manner: int, seed: int, high: bool) -> None:
+    """With every attribute past its threshold and p_manner 1, the manner text is exactly
+    min(max_manner, 8) phrases of the applicable side."""
+    import re
+
+    from socalign.data.socialworld.captions import MANNER, _manner
+
+    ratings = {a: (hi + 0.01 if high else lo - 0.01) for a, lo, _, hi, _ in MANNER}
+    side = [p for _, _, low, _, up in MANNER for p in (up if high else low)]
+    text = _manner(ratings, np.random.default_rng(seed), 1.0, max_manner)
+    count = min(max_manner, len(MANNER))
+    phrase = "|".join(re.escape(p) for p in sorted(side, key=len, reverse=True))
+    assert re.fullmatch(f"( (?:{phrase})){{{count}}}", text), text
+
+
+def test_recaption_refuses_a_benchmark_whose_ids_are_not_the_generators(world: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from socalign.data.socialworld.captions import recaption
+
+    copy = tmp_path / "w"
+    shutil.copytree(world, copy)
+    for name in ("videos.csv", "captions.csv", "trials.csv"):
+        frame = pd.read_csv(copy / name)
+        for column in [c for c in frame.columns if c == "video_id" or c.startswith("video_") or c == "choice"]:
+            frame[column] = frame[column] + 100
+        frame.to_csv(copy / name, index=False)
+    with pytest.raises(BenchmarkError, match="0..N-1"):
+        recaption(load_dataset(copy))
