@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from socalign.data.errors import BenchmarkError
+from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
 from socalign.data.socialworld.features import (
     interactions,
     oracle_features,
@@ -85,6 +86,11 @@ GARCIA2025_CAPTIONS: dict[str, dict[str, float]] = {
     "test": {"minilm": 0.129, "tfidf": 0.0287, "r2_ceiling": 0.436},
     "train": {"minilm": 0.202, "tfidf": 0.0765, "r2_ceiling": 0.488},
 }
+#: What the eight social-attribute ratings alone reach on the paper's data: the test R² of their
+#: z-scored, equally weighted embedding (:func:`attribute_features`, cosine), by split. Beside
+#: GARCIA2025_CAPTIONS' ceilings it tells how much of people's similarity the rated attributes
+#: carry; SocialWorld's observers judge by those attributes and the interaction type only.
+GARCIA2025_ATTRIBUTES: dict[str, float] = {"test": 0.0457, "train": 0.0957}
 SPLITS = ("test", "train")
 NO_ENCODER = "not measured: no caption encoder was given (pass caption_encoder=...)"
 CaptionEncoder = Callable[[Sequence[Sequence[str]]], np.ndarray]
@@ -136,6 +142,43 @@ def _finite_or_none(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def attribute_features(benchmark: Benchmark) -> np.ndarray:
+    """(N, 8) the benchmark's ratings of the eight social attributes, z-scored: equal weights.
+
+    The same embedding on any benchmark that rates :data:`SOCIAL_ATTRIBUTES` (SocialWorld's and
+    the paper's), so the share of the R² ceiling it reaches can be set beside the paper's
+    (:data:`GARCIA2025_ATTRIBUTES`). A missing rating is filled with the attribute's mean.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A benchmark whose videos carry a ``rating_<attribute>`` column for each social attribute.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, 8) in benchmark row order and :data:`SOCIAL_ATTRIBUTES` order.
+
+    Raises
+    ------
+    BenchmarkError
+        When an attribute's ratings are missing, or have no finite value or no spread.
+    """
+    ratings = benchmark.videos.ratings
+    missing = [a for a in SOCIAL_ATTRIBUTES if a not in ratings]
+    if missing:
+        raise BenchmarkError(f"{benchmark.name}: no rating column(s) {['rating_' + a for a in missing]}")
+    columns = []
+    for attribute in SOCIAL_ATTRIBUTES:
+        values = np.asarray(ratings[attribute], dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0 or finite.std() == 0:
+            raise BenchmarkError(f"{benchmark.name}: rating_{attribute} has no finite spread to z-score")
+        values = np.where(np.isfinite(values), values, finite.mean())
+        columns.append((values - finite.mean()) / finite.std())
+    return np.column_stack(columns)
 
 
 def minilm_embeddings(benchmark: Benchmark, encode: CaptionEncoder) -> np.ndarray:

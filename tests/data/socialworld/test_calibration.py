@@ -6,9 +6,12 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from socalign.data import load_dataset
+from socalign.data import BenchmarkError, load_dataset
 from socalign.data.socialworld import synthesize
 from socalign.data.socialworld.calibration import calibrate
 from socalign.models.language import encode_captions
@@ -88,3 +91,54 @@ def test_the_paper_data_caption_figures_are_as_measured(garcia_root: Path, split
     for model in ("tfidf", "minilm"):
         assert f"{measured[model]:.3g}" == f"{expected[model]:.3g}"
     assert f"{gap.ceiling['r2']['r_sb']:.3g}" == f"{expected['r2_ceiling']:.3g}"
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("split", ["test", "train"])
+def test_the_paper_data_attribute_figures_are_as_measured(garcia_root: Path, split: str) -> None:
+    """GARCIA2025_ATTRIBUTES, what the eight rated attributes alone reach on the paper's data."""
+    from socalign.data.socialworld.calibration import (
+        GARCIA2025_ATTRIBUTES,
+        attribute_features,
+        score,
+    )
+
+    bench = load_dataset(garcia_root)
+    assert f"{score(bench, attribute_features(bench), split)['r2']:.3g}" == f"{GARCIA2025_ATTRIBUTES[split]:.3g}"
+
+
+def test_attribute_features_are_the_oracles_attribute_part(calibrated: Path) -> None:
+    """On SocialWorld the equal-weight attribute embedding is the oracle's attribute part up to one
+    scale (the observers weigh every attribute alike), so both give one cosine geometry."""
+    from socalign.data.socialworld.calibration import attribute_features
+    from socalign.data.socialworld.features import oracle_features
+
+    bench = load_dataset(calibrated)
+    mine, oracle = attribute_features(bench), oracle_features(bench, "attributes")
+    np.testing.assert_allclose(mine.mean(axis=0), 0, atol=1e-9)
+    np.testing.assert_allclose(mine.std(axis=0), 1)
+    scale = oracle[:, 0] @ mine[:, 0] / (mine[:, 0] @ mine[:, 0])
+    np.testing.assert_allclose(oracle, scale * mine, rtol=1e-4, atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-5, 5), st.just(float("nan"))), min_size=4, max_size=12))
+def test_attribute_features_fill_missing_ratings_with_the_mean_or_name_the_column(values: list[float]) -> None:
+    """A missing rating becomes the attribute's mean (0 after z-scoring); a column with no finite
+    spread is named in the error."""
+    from types import SimpleNamespace
+
+    from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+    from socalign.data.socialworld.calibration import attribute_features
+
+    ratings = {a: np.linspace(0, 1, len(values)) for a in SOCIAL_ATTRIBUTES}
+    ratings["valence"] = np.asarray(values)
+    bench = SimpleNamespace(name="b", videos=SimpleNamespace(ratings=ratings))
+    finite = np.asarray(values)[np.isfinite(values)]
+    if finite.size == 0 or finite.std() == 0:
+        with pytest.raises(BenchmarkError, match="rating_valence"):
+            attribute_features(bench)  # type: ignore[arg-type]
+        return
+    column = attribute_features(bench)[:, SOCIAL_ATTRIBUTES.index("valence")]  # type: ignore[arg-type]
+    assert np.all(column[~np.isfinite(values)] == pytest.approx(0.0, abs=1e-9))
+    np.testing.assert_allclose(column[np.isfinite(values)], (finite - finite.mean()) / finite.std())
