@@ -68,10 +68,17 @@ def render(record: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n\n" + summary + "\n"
 
 
+def _note(measured: str) -> str:
+    """The parenthesised note that ends a measured text (``0.71 (garcia2025 0.196)``), else ''."""
+    found = re.search(r" \(([^()]*)\)$", measured)
+    return found.group(1) if found else ""
+
+
 def render_worlds(record: dict[str, Any]) -> str:
     """The markdown of one recorded ``demo_story.py --worlds`` run: a row per input rung, a column
-    per world (the number measured, three significant digits), the mean and, for a floor, on how
-    many worlds it is met.
+    per world (the number measured, three significant digits, with the note its measured text ends
+    in: once beside the claim when every world has the same, such as the paper's figure), the mean
+    and, for a floor, on how many worlds it is met.
 
     Parameters
     ----------
@@ -88,10 +95,14 @@ def render_worlds(record: dict[str, Any]) -> str:
     rows = ["| claim | floor | " + " | ".join(f"world {w}" for w in worlds) + " | mean | met |",
             "|---|---|" + "---|" * len(worlds) + "---|---|"]
     for row in record["table"]:
-        cells = [text if value is None else f"{value:.3g}" for text, value in zip(row["measured"], row["values"])]
+        notes = [_note(text) for text in row["measured"]]
+        common = notes[0] if len(set(notes)) == 1 else ""  # the same note on every world: once, by the claim
+        claim = f"{row['claim']} ({common})" if common else row["claim"]
+        cells = [text if value is None else f"{value:.3g}" + (f" ({note})" if note and not common else "")
+                 for text, value, note in zip(row["measured"], row["values"], notes)]
         mean = "" if row["mean"] is None else f"{row['mean']:.3g}"
         met = "reported" if row["met"] is None else f"{row['met']} of {len(worlds)}"
-        rows.append("| " + " | ".join(_cell(c) for c in (row["claim"], row["floor"], *cells, mean, met)) + " |")
+        rows.append("| " + " | ".join(_cell(c) for c in (claim, row["floor"], *cells, mean, met)) + " |")
     recorded = record.get("recorded", {})
     floors = [r for r in record["table"] if r["met"] is not None]
     every = sum(r["met"] == len(worlds) for r in floors)

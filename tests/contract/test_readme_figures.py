@@ -120,3 +120,12 @@ def test_a_worlds_record_renders_a_column_per_world_the_mean_and_the_count_met(
     met = sum(0.2 <= v <= 0.35 for v in values)
     assert cells[-1] == (f"{met} of {len(values)}" if floor else "reported")
     assert figures.main(["--check", "--readme", str(readme), "--results", str(results)]) == 0
+
+
+def test_a_note_shared_by_every_world_goes_by_the_claim_and_one_that_differs_by_its_value(figures) -> None:
+    record = worlds_record([0.5, 0.25], floor=False)
+    record["table"].append({**record["table"][0], "claim": "caption", "measured": ["0.5 (tfidf)", "0.25 (minilm)"]})
+    record["table"][0]["measured"] = ["0.5 (garcia2025 0.2)", "0.25 (garcia2025 0.2)"]
+    lines = figures.render_worlds(record).splitlines()
+    assert lines[2].startswith("| MiniLM share (garcia2025 0.2) | reported | 0.5 | 0.25 |")
+    assert lines[3].startswith("| caption | reported | 0.5 (tfidf) | 0.25 (minilm) |")

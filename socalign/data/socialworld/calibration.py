@@ -181,6 +181,59 @@ def attribute_features(benchmark: Benchmark) -> np.ndarray:
     return np.column_stack(columns)
 
 
+#: the sentence a manner phrase is set in for :func:`manner_separation`
+MANNER_CARRIER = "a person and someone walk {phrase}"
+
+
+def manner_separation(encode: CaptionEncoder, carrier: str = MANNER_CARRIER) -> pd.DataFrame:
+    """How far a caption encoder tells the two ends of each manner attribute apart.
+
+    Each phrase of :data:`socalign.data.socialworld.captions.MANNER` is set in ``carrier`` and
+    embedded; per attribute, the mean cosine similarity between two phrases of the same end
+    (``same_side``, distinct pairs), between the two ends (``opposite_side``) and with the
+    other attributes' phrases (``other_attributes``). Where ``opposite_side`` is near
+    ``same_side`` the encoder hears *which* attribute a caption speaks of but not *which way*,
+    so captions cannot carry a graded attribute through it.
+
+    Parameters
+    ----------
+    encode : CaptionEncoder
+        Captions in (one sequence of strings per item), one vector per item out, e.g.
+        :func:`socalign.models.language.encode_captions`.
+    carrier : str, default MANNER_CARRIER
+        The sentence with a ``{phrase}`` slot.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attribute: ``attribute``, ``same_side``, ``opposite_side``,
+        ``other_attributes`` and ``gap`` (same - opposite).
+    """
+    from socalign.data.socialworld.captions import MANNER
+
+    sides = {(attribute, end): phrases for attribute, _, low, _, high in MANNER
+             for end, phrases in (("low", low), ("high", high))}
+    keys = [(k, p) for k, phrases in sides.items() for p in phrases]
+    vectors = np.asarray(encode([[carrier.format(phrase=p)] for _, p in keys]), dtype=float)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosine = vectors @ vectors.T
+    attribute_of = np.array([k[0] for k, _ in keys])
+    end_of = np.array([k[1] for k, _ in keys])
+    rows = []
+    for attribute in dict.fromkeys(attribute_of):
+        mine = attribute_of == attribute
+        same = (mine[:, None] & mine[None, :]) & (end_of[:, None] == end_of[None, :])
+        np.fill_diagonal(same, False)
+        opposite = (mine[:, None] & mine[None, :]) & (end_of[:, None] != end_of[None, :])
+        other = mine[:, None] & ~mine[None, :]
+        rows.append({"attribute": attribute, "same_side": float(cosine[same].mean()),
+                     "opposite_side": float(cosine[opposite].mean()),
+                     "other_attributes": float(cosine[other].mean())})
+    frame = pd.DataFrame(rows)
+    frame["gap"] = frame["same_side"] - frame["opposite_side"]
+    return frame
+
+
 def minilm_embeddings(benchmark: Benchmark, encode: CaptionEncoder) -> np.ndarray:
     """Each video's caption embedding from the caller's encoder (the MiniLM row).
 

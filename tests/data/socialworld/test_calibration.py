@@ -142,3 +142,30 @@ def test_attribute_features_fill_missing_ratings_with_the_mean_or_name_the_colum
     column = attribute_features(bench)[:, SOCIAL_ATTRIBUTES.index("valence")]  # type: ignore[arg-type]
     assert np.all(column[~np.isfinite(values)] == pytest.approx(0.0, abs=1e-9))
     np.testing.assert_allclose(column[np.isfinite(values)], (finite - finite.mean()) / finite.std())
+
+
+def test_manner_separation_on_planted_encoders() -> None:
+    """An encoder that hears the end of each attribute separates the ends fully; one that hears
+    only the attribute does not separate them at all (gap 0); both keep attributes apart."""
+    from socalign.data.socialworld.calibration import MANNER_CARRIER, manner_separation
+    from socalign.data.socialworld.captions import MANNER
+
+    lookup = {MANNER_CARRIER.format(phrase=p): (k, end) for k, (_, _, low, _, high) in enumerate(MANNER)
+              for end, phrases in ((0, low), (1, high)) for p in phrases}
+
+    def hears(ends: bool):
+        def encode(captions):
+            out = np.zeros((len(captions), 2 * len(MANNER)))
+            for row, (text,) in enumerate(captions):
+                k, end = lookup[text]
+                out[row, 2 * k + (end if ends else 0)] = 1.0
+            return out
+        return encode
+
+    full = manner_separation(hears(True))
+    assert list(full["attribute"]) == [m[0] for m in MANNER]
+    np.testing.assert_allclose(full[["same_side", "opposite_side", "other_attributes", "gap"]].to_numpy(),
+                               np.tile([1.0, 0.0, 0.0, 1.0], (len(MANNER), 1)))
+    deaf = manner_separation(hears(False))
+    np.testing.assert_allclose(deaf["gap"], 0.0)
+    np.testing.assert_allclose(deaf["other_attributes"], 0.0)
