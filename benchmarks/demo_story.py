@@ -22,9 +22,9 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
 
 Usage: ``python benchmarks/demo_story.py [--json] [--record] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
 builds (and fine-tunes on) a SocialWorld of another seed, as a new user would. ``--worlds 0-7``
-measures the inputs alone on several worlds (about 30 s a world once built): the test split's
-368-odd trials make its floors noisy, so one world meeting them says less than how often they
-are met.
+measures the inputs alone on several worlds (under ten seconds a world once it is built and
+embedded): the test split's 330-390 trials make its floors noisy, so one world meeting them
+says less than how often they are met.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ class Inputs:
 
 def measure_inputs(settings: Any) -> Inputs:
     """Rungs 1-3 on the settings' world: perception and calibration floors, the same inputs on
-    the train videos, what the captions' content could reach (reported) and the modality gap."""
+    the train videos, what reference features reach (the interaction type alone, the eight rated
+    attributes alone beside the paper's figure, the oracle; reported) and the modality gap."""
     from socalign.analyses.gap import model_embeddings, run_gap
     from socalign.analyses.perception import perception_probes
     from socalign.book.artifacts import socialworld_benchmark, video_model

@@ -22,6 +22,11 @@ says why it is missing and its checks are ``None``.
 Likewise a split with too few trials (small instances) is reported as not measured, and the
 checks that need it are ``None``: a check is True or False only where it was measured.
 
+Two measurements explain where the captions' share stands: :func:`attribute_features` (the
+eight rated attributes alone, the same embedding on SocialWorld and on the paper's data,
+:data:`GARCIA2025_ATTRIBUTES`) and :func:`manner_separation` (how far a caption encoder tells the
+two ends of an attribute's manner phrases apart).
+
 **The true OOO ceiling.** The simulated observers know every trial's choice probabilities, so
 SocialWorld has a true OOO-accuracy ceiling to check the estimators of
 :mod:`socalign.metrics.ceilings` against. :func:`true_choice_probabilities` recomputes them
