@@ -44,9 +44,11 @@ from socalign.train.precision import ELEMENT_BYTES
 #: model: the one-block real-size step (``tests/models/test_video_real_size.py``, not in the
 #: fit) was within 5% of that in one run, and 53% over the two-block count (a second run of
 #: the same step grew by 1.20 GB against 0.65 GB: the CPU's resident peak varies between runs
-#: on a shared machine, so these coefficients are rough). Held out, the real-size step
-#: at batch 2 took 2.22 GiB, 41% less than this model's 3.14 GiB: on the CPU the model is
-#: conservative there (a planned batch is smaller than what would fit, never larger); a GPU
+#: on a shared machine, so these coefficients are rough). Re-measured on a quiet machine
+#: (``benchmarks/results/real_size_step.json``), the real-size step took 1.63 GiB at batch 1
+#: (this model: 1.60) and, held out, 2.40 GiB at batch 2, where this model's 3.14 GiB is 31%
+#: over: on the CPU the model is conservative there (a planned batch is smaller than what
+#: would fit, never larger); a GPU
 #: run's per-batch peaks (``benchmarks/gpu_finetune.py``) are the check still to make. bf16 autocast on the CPU kept no less: at 4 frames of
 #: 96 px its block took 7% more than fp32's (35.1 against 32.7 MB for 2 videos), so bf16 and
 #: fp16 use fp32's coefficients until a GPU run of ``benchmarks/gpu_finetune.py`` measures them.
