@@ -43,8 +43,11 @@ upper bound that only a model of each participant's own weights could reach).
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,7 @@ import pandas as pd
 from socalign.data.errors import BenchmarkError
 from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
 from socalign.data.socialworld.features import (
+    METADATA_KEY,
     interactions,
     oracle_features,
     pixel_features,
@@ -64,6 +68,7 @@ from socalign.data.socialworld.observers import (
     ObserverModel,
     appearance_features,
     choice_probabilities,
+    judge,
     mean_weights,
     observer_draws,
     social_features,
@@ -501,6 +506,85 @@ def observer_inputs(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray, Obser
     background = appearance_features(rgb)
     weights = mean_weights(model, social.shape[1] - len(types), len(types), background.shape[1])
     return np.hstack([social, background]), weights, model
+
+
+def rejudge(benchmark: Benchmark, out: Path | str, **observer: float) -> Path:
+    """A copy of a SocialWorld benchmark whose trials are judged again by other observers.
+
+    The same videos, captions, triplets and participants; the choices and response times drawn
+    again from the world's ``observers`` stream with the observer parameters changed by
+    ``observer`` (:class:`socalign.data.socialworld.observers.ObserverModel` fields). With no
+    change it gives back the benchmark's own choices (the response times to within a few
+    milliseconds: they are recomputed from videos.csv's rounded ratings). It lets the observers be calibrated without
+    rendering a world again (``benchmarks/observer_calibration.py``). The copy's benchmark.json
+    holds the new observer parameters and no calibration (``calibrate`` measures it again).
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A SocialWorld benchmark as :func:`socalign.data.socialworld.synthesize` wrote it (its
+        folder; video ids 0..N-1; participants named as the generator names them).
+    out : path-like
+        A new folder (refused when it holds files). Video files are hard-linked where the file
+        system allows it, else copied.
+    **observer : float
+        Observer parameters to change, e.g. ``type_weight=12.0``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    ValueError
+        An argument that is not an observer parameter.
+    BenchmarkError
+        Not a generator-made SocialWorld benchmark.
+    """
+    from socalign.data.layout import ensure_fresh_output, write_benchmark
+
+    unknown = sorted(set(observer) - set(ObserverModel().to_dict()))
+    if unknown:
+        raise ValueError(f"not observer parameter(s) {unknown}; choose from {list(ObserverModel().to_dict())}")
+    meta = socialworld_metadata(benchmark)
+    root = Path(benchmark.root)  # socialworld_metadata has checked that this is SocialWorld
+    ids = np.asarray(benchmark.videos.ids)
+    if sorted(ids.tolist()) != list(range(len(ids))):
+        raise BenchmarkError("video ids are not the generator's 0..N-1, so the observers cannot be replayed")
+    features, _, model = observer_inputs(benchmark)
+    model = replace(model, **observer)
+    types = list(meta["interaction_types"])
+    n_attributes = features.shape[1] - len(types) - 3  # the three background colour features
+    weights = mean_weights(model, n_attributes, len(types), 3)
+    trials = pd.read_csv(root / "trials.csv")
+    names = trials["participant"].astype(str)
+    if not names.str.fullmatch(r"sw\d+").all():
+        raise BenchmarkError("participant names are not the generator's (sw + number)", root / "trials.csv")
+    shown = trials[["video_1", "video_2", "video_3"]].to_numpy()
+    row_of = np.empty(len(ids), dtype=np.int64)
+    row_of[ids] = np.arange(len(ids))
+    odd, rt = judge(features, weights, row_of[shown], names.str[2:].astype(int).to_numpy(), model,
+                    stream(int(meta["seed"]), "observers"))
+    trials["choice"] = shown[np.arange(len(shown)), odd]
+    trials["response_time"] = rt
+    out = ensure_fresh_output(out)
+    videos = pd.read_csv(root / "videos.csv")
+    for name in [*videos.get("file", pd.Series(dtype=str)).dropna().astype(str), "scene.npz"]:
+        source, target = root / name, out / name
+        if not source.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copy2(source, target)
+    stored = json.loads((root / "benchmark.json").read_text())
+    stored.pop("calibration", None)
+    stored[METADATA_KEY]["observer"] = model.to_dict()
+    captions = pd.read_csv(root / "captions.csv") if (root / "captions.csv").exists() else None
+    write_benchmark(out, videos, trials, captions, stored)
+    return out
 
 
 def participant_weights(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray]:

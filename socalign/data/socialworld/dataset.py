@@ -1,5 +1,5 @@
 """SocialWorld in the dataset registry: a socalign-layout folder whose ``benchmark.json`` holds a
-``socialworld`` block (:data:`socalign.data.socialworld.synth.METADATA_KEY`).
+``socialworld`` block (:data:`socalign.data.socialworld.features.METADATA_KEY`).
 
 Any such folder (``socalign data synth socialworld --out DIR`` generates one) is read by the
 socalign layout's reader; the name ``socialworld`` alone stands for the demo world

@@ -23,11 +23,12 @@ from socalign.data.socialworld.render import read_mp4
 from socalign.data.types import Benchmark
 
 HISTOGRAM_BINS = 4
+METADATA_KEY = "socialworld"  # benchmark.json's block of generator settings: marks SocialWorld
 
 
 def socialworld_metadata(benchmark: Benchmark) -> dict[str, Any]:
     """The ``socialworld`` block of benchmark.json, or a clear error for another benchmark."""
-    meta = benchmark.metadata.get("socialworld")
+    meta = benchmark.metadata.get(METADATA_KEY)
     if not isinstance(meta, dict):
         raise BenchmarkError(
             "not a SocialWorld benchmark (benchmark.json has no 'socialworld' block)",

@@ -44,6 +44,7 @@ from socalign.data.socialworld.attributes import (
     social_ratings,
 )
 from socalign.data.socialworld.captions import world_captions
+from socalign.data.socialworld.features import METADATA_KEY
 from socalign.data.socialworld.generator import GENERATOR
 from socalign.data.socialworld.generator import stream as _stream
 from socalign.data.socialworld.observers import (
@@ -74,7 +75,6 @@ from socalign.video import write_video
 if TYPE_CHECKING:
     from socalign.data.socialworld.calibration import CaptionEncoder
 
-METADATA_KEY = "socialworld"  # benchmark.json's block of generator settings: marks SocialWorld
 DEFAULT_PARTICIPANTS = 214  # x 231 trials = 49,434 judgments, as the paper's ~49,500
 MIN_VIDEOS = 15
 

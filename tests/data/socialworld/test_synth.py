@@ -386,3 +386,48 @@ def test_recaption_refuses_a_benchmark_whose_ids_are_not_the_generators(world: P
         frame.to_csv(copy / name, index=False)
     with pytest.raises(BenchmarkError, match="0..N-1"):
         recaption(load_dataset(copy))
+
+
+def test_rejudge_with_the_same_observers_gives_back_the_trials(world: Path, tmp_path: Path) -> None:
+    from socalign.data.socialworld.calibration import rejudge
+
+    copy = rejudge(load_dataset(world), tmp_path / "same")
+    before, after = pd.read_csv(world / "trials.csv"), pd.read_csv(copy / "trials.csv")
+    pd.testing.assert_frame_equal(before.drop(columns="response_time"), after.drop(columns="response_time"))
+    # response times follow each trial's difficulty, recomputed from videos.csv's rounded ratings
+    np.testing.assert_allclose(after["response_time"], before["response_time"], atol=0.0025)
+    assert (copy / "captions.csv").read_bytes() == (world / "captions.csv").read_bytes()
+    assert "calibration" not in json.loads((copy / "benchmark.json").read_text())
+    bench = load_dataset(copy)
+    assert bench.videos.has_files and len(bench.trials) == len(load_dataset(world).trials)
+
+
+@settings(max_examples=6, deadline=None)
+@given(type_weight=st.floats(0.5, 30), attribute_weight=st.floats(0.1, 3), temperature=st.floats(0.05, 1))
+def test_rejudge_keeps_the_triplets_and_records_the_observers(
+        world: Path, tmp_path_factory: pytest.TempPathFactory, type_weight: float, attribute_weight: float,
+        temperature: float) -> None:
+    """Other observers: the same trials shown to the same people, each choice one of its triplet,
+    and the new parameters in benchmark.json."""
+    from socalign.data.socialworld.calibration import rejudge
+
+    changes = {"type_weight": type_weight, "attribute_weight": attribute_weight, "temperature": temperature}
+    copy = rejudge(load_dataset(world), tmp_path_factory.mktemp("rj") / "w", **changes)
+    before, after = pd.read_csv(world / "trials.csv"), pd.read_csv(copy / "trials.csv")
+    shown = ["participant", "video_1", "video_2", "video_3"]
+    pd.testing.assert_frame_equal(before[shown], after[shown])
+    assert (after[["video_1", "video_2", "video_3"]].to_numpy() == after[["choice"]].to_numpy()).any(axis=1).all()
+    observer = json.loads((copy / "benchmark.json").read_text())["socialworld"]["observer"]
+    assert all(observer[k] == v for k, v in changes.items())
+
+
+def test_rejudge_refuses_an_unknown_parameter_and_a_used_folder(world: Path, tmp_path: Path) -> None:
+    from socalign.data.socialworld.calibration import rejudge
+
+    with pytest.raises(ValueError, match="not observer parameter"):
+        rejudge(load_dataset(world), tmp_path / "x", colour_weight=1.0)
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "keep.txt").write_text("mine")
+    with pytest.raises(Exception, match="used|holds|exist|empty"):
+        rejudge(load_dataset(world), tmp_path / "used")
+    assert (tmp_path / "used" / "keep.txt").read_text() == "mine"
