@@ -18,14 +18,10 @@ world); once built a rate setting takes about 30 s over eight worlds on 2 cores.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: the rate settings measured: the generator's defaults first, then each direction that gives
@@ -61,19 +57,10 @@ def shares(bench: Any, captions: list[list[str]]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", default="0-7", help="world seeds, a range A-B or a list A,B (default 0-7)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--record", action="store_true",
-                        help="also write the JSON to benchmarks/results/caption_calibration.json")
-    args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from demo_story import parse_worlds, provenance
+    from demo_story import emit, print_sweep, provenance, summarise, sweep_arguments
 
-    try:
-        worlds = parse_worlds(args.worlds)
-    except ValueError as err:
-        parser.error(f"argument --worlds: {err}")  # one line, exit 2
+    args, worlds = sweep_arguments(__doc__.splitlines()[0], "caption_calibration", argv)
 
     from socalign.book.artifacts import socialworld_benchmark
     from socalign.data import load_dataset
@@ -88,11 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, rates in RATES.items():
         per_world = [shares(bench, recaption(bench, **rates)) for bench in benches.values()]
-        row: dict[str, Any] = {"rates": name, "arguments": rates}
-        for key in per_world[0]:
-            values = [m[key] for m in per_world]
-            row[key] = {"mean": float(np.mean(values)), "min": float(np.min(values)),
-                        "max": float(np.max(values)), "worlds": values}
+        row: dict[str, Any] = {"rates": name, "arguments": rates, **summarise(per_world)}
         rows.append(row)
         print(f"{name}: measured ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
     # why the rates cannot do it: how far MiniLM tells the two ends of each manner attribute apart
@@ -104,19 +87,10 @@ def main(argv: list[str] | None = None) -> int:
               "minilm_manner_separation": separation.to_dict(orient="records"),
               "seconds": time.perf_counter() - began,
               "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
-    text = json.dumps(result, indent=2)
-    if args.record:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "caption_calibration.json").write_text(text + "\n")
+    emit(result, "caption_calibration", args.record, args.json)
     if args.json:
-        print(text)
         return 0
-    keys = [k for k in rows[0] if k not in ("rates", "arguments")]
-    print("rates | " + " | ".join(keys))
-    for row in rows:
-        print(row["rates"] + " | " + " | ".join(
-            f"{row[k]['mean']:.3g} ({row[k]['min']:.3g}-{row[k]['max']:.3g})" for k in keys))
-    print("garcia2025 | " + ", ".join(f"{k} {v:.3g}" for k, v in paper.items()))
+    print_sweep("rates", rows, paper)
     print("\nMiniLM cosine between manner phrases (same end / opposite ends / other attributes):")
     print(separation.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"worlds {', '.join(map(str, worlds))}; {result['seconds']:.0f} s")

@@ -338,6 +338,50 @@ def parse_worlds(text: str) -> list[int]:
     return worlds
 
 
+def sweep_arguments(description: str, record: str, argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
+    """The arguments of a sweep over built worlds (``--worlds``, ``--json``, ``--record``), parsed;
+    a bad ``--worlds`` exits 2 with one line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--worlds", default="0-7", help="world seeds, a range A-B or a list A,B (default 0-7)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--record", action="store_true", help=f"also write the JSON to benchmarks/results/{record}.json")
+    args = parser.parse_args(argv)
+    try:
+        return args, parse_worlds(args.worlds)
+    except ValueError as err:
+        parser.error(f"argument --worlds: {err}")  # one line, exit 2
+
+
+def summarise(per_world: list[dict[str, float]]) -> dict[str, dict[str, Any]]:
+    """Each measure of a sweep's setting: its mean, range and value on every world."""
+    return {key: {"mean": float(np.mean([m[key] for m in per_world])),
+                  "min": float(np.min([m[key] for m in per_world])),
+                  "max": float(np.max([m[key] for m in per_world])),
+                  "worlds": [m[key] for m in per_world]} for key in per_world[0]}
+
+
+def print_sweep(label: str, rows: list[dict[str, Any]], paper: dict[str, float]) -> None:
+    """A sweep's table: one line per setting (``label`` names it), each measure's mean and range."""
+    keys = [k for k, v in rows[0].items() if isinstance(v, dict) and "mean" in v]
+    print(f"{label} | " + " | ".join(keys))
+    for row in rows:
+        print(row[label] + " | " + " | ".join(
+            f"{row[k]['mean']:.3g} ({row[k]['min']:.3g}-{row[k]['max']:.3g})" for k in keys))
+    print("garcia2025 | " + ", ".join(f"{k} {v:.3g}" for k, v in paper.items()))
+
+
+def emit(result: dict[str, Any], name: str, record: bool, as_json: bool) -> str:
+    """``result`` as JSON text; with ``record`` written to :data:`RESULTS` as ``name``.json, with
+    ``as_json`` printed."""
+    text = json.dumps(result, indent=2, default=float)
+    if record:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{name}.json").write_text(text + "\n")
+    if as_json:
+        print(text)
+    return text
+
+
 def any_caption_model(rung: Rung, models: tuple[str, ...] | list[str]) -> Rung:
     """``rung`` with the caption model it names (each world compares its best one) moved from the
     claim to the measured text, so that the same claim reads alike on every world."""
@@ -374,12 +418,8 @@ def across_worlds(worlds: list[int], began: float, as_json: bool, record: bool) 
         })
     result = {"worlds": worlds, "table": table, "detail": {"seconds": time.perf_counter() - began},
               "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
-    text = json.dumps(result, indent=2, default=float)
-    if record:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{WORLDS_RECORD}.json").write_text(text + "\n")
+    emit(result, WORLDS_RECORD, record, as_json)
     if as_json:
-        print(text)
         return 0
     width = max(len(r["claim"]) for r in table)
     for r in table:
@@ -416,12 +456,8 @@ def finish(rungs: list[Rung], detail: dict[str, Any], settings: Any, began: floa
     passed = sum(bool(r.passed) for r in floors)
     result = {"rungs": [asdict(r) for r in rungs], "passed": passed, "floors": len(floors),
               "detail": detail, "recorded": provenance(settings)}
-    text = json.dumps(result, indent=2, default=float)
-    if record:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"demo_story_world{settings.socialworld['seed']}.json").write_text(text + "\n")
+    emit(result, f"demo_story_world{settings.socialworld['seed']}", record, as_json)
     if as_json:
-        print(text)
         return 0
     width = max(len(r.claim) for r in rungs)
     for r in rungs:

@@ -17,8 +17,6 @@ takes about 20 s over eight worlds on 2 cores.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 import time
@@ -62,19 +60,10 @@ def measure(judged: Any, embeddings: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", default="0-7", help="world seeds, a range A-B or a list A,B (default 0-7)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--record", action="store_true",
-                        help="also write the JSON to benchmarks/results/observer_calibration.json")
-    args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from demo_story import parse_worlds, provenance
+    from demo_story import emit, print_sweep, provenance, summarise, sweep_arguments
 
-    try:
-        worlds = parse_worlds(args.worlds)
-    except ValueError as err:
-        parser.error(f"argument --worlds: {err}")  # one line, exit 2
+    args, worlds = sweep_arguments(__doc__.splitlines()[0], "observer_calibration", argv)
 
     from socalign.analyses.gap import model_embeddings
     from socalign.book.artifacts import socialworld_benchmark, video_model
@@ -98,11 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, (name, changes) in enumerate(SETTINGS.items()):
             per_world = [measure(load_dataset(rejudge(bench, Path(scratch) / f"{k}-{w}", **changes)), embeddings)
                          for w, (bench, embeddings) in built.items()]
-            row: dict[str, Any] = {"setting": name, "observer": changes}
-            for key in per_world[0]:
-                values = [m[key] for m in per_world]
-                row[key] = {"mean": float(np.mean(values)), "min": float(np.min(values)),
-                            "max": float(np.max(values)), "worlds": values}
+            row: dict[str, Any] = {"setting": name, "observer": changes, **summarise(per_world)}
             rows.append(row)
             print(f"{name}: measured ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
     train, test = GARCIA2025_CAPTIONS["train"], GARCIA2025_CAPTIONS["test"]
@@ -112,19 +97,11 @@ def main(argv: list[str] | None = None) -> int:
              "tfidf / minilm train": train["tfidf"] / train["minilm"]}
     result = {"worlds": worlds, "rows": rows, "garcia2025": paper, "seconds": time.perf_counter() - began,
               "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
-    text = json.dumps(result, indent=2)
-    if args.record:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "observer_calibration.json").write_text(text + "\n")
+    emit(result, "observer_calibration", args.record, args.json)
     if args.json:
-        print(text)
         return 0
-    keys = [k for k in rows[0] if k not in ("setting", "observer")]
-    print("setting | " + " | ".join(keys))
-    for row in rows:
-        print(row["setting"] + " | " + " | ".join(
-            f"{row[k]['mean']:.3g} ({row[k]['min']:.3g}-{row[k]['max']:.3g})" for k in keys))
-    print("garcia2025 | " + ", ".join(f"{k} {v:.3g}" for k, v in paper.items()) + "; toy / caption: paper 0.76")
+    print_sweep("setting", rows, paper)
+    print("the paper's toy / caption figure: TimeSformer over MPNet, 0.76")
     print(f"worlds {', '.join(map(str, worlds))}; {result['seconds']:.0f} s")
     return 0
 

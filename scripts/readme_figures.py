@@ -99,7 +99,7 @@ def render_worlds(record: dict[str, Any]) -> str:
         common = notes[0] if len(set(notes)) == 1 else ""  # the same note on every world: once, by the claim
         claim = f"{row['claim']} ({common})" if common else row["claim"]
         cells = [text if value is None else f"{value:.3g}" + (f" ({note})" if note and not common else "")
-                 for text, value, note in zip(row["measured"], row["values"], notes)]
+                 for text, value, note in zip(row["measured"], row["values"], notes, strict=True)]
         mean = "" if row["mean"] is None else f"{row['mean']:.3g}"
         met = "reported" if row["met"] is None else f"{row['met']} of {len(worlds)}"
         rows.append("| " + " | ".join(_cell(c) for c in (claim, row["floor"], *cells, mean, met)) + " |")
