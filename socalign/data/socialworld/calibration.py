@@ -555,8 +555,8 @@ def rejudge(benchmark: Benchmark, out: Path | str, **observer: float) -> Path:
     features, _, model = observer_inputs(benchmark)
     model = replace(model, **observer)
     types = list(meta["interaction_types"])
-    n_attributes = features.shape[1] - len(types) - 3  # the three background colour features
-    weights = mean_weights(model, n_attributes, len(types), 3)
+    n_appearance = features.shape[1] - len(SOCIAL_ATTRIBUTES) - len(types)  # the background colour
+    weights = mean_weights(model, len(SOCIAL_ATTRIBUTES), len(types), n_appearance)
     trials = pd.read_csv(root / "trials.csv")
     names = trials["participant"].astype(str)
     if not names.str.fullmatch(r"sw\d+").all():
