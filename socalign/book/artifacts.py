@@ -529,6 +529,53 @@ def input_calibrations(settings: Profile, benchmarks: dict[str, Any], gap: dict[
     return out
 
 
+def attribute_reaches(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
+    """What the eight rated attributes alone and each measured caption model reach on the train
+    videos, as shares of the split's R² ceiling: one row per benchmark that rates the
+    attributes, and the paper's recorded figures (``GARCIA2025_ATTRIBUTES``,
+    ``GARCIA2025_CAPTIONS``) unless garcia2025 itself is among the benchmarks.
+
+    Parameters
+    ----------
+    benchmarks : dict of str to Benchmark
+        The chapter's benchmarks (:func:`book_benchmarks`).
+    gap : dict of str to socalign.analyses.gap.GapResult
+        Their gap tables, whose language rows name the caption models measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by benchmark; a column per measure (``eight rated attributes alone``, then each
+        caption model), NaN where one was not measured.
+    """
+    import pandas as pd
+
+    from socalign.analyses.gap import model_embeddings
+    from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+    from socalign.data.socialworld.calibration import (
+        GARCIA2025_ATTRIBUTES,
+        GARCIA2025_CAPTIONS,
+        MIN_TRIALS,
+        attribute_reach,
+    )
+
+    attributes = "eight rated attributes alone"
+    rows = {}
+    for name, bench in benchmarks.items():
+        if not set(SOCIAL_ATTRIBUTES) <= set(bench.videos.ratings) or len(bench.split_trials("train")) < MIN_TRIALS:
+            continue
+        captions = {row.model: model_embeddings(bench, row.model) for row in gap[name].rows if row.kind == "language"}
+        with progress.step(f"what the attributes reach on {name}"):
+            share = attribute_reach(bench, "train", captions=captions)["share"]
+        rows[name] = {attributes: share.pop("attributes"), **share}
+    if not any(b.name == "garcia2025" for b in benchmarks.values()):
+        paper = GARCIA2025_CAPTIONS["train"]
+        rows["garcia2025 (recorded)"] = {
+            attributes: GARCIA2025_ATTRIBUTES["train"] / paper["r2_ceiling"],
+            **{m: paper[m] / paper["r2_ceiling"] for m in ("minilm", "tfidf")}}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("benchmark")
+
+
 def seed_runs(settings: Profile, benchmark: Path | str, loss: str, video_model: str | None = None) -> list[Path]:
     """The runs of every seed of ``settings`` for one loss kind and backbone (trained once, cached).
 

@@ -191,6 +191,46 @@ def attribute_features(benchmark: Benchmark) -> np.ndarray:
     return np.column_stack(columns)
 
 
+def attribute_reach(
+    benchmark: Benchmark,
+    split: str = "train",
+    captions: dict[str, np.ndarray] | None = None,
+    n_splits: int = 20,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """What the eight rated attributes alone reach on a split, beside caption models, as shares
+    of the split's R² ceiling.
+
+    The paper's figures of the same measures, from the split's own ceiling as here, are
+    ``GARCIA2025_ATTRIBUTES[split]`` and ``GARCIA2025_CAPTIONS[split][model]``, each over
+    ``GARCIA2025_CAPTIONS[split]["r2_ceiling"]``.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        A benchmark that rates the eight social attributes (see :func:`attribute_features`).
+    split : str, default "train"
+        The split scored and whose ceiling divides.
+    captions : dict of str to numpy.ndarray, optional
+        Caption model name -> (N, D) embeddings in benchmark order, scored beside the attributes.
+    n_splits : int, default 20
+        Participant halves of the split-half ceiling.
+    seed : int, default 0
+        Seed of the halves.
+
+    Returns
+    -------
+    dict
+        ``r2_ceiling`` (the split's), ``r2`` (name -> R²: ``attributes`` and each caption model)
+        and ``share`` (name -> R² / ceiling; NaN when the ceiling is not positive).
+    """
+    ceiling = float(ceilings(benchmark, split, n_splits=n_splits, seed=seed, n_draws=CEILING_DRAWS).r2_ceiling)
+    embeddings = {"attributes": attribute_features(benchmark), **(captions or {})}
+    r2 = {name: float(score(benchmark, e, split)["r2"]) for name, e in embeddings.items()}
+    share = {name: value / ceiling if ceiling > 0 else float("nan") for name, value in r2.items()}
+    return {"r2_ceiling": ceiling, "r2": r2, "share": share}
+
+
 #: the sentence a manner phrase is set in for :func:`manner_separation`
 MANNER_CARRIER = "a person and someone walk {phrase}"
 

@@ -169,3 +169,19 @@ def test_manner_separation_on_planted_encoders() -> None:
     deaf = manner_separation(hears(False))
     np.testing.assert_allclose(deaf["gap"], 0.0)
     np.testing.assert_allclose(deaf["other_attributes"], 0.0)
+
+
+def test_attribute_reach_is_each_r2_over_the_splits_own_ceiling(calibrated: Path) -> None:
+    from socalign.data.socialworld.calibration import attribute_features, attribute_reach, score
+    from socalign.data.socialworld.features import pixel_features
+    from socalign.scoring import ceilings
+
+    bench = load_dataset(calibrated)
+    pixels = pixel_features(bench)
+    reach = attribute_reach(bench, "train", captions={"pixels": pixels}, n_splits=5, seed=1)
+    assert reach["r2_ceiling"] == ceilings(bench, "train", n_splits=5, seed=1, n_draws=1000).r2_ceiling
+    assert reach["r2"] == {"attributes": score(bench, attribute_features(bench), "train")["r2"],
+                           "pixels": score(bench, pixels, "train")["r2"]}
+    for name, r2 in reach["r2"].items():
+        assert reach["share"][name] == pytest.approx(r2 / reach["r2_ceiling"])
+    assert reach["share"]["attributes"] > reach["share"]["pixels"]  # its observers judge by the attributes
