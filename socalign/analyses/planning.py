@@ -146,7 +146,7 @@ def observer_world(seed: int = 0, n_videos: int = 250, observer: ObserverModel |
     table = {k: np.array([row[k] for row in kin]) for k in KINEMATIC_FEATURES}
     ratings = social_ratings(table)
     rgb = np.array([sample_appearance(stream(seed, "looks", i)).background_rgb for i in range(n)])
-    social, _ = social_features(ratings, list(inter), INTERACTION_TYPES)
+    social, _ = social_features(ratings, list(inter), INTERACTION_TYPES, observer.type_grading)
     background = appearance_features(rgb)
     weights = mean_weights(observer, len(SOCIAL_ATTRIBUTES), len(INTERACTION_TYPES), background.shape[1])
     return ObserverWorld(np.hstack([social, background]), weights, observer, int(seed), inter.astype(str))

@@ -284,6 +284,54 @@ def manner_separation(encode: CaptionEncoder, carrier: str = MANNER_CARRIER) -> 
     return frame
 
 
+def action_separation(encode: CaptionEncoder, agents: tuple[str, str] = ("a person", "someone")) -> pd.DataFrame:
+    """How far a caption encoder tells the interaction types' phrasings apart.
+
+    Every phrasing of :data:`socalign.data.socialworld.captions.ACTIONS` is written with the
+    same two ``agents`` and embedded; per interaction type, the mean cosine similarity between
+    two phrasings of that type (``same_type``, distinct pairs), with the phrasings of the types
+    it is confused with in either direction of
+    :data:`socalign.data.socialworld.scenes.CONFUSABLE` (``confusable``) and with those of every
+    other type (``other_types``). Where ``same_type`` is near the others, a video's captions say
+    which action happened through the encoder only faintly, however people weigh the action.
+
+    Parameters
+    ----------
+    encode : CaptionEncoder
+        Captions in (one sequence of strings per item), one vector per item out, e.g.
+        :func:`socalign.models.language.encode_captions`.
+    agents : tuple of str, default ("a person", "someone")
+        The two agents' words in every phrasing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per interaction type: ``interaction``, ``same_type``, ``confusable``,
+        ``other_types`` and ``gap`` (same_type - other_types).
+    """
+    from socalign.data.socialworld.captions import ACTIONS
+    from socalign.data.socialworld.scenes import CONFUSABLE
+
+    keys = [(kind, phrase.format(a=agents[0], b=agents[1])) for kind, phrases in ACTIONS.items() for phrase in phrases]
+    vectors = np.asarray(encode([[text] for _, text in keys]), dtype=float)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosine = vectors @ vectors.T
+    kind_of = np.array([kind for kind, _ in keys])
+    rows = []
+    for kind in ACTIONS:
+        mine = kind_of == kind
+        alike = {*CONFUSABLE.get(kind, ()), *(k for k, v in CONFUSABLE.items() if kind in v)} - {kind}
+        near = np.isin(kind_of, sorted(alike))
+        same = mine[:, None] & mine[None, :]
+        np.fill_diagonal(same, False)
+        rows.append({"interaction": kind, "same_type": float(cosine[same].mean()),
+                     "confusable": float(cosine[np.ix_(mine, near)].mean()) if near.any() else float("nan"),
+                     "other_types": float(cosine[np.ix_(mine, ~mine & ~near)].mean())})
+    frame = pd.DataFrame(rows)
+    frame["gap"] = frame["same_type"] - frame["other_types"]
+    return frame
+
+
 def minilm_embeddings(benchmark: Benchmark, encode: CaptionEncoder) -> np.ndarray:
     """Each video's caption embedding from the caller's encoder (the MiniLM row).
 
@@ -510,13 +558,18 @@ class TrueOOOCeiling:
         return pd.DataFrame([self.to_dict()])
 
 
-def observer_inputs(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray, ObserverModel]:
+def observer_inputs(
+    benchmark: Benchmark, model: ObserverModel | None = None
+) -> tuple[np.ndarray, np.ndarray, ObserverModel]:
     """The observers' features (N, D), population-mean weights (D,) and model of a benchmark.
 
     Parameters
     ----------
     benchmark : Benchmark
         A SocialWorld benchmark (its folder's videos.csv and benchmark.json are read).
+    model : ObserverModel, optional
+        Other observers than the benchmark's own (its ``observer`` entry): their features
+        (``type_grading``) and weights.
 
     Returns
     -------
@@ -530,12 +583,13 @@ def observer_inputs(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray, Obser
         When the benchmark is not SocialWorld or lacks a column the observers use.
     """
     meta = socialworld_metadata(benchmark)
-    model = ObserverModel(**meta["observer"])
+    model = model or ObserverModel(**meta["observer"])
     types = list(meta["interaction_types"])
     missing = [a for a in meta.get("attributes", []) if a not in benchmark.videos.ratings]
     if missing:
         raise BenchmarkError(f"videos.csv lacks rating column(s) {['rating_' + a for a in missing]}")
-    social, _ = social_features(benchmark.videos.ratings, list(interactions(benchmark)), types)
+    social, _ = social_features(benchmark.videos.ratings, list(interactions(benchmark)), types,
+                                model.type_grading)
     path = Path(benchmark.root) / "videos.csv"  # interactions() has checked that root is set
     columns = [f"nuisance_background_{c}" for c in "rgb"]
     frame = pd.read_csv(path)
@@ -592,11 +646,7 @@ def rejudge(benchmark: Benchmark, out: Path | str, **observer: float) -> Path:
     ids = np.asarray(benchmark.videos.ids)
     if sorted(ids.tolist()) != list(range(len(ids))):
         raise BenchmarkError("video ids are not the generator's 0..N-1, so the observers cannot be replayed")
-    features, _, model = observer_inputs(benchmark)
-    model = replace(model, **observer)
-    types = list(meta["interaction_types"])
-    n_appearance = features.shape[1] - len(SOCIAL_ATTRIBUTES) - len(types)  # the background colour
-    weights = mean_weights(model, len(SOCIAL_ATTRIBUTES), len(types), n_appearance)
+    features, weights, model = observer_inputs(benchmark, replace(ObserverModel(**meta["observer"]), **observer))
     trials = pd.read_csv(root / "trials.csv")
     names = trials["participant"].astype(str)
     if not names.str.fullmatch(r"sw\d+").all():

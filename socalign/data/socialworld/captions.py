@@ -34,6 +34,7 @@ import pandas as pd
 from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
 from socalign.data.socialworld.generator import stream
 from socalign.data.socialworld.render import Appearance, sample_appearance
+from socalign.data.socialworld.scenes import CONFUSABLE
 
 if TYPE_CHECKING:
     from socalign.data.types import Benchmark
@@ -98,19 +99,6 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "{a} copies every move of {b}", "{a} and {b} move in unison", "{a} imitates {b}",
         "{a} and {b} do the same steps", "{a} and {b} perform a routine together", "{a} echoes the motion of {b}",
     ),
-}
-CONFUSABLE: dict[str, tuple[str, ...]] = {
-    "chase": ("follow", "flee"),
-    "flee": ("chase",),
-    "approach_meet": ("converse", "follow"),
-    "fight": ("play", "hinder"),
-    "play": ("fight", "mirror"),
-    "converse": ("approach_meet",),
-    "follow": ("chase", "help"),
-    "help": ("follow", "hinder"),
-    "hinder": ("fight", "help"),
-    "ignore": ("converse",),
-    "mirror": ("play",),
 }
 VAGUE = ("two {things} move around", "{a} and {b} are doing something together", "there are two {things} on the screen")
 PEOPLE = ("a person", "someone", "one person", "a man", "a woman", "a kid")

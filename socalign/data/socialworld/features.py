@@ -86,7 +86,7 @@ def oracle_features(benchmark: Benchmark, part: str = "all") -> np.ndarray:
     missing = [a for a in SOCIAL_ATTRIBUTES if a not in ratings]
     if missing:
         raise BenchmarkError(f"videos.csv lacks rating column(s) {['rating_' + a for a in missing]}")
-    feats, _ = social_features(ratings, list(interactions(benchmark)), types)
+    feats, _ = social_features(ratings, list(interactions(benchmark)), types, model.type_grading)
     scale = np.concatenate([
         np.full(len(SOCIAL_ATTRIBUTES), np.sqrt(model.attribute_weight)),
         np.full(len(types), np.sqrt(model.type_weight)),

@@ -20,6 +20,7 @@ import numpy as np
 
 from socalign.data.design import set_cover_triplets
 from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
+from socalign.data.socialworld.scenes import CONFUSABLE
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class ObserverModel:
     weight_noise: float = 0.8  # sd of the log-normal noise on each participant's weights
     temperature: float = 0.2
     lapse: float = 0.1
+    #: how much each interaction type's features share with the types people take it for
+    #: (:data:`~socalign.data.socialworld.scenes.CONFUSABLE`): 0, unrelated categories
+    type_grading: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         """The parameters as a plain dict (for benchmark.json)."""
@@ -43,10 +47,46 @@ def _zscore(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)
 
 
+def type_embedding(types: Sequence[str], grading: float = 0.0) -> np.ndarray:
+    """(K, K) unit-length features of the interaction types, graded by what people confuse.
+
+    Type ``i``'s row is its one-hot plus ``grading`` times the one-hot of every type it is
+    confused with in either direction of :data:`~socalign.data.socialworld.scenes.CONFUSABLE`,
+    scaled to unit length; so ``grading=0`` gives the identity (unrelated categories) and a
+    larger grading makes confusable types more alike (every confusable pair up to a grading of
+    1/sqrt(3), where a type with three neighbours starts to lean towards its others), in a
+    geometry fixed by the hand-written table, not by any caption encoder.
+
+    Parameters
+    ----------
+    types : sequence of str
+        The K interaction types (rows and columns in this order).
+    grading : float, default 0.0
+        Weight of each confusable neighbour, at least 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        (K, K) rows of unit length.
+    """
+    if not np.isfinite(grading) or grading < 0:
+        raise ValueError(f"type_grading must be a finite number >= 0, got {grading!r}")
+    index = {t: i for i, t in enumerate(types)}
+    rows = np.eye(len(types))
+    for kind, alike in CONFUSABLE.items():
+        for other in alike:
+            if kind in index and other in index:
+                rows[index[kind], index[other]] = rows[index[other], index[kind]] = grading
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
 def social_features(
-    ratings: Mapping[str, np.ndarray], interactions: Sequence[str], types: Sequence[str]
+    ratings: Mapping[str, np.ndarray],
+    interactions: Sequence[str],
+    types: Sequence[str],
+    type_grading: float = 0.0,
 ) -> tuple[np.ndarray, list[str]]:
-    """(N, 8 + K) latent social features: z-scored attributes, then the centred type one-hot.
+    """(N, 8 + K) latent social features: z-scored attributes, then the centred type features.
 
     Parameters
     ----------
@@ -55,7 +95,10 @@ def social_features(
     interactions : sequence of str
         (N,) each video's interaction type.
     types : sequence of str
-        The K interaction types, in the order of the one-hot columns.
+        The K interaction types, in the order of the type columns.
+    type_grading : float, default 0.0
+        :attr:`ObserverModel.type_grading`: the type columns are each video's row of
+        :func:`type_embedding` (the one-hot when 0).
 
     Returns
     -------
@@ -71,9 +114,10 @@ def social_features(
         raise ValueError(f"unknown interaction type(s) {unknown}; expected one of {list(types)}")
     attrs = _zscore(np.column_stack([np.asarray(ratings[a], dtype=float) for a in SOCIAL_ATTRIBUTES]))
     onehot = (np.asarray(interactions)[:, None] == np.asarray(types)[None, :]).astype(float)
-    onehot -= onehot.mean(axis=0)
+    graded = onehot @ type_embedding(types, type_grading)
+    graded -= graded.mean(axis=0)
     names = [f"attribute:{a}" for a in SOCIAL_ATTRIBUTES] + [f"type:{t}" for t in types]
-    return np.hstack([attrs, onehot]), names
+    return np.hstack([attrs, graded]), names
 
 
 def appearance_features(background_rgb: np.ndarray) -> np.ndarray:

@@ -331,6 +331,23 @@ INTERACTIONS: dict[str, Callable[[np.random.Generator], Trajectory]] = {
     "mirror": mirror,
 }
 INTERACTION_TYPES: tuple[str, ...] = tuple(INTERACTIONS)
+#: The interaction types people take each type for (hand-written, from what the motions share):
+#: a caption names one of them instead (:func:`socalign.data.socialworld.captions.make_captions`)
+#: and observers with ``type_grading`` > 0 see them as alike
+#: (:func:`socalign.data.socialworld.observers.type_embedding`).
+CONFUSABLE: dict[str, tuple[str, ...]] = {
+    "chase": ("follow", "flee"),
+    "flee": ("chase",),
+    "approach_meet": ("converse", "follow"),
+    "fight": ("play", "hinder"),
+    "play": ("fight", "mirror"),
+    "converse": ("approach_meet",),
+    "follow": ("chase", "help"),
+    "help": ("follow", "hinder"),
+    "hinder": ("fight", "help"),
+    "ignore": ("converse",),
+    "mirror": ("play",),
+}
 
 
 def place(traj: Trajectory, rng: np.random.Generator) -> Trajectory:

@@ -368,7 +368,7 @@ def _write(
     captions = timer.run("simulate", lambda: world_captions(seed, list(interactions), ratings, n_captions, apps))
 
     def judge_all() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        social, _ = social_features(ratings, list(interactions), INTERACTION_TYPES)
+        social, _ = social_features(ratings, list(interactions), INTERACTION_TYPES, observer.type_grading)
         bg = appearance_features(np.array([a.background_rgb for a in apps]))
         weights = mean_weights(observer, len(SOCIAL_ATTRIBUTES), len(INTERACTION_TYPES), bg.shape[1])
         triplets, who = make_schedule(

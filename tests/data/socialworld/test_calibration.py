@@ -171,6 +171,32 @@ def test_manner_separation_on_planted_encoders() -> None:
     np.testing.assert_allclose(deaf["other_attributes"], 0.0)
 
 
+def test_action_separation_on_planted_encoders() -> None:
+    """An encoder that hears the interaction type keeps every type's phrasings together (1) and
+    apart from the rest (0); one that hears a graded type (a type_embedding row) puts confusable
+    types between; one that hears only the wording of the phrasing separates nothing."""
+    from socalign.data.socialworld.calibration import action_separation
+    from socalign.data.socialworld.captions import ACTIONS
+    from socalign.data.socialworld.observers import type_embedding
+
+    types = list(ACTIONS)
+    kind_of = {p.format(a="a person", b="someone"): k for k, phrases in ACTIONS.items() for p in phrases}
+
+    def encoder(rows: np.ndarray):
+        return lambda captions: np.array([rows[types.index(kind_of[text])] for (text,) in captions])
+
+    exact = action_separation(encoder(np.eye(len(types))))
+    assert list(exact["interaction"]) == types
+    np.testing.assert_allclose(exact[["same_type", "confusable", "other_types", "gap"]].to_numpy(),
+                               np.tile([1.0, 0.0, 0.0, 1.0], (len(types), 1)))
+    graded = action_separation(encoder(type_embedding(types, 0.5)))
+    assert (graded["same_type"] > graded["confusable"]).all()
+    assert (graded["confusable"] > graded["other_types"]).all()
+    rng = np.random.default_rng(0)
+    wording = action_separation(lambda captions: np.abs(rng.normal(size=(len(captions), 64))) + 5.0)
+    np.testing.assert_allclose(wording["gap"], 0.0, atol=0.01)
+
+
 def test_attribute_reach_is_each_r2_over_the_splits_own_ceiling(calibrated: Path) -> None:
     from socalign.data.socialworld.calibration import attribute_features, attribute_reach, score
     from socalign.data.socialworld.features import pixel_features

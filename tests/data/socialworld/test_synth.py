@@ -421,6 +421,28 @@ def test_rejudge_keeps_the_triplets_and_records_the_observers(
     assert all(observer[k] == v for k, v in changes.items())
 
 
+def test_rejudge_with_graded_types_judges_from_and_records_them(world: Path, tmp_path: Path) -> None:
+    """Observers who see confusable types as alike: the copy records ``type_grading`` and its
+    oracle's type columns follow :func:`type_embedding`, not the one-hot."""
+    from socalign.data.socialworld.calibration import observer_inputs, rejudge
+    from socalign.data.socialworld.features import interactions, oracle_features
+    from socalign.data.socialworld.observers import type_embedding
+    from socalign.data.socialworld.scenes import INTERACTION_TYPES
+
+    copy = load_dataset(rejudge(load_dataset(world), tmp_path / "graded", type_grading=0.8, type_weight=12.0))
+    observer = json.loads((Path(copy.root) / "benchmark.json").read_text())["socialworld"]["observer"]
+    assert observer["type_grading"] == 0.8
+    types = oracle_features(copy, "types")
+    rows = type_embedding(INTERACTION_TYPES, 0.8)
+    onehot = (np.asarray(interactions(copy))[:, None] == np.asarray(INTERACTION_TYPES)[None, :]).astype(float)
+    expected = onehot @ rows
+    np.testing.assert_allclose(types, np.sqrt(12.0) * (expected - expected.mean(axis=0)))
+    features, _, model = observer_inputs(copy)
+    assert model.type_grading == 0.8 and features.shape[1] == len(SOCIAL_ATTRIBUTES) + len(INTERACTION_TYPES) + 3
+    changed = pd.read_csv(Path(copy.root) / "trials.csv")["choice"] != pd.read_csv(world / "trials.csv")["choice"]
+    assert changed.any()
+
+
 def test_rejudge_refuses_an_unknown_parameter_and_a_used_folder(world: Path, tmp_path: Path) -> None:
     from socalign.data.socialworld.calibration import rejudge
 
