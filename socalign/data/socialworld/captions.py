@@ -26,6 +26,7 @@ The rates are inputs calibrated towards the paper's captions:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -200,19 +201,63 @@ def _relation(ratings: Mapping[str, float], rng: np.random.Generator, p_relation
     return options[int(rng.integers(len(options)))]
 
 
-def _manner(ratings: Mapping[str, float], rng: np.random.Generator, p_manner: float, max_manner: int = 2) -> str:
+def _manner(
+    ratings: Mapping[str, float],
+    rng: np.random.Generator,
+    p_manner: float,
+    max_manner: int = 2,
+    gist: _Gist | None = None,
+) -> str:
     """Manner phrases from the ratings: each applicable one (see :data:`MANNER`) is added with
-    probability ``p_manner``, at most ``max_manner``, in random order."""
+    probability ``p_manner``, at most ``max_manner``, in random order; with a ``gist``, each is
+    the video's own phrase for its attribute with probability ``gist.share``."""
     options: list[str] = []
     for attribute, low, low_words, high, high_words in MANNER:
         value = ratings[attribute]
         words = low_words if value < low else high_words if value > high else ()
         if words and rng.random() < p_manner:
-            options.append(str(rng.choice(words)))
+            word = str(rng.choice(words))
+            if gist is not None and rng.random() < gist.share:
+                word = gist.manner[attribute]
+            options.append(word)
     if not options:
         return ""
     picked = rng.permutation(len(options))[:max_manner]
     return "".join(" " + options[k] for k in sorted(picked))
+
+
+@dataclass(frozen=True)
+class _Gist:
+    """What one video calls up in everyone who describes it: how its agents look to them, the
+    wordings of its action and its manner phrases that fit it best. Each caption takes each
+    part from here with probability ``share``, else draws it afresh."""
+
+    share: float
+    agents: tuple[str, str]
+    wordings: tuple[str, ...]
+    manner: dict[str, str]
+
+
+def _gist(
+    interaction: str,
+    ratings: Mapping[str, float],
+    app: Appearance,
+    rng: np.random.Generator,
+    p_person: float,
+    share: float,
+) -> _Gist:
+    """The video's :class:`_Gist`: its two agents named once, two of its action's wordings and
+    one phrase for each manner attribute whose rating calls one up."""
+    agents = (_agent(app, 0, rng, p_person), _agent(app, 1, rng, p_person))
+    wordings = ACTIONS[interaction]
+    fits = tuple(str(w) for w in rng.choice(wordings, size=min(2, len(wordings)), replace=False))
+    manner = {}
+    for attribute, low, low_words, high, high_words in MANNER:
+        value = ratings[attribute]
+        words = low_words if value < low else high_words if value > high else ()
+        if words:
+            manner[attribute] = str(rng.choice(words))
+    return _Gist(share, agents, fits, manner)
 
 
 def _nuisance(app: Appearance, rng: np.random.Generator) -> str:
@@ -239,6 +284,7 @@ def make_captions(
     p_manner: float = 0.4,
     p_relation: float = 0.3,
     max_manner: int = 2,
+    p_gist: float = 0.0,
 ) -> list[str]:
     """``n_captions`` distinct-as-possible captions of one video.
 
@@ -269,6 +315,11 @@ def make_captions(
         (:data:`RELATIONS`).
     max_manner : int, default 2
         Most manner phrases in one caption.
+    p_gist : float, default 0.0
+        Probability that a caption takes each of its parts (the agents' names, the action's
+        wording, each manner phrase) from what the video calls up in everyone who describes it
+        (drawn once a video: the agents named once, two of the action's ten wordings, one phrase
+        per manner attribute), else draws it afresh; 0, every caption is drawn on its own.
 
     Returns
     -------
@@ -277,9 +328,14 @@ def make_captions(
     """
     if interaction not in ACTIONS:
         raise ValueError(f"unknown interaction {interaction!r}; choose from {list(ACTIONS)}")
+    if not 0.0 <= p_gist <= 1.0:
+        raise ValueError(f"p_gist must be in [0, 1], got {p_gist!r}")
+    gist = _gist(interaction, ratings, app, rng, p_person, p_gist) if p_gist > 0 else None
     captions: list[str] = []
     for _ in range(n_captions):
         a, b = _agent(app, 0, rng, p_person), _agent(app, 1, rng, p_person)
+        if gist is not None and rng.random() < gist.share:
+            a, b = gist.agents
         pair = _relation(ratings, rng, p_relation)
         if pair is not None:
             a, b = pair
@@ -293,7 +349,10 @@ def make_captions(
             kind = interaction
             if r < p_vague + p_confuse:
                 kind = str(rng.choice(CONFUSABLE[interaction]))
-            text = str(rng.choice(ACTIONS[kind])).format(a=a, b=b) + _manner(ratings, rng, p_manner, max_manner)
+            wording = str(rng.choice(ACTIONS[kind]))
+            if gist is not None and kind == interaction and rng.random() < gist.share:
+                wording = str(rng.choice(gist.wordings))
+            text = wording.format(a=a, b=b) + _manner(ratings, rng, p_manner, max_manner, gist)
         if rng.random() < p_nuisance:
             text += _nuisance(app, rng)
         captions.append(text.lower())

@@ -197,6 +197,63 @@ def test_action_separation_on_planted_encoders() -> None:
     np.testing.assert_allclose(wording["gap"], 0.0, atol=0.01)
 
 
+def test_caption_agreement_on_planted_encoders() -> None:
+    """Captions that name only their video agree fully (1); captions whose vectors ignore the
+    video do not agree beyond chance (about 0); too few captions are refused."""
+    from socalign.data.socialworld.calibration import caption_agreement
+
+    captions = [[f"video {v} caption {k}" for k in range(4)] for v in range(12)]
+    by_video = caption_agreement(captions, lambda items: np.eye(12)[[int(t.split()[1]) for (t,) in items]])
+    assert by_video == {"within": 1.0, "between": 0.0, "agreement": 1.0}
+    rng = np.random.default_rng(0)
+    blind = caption_agreement(captions, lambda items: rng.normal(size=(len(items), 256)))
+    assert abs(blind["agreement"]) < 0.02
+    assert np.isnan(caption_agreement(captions, lambda items: np.ones((len(items), 3)))["agreement"])
+    with pytest.raises(ValueError, match="two videos"):
+        caption_agreement([["only one"], ["each"]], lambda items: np.eye(2))
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(1, 5), min_size=2, max_size=8), seed=st.integers(0, 2**32 - 1))
+def test_caption_agreement_matches_the_sum_identity(sizes: list[int], seed: int) -> None:
+    """The pairwise means equal those from the sums of unit vectors: the pairs of one group sum
+    to (|sum|^2 - n) / 2, all pairs to (|total|^2 - N) / 2 (an independent route)."""
+    from socalign.data.socialworld.calibration import caption_agreement
+
+    if max(sizes) < 2:
+        sizes = [*sizes[:-1], 2]
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(sum(sizes), 5)) + rng.normal(size=5)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    captions = [[str(i) for i in range(start, start + n)]
+                for start, n in zip(np.cumsum([0, *sizes[:-1]]), sizes, strict=True)]
+    found = caption_agreement(captions, lambda items: vectors[[int(t) for (t,) in items]])
+    groups = [unit[int(c[0]):int(c[0]) + len(c)] for c in captions]
+    within_sum = sum((np.sum(g.sum(0) ** 2) - len(g)) / 2 for g in groups)
+    within_n = sum(len(g) * (len(g) - 1) / 2 for g in groups)
+    all_sum, n = (np.sum(unit.sum(0) ** 2) - len(unit)) / 2, len(unit) * (len(unit) - 1) / 2
+    between = (all_sum - within_sum) / (n - within_n)
+    assert found["within"] == pytest.approx(within_sum / within_n)
+    assert found["between"] == pytest.approx(between)
+    assert found["agreement"] == pytest.approx((within_sum / within_n - between) / (1 - between))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("model", ["minilm", "tfidf"])
+def test_the_paper_data_caption_agreement_is_as_measured(garcia_root: Path, model: str) -> None:
+    """GARCIA2025_CAPTION_AGREEMENT: how far people's captions of one video agree."""
+    from functools import partial
+
+    from socalign.data.socialworld.calibration import (
+        GARCIA2025_CAPTION_AGREEMENT,
+        caption_agreement,
+    )
+    from socalign.models.language import encode_captions
+
+    found = caption_agreement(load_dataset(garcia_root).videos.captions, partial(encode_captions, model=model))
+    assert f"{found['agreement']:.3g}" == f"{GARCIA2025_CAPTION_AGREEMENT[model]:.3g}"
+
+
 def test_attribute_reach_is_each_r2_over_the_splits_own_ceiling(calibrated: Path) -> None:
     from socalign.data.socialworld.calibration import attribute_features, attribute_reach, score
     from socalign.data.socialworld.features import pixel_features
