@@ -38,7 +38,7 @@ RATES: dict[str, dict[str, Any]] = {
     "manner 0.8, up to 8, relation 1.0": {"p_manner": 0.8, "max_manner": 8, "p_relation": 1.0},
     "manner 0.8, up to 3, relation 0.6, confuse 0.02, vague 0.02": {
         "p_manner": 0.8, "max_manner": 3, "p_relation": 0.6, "p_confuse": 0.02, "p_vague": 0.02},
-    # captions that agree within a video as people's do: each part from the video's gist
+    # captions that agree more within a video: each part from the video's gist
     "gist 0.5": {"p_gist": 0.5},
     "gist 0.9": {"p_gist": 0.9},
 }

@@ -6,10 +6,10 @@ captions about twice as much (``GARCIA2025_CAPTIONS``); on SocialWorld the attri
 nearly all of it. This script judges the trials of already-built worlds again with other
 observer parameters (:func:`socalign.data.socialworld.calibration.rejudge`: same triplets and
 people, nothing rendered again) and prints, per setting (mean and range over the worlds): the
-leave-one-out agreement (target 0.5-0.7), the attributes', the interaction type's (the oracle's
-type columns) and MiniLM's R² / R² ceiling on the train videos, MiniLM's on the test videos, TF-IDF / MiniLM on the train videos, and the frozen
-toy's R² over the best caption model's on both splits; then how far MiniLM tells the actions'
-phrasings apart (:func:`socalign.data.socialworld.calibration.action_separation`). It measures
+leave-one-out agreement (target 0.5-0.7), the attributes', the interaction type's (the
+oracle's type columns) and MiniLM's R² / R² ceiling on the train videos, MiniLM's on the test
+videos, TF-IDF / MiniLM on the train videos, and the frozen toy's R² over the best caption
+model's on both splits; then how far MiniLM tells the actions' phrasings apart (:func:`socalign.data.socialworld.calibration.action_separation`). It measures
 inputs only.
 
 Usage: ``python benchmarks/observer_calibration.py [--worlds 0-7] [--json] [--record]``; the

@@ -576,6 +576,51 @@ def attribute_reaches(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("benchmark")
 
 
+def caption_agreements(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
+    """How far the captions of one video agree beyond those of two videos, in the embedding of
+    each caption model the paper's captions were measured with (MiniLM, TF-IDF): one row per
+    benchmark with captions, and the paper's recorded figures (``GARCIA2025_CAPTION_AGREEMENT``)
+    unless garcia2025 itself is among the benchmarks.
+
+    Parameters
+    ----------
+    benchmarks : dict of str to Benchmark
+        The chapter's benchmarks (:func:`book_benchmarks`).
+    gap : dict of str to socalign.analyses.gap.GapResult
+        Their gap tables, whose language rows name the caption models measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by benchmark; a column per caption model of ``GARCIA2025_CAPTION_AGREEMENT``
+        (:func:`socalign.data.socialworld.calibration.caption_agreement`'s ``agreement``), NaN
+        where one was not measured.
+    """
+    from functools import partial
+
+    import pandas as pd
+
+    from socalign.data.socialworld.calibration import (
+        GARCIA2025_CAPTION_AGREEMENT,
+        caption_agreement,
+    )
+    from socalign.models.language import encode_captions
+
+    rows = {}
+    for name, bench in benchmarks.items():
+        captions = bench.videos.captions
+        if not any(len(c) > 1 for c in captions):
+            continue
+        measured = {row.model for row in gap[name].rows if row.kind == "language"}
+        with progress.step(f"how far the captions of a video agree on {name}"):
+            rows[name] = {m: caption_agreement(captions, partial(encode_captions, model=m))["agreement"]
+                          for m in GARCIA2025_CAPTION_AGREEMENT if m in measured}
+    if not any(b.name == "garcia2025" for b in benchmarks.values()):
+        rows["garcia2025 (recorded)"] = dict(GARCIA2025_CAPTION_AGREEMENT)
+    frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis("benchmark")
+    return frame.reindex(columns=list(GARCIA2025_CAPTION_AGREEMENT))
+
+
 def seed_runs(settings: Profile, benchmark: Path | str, loss: str, video_model: str | None = None) -> list[Path]:
     """The runs of every seed of ``settings`` for one loss kind and backbone (trained once, cached).
 

@@ -633,7 +633,7 @@ def observer_inputs(
         When the benchmark is not SocialWorld or lacks a column the observers use.
     """
     meta = socialworld_metadata(benchmark)
-    model = model or ObserverModel(**meta["observer"])
+    model = model if model is not None else ObserverModel(**meta["observer"])
     types = list(meta["interaction_types"])
     missing = [a for a in meta.get("attributes", []) if a not in benchmark.videos.ratings]
     if missing:

@@ -54,8 +54,8 @@ def type_embedding(types: Sequence[str], grading: float = 0.0) -> np.ndarray:
     Type ``i``'s row is its one-hot plus ``grading`` times the one-hot of every type it is
     confused with in either direction of :data:`~socalign.data.socialworld.scenes.CONFUSABLE`,
     scaled to unit length; so ``grading=0`` gives the identity (unrelated categories) and a
-    larger grading makes confusable types more alike (every confusable pair up to a grading of
-    1/sqrt(3), where a type with three neighbours starts to lean towards its others), in a
+    larger grading makes confusable types more alike (every pair of the table, up to a grading
+    of about 0.6; beyond it a type with several neighbours leans towards all of them), in a
     geometry fixed by the hand-written table, not by any caption encoder.
 
     Parameters
