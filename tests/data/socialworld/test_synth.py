@@ -443,6 +443,21 @@ def test_rejudge_with_graded_types_judges_from_and_records_them(world: Path, tmp
     assert changed.any()
 
 
+def test_a_world_of_graded_observers_replays_from_its_own_record(tmp_path: Path) -> None:
+    """synthesize judges with the graded types it records: replaying its observers (rejudge with
+    no change, which reads them back from benchmark.json) gives back every choice, and the
+    same world with ungraded observers chooses otherwise."""
+    from socalign.data.socialworld.calibration import rejudge
+
+    graded = tmp_path / "graded"
+    synthesize(graded, seed=5, observer=ObserverModel(type_grading=0.8, type_weight=12.0), **SMALL)
+    replayed = rejudge(load_dataset(graded), tmp_path / "replayed")
+    before, after = pd.read_csv(graded / "trials.csv"), pd.read_csv(replayed / "trials.csv")
+    pd.testing.assert_series_equal(before["choice"], after["choice"])
+    plain = rejudge(load_dataset(graded), tmp_path / "plain", type_grading=0.0)
+    assert (pd.read_csv(plain / "trials.csv")["choice"] != before["choice"]).any()
+
+
 def test_rejudge_refuses_an_unknown_parameter_and_a_used_folder(world: Path, tmp_path: Path) -> None:
     from socalign.data.socialworld.calibration import rejudge
 
