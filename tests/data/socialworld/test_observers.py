@@ -22,8 +22,8 @@ def test_no_grading_is_the_one_hot() -> None:
 @given(low=st.floats(0.0, 0.5), step=st.floats(0.01, 0.05))
 def test_confusable_types_grow_alike_with_the_grading(low: float, step: float) -> None:
     """Unit rows, a symmetric geometry, and every confusable pair (in either direction of the
-    table) more alike under a larger grading up to 0.55 (beyond about 0.58 a type with three
-    neighbours is more like them than like the one it was confused with, see type_embedding)."""
+    table) more alike under a larger grading up to 0.55 (the first pair to turn does so near a
+    grading of 0.64, beyond which a type with several neighbours leans towards all of them)."""
     index = {t: i for i, t in enumerate(INTERACTION_TYPES)}
     gram = {g: type_embedding(INTERACTION_TYPES, g) @ type_embedding(INTERACTION_TYPES, g).T
             for g in (low, low + step)}
