@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,16 @@ def measure_inputs(settings: Any) -> Inputs:
     from socalign.data import load_dataset
     from socalign.data.socialworld.calibration import (
         GARCIA2025_ATTRIBUTES,
+        GARCIA2025_CAPTION_AGREEMENT,
         GARCIA2025_CAPTIONS,
         TARGETS,
         attribute_reach,
+        caption_agreement,
         minilm_r2_share,
         video_calibration,
     )
     from socalign.data.socialworld.features import oracle_features
+    from socalign.models.language import encode_captions
 
     root = socialworld_benchmark(settings)
     bench = load_dataset(root)
@@ -163,6 +167,14 @@ def measure_inputs(settings: Any) -> Inputs:
             ("attributes", "the eight rated attributes alone", f"{reach['attributes']:.3g} (garcia2025 {on_paper:.3g})"),
             ("all", "every latent feature (the oracle)", f"{reach['all']:.3g}")):
         rungs.append(reported("2 calibration", f"train videos: {name}, R² / R² ceiling", text, reach[key]))
+    # How far a video's captions agree beyond two videos' (reported), in each caption model that
+    # the paper's captions were measured with: what the captions carry of each video at all.
+    for model, on_paper in GARCIA2025_CAPTION_AGREEMENT.items():
+        if model in captions:
+            agree = caption_agreement(bench.videos.captions, partial(encode_captions, model=model))["agreement"]
+            label = {"minilm": "MiniLM", "tfidf": "TF-IDF"}[model]
+            rungs.append(reported("2 calibration", f"captions of one video agree beyond two videos', {label} "
+                                  f"(garcia2025 {on_paper:#.3g})", f"{agree:.3g}", agree))
 
     # 3. the modality gap (reported)
     gap = run_gap(bench, models=["toy", *settings.language_models], n_boot=settings.n_boot, seed=0)
