@@ -9,7 +9,10 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
   20-35% of the R² ceiling (garcia2025: 29%); the pretrained toy's test R² is 0.5-1.0 times the
   best caption model's (the paper: TimeSformer 0.102 against MPNet 0.134, 0.76), above the
   pixel baseline (paired interval above 0), and its pair-rule OOO accuracy above chance is at
-  least half the caption model's (the paper: 0.136 against 0.204);
+  least half the caption model's (the paper: 0.136 against 0.204); reported beside them, the
+  same inputs on the train videos, what reference features reach (the interaction type, the
+  eight rated attributes, the oracle) and how far a video's captions agree beyond two videos',
+  each with garcia2025's figure where one exists;
 * **reported** — the *outcomes*, measured with no floor (the calibration must not be tuned
   towards them): the modality gap; fine-tuning (hybrid, seeds 0-2) and the paper v2's controls
   (triplet-only, RSA-only, budget-matched triplet, language-distilled), above all "did people's
@@ -22,8 +25,8 @@ cached runs are reused, so after ``make book`` this takes a minute or two). Two 
 
 Usage: ``python benchmarks/demo_story.py [--json] [--record] [--seeds 0,1,2] [--seed WORLD]``; ``--seed``
 builds (and fine-tunes on) a SocialWorld of another seed, as a new user would. ``--worlds 0-7``
-measures the inputs alone on several worlds (under ten seconds a world once it is built and
-embedded): the test split's 330-390 trials make its floors noisy, so one world meeting them
+measures the inputs alone on several worlds (about a dozen seconds a world once it is built
+and embedded): the test split's 330-390 trials make its floors noisy, so one world meeting them
 says less than how often they are met.
 """
 
