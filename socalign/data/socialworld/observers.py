@@ -4,8 +4,9 @@ Each participant judges from their own noisy weighting of the latent social feat
 z-scored social attributes and the interaction type) plus a little visual appearance (the
 background colour). The interaction types are unrelated categories by default; with
 ``type_grading`` > 0 the types people confuse are seen as alike (:func:`type_embedding`). A
-trial's three pairs are compared by cosine similarity in the participant's weighted feature space; the odd one out is drawn from a softmax over the pair similarities
-(temperature ``temperature``), and with probability ``lapse`` uniformly at random.
+trial's three pairs are compared by cosine similarity in the participant's weighted feature
+space; the odd one out is drawn from a softmax over the pair similarities (temperature
+``temperature``), and with probability ``lapse`` uniformly at random.
 
 The schedule follows the set-cover design (:func:`socalign.data.design.set_cover_triplets`):
 every pair of videos is covered, the rest of the budget repeats some triplets across
