@@ -69,7 +69,7 @@ def shares(bench: Any, captions: list[list[str]]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from demo_story import emit, print_sweep, provenance, summarise, sweep_arguments
+    from demo_story import close_sweep, summarise, sweep_arguments
 
     args, worlds = sweep_arguments(__doc__.splitlines()[0], "caption_calibration", argv)
 
@@ -93,24 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, Any] = {"rates": name, "arguments": rates, **summarise(per_world)}
         rows.append(row)
         print(f"{name}: measured ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
-    # why the rates cannot do it: how far MiniLM tells the two ends of each manner attribute apart
-    separation = manner_separation(encode_captions)
     paper = {"minilm test": GARCIA2025_CAPTIONS["test"]["minilm"] / GARCIA2025_CAPTIONS["test"]["r2_ceiling"],
              "minilm train": GARCIA2025_CAPTIONS["train"]["minilm"] / GARCIA2025_CAPTIONS["train"]["r2_ceiling"],
              "tfidf / minilm train": GARCIA2025_CAPTIONS["train"]["tfidf"] / GARCIA2025_CAPTIONS["train"]["minilm"],
              **{f"agreement {model}": value for model, value in GARCIA2025_CAPTION_AGREEMENT.items()}}
-    result = {"worlds": worlds, "rows": rows, "garcia2025": paper,
-              "minilm_manner_separation": separation.to_dict(orient="records"),
-              "seconds": time.perf_counter() - began,
-              "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
-    emit(result, "caption_calibration", args.record, args.json)
-    if args.json:
-        return 0
-    print_sweep("rates", rows, paper)
-    print("\nMiniLM cosine between manner phrases (same end / opposite ends / other attributes):")
-    print(separation.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"worlds {', '.join(map(str, worlds))}; {result['seconds']:.0f} s")
-    return 0
+    # why the rates cannot do it: how far MiniLM tells the two ends of each manner attribute apart
+    return close_sweep("caption_calibration", "rates", rows, paper, args, worlds, began, (
+        "minilm_manner_separation",
+        "MiniLM cosine between manner phrases (same end / opposite ends / other attributes):",
+        manner_separation(encode_captions)))
 
 
 if __name__ == "__main__":

@@ -383,6 +383,30 @@ def print_sweep(label: str, rows: list[dict[str, Any]], paper: dict[str, float])
     print("garcia2025 | " + ", ".join(f"{k} {v:.3g}" for k, v in paper.items()))
 
 
+def close_sweep(name: str, label: str, rows: list[dict[str, Any]], paper: dict[str, float], args: argparse.Namespace,
+                worlds: list[int], began: float, separation: tuple[str, str, Any], notes: tuple[str, ...] = ()) -> int:
+    """A calibration sweep's end: its result (rows, garcia2025's figures, the separation table
+    ``separation`` = (JSON key, printed heading, frame), the time, provenance) emitted as
+    :func:`emit` does, then, unless ``--json``, the table, the ``notes``, the separation table and
+    the worlds measured."""
+    from socalign.profiles import profile_settings
+
+    key, heading, frame = separation
+    result = {"worlds": worlds, "rows": rows, "garcia2025": paper, key: frame.to_dict(orient="records"),
+              "seconds": time.perf_counter() - began,
+              "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
+    emit(result, name, args.record, args.json)
+    if args.json:
+        return 0
+    print_sweep(label, rows, paper)
+    for note in notes:
+        print(note)
+    print(f"\n{heading}")
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"worlds {', '.join(map(str, worlds))}; {result['seconds']:.0f} s")
+    return 0
+
+
 def emit(result: dict[str, Any], name: str, record: bool, as_json: bool) -> str:
     """``result`` as JSON text; with ``record`` written to :data:`RESULTS` as ``name``.json, with
     ``as_json`` printed."""

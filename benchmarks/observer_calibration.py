@@ -74,7 +74,7 @@ def measure(judged: Any, embeddings: dict[str, np.ndarray]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from demo_story import emit, print_sweep, provenance, summarise, sweep_arguments
+    from demo_story import close_sweep, summarise, sweep_arguments
 
     args, worlds = sweep_arguments(__doc__.splitlines()[0], "observer_calibration", argv)
 
@@ -111,20 +111,11 @@ def main(argv: list[str] | None = None) -> int:
              "minilm test": test["minilm"] / test["r2_ceiling"],
              "tfidf / minilm train": train["tfidf"] / train["minilm"]}
     # why graded types cannot lift MiniLM far: how far it tells the actions' phrasings apart
-    separation = action_separation(encode_captions)
-    result = {"worlds": worlds, "rows": rows, "garcia2025": paper,
-              "minilm_action_separation": separation.to_dict(orient="records"),
-              "seconds": time.perf_counter() - began,
-              "recorded": {**provenance(profile_settings("demo")), "world_seed": worlds}}
-    emit(result, "observer_calibration", args.record, args.json)
-    if args.json:
-        return 0
-    print_sweep("setting", rows, paper)
-    print("the paper's toy / caption figure: TimeSformer over MPNet, 0.76")
-    print("\nMiniLM cosine between the actions' phrasings (same type / confusable types / other types):")
-    print(separation.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"worlds {', '.join(map(str, worlds))}; {result['seconds']:.0f} s")
-    return 0
+    return close_sweep("observer_calibration", "setting", rows, paper, args, worlds, began, (
+        "minilm_action_separation",
+        "MiniLM cosine between the actions' phrasings (same type / confusable types / other types):",
+        action_separation(encode_captions)),
+        notes=("the paper's toy / caption figure: TimeSformer over MPNet, 0.76",))
 
 
 if __name__ == "__main__":
