@@ -21,6 +21,18 @@ def garcia_root() -> Path:
 
 
 
+@pytest.fixture(scope="session")
+def rated_world(tmp_path_factory: pytest.TempPathFactory):
+    """A small uncalibrated SocialWorld (24 videos, seed 2) that rates the social attributes and
+    has several captions a video, loaded; shared by the tests that only read it."""
+    from socalign.data import load_dataset
+    from socalign.data.socialworld import synthesize
+
+    out = tmp_path_factory.mktemp("rated") / "sw"
+    synthesize(out, n_videos=24, seed=2, n_frames=4, size=16, n_participants=6, progress=False, calibrate=False)
+    return load_dataset(out)
+
+
 @pytest.fixture
 def tiny_benchmark_dir(tmp_path: Path) -> Path:
     """A valid 12-video benchmark in the socalign layout."""

@@ -7,19 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from socalign.data import load_dataset
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from socalign.data.socialworld import synthesize
-
-    out = tmp_path_factory.mktemp("reach") / "sw"
-    synthesize(out, n_videos=24, seed=2, n_frames=4, size=16, n_participants=6, progress=False, calibrate=False)
-    return load_dataset(out)
-
-
-def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(world) -> None:
+def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(rated_world) -> None:
     from socalign.analyses.gap import model_embeddings
     from socalign.book.artifacts import attribute_reaches
     from socalign.data.socialworld.calibration import (
@@ -30,10 +19,10 @@ def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(world) -> None:
 
     gap = {"SocialWorld": SimpleNamespace(rows=[SimpleNamespace(model="tfidf", kind="language"),
                                                 SimpleNamespace(model="toy", kind="video")])}
-    table = attribute_reaches({"SocialWorld": world}, gap)
+    table = attribute_reaches({"SocialWorld": rated_world}, gap)
     assert list(table.index) == ["SocialWorld", "garcia2025 (recorded)"]
     assert list(table.columns) == ["eight rated attributes alone", "tfidf", "minilm"]
-    own = attribute_reach(world, "train", captions={"tfidf": model_embeddings(world, "tfidf")})["share"]
+    own = attribute_reach(rated_world, "train", captions={"tfidf": model_embeddings(rated_world, "tfidf")})["share"]
     assert table.loc["SocialWorld", "eight rated attributes alone"] == own["attributes"]
     assert table.loc["SocialWorld", "tfidf"] == own["tfidf"]
     assert np.isnan(table.loc["SocialWorld", "minilm"])  # not measured by its gap table
@@ -43,10 +32,10 @@ def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(world) -> None:
     assert table.loc["garcia2025 (recorded)", "minilm"] == pytest.approx(paper["minilm"] / paper["r2_ceiling"])
 
 
-def test_a_benchmark_without_the_ratings_has_no_row(world) -> None:
+def test_a_benchmark_without_the_ratings_has_no_row(rated_world) -> None:
     from socalign.book.artifacts import attribute_reaches
 
     unrated = SimpleNamespace(name="other", videos=SimpleNamespace(ratings={}),
-                              split_trials=lambda split: world.split_trials(split))
+                              split_trials=lambda split: rated_world.split_trials(split))
     table = attribute_reaches({"other": unrated}, {"other": SimpleNamespace(rows=[])})
     assert list(table.index) == ["garcia2025 (recorded)"]

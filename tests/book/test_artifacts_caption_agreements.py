@@ -6,21 +6,9 @@ from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
-
-from socalign.data import load_dataset
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from socalign.data.socialworld import synthesize
-
-    out = tmp_path_factory.mktemp("agree") / "sw"
-    synthesize(out, n_videos=24, seed=2, n_frames=4, size=16, n_participants=6, progress=False, calibrate=False)
-    return load_dataset(out)
-
-
-def test_one_row_per_captioned_benchmark_and_the_papers_recorded_row(world) -> None:
+def test_one_row_per_captioned_benchmark_and_the_papers_recorded_row(rated_world) -> None:
     from socalign.book.artifacts import caption_agreements
     from socalign.data.socialworld.calibration import (
         GARCIA2025_CAPTION_AGREEMENT,
@@ -30,16 +18,16 @@ def test_one_row_per_captioned_benchmark_and_the_papers_recorded_row(world) -> N
 
     gap = {"SocialWorld": SimpleNamespace(rows=[SimpleNamespace(model="tfidf", kind="language"),
                                                 SimpleNamespace(model="toy", kind="video")])}
-    table = caption_agreements({"SocialWorld": world}, gap)
+    table = caption_agreements({"SocialWorld": rated_world}, gap)
     assert list(table.index) == ["SocialWorld", "garcia2025 (recorded)"]
     assert list(table.columns) == list(GARCIA2025_CAPTION_AGREEMENT)
-    own = caption_agreement(world.videos.captions, partial(encode_captions, model="tfidf"))["agreement"]
+    own = caption_agreement(rated_world.videos.captions, partial(encode_captions, model="tfidf"))["agreement"]
     assert table.loc["SocialWorld", "tfidf"] == own
     assert np.isnan(table.loc["SocialWorld", "minilm"])  # not measured by its gap table
     assert table.loc["garcia2025 (recorded)"].to_dict() == GARCIA2025_CAPTION_AGREEMENT
 
 
-def test_a_benchmark_with_one_caption_a_video_has_no_row(world) -> None:
+def test_a_benchmark_with_one_caption_a_video_has_no_row() -> None:
     from socalign.book.artifacts import caption_agreements
 
     single = SimpleNamespace(name="other", videos=SimpleNamespace(captions=tuple(("one",) for _ in range(5))))
