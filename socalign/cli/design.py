@@ -29,7 +29,8 @@ def design_command(args: argparse.Namespace) -> dict[str, Any]:
 
     The ``--json`` object is the schedule's summary (:func:`socalign.data.schedule.
     schedule_summary`) with ``out`` (the folder written) and ``timelines`` (files written); a
-    next batch (``--from-judgments``) adds ``design`` (``adaptive``) and ``judged_trials``.
+    next batch (``--from-judgments``) adds ``design`` (``adaptive``), ``judged_trials`` and
+    ``embedding`` (``dim``, ``penalty``, ``chosen_by``).
 
     Parameters
     ----------
@@ -54,6 +55,9 @@ def design_command(args: argparse.Namespace) -> dict[str, Any]:
         participants = math.ceil(args.total_trials / per)
     else:
         participants = args.participants
+    if args.choose_embedding and args.from_judgments is None:
+        raise CliError("--choose-embedding chooses the embedding of judgments collected: give it with "
+                       "--from-judgments", "--choose-embedding")
     if args.from_judgments is not None:
         videos, schedule = _next_batch(args, participants, per)
     else:
@@ -80,7 +84,7 @@ def _next_batch(args: argparse.Namespace, participants: int, per: int) -> tuple[
     videos = StudyVideos(list(bench.videos.names), files)
     kept = bench.kept
     schedule = plan_next_batch(kept.triplets, kept.odd, len(videos), participants, per, args.catch,
-                               args.repeat_share, args.seed)
+                               args.repeat_share, args.seed, choose_embedding=args.choose_embedding)
     return videos, schedule
 
 
@@ -103,6 +107,9 @@ def design_text(result: dict[str, Any]) -> str:
     if result.get("design") == "adaptive":
         rows.insert(0, {"what": "design", "value": f"adaptive: chosen from {result.get('judged_trials')} "
                         "judgments collected (new triplets: cover; triplets judged before: repeat)"})
+        emb = result.get("embedding") or {}
+        rows.insert(1, {"what": "embedding (dimensions, penalty)",
+                        "value": f"{emb.get('dim')}, {fmt(emb.get('penalty'))} ({emb.get('chosen_by')})"})
     return join_blocks(f"design: schedule written to {result.get('out')} (seed {result.get('seed')})",
                        format_table(rows),
                        f"{result.get('timelines')} jsPsych timelines under jspsych/ (one per participant); "
@@ -237,6 +244,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the socalign layout whose video ids are the schedule's); the next batch's new "
                    "triplets are those an ordinal embedding of these judgments is least sure about "
                    "(socalign.analyses.adaptive), the rest repeats triplets judged once")
+    p.add_argument("--choose-embedding", action="store_true",
+                   help="with --from-judgments: choose the ordinal embedding's dimensions and penalty by the "
+                   "cross-validated likelihood of the judgments collected (default: those chosen on "
+                   "SocialWorld's 250 videos)")
     p.add_argument("--out", required=True, help="the schedule folder to write (new or empty)")
     budget = p.add_mutually_exclusive_group(required=True)
     budget.add_argument("--participants", type=int, help="the budget as participants (or give --total-trials)")

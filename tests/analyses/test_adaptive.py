@@ -12,6 +12,8 @@ from scipy.stats import spearmanr
 
 from socalign.analyses.adaptive import (
     DESIGNS,
+    EMBEDDING_DIM,
+    EMBEDDING_PENALTY,
     LAPSE,
     _loss_grad,
     _pair_codes,
@@ -25,6 +27,7 @@ from socalign.analyses.adaptive import (
     plan_next_batch,
     reach_table,
     run_design,
+    select_embedding,
     select_triplets,
     triplet_probabilities,
 )
@@ -71,6 +74,48 @@ def test_a_planted_embedding_is_recovered() -> None:
     fit = fit_embedding(t, y, 20, dim=2, penalty=0.001)
     iu = np.triu_indices(20, 1)
     assert spearmanr(fit.similarity()[iu], (truth @ truth.T)[iu]).statistic > 0.85
+
+
+def _planted_judgments(n: int, dim: int, trials: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    truth = rng.normal(size=(n, dim)) * 1.5
+    t = _random_triplets(n, trials, rng)
+    p = triplet_probabilities(truth, t)
+    return t, (rng.random(len(t))[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, 2)
+
+
+def test_cross_validation_prefers_the_planted_dimensions_to_too_few_or_too_many() -> None:
+    t, y = _planted_judgments(25, 2, 3000, seed=3)
+    table = select_embedding(t, y, 25, dims=(1, 2, 12), penalties=(0.0,), folds=4)
+    by_dim = table.set_index("dim")["heldout_loglik"]
+    assert by_dim[2] > by_dim[1] and by_dim[2] > by_dim[12]
+    assert table["best"].sum() == 1 and int(table.loc[table["best"], "dim"].iloc[0]) == 2
+    # a held-out mean log-likelihood lies between the lapse floor's and certainty's
+    assert (table["heldout_loglik"] > np.log(LAPSE / 3)).all() and (table["heldout_loglik"] < 0).all()
+
+
+def test_cross_validation_penalises_an_unpenalised_overfit() -> None:
+    t, y = _planted_judgments(40, 2, 400, seed=4)  # few trials per point: a large penalty helps
+    table = select_embedding(t, y, 40, dims=(6,), penalties=(0.0, 0.1), folds=4)
+    assert table.set_index("penalty")["heldout_loglik"][0.1] > table.set_index("penalty")["heldout_loglik"][0.0]
+
+
+@pytest.mark.parametrize("kwargs", [{"folds": 1}, {"dims": ()}, {"dims": (0,)}, {"penalties": (-0.1,)}])
+def test_a_bad_selection_grid_is_refused(kwargs: dict) -> None:
+    t, y = _planted_judgments(10, 2, 50, seed=5)
+    with pytest.raises(ValueError):
+        select_embedding(t, y, 10, **kwargs)
+
+
+def test_the_default_embedding_is_the_recorded_choice_of_held_out_likelihood() -> None:
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+                         / "embedding_selection.json").read_text())
+    best = max(record["grid"], key=lambda row: row["heldout_loglik"])
+    assert (best["dim"], best["penalty"]) == (EMBEDDING_DIM, EMBEDDING_PENALTY)
+    assert record["best"] == {"dim": EMBEDDING_DIM, "penalty": EMBEDDING_PENALTY}
 
 
 def _score_gradients(x: np.ndarray, triplet: np.ndarray) -> list[np.ndarray]:

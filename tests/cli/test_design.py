@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from socalign.analyses.adaptive import EMBEDDING_DIM, EMBEDDING_PENALTY, select_embedding
 from socalign.cli import main
 from socalign.data.layout import write_benchmark
 
@@ -139,9 +140,24 @@ def test_design_continues_an_adaptive_study_from_its_judgments(tmp_path, capsys)
     again = pd.Series(keys).duplicated(keep=False).to_numpy()
     assert again[repeat & ~is_before].all()  # any other repeat is a second showing within the batch
     assert len(list((tmp_path / "next" / "jspsych").glob("participant_*.json"))) == 3
+    assert out["embedding"] == {"dim": EMBEDDING_DIM, "penalty": EMBEDDING_PENALTY, "chosen_by": "default"}
     assert main(["design", "--from-judgments", str(tmp_path / "judged"), "--out", str(tmp_path / "again"),
                  "--participants", "3", "--trials-per-participant", "22"]) == 0
     assert "adaptive: chosen from 354 judgments" in capsys.readouterr().out
+    # the embedding chosen on these judgments: the grid's best held-out likelihood, recorded
+    chosen = _json(capsys, ["design", "--from-judgments", str(tmp_path / "judged"), "--out",
+                            str(tmp_path / "chosen"), "--participants", "3", "--trials-per-participant", "22",
+                            "--choose-embedding"])
+    grid = select_embedding(judged[["video_1", "video_2", "video_3"]].to_numpy(),
+                            _odd_positions(judged), 30, seed=0)
+    best = grid[grid["best"]].iloc[0]
+    assert chosen["embedding"] == {"dim": int(best["dim"]), "penalty": float(best["penalty"]),
+                                   "chosen_by": "cross-validation"}
+
+
+def _odd_positions(table: pd.DataFrame) -> np.ndarray:
+    shown = table[["video_1", "video_2", "video_3"]].to_numpy()
+    return np.argmax(shown == table["choice"].to_numpy()[:, None], axis=1)
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
@@ -151,6 +167,7 @@ def test_design_continues_an_adaptive_study_from_its_judgments(tmp_path, capsys)
     (["--participants", "2"], "one of the arguments --videos --from-judgments is required"),
     (["--from-judgments", "BENCH", "--participants", "2", "--trials-per-participant", "2"],
      "must exceed the catch trials"),
+    (["--videos", "12", "--participants", "2", "--choose-embedding"], "give it with --from-judgments"),
 ])
 def test_bad_next_batch_input_is_one_line_exit_2(pilot, tmp_path, capsys, args, fragment) -> None:
     odd_ids = tmp_path / "odd"
