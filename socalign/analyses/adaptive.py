@@ -36,10 +36,10 @@ over-fitted: cross-validated likelihood of the judgments (:func:`select_embeddin
 the set cover's full budget correlates 0.975 with the true similarity on world 0, against 0.962.
 With that estimator for every design, the set cover's full-budget quality rises (0.971-0.976 on
 the three worlds), random triplets do about as well as the set cover, and the adaptive design,
-ahead of it by 0.009-0.015 at 30% and 40% of the budget, reaches the set cover's full-budget quality with 18% and 9%
-fewer judgments on worlds 0 and 1 and not within the budget on world 2: most of the saving
-measured before came from the selection making up for the over-fitted estimator, not from the
-choice of triplets. Near the full budget the curves are flat, so a saving read there rests on
+ahead of it by 0.009-0.015 at 30% and 40% of the budget, reaches the set cover's full-budget
+quality with 18% and 9% fewer judgments on worlds 0 and 1 and not within the budget on world 2:
+most of the saving measured before came from the selection making up for the over-fitted
+estimator, not from the choice of triplets. Near the full budget the curves are flat, so a saving read there rests on
 differences of a few thousandths; the estimator is not at its limit there (random triplets,
 twice and four times the budget: 0.982 and 0.985 on world 0). Tried with this estimator (world
 0, one draw): half or a quarter of each batch's new triplets random instead of picked, to keep
@@ -577,8 +577,8 @@ def set_cover_judgments(world: ObserverWorld, budget: int, draw: int = 0
 
 def run_design(
     world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
-    dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490, n_candidates: int = CANDIDATES, start: int | None = None,
-    draws: int = 1,
+    dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490,
+    n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1,
 ) -> DesignRun:
     """Judge one design's trials with simulated people and measure its quality at each budget.
 
