@@ -6,7 +6,7 @@ On the set cover's full budget of a SocialWorld world (draw 0, as
 ``benchmarks/adaptive_design.py`` draws it), every (dimensions, penalty) of
 :data:`socalign.analyses.adaptive.SELECTION_DIMS` x :data:`~socalign.analyses.adaptive.SELECTION_PENALTIES`
 is scored by 5-fold cross-validated log-likelihood of the judgments
-(:func:`socalign.analyses.adaptive.select_embedding`; the truth is not used for the choice).
+(:func:`socalign.analyses.adaptive.embedding_selection`; the truth is not used for the choice).
 Beside each setting it prints, as a check only, the Spearman correlation of the embedding
 fitted to every judgment with the observers' true expected similarity. The best setting is what
 :data:`~socalign.analyses.adaptive.EMBEDDING_DIM` and
@@ -33,36 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the JSON written")
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     args = parser.parse_args(argv)
-    from socalign.analyses.adaptive import (
-        EMBEDDING_DIM,
-        EMBEDDING_PENALTY,
-        FULL_BUDGET,
-        LAPSE,
-        fit_embedding,
-        select_embedding,
-        set_cover_judgments,
-    )
-    from socalign.analyses.planning import (
-        keep_probability,
-        observer_world,
-        quality,
-        true_expected_similarity,
-    )
+    from socalign.analyses.adaptive import EMBEDDING_DIM, EMBEDDING_PENALTY, embedding_selection
 
     began = time.perf_counter()
-    world = observer_world(args.seed, args.videos)
-    budget = max(30, round(FULL_BUDGET * (args.videos / 250) ** 2))
-    triplets, odd, _ = set_cover_judgments(world, budget)
-    table = select_embedding(triplets, odd, world.n_items)
-    truth = true_expected_similarity(world, 32)
-    spearman = []
-    for dim, penalty in zip(table["dim"], table["penalty"], strict=True):
-        points = fit_embedding(triplets, odd, world.n_items, int(dim), float(penalty)).points
-        spearman.append(quality(keep_probability(points @ points.T, 1.0, LAPSE), truth)["spearman"])
-    table["spearman_with_truth"] = spearman
+    table = embedding_selection(args.seed, args.videos)
     best = table[table["best"]].iloc[0]
     out = {
-        "settings": {"seed": args.seed, "n_videos": args.videos, "judgments": len(triplets), "folds": 5},
+        "settings": {"seed": args.seed, "n_videos": args.videos, "judgments": table.attrs["judgments"],
+                     "folds": 5},
         "grid": table.to_dict(orient="records"),
         "best": {"dim": int(best["dim"]), "penalty": float(best["penalty"])},
         "library_default": {"dim": EMBEDDING_DIM, "penalty": EMBEDDING_PENALTY},

@@ -1014,6 +1014,75 @@ def cached_comparison(seeds: tuple[int, ...], n_videos: int, processes: int = 1)
                             json.loads((folder / "settings.json").read_text()))
 
 
+def embedding_selection(seed: int = 0, n_videos: int = 250) -> pd.DataFrame:
+    """:func:`select_embedding` on the set cover's full budget of a SocialWorld world, checked against the truth.
+
+    The choice is made by held-out likelihood alone; the ``spearman_with_truth`` column (the
+    Spearman correlation of the embedding fitted to every judgment with the observers' true
+    expected similarity) is there to check it, as only a simulation can.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        SocialWorld world.
+    n_videos : int, default 250
+        Videos of the world (the full budget scales as in :func:`compare_designs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`select_embedding`'s table (default grid, 5 folds) with ``spearman_with_truth``;
+        its ``attrs`` hold ``judgments`` (the budget used).
+    """
+    from socalign.analyses.planning import observer_world, true_expected_similarity
+
+    world = observer_world(int(seed), int(n_videos))
+    triplets, odd, _ = set_cover_judgments(world, max(30, round(FULL_BUDGET * (n_videos / 250) ** 2)))
+    table = select_embedding(triplets, odd, world.n_items)
+    truth = true_expected_similarity(world, 32)
+    table["spearman_with_truth"] = [
+        quality(fit_embedding(triplets, odd, world.n_items, int(d), float(p)).expected_similarity(), truth)["spearman"]
+        for d, p in zip(table["dim"], table["penalty"], strict=True)
+    ]
+    table.attrs["judgments"] = len(triplets)
+    return table
+
+
+def cached_embedding_selection(seed: int, n_videos: int) -> pd.DataFrame:
+    """:func:`embedding_selection` built once into the cache (the book's chapter reads it back).
+
+    Parameters
+    ----------
+    seed : int
+        SocialWorld world.
+    n_videos : int
+        Videos of the world.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, read from ``cache_dir("planning") / key`` (the key covers the arguments, the
+        grid and the lapse); ``attrs["judgments"]`` as built.
+    """
+    import json
+
+    from socalign.cache import build_once, cache_dir, content_key
+
+    key = content_key("embedding-selection/1", int(seed), int(n_videos), SELECTION_DIMS, SELECTION_PENALTIES,
+                      LAPSE, REPEAT_SHARE, TRIALS_PER_PARTICIPANT)
+
+    def build(work: Any) -> None:
+        work.mkdir(parents=True, exist_ok=True)  # build_once hands a missing folder
+        table = embedding_selection(seed, n_videos)
+        table.to_csv(work / "grid.csv", index=False)
+        (work / "settings.json").write_text(json.dumps({"judgments": table.attrs["judgments"]}))
+
+    folder = build_once(cache_dir("planning") / key, "settings.json", build)
+    table = pd.read_csv(folder / "grid.csv")
+    table.attrs["judgments"] = json.loads((folder / "settings.json").read_text())["judgments"]
+    return table
+
+
 def plot_design_curves(curves: pd.DataFrame, axes: Any = None) -> Any:
     """Quality against judgments per design: counts (left) and embedding (right) estimators.
 

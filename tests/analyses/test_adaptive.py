@@ -17,7 +17,9 @@ from socalign.analyses.adaptive import (
     LAPSE,
     _loss_grad,
     _pair_codes,
+    cached_embedding_selection,
     compare_designs,
+    embedding_selection,
     fit_embedding,
     information_score,
     item_information,
@@ -116,6 +118,18 @@ def test_the_default_embedding_is_the_recorded_choice_of_held_out_likelihood() -
     best = max(record["grid"], key=lambda row: row["heldout_loglik"])
     assert (best["dim"], best["penalty"]) == (EMBEDDING_DIM, EMBEDDING_PENALTY)
     assert record["best"] == {"dim": EMBEDDING_DIM, "penalty": EMBEDDING_PENALTY}
+
+
+def test_a_worlds_embedding_selection_is_checked_against_its_truth_and_cached(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    table = embedding_selection(seed=3, n_videos=14)
+    assert table.attrs["judgments"] > 100 and len(table) == 16 and table["best"].sum() == 1
+    assert table.loc[table["best"], "heldout_loglik"].iloc[0] == table["heldout_loglik"].max()
+    assert table["spearman_with_truth"].between(-1, 1).all() and table["spearman_with_truth"].std() > 0
+    cached = cached_embedding_selection(3, 14)
+    assert cached.attrs["judgments"] == table.attrs["judgments"]
+    pd.testing.assert_frame_equal(cached, table, check_exact=False, rtol=1e-9)
+    assert any((tmp_path / "cache" / "planning").iterdir())  # built once, read back
 
 
 def _score_gradients(x: np.ndarray, triplet: np.ndarray) -> list[np.ndarray]:
