@@ -121,8 +121,9 @@ LAPSE = 0.1
 EMBEDDING_DIM = 5
 """The embedding's dimensions: the best held-out likelihood of :func:`select_embedding`'s grid
 on the set cover's full budget of SocialWorld's default world (250 videos,
-``benchmarks/embedding_selection.py``). The 10 dimensions used before over-fitted: a lower
-held-out likelihood, and a Spearman with the true similarity of 0.962 against 0.975. A lab
+``benchmarks/embedding_selection.py``; worlds 1 and 2 choose the same). The 10 dimensions used
+before over-fitted: a lower held-out likelihood, and a Spearman with the true similarity of
+0.962 against 0.975. Fewer videos can prefer fewer dimensions (3 on the book's 100), so a lab
 chooses its own with :func:`select_embedding`."""
 EMBEDDING_PENALTY = 0.01
 """The embedding's L2 penalty, chosen with :data:`EMBEDDING_DIM`."""
