@@ -11,7 +11,7 @@ Beside each setting it prints, as a check only, the Spearman correlation of the 
 fitted to every judgment with the observers' true expected similarity. The best setting is what
 :data:`~socalign.analyses.adaptive.EMBEDDING_DIM` and
 :data:`~socalign.analyses.adaptive.EMBEDDING_PENALTY` hold (a test compares them with the
-record, ``benchmarks/results/embedding_selection.json``). About 2 minutes on 2 cores.
+record, ``benchmarks/results/embedding_selection.json``). About 40 s on 2 cores (250 videos).
 """
 
 from __future__ import annotations
