@@ -516,7 +516,7 @@ def input_calibrations(settings: Profile, benchmarks: dict[str, Any], gap: dict[
     if not found:
         return {}
     bench = benchmarks[found[0]]
-    measured = [row.model for row in gap[found[0]].rows if row.kind == "language"]
+    measured = _language_models(gap, found[0])
     if not measured:
         return {}
     captions = {m: model_embeddings(bench, m) for m in measured}
@@ -548,7 +548,6 @@ def attribute_reaches(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
         Indexed by benchmark; a column per measure (``eight rated attributes alone``, then each
         caption model), NaN where one was not measured.
     """
-    import pandas as pd
 
     from socalign.analyses.gap import model_embeddings
     from socalign.data.socialworld.attributes import SOCIAL_ATTRIBUTES
@@ -564,15 +563,29 @@ def attribute_reaches(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
     for name, bench in benchmarks.items():
         if not set(SOCIAL_ATTRIBUTES) <= set(bench.videos.ratings) or len(bench.split_trials("train")) < MIN_TRIALS:
             continue
-        captions = {row.model: model_embeddings(bench, row.model) for row in gap[name].rows if row.kind == "language"}
+        captions = {model: model_embeddings(bench, model) for model in _language_models(gap, name)}
         with progress.step(f"what the attributes reach on {name}"):
             share = attribute_reach(bench, "train", captions=captions)["share"]
         rows[name] = {attributes: share.pop("attributes"), **share}
+    paper = GARCIA2025_CAPTIONS["train"]
+    return _with_recorded_row(rows, benchmarks, {
+        attributes: GARCIA2025_ATTRIBUTES["train"] / paper["r2_ceiling"],
+        **{m: paper[m] / paper["r2_ceiling"] for m in ("minilm", "tfidf")}})
+
+
+def _language_models(gap: dict[str, Any], name: str) -> list[str]:
+    """The caption models that benchmark ``name``'s gap table measured (its language rows)."""
+    return [row.model for row in gap[name].rows if row.kind == "language"]
+
+
+def _with_recorded_row(rows: dict[str, dict[str, float]], benchmarks: dict[str, Any],
+                       recorded: dict[str, float]) -> Any:
+    """A table of ``rows`` indexed by benchmark, with garcia2025's recorded figures as the last
+    row unless garcia2025 itself is among ``benchmarks`` (then its measured row stands)."""
+    import pandas as pd
+
     if not any(b.name == "garcia2025" for b in benchmarks.values()):
-        paper = GARCIA2025_CAPTIONS["train"]
-        rows["garcia2025 (recorded)"] = {
-            attributes: GARCIA2025_ATTRIBUTES["train"] / paper["r2_ceiling"],
-            **{m: paper[m] / paper["r2_ceiling"] for m in ("minilm", "tfidf")}}
+        rows = {**rows, "garcia2025 (recorded)": dict(recorded)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("benchmark")
 
 
@@ -598,8 +611,6 @@ def caption_agreements(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
     """
     from functools import partial
 
-    import pandas as pd
-
     from socalign.data.socialworld.calibration import (
         GARCIA2025_CAPTION_AGREEMENT,
         caption_agreement,
@@ -611,13 +622,11 @@ def caption_agreements(benchmarks: dict[str, Any], gap: dict[str, Any]) -> Any:
         captions = bench.videos.captions
         if not any(len(c) > 1 for c in captions):
             continue
-        measured = {row.model for row in gap[name].rows if row.kind == "language"}
+        measured = set(_language_models(gap, name))
         with progress.step(f"how far the captions of a video agree on {name}"):
             rows[name] = {m: caption_agreement(captions, partial(encode_captions, model=m))["agreement"]
                           for m in GARCIA2025_CAPTION_AGREEMENT if m in measured}
-    if not any(b.name == "garcia2025" for b in benchmarks.values()):
-        rows["garcia2025 (recorded)"] = dict(GARCIA2025_CAPTION_AGREEMENT)
-    frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis("benchmark")
+    frame = _with_recorded_row(rows, benchmarks, GARCIA2025_CAPTION_AGREEMENT)
     return frame.reindex(columns=list(GARCIA2025_CAPTION_AGREEMENT))
 
 

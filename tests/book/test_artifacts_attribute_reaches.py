@@ -7,6 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from tests.helpers.tables import stub_gap
+
 
 def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(rated_world) -> None:
     from socalign.analyses.gap import model_embeddings
@@ -17,8 +19,7 @@ def test_one_row_per_rated_benchmark_and_the_papers_recorded_row(rated_world) ->
         attribute_reach,
     )
 
-    gap = {"SocialWorld": SimpleNamespace(rows=[SimpleNamespace(model="tfidf", kind="language"),
-                                                SimpleNamespace(model="toy", kind="video")])}
+    gap = {"SocialWorld": stub_gap({"tfidf": "language", "toy": "video"})}
     table = attribute_reaches({"SocialWorld": rated_world}, gap)
     assert list(table.index) == ["SocialWorld", "garcia2025 (recorded)"]
     assert list(table.columns) == ["eight rated attributes alone", "tfidf", "minilm"]
@@ -37,5 +38,5 @@ def test_a_benchmark_without_the_ratings_has_no_row(rated_world) -> None:
 
     unrated = SimpleNamespace(name="other", videos=SimpleNamespace(ratings={}),
                               split_trials=lambda split: rated_world.split_trials(split))
-    table = attribute_reaches({"other": unrated}, {"other": SimpleNamespace(rows=[])})
+    table = attribute_reaches({"other": unrated}, {"other": stub_gap({})})
     assert list(table.index) == ["garcia2025 (recorded)"]

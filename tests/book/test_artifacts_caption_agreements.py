@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from tests.helpers.tables import stub_gap
+
 
 def test_one_row_per_captioned_benchmark_and_the_papers_recorded_row(rated_world) -> None:
     from socalign.book.artifacts import caption_agreements
@@ -16,8 +18,7 @@ def test_one_row_per_captioned_benchmark_and_the_papers_recorded_row(rated_world
     )
     from socalign.models.language import encode_captions
 
-    gap = {"SocialWorld": SimpleNamespace(rows=[SimpleNamespace(model="tfidf", kind="language"),
-                                                SimpleNamespace(model="toy", kind="video")])}
+    gap = {"SocialWorld": stub_gap({"tfidf": "language", "toy": "video"})}
     table = caption_agreements({"SocialWorld": rated_world}, gap)
     assert list(table.index) == ["SocialWorld", "garcia2025 (recorded)"]
     assert list(table.columns) == list(GARCIA2025_CAPTION_AGREEMENT)
@@ -31,5 +32,5 @@ def test_a_benchmark_with_one_caption_a_video_has_no_row() -> None:
     from socalign.book.artifacts import caption_agreements
 
     single = SimpleNamespace(name="other", videos=SimpleNamespace(captions=tuple(("one",) for _ in range(5))))
-    table = caption_agreements({"other": single}, {"other": SimpleNamespace(rows=[])})
+    table = caption_agreements({"other": single}, {"other": stub_gap({})})
     assert list(table.index) == ["garcia2025 (recorded)"]

@@ -78,3 +78,11 @@ def planted_benchmark(n_videos: int = 24, n_trials: int = 3000, seed: int = 0):
                     np.full(n_trials, np.nan), np.arange(n_trials))
     bench = Benchmark("planted", None, videos, trials, np.ones(n_trials, bool), {})
     return bench, Z, rng
+
+
+def stub_gap(models: dict[str, str]) -> object:
+    """A stand-in for one benchmark's gap table: a row per model name with its kind
+    (``language`` or ``video``), all that chapter 2's artifact tables read of it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(rows=[SimpleNamespace(model=m, kind=k) for m, k in models.items()])
