@@ -34,17 +34,17 @@ Every figure above was measured with a 10-dimensional embedding (penalty 0.01), 
 over-fitted: cross-validated likelihood of the judgments (:func:`select_embedding`,
 ``benchmarks/embedding_selection.py``) prefers 5 dimensions (:data:`EMBEDDING_DIM`), whose fit to
 the set cover's full budget correlates 0.975 with the true similarity on world 0, against 0.962.
-With that estimator for every design, the set cover's full-budget quality rises (0.971-0.976 on
-the three worlds), random triplets do about as well as the set cover, and the adaptive design,
-ahead of it by 0.009-0.015 at 30% and 40% of the budget, reaches the set cover's full-budget
-quality with 18% and 9% fewer judgments on worlds 0 and 1 and not within the budget on world 2:
-most of the saving measured before came from the selection making up for the over-fitted
-estimator, not from the choice of triplets. Near the full budget the curves are flat, so a saving read there rests on
-differences of a few thousandths; the estimator is not at its limit there (random triplets,
-twice and four times the budget: 0.982 and 0.985 on world 0). Tried with this estimator (world
-0, one draw): half or a quarter of each batch's new triplets random instead of picked, to keep
-the selection from leaning on the model's errors, changed the quality at 70-100% of the budget
-by -0.001 to +0.002, within one draw's noise.
+With that estimator for every design, the set cover's full-budget quality is 0.971-0.976 on
+the three worlds, random triplets do about as well as the set cover, and the adaptive design,
+0.009-0.015 above it at 30% and 40% of the budget (one adaptive draw; no interval), reaches the
+set cover's full-budget quality with 18% and 9% fewer judgments on worlds 0 and 1 and not within
+the budget on world 2: most of the saving measured before came from the selection making up for
+the over-fitted estimator, not from the choice of triplets. Near the full budget the curves are
+flat, so a saving read there rests on differences of a few thousandths; the estimator is not at
+its limit there (random triplets, twice and four times the budget: 0.982 and 0.985 on world 0).
+Tried with this estimator (world 0, one draw): half or a quarter of each batch's new triplets
+random instead of picked, to keep the selection from leaning on the model's errors, changed the
+quality at 70-100% of the budget by -0.001 to +0.002, within one draw's noise.
 
 A lab runs the same rule on its own judgments with :func:`next_batch` (the regular trials of the
 next batch) or :func:`plan_next_batch` (its schedule, ``socalign design --from-judgments``).
