@@ -35,16 +35,18 @@ over-fitted: cross-validated likelihood of the judgments (:func:`select_embeddin
 ``benchmarks/embedding_selection.py``) prefers 5 dimensions (:data:`EMBEDDING_DIM`), whose fit to
 the set cover's full budget correlates 0.975 with the true similarity on world 0, against 0.962.
 With that estimator for every design, the set cover's full-budget quality is 0.971-0.976 on
-the three worlds, random triplets do about as well as the set cover, and the adaptive design,
-0.009-0.015 above it at 30% and 40% of the budget (one adaptive draw; no interval), reaches the
-set cover's full-budget quality with 18% and 9% fewer judgments on worlds 0 and 1 and not within
-the budget on world 2: most of the saving measured before came from the selection making up for
-the over-fitted estimator, not from the choice of triplets. Near the full budget the curves are
-flat, so a saving read there rests on differences of a few thousandths; the estimator is not at
-its limit there (random triplets, twice and four times the budget: 0.982 and 0.985 on world 0).
-Tried with this estimator (world 0, one draw): half or a quarter of each batch's new triplets
-random instead of picked, to keep the selection from leaning on the model's errors, changed the
-quality at 70-100% of the budget by -0.001 to +0.002, within one draw's noise.
+the three worlds, and most of the saving measured before came from the selection making up for
+the over-fitted estimator, not from the choice of triplets. Measured with :data:`DESIGN_DRAWS`
+independent runs of the random and adaptive designs per world (:func:`lead_table`, 95% Welch
+intervals over the draws): the adaptive design is above random triplets from 20% to 40% of the
+budget on every world (0.018-0.022 in Spearman at 20%), with no detectable difference at 90% and
+100%; its mean curve reaches the set cover's full-budget quality with 18%, 16% and 10% fewer
+judgments on worlds 0, 1 and 2 (single runs 9-28%, one not within the budget). Near the full
+budget the curves are flat, so a saving read there rests on differences of a few thousandths;
+the estimator is not at its limit there (random triplets, twice and four times the budget: 0.982
+and 0.985 on world 0). Tried with this estimator (world 0, one draw): half or a quarter of each
+batch's new triplets random instead of picked, to keep the selection from leaning on the model's
+errors, changed the quality at 70-100% of the budget by -0.001 to +0.002, within one draw's noise.
 
 A lab runs the same rule on its own judgments with :func:`next_batch` (the regular trials of the
 next batch) or :func:`plan_next_batch` (its schedule, ``socalign design --from-judgments``).
@@ -67,7 +69,9 @@ Random draws: SocialWorld's ``design`` stream of the world's seed draws the desi
 sub-streams of the budget and the draw, so its quality at a budget does not depend on which
 other budgets are measured; it is the mean over :data:`REFERENCE_DRAWS` draws (one draw's
 Spearman at the full budget has a standard deviation of 0.001-0.003 on the benchmark's worlds,
-enough to move the adaptive design's saving by several points).
+enough to move the adaptive design's saving by several points). The random and adaptive designs
+run :data:`DESIGN_DRAWS` times in full, draw ``d`` from sub-stream ``d`` of their streams (draw 0
+is the streams themselves); their curves are the mean of the runs.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.stats import ttest_ind
 
 from socalign.analyses.planning import (
     ObserverWorld,
@@ -97,6 +102,7 @@ from socalign.data.schedule import (
 from socalign.data.socialworld.generator import stream
 from socalign.data.socialworld.observers import deal_trials, make_schedule
 from socalign.metrics.ceilings import ooo_ceiling
+from socalign.text import direction
 
 DESIGNS = ("set-cover", "random", "adaptive")
 DESIGN_INDEX = {"set-cover": 0, "random": 2, "adaptive": 3}
@@ -141,6 +147,12 @@ REFERENCE_DRAWS = 5
 """Independent set-cover schedules (and people) measured at each budget of
 :func:`compare_designs`; their mean is the set cover's quality, the reference of the reach
 table."""
+DESIGN_DRAWS = 3
+"""Independent runs of the random and adaptive designs per world in :func:`compare_designs`
+(about 40 s each for the adaptive design at 250 videos): their mean is the design's curve, and
+their spread gives the intervals of :func:`lead_table`."""
+LEADS = (("adaptive", "random"), ("adaptive", "set-cover"), ("random", "set-cover"))
+"""The differences of quality :func:`lead_table` reports (first minus second)."""
 BUDGET_SHARES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 """Shares of the full budget at which :func:`compare_designs` measures every design: evenly
 spaced, so the judgments to reach a quality (linear interpolation between two budgets,
@@ -519,12 +531,13 @@ def _repeats(n_repeats: int, pool: np.ndarray, rng: np.random.Generator) -> np.n
 
 @dataclass
 class DesignRun:
-    """The trials of one design in the order they were judged, and its quality curve."""
+    """One design's quality curve (the mean over its draws) and each draw's measurements."""
 
     design: str
     seed: int
     curve: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    by_draw: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _measure(world: ObserverWorld, truth: np.ndarray, triplets: np.ndarray, odd: np.ndarray,
@@ -576,68 +589,37 @@ def set_cover_judgments(world: ObserverWorld, budget: int, draw: int = 0
     return t, world.judge(t, who, orng), drng
 
 
-def run_design(
-    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
-    dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490,
-    n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1,
-) -> DesignRun:
-    """Judge one design's trials with simulated people and measure its quality at each budget.
-
-    Parameters
-    ----------
-    world : ObserverWorld
-        The simulated people.
-    truth : numpy.ndarray
-        (N, N) the true expected similarity.
-    design : {"set-cover", "random", "adaptive"}
-        Which design (see the module docstring).
-    budgets : numpy.ndarray
-        Numbers of judgments (regular trials) at which to measure, increasing.
-    dim, penalty : int, float
-        The embedding's dimensions and penalty (:func:`fit_embedding`).
-    batch : int, default 490
-        Adaptive: trials per batch (new and repeated), one refit of the embedding each (a
-        batch never steps over the next budget).
-    n_candidates : int, default CANDIDATES
-        Adaptive: random candidate triplets scored per batch (:func:`information_score`).
-    start : int, optional
-        Adaptive: random triplets judged before the first adaptive batch; None: the smallest
-        budget.
-    draws : int, default 1
-        Set cover: independent schedules and people per budget (sub-streams of the budget and
-        the draw); the row is their mean.
-
-    Returns
-    -------
-    DesignRun
-        ``curve``: one row per budget with :func:`quality`'s figures for both estimators and
-        the OOO ceiling (estimate, truth over the repeated triplets, absolute error); the set
-        cover's rows also hold ``draws`` and ``spearman_embedding_sd`` (across its draws; NaN
-        for one draw).
-    """
-    if design not in DESIGNS:
-        raise ValueError(f"unknown design {design!r}; choose one of {list(DESIGNS)}")
-    budgets = np.asarray(sorted(int(b) for b in budgets))
-    if int(draws) < 1:
-        raise ValueError(f"draws must be at least 1, got {draws}")
-    n = world.n_items
+def _mean_over_draws(by_draw: pd.DataFrame) -> pd.DataFrame:
+    """One row per budget: the mean of the draws' figures, with ``draws`` and ``spearman_embedding_sd``."""
     rows = []
+    for _, frame in by_draw.groupby("budget", sort=True):
+        mean = frame.drop(columns=["draw"]).mean(numeric_only=True).to_dict()
+        rows.append({**mean, "judgments": round(float(frame["judgments"].mean())),
+                     "n_repeated_trials": round(float(frame["n_repeated_trials"].mean())), "draws": len(frame),
+                     "spearman_embedding_sd": float(frame["spearman_embedding"].std(ddof=1))})
+    return pd.DataFrame(rows)
+
+
+def _draw_rows(
+    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray, dim: int, penalty: float,
+    batch: int, n_candidates: int, start: int | None, draw: int,
+) -> list[dict[str, Any]]:
+    """One draw of a design: its measured rows, one per budget (see :func:`run_design`)."""
     if design == "set-cover":
+        rows = []
         for b in budgets:
-            measured = []
-            for draw in range(int(draws)):
-                t, odd, drng = set_cover_judgments(world, int(b), draw)
-                measured.append({"judgments": len(t), **_measure(world, truth, t, odd, None, dim, penalty, drng)})
-            frame = pd.DataFrame(measured)
-            rows.append({**frame.mean().to_dict(), "judgments": int(frame["judgments"].iloc[0]),
-                         "n_repeated_trials": round(float(frame["n_repeated_trials"].mean())), "draws": int(draws),
-                         "spearman_embedding_sd": float(frame["spearman_embedding"].std(ddof=1))})
-        return DesignRun(design, world.seed, pd.DataFrame(rows), {"dim": dim, "penalty": penalty, "draws": int(draws)})
-    drng = stream(world.seed, "design", DESIGN_INDEX[design])
-    orng = stream(world.seed, "observers", OBSERVER_INDEX[design])
+            t, odd, cover_rng = set_cover_judgments(world, int(b), draw)
+            rows.append({"budget": int(b), "draw": int(draw), "judgments": len(t),
+                         **_measure(world, truth, t, odd, None, dim, penalty, cover_rng)})
+        return rows
+    n = world.n_items
+    # a trailing sub-index 0 seeds as no sub-index, so draw 0 is the design's own stream
+    drng = stream(world.seed, "design", DESIGN_INDEX[design], int(draw))
+    orng = stream(world.seed, "observers", OBSERVER_INDEX[design], int(draw))
     total = int(budgets[-1])
     trip: list[np.ndarray] = []
     answers: list[np.ndarray] = []
+    rows: list[dict[str, Any]] = []
     count = 0
     next_code = 0
 
@@ -669,10 +651,11 @@ def run_design(
                                 max_iter=300 if points is None else WARM_ITERATIONS)
             points = fit.points
         while b_i < len(budgets) and count >= budgets[b_i]:
-            rows.append({"judgments": count, **_measure(world, truth, t_all, y_all, points, dim, penalty, drng)})
+            rows.append({"budget": int(budgets[b_i]), "draw": int(draw), "judgments": count,
+                         **_measure(world, truth, t_all, y_all, points, dim, penalty, drng)})
             b_i += 1
         if count >= total:
-            break
+            return rows
         size = min(batch, total - count)
         if b_i < len(budgets):
             size = min(size, int(budgets[b_i]) - count)
@@ -681,8 +664,61 @@ def run_design(
             continue
         assert points is not None
         add(lambda m, x=points, t=t_all, b=size: select_triplets(x, t, m, penalty, drng, n_candidates, b), size)
-    return DesignRun(design, world.seed, pd.DataFrame(rows),
-                     {"dim": dim, "penalty": penalty, "batch": batch, "n_candidates": n_candidates})
+
+
+def run_design(
+    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
+    dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490,
+    n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1,
+) -> DesignRun:
+    """Judge one design's trials with simulated people and measure its quality at each budget.
+
+    Parameters
+    ----------
+    world : ObserverWorld
+        The simulated people.
+    truth : numpy.ndarray
+        (N, N) the true expected similarity.
+    design : {"set-cover", "random", "adaptive"}
+        Which design (see the module docstring).
+    budgets : numpy.ndarray
+        Numbers of judgments (regular trials) at which to measure, increasing.
+    dim, penalty : int, float
+        The embedding's dimensions and penalty (:func:`fit_embedding`).
+    batch : int, default 490
+        Adaptive: trials per batch (new and repeated), one refit of the embedding each (a
+        batch never steps over the next budget).
+    n_candidates : int, default CANDIDATES
+        Adaptive: random candidate triplets scored per batch (:func:`information_score`).
+    start : int, optional
+        Adaptive: random triplets judged before the first adaptive batch; None: the smallest
+        budget.
+    draws : int, default 1
+        Independent realisations (schedules and people), each measured at every budget. The
+        set cover draws afresh at each budget (sub-streams of the budget and the draw); the
+        random and adaptive designs run ``draws`` times in full (draw ``d`` on sub-stream ``d``
+        of the design's streams; draw 0 is the streams themselves).
+
+    Returns
+    -------
+    DesignRun
+        ``curve``: one row per budget, the mean over the draws of :func:`quality`'s figures for
+        both estimators and the OOO ceiling (estimate, truth over the repeated triplets,
+        absolute error), with ``draws`` and ``spearman_embedding_sd`` (across the draws; NaN for
+        one draw); ``by_draw``: the same figures per draw (``budget`` and ``draw`` columns).
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"unknown design {design!r}; choose one of {list(DESIGNS)}")
+    budgets = np.asarray(sorted(int(b) for b in budgets))
+    if int(draws) < 1:
+        raise ValueError(f"draws must be at least 1, got {draws}")
+    settings: dict[str, Any] = {"dim": dim, "penalty": penalty, "draws": int(draws)}
+    if design != "set-cover":
+        settings.update(batch=batch, n_candidates=n_candidates)
+    rows = [row for draw in range(int(draws))
+            for row in _draw_rows(world, truth, design, budgets, dim, penalty, batch, n_candidates, start, draw)]
+    by_draw = pd.DataFrame(rows)
+    return DesignRun(design, world.seed, _mean_over_draws(by_draw), settings, by_draw)
 
 
 def next_batch(
@@ -851,8 +887,8 @@ class DesignComparison:
     Attributes
     ----------
     curves : pandas.DataFrame
-        One row per seed, design and budget (:func:`run_design`'s columns, with ``seed`` and
-        ``design``).
+        One row per seed, design and budget (:func:`run_design`'s curve, the mean over the
+        design's draws, with ``seed`` and ``design``).
     reach : pandas.DataFrame
         One row per seed, design, estimator and share of :data:`REACH_SHARES`: ``reference``
         (the set-cover design's quality at the full budget with that estimator, or with the
@@ -860,16 +896,23 @@ class DesignComparison:
         NaN when not reached) and ``saving`` (1 - judgments / the full budget).
     settings : dict
         The sizes, budgets and embedding settings.
+    by_draw : pandas.DataFrame
+        One row per seed, design, budget and draw (:attr:`DesignRun.by_draw`).
+    leads : pandas.DataFrame
+        :func:`lead_table` of ``by_draw``.
     """
 
     curves: pd.DataFrame
     reach: pd.DataFrame
     settings: dict[str, Any]
+    by_draw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: settings, curves and the reach table."""
+        """JSON-able: settings, curves, the reach table, the draws and the leads."""
         return {"settings": self.settings, "curves": self.curves.to_dict(orient="records"),
-                "reach": self.reach.to_dict(orient="records")}
+                "reach": self.reach.to_dict(orient="records"), "by_draw": self.by_draw.to_dict(orient="records"),
+                "leads": self.leads.to_dict(orient="records")}
 
 
 def reach_table(curves: pd.DataFrame, full_budget: int) -> pd.DataFrame:
@@ -909,9 +952,131 @@ def reach_table(curves: pd.DataFrame, full_budget: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def lead_table(by_draw: pd.DataFrame, column: str = "spearman_embedding") -> pd.DataFrame:
+    """How far one design's quality is above another's at each budget, with a 95% interval.
+
+    Parameters
+    ----------
+    by_draw : pandas.DataFrame
+        :attr:`DesignComparison.by_draw` (``seed``, ``design``, ``budget``, ``draw`` and
+        ``column``).
+    column : str, default "spearman_embedding"
+        The quality compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed, budget and pair of :data:`LEADS` present: ``share`` (of the seed's
+        largest budget), ``difference`` (mean of the first design's draws minus the second's),
+        ``low`` and ``high`` (Welch's t interval over the two sets of independent draws,
+        :func:`scipy.stats.ttest_ind`; NaN with fewer than two draws on a side), and each
+        side's number of draws.
+    """
+    rows = []
+    for seed, per_seed in by_draw.groupby("seed"):
+        largest = float(per_seed["budget"].max())
+        for budget, at in per_seed.groupby("budget"):
+            values = {d: g[column].to_numpy(dtype=float) for d, g in at.groupby("design")}
+            for first, second in LEADS:
+                if first not in values or second not in values:
+                    continue
+                a, b = values[first], values[second]
+                low = high = float("nan")
+                if len(a) >= 2 and len(b) >= 2 and (a.std() > 0 or b.std() > 0):
+                    interval = ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+                    low, high = float(interval.low), float(interval.high)
+                rows.append({"seed": int(seed), "budget": int(budget), "share": int(budget) / largest,
+                             "comparison": f"{first} - {second}", "difference": float(a.mean() - b.mean()),
+                             "low": low, "high": high, "draws_first": len(a), "draws_second": len(b)})
+    return pd.DataFrame(rows)
+
+
+def describe_leads(leads: pd.DataFrame, comparison: str = "adaptive - random") -> str:
+    """One sentence's words for a lead across the budgets, as its intervals allow.
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        :func:`lead_table`'s rows for one seed.
+    comparison : str, default "adaptive - random"
+        Which pair (``"first - second"``, one of :data:`LEADS`).
+
+    Returns
+    -------
+    str
+        E.g. ``"above at 30% and 40%; no detectable difference at 10%, 20% and 50%-100% of the
+        budget"``: "above" or "below" only where the 95% interval excludes 0
+        (:func:`socalign.text.direction`), "no detectable difference" elsewhere (and where there
+        is no interval).
+
+    Raises
+    ------
+    ValueError
+        When ``leads`` holds several seeds or none of ``comparison``.
+    """
+    rows = leads[leads["comparison"] == comparison].sort_values("share")
+    if rows.empty:
+        raise ValueError(f"no {comparison!r} rows in the lead table")
+    if rows["seed"].nunique() > 1:
+        raise ValueError("describe one seed's leads at a time")
+    groups: dict[str, list[float]] = {"above": [], "below": [], "no detectable difference": []}
+    words = {"up": "above", "down": "below", "none": "no detectable difference"}
+    for row in rows.itertuples():
+        groups[words[direction(row.low, row.high)]].append(float(row.share))
+    shares = sorted(rows["share"].astype(float))
+    parts = [f"{kind} at {_share_runs(values, shares)}" for kind, values in groups.items() if values]
+    return "; ".join(parts) + " of the budget"
+
+
+def _share_runs(values: list[float], grid: list[float]) -> str:
+    """Shares as percentages, consecutive grid points joined into ranges: "10%, 30%-50% and 90%"."""
+    position = {v: k for k, v in enumerate(grid)}
+    runs: list[list[float]] = []
+    for v in sorted(values):
+        if runs and position[v] == position[runs[-1][-1]] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    words = [f"{r[0]:.0%}" if len(r) == 1 else f"{r[0]:.0%}-{r[-1]:.0%}" for r in runs]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def reach_by_draw(comparison: DesignComparison, reference: str = "embedding", share: float = 1.0) -> pd.DataFrame:
+    """Judgments each draw of a design needs to reach one target of the reach table.
+
+    Parameters
+    ----------
+    comparison : DesignComparison
+        Its ``by_draw`` and ``reach``.
+    reference : {"counts", "embedding", "paper-pipeline"}, default "embedding"
+        Which reference (:func:`reach_table`).
+    share : float, default 1.0
+        Which share of the reference (one of :data:`REACH_SHARES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed, design and draw: ``judgments`` (interpolated; NaN when not reached)
+        and ``saving``, so the spread of a design's saving over its draws can be read beside
+        the saving of its mean curve.
+    """
+    reach = comparison.reach
+    chosen = reach[(reach["reference"] == reference) & np.isclose(reach["share"], share)]
+    column = "spearman_counts" if reference == "counts" else "spearman_embedding"
+    full = int(comparison.settings["full_budget"])
+    rows = []
+    for (seed, design, draw), curve in comparison.by_draw.groupby(["seed", "design", "draw"]):
+        target = float(chosen[(chosen["seed"] == seed) & (chosen["design"] == design)]["target"].iloc[0])
+        need = judgments_to_reach(curve.sort_values("judgments"), target, column)
+        rows.append({"seed": int(seed), "design": design, "draw": int(draw), "target": target, "judgments": need,
+                     "saving": 1 - need / full if np.isfinite(need) else float("nan")})
+    return pd.DataFrame(rows)
+
+
 def compare_designs(
     seeds: tuple[int, ...] = (0, 1, 2), n_videos: int = 250, budgets: tuple[int, ...] | None = None,
     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, n_observers: int = 32, processes: int = 1,
+    design_draws: int = DESIGN_DRAWS,
 ) -> DesignComparison:
     """Set cover, random triplets and adaptive selection on SocialWorld, at equal budgets.
 
@@ -930,50 +1095,65 @@ def compare_designs(
     n_observers : int, default 32
         Observers the truth averages over (two draws of 16 agree to Spearman 0.99).
     processes : int, default 1
-        Worlds run in parallel (a process pool of this size).
+        Draws run in parallel (a process pool of this size; one task per world, design and
+        draw).
+    design_draws : int, default DESIGN_DRAWS
+        Independent runs of the random and adaptive designs per world (the set cover draws
+        :data:`REFERENCE_DRAWS` schedules at each budget).
 
     Returns
     -------
     DesignComparison
-        Curves and the reach table.
+        Curves, the reach table, the draws and the leads.
     """
     full = max(30, round(FULL_BUDGET * (n_videos / 250) ** 2))
     batch = max(10, round(full / 20))  # the random design's batches (a new draw of repeats each)
     adaptive_batch = max(3, round(full / ADAPTIVE_BATCHES))
     if budgets is None:
         budgets = tuple(round(batch * 20 * share) for share in BUDGET_SHARES)
-    args = [(int(s), int(n_videos), tuple(int(b) for b in budgets), dim, penalty, n_observers, batch, adaptive_batch)
-            for s in seeds]
+    draws = {"set-cover": REFERENCE_DRAWS, "random": int(design_draws), "adaptive": int(design_draws)}
+    # one task per world, design and draw, the longest first, so a pool's workers finish together
+    args = [(int(s), design, draw, int(n_videos), tuple(int(b) for b in budgets), dim, penalty, n_observers,
+             adaptive_batch if design == "adaptive" else batch)
+            for design in ("adaptive", "set-cover", "random") for s in seeds for draw in range(draws[design])]
     if processes > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(processes) as pool:
-            frames = list(pool.map(_one_world, args))
+        # one BLAS thread a worker: the workers share the cores, and threads on top slow them (a
+        # 100-video comparison took 62 s on 2 cores and 2 processes with BLAS's default, 38 s with 1)
+        with ProcessPoolExecutor(processes, initializer=_one_blas_thread) as pool:
+            frames = list(pool.map(_one_draw, args))
     else:
-        frames = [_one_world(a) for a in args]
-    curves = pd.concat(frames, ignore_index=True)
+        frames = [_one_draw(a) for a in args]
+    order = {design: k for k, design in enumerate(DESIGNS)}
+    by_draw = pd.concat(frames, ignore_index=True)
+    by_draw = (by_draw.assign(order=by_draw["design"].map(order))
+               .sort_values(["seed", "order", "draw", "budget"], ignore_index=True).drop(columns="order"))
+    curves = pd.concat([_mean_over_draws(g).assign(seed=seed, design=design)
+                        for (seed, design), g in by_draw.groupby(["seed", "design"], sort=False)], ignore_index=True)
     full_measured = int(curves[curves["design"] == "set-cover"]["judgments"].max())
     settings = {"seeds": list(seeds), "n_videos": int(n_videos), "budgets": list(budgets), "dim": dim,
                 "penalty": penalty, "truth_observers": n_observers, "batch": batch,
                 "adaptive_batch": adaptive_batch, "candidates": CANDIDATES, "reference_draws": REFERENCE_DRAWS,
-                "repeat_share": REPEAT_SHARE, "trials_per_participant": TRIALS_PER_PARTICIPANT,
-                "full_budget": full_measured}
-    return DesignComparison(curves, reach_table(curves, full_measured), settings)
+                "design_draws": int(design_draws), "repeat_share": REPEAT_SHARE,
+                "trials_per_participant": TRIALS_PER_PARTICIPANT, "full_budget": full_measured}
+    return DesignComparison(curves, reach_table(curves, full_measured), settings, by_draw, lead_table(by_draw))
 
 
-def _one_world(arg: tuple[int, int, tuple[int, ...], int, float, int, int, int]) -> pd.DataFrame:
+def _one_blas_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # for the life of the worker process
+
+
+def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, int]) -> pd.DataFrame:
     from socalign.analyses.planning import observer_world, true_expected_similarity
 
-    seed, n_videos, budgets, dim, penalty, n_observers, batch, adaptive_batch = arg
+    seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch = arg
     world = observer_world(seed, n_videos)
     truth = true_expected_similarity(world, n_observers)
-    frames = []
-    for design in DESIGNS:
-        run = run_design(world, truth, design, np.asarray(budgets), dim, penalty,
-                         batch=adaptive_batch if design == "adaptive" else batch,
-                         draws=REFERENCE_DRAWS if design == "set-cover" else 1)
-        frames.append(run.curve.assign(seed=seed, design=design))
-    return pd.concat(frames, ignore_index=True)
+    rows = _draw_rows(world, truth, design, np.asarray(budgets), dim, penalty, batch, CANDIDATES, None, draw)
+    return pd.DataFrame(rows).assign(seed=seed, design=design)
 
 
 def cached_comparison(seeds: tuple[int, ...], n_videos: int, processes: int = 1) -> DesignComparison:
@@ -986,7 +1166,7 @@ def cached_comparison(seeds: tuple[int, ...], n_videos: int, processes: int = 1)
     n_videos : int
         Videos per world.
     processes : int, default 1
-        Worlds run in parallel.
+        Designs run in parallel (:func:`compare_designs`).
 
     Returns
     -------
@@ -998,21 +1178,23 @@ def cached_comparison(seeds: tuple[int, ...], n_videos: int, processes: int = 1)
 
     from socalign.cache import build_once, cache_dir, content_key
 
-    key = content_key("adaptive-designs/4", list(seeds), int(n_videos), REPEAT_SHARE, TRIALS_PER_PARTICIPANT,
+    key = content_key("adaptive-designs/5", list(seeds), int(n_videos), REPEAT_SHARE, TRIALS_PER_PARTICIPANT,
                       EMBEDDING_DIM, EMBEDDING_PENALTY,
                       WARM_ITERATIONS, ADAPTIVE_BATCHES, CANDIDATES, LAPSE,
-                      BUDGET_SHARES, REFERENCE_DRAWS)
+                      BUDGET_SHARES, REFERENCE_DRAWS, DESIGN_DRAWS)
 
     def build(work: Any) -> None:
         work.mkdir(parents=True, exist_ok=True)  # build_once hands a missing folder
         result = compare_designs(tuple(seeds), int(n_videos), processes=processes)
         result.curves.to_csv(work / "curves.csv", index=False)
         result.reach.to_csv(work / "reach.csv", index=False)
+        result.by_draw.to_csv(work / "by_draw.csv", index=False)
         (work / "settings.json").write_text(json.dumps(result.settings, default=float))
 
     folder = build_once(cache_dir("planning") / key, "settings.json", build)
+    by_draw = pd.read_csv(folder / "by_draw.csv")
     return DesignComparison(pd.read_csv(folder / "curves.csv"), pd.read_csv(folder / "reach.csv"),
-                            json.loads((folder / "settings.json").read_text()))
+                            json.loads((folder / "settings.json").read_text()), by_draw, lead_table(by_draw))
 
 
 def embedding_selection(seed: int = 0, n_videos: int = 250) -> pd.DataFrame:

@@ -9,24 +9,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import check_grad
 from scipy.stats import spearmanr
+from scipy.stats import t as student_t
 
 from socalign.analyses.adaptive import (
     DESIGNS,
     EMBEDDING_DIM,
     EMBEDDING_PENALTY,
     LAPSE,
+    LEADS,
     _loss_grad,
     _pair_codes,
     cached_embedding_selection,
     compare_designs,
+    describe_leads,
     embedding_selection,
     fit_embedding,
     information_score,
     item_information,
     judgments_to_reach,
+    lead_table,
     next_batch,
     pick_diverse,
     plan_next_batch,
+    reach_by_draw,
     reach_table,
     run_design,
     select_embedding,
@@ -252,9 +257,69 @@ def test_the_set_cover_row_is_the_mean_of_its_draws(tiny) -> None:
         run_design(world, truth, "set-cover", [120], dim=3, draws=0)
 
 
+@pytest.mark.parametrize("design", ["random", "adaptive"])
+def test_a_sequential_designs_draws_are_independent_runs_and_draw_zero_is_its_own_stream(tiny, design) -> None:
+    world, truth = tiny
+    one = run_design(world, truth, design, [120, 240], dim=3, batch=40, n_candidates=500, draws=1)
+    two = run_design(world, truth, design, [120, 240], dim=3, batch=40, n_candidates=500, draws=2)
+    first = two.by_draw[two.by_draw["draw"] == 0].reset_index(drop=True)
+    second = two.by_draw[two.by_draw["draw"] == 1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, one.by_draw)
+    assert not np.allclose(first["spearman_embedding"], second["spearman_embedding"])
+    expected = (first["spearman_embedding"] + second["spearman_embedding"]) / 2
+    assert np.allclose(two.curve["spearman_embedding"], expected)
+    assert (two.curve["draws"] == 2).all() and one.curve["spearman_embedding_sd"].isna().all()
+
+
+def _welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Welch's 95% interval for mean(a) - mean(b), from the textbook formula (the check on scipy's)."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = student_t.ppf(0.975, df) * np.sqrt(va + vb)
+    diff = a.mean() - b.mean()
+    return diff - half, diff + half
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), draws=st.fixed_dictionaries(
+    {d: st.integers(1, 5) for d in DESIGNS}), n_budgets=st.integers(1, 3))
+def test_the_lead_table_is_welchs_interval_of_first_minus_second(seed, draws, n_budgets) -> None:
+    rng = np.random.default_rng(seed)
+    rows = [{"seed": 4, "design": d, "budget": 100 * (k + 1), "draw": j, "spearman_embedding": rng.uniform(0.5, 1)}
+            for d in DESIGNS for k in range(n_budgets) for j in range(draws[d])]
+    frame = pd.DataFrame(rows)
+    leads = lead_table(frame)
+    assert len(leads) == n_budgets * len(LEADS)
+    for row in leads.itertuples():
+        first, second = row.comparison.split(" - ")
+        at = frame[frame["budget"] == row.budget]
+        a = at[at["design"] == first]["spearman_embedding"].to_numpy()
+        b = at[at["design"] == second]["spearman_embedding"].to_numpy()
+        assert row.difference == pytest.approx(a.mean() - b.mean())
+        assert row.share == pytest.approx(row.budget / (100 * n_budgets))
+        assert (row.draws_first, row.draws_second) == (len(a), len(b))
+        if len(a) < 2 or len(b) < 2:
+            assert np.isnan(row.low) and np.isnan(row.high)
+        else:
+            assert (row.low, row.high) == pytest.approx(_welch_interval(a, b))
+            assert row.low <= row.difference <= row.high
+
+
 def test_compare_designs_and_the_reach_table(tiny) -> None:
-    result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8)
+    result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8, design_draws=2)
     assert set(result.curves["design"]) == set(DESIGNS)
+    draws = result.by_draw.groupby("design")["draw"].nunique().to_dict()
+    assert draws == {"set-cover": 5, "random": 2, "adaptive": 2}
+    pd.testing.assert_frame_equal(result.leads, lead_table(result.by_draw))
+    pooled = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8, design_draws=2,
+                             processes=2)  # one task per draw: the pool cannot change a figure
+    pd.testing.assert_frame_equal(pooled.by_draw, result.by_draw)
+    pd.testing.assert_frame_equal(pooled.curves, result.curves)
+    per_draw = reach_by_draw(result)
+    assert len(per_draw) == sum(draws.values())
+    for row in per_draw.itertuples():
+        curve = result.by_draw[(result.by_draw["design"] == row.design) & (result.by_draw["draw"] == row.draw)]
+        assert judgments_to_reach(curve, row.target, "spearman_embedding") == pytest.approx(row.judgments, nan_ok=True)
     reach = result.reach
     assert set(reach["reference"]) == {"counts", "embedding", "paper-pipeline"}
     cover = reach[(reach["design"] == "set-cover") & (reach["share"] == 1.0) & (reach["reference"] != "paper-pipeline")]
@@ -336,3 +401,33 @@ def test_plan_next_batch_deals_marks_and_summarises() -> None:
     assert not pd.DataFrame({"k": key, "p": regular["participant"]}).duplicated().any()
     again = plan_next_batch(t, y, 20, participants=4, trials_per_participant=25, catch_per_participant=2)
     pd.testing.assert_frame_equal(again.table, table)  # a seed gives the same schedule
+
+
+@settings(max_examples=40, deadline=None)
+@given(kinds=st.lists(st.sampled_from(["above", "below", "none", "nan"]), min_size=1, max_size=10))
+def test_describe_leads_words_follow_the_intervals(kinds) -> None:
+    intervals = {"above": (0.01, 0.03), "below": (-0.03, -0.01), "none": (-0.01, 0.02), "nan": (np.nan, np.nan)}
+    n = len(kinds)
+    leads = pd.DataFrame([{"seed": 0, "share": (k + 1) / n, "comparison": "adaptive - random",
+                           "low": intervals[kind][0], "high": intervals[kind][1]} for k, kind in enumerate(kinds)])
+    words = describe_leads(leads)
+    assert words.endswith(" of the budget")
+    said = {part.split(" at ")[0]: part.split(" at ")[1].removesuffix(" of the budget") for part in words.split("; ")}
+    expected = {"above": "above", "below": "below", "none": "no detectable difference", "nan": "no detectable difference"}
+    assert set(said) == {expected[k] for k in kinds}
+    position = {f"{(k + 1) / n:.0%}": k for k in range(n)}
+    for kind, text in said.items():
+        named: set[int] = set()
+        for piece in text.replace(" and ", ", ").split(", "):
+            ends = [position[p] for p in piece.split("-")]
+            named |= set(range(ends[0], ends[-1] + 1))
+        assert named == {k for k, got in enumerate(kinds) if expected[got] == kind}
+
+
+def test_describe_leads_refuses_what_it_cannot_word() -> None:
+    leads = pd.DataFrame([{"seed": s, "share": 1.0, "comparison": "adaptive - random", "low": 0.0, "high": 1.0}
+                          for s in (0, 1)])
+    with pytest.raises(ValueError, match="one seed"):
+        describe_leads(leads)
+    with pytest.raises(ValueError, match="no 'random - set-cover' rows"):
+        describe_leads(leads[leads["seed"] == 0], "random - set-cover")
