@@ -39,8 +39,8 @@ the three worlds, and most of the saving measured before came from the selection
 the over-fitted estimator, not from the choice of triplets. Measured with :data:`DESIGN_DRAWS`
 independent runs of the random and adaptive designs per world (:func:`lead_table`, 95% Welch
 intervals over the draws): the adaptive design is above random triplets from 20% to 40% of the
-budget on every world (0.018-0.022 in Spearman at 20%), with no detectable difference at 90% and
-100%; its mean curve reaches the set cover's full-budget quality with 18%, 16% and 10% fewer
+budget on every world (0.018-0.022 in Spearman at 20%), with no detectable difference from 80%
+on; its mean curve reaches the set cover's full-budget quality with 18%, 16% and 10% fewer
 judgments on worlds 0, 1 and 2 (single runs 9-28%, one not within the budget). Near the full
 budget the curves are flat, so a saving read there rests on differences of a few thousandths;
 the estimator is not at its limit there (random triplets, twice and four times the budget: 0.982
