@@ -47,6 +47,12 @@ the estimator is not at its limit there (random triplets, twice and four times t
 and 0.985 on world 0). Tried with this estimator (world 0, one draw): half or a quarter of each
 batch's new triplets random instead of picked, to keep the selection from leaning on the model's
 errors, changed the quality at 70-100% of the budget by -0.001 to +0.002, within one draw's noise.
+A rung check (``compare_designs(guided_draws=2)``, :data:`GUIDED`): the same rule steered by
+near-true points (:func:`guide_points`, Spearman about 0.99 with the truth) instead of its
+running fit ends below it on every world (-0.006 to -0.007 at the full budget, mean of two runs
+against three) and never reaches the set cover's full-budget quality; so a sharper guide does not
+help, and what limits the saving is the criterion (the Fisher information of a 5-dimensional
+model the simulated people do not exactly follow), not the estimate that steers it.
 
 A lab runs the same rule on its own judgments with :func:`next_batch` (the regular trials of the
 next batch) or :func:`plan_next_batch` (its schedule, ``socalign design --from-judgments``).
@@ -151,7 +157,11 @@ DESIGN_DRAWS = 3
 """Independent runs of the random and adaptive designs per world in :func:`compare_designs`
 (about 40 s each for the adaptive design at 250 videos): their mean is the design's curve, and
 their spread gives the intervals of :func:`lead_table`."""
-LEADS = (("adaptive", "random"), ("adaptive", "set-cover"), ("random", "set-cover"))
+GUIDED = "adaptive-guided"
+"""The rung check's design in :func:`compare_designs`: the adaptive rule steered by
+:func:`guide_points` (``guided_draws``)."""
+LEADS = (("adaptive", "random"), ("adaptive", "set-cover"), ("random", "set-cover"),
+         (GUIDED, "adaptive"), (GUIDED, "random"))
 """The differences of quality :func:`lead_table` reports (first minus second)."""
 BUDGET_SHARES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 """Shares of the full budget at which :func:`compare_designs` measures every design: evenly
@@ -600,9 +610,47 @@ def _mean_over_draws(by_draw: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+GUIDE_INDEX = 20
+"""Index of SocialWorld's ``design`` and ``observers`` streams that :func:`guide_points` draws."""
+GUIDE_MULTIPLE = 8
+"""Random judgments behind :func:`guide_points`, in multiples of the full budget."""
+
+
+def guide_points(world: ObserverWorld, full_budget: int, dim: int = EMBEDDING_DIM,
+                 penalty: float = EMBEDDING_PENALTY, multiple: int = GUIDE_MULTIPLE) -> np.ndarray:
+    """Near-true points of a simulated world: the embedding fitted to many random judgments.
+
+    Only a simulation can make these (a lab never has ``multiple`` times its budget); they steer
+    :func:`run_design`'s ``guide``, the rung check of whether a sharper guide would help the
+    adaptive rule.
+
+    Parameters
+    ----------
+    world : ObserverWorld
+        The simulated people.
+    full_budget : int
+        The study's budget; ``multiple`` times it are judged (fresh people, stream
+        :data:`GUIDE_INDEX`).
+    dim, penalty : int, float
+        The embedding (:func:`fit_embedding`).
+    multiple : int, default GUIDE_MULTIPLE
+        How many budgets' worth of random judgments.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, dim) the fitted points.
+    """
+    rng = stream(world.seed, "design", GUIDE_INDEX)
+    triplets = _random_triplets(world.n_items, int(multiple) * int(full_budget), rng)
+    people = np.arange(len(triplets)) // TRIALS_PER_PARTICIPANT
+    odd = world.judge(triplets, people, stream(world.seed, "observers", GUIDE_INDEX))
+    return fit_embedding(triplets, odd, world.n_items, dim, penalty, rng=rng).points
+
+
 def _draw_rows(
     world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray, dim: int, penalty: float,
-    batch: int, n_candidates: int, start: int | None, draw: int,
+    batch: int, n_candidates: int, start: int | None, draw: int, guide: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """One draw of a design: its measured rows, one per budget (see :func:`run_design`)."""
     if design == "set-cover":
@@ -663,13 +711,14 @@ def _draw_rows(
             add(lambda m: _random_triplets(n, m, drng), size)
             continue
         assert points is not None
-        add(lambda m, x=points, t=t_all, b=size: select_triplets(x, t, m, penalty, drng, n_candidates, b), size)
+        scorer = points if guide is None else guide
+        add(lambda m, x=scorer, t=t_all, b=size: select_triplets(x, t, m, penalty, drng, n_candidates, b), size)
 
 
 def run_design(
     world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490,
-    n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1,
+    n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1, guide: np.ndarray | None = None,
 ) -> DesignRun:
     """Judge one design's trials with simulated people and measure its quality at each budget.
 
@@ -698,6 +747,10 @@ def run_design(
         set cover draws afresh at each budget (sub-streams of the budget and the draw); the
         random and adaptive designs run ``draws`` times in full (draw ``d`` on sub-stream ``d``
         of the design's streams; draw 0 is the streams themselves).
+    guide : numpy.ndarray, optional
+        Adaptive: (N, dim) points that score the candidates instead of the running fit, which
+        still estimates the quality (a rung check: the selection guided by near-true points,
+        :func:`guide_points`); None: the running fit, as a lab would.
 
     Returns
     -------
@@ -713,10 +766,13 @@ def run_design(
     if int(draws) < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     settings: dict[str, Any] = {"dim": dim, "penalty": penalty, "draws": int(draws)}
+    if guide is not None and design != "adaptive":
+        raise ValueError(f"a guide steers the adaptive design only, not {design!r}")
     if design != "set-cover":
-        settings.update(batch=batch, n_candidates=n_candidates)
+        settings.update(batch=batch, n_candidates=n_candidates, guided=guide is not None)
     rows = [row for draw in range(int(draws))
-            for row in _draw_rows(world, truth, design, budgets, dim, penalty, batch, n_candidates, start, draw)]
+            for row in _draw_rows(world, truth, design, budgets, dim, penalty, batch, n_candidates, start, draw,
+                                  guide)]
     by_draw = pd.DataFrame(rows)
     return DesignRun(design, world.seed, _mean_over_draws(by_draw), settings, by_draw)
 
@@ -952,7 +1008,8 @@ def reach_table(curves: pd.DataFrame, full_budget: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lead_table(by_draw: pd.DataFrame, column: str = "spearman_embedding") -> pd.DataFrame:
+def lead_table(by_draw: pd.DataFrame, column: str = "spearman_embedding",
+               pairs: tuple[tuple[str, str], ...] = LEADS) -> pd.DataFrame:
     """How far one design's quality is above another's at each budget, with a 95% interval.
 
     Parameters
@@ -962,11 +1019,13 @@ def lead_table(by_draw: pd.DataFrame, column: str = "spearman_embedding") -> pd.
         ``column``).
     column : str, default "spearman_embedding"
         The quality compared.
+    pairs : tuple of (str, str), default LEADS
+        The designs compared, first minus second.
 
     Returns
     -------
     pandas.DataFrame
-        One row per seed, budget and pair of :data:`LEADS` present: ``share`` (of the seed's
+        One row per seed, budget and pair of ``pairs`` present: ``share`` (of the seed's
         largest budget), ``difference`` (mean of the first design's draws minus the second's),
         ``low`` and ``high`` (Welch's t interval over the two sets of independent draws,
         :func:`scipy.stats.ttest_ind`; NaN with fewer than two draws on a side), and each
@@ -977,7 +1036,7 @@ def lead_table(by_draw: pd.DataFrame, column: str = "spearman_embedding") -> pd.
         largest = float(per_seed["budget"].max())
         for budget, at in per_seed.groupby("budget"):
             values = {d: g[column].to_numpy(dtype=float) for d, g in at.groupby("design")}
-            for first, second in LEADS:
+            for first, second in pairs:
                 if first not in values or second not in values:
                     continue
                 a, b = values[first], values[second]
@@ -1076,7 +1135,7 @@ def reach_by_draw(comparison: DesignComparison, reference: str = "embedding", sh
 def compare_designs(
     seeds: tuple[int, ...] = (0, 1, 2), n_videos: int = 250, budgets: tuple[int, ...] | None = None,
     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, n_observers: int = 32, processes: int = 1,
-    design_draws: int = DESIGN_DRAWS,
+    design_draws: int = DESIGN_DRAWS, guided_draws: int = 0,
 ) -> DesignComparison:
     """Set cover, random triplets and adaptive selection on SocialWorld, at equal budgets.
 
@@ -1100,6 +1159,10 @@ def compare_designs(
     design_draws : int, default DESIGN_DRAWS
         Independent runs of the random and adaptive designs per world (the set cover draws
         :data:`REFERENCE_DRAWS` schedules at each budget).
+    guided_draws : int, default 0
+        Runs per world of the rung check :data:`GUIDED` (the adaptive rule steered by
+        :func:`guide_points`; draw ``d`` shares the adaptive design's streams of draw ``d``, so
+        both start from the same random triplets); 0: none.
 
     Returns
     -------
@@ -1111,11 +1174,12 @@ def compare_designs(
     adaptive_batch = max(3, round(full / ADAPTIVE_BATCHES))
     if budgets is None:
         budgets = tuple(round(batch * 20 * share) for share in BUDGET_SHARES)
-    draws = {"set-cover": REFERENCE_DRAWS, "random": int(design_draws), "adaptive": int(design_draws)}
+    draws = {"set-cover": REFERENCE_DRAWS, "random": int(design_draws), "adaptive": int(design_draws),
+             GUIDED: int(guided_draws)}
     # one task per world, design and draw, the longest first, so a pool's workers finish together
     args = [(int(s), design, draw, int(n_videos), tuple(int(b) for b in budgets), dim, penalty, n_observers,
-             adaptive_batch if design == "adaptive" else batch)
-            for design in ("adaptive", "set-cover", "random") for s in seeds for draw in range(draws[design])]
+             adaptive_batch if design in ("adaptive", GUIDED) else batch)
+            for design in (GUIDED, "adaptive", "set-cover", "random") for s in seeds for draw in range(draws[design])]
     if processes > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -1125,7 +1189,7 @@ def compare_designs(
             frames = list(pool.map(_one_draw, args))
     else:
         frames = [_one_draw(a) for a in args]
-    order = {design: k for k, design in enumerate(DESIGNS)}
+    order = {design: k for k, design in enumerate((*DESIGNS, GUIDED))}
     by_draw = pd.concat(frames, ignore_index=True)
     by_draw = (by_draw.assign(order=by_draw["design"].map(order))
                .sort_values(["seed", "order", "draw", "budget"], ignore_index=True).drop(columns="order"))
@@ -1135,7 +1199,7 @@ def compare_designs(
     settings = {"seeds": list(seeds), "n_videos": int(n_videos), "budgets": list(budgets), "dim": dim,
                 "penalty": penalty, "truth_observers": n_observers, "batch": batch,
                 "adaptive_batch": adaptive_batch, "candidates": CANDIDATES, "reference_draws": REFERENCE_DRAWS,
-                "design_draws": int(design_draws), "repeat_share": REPEAT_SHARE,
+                "design_draws": int(design_draws), "guided_draws": int(guided_draws), "repeat_share": REPEAT_SHARE,
                 "trials_per_participant": TRIALS_PER_PARTICIPANT, "full_budget": full_measured}
     return DesignComparison(curves, reach_table(curves, full_measured), settings, by_draw, lead_table(by_draw))
 
@@ -1152,7 +1216,9 @@ def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, i
     seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch = arg
     world = observer_world(seed, n_videos)
     truth = true_expected_similarity(world, n_observers)
-    rows = _draw_rows(world, truth, design, np.asarray(budgets), dim, penalty, batch, CANDIDATES, None, draw)
+    guide = guide_points(world, budgets[-1], dim, penalty) if design == GUIDED else None
+    rows = _draw_rows(world, truth, "adaptive" if design == GUIDED else design, np.asarray(budgets), dim, penalty,
+                      batch, CANDIDATES, None, draw, guide)
     return pd.DataFrame(rows).assign(seed=seed, design=design)
 
 

@@ -15,6 +15,7 @@ from socalign.analyses.adaptive import (
     DESIGNS,
     EMBEDDING_DIM,
     EMBEDDING_PENALTY,
+    GUIDED,
     LAPSE,
     LEADS,
     _loss_grad,
@@ -24,6 +25,7 @@ from socalign.analyses.adaptive import (
     describe_leads,
     embedding_selection,
     fit_embedding,
+    guide_points,
     information_score,
     item_information,
     judgments_to_reach,
@@ -282,11 +284,11 @@ def _welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), draws=st.fixed_dictionaries(
-    {d: st.integers(1, 5) for d in DESIGNS}), n_budgets=st.integers(1, 3))
+    {d: st.integers(1, 5) for d in (*DESIGNS, GUIDED)}), n_budgets=st.integers(1, 3))
 def test_the_lead_table_is_welchs_interval_of_first_minus_second(seed, draws, n_budgets) -> None:
     rng = np.random.default_rng(seed)
     rows = [{"seed": 4, "design": d, "budget": 100 * (k + 1), "draw": j, "spearman_embedding": rng.uniform(0.5, 1)}
-            for d in DESIGNS for k in range(n_budgets) for j in range(draws[d])]
+            for d in (*DESIGNS, GUIDED) for k in range(n_budgets) for j in range(draws[d])]
     frame = pd.DataFrame(rows)
     leads = lead_table(frame)
     assert len(leads) == n_budgets * len(LEADS)
@@ -431,3 +433,27 @@ def test_describe_leads_refuses_what_it_cannot_word() -> None:
         describe_leads(leads)
     with pytest.raises(ValueError, match="no 'random - set-cover' rows"):
         describe_leads(leads[leads["seed"] == 0], "random - set-cover")
+
+
+def test_a_guide_steers_the_selection_only(tiny) -> None:
+    """The rung check's guide scores the candidates: the adaptive run starts from the same random
+    triplets (its first budget is unchanged) and then picks others; no other design takes one."""
+    world, truth = tiny
+    guide = guide_points(world, 240, dim=3, multiple=2)
+    assert guide.shape == (world.n_items, 3)
+    plain = run_design(world, truth, "adaptive", [120, 240], dim=3, batch=40, n_candidates=500)
+    steered = run_design(world, truth, "adaptive", [120, 240], dim=3, batch=40, n_candidates=500, guide=guide)
+    first = ["judgments", "spearman_counts", "spearman_embedding"]
+    pd.testing.assert_series_equal(plain.curve[first].iloc[0], steered.curve[first].iloc[0])
+    assert plain.curve["spearman_embedding"].iloc[1] != steered.curve["spearman_embedding"].iloc[1]
+    assert steered.settings["guided"] and not plain.settings["guided"]
+    with pytest.raises(ValueError, match="adaptive design only"):
+        run_design(world, truth, "random", [120], dim=3, guide=guide)
+
+
+def test_compare_designs_runs_the_guided_rung_check_on_request() -> None:
+    result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8, design_draws=2,
+                             guided_draws=2)
+    assert result.settings["guided_draws"] == 2
+    assert result.by_draw.query("design == @GUIDED")["draw"].nunique() == 2
+    assert {f"{GUIDED} - adaptive", f"{GUIDED} - random"} <= set(result.leads["comparison"])
