@@ -24,8 +24,8 @@ instead of its running fit, to tell whether a sharper guide would help the selec
 
 Floor (issue 27): the adaptive design's mean curve reaches 100% of the set-cover design's
 full-budget quality with at least 30% fewer judgments (goal: 50%), read on the ``embedding``
-reference (the strict one: same estimator for both) in every seed; printed beside the measured saving, exit status 1
-when missed. Cost: at most 10 minutes on 2 cores; the wall time is printed. Results are written
+reference (the strict one: same estimator for both) in every seed; printed beside the measured
+saving, exit status 1 when missed. Cost: at most 10 minutes on 2 cores; the wall time is printed. Results are written
 to ``benchmarks/results/adaptive_design.json``.
 """
 
@@ -38,6 +38,10 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FLOOR_SAVING = 0.30
 GOAL_SAVING = 0.50
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2", help="SocialWorld seeds")
     parser.add_argument("--videos", type=int, default=250, help="videos per world")
-    parser.add_argument("--processes", type=int, default=2, help="designs run in parallel (one task per world and design)")
+    parser.add_argument("--processes", type=int, default=2, help="tasks run in parallel (one per world, design and draw)")
     parser.add_argument("--guided-draws", type=int, default=2,
                         help="runs per world of the rung check: the adaptive rule steered by near-true points")
     parser.add_argument("--json", action="store_true", help="print the JSON written")
@@ -66,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     worst = float(strict["saving"].min()) if strict["saving"].notna().all() else float("nan")
     met = bool(math.isfinite(worst) and worst >= FLOOR_SAVING)
     per_draw = reach_by_draw(result)
-    out = {**result.to_dict(), "reach_by_draw": per_draw.to_dict(orient="records"), "wall_s": round(wall, 1), "cpu_s_main": round(time.process_time() - cpu, 1),
+    out = {**result.to_dict(), "reach_by_draw": per_draw.to_dict(orient="records"), "wall_s": round(wall, 1),
+           "cpu_s_main": round(time.process_time() - cpu, 1),
            "cores": os.cpu_count(), "load_average": os.getloadavg()[0],
            "floor": {"floor": f"adaptive reaches the set-cover full-budget quality with >= {FLOOR_SAVING:.0%} "
                      "fewer judgments (embedding reference, every seed)", "goal": GOAL_SAVING,
@@ -88,32 +93,31 @@ def main(argv: list[str] | None = None) -> int:
     print("\nquality difference (embedding estimator) with a 95% Welch interval over the draws "
           f"({result.settings['design_draws']} per random and adaptive design, {result.settings['reference_draws']} "
           "set-cover draws):")
-    shown = result.leads[~result.leads["comparison"].str.startswith(GUIDED)]
-    leads = shown.assign(cell=[f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in
-                                      zip(shown["difference"], shown["low"], shown["high"],
-                                          strict=True)])
-    table = leads.assign(share=[f"{v:.0%}" for v in leads["share"]], seed=[f"seed {v}" for v in leads["seed"]])
-    print(table.pivot_table(index=["comparison", "share"], columns="seed", values="cell", aggfunc="first",
-                            sort=False).to_string())
+    guided = result.leads["comparison"].str.startswith(GUIDED)
+    print(_lead_cells(result.leads[~guided]))
     print("\neach draw's saving at 100% of the set cover's full-budget quality (embedding reference):")
     for (seed, design), g in per_draw[per_draw["design"] != "set-cover"].groupby(["seed", "design"]):
         cells = ", ".join("not reached" if not math.isfinite(v) else f"{v:.0%}" for v in g["saving"])
         print(f"  seed {seed} {design}: {cells}")
     if args.guided_draws:
-        guided = result.leads[result.leads["comparison"].str.startswith(GUIDED)]
         print(f"\nrung check: the adaptive rule steered by near-true points ({GUIDED}: an embedding fitted to "
               "8x the budget of random judgments scores the candidates; the running fit still estimates), "
               "Spearman difference with a 95% Welch interval:")
-        cells = guided.assign(cell=[f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in
-                                    zip(guided["difference"], guided["low"], guided["high"], strict=True)],
-                              share=[f"{v:.0%}" for v in guided["share"]], seed=[f"seed {v}" for v in guided["seed"]])
-        print(cells.pivot_table(index=["comparison", "share"], columns="seed", values="cell", aggfunc="first",
-                                sort=False).to_string())
+        print(_lead_cells(result.leads[guided]))
     verdict = "met" if met else "NOT MET"
     print(f"\nfloor: {out['floor']['floor']}   measured worst saving: {worst:.1%} -> {verdict} "
           f"(goal {GOAL_SAVING:.0%})")
     print(f"cost: {wall:.0f} s wall (budget {BUDGET_S} s on 2 cores; load average {os.getloadavg()[0]:.1f})")
     return 0 if met else 1
+
+
+def _lead_cells(leads: pd.DataFrame) -> str:
+    """The lead table as text: one row per comparison and share, one column per seed."""
+    cells = leads.assign(cell=[f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in
+                               zip(leads["difference"], leads["low"], leads["high"], strict=True)],
+                         share=[f"{v:.0%}" for v in leads["share"]], seed=[f"seed {v}" for v in leads["seed"]])
+    return cells.pivot_table(index=["comparison", "share"], columns="seed", values="cell", aggfunc="first",
+                             sort=False).to_string()
 
 
 if __name__ == "__main__":

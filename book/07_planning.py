@@ -82,7 +82,7 @@ from socalign.text import interval
 settings = profile_settings(profile, **overrides)
 n_videos = min(int(settings.socialworld["n_videos"]), BOOK_VIDEOS)
 seed = int(settings.seeds[0])
-comparison = cached_comparison((seed,), n_videos, processes=2)  # one task per design, two at a time
+comparison = cached_comparison((seed,), n_videos, processes=2)  # one task per design and draw, two at a time
 selection = cached_embedding_selection(seed, n_videos)
 full = int(comparison.settings["full_budget"])
 budgets = tuple(sorted({max(30, round(full * f)) for f in (0.05, 0.1, 0.2, 0.4, 0.7, 1.0)}))
