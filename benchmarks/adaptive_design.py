@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _lead_cells(leads: pd.DataFrame) -> str:
     """The lead table as text: one row per comparison and share, one column per seed."""
-    cells = leads.assign(cell=[f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in
+    from socalign.text import interval
+
+    cells = leads.assign(cell=[interval(d, lo, hi) for d, lo, hi in
                                zip(leads["difference"], leads["low"], leads["high"], strict=True)],
                          share=[f"{v:.0%}" for v in leads["share"]], seed=[f"seed {v}" for v in leads["seed"]])
     return cells.pivot_table(index=["comparison", "share"], columns="seed", values="cell", aggfunc="first",

@@ -77,7 +77,7 @@ from socalign.analyses.adaptive import (
 from socalign.analyses.planning import cached_power, plot_power
 from socalign.book import data_line, glue, profile_settings, style_frame
 from socalign.book.chapter import DATASET_KINDS
-from socalign.text import interval
+from socalign.text import interval, join_words
 
 settings = profile_settings(profile, **overrides)
 n_videos = min(int(settings.socialworld["n_videos"]), BOOK_VIDEOS)
@@ -197,7 +197,7 @@ style_frame(cells.pivot_table(index="share", columns="comparison", values="cell"
 draw_savings = ["not reached within the budget" if v != v else f"{v:.0%}"
                 for v in reach_by_draw(comparison).query("design == 'adaptive'")["saving"]]
 glue(design_draws=str(int(comparison.settings["design_draws"])),
-     draw_savings=", ".join(draw_savings[:-1]) + " and " + draw_savings[-1] if len(draw_savings) > 1 else draw_savings[0],
+     draw_savings=join_words(draw_savings),
      lead_random=describe_leads(comparison.leads, "adaptive - random"),
      lead_cover=describe_leads(comparison.leads, "adaptive - set-cover"))
 

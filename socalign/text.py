@@ -24,6 +24,7 @@ __all__ = [
     "decimals_for",
     "direction",
     "interval",
+    "join_words",
     "relative_size",
     "settings_frame",
     "sig",
@@ -136,6 +137,29 @@ def interval(estimate: float, low: float, high: float, digits: int = DIGITS) -> 
         return sig(estimate, digits)
     decimals = decimals_for([estimate, low, high], digits)
     return f"{float(estimate):.{decimals}f} [{float(low):.{decimals}f}, {float(high):.{decimals}f}]"
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Words joined as a sentence lists them: ``"a"``, ``"a and b"``, ``"a, b and c"``.
+
+    Parameters
+    ----------
+    words : iterable of str
+        At least one.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For no words.
+    """
+    items = list(words)
+    if not items:
+        raise ValueError("join_words needs at least one word")
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def direction(low: float, high: float, digits: int = DIGITS) -> Direction:

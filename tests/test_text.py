@@ -64,3 +64,13 @@ def test_settings_frame_flattens_and_truncates_nothing() -> None:
     assert frame.to_dict()["value"] == {"lr": "0.002", "loss.margin": "0.2",
                                         "loss.kind": "hybrid", "seeds": "0, 1, 2",
                                         "targets": "qkv, proj"}
+
+
+@pytest.mark.parametrize(("words", "joined"), [(["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")])
+def test_join_words_lists_as_a_sentence_does(words, joined) -> None:
+    assert text.join_words(iter(words)) == joined
+
+
+def test_join_words_refuses_nothing_to_join() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        text.join_words([])

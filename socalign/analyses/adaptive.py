@@ -83,6 +83,7 @@ is the streams themselves); their curves are the mean of the runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,7 @@ from socalign.data.schedule import (
 from socalign.data.socialworld.generator import stream
 from socalign.data.socialworld.observers import deal_trials, make_schedule
 from socalign.metrics.ceilings import ooo_ceiling
-from socalign.text import direction
+from socalign.text import direction, join_words
 
 DESIGNS = ("set-cover", "random", "adaptive")
 DESIGN_INDEX = {"set-cover": 0, "random": 2, "adaptive": 3}
@@ -1096,8 +1097,7 @@ def _share_runs(values: list[float], grid: list[float]) -> str:
             runs[-1].append(v)
         else:
             runs.append([v])
-    words = [f"{r[0]:.0%}" if len(r) == 1 else f"{r[0]:.0%}-{r[-1]:.0%}" for r in runs]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return join_words(f"{r[0]:.0%}" if len(r) == 1 else f"{r[0]:.0%}-{r[-1]:.0%}" for r in runs)
 
 
 def reach_by_draw(comparison: DesignComparison, reference: str = "embedding", share: float = 1.0) -> pd.DataFrame:
@@ -1210,12 +1210,20 @@ def _one_blas_thread() -> None:
     threadpool_limits(limits=1)  # for the life of the worker process
 
 
-def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, int]) -> pd.DataFrame:
+@lru_cache(maxsize=4)
+def _world_and_truth(seed: int, n_videos: int, n_observers: int) -> tuple[ObserverWorld, np.ndarray]:
+    """A world and its truth, made once per process (every task of a world shares them)."""
     from socalign.analyses.planning import observer_world, true_expected_similarity
 
-    seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch = arg
     world = observer_world(seed, n_videos)
     truth = true_expected_similarity(world, n_observers)
+    truth.flags.writeable = False  # shared by the process's tasks: none may change it
+    return world, truth
+
+
+def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, int]) -> pd.DataFrame:
+    seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch = arg
+    world, truth = _world_and_truth(seed, n_videos, n_observers)
     guide = guide_points(world, budgets[-1], dim, penalty) if design == GUIDED else None
     rows = _draw_rows(world, truth, "adaptive" if design == GUIDED else design, np.asarray(budgets), dim, penalty,
                       batch, CANDIDATES, None, draw, guide)
