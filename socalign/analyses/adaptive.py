@@ -551,7 +551,7 @@ class DesignRun:
     by_draw: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _measure(world: ObserverWorld, truth: np.ndarray, triplets: np.ndarray, odd: np.ndarray,
+def _measure(world: ObserverWorld | PlantedWorld, truth: np.ndarray, triplets: np.ndarray, odd: np.ndarray,
              points: np.ndarray | None, dim: int, penalty: float, rng: np.random.Generator) -> dict[str, Any]:
     n = world.n_items
     counts_q = quality(filled_similarity(triplets, odd, n), truth)
@@ -563,7 +563,7 @@ def _measure(world: ObserverWorld, truth: np.ndarray, triplets: np.ndarray, odd:
     repeated = size[inverse.ravel()] > 1
     if repeated.sum() >= 2:
         est = ooo_ceiling(triplets[repeated], odd[repeated], n_draws=5000, rng=0).ceiling
-        true_c = float(population_probabilities(world, triplets[repeated]).max(axis=1).mean())
+        true_c = float(_true_choice_probabilities(world, triplets[repeated]).max(axis=1).mean())
     else:
         est, true_c = float("nan"), float("nan")
     return {"spearman_counts": counts_q["spearman"], "r2_counts": counts_q["r2"],
@@ -573,14 +573,14 @@ def _measure(world: ObserverWorld, truth: np.ndarray, triplets: np.ndarray, odd:
             "n_repeated_trials": int(repeated.sum())}
 
 
-def set_cover_judgments(world: ObserverWorld, budget: int, draw: int = 0
+def set_cover_judgments(world: ObserverWorld | PlantedWorld, budget: int, draw: int = 0
                         ) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
     """One draw of the set-cover design at a budget, judged by the world's simulated people.
 
     Parameters
     ----------
-    world : ObserverWorld
-        The simulated people.
+    world : ObserverWorld or PlantedWorld
+        The simulated people (SocialWorld's, or planted: :class:`PlantedWorld`).
     budget : int
         Regular judgments (229 a participant as SocialWorld's people, at least 3 participants).
     draw : int, default 0
@@ -649,8 +649,108 @@ def guide_points(world: ObserverWorld, full_budget: int, dim: int = EMBEDDING_DI
     return fit_embedding(triplets, odd, world.n_items, dim, penalty, rng=rng).points
 
 
+PLANTED_SHARPNESS = (1.0, 4.0)
+"""Sharpness of the planted people the rung benchmark measures (``benchmarks/adaptive_planted.py``):
+1, the fitted people's own noise; 4, their pair scores four times as far apart."""
+
+
+@dataclass(frozen=True)
+class PlantedWorld:
+    """People who judge exactly as the embedding's model does: a rung check of the adaptive rule.
+
+    Every person chooses the odd one out with :func:`triplet_probabilities` of the same points
+    (no individual differences, the model's own lapse), so the embedding is well specified and
+    the true expected similarity is the model's (:meth:`truth`). Made from a SocialWorld world by
+    :func:`planted_world`.
+
+    Attributes
+    ----------
+    points : numpy.ndarray
+        (N, dim) the points everyone judges by.
+    seed : int
+        The world's seed (it names the design and observer streams, as for SocialWorld).
+    """
+
+    points: np.ndarray
+    seed: int
+
+    @property
+    def n_items(self) -> int:
+        """N, the number of videos."""
+        return int(self.points.shape[0])
+
+    def choice_probabilities(self, triplets: np.ndarray) -> np.ndarray:
+        """(n, 3) everyone's probability of choosing each position as odd."""
+        return triplet_probabilities(self.points, np.asarray(triplets))
+
+    def judge(self, triplets: np.ndarray, participants: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """(n,) odd positions drawn from :meth:`choice_probabilities`.
+
+        Parameters
+        ----------
+        triplets : numpy.ndarray
+            (n, 3) video rows as shown.
+        participants : numpy.ndarray
+            (n,) participant codes, taken as :meth:`ObserverWorld.judge` takes them and unused:
+            everyone judges alike.
+        rng : numpy.random.Generator
+            Draws one uniform a trial.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) the chosen position 0..2.
+        """
+        cumulative = np.cumsum(self.choice_probabilities(triplets), axis=1)
+        return (rng.random(len(cumulative))[:, None] > cumulative[:, :2]).sum(axis=1)
+
+    def truth(self) -> np.ndarray:
+        """(N, N) the true expected similarity: the model's keep probability with a uniform third."""
+        return keep_probability(self.points @ self.points.T, 1.0, LAPSE)
+
+
+def planted_world(world: ObserverWorld, full_budget: int, sharpness: float = 1.0, dim: int = EMBEDDING_DIM,
+                  penalty: float = EMBEDDING_PENALTY) -> PlantedWorld:
+    """Planted people with a SocialWorld world's geometry: its :func:`guide_points`, sharpened.
+
+    Parameters
+    ----------
+    world : ObserverWorld
+        The SocialWorld world whose people the points are fitted to (8 times ``full_budget`` of
+        random judgments).
+    full_budget : int
+        The study's budget.
+    sharpness : float, default 1.0
+        Factor on every pair score (the points times its square root): 1 gives people as noisy
+        as the fitted model of the world's people; larger, people whose choices are surer.
+    dim, penalty : int, float
+        The embedding (:func:`fit_embedding`).
+
+    Returns
+    -------
+    PlantedWorld
+        Seeded as ``world``.
+
+    Raises
+    ------
+    ValueError
+        A sharpness that is not positive.
+    """
+    if not float(sharpness) > 0:
+        raise ValueError(f"sharpness must be positive, got {sharpness}")
+    points = guide_points(world, full_budget, dim, penalty) * np.sqrt(float(sharpness))
+    return PlantedWorld(points, world.seed)
+
+
+def _true_choice_probabilities(world: ObserverWorld | PlantedWorld, triplets: np.ndarray) -> np.ndarray:
+    """(n, 3) the people's true choice probabilities (the population's, for SocialWorld)."""
+    if isinstance(world, PlantedWorld):
+        return world.choice_probabilities(triplets)
+    return population_probabilities(world, triplets)
+
+
 def _draw_rows(
-    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray, dim: int, penalty: float,
+    world: ObserverWorld | PlantedWorld, truth: np.ndarray, design: str, budgets: np.ndarray, dim: int, penalty: float,
     batch: int, n_candidates: int, start: int | None, draw: int, guide: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """One draw of a design: its measured rows, one per budget (see :func:`run_design`)."""
@@ -717,7 +817,7 @@ def _draw_rows(
 
 
 def run_design(
-    world: ObserverWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
+    world: ObserverWorld | PlantedWorld, truth: np.ndarray, design: str, budgets: np.ndarray,
     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, batch: int = 490,
     n_candidates: int = CANDIDATES, start: int | None = None, draws: int = 1, guide: np.ndarray | None = None,
 ) -> DesignRun:
@@ -725,8 +825,8 @@ def run_design(
 
     Parameters
     ----------
-    world : ObserverWorld
-        The simulated people.
+    world : ObserverWorld or PlantedWorld
+        The simulated people (SocialWorld's, or planted: :class:`PlantedWorld`).
     truth : numpy.ndarray
         (N, N) the true expected similarity.
     design : {"set-cover", "random", "adaptive"}
@@ -1135,7 +1235,7 @@ def reach_by_draw(comparison: DesignComparison, reference: str = "embedding", sh
 def compare_designs(
     seeds: tuple[int, ...] = (0, 1, 2), n_videos: int = 250, budgets: tuple[int, ...] | None = None,
     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY, n_observers: int = 32, processes: int = 1,
-    design_draws: int = DESIGN_DRAWS, guided_draws: int = 0,
+    design_draws: int = DESIGN_DRAWS, guided_draws: int = 0, planted: float | None = None,
 ) -> DesignComparison:
     """Set cover, random triplets and adaptive selection on SocialWorld, at equal budgets.
 
@@ -1163,12 +1263,24 @@ def compare_designs(
         Runs per world of the rung check :data:`GUIDED` (the adaptive rule steered by
         :func:`guide_points`; draw ``d`` shares the adaptive design's streams of draw ``d``, so
         both start from the same random triplets); 0: none.
+    planted : float, optional
+        A rung check: every world's people are planted (:func:`planted_world` with this
+        sharpness: they judge exactly as the embedding's model, fitted to the world's people),
+        and the truth is theirs; None: SocialWorld's people.
 
     Returns
     -------
     DesignComparison
         Curves, the reach table, the draws and the leads.
+
+    Raises
+    ------
+    ValueError
+        Guided draws asked for planted people (their guide would be the truth itself).
     """
+    if planted is not None and int(guided_draws):
+        raise ValueError("the guided rung check steers by points fitted to SocialWorld's people; "
+                         "with planted people those are the truth: ask for one rung at a time")
     full = max(30, round(FULL_BUDGET * (n_videos / 250) ** 2))
     batch = max(10, round(full / 20))  # the random design's batches (a new draw of repeats each)
     adaptive_batch = max(3, round(full / ADAPTIVE_BATCHES))
@@ -1178,7 +1290,7 @@ def compare_designs(
              GUIDED: int(guided_draws)}
     # one task per world, design and draw, the longest first, so a pool's workers finish together
     args = [(int(s), design, draw, int(n_videos), tuple(int(b) for b in budgets), dim, penalty, n_observers,
-             adaptive_batch if design in ("adaptive", GUIDED) else batch)
+             adaptive_batch if design in ("adaptive", GUIDED) else batch, planted)
             for design in (GUIDED, "adaptive", "set-cover", "random") for s in seeds for draw in range(draws[design])]
     if processes > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -1199,7 +1311,8 @@ def compare_designs(
     settings = {"seeds": list(seeds), "n_videos": int(n_videos), "budgets": list(budgets), "dim": dim,
                 "penalty": penalty, "truth_observers": n_observers, "batch": batch,
                 "adaptive_batch": adaptive_batch, "candidates": CANDIDATES, "reference_draws": REFERENCE_DRAWS,
-                "design_draws": int(design_draws), "guided_draws": int(guided_draws), "repeat_share": REPEAT_SHARE,
+                "design_draws": int(design_draws), "guided_draws": int(guided_draws), "planted": planted,
+                "repeat_share": REPEAT_SHARE,
                 "trials_per_participant": TRIALS_PER_PARTICIPANT, "full_budget": full_measured}
     return DesignComparison(curves, reach_table(curves, full_measured), settings, by_draw, lead_table(by_draw))
 
@@ -1211,20 +1324,34 @@ def _one_blas_thread() -> None:
 
 
 @lru_cache(maxsize=4)
-def _world_and_truth(seed: int, n_videos: int, n_observers: int) -> tuple[ObserverWorld, np.ndarray]:
-    """A world and its truth, made once per process (every task of a world shares them)."""
+def _world_and_truth(seed: int, n_videos: int, n_observers: int, planted: float | None = None, full_budget: int = 0,
+                     dim: int = EMBEDDING_DIM, penalty: float = EMBEDDING_PENALTY,
+                     ) -> tuple[ObserverWorld | PlantedWorld, np.ndarray]:
+    """A world and its truth, made once per process (every task of a world shares them).
+
+    ``planted``: None, SocialWorld's people; a sharpness, :func:`planted_world`'s people (fitted
+    to ``full_budget``, with ``dim`` and ``penalty``) and their own truth.
+    """
     from socalign.analyses.planning import observer_world, true_expected_similarity
 
-    world = observer_world(seed, n_videos)
-    truth = true_expected_similarity(world, n_observers)
+    social = observer_world(seed, n_videos)
+    world: ObserverWorld | PlantedWorld = social
+    if planted is None:
+        truth = true_expected_similarity(social, n_observers)
+    else:
+        world = planted_world(social, full_budget, planted, dim, penalty)
+        truth = world.truth()
     truth.flags.writeable = False  # shared by the process's tasks: none may change it
     return world, truth
 
 
-def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, int]) -> pd.DataFrame:
-    seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch = arg
-    world, truth = _world_and_truth(seed, n_videos, n_observers)
-    guide = guide_points(world, budgets[-1], dim, penalty) if design == GUIDED else None
+def _one_draw(arg: tuple[int, str, int, int, tuple[int, ...], int, float, int, int, float | None]) -> pd.DataFrame:
+    seed, design, draw, n_videos, budgets, dim, penalty, n_observers, batch, planted = arg
+    world, truth = _world_and_truth(seed, n_videos, n_observers, planted, budgets[-1], dim, penalty)
+    guide = None
+    if design == GUIDED:
+        assert isinstance(world, ObserverWorld)  # compare_designs refuses a guide for planted people
+        guide = guide_points(world, budgets[-1], dim, penalty)
     rows = _draw_rows(world, truth, "adaptive" if design == GUIDED else design, np.asarray(budgets), dim, penalty,
                       batch, CANDIDATES, None, draw, guide)
     return pd.DataFrame(rows).assign(seed=seed, design=design)

@@ -33,6 +33,7 @@ from socalign.analyses.adaptive import (
     next_batch,
     pick_diverse,
     plan_next_batch,
+    planted_world,
     reach_by_draw,
     reach_table,
     run_design,
@@ -40,7 +41,12 @@ from socalign.analyses.adaptive import (
     select_triplets,
     triplet_probabilities,
 )
-from socalign.analyses.planning import _random_triplets, observer_world, true_expected_similarity
+from socalign.analyses.planning import (
+    _random_triplets,
+    keep_probability,
+    observer_world,
+    true_expected_similarity,
+)
 
 
 @settings(max_examples=10, deadline=None)
@@ -457,3 +463,51 @@ def test_compare_designs_runs_the_guided_rung_check_on_request() -> None:
     assert result.settings["guided_draws"] == 2
     assert result.by_draw.query("design == @GUIDED")["draw"].nunique() == 2
     assert {f"{GUIDED} - adaptive", f"{GUIDED} - random"} <= set(result.leads["comparison"])
+
+
+@pytest.fixture(scope="module")
+def planted(tiny):
+    world, _ = tiny
+    return planted_world(world, 240, sharpness=2.0, dim=3)
+
+
+def test_planted_people_choose_by_the_models_probabilities(planted) -> None:
+    """Every planted person draws the odd one out from the model's own probabilities."""
+    triplets = np.repeat(_random_triplets(planted.n_items, 4, np.random.default_rng(0)), 20_000, axis=0)
+    odd = planted.judge(triplets, np.zeros(len(triplets), dtype=int), np.random.default_rng(1))
+    assert set(np.unique(odd)) <= {0, 1, 2}
+    shares = np.stack([np.bincount(odd[k * 20_000:(k + 1) * 20_000], minlength=3)
+                       for k in range(4)]) / 20_000
+    want = planted.choice_probabilities(triplets[::20_000])
+    assert np.abs(shares - want).max() < 0.015  # 20,000 draws: sd of a share at most 0.0036
+
+
+def test_a_planted_worlds_sharpness_scales_every_pair_score(tiny, planted) -> None:
+    world, _ = tiny
+    plain = planted_world(world, 240, sharpness=1.0, dim=3)
+    np.testing.assert_allclose(planted.points @ planted.points.T, 2.0 * plain.points @ plain.points.T)
+    assert planted.seed == world.seed
+    truth = planted.truth()
+    np.testing.assert_allclose(truth, keep_probability(planted.points @ planted.points.T, 1.0, LAPSE))
+    with pytest.raises(ValueError, match="sharpness must be positive"):
+        planted_world(world, 240, sharpness=0.0)
+
+
+def test_a_design_run_on_planted_people_measures_their_own_ceiling(planted) -> None:
+    run = run_design(planted, planted.truth(), "random", [120, 240], dim=3, batch=40)
+    last = run.by_draw.iloc[-1]
+    assert run.curve["spearman_embedding"].notna().all()
+    assert 1 / 3 < last["ceiling_true"] < 1 and last["n_repeated_trials"] > 0
+
+
+def test_compare_designs_runs_the_planted_rung_on_request() -> None:
+    result = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8, design_draws=2,
+                             planted=4.0)
+    assert result.settings["planted"] == 4.0
+    assert set(result.by_draw["design"]) == set(DESIGNS)
+    social = compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, n_observers=8, design_draws=2)
+    assert social.settings["planted"] is None
+    # the same streams draw the same triplets; planted people answer them otherwise
+    assert not np.allclose(result.curves["spearman_embedding"], social.curves["spearman_embedding"])
+    with pytest.raises(ValueError, match="one rung at a time"):
+        compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, planted=1.0, guided_draws=1)
