@@ -20,7 +20,8 @@ each budget, ``DESIGN_DRAWS`` full runs of the random and adaptive designs); pri
 difference between designs at each budget with a 95% Welch interval over the draws, and each
 draw's own saving. A rung check follows (``--guided-draws``, 2 by default): the same adaptive rule
 steered by near-true points (an embedding fitted to 8 times the budget of random judgments)
-instead of its running fit, to tell whether a sharper guide would help the selection.
+instead of its running fit, to tell whether a sharper guide would help the selection. The second
+rung, people who judge exactly as the rule's model, is ``benchmarks/adaptive_planted.py``.
 
 Floor (issue 27): the adaptive design's mean curve reaches 100% of the set-cover design's
 full-budget quality with at least 30% fewer judgments (goal: 50%), read on the ``embedding``

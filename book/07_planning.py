@@ -211,6 +211,14 @@ glue(design_draws=str(int(comparison.settings["design_draws"])),
 # these intervals. Read on each of the adaptive design's single runs instead of their mean curve,
 # the saving is {glue:text}`draw_savings`.
 #
+# How much any adaptive rule can save depends on how sure people's choices are. A rung check,
+# `benchmarks/adaptive_planted.py`, plants people who judge exactly as the rule's embedding, so
+# its model fits them perfectly: as noisy as SocialWorld's people (who are as consistent as the
+# paper's), the rule still saves well under a third of the judgments; with choices four times
+# sharper it saves more than half (the figures are in the README and
+# `benchmarks/results/adaptive_planted.json`). If your participants agree more than the paper's,
+# expect more from adaptive selection.
+#
 # ## The OOO ceiling
 
 # %% mystnb={"figure": {"caption": "Absolute error of the empirical-Bayes OOO ceiling (from each design's repeated triplets) against the true ceiling of the same triplets (the mean of their largest population choice probability).", "name": "fig-ceiling-error"}, "image": {"alt": "Line chart of the OOO ceiling's absolute error against judgments for three designs."}} tags=["hide-input"]
