@@ -1,6 +1,6 @@
 """A rung check of adaptive triplet selection: people who judge exactly as its model (issue 27).
 
-    python benchmarks/adaptive_planted.py [--seeds 0,1,2] [--sharpness 1,4] [--draws 2] [--json]
+    python benchmarks/adaptive_planted.py [--seeds 0,1,2] [--sharpness 1,2,4] [--draws 2] [--json]
 
 ``benchmarks/adaptive_design.py`` measures the adaptive rule against SocialWorld's simulated
 people, who differ from one another and judge by a cosine over their own weighted features, so
@@ -8,7 +8,7 @@ the rule's 5-dimensional embedding never describes them exactly. Here the people
 (:func:`socalign.analyses.adaptive.planted_world`): everyone chooses the odd one out with the
 embedding's own probabilities, from the points fitted to 8 times the budget of random judgments
 of each SocialWorld world, the pair scores multiplied by a sharpness (1: as noisy as the fitted
-model of the world's people; 4: four times as far apart). The model is then well specified, and
+model of the world's people; 2 and 4: twice and four times as far apart). The model is then well specified, and
 the truth is its own expected similarity. Everything else is as in ``adaptive_design.py``: the
 same worlds, budgets, designs, repeats, estimator and reference (the set cover's full-budget
 quality, the mean of ``REFERENCE_DRAWS`` draws).

@@ -211,13 +211,14 @@ glue(design_draws=str(int(comparison.settings["design_draws"])),
 # these intervals. Read on each of the adaptive design's single runs instead of their mean curve,
 # the saving is {glue:text}`draw_savings`.
 #
-# How much any adaptive rule can save depends on how sure people's choices are. A rung check,
+# How much this rule can save depends on how sure people's choices are. A rung check,
 # `benchmarks/adaptive_planted.py`, plants people who judge exactly as the rule's embedding, so
 # its model fits them perfectly: as noisy as SocialWorld's people (who are as consistent as the
-# paper's), the rule still saves well under a third of the judgments; with choices four times
-# sharper it saves more than half (the figures are in the README and
-# `benchmarks/results/adaptive_planted.json`). If your participants agree more than the paper's,
-# expect more from adaptive selection.
+# paper's), the rule still saves well under a third of the judgments; the surer their choices
+# (the higher their OOO ceiling), the more it saves, more than half at the sharpest measured (the
+# figures are in the README and `benchmarks/results/adaptive_planted.json`). A pilot's repeated
+# triplets estimate your people's OOO ceiling (next section): the higher it is, the more adaptive
+# selection can be expected to save.
 #
 # ## The OOO ceiling
 
