@@ -31,21 +31,17 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 BUDGET_S = 600
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _saving(reach: Any, seed: int, design: str) -> float:
-    row = reach[(reach["seed"] == seed) & (reach["design"] == design) & (reach["reference"] == "embedding")
-                & (reach["share"] == 1.0)]
-    return float(row["saving"].iloc[0])
-
-
-def _full_budget_ceiling(curves: Any, seed: int) -> float:
-    cover = curves[(curves["seed"] == seed) & (curves["design"] == "set-cover")]
-    return float(cover.sort_values("judgments")["ceiling_true"].iloc[-1])
+def _socialworld_ceilings(results: Path) -> dict[int, float]:
+    """SocialWorld's true OOO ceiling per seed (set cover, full budget) from adaptive_design.py's record."""
+    if not results.exists():
+        return {}
+    cover = [r for r in json.loads(results.read_text())["curves"] if r["design"] == "set-cover"]
+    return {int(r["seed"]): float(r["ceiling_true"]) for r in sorted(cover, key=lambda r: r["judgments"])}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,33 +68,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--sharpness must be positive and --draws at least 1, got {args.sharpness!r} and {args.draws}",
               file=sys.stderr)
         return 2
-    from socalign.analyses.adaptive import compare_designs, reach_by_draw
+    from socalign.analyses.adaptive import compare_designs, planted_summary, reach_by_draw
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from adaptive_design import RESULTS as SOCIAL_RESULTS
     from adaptive_design import _lead_cells
 
-    social = json.loads(SOCIAL_RESULTS.read_text()) if SOCIAL_RESULTS.exists() else None
-    social_ceiling = {}
-    if social is not None:
-        import pandas as pd
-
-        curves = pd.DataFrame(social["curves"])
-        social_ceiling = {s: _full_budget_ceiling(curves, s) for s in set(curves["seed"])}
+    social_ceiling = _socialworld_ceilings(SOCIAL_RESULTS)
     start = time.perf_counter()
     rungs, rows = [], []
     for sharp in sharpness:
         result = compare_designs(seeds, args.videos, processes=args.processes, design_draws=args.draws,
                                  planted=sharp)
         per_draw = reach_by_draw(result)
-        for seed in seeds:
-            adaptive_draws = per_draw[(per_draw["seed"] == seed) & (per_draw["design"] == "adaptive")]["saving"]
-            rows.append({"seed": seed, "sharpness": sharp,
-                         "ceiling_true": _full_budget_ceiling(result.curves, seed),
-                         "socialworld_ceiling_true": social_ceiling.get(seed, float("nan")),
-                         "adaptive_saving": _saving(result.reach, seed, "adaptive"),
-                         "adaptive_draw_savings": [float(v) for v in adaptive_draws],
-                         "random_saving": _saving(result.reach, seed, "random")})
+        for row in planted_summary(result).to_dict(orient="records"):
+            draws = per_draw[(per_draw["seed"] == row["seed"]) & (per_draw["design"] == "adaptive")]["saving"]
+            rows.append({**row, "socialworld_ceiling_true": social_ceiling.get(row["seed"], float("nan")),
+                         "adaptive_draw_savings": [float(v) for v in draws]})
         rungs.append({"sharpness": sharp, **result.to_dict(), "reach_by_draw": per_draw.to_dict(orient="records")})
         print(f"\nsharpness {sharp:g}: adaptive - random, Spearman difference (embedding estimator) with a 95% "
               f"Welch interval over {args.draws} draws each:")

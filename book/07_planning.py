@@ -70,6 +70,7 @@ from socalign.analyses.adaptive import (
     EMBEDDING_PENALTY,
     cached_comparison,
     cached_embedding_selection,
+    cached_planted_rung,
     describe_leads,
     plot_design_curves,
     reach_by_draw,
@@ -211,14 +212,39 @@ glue(design_draws=str(int(comparison.settings["design_draws"])),
 # these intervals. Read on each of the adaptive design's single runs instead of their mean curve,
 # the saving is {glue:text}`draw_savings`.
 #
-# How much this rule can save depends on how sure people's choices are. A rung check,
-# `benchmarks/adaptive_planted.py`, plants people who judge exactly as the rule's embedding, so
-# its model fits them perfectly: as noisy as SocialWorld's people (who are as consistent as the
-# paper's), the rule still saves well under a third of the judgments; the surer their choices
-# (the higher their OOO ceiling), the more it saves, more than half at the sharpest measured (the
-# figures are in the README and `benchmarks/results/adaptive_planted.json`). A pilot's repeated
-# triplets estimate your people's OOO ceiling (next section): the higher it is, the more adaptive
-# selection can be expected to save.
+# ## What limits the saving?
+#
+# How much this rule can save depends on how sure people's choices are. A rung check plants
+# people who judge exactly as the rule's embedding (`planted_world`: this world's fitted points,
+# everyone alike), so its model fits them perfectly, and runs the same three designs on them.
+
+# %% tags=["remove-cell"]
+planted = cached_planted_rung((seed,), n_videos, sharpness=(1.0, 4.0), design_draws=2, processes=2)
+
+
+def _planted_words(sharpness: float) -> str:
+    row = planted[planted["sharpness"] == sharpness].iloc[0]
+    low, high = ("not within the budget" if v != v else f"{v:.0%}"
+                 for v in (row["adaptive_draw_min"], row["adaptive_draw_max"]))
+    saving = row["adaptive_saving"]
+    reach_words = ("does not reach the set cover's full-budget quality within the budget" if saving != saving
+                   else f"reaches the set cover's full-budget quality with {saving:.0%} fewer judgments")
+    spread = f"each {low}" if low == high else f"from {low} to {high}"
+    return (f"{reach_words} (its {int(row['draws'])} single runs: {spread}; true OOO ceiling "
+            f"{row['ceiling_true']:.3f})")
+
+
+glue(planted_plain=_planted_words(1.0), planted_sharp=_planted_words(4.0))
+
+# %% [markdown]
+# As noisy as the fitted model of this world's people, the planted people's adaptive design
+# {glue:text}`planted_plain`; with the pair scores four times as far apart, it
+# {glue:text}`planted_sharp`. SocialWorld's people are as consistent as the paper's (their
+# leave-one-out agreement is one of its calibration targets). The benchmark
+# `benchmarks/adaptive_planted.py` measures the same on three worlds of 250 videos, at three
+# sharpnesses (`benchmarks/results/adaptive_planted.json`). So a perfectly fitting model does not
+# make up for noisy choices: a pilot's repeated triplets estimate your people's OOO ceiling (next
+# section), and the higher it is, the more adaptive selection can be expected to save.
 #
 # ## The OOO ceiling
 

@@ -50,21 +50,24 @@ errors, changed the quality at 70-100% of the budget by -0.001 to +0.002, within
 A rung check (``compare_designs(guided_draws=2)``, :data:`GUIDED`): the same rule steered by
 near-true points (:func:`guide_points`, Spearman about 0.99 with the truth) instead of its
 running fit ends below it on every world (-0.006 to -0.007 at the full budget, mean of two runs
-against three) and never reaches the set cover's full-budget quality; so a sharper guide does not
-help. A second rung (:class:`PlantedWorld`, ``compare_designs(planted=)``,
-``benchmarks/adaptive_planted.py``, two runs of each design per world) takes the model's misfit
-away: people who judge exactly as the embedding does, with each world's fitted points. At the
-fitted people's own noise (a true OOO ceiling of 0.67 on the set cover's repeated triplets, where
-SocialWorld's people have 0.70) the rule saves 18%, 23% and 25% on worlds 0, 1 and 2, still
-short of the 30% floor; with the pair scores twice as far apart (ceiling 0.79) it saves 45%, 45%
-and 44%, and four times as far apart (ceiling 0.86) 63%, 63% and 61%. So the rule does what it is built for where people's choices are sure, and what
-holds the saving below the floor is mostly how noisy the choices are (SocialWorld's people are as
-consistent as the paper's: their leave-one-out agreement is one of its calibration targets), not
-the model's misfit. Also tried (world 0, one run, scratch code): drawing the picks at random in
-proportion to their score and weighing each judgment by the inverse of its chance of being
-picked, the importance weighting that undoes the bias of a chosen sample under misfit, ended at
-0.971 at the full budget, against 0.975 for the same rule without it (the weights' variance
-costs more than the bias they remove); the same draws without the weights, 0.975.
+against three) and never reaches the set cover's full-budget quality; so a sharper guide does
+not help. A second rung (:class:`PlantedWorld`, ``compare_designs(planted=)``,
+:func:`planted_summary`, ``benchmarks/adaptive_planted.py``, two runs of each design per world;
+the book's chapter runs it on its own world) takes the model's misfit away: people who judge
+exactly as the embedding does, with each world's fitted points. At the fitted people's own noise
+(a true OOO ceiling of 0.67 on the set cover's repeated triplets, where SocialWorld's people
+have 0.70) the rule saves 18%, 23% and 25% on worlds 0, 1 and 2, still short of the 30% floor;
+with the pair scores twice as far apart (ceiling 0.79) it saves 45%, 45% and 44%, and four times
+as far apart (ceiling 0.86) 63%, 63% and 61%. So the rule does what it is built for where
+people's choices are sure; what holds the saving below the floor even with no misfit is how
+noisy the choices are (SocialWorld's people are as consistent as the paper's: their
+leave-one-out agreement is one of its calibration targets), and the misfit costs some more
+(SocialWorld's own people, a little surer, save 10-18%). Also tried (world 0, one run, scratch
+code): drawing the picks at random in proportion to their score and weighing each judgment by
+the inverse of its chance of being picked, the importance weighting that undoes the bias of a
+chosen sample under misfit, ended at 0.971 at the full budget, against 0.975 for the same rule
+without it (the weights' variance costs more than the bias they remove); the same draws without
+the weights, 0.975.
 
 A lab runs the same rule on its own judgments with :func:`next_batch` (the regular trials of the
 next batch) or :func:`plan_next_batch` (its schedule, ``socalign design --from-judgments``).
@@ -1477,6 +1480,90 @@ def cached_embedding_selection(seed: int, n_videos: int) -> pd.DataFrame:
     table = pd.read_csv(folder / "grid.csv")
     table.attrs["judgments"] = json.loads((folder / "settings.json").read_text())["judgments"]
     return table
+
+
+def planted_summary(comparison: DesignComparison) -> pd.DataFrame:
+    """Per world of a planted comparison: how sure the people are, and what each design saves.
+
+    Parameters
+    ----------
+    comparison : DesignComparison
+        :func:`compare_designs` with ``planted`` set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed: ``sharpness``; ``ceiling_true``, the people's true OOO ceiling over the
+        set cover's repeated triplets at the full budget (the gauge of how sure their choices
+        are, which a lab estimates from its own repeats); ``adaptive_saving`` and
+        ``random_saving``, the saving of each design's mean curve at 100% of the set cover's
+        full-budget quality (embedding reference; NaN when not reached); ``adaptive_draw_min``
+        and ``adaptive_draw_max``, the range of the adaptive design's single runs (the least NaN
+        when a run does not reach it, the most NaN when none does); ``draws``.
+
+    Raises
+    ------
+    ValueError
+        A comparison of SocialWorld's people, not planted ones.
+    """
+    sharpness = comparison.settings.get("planted")
+    if sharpness is None:
+        raise ValueError("not a planted comparison: run compare_designs(..., planted=SHARPNESS)")
+    reach = comparison.reach
+    strict = reach[(reach["reference"] == "embedding") & np.isclose(reach["share"], 1.0)]
+    per_draw = reach_by_draw(comparison)
+    curves = comparison.curves
+    rows = []
+    for seed in sorted(set(curves["seed"])):
+        cover = curves[(curves["seed"] == seed) & (curves["design"] == "set-cover")].sort_values("judgments")
+        saving = {d: float(strict[(strict["seed"] == seed) & (strict["design"] == d)]["saving"].iloc[0])
+                  for d in ("adaptive", "random")}
+        draws = per_draw[(per_draw["seed"] == seed) & (per_draw["design"] == "adaptive")]["saving"]
+        rows.append({"seed": int(seed), "sharpness": float(sharpness), "ceiling_true": float(cover["ceiling_true"].iloc[-1]),
+                     "adaptive_saving": saving["adaptive"], "random_saving": saving["random"],
+                     "adaptive_draw_min": float(draws.min(skipna=False)), "adaptive_draw_max": float(draws.max()),
+                     "draws": len(draws)})
+    return pd.DataFrame(rows)
+
+
+def cached_planted_rung(seeds: tuple[int, ...], n_videos: int, sharpness: tuple[float, ...] = PLANTED_SHARPNESS,
+                        design_draws: int = 2, processes: int = 1) -> pd.DataFrame:
+    """:func:`planted_summary` at every sharpness, built once into the cache (the book reads it back).
+
+    Parameters
+    ----------
+    seeds : tuple of int
+        SocialWorld worlds whose fitted points are planted.
+    n_videos : int
+        Videos per world.
+    sharpness : tuple of float, default PLANTED_SHARPNESS
+        The planted people's sharpness (:func:`planted_world`), one comparison each.
+    design_draws : int, default 2
+        Runs of the random and adaptive designs per world (:func:`compare_designs`).
+    processes : int, default 1
+        Tasks run in parallel (:func:`compare_designs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`planted_summary`'s rows, one sharpness after another, read from
+        ``cache_dir("planning") / key`` (the key covers the arguments and this module's
+        settings).
+    """
+    from socalign.cache import build_once, cache_dir, content_key
+
+    key = content_key("planted-rung/1", list(seeds), int(n_videos), [float(s) for s in sharpness], int(design_draws),
+                      REPEAT_SHARE, TRIALS_PER_PARTICIPANT, EMBEDDING_DIM, EMBEDDING_PENALTY, WARM_ITERATIONS,
+                      ADAPTIVE_BATCHES, CANDIDATES, LAPSE, BUDGET_SHARES, REFERENCE_DRAWS, GUIDE_MULTIPLE)
+
+    def build(work: Any) -> None:
+        work.mkdir(parents=True, exist_ok=True)  # build_once hands a missing folder
+        frames = [planted_summary(compare_designs(tuple(seeds), int(n_videos), processes=processes,
+                                                  design_draws=int(design_draws), planted=float(s)))
+                  for s in sharpness]
+        pd.concat(frames, ignore_index=True).to_csv(work / "summary.csv", index=False)
+
+    return pd.read_csv(build_once(cache_dir("planning") / key, "summary.csv", build) / "summary.csv")
 
 
 def plot_design_curves(curves: pd.DataFrame, axes: Any = None) -> Any:

@@ -21,6 +21,7 @@ from socalign.analyses.adaptive import (
     _loss_grad,
     _pair_codes,
     cached_embedding_selection,
+    cached_planted_rung,
     compare_designs,
     describe_leads,
     embedding_selection,
@@ -33,6 +34,7 @@ from socalign.analyses.adaptive import (
     next_batch,
     pick_diverse,
     plan_next_batch,
+    planted_summary,
     planted_world,
     reach_by_draw,
     reach_table,
@@ -511,3 +513,28 @@ def test_compare_designs_runs_the_planted_rung_on_request() -> None:
     assert not np.allclose(result.curves["spearman_embedding"], social.curves["spearman_embedding"])
     with pytest.raises(ValueError, match="one rung at a time"):
         compare_designs(seeds=(1,), n_videos=18, budgets=(60, 120), dim=3, planted=1.0, guided_draws=1)
+
+
+def test_the_planted_summary_reads_each_designs_saving_and_the_peoples_ceiling(tmp_path, monkeypatch) -> None:
+    small = {"seeds": (1, 2), "n_videos": 18, "budgets": (60, 120), "dim": 3, "n_observers": 8, "design_draws": 2}
+    result = compare_designs(**small, planted=2.0)
+    summary = planted_summary(result)
+    assert list(summary["seed"]) == [1, 2] and (summary["sharpness"] == 2.0).all() and (summary["draws"] == 2).all()
+    assert summary["ceiling_true"].between(1 / 3, 1).all()
+    strict = result.reach.query("reference == 'embedding' and share == 1.0 and design == 'adaptive'")
+    np.testing.assert_array_equal(summary["adaptive_saving"], strict.sort_values("seed")["saving"])
+    per_draw = reach_by_draw(result).query("design == 'adaptive'")
+    # a run that does not reach the quality makes the least saving NaN; the most is over the runs that do
+    least = per_draw.groupby("seed")["saving"].agg(lambda v: v.min(skipna=False)).to_numpy()
+    np.testing.assert_array_equal(summary["adaptive_draw_min"], least)
+    np.testing.assert_array_equal(summary["adaptive_draw_max"], per_draw.groupby("seed")["saving"].max().to_numpy())
+    with pytest.raises(ValueError, match="not a planted comparison"):
+        planted_summary(compare_designs(**{**small, "seeds": (1,)}))
+    # the book's copy: built once into the cache, then read back
+    monkeypatch.setenv("SOCALIGN_CACHE", str(tmp_path / "cache"))
+    import socalign.analyses.adaptive as adaptive
+
+    built = cached_planted_rung((1,), 9, sharpness=(2.0,), design_draws=2)
+    assert list(built["sharpness"]) == [2.0] and list(built["seed"]) == [1]
+    monkeypatch.setattr(adaptive, "compare_designs", lambda *a, **k: pytest.fail("the cache was not read back"))
+    pd.testing.assert_frame_equal(cached_planted_rung((1,), 9, sharpness=(2.0,), design_draws=2), built)
