@@ -224,12 +224,16 @@ planted = cached_planted_rung((seed,), n_videos, sharpness=(1.0, 4.0), design_dr
 
 def _planted_words(sharpness: float) -> str:
     row = planted[planted["sharpness"] == sharpness].iloc[0]
-    low, high = ("not within the budget" if v != v else f"{v:.0%}"
-                 for v in (row["adaptive_draw_min"], row["adaptive_draw_max"]))
+    low, high = row["adaptive_draw_min"], row["adaptive_draw_max"]  # NaN: a run did not reach it
     saving = row["adaptive_saving"]
     reach_words = ("does not reach the set cover's full-budget quality within the budget" if saving != saving
                    else f"reaches the set cover's full-budget quality with {saving:.0%} fewer judgments")
-    spread = f"each {low}" if low == high else f"from {low} to {high}"
+    if high != high:
+        spread = "none reaches it within the budget"
+    elif low != low:
+        spread = f"at most {high:.0%}, and not every run reaches it within the budget"
+    else:
+        spread = f"each {low:.0%}" if f"{low:.0%}" == f"{high:.0%}" else f"from {low:.0%} to {high:.0%}"
     return (f"{reach_words} (its {int(row['draws'])} single runs: {spread}; true OOO ceiling "
             f"{row['ceiling_true']:.3f})")
 
